@@ -1,0 +1,284 @@
+//! `cert new`: an RSA keypair and a self-signed X.509 v3 certificate of the kind a Xero private
+//! app needed.
+//!
+//! rcgen's defaults are wrong for us (validity 1975-4096, a fixed subject, a serial derived from
+//! the key, no key usage), so every field is set here on purpose: SHA-256 signature, a random
+//! positive 127-bit serial, `basicConstraints CA:FALSE` and `keyUsage digitalSignature` (both
+//! critical), a subject key identifier, and the subject and validity the user chose. The key is
+//! made by the `rsa` crate and handed to rcgen (via ring) only to sign the certificate.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, SerialNumber,
+};
+use rsa::RsaPrivateKey;
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use time::{Duration, OffsetDateTime};
+
+use super::{Error, PrivateKey};
+
+/// Key sizes `cert new` offers.
+pub const ALLOWED_BITS: [usize; 3] = [2048, 3072, 4096];
+
+/// One attribute of a subject name, in the order it will appear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectPart {
+    /// C: two-letter country code.
+    Country(String),
+    /// ST.
+    State(String),
+    /// L.
+    Locality(String),
+    /// O.
+    Organization(String),
+    /// OU.
+    OrganizationalUnit(String),
+    /// CN.
+    CommonName(String),
+    /// emailAddress (PKCS#9), as Xero's old openssl prompts asked for it.
+    Email(String),
+}
+
+/// A subject name for a new certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject(pub Vec<SubjectPart>);
+
+impl Subject {
+    /// Parses `C=NZ, O=Example Ltd, CN=app` (or openssl's `/C=NZ/O=Example Ltd/CN=app`).
+    pub fn parse(text: &str) -> Result<Subject, Error> {
+        let err = |detail: String| Error::Subject { detail };
+        let trimmed = text.trim();
+        let pieces: Vec<&str> = if let Some(rest) = trimmed.strip_prefix('/') {
+            rest.split('/').collect()
+        } else {
+            trimmed.split(',').collect()
+        };
+        let mut parts = Vec::new();
+        for piece in pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            let (k, v) = piece
+                .split_once('=')
+                .ok_or_else(|| err(format!("`{piece}` is not KEY=VALUE")))?;
+            let v = v.trim().to_owned();
+            parts.push(match k.trim().to_ascii_uppercase().as_str() {
+                "C" => SubjectPart::Country(v),
+                "ST" | "S" => SubjectPart::State(v),
+                "L" => SubjectPart::Locality(v),
+                "O" => SubjectPart::Organization(v),
+                "OU" => SubjectPart::OrganizationalUnit(v),
+                "CN" => SubjectPart::CommonName(v),
+                "E" | "EMAIL" | "EMAILADDRESS" => SubjectPart::Email(v),
+                other => {
+                    return Err(err(format!(
+                        "unknown attribute `{other}`; use C, ST, L, O, OU, CN or emailAddress"
+                    )))
+                }
+            });
+        }
+        let s = Subject(parts);
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Checks each value against RFC 5280's encodings and upper bounds.
+    pub fn validate(&self) -> Result<(), Error> {
+        let err = |detail: String| Error::Subject { detail };
+        if !self.0.iter().any(|p| {
+            matches!(
+                p,
+                SubjectPart::CommonName(_) | SubjectPart::Organization(_)
+            )
+        }) {
+            return Err(err(
+                "the subject needs a common name (CN) or an organisation (O)".into(),
+            ));
+        }
+        for p in &self.0 {
+            let (name, value, max) = match p {
+                SubjectPart::Country(v) => {
+                    if v.len() != 2 || !v.chars().all(|c| c.is_ascii_uppercase()) {
+                        return Err(err(format!(
+                            "country `{v}` must be a two-letter upper-case ISO 3166 code such as NZ, AU, GB or US"
+                        )));
+                    }
+                    ("C", v, 2)
+                }
+                SubjectPart::State(v) => ("ST", v, 128),
+                SubjectPart::Locality(v) => ("L", v, 128),
+                SubjectPart::Organization(v) => ("O", v, 64),
+                SubjectPart::OrganizationalUnit(v) => ("OU", v, 64),
+                SubjectPart::CommonName(v) => ("CN", v, 64),
+                SubjectPart::Email(v) => {
+                    if !v.is_ascii() || !v.contains('@') {
+                        return Err(err(format!("email `{v}` is not an ASCII e-mail address")));
+                    }
+                    ("emailAddress", v, 255)
+                }
+            };
+            if value.is_empty() {
+                return Err(err(format!("{name} is empty")));
+            }
+            if value.chars().count() > max {
+                return Err(err(format!(
+                    "{name} is {} characters; RFC 5280 allows at most {max}",
+                    value.chars().count()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn to_rcgen(&self) -> Result<DistinguishedName, Error> {
+        let mut dn = DistinguishedName::new();
+        for p in &self.0 {
+            match p {
+                SubjectPart::Country(v) => dn.push(
+                    DnType::CountryName,
+                    DnValue::PrintableString(v.as_str().try_into().map_err(|_| {
+                        Error::Subject {
+                            detail: format!("country `{v}` is not printable"),
+                        }
+                    })?),
+                ),
+                SubjectPart::State(v) => dn.push(DnType::StateOrProvinceName, v.as_str()),
+                SubjectPart::Locality(v) => dn.push(DnType::LocalityName, v.as_str()),
+                SubjectPart::Organization(v) => dn.push(DnType::OrganizationName, v.as_str()),
+                SubjectPart::OrganizationalUnit(v) => {
+                    dn.push(DnType::OrganizationalUnitName, v.as_str())
+                }
+                SubjectPart::CommonName(v) => dn.push(DnType::CommonName, v.as_str()),
+                SubjectPart::Email(v) => dn.push(
+                    DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+                    DnValue::Ia5String(v.as_str().try_into().map_err(|_| Error::Subject {
+                        detail: format!("email `{v}` is not IA5 (ASCII)"),
+                    })?),
+                ),
+            }
+        }
+        Ok(dn)
+    }
+}
+
+/// What to make.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    /// RSA modulus size: 2048, 3072 or 4096.
+    pub bits: usize,
+    /// Days of validity from `now`.
+    pub days: u32,
+    /// The subject (also the issuer: the certificate is self-signed).
+    pub subject: Subject,
+    /// The start of validity.
+    pub now: OffsetDateTime,
+}
+
+/// A new keypair and its certificate.
+#[derive(Debug)]
+pub struct GeneratedIdentity {
+    /// The private key (its `Debug` is redacted).
+    pub key: PrivateKey,
+    /// The certificate, DER.
+    pub certificate_der: Vec<u8>,
+    /// The certificate, PEM, ready to paste.
+    pub certificate_pem: String,
+}
+
+/// Checks a request before any expensive work, so errors come at once.
+pub fn validate(request: &NewCertificate) -> Result<(), Error> {
+    if !ALLOWED_BITS.contains(&request.bits) {
+        return Err(Error::KeySize { bits: request.bits });
+    }
+    if request.days == 0 || request.days > 36_500 {
+        return Err(Error::Validity {
+            detail: format!("--days {} is outside 1..=36500", request.days),
+        });
+    }
+    request.subject.validate()
+}
+
+/// Makes the keypair and the self-signed certificate.
+pub fn generate(request: &NewCertificate) -> Result<GeneratedIdentity, Error> {
+    validate(request)?;
+    let mut rng = rand::rngs::OsRng;
+    let rsa_key = RsaPrivateKey::new(&mut rng, request.bits).map_err(|e| Error::Generate {
+        detail: e.to_string(),
+    })?;
+    let key = PrivateKey::new(rsa_key, "new key");
+    let certificate_der = self_signed(&key, request)?;
+    let certificate_pem = super::der_to_pem(&certificate_der, "CERTIFICATE");
+    Ok(GeneratedIdentity {
+        key,
+        certificate_der,
+        certificate_pem,
+    })
+}
+
+/// Signs a certificate for an existing key.
+pub fn self_signed(key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>, Error> {
+    let gen_err = |e: rcgen::Error| Error::Generate {
+        detail: e.to_string(),
+    };
+    let pkcs8 = key.to_pkcs8_der()?;
+    let key_pair = KeyPair::from_pkcs8_der_and_sign_algo(
+        &PrivatePkcs8KeyDer::from(pkcs8.as_slice()),
+        &rcgen::PKCS_RSA_SHA256,
+    )
+    .map_err(gen_err)?;
+
+    let mut params = CertificateParams::default();
+    // Seconds only: certificates carry no fractions, and a round start time reads better.
+    let start = request.now.replace_nanosecond(0).unwrap_or(request.now);
+    params.not_before = start;
+    params.not_after = start + Duration::days(i64::from(request.days));
+    params.serial_number = Some(random_serial());
+    params.distinguished_name = request.subject.to_rcgen()?;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = Vec::new();
+    params.use_authority_key_identifier_extension = false;
+    params.key_identifier_method = KeyIdMethod::Sha256;
+    let _ = BasicConstraints::Unconstrained; // CA:FALSE carries no path length.
+    let cert = params.self_signed(&key_pair).map_err(gen_err)?;
+    Ok(cert.der().to_vec())
+}
+
+/// 16 random bytes with the top bit clear (positive) and the next bit set (no leading zero
+/// byte, so always 16 bytes on the wire): 126 bits of randomness, above RFC 5280's 64.
+fn random_serial() -> SerialNumber {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    SerialNumber::from_slice(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_parse_in_both_styles() {
+        let a = Subject::parse("C=NZ, O=Example Ltd, CN=Xero app").unwrap();
+        let b = Subject::parse("/C=NZ/O=Example Ltd/CN=Xero app").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.0[0], SubjectPart::Country("NZ".into()));
+    }
+
+    #[test]
+    fn bad_subjects_are_refused_with_the_reason() {
+        let e = Subject::parse("C=New Zealand, CN=x").unwrap_err();
+        assert!(e.to_string().contains("two-letter"), "{e}");
+        let e = Subject::parse("C=NZ").unwrap_err();
+        assert!(e.to_string().contains("common name"), "{e}");
+        let e = Subject::parse("CN").unwrap_err();
+        assert!(e.to_string().contains("KEY=VALUE"), "{e}");
+    }
+
+    #[test]
+    fn small_keys_are_refused_before_any_work() {
+        let req = NewCertificate {
+            bits: 1024,
+            days: 1825,
+            subject: Subject::parse("CN=x").unwrap(),
+            now: OffsetDateTime::now_utc(),
+        };
+        assert!(matches!(validate(&req), Err(Error::KeySize { bits: 1024 })));
+    }
+}

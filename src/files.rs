@@ -1,0 +1,160 @@
+//! How oauth1to2 writes files.
+//!
+//! Every file is written to a temporary file in the destination folder, fsynced, then moved into
+//! place, so a crash never leaves a partial file under the final name. Private material is created
+//! with mode 0600 from the first byte (the temporary file already has it). Without `force`, an
+//! existing destination is never replaced: the final step is a hard link, which fails atomically if
+//! the name exists, closing the check-then-create race.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Who may read the file we write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Private keys, tokens, `.pfx` files: mode 0600.
+    Private,
+    /// Certificates and reports: mode 0644 (less the umask).
+    Public,
+}
+
+/// Why a file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The destination exists and `force` was not given.
+    #[error("{path} already exists")]
+    Exists {
+        /// The file we refused to replace.
+        path: PathBuf,
+    },
+    /// Any other I/O failure, with the file it concerns.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+/// Writes `bytes` to `path` atomically. See the module docs for the guarantees.
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    visibility: Visibility,
+    force: bool,
+) -> Result<(), WriteError> {
+    let io_err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !force && fs::symlink_metadata(path).is_ok() {
+        return Err(WriteError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let (tmp_path, mut file) = create_temp(&dir, &file_name, visibility).map_err(io_err)?;
+    let result = (|| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        if force {
+            fs::rename(&tmp_path, path)?;
+        } else {
+            // link() refuses to replace an existing name: the no-clobber check is atomic.
+            match fs::hard_link(&tmp_path, path) {
+                Ok(()) => {
+                    let _ = fs::remove_file(&tmp_path);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let _ = fs::remove_file(&tmp_path);
+                    return Err(e);
+                }
+                Err(_) => {
+                    // Filesystems without hard links: fall back to a checked rename.
+                    if fs::symlink_metadata(path).is_ok() {
+                        let _ = fs::remove_file(&tmp_path);
+                        return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+                    }
+                    fs::rename(&tmp_path, path)?;
+                }
+            }
+        }
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp_path);
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                Err(WriteError::Exists {
+                    path: path.to_path_buf(),
+                })
+            } else {
+                Err(io_err(e))
+            }
+        }
+    }
+}
+
+fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(PathBuf, File)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let suffix: u64 = rand::random();
+        let tmp = dir.join(format!(".{name}.{suffix:016x}.tmp"));
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(match visibility {
+                Visibility::Private => 0o600,
+                Visibility::Public => 0o644,
+            });
+        }
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no temporary name available")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_files_are_0600_and_never_replaced_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("privatekey.pem");
+        write_atomic(&p, b"one", Visibility::Private, false).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let err = write_atomic(&p, b"two", Visibility::Private, false).unwrap_err();
+        assert!(matches!(err, WriteError::Exists { .. }));
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"three", Visibility::Private, true).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"three");
+        // No temporary files are left behind.
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+}

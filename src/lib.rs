@@ -1,0 +1,16 @@
+//! oauth1to2: tools for consultants who inherit a legacy Xero OAuth 1.0a integration.
+//!
+//! The library does the work and returns values and typed errors; it never prints, prompts or
+//! exits. The `oauth1to2` binary (in `src/cli/`) parses arguments, calls this library and renders
+//! the results as human text or JSON.
+//!
+//! Modules are split by domain. [`cert`] owns keypairs and X.509 certificates: generation, paste
+//! repair, inspection, lints and format conversion. [`files`] owns how we write files (atomically,
+//! and private material with mode 0600). [`secret`] holds the wrapper that keeps passwords out of
+//! `Debug` output.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cert;
+pub mod files;
+pub mod secret;
