@@ -25,7 +25,7 @@ pub enum Severity {
 
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Severity::Notice => "notice",
             Severity::Warning => "warning",
             Severity::Error => "error",

@@ -120,7 +120,8 @@ pub fn analyse(
     let validity = cert.validity();
     let not_before = validity.not_before.to_datetime();
     let not_after = validity.not_after.to_datetime();
-    let days_left = (not_after - options.now).whole_days();
+    // Rounded to the nearest day, so a fresh 1825-day certificate shows 1825, not 1824.
+    let days_left = ((not_after - options.now).whole_seconds() + 43_200).div_euclid(86_400);
 
     let self_signed = cert.subject().as_raw() == cert.issuer().as_raw();
     let self_signature_valid = if self_signed {

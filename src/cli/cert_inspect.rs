@@ -1,0 +1,264 @@
+//! `oauth1to2 cert inspect [FILE|-]...`
+
+use rayon::prelude::*;
+use std::io::Write;
+use time::OffsetDateTime;
+
+use oauth1to2::cert::{self, CertificateReport, CheckOptions, Profile};
+
+use super::common::{self, CliError, PfxPasswordArgs, EXIT_INPUT, EXIT_OK};
+
+/// Show what certificates are.
+///
+/// Reads PEM (however mangled by a web page, mail or chat), DER and PKCS#12, from files or
+/// stdin, and reports every certificate in each input: subject and issuer, serial, validity,
+/// key, signature algorithm, fingerprints, extensions, whether the self-signature verifies,
+/// lint findings and any repairs made to the input.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  oauth1to2 cert inspect publickey.cer\n  \
+pbpaste | oauth1to2 cert inspect -\n  \
+oauth1to2 cert inspect --json chain.pem | jq '.[].sha256_fingerprint'\n  \
+PFX_PW=... oauth1to2 cert inspect --pfx-password-env PFX_PW public_privatekey.pfx")]
+pub struct Args {
+    /// Certificate files (PEM, DER, .pfx) or pasted text; `-` reads stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    inputs: Vec<String>,
+    /// Print a JSON array with one object per certificate (fields in docs/json.md).
+    #[arg(long)]
+    json: bool,
+    /// Lint profile: `xero-private-app` also requires an RSA key.
+    #[arg(long, value_enum, default_value_t = ProfileArg::XeroPrivateApp)]
+    profile: ProfileArg,
+    /// Check validity as of this date (2027-09-30 or RFC 3339) instead of now.
+    #[arg(long, value_name = "DATE", value_parser = common::parse_at)]
+    at: Option<OffsetDateTime>,
+    #[command(flatten)]
+    pfx: PfxPasswordArgs,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ProfileArg {
+    /// A certificate uploaded to a Xero private or partner app.
+    XeroPrivateApp,
+    /// Plain X.509 lints only.
+    Generic,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::XeroPrivateApp => Profile::XeroPrivateApp,
+            ProfileArg::Generic => Profile::Generic,
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let options = CheckOptions {
+        profile: args.profile.into(),
+        now: args.at.unwrap_or_else(OffsetDateTime::now_utc),
+        key: None,
+    };
+    let mut reports: Vec<CertificateReport> = Vec::new();
+    let mut failed = false;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for name in &args.inputs {
+        let loaded = common::read_input(name)
+            .and_then(|bytes| common::load_with_password(name, &bytes, &args.pfx));
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                e.print();
+                failed = true;
+                continue;
+            }
+        };
+        let results: Vec<Result<CertificateReport, cert::Error>> = loaded
+            .certificates
+            .par_iter()
+            .enumerate()
+            .map(|(i, der)| cert::analyse(name, i + 1, der, &loaded.repairs, &options))
+            .collect();
+        for skipped in &loaded.skipped {
+            eprintln!(
+                "note: {name}: skipped a {} block (its contents are not shown)",
+                skipped.label
+            );
+        }
+        let total = results.len();
+        for r in results {
+            match r {
+                Ok(report) => {
+                    if args.json {
+                        reports.push(report);
+                    } else {
+                        render(&mut out, &report, total).map_err(write_err)?;
+                    }
+                }
+                Err(e) => {
+                    CliError::from(e).print();
+                    failed = true;
+                }
+            }
+        }
+    }
+    if args.json {
+        drop(out);
+        common::print_json(&reports)?;
+    } else {
+        out.flush().map_err(write_err)?;
+    }
+    Ok(if failed { EXIT_INPUT } else { EXIT_OK })
+}
+
+fn write_err(e: std::io::Error) -> CliError {
+    CliError {
+        message: format!("cannot write output: {e}"),
+        hint: None,
+        code: EXIT_INPUT,
+    }
+}
+
+fn none_if_empty(v: &[String]) -> String {
+    if v.is_empty() {
+        "(none)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn hex_to_colons(hex: &str, upper: bool) -> String {
+    let bytes = hex::decode(hex.trim_start_matches('-')).unwrap_or_default();
+    let s = cert::hex_colons(&bytes);
+    let s = if upper { s } else { s.to_ascii_lowercase() };
+    if hex.starts_with('-') {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+/// Human rendering of one certificate, shared with `cert check`.
+pub fn render(
+    out: &mut impl Write,
+    r: &CertificateReport,
+    total_in_input: usize,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Certificate {} of {} in {}",
+        r.index, total_in_input, r.input
+    )?;
+    let self_note = match (r.self_signed, r.self_signature_valid) {
+        (true, Some(true)) => " (self-signed; the signature verifies)",
+        (true, Some(false)) => " (self-signed; the signature does NOT verify)",
+        (true, None) => " (self-signed; signature algorithm not checked)",
+        (false, _) => "",
+    };
+    writeln!(out, "  Subject:             {}", r.subject)?;
+    writeln!(out, "  Issuer:              {}{self_note}", r.issuer)?;
+    writeln!(out, "  Serial:              {}", hex_to_colons(&r.serial, false))?;
+    writeln!(out, "  Version:             {}", r.version)?;
+    writeln!(out, "  Not before:          {}", r.not_before)?;
+    let left = if r.days_left < 0 {
+        format!("expired {} days ago", -r.days_left)
+    } else {
+        format!("{} days left", r.days_left)
+    };
+    writeln!(out, "  Not after:           {} ({left})", r.not_after)?;
+    let curve = r
+        .public_key
+        .curve
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  Public key:          {} {} bits{curve}",
+        r.public_key.algorithm, r.public_key.bits
+    )?;
+    writeln!(out, "  Signature algorithm: {}", r.signature_algorithm)?;
+    writeln!(
+        out,
+        "  SHA-1 fingerprint:   {}",
+        hex_to_colons(&r.sha1_fingerprint, true)
+    )?;
+    writeln!(
+        out,
+        "  SHA-256 fingerprint: {}",
+        hex_to_colons(&r.sha256_fingerprint, true)
+    )?;
+    let e = &r.extensions;
+    let bc = match &e.basic_constraints {
+        Some(b) => format!(
+            "CA:{}{}{}",
+            if b.ca { "TRUE" } else { "FALSE" },
+            b.path_len
+                .map(|p| format!(", pathlen:{p}"))
+                .unwrap_or_default(),
+            if b.critical { " (critical)" } else { "" }
+        ),
+        None => "(none)".into(),
+    };
+    writeln!(out, "  Basic constraints:   {bc}")?;
+    writeln!(
+        out,
+        "  Key usage:           {}",
+        e.key_usage
+            .as_deref()
+            .map(none_if_empty)
+            .unwrap_or_else(|| "(none)".into())
+    )?;
+    writeln!(
+        out,
+        "  Extended key usage:  {}",
+        e.extended_key_usage
+            .as_deref()
+            .map(none_if_empty)
+            .unwrap_or_else(|| "(none)".into())
+    )?;
+    writeln!(
+        out,
+        "  Subject alt names:   {}",
+        none_if_empty(&e.subject_alt_names)
+    )?;
+    writeln!(
+        out,
+        "  Subject key id:      {}",
+        e.subject_key_identifier
+            .as_deref()
+            .map(|h| hex_to_colons(h, true))
+            .unwrap_or_else(|| "(none)".into())
+    )?;
+    writeln!(
+        out,
+        "  Authority key id:    {}",
+        e.authority_key_identifier
+            .as_deref()
+            .map(|h| hex_to_colons(h, true))
+            .unwrap_or_else(|| "(none)".into())
+    )?;
+    if r.repairs.is_empty() {
+        writeln!(out, "  Repairs:             none needed")?;
+    } else {
+        writeln!(out, "  Repairs:")?;
+        for n in &r.repairs {
+            writeln!(out, "    - {}", n.message)?;
+        }
+    }
+    render_findings(out, r)?;
+    writeln!(out)
+}
+
+/// The findings block, shared with `cert check`.
+pub fn render_findings(out: &mut impl Write, r: &CertificateReport) -> std::io::Result<()> {
+    if r.findings.is_empty() {
+        return writeln!(out, "  Findings:            none");
+    }
+    writeln!(out, "  Findings:")?;
+    for f in &r.findings {
+        writeln!(out, "    {:<8} {}: {}", f.severity, f.id, f.message)?;
+        writeln!(out, "             hint: {}", f.hint)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! `oauth1to2 cert new`
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+use oauth1to2::cert::generate::{NewCertificate, Subject, SubjectPart};
+use oauth1to2::cert::{self, CertificateReport, CheckOptions};
+use oauth1to2::files::{write_atomic, Visibility};
+
+use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
+
+/// Make an RSA keypair and a self-signed certificate for a Xero private app.
+///
+/// Writes privatekey.pem (PKCS#8, mode 0600) and publickey.cer (PEM) into --out-dir, and on
+/// request public_privatekey.pfx (for .NET) and privatekey.pk8 (DER, for Java): the files
+/// Xero's instructions named. The certificate is signed with SHA-256, has a random 126-bit
+/// serial, basicConstraints CA:FALSE and keyUsage digitalSignature (both critical) and a
+/// subject key identifier. Existing files are never replaced without --force.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  oauth1to2 cert new --cn \"Acme Xero integration\" --org \"Acme Ltd\" --country NZ\n  \
+oauth1to2 cert new --subject \"C=NZ, O=Acme Ltd, CN=Acme Xero integration\" --out-dir keys/\n  \
+PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8")]
+pub struct Args {
+    /// RSA key size: 2048, 3072 or 4096. (Xero's old docs said 1024; that is refused.)
+    #[arg(long, default_value_t = 2048, value_name = "BITS")]
+    bits: usize,
+    /// Days the certificate is valid from now (Xero's example used 1825, five years).
+    #[arg(long, default_value_t = 1825, value_name = "DAYS")]
+    days: u32,
+    /// Common name (CN), e.g. the integration's name.
+    #[arg(long, value_name = "NAME")]
+    cn: Option<String>,
+    /// Organisation (O).
+    #[arg(long, value_name = "NAME")]
+    org: Option<String>,
+    /// Organisational unit (OU).
+    #[arg(long, value_name = "NAME")]
+    org_unit: Option<String>,
+    /// Two-letter country code (C), e.g. NZ.
+    #[arg(long, value_name = "CC")]
+    country: Option<String>,
+    /// Contact e-mail (emailAddress).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+    /// The whole subject at once: "C=NZ, O=Acme Ltd, CN=Acme Xero integration".
+    #[arg(long, value_name = "DN", conflicts_with_all = ["cn", "org", "org_unit", "country", "email"])]
+    subject: Option<String>,
+    /// Folder to write the files into.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    out_dir: PathBuf,
+    /// Also write public_privatekey.pfx (PKCS#12, AES-256) for .NET.
+    #[arg(long)]
+    pfx: bool,
+    /// Write the .pfx with 3DES/SHA-1 for old .NET Framework readers (implies --pfx).
+    #[arg(long)]
+    pfx_legacy: bool,
+    /// Also write privatekey.pk8 (unencrypted PKCS#8 DER, mode 0600) for Java.
+    #[arg(long)]
+    pk8: bool,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+    /// Print the result as JSON (fields in docs/json.md).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pfx_password: PfxPasswordArgs,
+}
+
+#[derive(Serialize)]
+struct WrittenFile {
+    path: String,
+    kind: &'static str,
+    mode: &'static str,
+}
+
+#[derive(Serialize)]
+struct NewResult<'a> {
+    files: Vec<WrittenFile>,
+    certificate_pem: &'a str,
+    certificate: &'a CertificateReport,
+    next_steps: Vec<&'static str>,
+}
+
+const NEXT_STEPS: [&str; 3] = [
+    "In Xero's developer portal (My Apps > New app > Private app), paste the certificate above into \"X509 Public Key Certificate\" and save.",
+    "Xero then shows the app's Consumer Key: a private app sends it as both oauth_consumer_key and oauth_token, signs with privatekey.pem, and never uses the Consumer Secret.",
+    "Xero retired OAuth 1.0a private apps on 30 September 2021. Use this keypair for a legacy or non-Xero OAuth 1.0a service, or to test one; for Xero itself plan the move to OAuth 2.0.",
+];
+
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let subject = match &args.subject {
+        Some(s) => Subject::parse(s)?,
+        None => {
+            let mut parts = Vec::new();
+            if let Some(v) = &args.country {
+                parts.push(SubjectPart::Country(v.clone()));
+            }
+            if let Some(v) = &args.org {
+                parts.push(SubjectPart::Organization(v.clone()));
+            }
+            if let Some(v) = &args.org_unit {
+                parts.push(SubjectPart::OrganizationalUnit(v.clone()));
+            }
+            if let Some(v) = &args.cn {
+                parts.push(SubjectPart::CommonName(v.clone()));
+            }
+            if let Some(v) = &args.email {
+                parts.push(SubjectPart::Email(v.clone()));
+            }
+            Subject(parts)
+        }
+    };
+    let request = NewCertificate {
+        bits: args.bits,
+        days: args.days,
+        subject,
+        now: OffsetDateTime::now_utc(),
+    };
+    // Refuse bad requests before prompting or spending time on a key.
+    cert::generate::validate(&request)?;
+
+    let want_pfx = args.pfx || args.pfx_legacy;
+    let key_path = args.out_dir.join("privatekey.pem");
+    let cert_path = args.out_dir.join("publickey.cer");
+    let pfx_path = args.out_dir.join("public_privatekey.pfx");
+    let pk8_path = args.out_dir.join("privatekey.pk8");
+    let mut planned = vec![&key_path, &cert_path];
+    if want_pfx {
+        planned.push(&pfx_path);
+    }
+    if args.pk8 {
+        planned.push(&pk8_path);
+    }
+    if !args.out_dir.is_dir() {
+        return Err(CliError::input(
+            format!("the output folder {} does not exist", args.out_dir.display()),
+            "create it first, or choose another --out-dir",
+        ));
+    }
+    if !args.force {
+        if let Some(existing) = planned.iter().find(|p| p.exists()) {
+            return Err(CliError::input(
+                format!("{} already exists", existing.display()),
+                "choose another --out-dir, move the file away, or pass --force to replace it",
+            ));
+        }
+    }
+    let pfx_password = if want_pfx {
+        Some(args.pfx_password.resolve("the new .pfx file", true)?)
+    } else {
+        None
+    };
+
+    let identity = cert::generate(&request)?;
+    let pem = identity.key.to_pkcs8_pem()?;
+    let mut files = Vec::new();
+    let mut write = |path: &Path, bytes: &[u8], vis: Visibility, kind: &'static str| {
+        write_atomic(path, bytes, vis, args.force).map_err(cert::Error::from)?;
+        files.push(WrittenFile {
+            path: path.display().to_string(),
+            kind,
+            mode: match vis {
+                Visibility::Private => "0600",
+                Visibility::Public => "0644",
+            },
+        });
+        Ok::<(), CliError>(())
+    };
+    write(
+        &key_path,
+        pem.as_bytes(),
+        Visibility::Private,
+        "private key (PKCS#8 PEM)",
+    )?;
+    write(
+        &cert_path,
+        identity.certificate_pem.as_bytes(),
+        Visibility::Public,
+        "certificate (PEM)",
+    )?;
+    if let Some(pw) = &pfx_password {
+        let pfx = cert::pkcs12::write(
+            &identity.key,
+            &identity.certificate_der,
+            pw,
+            args.pfx_legacy,
+        )?;
+        write(
+            &pfx_path,
+            &pfx,
+            Visibility::Private,
+            if args.pfx_legacy {
+                "PKCS#12 (3DES/SHA-1, legacy)"
+            } else {
+                "PKCS#12 (AES-256)"
+            },
+        )?;
+    }
+    if args.pk8 {
+        let der = identity.key.to_pkcs8_der()?;
+        write(
+            &pk8_path,
+            &der,
+            Visibility::Private,
+            "private key (PKCS#8 DER)",
+        )?;
+    }
+
+    let report = cert::analyse(
+        &cert_path.display().to_string(),
+        1,
+        &identity.certificate_der,
+        &[],
+        &CheckOptions::now(),
+    )?;
+
+    if args.json {
+        common::print_json(&NewResult {
+            files,
+            certificate_pem: &identity.certificate_pem,
+            certificate: &report,
+            next_steps: NEXT_STEPS.to_vec(),
+        })?;
+        return Ok(EXIT_OK);
+    }
+    println!(
+        "Created a {}-bit RSA key and a self-signed certificate:",
+        request.bits
+    );
+    for f in &files {
+        println!("  {:<28} {} (mode {})", f.path, f.kind, f.mode);
+    }
+    println!("\nKeep the private key secret: it never leaves this machine and is never uploaded.\n");
+    println!("Certificate to paste:\n");
+    print!("{}", identity.certificate_pem);
+    println!();
+    println!(
+        "SHA-1 fingerprint:   {}",
+        cert::hex_colons(&hex::decode(&report.sha1_fingerprint).unwrap_or_default())
+    );
+    println!(
+        "SHA-256 fingerprint: {}",
+        cert::hex_colons(&hex::decode(&report.sha256_fingerprint).unwrap_or_default())
+    );
+    println!(
+        "Expires:             {} (in {} days)",
+        report.not_after, report.days_left
+    );
+    println!("\nNext steps:");
+    for (i, s) in NEXT_STEPS.iter().enumerate() {
+        println!("  {}. {s}", i + 1);
+    }
+    Ok(EXIT_OK)
+}

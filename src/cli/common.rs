@@ -1,0 +1,264 @@
+//! What every subcommand shares: exit codes, the two-line error, reading inputs, password
+//! sources and the `--at` time.
+
+use clap::Args;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+use oauth1to2::cert;
+use oauth1to2::secret::Password;
+
+/// Everything fine.
+pub const EXIT_OK: u8 = 0;
+/// The check ran and found error-level problems.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Unusable input or a usage error.
+pub const EXIT_INPUT: u8 = 2;
+
+/// An error for the user: what went wrong, what to do, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            hint: Some(hint.into()),
+            code: EXIT_INPUT,
+        }
+    }
+
+    pub fn print(&self) {
+        eprintln!("error: {}", self.message);
+        if let Some(h) = &self.hint {
+            eprintln!("hint: {h}");
+        }
+    }
+}
+
+impl From<cert::Error> for CliError {
+    fn from(e: cert::Error) -> Self {
+        CliError {
+            hint: Some(e.hint()),
+            message: e.to_string(),
+            code: EXIT_INPUT,
+        }
+    }
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read_input(name: &str) -> Result<Vec<u8>, CliError> {
+    let mut buf = Vec::new();
+    if name == "-" {
+        if std::io::stdin().is_terminal() {
+            eprintln!("Paste the certificate, then press Ctrl-D on an empty line:");
+        }
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| cert::Error::Read {
+                input: "-".into(),
+                reason: e.to_string(),
+            })?;
+        return Ok(buf);
+    }
+    let path = std::path::Path::new(name);
+    if path.is_dir() {
+        return Err(CliError::input(
+            format!("{name} is a folder"),
+            "pass a certificate file inside it, e.g. publickey.cer",
+        ));
+    }
+    std::fs::read(path).map_err(|e| {
+        cert::Error::Read {
+            input: name.into(),
+            reason: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Where a password comes from. Never from the command line itself.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PfxPasswordArgs {
+    /// Read the .pfx password from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "pfx_password_file")]
+    pub pfx_password_env: Option<String>,
+    /// Read the .pfx password from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub pfx_password_file: Option<PathBuf>,
+}
+
+impl PfxPasswordArgs {
+    pub fn given(&self) -> bool {
+        self.pfx_password_env.is_some() || self.pfx_password_file.is_some()
+    }
+
+    /// The password from the env var or file, or a prompt on the terminal.
+    pub fn resolve(&self, what: &str, confirm: bool) -> Result<Password, CliError> {
+        resolve_password(
+            self.pfx_password_env.as_deref(),
+            self.pfx_password_file.as_ref(),
+            what,
+            "--pfx-password-env VAR or --pfx-password-file FILE",
+            confirm,
+        )
+    }
+}
+
+/// Where a private key's password comes from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KeyPasswordArgs {
+    /// Read the private key's password (encrypted PKCS#8 or .pfx) from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "key_password_file")]
+    pub key_password_env: Option<String>,
+    /// Read the private key's password from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub key_password_file: Option<PathBuf>,
+}
+
+impl KeyPasswordArgs {
+    pub fn resolve(&self, what: &str) -> Result<Password, CliError> {
+        resolve_password(
+            self.key_password_env.as_deref(),
+            self.key_password_file.as_ref(),
+            what,
+            "--key-password-env VAR or --key-password-file FILE",
+            false,
+        )
+    }
+}
+
+fn resolve_password(
+    env: Option<&str>,
+    file: Option<&PathBuf>,
+    what: &str,
+    flags: &str,
+    confirm: bool,
+) -> Result<Password, CliError> {
+    if let Some(var) = env {
+        return match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Ok(Password::new(v)),
+            _ => Err(CliError::input(
+                format!("the environment variable {var} is not set (or empty)"),
+                format!("export {var}=... first, or use a file instead"),
+            )),
+        };
+    }
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::input(
+                format!("cannot read the password file {}: {e}", path.display()),
+                "check the path; the file's first line is the password",
+            )
+        })?;
+        let first = text.lines().next().unwrap_or("").to_owned();
+        if first.is_empty() {
+            return Err(CliError::input(
+                format!("the password file {} is empty", path.display()),
+                "put the password on its first line",
+            ));
+        }
+        return Ok(Password::new(first));
+    }
+    if !std::io::stderr().is_terminal() {
+        return Err(CliError::input(
+            format!("{what} needs a password and there is no terminal to ask on"),
+            format!("give it with {flags}"),
+        ));
+    }
+    let first = rpassword::prompt_password(format!("Password for {what}: ")).map_err(|e| {
+        CliError::input(
+            format!("cannot read a password from the terminal: {e}"),
+            format!("give it with {flags}"),
+        )
+    })?;
+    if confirm {
+        let again = rpassword::prompt_password("Repeat the password: ").map_err(|e| {
+            CliError::input(format!("cannot read a password: {e}"), format!("use {flags}"))
+        })?;
+        if again != first {
+            return Err(CliError::input(
+                "the two passwords differ",
+                "run the command again and type the same password twice",
+            ));
+        }
+    }
+    if first.is_empty() {
+        return Err(CliError::input(
+            "the password is empty",
+            "a .pfx with an empty password is unprotected; type a password",
+        ));
+    }
+    Ok(Password::new(first))
+}
+
+/// `--at`: check validity as of a moment other than now.
+pub fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| format!("`{s}` is not a date: use 2027-09-30 or 2027-09-30T12:00:00Z"))
+}
+
+/// Loads certificates, asking for a .pfx password only when the input turns out to need one.
+pub fn load_with_password(
+    name: &str,
+    bytes: &[u8],
+    pfx: &PfxPasswordArgs,
+) -> Result<cert::LoadedCertificates, CliError> {
+    let early = if pfx.given() {
+        Some(pfx.resolve(name, false)?)
+    } else {
+        None
+    };
+    match cert::load_certificates(name, bytes, early.as_ref()) {
+        Err(cert::Error::PasswordNeeded { .. }) if early.is_none() => {
+            let pw = pfx.resolve(name, false)?;
+            Ok(cert::load_certificates(name, bytes, Some(&pw))?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Loads a private key, asking for its password only if it turns out to need one.
+pub fn load_key(path: &str, pw: &KeyPasswordArgs) -> Result<cert::PrivateKey, CliError> {
+    let bytes = read_input(path)?;
+    let early = if pw.key_password_env.is_some() || pw.key_password_file.is_some() {
+        Some(pw.resolve(path)?)
+    } else {
+        None
+    };
+    match cert::load_private_key(path, &bytes, early.as_ref()) {
+        Err(cert::Error::PasswordNeeded { .. }) if early.is_none() => {
+            let p = pw.resolve(path)?;
+            Ok(cert::load_private_key(path, &bytes, Some(&p))?)
+        }
+        Err(cert::Error::PasswordNeeded { input }) => Err(CliError::input(
+            format!("{input} is protected by a password"),
+            "give it with --key-password-env VAR or --key-password-file FILE",
+        )),
+        other => Ok(other?),
+    }
+}
+
+/// Writes pretty JSON and a newline to stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError {
+        message: format!("cannot write output: {e}"),
+        hint: None,
+        code: EXIT_INPUT,
+    })?;
+    use std::io::Write;
+    let _ = writeln!(out);
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The command line: parses arguments, calls the library, renders human text or JSON, and maps
+//! errors to the exit codes in `docs/exit-codes.md`. Nothing here does certificate work.
+
+mod cert;
+mod cert_check;
+mod cert_convert;
+mod cert_inspect;
+mod cert_new;
+mod common;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+
+/// Inspect, repair and lint the keys and certificates of legacy Xero OAuth 1.0a apps, and move
+/// them to OAuth 2.0.
+#[derive(Debug, Parser)]
+#[command(
+    name = "oauth1to2",
+    version,
+    about,
+    long_about = "Inspect, repair and lint the keys and certificates of legacy Xero OAuth 1.0a \
+apps (private and partner apps that signed requests with RSA-SHA1), and move them to OAuth 2.0.\n\n\
+Start with `oauth1to2 cert check FILE` on the certificate you inherited.",
+    after_help = "Exit codes: 0 ok, 1 the check found problems, 2 unusable input or usage error \
+(see docs/exit-codes.md).",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create, inspect, check and convert keypairs and X.509 certificates.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+}
+
+/// Runs the program and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Cert(c) => cert::run(c),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            e.print();
+            ExitCode::from(e.code)
+        }
+    }
+}
