@@ -82,12 +82,11 @@ impl Subject {
     /// Checks each value against RFC 5280's encodings and upper bounds.
     pub fn validate(&self) -> Result<(), Error> {
         let err = |detail: String| Error::Subject { detail };
-        if !self.0.iter().any(|p| {
-            matches!(
-                p,
-                SubjectPart::CommonName(_) | SubjectPart::Organization(_)
-            )
-        }) {
+        if !self
+            .0
+            .iter()
+            .any(|p| matches!(p, SubjectPart::CommonName(_) | SubjectPart::Organization(_)))
+        {
             return Err(err(
                 "the subject needs a common name (CN) or an organisation (O)".into(),
             ));

@@ -106,8 +106,9 @@ pub fn load_private_key(
     }
     let text = std::str::from_utf8(bytes).ok();
     if let Some(text) = text.filter(|t| t.contains("-----BEGIN")) {
-        let blocks = pem::parse_many(text.replace("\r\n", "\n"))
-            .map_err(|_| key_err("the PEM block is damaged (check the BEGIN/END lines and that nothing was cut)"))?;
+        let blocks = pem::parse_many(text.replace("\r\n", "\n")).map_err(|_| {
+            key_err("the PEM block is damaged (check the BEGIN/END lines and that nothing was cut)")
+        })?;
         if text.contains("Proc-Type: 4,ENCRYPTED") {
             return Err(key_err("this key uses OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED), which we do not read; convert it once with `openssl pkcs8 -topk8 -in KEY -out key-pkcs8.pem` and use that"));
         }
@@ -165,9 +166,7 @@ fn from_pkcs8(input: &str, der: &[u8]) -> Result<PrivateKey, Error> {
         Ok(k) => Ok(PrivateKey::new(k, input)),
         Err(_) => {
             let algorithm = pkcs8::PrivateKeyInfo::try_from(der)
-                .map(|info| {
-                    super::names::key_algorithm_name(&info.algorithm.oid.to_string())
-                })
+                .map(|info| super::names::key_algorithm_name(&info.algorithm.oid.to_string()))
                 .unwrap_or_else(|_| "unreadable".into());
             if algorithm == "RSA" {
                 Err(Error::Key {

@@ -186,9 +186,7 @@ pub(crate) fn run(
     if lifetime_days > 5 * 366 {
         let years = lifetime_days / 365;
         let extra = if years >= 50 {
-            format!(
-                " ({years} years: it will outlive everyone who could rotate it)"
-            )
+            format!(" ({years} years: it will outlive everyone who could rotate it)")
         } else {
             String::new()
         };

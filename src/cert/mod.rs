@@ -103,8 +103,7 @@ pub fn load_certificates(
             return Err(Error::UnknownBinary { input: input_name });
         }
     }
-    if is_binary(bytes) && !bytes.starts_with(&[0xFF, 0xFE]) && !bytes.starts_with(&[0xFE, 0xFF])
-    {
+    if is_binary(bytes) && !bytes.starts_with(&[0xFF, 0xFE]) && !bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(Error::UnknownBinary { input: input_name });
     }
     let pasted = paste::repair(bytes).map_err(|source| Error::Paste {

@@ -24,6 +24,7 @@ fn attribute_short_name(oid: &str) -> Option<&'static str> {
         "2.5.4.42" => "GN",
         "2.5.4.43" => "initials",
         "2.5.4.44" => "generationQualifier",
+        "2.5.4.45" => "x500UniqueIdentifier",
         "2.5.4.46" => "dnQualifier",
         "2.5.4.65" => "pseudonym",
         "2.5.4.97" => "organizationIdentifier",
@@ -34,12 +35,17 @@ fn attribute_short_name(oid: &str) -> Option<&'static str> {
         "1.3.6.1.4.1.311.60.2.1.1" => "jurisdictionL",
         "1.3.6.1.4.1.311.60.2.1.2" => "jurisdictionST",
         "1.3.6.1.4.1.311.60.2.1.3" => "jurisdictionC",
+        // Russian registration numbers, common in the corpus and in Russian PKI.
+        "1.2.643.100.1" => "OGRN",
+        "1.2.643.100.3" => "SNILS",
+        "1.2.643.100.5" => "OGRNIP",
+        "1.2.643.3.131.1.1" => "INN",
         _ => return None,
     })
 }
 
 /// Decodes an attribute value of any ASN.1 string type to text. Bytes that are not valid in the
-/// declared type are shown as `\xNN`, like openssl does with `esc_msb` off and invalid data.
+/// declared type are shown as `\xNN`; values that are not strings as `#HEX`.
 fn attribute_text(tag: Tag, data: &[u8]) -> String {
     match tag {
         Tag::BmpString => {
@@ -76,6 +82,9 @@ fn attribute_text(tag: Tag, data: &[u8]) -> String {
                 })
                 .collect(),
         },
+        // Not a string: hex of the content, as openssl's `dump_nostr` shows it (a BIT STRING
+        // without its unused-bits byte).
+        Tag::BitString => format!("#{}", hex::encode_upper(data.get(1..).unwrap_or_default())),
         _ => format!("#{}", hex::encode_upper(data)),
     }
 }

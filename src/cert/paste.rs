@@ -222,11 +222,19 @@ fn decode_text(input: &[u8], notes: &mut Vec<RepairNote>) -> String {
         String::from_utf16_lossy(&units)
     };
     if let Some(rest) = input.strip_prefix(&[0xFF, 0xFE]) {
-        note(notes, "decoded-utf16", "read the text as UTF-16 (little-endian)");
+        note(
+            notes,
+            "decoded-utf16",
+            "read the text as UTF-16 (little-endian)",
+        );
         return utf16(true, rest);
     }
     if let Some(rest) = input.strip_prefix(&[0xFE, 0xFF]) {
-        note(notes, "decoded-utf16", "read the text as UTF-16 (big-endian)");
+        note(
+            notes,
+            "decoded-utf16",
+            "read the text as UTF-16 (big-endian)",
+        );
         return utf16(false, rest);
     }
     match std::str::from_utf8(input) {
@@ -305,10 +313,7 @@ fn normalise(text: &str, notes: &mut Vec<RepairNote>) -> String {
             note(
                 notes,
                 "html-entities",
-                format!(
-                    "decoded {}",
-                    plural(count, "HTML entity", "HTML entities")
-                ),
+                format!("decoded {}", plural(count, "HTML entity", "HTML entities")),
             );
         }
     }
@@ -629,12 +634,10 @@ fn handle_block(
             near,
         });
     }
-    let der = B64
-        .decode(&b64[..needed])
-        .map_err(|e| PasteError::NotDer {
-            detail: format!("invalid base64 ({e})"),
-            near: near_start.clone(),
-        })?;
+    let der = B64.decode(&b64[..needed]).map_err(|e| PasteError::NotDer {
+        detail: format!("invalid base64 ({e})"),
+        near: near_start.clone(),
+    })?;
 
     // Tell the user what we fixed, in the order they would see it.
     match ends {
@@ -822,7 +825,9 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
             continue;
         }
         // A line with characters outside base64 in its middle is prose.
-        let inner_is_b64 = inner.chars().all(|ch| is_b64(ch) || ch == ' ' || ch == '\t');
+        let inner_is_b64 = inner
+            .chars()
+            .all(|ch| is_b64(ch) || ch == ' ' || ch == '\t');
         if !inner_is_b64 {
             if c.lines > 0 && open_ended {
                 break;
@@ -843,7 +848,8 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
         }
         if prefix.contains(['"', '\'', '`']) || suffix.contains(['"', '\'', '`']) {
             c.quoted = true;
-        } else if !prefix.is_empty() {
+        } else if !prefix.is_empty() && !(line_start == 0 && prefix.trim().is_empty()) {
+            // (Spaces right after a BEGIN line on the same line are not indentation.)
             c.prefixed_lines += 1;
         }
         let mut line_len = 0;
@@ -929,7 +935,10 @@ mod tests {
     fn truncated_paste_says_where_it_breaks() {
         let cut = &CLEAN[..CLEAN.len() - 200];
         let err = repair(format!("{cut}\n-----END CERTIFICATE-----\n").as_bytes()).unwrap_err();
-        assert!(matches!(err, PasteError::Truncated { expected: 758, .. }), "{err}");
+        assert!(
+            matches!(err, PasteError::Truncated { expected: 758, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -939,9 +948,13 @@ mod tests {
             .filter(|l| !l.starts_with("-----"))
             .collect::<Vec<_>>()
             .join("\n");
-        let glued = format!("-----BEGIN CERTIFICATE-----\n{body}\n{body}\n-----END CERTIFICATE-----\n");
+        let glued =
+            format!("-----BEGIN CERTIFICATE-----\n{body}\n{body}\n-----END CERTIFICATE-----\n");
         let err = repair(glued.as_bytes()).unwrap_err();
-        assert!(matches!(err, PasteError::TrailingData { glued: true, .. }), "{err}");
+        assert!(
+            matches!(err, PasteError::TrailingData { glued: true, .. }),
+            "{err}"
+        );
     }
 
     #[test]

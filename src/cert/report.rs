@@ -170,7 +170,10 @@ impl Facts {
         let mut rsa = None;
         let (bits, curve) = match spki.parsed() {
             Ok(PublicKey::RSA(k)) => {
-                rsa = Some((strip_zeros(k.modulus).to_vec(), strip_zeros(k.exponent).to_vec()));
+                rsa = Some((
+                    strip_zeros(k.modulus).to_vec(),
+                    strip_zeros(k.exponent).to_vec(),
+                ));
                 (k.key_size(), None)
             }
             Ok(PublicKey::EC(point)) => {

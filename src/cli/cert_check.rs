@@ -126,29 +126,36 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
 
     let mut buf = Vec::new();
-    render(&mut buf, &args.input, &loaded, &reports, key.as_ref(), key_matches)
-        .and_then(|_| {
-            writeln!(
-                buf,
-                "Result: {} {}, {} {}, {} {}: {}",
-                errors,
-                if errors == 1 { "error" } else { "errors" },
-                warnings,
-                if warnings == 1 { "warning" } else { "warnings" },
-                notices,
-                if notices == 1 { "notice" } else { "notices" },
-                if errors > 0 {
-                    "problems found (exit 1)"
-                } else {
-                    "no errors"
-                }
-            )
-        })
-        .map_err(|e| CliError {
-            message: format!("cannot render: {e}"),
-            hint: None,
-            code: EXIT_INPUT,
-        })?;
+    render(
+        &mut buf,
+        &args.input,
+        &loaded,
+        &reports,
+        key.as_ref(),
+        key_matches,
+    )
+    .and_then(|_| {
+        writeln!(
+            buf,
+            "Result: {} {}, {} {}, {} {}: {}",
+            errors,
+            if errors == 1 { "error" } else { "errors" },
+            warnings,
+            if warnings == 1 { "warning" } else { "warnings" },
+            notices,
+            if notices == 1 { "notice" } else { "notices" },
+            if errors > 0 {
+                "problems found (exit 1)"
+            } else {
+                "no errors"
+            }
+        )
+    })
+    .map_err(|e| CliError {
+        message: format!("cannot render: {e}"),
+        hint: None,
+        code: EXIT_INPUT,
+    })?;
     if args.pem {
         // Clean PEM on stdout, so `cert check --pem x > clean.cer` works; report on stderr.
         let _ = std::io::stderr().write_all(&buf);
@@ -172,7 +179,11 @@ fn render(
     writeln!(
         out,
         "{input}: {n} {} ({})",
-        if n == 1 { "certificate" } else { "certificates" },
+        if n == 1 {
+            "certificate"
+        } else {
+            "certificates"
+        },
         match loaded.format {
             cert::InputFormat::Pem => "PEM",
             cert::InputFormat::Der => "DER",

@@ -19,10 +19,12 @@ use super::common::{self, CliError, KeyPasswordArgs, PfxPasswordArgs, EXIT_OK};
 /// Files holding private material are written with mode 0600. Nothing is overwritten without
 /// --force, and private material is never written to stdout.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  oauth1to2 cert convert publickey.cer --to der -o publickey.der\n  \
+#[command(
+    after_help = "Examples:\n  oauth1to2 cert convert publickey.cer --to der -o publickey.der\n  \
 oauth1to2 cert convert privatekey.pem --to pk8 -o privatekey.pk8\n  \
 PFX_PW=... oauth1to2 cert convert publickey.cer --key privatekey.pem --to pfx -o public_privatekey.pfx --pfx-password-env PFX_PW\n  \
-PFX_PW=... oauth1to2 cert convert public_privatekey.pfx --to pem --key-out privatekey.pem --pfx-password-env PFX_PW")]
+PFX_PW=... oauth1to2 cert convert public_privatekey.pfx --to pem --key-out privatekey.pem --pfx-password-env PFX_PW"
+)]
 pub struct Args {
     /// The input file; `-` reads stdin.
     #[arg(value_name = "INPUT")]
@@ -89,10 +91,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         Target::Pfx => {
             let out = need_out(&args, "pfx")?;
             let key_path = args.key.as_deref().ok_or_else(|| {
-                CliError::input(
-                    "--to pfx needs the private key",
-                    "add --key privatekey.pem",
-                )
+                CliError::input("--to pfx needs the private key", "add --key privatekey.pem")
             })?;
             let key = common::load_key(key_path, &args.key_password)?;
             let bytes = common::read_input(&args.input)?;

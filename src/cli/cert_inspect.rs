@@ -157,7 +157,11 @@ pub fn render(
     };
     writeln!(out, "  Subject:             {}", r.subject)?;
     writeln!(out, "  Issuer:              {}{self_note}", r.issuer)?;
-    writeln!(out, "  Serial:              {}", hex_to_colons(&r.serial, false))?;
+    writeln!(
+        out,
+        "  Serial:              {}",
+        hex_to_colons(&r.serial, false)
+    )?;
     writeln!(out, "  Version:             {}", r.version)?;
     writeln!(out, "  Not before:          {}", r.not_before)?;
     let left = if r.days_left < 0 {

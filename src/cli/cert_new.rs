@@ -18,9 +18,11 @@ use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
 /// serial, basicConstraints CA:FALSE and keyUsage digitalSignature (both critical) and a
 /// subject key identifier. Existing files are never replaced without --force.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  oauth1to2 cert new --cn \"Acme Xero integration\" --org \"Acme Ltd\" --country NZ\n  \
+#[command(
+    after_help = "Examples:\n  oauth1to2 cert new --cn \"Acme Xero integration\" --org \"Acme Ltd\" --country NZ\n  \
 oauth1to2 cert new --subject \"C=NZ, O=Acme Ltd, CN=Acme Xero integration\" --out-dir keys/\n  \
-PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8")]
+PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8"
+)]
 pub struct Args {
     /// RSA key size: 2048, 3072 or 4096. (Xero's old docs said 1024; that is refused.)
     #[arg(long, default_value_t = 2048, value_name = "BITS")]
@@ -135,7 +137,10 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
     if !args.out_dir.is_dir() {
         return Err(CliError::input(
-            format!("the output folder {} does not exist", args.out_dir.display()),
+            format!(
+                "the output folder {} does not exist",
+                args.out_dir.display()
+            ),
             "create it first, or choose another --out-dir",
         ));
     }
@@ -232,7 +237,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     for f in &files {
         println!("  {:<28} {} (mode {})", f.path, f.kind, f.mode);
     }
-    println!("\nKeep the private key secret: it never leaves this machine and is never uploaded.\n");
+    println!(
+        "\nKeep the private key secret: it never leaves this machine and is never uploaded.\n"
+    );
     println!("Certificate to paste:\n");
     print!("{}", identity.certificate_pem);
     println!();

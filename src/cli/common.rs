@@ -179,7 +179,10 @@ fn resolve_password(
     })?;
     if confirm {
         let again = rpassword::prompt_password("Repeat the password: ").map_err(|e| {
-            CliError::input(format!("cannot read a password: {e}"), format!("use {flags}"))
+            CliError::input(
+                format!("cannot read a password: {e}"),
+                format!("use {flags}"),
+            )
         })?;
         if again != first {
             return Err(CliError::input(

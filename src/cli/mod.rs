@@ -11,7 +11,6 @@ mod common;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-
 /// Inspect, repair and lint the keys and certificates of legacy Xero OAuth 1.0a apps, and move
 /// them to OAuth 2.0.
 #[derive(Debug, Parser)]
