@@ -4,12 +4,12 @@
 //! rcgen's defaults are wrong for us (validity 1975-4096, a fixed subject, a serial derived from
 //! the key, no key usage), so every field is set here on purpose: SHA-256 signature, a random
 //! positive 127-bit serial, `basicConstraints CA:FALSE` and `keyUsage digitalSignature` (both
-//! critical), a subject key identifier, and the subject and validity the user chose. The key is
+//! critical), subject and authority key identifiers (RFC 5280 method 1), and the subject and validity the user chose. The key is
 //! made by the `rsa` crate and handed to rcgen (via ring) only to sign the certificate.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, SerialNumber,
+    CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, SanType, SerialNumber,
 };
 use rsa::RsaPrivateKey;
 use rustls_pki_types::PrivatePkcs8KeyDer;
@@ -233,9 +233,24 @@ pub fn self_signed(key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = Vec::new();
-    params.use_authority_key_identifier_extension = false;
-    params.key_identifier_method = KeyIdMethod::Sha256;
-    let _ = BasicConstraints::Unconstrained; // CA:FALSE carries no path length.
+    // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. pkilint recognises it;
+    // rcgen's truncated SHA-256 draws an "unknown method" notice.
+    params.key_identifier_method = KeyIdMethod::PreSpecified({
+        use sha1::{Digest, Sha1};
+        Sha1::digest(key.public_pkcs1_der()).to_vec()
+    });
+    // Self-signed certificates may omit the AKI, but linters (pkilint) want it; it equals the SKI.
+    params.use_authority_key_identifier_extension = true;
+    // An e-mail in the subject must also be in subjectAltName (RFC 5280 4.1.2.6).
+    params.subject_alt_names = request
+        .subject
+        .0
+        .iter()
+        .filter_map(|p| match p {
+            SubjectPart::Email(e) => e.as_str().try_into().ok().map(SanType::Rfc822Name),
+            _ => None,
+        })
+        .collect();
     let cert = params.self_signed(&key_pair).map_err(gen_err)?;
     Ok(cert.der().to_vec())
 }

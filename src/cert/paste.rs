@@ -484,11 +484,7 @@ fn extract(text: &str, out: &mut PastedCertificate) -> Result<(), PasteError> {
             } else {
                 Ends::HeaderOnly
             };
-            if let Some(f) = footer {
-                if f.label != m.label && !(is_cert_label(&f.label) && is_cert_label(&m.label)) {
-                    // Mismatched labels: trust the header's.
-                }
-            }
+            // On mismatched labels the header's label decides.
             let consumed = handle_block(
                 &m.label,
                 &text[m.end..body_end],
@@ -503,7 +499,6 @@ fn extract(text: &str, out: &mut PastedCertificate) -> Result<(), PasteError> {
             } else {
                 cursor = next_cursor;
             }
-            let _ = next_cursor;
             i = next_i;
         } else {
             // An END without a BEGIN: the header was lost. The body starts at the first
@@ -848,7 +843,7 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
         }
         if prefix.contains(['"', '\'', '`']) || suffix.contains(['"', '\'', '`']) {
             c.quoted = true;
-        } else if !prefix.is_empty() && !(line_start == 0 && prefix.trim().is_empty()) {
+        } else if !(prefix.is_empty() || line_start == 0 && prefix.trim().is_empty()) {
             // (Spaces right after a BEGIN line on the same line are not indentation.)
             c.prefixed_lines += 1;
         }

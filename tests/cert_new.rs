@@ -1,0 +1,346 @@
+//! `cert new`: the files it writes, checked by openssl and pkilint, by our own `cert check`, and
+//! for permissions and no-overwrite.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn new_in(dir: &Path, extra: &[&str]) -> std::process::Output {
+    run(bin()
+        .args([
+            "cert",
+            "new",
+            "--cn",
+            "Acme Xero integration",
+            "--org",
+            "Acme Ltd",
+            "--country",
+            "NZ",
+        ])
+        .args(["--email", "ops@acme.example", "--out-dir"])
+        .arg(dir)
+        .args(extra)
+        .env("PFX_PW", "correct horse battery staple"))
+}
+
+fn openssl_ok(openssl: &Path, args: &[&str], dir: &Path) -> String {
+    let o = Command::new(openssl)
+        .args(args)
+        .current_dir(dir)
+        .env("PFX_PW", "correct horse battery staple")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
+    let Some(openssl) = openssl() else { return };
+    let Some(python) = python_with("pkilint") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = new_in(
+        dir.path(),
+        &["--pfx", "--pfx-password-env", "PFX_PW", "--pk8", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = dir.path();
+
+    // openssl parses it, and says what the issue asks for.
+    let text = openssl_ok(
+        &openssl,
+        &["x509", "-in", "publickey.cer", "-noout", "-text"],
+        d,
+    );
+    assert!(text.contains("Version: 3 (0x2)"), "{text}");
+    assert!(text.contains("Signature Algorithm: sha256WithRSAEncryption"));
+    assert!(text.contains("Public-Key: (2048 bit)"));
+    assert!(
+        text.contains("X509v3 Basic Constraints: critical\n                CA:FALSE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("X509v3 Key Usage: critical\n                Digital Signature\n"),
+        "{text}"
+    );
+    assert!(text.contains("X509v3 Subject Key Identifier"));
+    assert!(text.contains("Subject: C = NZ, O = Acme Ltd, CN = Acme Xero integration, emailAddress = ops@acme.example"), "{text}");
+    let serial = openssl_ok(
+        &openssl,
+        &["x509", "-in", "publickey.cer", "-noout", "-serial"],
+        d,
+    );
+    let serial = serial.trim().trim_start_matches("serial=");
+    assert!(serial.len() * 4 >= 64, "serial {serial} under 64 bits");
+    assert!(
+        u8::from_str_radix(&serial[..2], 16).unwrap() < 0x80,
+        "serial must be positive"
+    );
+    // 1825 days of validity, as openssl reads the dates.
+    let dates = openssl_ok(
+        &openssl,
+        &[
+            "x509",
+            "-in",
+            "publickey.cer",
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-dateopt",
+            "iso_8601",
+        ],
+        d,
+    );
+    let parse = |k: &str| {
+        let s = dates
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap()
+            .replacen(' ', "T", 1);
+        time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    assert_eq!(
+        (parse("notAfter=") - parse("notBefore=")).whole_days(),
+        1825
+    );
+
+    // openssl verify accepts it against itself, and the key matches the certificate.
+    let verify = openssl_ok(
+        &openssl,
+        &["verify", "-CAfile", "publickey.cer", "publickey.cer"],
+        d,
+    );
+    assert!(verify.contains("publickey.cer: OK"), "{verify}");
+    let cert_mod = openssl_ok(
+        &openssl,
+        &["x509", "-in", "publickey.cer", "-noout", "-modulus"],
+        d,
+    );
+    let key_mod = openssl_ok(
+        &openssl,
+        &["rsa", "-in", "privatekey.pem", "-noout", "-modulus"],
+        d,
+    );
+    assert_eq!(cert_mod, key_mod);
+    let pk8_mod = openssl_ok(
+        &openssl,
+        &[
+            "rsa",
+            "-inform",
+            "DER",
+            "-in",
+            "privatekey.pk8",
+            "-noout",
+            "-modulus",
+        ],
+        d,
+    );
+    assert_eq!(cert_mod, pk8_mod);
+    let key_pem = std::fs::read_to_string(d.join("privatekey.pem")).unwrap();
+    assert!(
+        key_pem.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "PKCS#8 expected"
+    );
+
+    // The .pfx opens with the password and holds the same certificate; modern by default.
+    let info = openssl_ok(
+        &openssl,
+        &[
+            "pkcs12",
+            "-info",
+            "-in",
+            "public_privatekey.pfx",
+            "-nokeys",
+            "-passin",
+            "env:PFX_PW",
+        ],
+        d,
+    );
+    assert!(info.contains("BEGIN CERTIFICATE"));
+    let o = Command::new(&openssl)
+        .args([
+            "pkcs12",
+            "-info",
+            "-in",
+            "public_privatekey.pfx",
+            "-noout",
+            "-passin",
+            "env:PFX_PW",
+        ])
+        .current_dir(d)
+        .env("PFX_PW", "correct horse battery staple")
+        .output()
+        .unwrap();
+    let info_err = String::from_utf8_lossy(&o.stderr);
+    assert!(info_err.contains("AES-256-CBC"), "{info_err}");
+
+    // pkilint: no ERROR or FATAL findings.
+    let lint = Command::new(&python)
+        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
+        .arg(d.join("publickey.cer"))
+        .output()
+        .unwrap();
+    let lint_out = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
+        "pkilint: {lint_out}"
+    );
+    // ...and pkilint really ran: the same command finds errors in the Opmetrix certificate.
+    let control = Command::new(&python)
+        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
+        .arg(fixture("opmetrix/publickey.cer"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&control.stdout).contains("(ERROR)"),
+        "pkilint did not run: {}",
+        String::from_utf8_lossy(&control.stderr)
+    );
+
+    // Our own check: clean.
+    let o = run(bin()
+        .args(["cert", "check", "--json", "--key"])
+        .arg(d.join("privatekey.pem"))
+        .arg(d.join("publickey.cer")));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["certificates"][0]["findings"], serde_json::json!([]));
+    assert_eq!(c["key_matches"], true);
+    // What `new` reported is what openssl computes.
+    let fp = openssl_sha256(&openssl, &d.join("publickey.cer"), "PEM").unwrap();
+    assert_eq!(v["certificate"]["sha256_fingerprint"], fp.as_str());
+}
+
+#[test]
+fn the_legacy_pfx_uses_3des_and_sha1() {
+    let Some(openssl) = openssl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let o = new_in(
+        dir.path(),
+        &["--pfx-legacy", "--pfx-password-env", "PFX_PW"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = Command::new(&openssl)
+        .args([
+            "pkcs12",
+            "-info",
+            "-in",
+            "public_privatekey.pfx",
+            "-noout",
+            "-passin",
+            "env:PFX_PW",
+        ])
+        .current_dir(dir.path())
+        .env("PFX_PW", "correct horse battery staple")
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{info}");
+    assert!(info.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "{info}");
+    assert!(info.contains("MAC: sha1"), "{info}");
+}
+
+#[test]
+fn private_files_are_0600_and_never_overwritten_without_force() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let o = new_in(
+        dir.path(),
+        &["--pk8", "--pfx", "--pfx-password-env", "PFX_PW"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mode = |f: &str| {
+        std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("privatekey.pem"), 0o600);
+    assert_eq!(mode("privatekey.pk8"), 0o600);
+    assert_eq!(mode("public_privatekey.pfx"), 0o600);
+    assert_eq!(
+        mode("publickey.cer") & 0o077 & !0o044,
+        0,
+        "certificate is public but not writable by others"
+    );
+
+    let before = std::fs::read(dir.path().join("privatekey.pem")).unwrap();
+    let o = new_in(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.path().join("privatekey.pem")).unwrap(),
+        before
+    );
+
+    let o = new_in(dir.path(), &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(
+        std::fs::read(dir.path().join("privatekey.pem")).unwrap(),
+        before
+    );
+    assert_eq!(mode("privatekey.pem"), 0o600);
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn small_keys_and_bad_subjects_are_refused_before_any_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .args(["cert", "new", "--bits", "1024", "--cn", "x", "--out-dir"])
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("1024-bit RSA keys are not offered"), "{err}");
+    assert!(err.contains("hint: ") && err.contains("2048"), "{err}");
+    let o = run(bin()
+        .args([
+            "cert",
+            "new",
+            "--country",
+            "New Zealand",
+            "--cn",
+            "x",
+            "--out-dir",
+        ])
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("two-letter"));
+    let o = run(bin().args(["cert", "new", "--out-dir"]).arg(dir.path()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("common name"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn the_pfx_password_is_never_taken_from_the_command_line_and_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without a terminal and without a source, it refuses rather than hangs.
+    let o = run(bin()
+        .args(["cert", "new", "--cn", "x", "--pfx", "--out-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--pfx-password-env"), "{}", stderr(&o));
+    let o = new_in(
+        dir.path(),
+        &["--pfx", "--pfx-password-env", "PFX_PW", "--json"],
+    );
+    assert!(!stdout(&o).contains("correct horse") && !stderr(&o).contains("correct horse"));
+}
