@@ -101,7 +101,7 @@ pub(crate) fn run(
     options: &CheckOptions<'_>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let renew = "make a new keypair and certificate with `oauth1to2 cert new`, or move the integration to OAuth 2.0 with `oauth1to2 audit`";
+    let renew = "make a new keypair and certificate with `oauth1to2 cert new`, or, better, move the integration to OAuth 2.0";
 
     // Published certificate first: it is the finding a consultant most needs to see.
     if let Some(p) = published::published_certificate(&report.sha256_fingerprint) {

@@ -973,3 +973,76 @@ mod tests {
         assert_eq!(der_total_len(&[0x30, 0x80]), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CLEAN: &str = include_str!("../../fixtures/opmetrix/publickey.cer");
+
+    fn clean_der() -> Vec<u8> {
+        repair(CLEAN.as_bytes()).unwrap().certificates[0].der.clone()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary bytes never panic.
+        #[test]
+        fn arbitrary_input_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = repair(&bytes);
+        }
+
+        /// Random damage to the clean block (flipped, dropped or inserted characters) never
+        /// panics, whatever the outcome.
+        #[test]
+        fn random_damage_never_panics(edits in proptest::collection::vec((0usize..1100, any::<char>(), 0u8..3), 1..8)) {
+            let mut s: Vec<char> = CLEAN.chars().collect();
+            for (pos, c, op) in edits {
+                let p = pos % (s.len() + 1);
+                match op {
+                    0 if p < s.len() => { s[p] = c; }
+                    1 if p < s.len() => { s.remove(p); }
+                    _ => s.insert(p, c),
+                }
+            }
+            let text: String = s.into_iter().collect();
+            let _ = repair(text.as_bytes());
+        }
+
+        /// Any mix of the layout damage pastes suffer comes back as the same certificate:
+        /// any line width, indentation, bullets, quote marks, CRLF, blank lines, non-breaking
+        /// and zero-width spaces, and prose before and after.
+        #[test]
+        fn layout_damage_is_always_repaired(
+            width in 1usize..200,
+            indent in prop::sample::select(vec!["", "  ", "\t", "> ", "\u{2022} ", "\u{a0}\u{a0}", "    "]),
+            crlf in any::<bool>(),
+            blank in any::<bool>(),
+            zw in any::<bool>(),
+            prose in any::<bool>(),
+        ) {
+            let body: String = CLEAN.lines().filter(|l| !l.starts_with("-----")).collect();
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let sep = if blank { format!("{nl}{nl}") } else { nl.to_string() };
+            let chunks: Vec<String> = body
+                .as_bytes()
+                .chunks(width)
+                .map(|c| {
+                    let s = std::str::from_utf8(c).unwrap();
+                    let s = if zw && s.len() > 2 { format!("{}\u{200b}{}", &s[..1], &s[1..]) } else { s.to_owned() };
+                    format!("{indent}{s}")
+                })
+                .collect();
+            let mut text = String::new();
+            if prose { text.push_str(&format!("Paste this into Xero:{nl}")); }
+            text.push_str(&format!("{indent}-----BEGIN CERTIFICATE-----{sep}"));
+            text.push_str(&chunks.join(&sep));
+            text.push_str(&format!("{sep}{indent}-----END CERTIFICATE-----{nl}"));
+            if prose { text.push_str(&format!("Then click Save.{nl}")); }
+            let got = repair(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(&got.certificates[0].der, &clean_der());
+        }
+    }
+}
