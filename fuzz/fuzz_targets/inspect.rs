@@ -1,0 +1,15 @@
+//! What `cert inspect` does with an input: detect the format, repair, parse, report and lint.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use oauth1to2::cert::{analyse, load_certificates, CheckOptions};
+use oauth1to2::secret::Password;
+
+fuzz_target!(|data: &[u8]| {
+    let pw = Password::new("fuzz");
+    if let Ok(loaded) = load_certificates("fuzz", data, Some(&pw)) {
+        let options = CheckOptions::now();
+        for (i, der) in loaded.certificates.iter().enumerate() {
+            let _ = analyse("fuzz", i + 1, der, &loaded.repairs, &options);
+        }
+    }
+});
