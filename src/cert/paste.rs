@@ -165,6 +165,11 @@ const B64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
+/// A base64 character other than padding, by byte.
+fn is_b64_body_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
 fn is_b64(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='
 }
@@ -318,6 +323,10 @@ fn normalise(text: &str, notes: &mut Vec<RepairNote>) -> String {
         }
     }
 
+    // Plain ASCII has no invisible spaces or typographic dashes: skip the character pass.
+    if text.is_ascii() {
+        return text;
+    }
     let mut invisible = 0usize;
     let mut dashes = 0usize;
     let mut cleaned = String::with_capacity(text.len());
@@ -406,8 +415,11 @@ struct Marker {
 
 fn find_markers(text: &str) -> Vec<Marker> {
     let mut out = Vec::new();
-    for caps in MARKER.captures_iter(text) {
-        let whole = caps.get(0).expect("group 0");
+    for found in MARKER.find_iter(text) {
+        let Some(caps) = MARKER.captures(found.as_str()) else {
+            continue;
+        };
+        let whole = found;
         let before = caps[1].len();
         let after = caps[4].len();
         let label_raw = &caps[3];
@@ -757,7 +769,8 @@ pub(crate) fn der_total_len(head: &[u8]) -> Option<usize> {
 struct Collected {
     /// The base64 characters, without padding.
     chars: String,
-    /// For each base64 character, the byte offset just past it in the body.
+    /// For each base64 character, the byte offset just past it in the body (open-ended blocks
+    /// only: elsewhere the block's end is known).
     offsets: Vec<usize>,
     had_padding_chars: usize,
     lines: usize,
@@ -782,7 +795,7 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
     let open_ended = matches!(ends, Ends::HeaderOnly | Ends::Neither);
     let mut c = Collected {
         chars: String::with_capacity(body.len()),
-        offsets: Vec::with_capacity(body.len()),
+        offsets: Vec::new(),
         had_padding_chars: 0,
         lines: 0,
         prefixed_lines: 0,
@@ -801,6 +814,21 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
         let line_start = offset;
         offset += raw_line.len();
         let line = raw_line.trim_end_matches('\n');
+        // The common case first: a clean line of base64 (no padding) inside a closed block.
+        if !open_ended && !line.is_empty() && line.bytes().all(is_b64_body_byte) {
+            if pending_blank > 0 {
+                c.blank_lines += pending_blank;
+                pending_blank = 0;
+            }
+            if seen_padding {
+                seen_padding = false;
+                c.had_padding_chars = 0;
+            }
+            c.chars.push_str(line);
+            line_lengths.push(line.len());
+            c.lines += 1;
+            continue;
+        }
         let trimmed = line.trim();
         if trimmed.is_empty() {
             if c.lines > 0 {
@@ -863,7 +891,9 @@ fn collect_base64(body: &str, ends: Ends) -> Collected {
                         c.had_padding_chars = 0;
                     }
                     c.chars.push(ch);
-                    c.offsets.push(line_start + lead + i + 1);
+                    if open_ended {
+                        c.offsets.push(line_start + lead + i + 1);
+                    }
                     line_len += 1;
                 }
             }
@@ -982,7 +1012,9 @@ mod properties {
     const CLEAN: &str = include_str!("../../fixtures/opmetrix/publickey.cer");
 
     fn clean_der() -> Vec<u8> {
-        repair(CLEAN.as_bytes()).unwrap().certificates[0].der.clone()
+        repair(CLEAN.as_bytes()).unwrap().certificates[0]
+            .der
+            .clone()
     }
 
     proptest! {

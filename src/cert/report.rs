@@ -56,9 +56,6 @@ pub struct CertificateReport {
     pub findings: Vec<Finding>,
     /// Repairs made to the input text on the way to this certificate.
     pub repairs: Vec<RepairNote>,
-    /// The certificate as clean PEM.
-    #[serde(skip)]
-    pub pem: String,
 }
 
 /// Public key algorithm and size.
@@ -149,7 +146,6 @@ pub fn analyse(
         self_signature_valid,
         findings: Vec::new(),
         repairs: repairs.to_vec(),
-        pem: super::der_to_pem(der, "CERTIFICATE"),
     };
     report.findings = lint::run(&cert, &report, &facts, options);
     Ok(report)

@@ -159,7 +159,11 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     if args.pem {
         // Clean PEM on stdout, so `cert check --pem x > clean.cer` works; report on stderr.
         let _ = std::io::stderr().write_all(&buf);
-        let pem: String = reports.iter().map(|r| r.pem.as_str()).collect();
+        let pem: String = loaded
+            .certificates
+            .iter()
+            .map(|der| cert::der_to_pem(der, "CERTIFICATE"))
+            .collect();
         print!("{pem}");
     } else {
         let _ = std::io::stdout().write_all(&buf);

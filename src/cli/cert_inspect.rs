@@ -1,6 +1,7 @@
 //! `oauth1to2 cert inspect [FILE|-]...`
 
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Write;
 use time::OffsetDateTime;
 
@@ -73,19 +74,44 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 continue;
             }
         };
-        let results: Vec<Result<CertificateReport, cert::Error>> = loaded
+        // Identical certificates (common in bundles, and the point of a published certificate)
+        // are analysed once; the copies differ only in their position.
+        let mut first_seen: HashMap<&[u8], usize> = HashMap::new();
+        let mut unique: Vec<(usize, &[u8])> = Vec::new();
+        let slots: Vec<usize> = loaded
             .certificates
-            .par_iter()
+            .iter()
             .enumerate()
+            .map(|(i, der)| {
+                *first_seen.entry(der.as_slice()).or_insert_with(|| {
+                    unique.push((i, der.as_slice()));
+                    unique.len() - 1
+                })
+            })
+            .collect();
+        let analysed: Vec<Result<CertificateReport, cert::Error>> = unique
+            .par_iter()
             .map(|(i, der)| cert::analyse(name, i + 1, der, &loaded.repairs, &options))
             .collect();
+        let results = slots
+            .iter()
+            .enumerate()
+            .map(|(i, &slot)| match &analysed[slot] {
+                Ok(r) => {
+                    let mut r = r.clone();
+                    r.index = i + 1;
+                    Ok(r)
+                }
+                Err(_) if unique[slot].0 != i => Err(None),
+                Err(e) => Err(Some(e)),
+            });
         for skipped in &loaded.skipped {
             eprintln!(
                 "note: {name}: skipped a {} block (its contents are not shown)",
                 skipped.label
             );
         }
-        let total = results.len();
+        let total = slots.len();
         for r in results {
             match r {
                 Ok(report) => {
@@ -95,10 +121,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                         render(&mut out, &report, total).map_err(write_err)?;
                     }
                 }
-                Err(e) => {
-                    CliError::from(e).print();
+                Err(Some(e)) => {
+                    CliError::input(e.to_string(), e.hint()).print();
                     failed = true;
                 }
+                // A copy of a certificate already reported as unreadable.
+                Err(None) => failed = true,
             }
         }
     }

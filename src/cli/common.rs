@@ -255,13 +255,15 @@ pub fn load_key(path: &str, pw: &KeyPasswordArgs) -> Result<cert::PrivateKey, Cl
 
 /// Writes pretty JSON and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let write_err = |e: String| CliError {
         message: format!("cannot write output: {e}"),
         hint: None,
         code: EXIT_INPUT,
-    })?;
-    use std::io::Write;
-    let _ = writeln!(out);
-    Ok(())
+    };
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| write_err(e.to_string()))?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| write_err(e.to_string()))
 }
