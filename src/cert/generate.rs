@@ -5,15 +5,16 @@
 //! the key, no key usage), so every field is set here on purpose: SHA-256 signature, a random
 //! positive 127-bit serial, `basicConstraints CA:FALSE` and `keyUsage digitalSignature` (both
 //! critical), subject and authority key identifiers (RFC 5280 method 1), and the subject and validity the user chose. The key is
-//! made by the `rsa` crate and handed to rcgen (via ring) only to sign the certificate.
+//! made by aws-lc-rs through rcgen, which also signs the certificate.
 
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber,
+    KeyUsagePurpose, RsaKeySize, SanType, SerialNumber,
 };
+use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
-use rustls_pki_types::PrivatePkcs8KeyDer;
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
 use super::{Error, PrivateKey};
 
@@ -197,12 +198,23 @@ pub fn validate(request: &NewCertificate) -> Result<(), Error> {
 /// Makes the keypair and the self-signed certificate.
 pub fn generate(request: &NewCertificate) -> Result<GeneratedIdentity, Error> {
     validate(request)?;
-    let mut rng = rand::rngs::OsRng;
-    let rsa_key = RsaPrivateKey::new(&mut rng, request.bits).map_err(|e| Error::Generate {
+    let size = match request.bits {
+        2048 => RsaKeySize::_2048,
+        3072 => RsaKeySize::_3072,
+        _ => RsaKeySize::_4096,
+    };
+    // aws-lc-rs makes the key (as fast as openssl, and constant-time); the rsa crate holds it
+    // afterwards for matching and signing like any key read from a file.
+    let key_pair =
+        KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(|e| Error::Generate {
+            detail: e.to_string(),
+        })?;
+    let pkcs8 = Zeroizing::new(key_pair.serialized_der().to_vec());
+    let rsa_key = RsaPrivateKey::from_pkcs8_der(&pkcs8).map_err(|e| Error::Generate {
         detail: e.to_string(),
     })?;
     let key = PrivateKey::new(rsa_key, "new key");
-    let certificate_der = self_signed(&key, request)?;
+    let certificate_der = sign(&key_pair, &key, request)?;
     let certificate_pem = super::der_to_pem(&certificate_der, "CERTIFICATE");
     Ok(GeneratedIdentity {
         key,
@@ -211,18 +223,10 @@ pub fn generate(request: &NewCertificate) -> Result<GeneratedIdentity, Error> {
     })
 }
 
-/// Signs a certificate for an existing key.
-pub fn self_signed(key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>, Error> {
+fn sign(key_pair: &KeyPair, key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>, Error> {
     let gen_err = |e: rcgen::Error| Error::Generate {
         detail: e.to_string(),
     };
-    let pkcs8 = key.to_pkcs8_der()?;
-    let key_pair = KeyPair::from_pkcs8_der_and_sign_algo(
-        &PrivatePkcs8KeyDer::from(pkcs8.as_slice()),
-        &rcgen::PKCS_RSA_SHA256,
-    )
-    .map_err(gen_err)?;
-
     let mut params = CertificateParams::default();
     // Seconds only: certificates carry no fractions, and a round start time reads better.
     let start = request.now.replace_nanosecond(0).unwrap_or(request.now);
@@ -251,7 +255,7 @@ pub fn self_signed(key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>
             _ => None,
         })
         .collect();
-    let cert = params.self_signed(&key_pair).map_err(gen_err)?;
+    let cert = params.self_signed(key_pair).map_err(gen_err)?;
     Ok(cert.der().to_vec())
 }
 

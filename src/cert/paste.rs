@@ -16,6 +16,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use regex::Regex;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// One thing the repair changed, with a stable `id` and a message for humans.
@@ -180,7 +181,7 @@ pub fn repair(input: &[u8]) -> Result<PastedCertificate, PasteError> {
     let mut out = PastedCertificate::default();
     let text = decode_text(input, &mut out.repairs);
     let text = normalise(&text, &mut out.repairs);
-    extract(&text, &mut out)?;
+    extract_in_parallel(&text, &mut out)?;
     if out.certificates.is_empty() {
         if let Some(first) = out.skipped.first() {
             return Err(PasteError::NotACertificate {
@@ -190,6 +191,48 @@ pub fn repair(input: &[u8]) -> Result<PastedCertificate, PasteError> {
         return Err(PasteError::NoCertificate);
     }
     Ok(out)
+}
+
+/// Large bundles (a CA store, thousands of certificates) are cut at BEGIN lines into pieces
+/// repaired on all cores. A cut sits right before a `-----BEGIN ` line, where every block before
+/// it has already ended, so the pieces give the same blocks as one pass; identical repair notes
+/// from several pieces are reported once.
+fn extract_in_parallel(text: &str, out: &mut PastedCertificate) -> Result<(), PasteError> {
+    use rayon::prelude::*;
+    const PIECE: usize = 256 * 1024;
+    let pieces = text.len() / PIECE;
+    if pieces < 2 {
+        return extract(text, out);
+    }
+    let mut cuts = vec![0];
+    for k in 1..pieces {
+        let from = (k * text.len() / pieces).max(*cuts.last().expect("non-empty"));
+        if let Some(pos) = text[from..].find("\n-----BEGIN ") {
+            let cut = from + pos + 1;
+            if cut > *cuts.last().expect("non-empty") {
+                cuts.push(cut);
+            }
+        }
+    }
+    cuts.push(text.len());
+    let parts: Vec<Result<PastedCertificate, PasteError>> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let mut part = PastedCertificate::default();
+            extract(&text[w[0]..w[1]], &mut part).map(|_| part)
+        })
+        .collect();
+    for part in parts {
+        let part = part?;
+        out.certificates.extend(part.certificates);
+        out.skipped.extend(part.skipped);
+        for n in part.repairs {
+            if !out.repairs.contains(&n) {
+                out.repairs.push(n);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn note(notes: &mut Vec<RepairNote>, id: &'static str, message: impl Into<String>) {
@@ -208,10 +251,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Bytes to text: UTF-8 (with or without BOM), UTF-16 with a BOM, or Latin-1 as a last resort.
-fn decode_text(input: &[u8], notes: &mut Vec<RepairNote>) -> String {
+fn decode_text<'a>(input: &'a [u8], notes: &mut Vec<RepairNote>) -> Cow<'a, str> {
     if let Some(rest) = input.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         note(notes, "removed-bom", "removed a byte-order mark");
-        return String::from_utf8_lossy(rest).into_owned();
+        return String::from_utf8_lossy(rest);
     }
     let utf16 = |le: bool, rest: &[u8]| -> String {
         let units: Vec<u16> = rest
@@ -232,7 +275,7 @@ fn decode_text(input: &[u8], notes: &mut Vec<RepairNote>) -> String {
             "decoded-utf16",
             "read the text as UTF-16 (little-endian)",
         );
-        return utf16(true, rest);
+        return Cow::Owned(utf16(true, rest));
     }
     if let Some(rest) = input.strip_prefix(&[0xFE, 0xFF]) {
         note(
@@ -240,16 +283,24 @@ fn decode_text(input: &[u8], notes: &mut Vec<RepairNote>) -> String {
             "decoded-utf16",
             "read the text as UTF-16 (big-endian)",
         );
-        return utf16(false, rest);
+        return Cow::Owned(utf16(false, rest));
     }
     match std::str::from_utf8(input) {
-        Ok(s) => s.to_owned(),
+        Ok(s) => Cow::Borrowed(s),
         // Latin-1: every byte is a character, so nothing is lost and base64 survives.
-        Err(_) => input.iter().map(|&b| b as char).collect(),
+        Err(_) => Cow::Owned(input.iter().map(|&b| b as char).collect()),
     }
 }
 
-fn normalise(text: &str, notes: &mut Vec<RepairNote>) -> String {
+fn normalise<'a>(text: &'a str, notes: &mut Vec<RepairNote>) -> Cow<'a, str> {
+    // Most input is clean: borrow it, and copy only when something must change.
+    let needs_work = !text.is_ascii()
+        || text.contains(['\r', '<', '&'])
+        || text.contains("\\n")
+        || text.contains("\\r");
+    if !needs_work {
+        return Cow::Borrowed(text);
+    }
     let mut text = text.to_owned();
 
     if text.contains('\r') {
@@ -325,7 +376,7 @@ fn normalise(text: &str, notes: &mut Vec<RepairNote>) -> String {
 
     // Plain ASCII has no invisible spaces or typographic dashes: skip the character pass.
     if text.is_ascii() {
-        return text;
+        return Cow::Owned(text);
     }
     let mut invisible = 0usize;
     let mut dashes = 0usize;
@@ -373,7 +424,7 @@ fn normalise(text: &str, notes: &mut Vec<RepairNote>) -> String {
             ),
         );
     }
-    cleaned
+    Cow::Owned(cleaned)
 }
 
 fn decode_entity(name: &str) -> Option<char> {
@@ -993,6 +1044,38 @@ mod tests {
             }
         );
         assert!(!err.to_string().contains("MIIB"));
+    }
+
+    #[test]
+    fn large_bundles_repaired_in_pieces_match_one_pass() {
+        // Over 512 KiB, so the text is cut into pieces; mixed with prose, a key block, a
+        // header-only block and a footer-only block near the cuts.
+        let body: String = CLEAN.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("\n");
+        let mut text = String::from("Bundle for the Xero apps:\n");
+        for i in 0..900 {
+            match i % 7 {
+                0 => text.push_str("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+                3 => text.push_str(&format!("-----BEGIN CERTIFICATE-----\n{body}\nThen click Save.\n")),
+                5 => text.push_str(&format!("Copy this:\n{body}\n-----END CERTIFICATE-----\n")),
+                _ => text.push_str(CLEAN),
+            }
+        }
+        assert!(text.len() > 512 * 1024);
+        let mut serial = PastedCertificate::default();
+        extract(&text, &mut serial).unwrap();
+        let mut pieces = PastedCertificate::default();
+        extract_in_parallel(&text, &mut pieces).unwrap();
+        assert_eq!(serial.certificates.len(), pieces.certificates.len());
+        assert!(serial.certificates.iter().zip(&pieces.certificates).all(|(a, b)| a.der == b.der));
+        assert_eq!(serial.skipped, pieces.skipped);
+        let ids = |p: &PastedCertificate| {
+            let mut v: Vec<_> = p.repairs.iter().map(|n| n.id).collect();
+            v.dedup();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(ids(&serial), ids(&pieces));
     }
 
     #[test]

@@ -93,18 +93,6 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .par_iter()
             .map(|(i, der)| cert::analyse(name, i + 1, der, &loaded.repairs, &options))
             .collect();
-        let results = slots
-            .iter()
-            .enumerate()
-            .map(|(i, &slot)| match &analysed[slot] {
-                Ok(r) => {
-                    let mut r = r.clone();
-                    r.index = i + 1;
-                    Ok(r)
-                }
-                Err(_) if unique[slot].0 != i => Err(None),
-                Err(e) => Err(Some(e)),
-            });
         for skipped in &loaded.skipped {
             eprintln!(
                 "note: {name}: skipped a {} block (its contents are not shown)",
@@ -112,21 +100,40 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             );
         }
         let total = slots.len();
-        for r in results {
-            match r {
-                Ok(report) => {
-                    if args.json {
-                        reports.push(report);
-                    } else {
-                        render(&mut out, &report, total).map_err(write_err)?;
+        // Render on all cores (copies render from the one analysis); write in order.
+        let rendered: Vec<Option<Vec<u8>>> = if args.json {
+            Vec::new()
+        } else {
+            slots
+                .par_iter()
+                .enumerate()
+                .map(|(i, &slot)| {
+                    analysed[slot].as_ref().ok().map(|report| {
+                        let mut buf = Vec::with_capacity(2048);
+                        let _ = render(&mut buf, report, i + 1, total);
+                        buf
+                    })
+                })
+                .collect()
+        };
+        for (i, &slot) in slots.iter().enumerate() {
+            match &analysed[slot] {
+                Ok(report) if args.json => {
+                    let mut r = report.clone();
+                    r.index = i + 1;
+                    reports.push(r);
+                }
+                Ok(_) => {
+                    if let Some(Some(text)) = rendered.get(i) {
+                        out.write_all(text).map_err(write_err)?;
                     }
                 }
-                Err(Some(e)) => {
+                // A copy of a certificate already reported as unreadable.
+                Err(_) if unique[slot].0 != i => failed = true,
+                Err(e) => {
                     CliError::input(e.to_string(), e.hint()).print();
                     failed = true;
                 }
-                // A copy of a certificate already reported as unreadable.
-                Err(None) => failed = true,
             }
         }
     }
@@ -170,12 +177,13 @@ fn hex_to_colons(hex: &str, upper: bool) -> String {
 pub fn render(
     out: &mut impl Write,
     r: &CertificateReport,
+    index: usize,
     total_in_input: usize,
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "Certificate {} of {} in {}",
-        r.index, total_in_input, r.input
+        "Certificate {index} of {total_in_input} in {}",
+        r.input
     )?;
     let self_note = match (r.self_signed, r.self_signature_valid) {
         (true, Some(true)) => " (self-signed; the signature verifies)",
