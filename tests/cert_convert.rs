@@ -3,21 +3,9 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::Command;
 
 fn openssl_reads(openssl: &Path, args: &[&str], dir: &Path) -> String {
-    let o = Command::new(openssl)
-        .args(args)
-        .current_dir(dir)
-        .env("PW", "fixture-password")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    openssl_stdout(openssl, args, dir, ("PW", "fixture-password"))
 }
 
 fn convert(dir: &Path, args: &[&str]) -> std::process::Output {

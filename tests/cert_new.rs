@@ -25,18 +25,12 @@ fn new_in(dir: &Path, extra: &[&str]) -> std::process::Output {
 }
 
 fn openssl_ok(openssl: &Path, args: &[&str], dir: &Path) -> String {
-    let o = Command::new(openssl)
-        .args(args)
-        .current_dir(dir)
-        .env("PFX_PW", "correct horse battery staple")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    openssl_stdout(
+        openssl,
+        args,
+        dir,
+        ("PFX_PW", "correct horse battery staple"),
+    )
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //!   [`paste`]);
 //! - describing a certificate ([`CertificateReport`]) and linting it ([`Finding`]);
 //! - reading private keys in the formats Xero integrations kept them in ([`PrivateKey`]);
-//! - making a new keypair and self-signed certificate ([`generate`]);
+//! - making a new keypair and self-signed certificate ([`generate()`]);
 //! - converting between formats ([`pkcs12`], [`der_to_pem`]).
 
 mod error;

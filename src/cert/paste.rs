@@ -176,7 +176,7 @@ fn is_b64(c: char) -> bool {
 }
 
 /// Repairs `input` (text or bytes from a file, stdin or a paste) and returns every certificate
-/// found in it. Binary DER is not handled here; see [`super::load`].
+/// found in it. Binary DER is not handled here; see [`super::load_certificates`].
 pub fn repair(input: &[u8]) -> Result<PastedCertificate, PasteError> {
     let mut out = PastedCertificate::default();
     let text = decode_text(input, &mut out.repairs);
@@ -1050,12 +1050,20 @@ mod tests {
     fn large_bundles_repaired_in_pieces_match_one_pass() {
         // Over 512 KiB, so the text is cut into pieces; mixed with prose, a key block, a
         // header-only block and a footer-only block near the cuts.
-        let body: String = CLEAN.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("\n");
+        let body: String = CLEAN
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut text = String::from("Bundle for the Xero apps:\n");
         for i in 0..900 {
             match i % 7 {
-                0 => text.push_str("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
-                3 => text.push_str(&format!("-----BEGIN CERTIFICATE-----\n{body}\nThen click Save.\n")),
+                0 => {
+                    text.push_str("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+                }
+                3 => text.push_str(&format!(
+                    "-----BEGIN CERTIFICATE-----\n{body}\nThen click Save.\n"
+                )),
                 5 => text.push_str(&format!("Copy this:\n{body}\n-----END CERTIFICATE-----\n")),
                 _ => text.push_str(CLEAN),
             }
@@ -1066,7 +1074,11 @@ mod tests {
         let mut pieces = PastedCertificate::default();
         extract_in_parallel(&text, &mut pieces).unwrap();
         assert_eq!(serial.certificates.len(), pieces.certificates.len());
-        assert!(serial.certificates.iter().zip(&pieces.certificates).all(|(a, b)| a.der == b.der));
+        assert!(serial
+            .certificates
+            .iter()
+            .zip(&pieces.certificates)
+            .all(|(a, b)| a.der == b.der));
         assert_eq!(serial.skipped, pieces.skipped);
         let ids = |p: &PastedCertificate| {
             let mut v: Vec<_> = p.repairs.iter().map(|n| n.id).collect();

@@ -241,21 +241,21 @@ pub fn render(
         None => "(none)".into(),
     };
     writeln!(out, "  Basic constraints:   {bc}")?;
-    writeln!(
-        out,
-        "  Key usage:           {}",
-        e.key_usage
-            .as_deref()
+    let list = |v: &Option<Vec<String>>| {
+        v.as_deref()
             .map(none_if_empty)
             .unwrap_or_else(|| "(none)".into())
-    )?;
+    };
+    let key_id = |k: &Option<String>| {
+        k.as_deref()
+            .map(|h| hex_to_colons(h, true))
+            .unwrap_or_else(|| "(none)".into())
+    };
+    writeln!(out, "  Key usage:           {}", list(&e.key_usage))?;
     writeln!(
         out,
         "  Extended key usage:  {}",
-        e.extended_key_usage
-            .as_deref()
-            .map(none_if_empty)
-            .unwrap_or_else(|| "(none)".into())
+        list(&e.extended_key_usage)
     )?;
     writeln!(
         out,
@@ -265,18 +265,12 @@ pub fn render(
     writeln!(
         out,
         "  Subject key id:      {}",
-        e.subject_key_identifier
-            .as_deref()
-            .map(|h| hex_to_colons(h, true))
-            .unwrap_or_else(|| "(none)".into())
+        key_id(&e.subject_key_identifier)
     )?;
     writeln!(
         out,
         "  Authority key id:    {}",
-        e.authority_key_identifier
-            .as_deref()
-            .map(|h| hex_to_colons(h, true))
-            .unwrap_or_else(|| "(none)".into())
+        key_id(&e.authority_key_identifier)
     )?;
     if r.repairs.is_empty() {
         writeln!(out, "  Repairs:             none needed")?;

@@ -103,3 +103,19 @@ pub fn openssl_sha256(openssl: &Path, cert: &Path, inform: &str) -> Option<Strin
         .to_ascii_lowercase();
     Some(hex)
 }
+
+/// Runs openssl in `dir` with `env` set, asserts success, returns stdout.
+pub fn openssl_stdout(openssl: &Path, args: &[&str], dir: &Path, env: (&str, &str)) -> String {
+    let o = Command::new(openssl)
+        .args(args)
+        .current_dir(dir)
+        .env(env.0, env.1)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
