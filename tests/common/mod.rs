@@ -31,7 +31,10 @@ fn missing(peer: &str, why: &str) -> Option<()> {
     if peers_required() {
         panic!("peer `{peer}` is required (OAUTH1TO2_REQUIRE_PEERS=1) but {why}; run `bash scripts/test` to install it");
     }
-    eprintln!(
+    // Written to stderr directly, not with eprintln!, so libtest's capture does not hide it.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED: peer `{peer}` not available ({why}); run `bash scripts/test` to include it"
     );
     None
