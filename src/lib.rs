@@ -6,11 +6,13 @@
 //!
 //! Modules are split by domain. [`cert`] owns keypairs and X.509 certificates: generation, paste
 //! repair, inspection, lints and format conversion. [`files`] owns how we write files (atomically,
-//! and private material with mode 0600). [`secret`] holds the wrapper that keeps passwords out of
+//! and private material with mode 0600). [`oauth1`] owns RFC 5849 signature base strings,
+//! signing and verification. [`secret`] holds the wrapper that keeps passwords out of
 //! `Debug` output.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod cert;
 pub mod files;
+pub mod oauth1;
 pub mod secret;

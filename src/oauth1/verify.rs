@@ -1,0 +1,497 @@
+//! Verifying a captured request, and explaining a failure.
+//!
+//! When an RSA-SHA1 signature does not verify, we open it with the public key (`s^e mod n`). If
+//! the result is a well-formed PKCS#1 v1.5 SHA-1 block, the right key made the signature and the
+//! signer hashed a different base string: we then rebuild the base string with each of the
+//! common mistakes until one hashes to the signed digest, which names the mistake exactly. If the
+//! block is not well formed, a different key made the signature: Xero's `signature_invalid` from
+//! a key that does not match the uploaded certificate.
+
+use rsa::traits::PublicKeyParts;
+use rsa::{BigUint, RsaPublicKey};
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+
+use super::{base_string, normalise_url, percent_encode, Error, SignatureBaseString};
+
+/// A request as captured (from flags, curl, HAR or raw HTTP), ready to verify.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CapturedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Absolute URL, query included.
+    pub url: String,
+    /// The `Authorization` header value, if any.
+    pub authorization: Option<String>,
+    /// Parameters of a single-part form body (signed); empty for other bodies.
+    pub form: Vec<(String, String)>,
+}
+
+/// How a verification came out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The signature verifies.
+    Valid,
+    /// The key made the signature, but over a different base string.
+    WrongBaseString,
+    /// A different key made the signature.
+    WrongKey,
+}
+
+/// The verification report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The base string rebuilt from the request.
+    pub base_string: SignatureBaseString,
+    /// The OAuth parameters found (the signature included), decoded.
+    pub oauth_parameters: Vec<(String, String)>,
+    /// Where the OAuth parameters came from: `header`, `query` or `body`.
+    pub parameters_from: &'static str,
+    /// For a wrong base string: the mistake that reproduces the signed digest, if found.
+    pub cause: Option<String>,
+    /// The likely causes to check, most likely first.
+    pub likely_causes: Vec<String>,
+    /// Seconds between `oauth_timestamp` and the check time (positive: in the past).
+    pub timestamp_age_seconds: Option<i64>,
+}
+
+/// The mistakes signers commonly made, as base-string variants.
+const MISTAKES: &[(&str, Mistake)] = &[
+    (
+        "the signer kept the default port (:443 or :80) in the base URI",
+        Mistake::KeepDefaultPort,
+    ),
+    (
+        "the signer encoded `+` in the query as %2B (a plus) instead of a space",
+        Mistake::PlusAsPlus,
+    ),
+    (
+        "the signer left the form body parameters out of the base string",
+        Mistake::NoForm,
+    ),
+    (
+        "the signer sorted parameters by their raw (unencoded) names and values",
+        Mistake::RawSort,
+    ),
+    (
+        "the signer left the query parameters out of the base string",
+        Mistake::NoQuery,
+    ),
+    (
+        "the signer did not lower-case the scheme and host",
+        Mistake::KeepCase,
+    ),
+    ("the signer left out oauth_version", Mistake::NoVersion),
+    (
+        "the signer signed the URL with http instead of https (or the reverse)",
+        Mistake::FlipScheme,
+    ),
+    (
+        "the signer percent-encoded the parameters twice",
+        Mistake::DoubleEncode,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Mistake {
+    KeepDefaultPort,
+    PlusAsPlus,
+    NoForm,
+    RawSort,
+    NoQuery,
+    KeepCase,
+    NoVersion,
+    FlipScheme,
+    DoubleEncode,
+}
+
+/// Decoded name/value pairs.
+pub type Params = Vec<(String, String)>;
+
+/// Collects the OAuth parameters from the header, or else from the query or form body.
+pub fn oauth_parameters(
+    req: &CapturedRequest,
+) -> Result<(Params, &'static str), Error> {
+    if let Some(h) = &req.authorization {
+        return Ok((super::parse_authorization(h)?, "header"));
+    }
+    let u = normalise_url(&req.url)?;
+    let from_query: Vec<_> = u
+        .query
+        .iter()
+        .filter(|(k, _)| k.starts_with("oauth_"))
+        .cloned()
+        .collect();
+    if !from_query.is_empty() {
+        return Ok((from_query, "query"));
+    }
+    let from_body: Vec<_> = req
+        .form
+        .iter()
+        .filter(|(k, _)| k.starts_with("oauth_"))
+        .cloned()
+        .collect();
+    if !from_body.is_empty() {
+        return Ok((from_body, "body"));
+    }
+    Err(Error::Missing { name: "oauth_signature (no Authorization header, and no oauth_ parameters in the query or body)" })
+}
+
+/// Verifies an RSA-SHA1 request against `key`. `now` (Unix seconds) is for the timestamp check.
+pub fn verify_request(
+    req: &CapturedRequest,
+    key: &RsaPublicKey,
+    now: i64,
+) -> Result<Verification, Error> {
+    let (oauth, from) = oauth_parameters(req)?;
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let method = get("oauth_signature_method").ok_or(Error::Missing {
+        name: "oauth_signature_method",
+    })?;
+    if method != "RSA-SHA1" {
+        return Err(Error::Method {
+            method: format!("{method} (verification against a certificate needs RSA-SHA1)"),
+        });
+    }
+    let signature = get("oauth_signature").ok_or(Error::Missing {
+        name: "oauth_signature",
+    })?;
+    // Parameters that came in the query or body are already part of the base string there.
+    let header_params: Vec<_> = if from == "header" {
+        oauth.clone()
+    } else {
+        Vec::new()
+    };
+    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
+    let timestamp_age_seconds = get("oauth_timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(|t| now - t);
+
+    let sig = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, signature.trim())
+        .map_err(|_| Error::SignatureEncoding)?;
+    let digest = Sha1::digest(base.text.as_bytes());
+    let signed_digest = open_signature(key, &sig);
+    let (outcome, cause) = match &signed_digest {
+        Some(d) if d.as_slice() == digest.as_slice() => (Outcome::Valid, None),
+        Some(d) => (
+            Outcome::WrongBaseString,
+            find_mistake(req, &header_params, d),
+        ),
+        None => (Outcome::WrongKey, None),
+    };
+    let mut likely_causes = Vec::new();
+    match outcome {
+        Outcome::Valid => {}
+        Outcome::WrongKey => likely_causes.push(
+            "the request was signed with a different private key than the one in this certificate: Xero answered oauth_problem=signature_invalid; check the key with `oauth1to2 cert check --key KEY CERT`".to_owned(),
+        ),
+        Outcome::WrongBaseString => {
+            if let Some(c) = &cause {
+                likely_causes.push(c.clone());
+            } else {
+                likely_causes.push("the key is right but the signer's base string differs from the request's; compare it with the one shown".to_owned());
+                likely_causes.extend(MISTAKES.iter().map(|(m, _)| (*m).to_owned()));
+                likely_causes.push("the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned());
+            }
+        }
+    }
+    Ok(Verification {
+        outcome,
+        base_string: base,
+        oauth_parameters: oauth,
+        parameters_from: from,
+        cause,
+        likely_causes,
+        timestamp_age_seconds,
+    })
+}
+
+/// `s^e mod n`, then the SHA-1 digest inside a well-formed PKCS#1 v1.5 block, if it is one.
+fn open_signature(key: &RsaPublicKey, sig: &[u8]) -> Option<Vec<u8>> {
+    const SHA1_PREFIX: &[u8] = &[
+        0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+    ];
+    let k = key.size();
+    if sig.len() != k {
+        return None;
+    }
+    let s = BigUint::from_bytes_be(sig);
+    if &s >= key.n() {
+        return None;
+    }
+    let m = s.modpow(key.e(), key.n()).to_bytes_be();
+    let mut em = vec![0u8; k - m.len()];
+    em.extend_from_slice(&m);
+    // 00 01 FF..FF 00 DigestInfo(SHA-1) H
+    let tail = SHA1_PREFIX.len() + 20;
+    if em.len() < tail + 11 || em[0] != 0 || em[1] != 1 {
+        return None;
+    }
+    let sep = em.len() - tail - 1;
+    if em[sep] != 0
+        || !em[2..sep].iter().all(|&b| b == 0xff)
+        || em[sep + 1..sep + 1 + SHA1_PREFIX.len()] != *SHA1_PREFIX
+    {
+        return None;
+    }
+    Some(em[em.len() - 20..].to_vec())
+}
+
+fn find_mistake(
+    req: &CapturedRequest,
+    oauth: &[(String, String)],
+    signed: &[u8],
+) -> Option<String> {
+    MISTAKES.iter().find_map(|(what, m)| {
+        let text = variant(req, oauth, *m)?;
+        (Sha1::digest(text.as_bytes()).as_slice() == signed).then(|| (*what).to_owned())
+    })
+}
+
+fn variant(req: &CapturedRequest, oauth: &[(String, String)], m: Mistake) -> Option<String> {
+    let u = normalise_url(&req.url).ok()?;
+    let (scheme, rest) = u.base_uri.split_once("://")?;
+    let raw_query = req
+        .url
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or(""))
+        .unwrap_or("");
+    let mut base_uri = u.base_uri.clone();
+    let mut query = u.query.clone();
+    let mut form = req.form.clone();
+    let mut oauth = oauth.to_vec();
+    let mut raw_sort = false;
+    let mut double = false;
+    match m {
+        Mistake::KeepDefaultPort => {
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+            if host.contains(':') {
+                return None;
+            }
+            let port = if scheme == "https" { 443 } else { 80 };
+            base_uri = format!("{scheme}://{host}:{port}/{path}");
+        }
+        Mistake::PlusAsPlus => {
+            if !raw_query.contains('+') {
+                return None;
+            }
+            query = raw_query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (
+                        super::percent_decode(k, false),
+                        super::percent_decode(v, false),
+                    )
+                })
+                .collect();
+        }
+        Mistake::NoForm => {
+            if form.is_empty() {
+                return None;
+            }
+            form.clear();
+        }
+        Mistake::RawSort => raw_sort = true,
+        Mistake::NoQuery => {
+            if query.is_empty() {
+                return None;
+            }
+            query.clear();
+        }
+        Mistake::KeepCase => {
+            let original = req.url.split(['?', '#']).next()?;
+            if original == base_uri {
+                return None;
+            }
+            base_uri = original.to_owned();
+        }
+        Mistake::NoVersion => {
+            let before = oauth.len();
+            oauth.retain(|(k, _)| k != "oauth_version");
+            if oauth.len() == before {
+                return None;
+            }
+        }
+        Mistake::FlipScheme => {
+            base_uri = if scheme == "https" {
+                format!("http://{rest}")
+            } else {
+                format!("https://{rest}")
+            };
+        }
+        Mistake::DoubleEncode => double = true,
+    }
+    let mut params: Vec<(String, String)> = query
+        .iter()
+        .chain(&form)
+        .chain(&oauth)
+        .filter(|(k, _)| k != "realm" && k != "oauth_signature")
+        .map(|(k, v)| {
+            if raw_sort {
+                (k.clone(), v.clone())
+            } else if double {
+                (
+                    percent_encode(&percent_encode(k)),
+                    percent_encode(&percent_encode(v)),
+                )
+            } else {
+                (percent_encode(k), percent_encode(v))
+            }
+        })
+        .collect();
+    params.sort();
+    if raw_sort {
+        params = params
+            .into_iter()
+            .map(|(k, v)| (percent_encode(&k), percent_encode(&v)))
+            .collect();
+    }
+    let joined = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    Some(format!(
+        "{}&{}&{}",
+        percent_encode(&req.method.to_ascii_uppercase()),
+        percent_encode(&base_uri),
+        percent_encode(&joined)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth1::{authorization_header, sign, SignatureMethod, Signer};
+
+    fn key() -> crate::cert::PrivateKey {
+        let pem = include_bytes!("../../fixtures/oauth1/wiki-rsa-sha1-test-key.pem");
+        crate::cert::load_private_key("wiki key", pem, None).unwrap()
+    }
+
+    fn signed(
+        url_signed: &str,
+        url_sent: &str,
+        form_signed: &[(&str, &str)],
+        form_sent: &[(&str, &str)],
+        k: &crate::cert::PrivateKey,
+    ) -> CapturedRequest {
+        let oauth: Vec<(String, String)> = [
+            ("oauth_consumer_key", "ck"),
+            ("oauth_token", "ck"),
+            ("oauth_signature_method", "RSA-SHA1"),
+            ("oauth_timestamp", "1700000000"),
+            ("oauth_nonce", "n-1_2"),
+            ("oauth_version", "1.0"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let fs: Vec<_> = form_signed
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let b = base_string("POST", url_signed, &fs, &oauth).unwrap();
+        let sig = sign(SignatureMethod::RsaSha1, &b.text, &Signer::Rsa(k)).unwrap();
+        let mut all = oauth;
+        all.push(("oauth_signature".into(), sig));
+        CapturedRequest {
+            method: "POST".into(),
+            url: url_sent.into(),
+            authorization: Some(authorization_header(None, &all)),
+            form: form_sent
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_signature_verifies() {
+        let k = key();
+        let r = signed(
+            "https://api.xero.com/api.xro/2.0/Invoices?a=1",
+            "https://api.xero.com/api.xro/2.0/Invoices?a=1",
+            &[("x", "y")],
+            &[("x", "y")],
+            &k,
+        );
+        let v = verify_request(&r, &k.public_key(), 1_700_000_010).unwrap();
+        assert_eq!(v.outcome, Outcome::Valid);
+        assert_eq!(v.timestamp_age_seconds, Some(10));
+    }
+
+    #[test]
+    fn a_left_out_form_body_is_named() {
+        let k = key();
+        let r = signed(
+            "https://api.xero.com/x",
+            "https://api.xero.com/x",
+            &[],
+            &[("Name", "Acme")],
+            &k,
+        );
+        let v = verify_request(&r, &k.public_key(), 0).unwrap();
+        assert_eq!(v.outcome, Outcome::WrongBaseString);
+        assert!(v.cause.unwrap().contains("form body"));
+    }
+
+    #[test]
+    fn a_kept_port_is_named() {
+        let k = key();
+        // Our normaliser drops :443, so sign the mistaken base string directly.
+        let oauth: Vec<(String, String)> = vec![
+            ("oauth_signature_method".into(), "RSA-SHA1".into()),
+            ("oauth_consumer_key".into(), "ck".into()),
+        ];
+        let req = CapturedRequest {
+            method: "GET".into(),
+            url: "https://api.xero.com/x".into(),
+            authorization: None,
+            form: vec![],
+        };
+        let text = variant(&req, &oauth, Mistake::KeepDefaultPort).unwrap();
+        assert!(text.contains("api.xero.com%3A443"));
+        let sig = sign(SignatureMethod::RsaSha1, &text, &Signer::Rsa(&k)).unwrap();
+        let mut all = oauth.clone();
+        all.push(("oauth_signature".into(), sig));
+        let req = CapturedRequest {
+            authorization: Some(authorization_header(None, &all)),
+            ..req
+        };
+        let v = verify_request(&req, &k.public_key(), 0).unwrap();
+        assert_eq!(v.outcome, Outcome::WrongBaseString);
+        assert!(v.cause.unwrap().contains("default port"));
+    }
+
+    #[test]
+    fn another_key_is_named_as_such() {
+        let k = key();
+        let other = crate::cert::load_private_key(
+            "other",
+            include_bytes!("../../fixtures/keys/privatekey-pkcs8.pem"),
+            None,
+        )
+        .unwrap();
+        let r = signed(
+            "https://api.xero.com/x",
+            "https://api.xero.com/x",
+            &[],
+            &[],
+            &other,
+        );
+        let v = verify_request(&r, &k.public_key(), 0).unwrap();
+        assert_eq!(v.outcome, Outcome::WrongKey);
+        assert!(v.likely_causes[0].contains("signature_invalid"));
+    }
+}
