@@ -267,3 +267,46 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
         .and_then(|_| out.flush())
         .map_err(|e| write_err(e.to_string()))
 }
+
+/// Consumer and token secrets for HMAC-SHA1 and PLAINTEXT, from env vars or files only.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SecretArgs {
+    /// Read the consumer secret from this environment variable (HMAC-SHA1, PLAINTEXT).
+    #[arg(long, value_name = "VAR", conflicts_with = "consumer_secret_file")]
+    pub consumer_secret_env: Option<String>,
+    /// Read the consumer secret from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub consumer_secret_file: Option<PathBuf>,
+    /// Read the token secret from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "token_secret_file")]
+    pub token_secret_env: Option<String>,
+    /// Read the token secret from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub token_secret_file: Option<PathBuf>,
+}
+
+impl SecretArgs {
+    pub fn consumer_secret(&self) -> Result<Password, CliError> {
+        resolve_password(
+            self.consumer_secret_env.as_deref(),
+            self.consumer_secret_file.as_ref(),
+            "the consumer secret",
+            "--consumer-secret-env VAR or --consumer-secret-file FILE",
+            false,
+        )
+    }
+
+    pub fn token_secret(&self) -> Result<Option<Password>, CliError> {
+        if self.token_secret_env.is_none() && self.token_secret_file.is_none() {
+            return Ok(None);
+        }
+        resolve_password(
+            self.token_secret_env.as_deref(),
+            self.token_secret_file.as_ref(),
+            "the token secret",
+            "--token-secret-env VAR or --token-secret-file FILE",
+            false,
+        )
+        .map(Some)
+    }
+}

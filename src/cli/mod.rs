@@ -7,6 +7,9 @@ mod cert_convert;
 mod cert_inspect;
 mod cert_new;
 mod common;
+mod oauth1;
+mod oauth1_sign;
+mod oauth1_verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +38,9 @@ enum Command {
     /// Create, inspect, check and convert keypairs and X.509 certificates.
     #[command(subcommand)]
     Cert(cert::CertCommand),
+    /// Sign and verify OAuth 1.0a requests as Xero private and partner apps made them.
+    #[command(subcommand)]
+    Oauth1(oauth1::OAuth1Command),
 }
 
 /// Runs the program and returns its exit code.
@@ -42,6 +48,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Cert(c) => cert::run(c),
+        Command::Oauth1(c) => oauth1::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

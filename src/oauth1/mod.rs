@@ -20,6 +20,7 @@ use sha1::{Digest, Sha1};
 
 use crate::cert::PrivateKey;
 
+pub mod capture;
 pub mod verify;
 pub use verify::{verify_request, CapturedRequest, Outcome, Verification};
 

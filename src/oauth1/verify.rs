@@ -112,9 +112,7 @@ enum Mistake {
 pub type Params = Vec<(String, String)>;
 
 /// Collects the OAuth parameters from the header, or else from the query or form body.
-pub fn oauth_parameters(
-    req: &CapturedRequest,
-) -> Result<(Params, &'static str), Error> {
+pub fn oauth_parameters(req: &CapturedRequest) -> Result<(Params, &'static str), Error> {
     if let Some(h) = &req.authorization {
         return Ok((super::parse_authorization(h)?, "header"));
     }

@@ -1,0 +1,21 @@
+//! `oauth1to2 oauth1 ...`: the group, dispatching to one file per subcommand.
+
+use clap::Subcommand;
+
+use super::common::CliError;
+use super::{oauth1_sign, oauth1_verify};
+
+#[derive(Debug, Subcommand)]
+pub enum OAuth1Command {
+    /// Sign a request like a Xero private (or partner) app and print the Authorization header.
+    Sign(oauth1_sign::Args),
+    /// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
+    Verify(oauth1_verify::Args),
+}
+
+pub fn run(cmd: OAuth1Command) -> Result<u8, CliError> {
+    match cmd {
+        OAuth1Command::Sign(a) => oauth1_sign::run(a),
+        OAuth1Command::Verify(a) => oauth1_verify::run(a),
+    }
+}

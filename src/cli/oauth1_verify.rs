@@ -1,0 +1,229 @@
+//! `oauth1to2 oauth1 verify --cert publickey.cer ...`
+
+use rsa::{BigUint, RsaPublicKey};
+use serde::Serialize;
+use std::io::Write;
+
+use oauth1to2::cert;
+use oauth1to2::oauth1::capture;
+use oauth1to2::oauth1::{verify_request, CapturedRequest, Outcome, Verification};
+
+use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK, EXIT_PROBLEMS};
+use super::oauth1_sign::parse_data;
+
+/// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
+///
+/// Give the request as METHOD URL with --authorization (and -d for form-body parameters), or as
+/// --curl 'curl ...', --har FILE (every OAuth 1.0a request in it) or --raw FILE|- (an HTTP request
+/// as logged). On failure it shows the base string it rebuilt, says whether the certificate's key
+/// made the signature at all, and names the base-string mistake when it can find it.
+///
+/// Exit status: 0 every signature verifies, 1 one does not, 2 unusable input.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  oauth1to2 oauth1 verify --cert publickey.cer GET 'https://api.xero.com/api.xro/2.0/Invoices' --authorization 'OAuth oauth_consumer_key=\"...\", ...'\n  \
+oauth1to2 oauth1 verify --cert publickey.cer --curl \"$(cat failing-request.sh)\"\n  \
+oauth1to2 oauth1 verify --cert publickey.cer --har session.har\n  \
+oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt"
+)]
+pub struct Args {
+    /// The certificate Xero holds (the public half of the signing key).
+    #[arg(long, value_name = "FILE")]
+    cert: String,
+    /// HTTP method of the request.
+    #[arg(requires = "url")]
+    method: Option<String>,
+    /// The full URL of the request, query included.
+    url: Option<String>,
+    /// The Authorization header value (`OAuth oauth_consumer_key="...", ...`).
+    #[arg(long, value_name = "HEADER")]
+    authorization: Option<String>,
+    /// A form-body parameter NAME=VALUE (repeatable).
+    #[arg(short = 'd', long = "data", value_name = "NAME=VALUE")]
+    data: Vec<String>,
+    /// The request as a curl command line.
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["method", "har", "raw"])]
+    curl: Option<String>,
+    /// A HAR file: every request in it with OAuth 1.0a parameters is verified.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "raw"])]
+    har: Option<String>,
+    /// A raw HTTP request (request line, headers, body) from a file, or `-` for stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "method")]
+    raw: Option<String>,
+    /// Scheme for --raw requests, which do not carry it.
+    #[arg(long, default_value = "https", value_parser = ["https", "http"])]
+    scheme: String,
+    /// Warn when oauth_timestamp is further than this from now (Xero refused clock skew).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    max_skew: i64,
+    /// Print the result as JSON (one object per request, in an array).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pfx: PfxPasswordArgs,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    request: &'a str,
+    valid: bool,
+    #[serde(flatten)]
+    verification: &'a Verification,
+    warnings: Vec<String>,
+}
+
+fn certificate_key(path: &str, pfx: &PfxPasswordArgs) -> Result<RsaPublicKey, CliError> {
+    let bytes = common::read_input(path)?;
+    let loaded = common::load_with_password(path, &bytes, pfx)?;
+    let report = cert::analyse(
+        path,
+        1,
+        &loaded.certificates[0],
+        &[],
+        &cert::CheckOptions::now(),
+    )?;
+    let der = &loaded.certificates[0];
+    let (_, parsed) = x509_parser::parse_x509_certificate(der).map_err(|e| {
+        CliError::input(
+            format!("{path}: {e}"),
+            "pass the certificate uploaded to Xero",
+        )
+    })?;
+    match parsed.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(k)) => RsaPublicKey::new_with_max_size(
+            BigUint::from_bytes_be(k.modulus),
+            BigUint::from_bytes_be(k.exponent),
+            16384,
+        )
+        .map_err(|e| {
+            CliError::input(
+                format!("{path}: unusable RSA key: {e}"),
+                "pass the certificate uploaded to Xero",
+            )
+        }),
+        _ => Err(CliError::input(
+            format!(
+                "{path} holds a {} key; OAuth 1.0a RSA-SHA1 needs an RSA certificate",
+                report.public_key.algorithm
+            ),
+            "pass the certificate uploaded to Xero",
+        )),
+    }
+}
+
+fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
+    let hint =
+        "check the request you captured; `oauth1to2 oauth1 verify --help` shows the accepted forms";
+    if let Some(c) = &args.curl {
+        let r = capture::from_curl(c).map_err(|e| CliError::input(format!("--curl: {e}"), hint))?;
+        return Ok(vec![("curl command".into(), r)]);
+    }
+    if let Some(h) = &args.har {
+        let text = String::from_utf8_lossy(&common::read_input(h)?).into_owned();
+        let found =
+            capture::from_har(&text).map_err(|e| CliError::input(format!("{h}: {e}"), hint))?;
+        if found.is_empty() {
+            return Err(CliError::input(
+                format!("{h} holds no OAuth 1.0a requests"),
+                "export the HAR with the requests to Xero included",
+            ));
+        }
+        return Ok(found);
+    }
+    if let Some(r) = &args.raw {
+        let bytes = common::read_input(r)?;
+        let req = capture::from_raw_http(&bytes, &args.scheme)
+            .map_err(|e| CliError::input(format!("{r}: {e}"), hint))?;
+        return Ok(vec![(format!("raw request {r}"), req)]);
+    }
+    let (Some(method), Some(url)) = (&args.method, &args.url) else {
+        return Err(CliError::input(
+            "no request to verify",
+            "give METHOD URL --authorization '...', or --curl, --har or --raw",
+        ));
+    };
+    Ok(vec![(
+        format!("{method} {url}"),
+        CapturedRequest {
+            method: method.clone(),
+            url: url.clone(),
+            authorization: args.authorization.clone(),
+            form: parse_data(&args.data)?,
+        },
+    )])
+}
+
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let key = certificate_key(&args.cert, &args.pfx)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let mut reports = Vec::new();
+    let mut results = Vec::new();
+    for (label, req) in requests(&args)? {
+        let v = verify_request(&req, &key, now).map_err(|e| {
+            CliError::input(
+                format!("{label}: {e}"),
+                "check the Authorization header or the oauth_ parameters of the request",
+            )
+        })?;
+        results.push((label, v));
+    }
+    let mut any_invalid = false;
+    let mut out = std::io::stdout().lock();
+    for (label, v) in &results {
+        let valid = v.outcome == Outcome::Valid;
+        any_invalid |= !valid;
+        let mut warnings = Vec::new();
+        if let Some(age) = v.timestamp_age_seconds {
+            if age.abs() > args.max_skew {
+                warnings.push(format!(
+                    "oauth_timestamp is {} seconds {} the clock here; Xero refused such requests with oauth_problem=timestamp_refused (check the signer's clock)",
+                    age.abs(),
+                    if age > 0 { "behind" } else { "ahead of" }
+                ));
+            }
+        }
+        if args.json {
+            reports.push(
+                serde_json::to_value(Report {
+                    request: label,
+                    valid,
+                    verification: v,
+                    warnings,
+                })
+                .unwrap_or_default(),
+            );
+            continue;
+        }
+        let _ = writeln!(out, "{label}: {}", match v.outcome {
+            Outcome::Valid => "signature valid",
+            Outcome::WrongBaseString => "signature INVALID: the certificate's key signed it, but over a different base string",
+            Outcome::WrongKey => "signature INVALID: it was not made with this certificate's key",
+        });
+        if !valid {
+            let _ = writeln!(
+                out,
+                "  base string rebuilt from the request:\n    {}",
+                v.base_string.text
+            );
+            if let Some(c) = &v.cause {
+                let _ = writeln!(out, "  cause found: {c}");
+            } else {
+                let _ = writeln!(out, "  likely causes:");
+                for c in &v.likely_causes {
+                    let _ = writeln!(out, "    - {c}");
+                }
+            }
+        }
+        for w in &warnings {
+            let _ = writeln!(out, "  warning: {w}");
+        }
+    }
+    drop(out);
+    if args.json {
+        common::print_json(&reports)?;
+    }
+    Ok(if any_invalid { EXIT_PROBLEMS } else { EXIT_OK })
+}

@@ -1,0 +1,128 @@
+"""oauthlib as a real OAuth 1.0a peer for the oauth1to2 tests.
+
+  python oauthlib_peer.py verify CERT.pem   < requests.jsonl   -> one line per request: true/false
+  python oauthlib_peer.py sign KEY.pem CK   < specs.jsonl      -> one JSON line per request, signed
+  python oauthlib_peer.py serve CERT.pem PORTFILE               -> HTTP server on 127.0.0.1 that
+       answers 200 when oauthlib's SignatureOnlyEndpoint accepts a request and 401 otherwise;
+       writes its port to PORTFILE; stops after GET /__stop
+
+Verification uses oauthlib's endpoint classes with a RequestValidator whose defaults are widened
+for test traffic (see shared PEERS.md): no SSL enforcement, longer keys and nonces, our nonce
+alphabet, and no timestamp window for fixed-timestamp vectors. Every other check is oauthlib's.
+"""
+import json
+import string
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from oauthlib.oauth1 import Client, RequestValidator, SignatureOnlyEndpoint, SIGNATURE_RSA, SIGNATURE_TYPE_AUTH_HEADER
+
+
+class Validator(RequestValidator):
+    def __init__(self, cert_pem):
+        super().__init__()
+        self.cert_pem = cert_pem
+
+    enforce_ssl = False
+    client_key_length = (1, 200)
+    nonce_length = (1, 200)
+    timestamp_lifetime = 10**10
+    allowed_signature_methods = (SIGNATURE_RSA,)
+
+    @property
+    def safe_characters(self):
+        return set(string.ascii_letters + string.digits + "-_")
+
+    def check_client_key(self, key):
+        return bool(key)
+
+    def check_nonce(self, nonce):
+        return bool(nonce)
+
+    def validate_client_key(self, client_key, request):
+        return True
+
+    def validate_timestamp_and_nonce(self, client_key, timestamp, nonce, request, request_token=None, access_token=None):
+        return True
+
+    def get_rsa_key(self, client_key, request):
+        return self.cert_pem
+
+    @property
+    def dummy_client(self):
+        return "dummy"
+
+
+def endpoint(cert_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    cert = x509.load_pem_x509_certificate(open(cert_path, "rb").read())
+    pub = cert.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return SignatureOnlyEndpoint(Validator(pub))
+
+
+def verify(cert_path):
+    ep = endpoint(cert_path)
+    for line in sys.stdin:
+        r = json.loads(line)
+        ok, _ = ep.validate_request(r["url"], http_method=r["method"], body=r.get("body") or None, headers=r.get("headers") or {})
+        print("true" if ok else "false", flush=True)
+
+
+def sign(key_path, consumer_key):
+    key = open(key_path).read()
+    client = Client(consumer_key, resource_owner_key=consumer_key, signature_method=SIGNATURE_RSA, rsa_key=key, signature_type=SIGNATURE_TYPE_AUTH_HEADER)
+    for line in sys.stdin:
+        r = json.loads(line)
+        headers = {"Content-Type": r["content_type"]} if r.get("content_type") else {}
+        uri, headers, body = client.sign(r["url"], http_method=r["method"], body=r.get("body") or None, headers=headers)
+        print(json.dumps({"method": r["method"], "url": uri, "authorization": headers["Authorization"], "body": body, "content_type": r.get("content_type")}), flush=True)
+
+
+def serve(cert_path, port_file):
+    ep = endpoint(cert_path)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self):
+            if self.path == "/__stop":
+                self.send_response(200)
+                self.end_headers()
+                threading_stop()
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8") if length else None
+            host = self.headers.get("Host")
+            url = f"http://{host}{self.path}"
+            headers = {k: v for k, v in self.headers.items()}
+            ok, _ = ep.validate_request(url, http_method=self.command, body=body, headers=headers)
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps({"valid": ok}).encode())
+
+        do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    def threading_stop():
+        import threading
+        threading.Thread(target=server.shutdown).start()
+
+    with open(port_file, "w") as f:
+        f.write(str(server.server_address[1]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "verify":
+        verify(sys.argv[2])
+    elif mode == "sign":
+        sign(sys.argv[2], sys.argv[3])
+    elif mode == "serve":
+        serve(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(f"unknown mode {mode}")
