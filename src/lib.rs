@@ -16,3 +16,4 @@ pub mod cert;
 pub mod files;
 pub mod oauth1;
 pub mod secret;
+pub mod xero;

@@ -15,6 +15,12 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROBLEMS: u8 = 1;
 /// Unusable input or a usage error.
 pub const EXIT_INPUT: u8 = 2;
+/// The server could not be reached (connect, TLS, timeout).
+pub const EXIT_NETWORK: u8 = 3;
+/// The server refused the credentials or signature (401, 403, oauth_problem).
+pub const EXIT_AUTH: u8 = 4;
+/// Any other HTTP error status.
+pub const EXIT_HTTP: u8 = 5;
 
 /// An error for the user: what went wrong, what to do, and the exit code.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use super::common::CliError;
-use super::{oauth1_sign, oauth1_verify};
+use super::{oauth1_request, oauth1_sign, oauth1_verify};
 
 #[derive(Debug, Subcommand)]
 pub enum OAuth1Command {
@@ -11,11 +11,14 @@ pub enum OAuth1Command {
     Sign(oauth1_sign::Args),
     /// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
     Verify(oauth1_verify::Args),
+    /// Sign a request like a Xero private app and send it; print the status and body.
+    Request(oauth1_request::Args),
 }
 
 pub fn run(cmd: OAuth1Command) -> Result<u8, CliError> {
     match cmd {
         OAuth1Command::Sign(a) => oauth1_sign::run(a),
         OAuth1Command::Verify(a) => oauth1_verify::run(a),
+        OAuth1Command::Request(a) => oauth1_request::run(a),
     }
 }

@@ -18,50 +18,57 @@ oauth1to2 oauth1 sign --consumer-key CK --key privatekey.pem --json POST https:/
 curl -H \"Authorization: $(oauth1to2 oauth1 sign --consumer-key CK --key privatekey.pem GET URL)\" URL"
 )]
 pub struct Args {
-    /// HTTP method (GET, POST, PUT, DELETE, ...).
-    method: String,
-    /// The full URL, query included (the query is signed).
-    url: String,
-    /// The app's consumer key.
-    #[arg(long, env = "OAUTH1TO2_CONSUMER_KEY", value_name = "KEY")]
-    consumer_key: String,
-    /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
-    #[arg(long, value_name = "FILE")]
-    key: Option<String>,
-    /// How the app signed.
-    #[arg(long, value_enum, default_value_t = Profile::XeroPrivate)]
-    profile: Profile,
-    /// The signature method (profile generic only; Xero private apps used RSA-SHA1).
-    #[arg(long, value_enum, default_value_t = MethodArg::RsaSha1)]
-    signature_method: MethodArg,
-    /// oauth_token (profile generic).
-    #[arg(long, value_name = "TOKEN")]
-    token: Option<String>,
-    /// A form-body parameter NAME=VALUE (repeatable); signed, like curl's -d.
-    #[arg(short = 'd', long = "data", value_name = "NAME=VALUE")]
-    data: Vec<String>,
-    /// Fixed oauth_nonce, for reproducible test vectors.
-    #[arg(long)]
-    nonce: Option<String>,
-    /// Fixed oauth_timestamp (Unix seconds), for reproducible test vectors.
-    #[arg(long)]
-    timestamp: Option<u64>,
-    /// Leave oauth_version out (it is optional in RFC 5849; Xero's apps sent it).
-    #[arg(long)]
-    omit_version: bool,
-    /// A realm to put in the header (not signed).
-    #[arg(long)]
-    realm: Option<String>,
+    #[command(flatten)]
+    pub signing: SigningArgs,
     /// Print the base string, normalised parameters, signature and header as JSON.
     #[arg(long, conflicts_with = "curl")]
     json: bool,
     /// Print a ready curl command instead of the header.
     #[arg(long)]
     curl: bool,
+}
+
+/// What `oauth1 sign` and `oauth1 request` share: the request and how to sign it.
+#[derive(Debug, clap::Args)]
+pub struct SigningArgs {
+    /// HTTP method (GET, POST, PUT, DELETE, ...).
+    pub method: String,
+    /// The full URL, query included (the query is signed).
+    pub url: String,
+    /// The app's consumer key.
+    #[arg(long, env = "OAUTH1TO2_CONSUMER_KEY", value_name = "KEY")]
+    pub consumer_key: String,
+    /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<String>,
+    /// How the app signed.
+    #[arg(long, value_enum, default_value_t = Profile::XeroPrivate)]
+    pub profile: Profile,
+    /// The signature method (profile generic only; Xero private apps used RSA-SHA1).
+    #[arg(long, value_enum, default_value_t = MethodArg::RsaSha1)]
+    pub signature_method: MethodArg,
+    /// oauth_token (profile generic).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// A form-body parameter NAME=VALUE (repeatable); signed, like curl's -d.
+    #[arg(short = 'd', long = "data", value_name = "NAME=VALUE")]
+    pub data: Vec<String>,
+    /// Fixed oauth_nonce, for reproducible test vectors.
+    #[arg(long)]
+    pub nonce: Option<String>,
+    /// Fixed oauth_timestamp (Unix seconds), for reproducible test vectors.
+    #[arg(long)]
+    pub timestamp: Option<u64>,
+    /// Leave oauth_version out (it is optional in RFC 5849; Xero's apps sent it).
+    #[arg(long)]
+    pub omit_version: bool,
+    /// A realm to put in the header (not signed).
+    #[arg(long)]
+    pub realm: Option<String>,
     #[command(flatten)]
-    key_password: KeyPasswordArgs,
+    pub key_password: KeyPasswordArgs,
     #[command(flatten)]
-    secrets: SecretArgs,
+    pub secrets: SecretArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -123,7 +130,7 @@ fn random_nonce() -> String {
 }
 
 /// Signs per the arguments; shared with `oauth1 request`.
-pub fn sign_request(args: &Args) -> Result<SignedRequest, CliError> {
+pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
     let method = match (args.profile, args.signature_method) {
         (Profile::XeroPrivate, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
         (Profile::XeroPrivate, _) => {
@@ -206,9 +213,10 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-pub fn run(args: Args) -> Result<u8, CliError> {
-    let signed = sign_request(&args)?;
-    if args.json {
+pub fn run(cli: Args) -> Result<u8, CliError> {
+    let signed = sign_request(&cli.signing)?;
+    let args = &cli.signing;
+    if cli.json {
         common::print_json(&SignResult {
             base_string: &signed.base.text,
             base_uri: &signed.base.base_uri,
@@ -222,7 +230,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             signature: &signed.signature,
             authorization: &signed.authorization,
         })?;
-    } else if args.curl {
+    } else if cli.curl {
         let mut cmd = format!(
             "curl -X {} -H {}",
             args.method.to_ascii_uppercase(),

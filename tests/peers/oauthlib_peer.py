@@ -4,7 +4,8 @@
   python oauthlib_peer.py sign KEY.pem CK   < specs.jsonl      -> one JSON line per request, signed
   python oauthlib_peer.py serve CERT.pem PORTFILE               -> HTTP server on 127.0.0.1 that
        answers 200 when oauthlib's SignatureOnlyEndpoint accepts a request and 401 otherwise;
-       writes its port to PORTFILE; stops after GET /__stop
+       writes its port to PORTFILE; stops after GET /__stop. Paths under /__xero/STATUS/CODE/ADVICE
+       are a stub of Xero's own oauth_problem answers (a Xero-only shape, not oauthlib's).
 
 Verification uses oauthlib's endpoint classes with a RequestValidator whose defaults are widened
 for test traffic (see shared PEERS.md): no SSL enforcement, longer keys and nonces, our nonce
@@ -89,6 +90,8 @@ def serve(cert_path, port_file):
                 self.end_headers()
                 threading_stop()
                 return
+            if self.path.startswith("/__xero/"):
+                return self._xero_stub()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else None
             host = self.headers.get("Host")
@@ -99,6 +102,17 @@ def serve(cert_path, port_file):
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(json.dumps({"valid": ok}).encode())
+
+        def _xero_stub(self):
+            # Xero-only answers (allowed as a stub): the form-encoded oauth_problem bodies the
+            # accounting API sent, e.g. /__xero/401/signature_invalid/Failed to validate signature
+            from urllib.parse import unquote, quote
+            _, _, status, code, advice = self.path.split("/", 4)
+            body = f"oauth_problem={quote(unquote(code))}&oauth_problem_advice={quote(unquote(advice))}"
+            self.send_response(int(status))
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body.encode())
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle
 

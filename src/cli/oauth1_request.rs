@@ -1,0 +1,183 @@
+//! `oauth1to2 oauth1 request METHOD URL`: sign and send.
+
+use serde::Serialize;
+use std::time::Duration;
+
+use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
+
+use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
+use super::oauth1_sign::{sign_request, SigningArgs};
+
+/// Sign a request like a Xero private app and send it; print the status and body.
+///
+/// The request goes out with reqwest over rustls, with connect and overall timeouts and no
+/// redirects. Xero's `oauth_problem=...` answers are explained with a hint for each code; a 503
+/// with `rate limit exceeded` is reported as such and not retried.
+///
+/// Exit status: 0 for a 2xx answer; 3 the server could not be reached; 4 the server refused the
+/// signature or the token (401, 403, oauth_problem); 5 any other HTTP error.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  oauth1to2 oauth1 request --consumer-key CK --key privatekey.pem GET https://api.xero.com/api.xro/2.0/Organisation\n  \
+oauth1to2 oauth1 request --consumer-key CK --key privatekey.pem --body-file invoice.json --content-type application/json PUT https://api.xero.com/api.xro/2.0/Invoices"
+)]
+pub struct Args {
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Send this file as the body (not signed, as RFC 5849 says for non-form bodies).
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    body_file: Option<String>,
+    /// Content-Type of --body-file.
+    #[arg(long, default_value = "application/json", value_name = "TYPE")]
+    content_type: String,
+    /// Overall timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+    /// Print status, headers and body as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    status: u16,
+    content_type: Option<&'a str>,
+    body: &'a str,
+    oauth_problem: Option<&'a OAuthProblem>,
+    rate_limited: bool,
+}
+
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let signed = sign_request(&args.signing)?;
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(10.min(args.timeout)))
+        .timeout(Duration::from_secs(args.timeout))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| CliError {
+            message: format!("cannot set up the HTTP client: {e}"),
+            hint: None,
+            code: EXIT_NETWORK,
+        })?;
+    let method = reqwest::Method::from_bytes(args.signing.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| {
+        CliError::input(
+            format!("`{}` is not an HTTP method", args.signing.method),
+            "use GET, POST, PUT or DELETE",
+        )
+    })?;
+    let mut req = client
+        .request(method, &args.signing.url)
+        .header("Authorization", &signed.authorization)
+        .header("Accept", "application/json");
+    if !signed.form.is_empty() {
+        let body = signed
+            .form
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    oauth1to2::oauth1::percent_encode(k),
+                    oauth1to2::oauth1::percent_encode(v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        req = req
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body);
+    } else if let Some(f) = &args.body_file {
+        req = req
+            .header("Content-Type", &args.content_type)
+            .body(common::read_input(f)?);
+    }
+    let resp = req.send().map_err(|e| CliError {
+        message: format!(
+            "{} {}: {}",
+            args.signing.method,
+            args.signing.url,
+            describe(&e)
+        ),
+        hint: Some("check the URL and your network; nothing was retried".into()),
+        code: EXIT_NETWORK,
+    })?;
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let www_auth = resp
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = resp.text().map_err(|e| CliError {
+        message: format!("reading the answer: {}", describe(&e)),
+        hint: None,
+        code: EXIT_NETWORK,
+    })?;
+    let problem = parse_oauth_problem(&body).or_else(|| {
+        www_auth
+            .as_deref()
+            .and_then(|w| parse_oauth_problem(&w.replace(", ", "&").replace('"', "")))
+    });
+    let rate_limited = status.as_u16() == 503
+        && (body.to_ascii_lowercase().contains("rate limit")
+            || problem
+                .as_ref()
+                .is_some_and(|p| p.code == "rate limit exceeded"));
+    let code = if status.is_success() {
+        EXIT_OK
+    } else if matches!(status.as_u16(), 401 | 403)
+        || (problem.is_some() && !rate_limited && status.as_u16() != 503)
+    {
+        EXIT_AUTH
+    } else {
+        EXIT_HTTP
+    };
+    if args.json {
+        common::print_json(&Answer {
+            status: status.as_u16(),
+            content_type: content_type.as_deref(),
+            body: &body,
+            oauth_problem: problem.as_ref(),
+            rate_limited,
+        })?;
+    } else {
+        eprintln!("HTTP {}", status);
+        print!("{body}");
+        if !body.ends_with('\n') && !body.is_empty() {
+            println!();
+        }
+        if rate_limited {
+            eprintln!(
+                "error: Xero's rate limit was exceeded (HTTP 503); the request was not retried"
+            );
+            eprintln!("hint: wait a minute, then spread calls out (60 a minute, 5,000 a day per organisation)");
+        } else if let Some(p) = &problem {
+            eprintln!(
+                "error: oauth_problem={}{}",
+                p.code,
+                p.advice
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            );
+            eprintln!("hint: {}", p.hint);
+        }
+    }
+    Ok(code)
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        // reqwest errors name the URL but never carry our headers, so no secret can leak here.
+        e.to_string()
+    }
+}

@@ -1,0 +1,204 @@
+//! `oauth1to2 oauth1 request` against a real verifier: oauthlib's SignatureOnlyEndpoint behind a
+//! small HTTP server on 127.0.0.1 (tests/peers/oauthlib_peer.py serve). Every request must be
+//! accepted. Xero's own oauth_problem answers come from a stub path of the same server, in the
+//! shape Xero documented.
+
+mod common;
+use common::*;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(python: &std::path::Path) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let child = Command::new(python)
+        .arg(root().join("tests/peers/oauthlib_peer.py"))
+        .arg("serve")
+        .arg(fixture("keys/publickey.cer"))
+        .arg(&port_file)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(p) = std::fs::read_to_string(&port_file) {
+            if let Ok(port) = p.trim().parse() {
+                std::mem::forget(dir);
+                return Server { child, port };
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the oauthlib server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn request(args: &[&str]) -> std::process::Output {
+    run(bin()
+        .args([
+            "oauth1",
+            "request",
+            "--consumer-key",
+            "PRIVATEAPPCONSUMERKEY0123456789",
+            "--timeout",
+            "10",
+            "--key",
+        ])
+        .arg(fixture("keys/privatekey-pkcs1.pem"))
+        .args(args))
+}
+
+#[test]
+fn oauthlib_accepts_300_requests_sent_by_oauth1_request() {
+    let Some(python) = python_with("oauthlib.oauth1") else {
+        return;
+    };
+    let server = start(&python);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let json_body = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(json_body.path(), r#"{"Invoices":[{"Type":"ACCREC"}]}"#).unwrap();
+    let paths = [
+        "/api.xro/2.0/Invoices",
+        "/api.xro/2.0/Contacts/caf%C3%A9",
+        "/p/a%20b/(x)!*'@:$,;=",
+        "/",
+        "/%E2%98%83/snow",
+    ];
+    let queries = [
+        "",
+        "?a=1&a=2",
+        "?empty=&x=1",
+        "?q=a+b&z=%2B",
+        "?where=Name%3D%22A%20B%22&order=Name%20DESC",
+        "?%C3%A9=%E2%82%AC",
+        "?a=%2F%3F%26",
+        "?x=1&X=2",
+    ];
+    // The explicit port of the local server, and an upper-case scheme the signer must lower-case.
+    let host_forms = [base.clone(), base.replace("http://", "HTTP://")];
+    let mut sent = 0;
+    let mut refused = Vec::new();
+    for method in ["GET", "POST", "PUT", "DELETE"] {
+        for host in &host_forms {
+            for p in paths {
+                for (qi, q) in queries.iter().enumerate() {
+                    let url = format!("{host}{p}{q}");
+                    let mut args: Vec<String> = Vec::new();
+                    if matches!(method, "POST" | "PUT") {
+                        if qi % 2 == 0 {
+                            args.extend([
+                                "-d".into(),
+                                "Name=Acme Ltd+Co".into(),
+                                "-d".into(),
+                                "tag=a".into(),
+                                "-d".into(),
+                                "tag=b".into(),
+                            ]);
+                        } else {
+                            args.extend([
+                                "--body-file".into(),
+                                json_body.path().display().to_string(),
+                            ]);
+                        }
+                    }
+                    args.extend([method.to_string(), url.clone()]);
+                    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let o = request(&argv);
+                    sent += 1;
+                    if o.status.code() != Some(0) {
+                        refused.push(format!(
+                            "{method} {url}: exit {:?} {}",
+                            o.status.code(),
+                            stderr(&o)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(sent >= 300, "only {sent} requests");
+    assert!(
+        refused.is_empty(),
+        "{} of {sent} refused:\n{}",
+        refused.len(),
+        refused.join("\n")
+    );
+}
+
+#[test]
+fn xero_oauth_problems_are_explained_and_rate_limits_not_retried() {
+    let Some(python) = python_with("oauthlib.oauth1") else {
+        return;
+    };
+    let server = start(&python);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let o = request(&[
+        "GET",
+        &format!("{base}/__xero/401/signature_invalid/Failed%20to%20validate%20signature"),
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("error: oauth_problem=signature_invalid (Failed to validate signature)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("hint: ") && stderr(&o).contains("cert check --key"),
+        "{}",
+        stderr(&o)
+    );
+    let o = request(&[
+        "--json",
+        "GET",
+        &format!("{base}/__xero/401/timestamp_refused/x"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["oauth_problem"]["code"], "timestamp_refused");
+    assert!(v["oauth_problem"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("clock"));
+    let o = request(&[
+        "GET",
+        &format!("{base}/__xero/503/rate%20limit%20exceeded/please%20wait"),
+    ]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(
+        stderr(&o).contains("rate limit was exceeded"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("not retried"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unreachable_server_is_a_network_error() {
+    // A port nothing listens on: bind, learn the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = request(&["GET", &format!("http://127.0.0.1:{port}/x")]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("could not connect"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("oauth_signature"),
+        "the signature leaked into the error"
+    );
+}
