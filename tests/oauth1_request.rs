@@ -23,28 +23,34 @@ impl Drop for Server {
 fn start(python: &std::path::Path) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port_file = dir.path().join("port");
-    let child = Command::new(python)
-        .arg(root().join("tests/peers/oauthlib_peer.py"))
-        .arg("serve")
-        .arg(fixture("keys/publickey.cer"))
-        .arg(&port_file)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Server {
+        child: Command::new(python)
+            .arg(root().join("tests/peers/oauthlib_peer.py"))
+            .arg("serve")
+            .arg(fixture("keys/publickey.cer"))
+            .arg(&port_file)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+        port: 0,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(p) = std::fs::read_to_string(&port_file) {
-            if let Ok(port) = p.trim().parse() {
-                std::mem::forget(dir);
-                return Server { child, port };
-            }
+    while server.port == 0 {
+        if let Some(port) = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+        {
+            server.port = port;
+        } else {
+            // The server (and its child process) is killed and reaped by Drop on failure.
+            assert!(
+                Instant::now() < deadline,
+                "the oauthlib server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
-        assert!(
-            Instant::now() < deadline,
-            "the oauthlib server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
+    server
 }
 
 fn request(args: &[&str]) -> std::process::Output {
