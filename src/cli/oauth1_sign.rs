@@ -182,14 +182,14 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
                 CliError::input("RSA-SHA1 needs the private key", "add --key privatekey.pem")
             })?;
             let key = common::load_key(path, &args.key_password)?;
-            oauth1::sign(method, &base.text, &Signer::Rsa(&key))
+            oauth1::sign_base_string(method, &base, &Signer::Rsa(&key))
         }
         _ => {
             let consumer_secret = args.secrets.consumer_secret()?;
             let token_secret = args.secrets.token_secret()?;
-            oauth1::sign(
+            oauth1::sign_base_string(
                 method,
-                &base.text,
+                &base,
                 &Signer::Secrets {
                     consumer_secret: consumer_secret.expose(),
                     token_secret: token_secret.as_ref().map(|p| p.expose()).unwrap_or(""),
