@@ -178,8 +178,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         let mut warnings = Vec::new();
         if let Some(age) = v.timestamp_age_seconds {
             if age.abs() > args.max_skew {
+                let when = time::OffsetDateTime::from_unix_timestamp(now - age)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_else(|| "?".into());
                 warnings.push(format!(
-                    "oauth_timestamp is {} seconds {} the clock here; Xero refused such requests with oauth_problem=timestamp_refused (check the signer's clock)",
+                    "oauth_timestamp ({when}) is {} seconds {} this machine's clock; Xero refused requests more than a few minutes off with oauth_problem=timestamp_refused (if this capture is recent, check the signer's clock)",
                     age.abs(),
                     if age > 0 { "behind" } else { "ahead of" }
                 ));
