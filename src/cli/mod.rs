@@ -8,6 +8,7 @@ mod cert_inspect;
 mod cert_new;
 mod common;
 mod oauth1;
+mod oauth1_renew;
 mod oauth1_request;
 mod oauth1_sign;
 mod oauth1_verify;

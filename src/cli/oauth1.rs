@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use super::common::CliError;
-use super::{oauth1_request, oauth1_sign, oauth1_verify};
+use super::{oauth1_renew, oauth1_request, oauth1_sign, oauth1_verify};
 
 #[derive(Debug, Subcommand)]
 pub enum OAuth1Command {
@@ -13,6 +13,8 @@ pub enum OAuth1Command {
     Verify(oauth1_verify::Args),
     /// Sign a request like a Xero private app and send it; print the status and body.
     Request(oauth1_request::Args),
+    /// Renew a Xero partner app's 30-minute access token with its session handle.
+    Renew(oauth1_renew::Args),
 }
 
 pub fn run(cmd: OAuth1Command) -> Result<u8, CliError> {
@@ -20,5 +22,6 @@ pub fn run(cmd: OAuth1Command) -> Result<u8, CliError> {
         OAuth1Command::Sign(a) => oauth1_sign::run(a),
         OAuth1Command::Verify(a) => oauth1_verify::run(a),
         OAuth1Command::Request(a) => oauth1_request::run(a),
+        OAuth1Command::Renew(a) => oauth1_renew::run(a),
     }
 }

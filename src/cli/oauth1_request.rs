@@ -6,7 +6,8 @@ use std::time::Duration;
 use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
-use super::oauth1_sign::{sign_request, SigningArgs};
+use super::oauth1_renew::renew_and_save;
+use super::oauth1_sign::{load_partner_token, sign_request, unix_now, Profile, SigningArgs};
 
 /// Sign a request like a Xero private app and send it; print the status and body.
 ///
@@ -36,6 +37,9 @@ pub struct Args {
     /// Print status, headers and body as JSON.
     #[arg(long)]
     json: bool,
+    /// Partner-token renewal endpoint (Xero's by default; for a proxy or a test server).
+    #[arg(long, default_value = oauth1to2::xero::partner::ACCESS_TOKEN_URL, value_name = "URL")]
+    access_token_url: String,
 }
 
 #[derive(Serialize)]
@@ -48,6 +52,28 @@ struct Answer<'a> {
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {
+    if args.signing.profile == Profile::XeroPartner {
+        // Renew a token that is expired or about to, before signing with it.
+        let token = load_partner_token(&args.signing)?;
+        if token.expires_within(unix_now(), 60) {
+            let path = args.signing.key.as_deref().ok_or_else(|| {
+                CliError::input("RSA-SHA1 needs the private key", "add --key privatekey.pem")
+            })?;
+            let key = common::load_key(path, &args.signing.key_password)?;
+            let file = args
+                .signing
+                .token_file
+                .as_ref()
+                .expect("checked by load_partner_token");
+            renew_and_save(
+                &args.signing.consumer_key,
+                &key,
+                file,
+                &args.access_token_url,
+            )?;
+            eprintln!("renewed the partner token in {}", file.display());
+        }
+    }
     let signed = sign_request(&args.signing)?;
     let client = reqwest::blocking::Client::builder()
         .connect_timeout(Duration::from_secs(10.min(args.timeout)))

@@ -50,6 +50,9 @@ pub struct SigningArgs {
     /// oauth_token (profile generic).
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// The partner token file (profile xero-partner), as `oauth1 renew` keeps it.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
     /// A form-body parameter NAME=VALUE (repeatable); signed, like curl's -d.
     #[arg(short = 'd', long = "data", value_name = "NAME=VALUE")]
     pub data: Vec<String>,
@@ -75,6 +78,8 @@ pub struct SigningArgs {
 pub enum Profile {
     /// oauth_token = consumer key, RSA-SHA1, oauth_version=1.0.
     XeroPrivate,
+    /// oauth_token from --token-file (30-minute tokens, renewed with `oauth1 renew`), RSA-SHA1.
+    XeroPartner,
     /// Any OAuth 1.0a provider: --signature-method, --token and secrets as given.
     Generic,
 }
@@ -123,6 +128,30 @@ pub fn parse_data(data: &[String]) -> Result<Vec<(String, String)>, CliError> {
         .collect()
 }
 
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn load_partner_token(
+    args: &SigningArgs,
+) -> Result<oauth1to2::xero::partner::PartnerToken, CliError> {
+    let path = args.token_file.as_ref().ok_or_else(|| {
+        CliError::input(
+            "the xero-partner profile needs the token file",
+            "add --token-file partner-token.json (see `oauth1to2 oauth1 renew --help` for its format)",
+        )
+    })?;
+    oauth1to2::xero::partner::PartnerToken::load(path).map_err(|e| {
+        CliError::input(
+            e.to_string(),
+            "a token file is JSON with oauth_token, oauth_session_handle and expires_at (Unix seconds)",
+        )
+    })
+}
+
 fn random_nonce() -> String {
     use base64::Engine;
     let bytes: [u8; 16] = rand::random();
@@ -132,10 +161,12 @@ fn random_nonce() -> String {
 /// Signs per the arguments; shared with `oauth1 request`.
 pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
     let method = match (args.profile, args.signature_method) {
-        (Profile::XeroPrivate, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
-        (Profile::XeroPrivate, _) => {
+        (Profile::XeroPrivate | Profile::XeroPartner, MethodArg::RsaSha1) => {
+            SignatureMethod::RsaSha1
+        }
+        (Profile::XeroPrivate | Profile::XeroPartner, _) => {
             return Err(CliError::input(
-                "Xero private apps sign with RSA-SHA1 only",
+                "Xero private and partner apps sign with RSA-SHA1 only",
                 "drop --signature-method, or use --profile generic",
             ))
         }
@@ -145,6 +176,14 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
     };
     let token = match args.profile {
         Profile::XeroPrivate => Some(args.consumer_key.clone()),
+        Profile::XeroPartner => {
+            let t = load_partner_token(args)?;
+            let now = unix_now();
+            if t.expires_within(now, 0) {
+                eprintln!("warning: the partner token expired {} seconds ago; Xero will answer token_expired (run `oauth1to2 oauth1 renew`, or use `oauth1 request`, which renews)", now - t.expires_at);
+            }
+            Some(t.oauth_token.clone())
+        }
         Profile::Generic => args.token.clone(),
     };
     let form = parse_data(&args.data)?;

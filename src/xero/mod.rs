@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+pub mod partner;
+
 /// An `oauth_problem=...&oauth_problem_advice=...` answer, with what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OAuthProblem {

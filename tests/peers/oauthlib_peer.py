@@ -82,6 +82,7 @@ def sign(key_path, consumer_key):
 
 def serve(cert_path, port_file):
     ep = endpoint(cert_path)
+    counter = {"renewals": 0}
 
     class Handler(BaseHTTPRequestHandler):
         def _handle(self):
@@ -92,6 +93,8 @@ def serve(cert_path, port_file):
                 return
             if self.path.startswith("/__xero/"):
                 return self._xero_stub()
+            if self.path == "/oauth/AccessToken":
+                return self._access_token()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else None
             host = self.headers.get("Host")
@@ -102,6 +105,28 @@ def serve(cert_path, port_file):
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(json.dumps({"valid": ok}).encode())
+
+        def _access_token(self):
+            # Stub of Xero's partner token renewal (a Xero-only endpoint), answering in Xero's
+            # documented form encoding. The signature is checked by oauthlib for real.
+            from urllib.parse import unquote
+            host = self.headers.get("Host")
+            headers = {k: v for k, v in self.headers.items()}
+            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=None, headers=headers)
+            auth = self.headers.get("Authorization") or ""
+            params = dict(p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)
+            handle = unquote(params.get("oauth_session_handle", "").strip('"'))
+            if not ok or not handle or handle == "REVOKED":
+                self.send_response(401)
+                self.end_headers()
+                self.wfile.write(b"oauth_problem=token_rejected&oauth_problem_advice=Token%20rejected")
+                return
+            counter["renewals"] += 1
+            n = counter["renewals"]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(f"oauth_token=NEWTOKEN{n}&oauth_token_secret=S{n}&oauth_expires_in=1800&oauth_session_handle=HANDLE{n}&oauth_authorization_expires_in=31536000".encode())
 
         def _xero_stub(self):
             # Xero-only answers (allowed as a stub): the form-encoded oauth_problem bodies the
