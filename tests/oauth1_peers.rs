@@ -432,3 +432,22 @@ fn rfc_5849_hmac_example_recomputed_by_openssl() {
     // The secrets never reach the output.
     assert!(!stdout(&o).contains("j49sk3j29djd") && !stdout(&o).contains("dh893hdasih9"));
 }
+
+#[test]
+fn key_material_never_reaches_sign_output() {
+    let pem = std::fs::read_to_string(fixture("keys/privatekey-pkcs1.pem")).unwrap();
+    let lines: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    for extra in [vec!["--json"], vec!["--curl"], vec![]] {
+        let o = run(bin()
+            .args(["oauth1", "sign", "--consumer-key", CK, "--key"])
+            .arg(fixture("keys/privatekey-pkcs1.pem"))
+            .args(&extra)
+            .args(["GET", "https://api.xero.com/api.xro/2.0/Organisation"]));
+        assert_eq!(o.status.code(), Some(0));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            lines.iter().all(|l| !all.contains(l)),
+            "key material in output"
+        );
+    }
+}
