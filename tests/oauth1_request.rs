@@ -208,3 +208,97 @@ fn an_unreachable_server_is_a_network_error() {
         "the signature leaked into the error"
     );
 }
+
+/// Sends one request over a plain socket, returns the status code.
+fn send_raw(port: u16, method: &str, target: &str, auth: &str, body: Option<&str>) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = body.unwrap_or("");
+    let ct = if body.is_empty() {
+        String::new()
+    } else {
+        "Content-Type: application/x-www-form-urlencoded\r\n".into()
+    };
+    write!(s, "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {auth}\r\n{ct}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_same_requests_with_one_altered_byte_are_refused() {
+    let Some(python) = python_with("oauthlib.oauth1") else {
+        return;
+    };
+    let server = start(&python);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let targets = [
+        "/api.xro/2.0/Invoices?a=1&a=2",
+        "/api.xro/2.0/Contacts/caf%C3%A9?q=a+b",
+        "/p/a%20b/(x)!*'@:$,;=?empty=&x=1",
+        "/?where=Name%3D%22A%20B%22",
+    ];
+    let mut checked = 0;
+    for method in ["GET", "POST", "PUT", "DELETE"] {
+        for t in targets {
+            let form = matches!(method, "POST" | "PUT");
+            let mut cmd = bin();
+            cmd.args([
+                "oauth1",
+                "sign",
+                "--consumer-key",
+                "PRIVATEAPPCONSUMERKEY0123456789",
+                "--key",
+            ])
+            .arg(fixture("keys/privatekey-pkcs1.pem"));
+            if form {
+                cmd.args(["-d", "Name=Acme Ltd"]);
+            }
+            let o = run(cmd.args([method, &format!("{base}{t}")]));
+            let auth = stdout(&o).trim().to_owned();
+            let body = form.then_some("Name=Acme+Ltd");
+            // Untouched: accepted (the control that makes the refusals below meaningful).
+            assert_eq!(
+                send_raw(server.port, method, t, &auth, body),
+                200,
+                "{method} {t}"
+            );
+            // One byte altered in the path, in a parameter, in the signature, in the body.
+            let path_altered = format!("/X{}", &t[1..]);
+            let param_altered = if t.contains('=') {
+                t.replacen('=', "=9", 1)
+            } else {
+                format!("{t}?z=1")
+            };
+            let sig_altered = auth.replacen("oauth_signature=\"", "oauth_signature=\"B", 1);
+            assert_eq!(
+                send_raw(server.port, method, &path_altered, &auth, body),
+                401,
+                "path {method} {t}"
+            );
+            assert_eq!(
+                send_raw(server.port, method, &param_altered, &auth, body),
+                401,
+                "param {method} {t}"
+            );
+            assert_eq!(
+                send_raw(server.port, method, t, &sig_altered, body),
+                401,
+                "signature {method} {t}"
+            );
+            if let Some(b) = body {
+                assert_eq!(
+                    send_raw(server.port, method, t, &auth, Some(&b.replace('A', "B"))),
+                    401,
+                    "body {method} {t}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16);
+}
