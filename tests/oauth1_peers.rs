@@ -451,3 +451,23 @@ fn key_material_never_reaches_sign_output() {
         );
     }
 }
+
+#[test]
+fn a_bare_public_key_verifies_like_the_certificate() {
+    let Some(openssl) = openssl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pubkey = dir.path().join("public.pem");
+    let st = Command::new(&openssl)
+        .args(["x509", "-noout", "-pubkey", "-in"])
+        .arg(fixture("keys/publickey.cer"))
+        .stdout(std::fs::File::create(&pubkey).unwrap())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = run(bin()
+        .args(["oauth1", "verify", "--max-skew", "99999999999", "--cert"])
+        .arg(&pubkey)
+        .arg("--raw")
+        .arg(fixture("oauth1/captured/good-form.http")));
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}

@@ -27,7 +27,7 @@ oauth1to2 oauth1 verify --cert publickey.cer --har session.har\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt"
 )]
 pub struct Args {
-    /// The certificate Xero holds (the public half of the signing key).
+    /// The certificate Xero holds (or the RSA public key in PEM).
     #[arg(long, value_name = "FILE")]
     cert: String,
     /// HTTP method of the request.
@@ -74,6 +74,23 @@ struct Report<'a> {
 
 fn certificate_key(path: &str, pfx: &PfxPasswordArgs) -> Result<RsaPublicKey, CliError> {
     let bytes = common::read_input(path)?;
+    // A bare public key (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`) works as well as a certificate.
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("-----BEGIN PUBLIC KEY-----")
+        || text.contains("-----BEGIN RSA PUBLIC KEY-----")
+    {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        use rsa::pkcs8::DecodePublicKey;
+        let t = text.trim();
+        return RsaPublicKey::from_public_key_pem(t)
+            .or_else(|_| RsaPublicKey::from_pkcs1_pem(t))
+            .map_err(|_| {
+                CliError::input(
+                    format!("{path} holds a public key that is not a readable RSA key"),
+                    "pass the certificate uploaded to Xero, or an RSA public key in PEM",
+                )
+            });
+    }
     let loaded = common::load_with_password(path, &bytes, pfx)?;
     let report = cert::analyse(
         path,
