@@ -5,52 +5,6 @@
 
 mod common;
 use common::*;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(python: &std::path::Path) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port_file = dir.path().join("port");
-    let mut server = Server {
-        child: Command::new(python)
-            .arg(root().join("tests/peers/oauthlib_peer.py"))
-            .arg("serve")
-            .arg(fixture("keys/publickey.cer"))
-            .arg(&port_file)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-        port: 0,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.port == 0 {
-        if let Some(p) = std::fs::read_to_string(&port_file)
-            .ok()
-            .and_then(|p| p.trim().parse().ok())
-        {
-            server.port = p;
-        } else {
-            assert!(
-                Instant::now() < deadline,
-                "the oauthlib server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    server
-}
 
 fn token_file(dir: &std::path::Path, handle: &str, expires_at: i64) -> std::path::PathBuf {
     let p = dir.join("partner-token.json");
@@ -76,7 +30,7 @@ fn an_expired_partner_token_is_renewed_saved_and_used() {
     let Some(python) = python_with("oauthlib.oauth1") else {
         return;
     };
-    let server = start(&python);
+    let server = start_oauthlib_server(&python);
     let dir = tempfile::tempdir().unwrap();
     let tf = token_file(dir.path(), "HANDLE0", 1_000);
     let url = format!("http://127.0.0.1:{}/api.xro/2.0/Organisation", server.port);
@@ -140,7 +94,7 @@ fn a_refused_renewal_keeps_the_old_token_file() {
     let Some(python) = python_with("oauthlib.oauth1") else {
         return;
     };
-    let server = start(&python);
+    let server = start_oauthlib_server(&python);
     let dir = tempfile::tempdir().unwrap();
     let tf = token_file(dir.path(), "REVOKED", 1_000);
     let before = std::fs::read(&tf).unwrap();

@@ -5,53 +5,7 @@
 
 mod common;
 use common::*;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(python: &std::path::Path) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port_file = dir.path().join("port");
-    let mut server = Server {
-        child: Command::new(python)
-            .arg(root().join("tests/peers/oauthlib_peer.py"))
-            .arg("serve")
-            .arg(fixture("keys/publickey.cer"))
-            .arg(&port_file)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-        port: 0,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.port == 0 {
-        if let Some(port) = std::fs::read_to_string(&port_file)
-            .ok()
-            .and_then(|p| p.trim().parse().ok())
-        {
-            server.port = port;
-        } else {
-            // The server (and its child process) is killed and reaped by Drop on failure.
-            assert!(
-                Instant::now() < deadline,
-                "the oauthlib server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    server
-}
+use std::time::Duration;
 
 fn request(args: &[&str]) -> std::process::Output {
     run(bin()
@@ -73,7 +27,7 @@ fn oauthlib_accepts_300_requests_sent_by_oauth1_request() {
     let Some(python) = python_with("oauthlib.oauth1") else {
         return;
     };
-    let server = start(&python);
+    let server = start_oauthlib_server(&python);
     let base = format!("http://127.0.0.1:{}", server.port);
     let json_body = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(json_body.path(), r#"{"Invoices":[{"Type":"ACCREC"}]}"#).unwrap();
@@ -150,7 +104,7 @@ fn xero_oauth_problems_are_explained_and_rate_limits_not_retried() {
     let Some(python) = python_with("oauthlib.oauth1") else {
         return;
     };
-    let server = start(&python);
+    let server = start_oauthlib_server(&python);
     let base = format!("http://127.0.0.1:{}", server.port);
     let o = request(&[
         "GET",
@@ -234,7 +188,7 @@ fn the_same_requests_with_one_altered_byte_are_refused() {
     let Some(python) = python_with("oauthlib.oauth1") else {
         return;
     };
-    let server = start(&python);
+    let server = start_oauthlib_server(&python);
     let base = format!("http://127.0.0.1:{}", server.port);
     let targets = [
         "/api.xro/2.0/Invoices?a=1&a=2",

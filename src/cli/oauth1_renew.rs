@@ -40,10 +40,11 @@ pub struct Args {
     key_password: KeyPasswordArgs,
 }
 
-pub fn http_client() -> Result<reqwest::blocking::Client, CliError> {
+/// The HTTP client for OAuth 1.0a calls: connect and overall timeouts, no redirects.
+pub fn http_client(timeout_secs: u64) -> Result<reqwest::blocking::Client, CliError> {
     reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10.min(timeout_secs)))
+        .timeout(Duration::from_secs(timeout_secs))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -67,7 +68,7 @@ pub fn renew_and_save(
             "a token file is JSON with oauth_token, oauth_session_handle and expires_at",
         )
     })?;
-    let new = partner::renew(&http_client()?, url, consumer_key, key, &current, unix_now()).map_err(|e| {
+    let new = partner::renew(&http_client(30)?, url, consumer_key, key, &current, unix_now()).map_err(|e| {
         let (code, hint) = match &e {
             RenewError::Network { .. } => (EXIT_NETWORK, "check the network; the old token file is untouched".to_owned()),
             RenewError::Refused { problem: Some(p), .. } => (EXIT_AUTH, p.hint.clone()),

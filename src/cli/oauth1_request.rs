@@ -1,12 +1,11 @@
 //! `oauth1to2 oauth1 request METHOD URL`: sign and send.
 
 use serde::Serialize;
-use std::time::Duration;
 
 use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
-use super::oauth1_renew::renew_and_save;
+use super::oauth1_renew::{http_client, renew_and_save};
 use super::oauth1_sign::{load_partner_token, sign_request, unix_now, Profile, SigningArgs};
 
 /// Sign a request like a Xero private app and send it; print the status and body.
@@ -75,17 +74,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     }
     let signed = sign_request(&args.signing)?;
-    let client = reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10.min(args.timeout)))
-        .timeout(Duration::from_secs(args.timeout))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| CliError {
-            message: format!("cannot set up the HTTP client: {e}"),
-            hint: None,
-            code: EXIT_NETWORK,
-        })?;
+    let client = http_client(args.timeout)?;
     let method = reqwest::Method::from_bytes(args.signing.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| {
         CliError::input(

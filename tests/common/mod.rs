@@ -122,3 +122,52 @@ pub fn openssl_stdout(openssl: &Path, args: &[&str], dir: &Path, env: (&str, &st
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// The oauthlib peer server (tests/peers/oauthlib_peer.py serve) on 127.0.0.1, killed and
+/// reaped on drop.
+pub struct OauthlibServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for OauthlibServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the oauthlib peer server verifying against fixtures/keys/publickey.cer.
+pub fn start_oauthlib_server(python: &Path) -> OauthlibServer {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let mut server = OauthlibServer {
+        child: Command::new(python)
+            .arg(root().join("tests/peers/oauthlib_peer.py"))
+            .arg("serve")
+            .arg(fixture("keys/publickey.cer"))
+            .arg(&port_file)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+        port: 0,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.port == 0 {
+        if let Some(p) = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+        {
+            server.port = p;
+        } else {
+            // On failure the server is killed and reaped by Drop.
+            assert!(
+                Instant::now() < deadline,
+                "the oauthlib server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    server
+}
