@@ -15,5 +15,6 @@
 pub mod cert;
 pub mod files;
 pub mod oauth1;
+pub mod oauth2;
 pub mod secret;
 pub mod xero;

@@ -6,7 +6,12 @@
 
 use serde::Serialize;
 
+pub mod api;
+pub mod connections;
 pub mod partner;
+
+/// The Xero API base (accounting, payroll, files, assets, projects and connections).
+pub const API_BASE: &str = "https://api.xero.com";
 
 /// An `oauth_problem=...&oauth_problem_advice=...` answer, with what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,0 +1,156 @@
+//! Where the authorization server's endpoints are: built in for Xero, or found by OpenID
+//! discovery (`/.well-known/openid-configuration`) for any other issuer. Discovery documents are
+//! cached for a day: Xero has blocked clients that fetched its discovery document repeatedly.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use super::http::HttpClient;
+use super::profile::{Profile, ProviderKind};
+use super::Oauth2Error;
+
+/// How long a cached discovery document is used.
+pub const DISCOVERY_TTL_SECS: i64 = 24 * 3600;
+
+/// An authorization server's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoints {
+    /// The issuer (`iss` of id tokens).
+    pub issuer: String,
+    /// The authorization endpoint (the browser goes here).
+    pub authorization_endpoint: String,
+    /// The token endpoint.
+    pub token_endpoint: String,
+    /// The revocation endpoint (RFC 7009), if the server has one.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    /// The JWKS with the id token signing keys.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// The userinfo endpoint.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+}
+
+impl Endpoints {
+    /// Xero's identity endpoints (developer.xero.com/documentation/oauth2/auth-flow and the
+    /// discovery document at identity.xero.com).
+    pub fn xero() -> Endpoints {
+        Endpoints {
+            issuer: "https://identity.xero.com".into(),
+            authorization_endpoint: "https://login.xero.com/identity/connect/authorize".into(),
+            token_endpoint: "https://identity.xero.com/connect/token".into(),
+            revocation_endpoint: Some("https://identity.xero.com/connect/revocation".into()),
+            jwks_uri: Some(
+                "https://identity.xero.com/.well-known/openid-configuration/jwks".into(),
+            ),
+            userinfo_endpoint: Some("https://identity.xero.com/connect/userinfo".into()),
+        }
+    }
+
+    /// The endpoints for a profile: built in, or discovered (cached under `cache_dir`).
+    pub fn for_profile(
+        profile: &Profile,
+        http: &HttpClient,
+        cache_dir: &Path,
+    ) -> Result<Endpoints, Oauth2Error> {
+        match profile.provider {
+            ProviderKind::Xero => Ok(Endpoints::xero()),
+            ProviderKind::Oidc => {
+                let issuer = profile
+                    .issuer
+                    .as_deref()
+                    .ok_or_else(|| Oauth2Error::Usage("an oidc profile needs an issuer".into()))?;
+                discover(issuer, http, cache_dir, super::now())
+            }
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    fetched_at: i64,
+    endpoints: Endpoints,
+}
+
+/// Fetches (or reads from the cache) the discovery document of `issuer`.
+pub fn discover(
+    issuer: &str,
+    http: &HttpClient,
+    cache_dir: &Path,
+    now: i64,
+) -> Result<Endpoints, Oauth2Error> {
+    let issuer = issuer.trim_end_matches('/');
+    let cache_file = cache_dir.join(format!("discovery-{}.json", cache_key(issuer)));
+    if let Ok(bytes) = std::fs::read(&cache_file) {
+        if let Ok(c) = serde_json::from_slice::<Cached>(&bytes) {
+            if now - c.fetched_at < DISCOVERY_TTL_SECS && c.endpoints.issuer == issuer {
+                return Ok(c.endpoints);
+            }
+        }
+    }
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let doc = http.get_json(&url)?;
+    let endpoints = parse_discovery(&doc, issuer).map_err(|message| Oauth2Error::BadResponse {
+        url: url.clone(),
+        message,
+    })?;
+    let cached = Cached {
+        fetched_at: now,
+        endpoints: endpoints.clone(),
+    };
+    // The cache is an optimisation: failing to write it is not an error.
+    if std::fs::create_dir_all(cache_dir).is_ok() {
+        let _ = crate::files::write_atomic(
+            &cache_file,
+            &serde_json::to_vec_pretty(&cached).unwrap_or_default(),
+            crate::files::Visibility::Public,
+            true,
+        );
+    }
+    Ok(endpoints)
+}
+
+/// Reads the fields we need from a discovery document and checks its issuer.
+pub fn parse_discovery(doc: &serde_json::Value, issuer: &str) -> Result<Endpoints, String> {
+    let field = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let doc_issuer = field("issuer").ok_or("no \"issuer\" in the discovery document")?;
+    // OpenID Connect Discovery 1.0 section 4.3: the issuer must match exactly.
+    if doc_issuer.trim_end_matches('/') != issuer {
+        return Err(format!(
+            "the document is for issuer {doc_issuer:?}, not {issuer:?}"
+        ));
+    }
+    let need = |k: &str| field(k).ok_or(format!("no {k:?} in the discovery document"));
+    Ok(Endpoints {
+        issuer: doc_issuer,
+        authorization_endpoint: need("authorization_endpoint")?,
+        token_endpoint: need("token_endpoint")?,
+        revocation_endpoint: field("revocation_endpoint"),
+        jwks_uri: field("jwks_uri"),
+        userinfo_endpoint: field("userinfo_endpoint"),
+    })
+}
+
+fn cache_key(issuer: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(issuer.as_bytes())[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_must_name_the_same_issuer() {
+        let doc = serde_json::json!({
+            "issuer": "https://id.example",
+            "authorization_endpoint": "https://id.example/auth",
+            "token_endpoint": "https://id.example/token",
+        });
+        let e = parse_discovery(&doc, "https://id.example").unwrap();
+        assert_eq!(e.token_endpoint, "https://id.example/token");
+        assert_eq!(e.revocation_endpoint, None);
+        assert!(parse_discovery(&doc, "https://evil.example").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! The grants, through the `oauth2` crate: the authorization request (always PKCE S256, a random
+//! state, and a nonce when `openid` is asked for), the code exchange, refresh, client credentials
+//! and revocation.
+//!
+//! Token responses are read by [`TokenResponse`], our own implementation of the crate's trait:
+//! it accepts `expires_in` as a number or a string (Xero's `/oauth/migrate` sends `"1800"`) and
+//! keeps the `id_token`.
+
+use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenType};
+use oauth2::{
+    AccessToken, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, RevocationUrl, Scope, StandardRevocableToken, TokenUrl,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::time::Duration;
+
+use super::endpoints::Endpoints;
+use super::http::HttpClient;
+use super::profile::{Grant, Profile};
+use super::store::TokenSet;
+use super::Oauth2Error;
+use crate::secret::Password;
+
+/// A token endpoint response.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    access_token: AccessToken,
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
+    token_type: BasicTokenType,
+    #[serde(default, deserialize_with = "number_or_string")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+    #[serde(rename = "scope", default)]
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_space_delimited_vec")]
+    #[serde(serialize_with = "oauth2::helpers::serialize_space_delimited_vec")]
+    scopes: Option<Vec<Scope>>,
+    #[serde(default)]
+    id_token: Option<String>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl oauth2::TokenResponse for TokenResponse {
+    type TokenType = BasicTokenType;
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+    fn expires_in(&self) -> Option<Duration> {
+        self.expires_in.map(Duration::from_secs)
+    }
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        self.scopes.as_ref()
+    }
+}
+
+/// `expires_in` as `1800` or `"1800"`.
+pub fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Num(u64),
+        Str(String),
+    }
+    match Option::<N>::deserialize(d)? {
+        None => Ok(None),
+        Some(N::Num(n)) => Ok(Some(n)),
+        Some(N::Str(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("expires_in is not a number")),
+    }
+}
+
+impl TokenResponse {
+    /// Turns the response into what we store. `previous` supplies what a refresh response may
+    /// leave out (the refresh token when the server does not rotate, the scopes, the id token).
+    pub fn into_token_set(self, now: i64, previous: Option<&TokenSet>) -> TokenSet {
+        TokenSet {
+            token_type: self.token_type.as_ref().to_owned(),
+            access_token: self.access_token.secret().clone(),
+            refresh_token: self
+                .refresh_token
+                .map(|r| r.secret().clone())
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            expires_at: self.expires_in.map(|s| now + s as i64),
+            scopes: self
+                .scopes
+                .map(|v| v.iter().map(|s| s.to_string()).collect())
+                .or_else(|| previous.map(|p| p.scopes.clone()))
+                .unwrap_or_default(),
+            id_token: self
+                .id_token
+                .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            obtained_at: now,
+            refresh_started_at: None,
+        }
+    }
+
+    /// The id token, if any.
+    pub fn id_token(&self) -> Option<&str> {
+        self.id_token.as_deref()
+    }
+}
+
+type OClient = oauth2::Client<
+    BasicErrorResponse,
+    TokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointMaybeSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+fn url_err(what: &str, url: &str) -> Oauth2Error {
+    Oauth2Error::Usage(format!("the {what} URL {url:?} is not a valid URL"))
+}
+
+fn client(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    secret: Option<&Password>,
+    redirect_uri: Option<&str>,
+) -> Result<OClient, Oauth2Error> {
+    let mut c = oauth2::Client::new(ClientId::new(profile.client_id.clone()))
+        .set_auth_uri_option(Some(
+            AuthUrl::new(endpoints.authorization_endpoint.clone())
+                .map_err(|_| url_err("authorization", &endpoints.authorization_endpoint))?,
+        ))
+        .set_token_uri_option(Some(
+            TokenUrl::new(endpoints.token_endpoint.clone())
+                .map_err(|_| url_err("token", &endpoints.token_endpoint))?,
+        ))
+        .set_revocation_url_option(match &endpoints.revocation_endpoint {
+            Some(u) => Some(RevocationUrl::new(u.clone()).map_err(|_| url_err("revocation", u))?),
+            None => None,
+        });
+    // Confidential clients (Web app, Custom Connection) authenticate with HTTP Basic, as Xero
+    // documents; a PKCE client sends only its client_id in the body.
+    if let Some(s) = secret {
+        c = c.set_client_secret(ClientSecret::new(s.expose().to_owned()));
+    }
+    if let Some(r) = redirect_uri {
+        c = c.set_redirect_uri(RedirectUrl::new(r.to_owned()).map_err(|_| url_err("redirect", r))?);
+    }
+    Ok(c)
+}
+
+/// The parts of an authorization request that must be kept until the callback.
+pub struct AuthorizationRequest {
+    /// The URL to open in the browser.
+    pub url: String,
+    /// The `state` sent.
+    pub state: String,
+    /// The `nonce` sent (when `openid` is requested).
+    pub nonce: Option<String>,
+    /// The PKCE verifier.
+    pub verifier: PkceCodeVerifier,
+    /// The redirect URI sent.
+    pub redirect_uri: String,
+}
+
+impl std::fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationRequest")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the authorization URL: code flow, PKCE S256, random state, nonce with `openid`.
+pub fn authorization_request(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    redirect_uri: &str,
+) -> Result<AuthorizationRequest, Oauth2Error> {
+    let c = client(profile, endpoints, None, Some(redirect_uri))?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut req = c
+        .authorize_url(CsrfToken::new_random)
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .set_pkce_challenge(challenge)
+        .add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())));
+    let nonce = profile
+        .wants_openid()
+        .then(|| CsrfToken::new_random().secret().clone());
+    if let Some(n) = &nonce {
+        req = req.add_extra_param("nonce", n.clone());
+    }
+    // oidc-provider (and OpenID Connect in general) issues a refresh token only after an
+    // explicit consent when offline_access is asked for.
+    if profile.wants_refresh() && profile.provider == super::profile::ProviderKind::Oidc {
+        req = req.add_extra_param("prompt", "consent");
+    }
+    let (url, state) = req.url();
+    Ok(AuthorizationRequest {
+        url: url.to_string(),
+        state: state.secret().clone(),
+        nonce,
+        verifier,
+        redirect_uri: redirect_uri.to_owned(),
+    })
+}
+
+fn map_token_error(
+    endpoint: &str,
+    url: &str,
+    e: RequestTokenError<super::http::TransportError, BasicErrorResponse>,
+) -> Oauth2Error {
+    match e {
+        RequestTokenError::ServerResponse(r) => Oauth2Error::OAuth {
+            endpoint: endpoint.to_owned(),
+            error: r.error().as_ref().to_owned(),
+            description: r.error_description().cloned(),
+        },
+        RequestTokenError::Request(t) => Oauth2Error::Network {
+            url: url.to_owned(),
+            message: t.to_string(),
+        },
+        // The body is never shown: on a 200 it holds tokens. serde's message can quote a value,
+        // so only the path of the field is reported.
+        RequestTokenError::Parse(p, _) => Oauth2Error::BadResponse {
+            url: url.to_owned(),
+            message: format!(
+                "the JSON field {:?} is missing or has the wrong type",
+                p.path().to_string()
+            ),
+        },
+        RequestTokenError::Other(m) => Oauth2Error::BadResponse {
+            url: url.to_owned(),
+            message: m.chars().take(200).collect(),
+        },
+    }
+}
+
+/// Exchanges an authorization code (with its PKCE verifier).
+pub fn exchange_code(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: Option<&Password>,
+    code: &str,
+    request: AuthorizationRequest,
+    now: i64,
+) -> Result<(TokenSet, Option<String>), Oauth2Error> {
+    let c = client(profile, endpoints, secret, Some(&request.redirect_uri))?;
+    let resp = c
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .set_pkce_verifier(request.verifier)
+        .request(http)
+        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+    let id_token = resp.id_token().map(str::to_owned);
+    Ok((resp.into_token_set(now, None), id_token))
+}
+
+/// Client credentials (a Xero Custom Connection): one request, no browser, no refresh token.
+pub fn client_credentials(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: &Password,
+    now: i64,
+) -> Result<TokenSet, Oauth2Error> {
+    let c = client(profile, endpoints, Some(secret), None)?;
+    let resp = c
+        .exchange_client_credentials()
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())))
+        .request(http)
+        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+    Ok(resp.into_token_set(now, None))
+}
+
+/// Uses a refresh token. The new refresh token (if the server rotates) is in the result.
+pub fn refresh(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: Option<&Password>,
+    current: &TokenSet,
+    now: i64,
+) -> Result<TokenSet, Oauth2Error> {
+    let c = client(profile, endpoints, secret, None)?;
+    let rt = current
+        .refresh_token
+        .as_ref()
+        .ok_or_else(|| Oauth2Error::NoRefreshToken {
+            profile: String::new(),
+        })?;
+    let rt = RefreshToken::new(rt.clone());
+    let resp = c
+        .exchange_refresh_token(&rt)
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .request(http)
+        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+    Ok(resp.into_token_set(now, Some(current)))
+}
+
+/// Gets a new access token the way the grant allows: refresh token, or (client credentials) a
+/// new token request.
+pub fn renew(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: Option<&Password>,
+    current: &TokenSet,
+    now: i64,
+) -> Result<TokenSet, Oauth2Error> {
+    match (profile.grant, secret) {
+        (Grant::ClientCredentials, Some(s)) => client_credentials(profile, endpoints, http, s, now),
+        _ => refresh(profile, endpoints, http, secret, current, now),
+    }
+}
+
+/// Revokes the refresh token (or the access token when there is none) at the revocation
+/// endpoint. The `oauth2` crate refuses non-https revocation URLs (RFC 7009 section 2), and so
+/// do we: there is no switch to turn that off.
+pub fn revoke(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: Option<&Password>,
+    current: &TokenSet,
+) -> Result<(), Oauth2Error> {
+    let url = endpoints
+        .revocation_endpoint
+        .clone()
+        .ok_or_else(|| Oauth2Error::Usage("the provider has no revocation endpoint".into()))?;
+    let c = client(profile, endpoints, secret, None)?;
+    let token = match &current.refresh_token {
+        Some(r) => StandardRevocableToken::RefreshToken(RefreshToken::new(r.clone())),
+        None => StandardRevocableToken::AccessToken(AccessToken::new(current.access_token.clone())),
+    };
+    c.revoke_token(token)
+        .map_err(|e| match e {
+            oauth2::ConfigurationError::InsecureUrl(_) => Oauth2Error::Usage(format!(
+                "the revocation endpoint {url} is not https; tokens are only sent for revocation over https"
+            )),
+            other => Oauth2Error::Usage(other.to_string()),
+        })?
+        .request(http)
+        .map_err(|e| match e {
+            RequestTokenError::ServerResponse(r) => Oauth2Error::OAuth {
+                endpoint: "the revocation endpoint".into(),
+                error: r.error().to_string(),
+                description: r.error_description().cloned(),
+            },
+            RequestTokenError::Request(t) => Oauth2Error::Network {
+                url: url.clone(),
+                message: t.to_string(),
+            },
+            RequestTokenError::Parse(..) | RequestTokenError::Other(_) => Oauth2Error::BadResponse {
+                url: url.clone(),
+                message: "the revocation endpoint's answer was not understood".into(),
+            },
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_as_number_or_string() {
+        for body in [
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":1800}"#,
+            r#"{"access_token":"a","token_type":"bearer","expires_in":"1800","refresh_token":"r"}"#,
+        ] {
+            let r: TokenResponse = serde_json::from_str(body).unwrap();
+            assert_eq!(r.expires_in, Some(1800));
+            let t = r.into_token_set(100, None);
+            assert_eq!(t.expires_at, Some(1900));
+        }
+        let r: Result<TokenResponse, _> = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#,
+        );
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_refresh_without_rotation_keeps_the_old_refresh_token() {
+        let first: TokenResponse = serde_json::from_str(
+            r#"{"access_token":"a1","token_type":"Bearer","expires_in":60,"refresh_token":"r1","scope":"openid offline_access"}"#,
+        )
+        .unwrap();
+        let first = first.into_token_set(0, None);
+        let second: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#)
+                .unwrap();
+        let second = second.into_token_set(50, Some(&first));
+        assert_eq!(second.refresh_token.as_deref(), Some("r1"));
+        assert_eq!(second.scopes, vec!["openid", "offline_access"]);
+        let dbg = format!("{second:?}");
+        assert!(!dbg.contains("a2") && !dbg.contains("r1"), "{dbg}");
+    }
+}

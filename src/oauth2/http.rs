@@ -1,0 +1,261 @@
+//! The HTTP client every OAuth 2.0 and Xero API call goes through: reqwest (blocking) with rustls,
+//! a connect timeout and an overall timeout, and redirects never followed (a redirect on an
+//! identity endpoint could carry a code or token to another host). Retries happen only for
+//! idempotent requests (GET), with backoff.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::Oauth2Error;
+
+/// How long to wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP + TLS connect.
+    pub connect: Duration,
+    /// The whole request.
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A response, read in full.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The URL asked for.
+    pub url: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `Retry-After`, in seconds, if the server sent one as a number.
+    pub retry_after: Option<u64>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A short summary of an error body for messages: the JSON `Detail`/`Message`/`error` field
+    /// when there is one, else the first 200 characters.
+    pub fn error_detail(&self) -> Option<String> {
+        if self.body.is_empty() {
+            return None;
+        }
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            for key in [
+                "Detail",
+                "Message",
+                "Title",
+                "error_description",
+                "error",
+                "message",
+            ] {
+                if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
+                    return Some(s.chars().take(300).collect());
+                }
+            }
+        }
+        let t = self.text();
+        let t = t.trim();
+        (!t.is_empty()).then(|| t.chars().take(200).collect())
+    }
+}
+
+/// The shared client.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::blocking::Client,
+    /// Retries for idempotent requests after the first try.
+    pub retries: u32,
+    /// First backoff; doubles each time.
+    pub backoff: Duration,
+}
+
+/// The error type the `oauth2` crate sees.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(String);
+
+impl HttpClient {
+    /// Builds the client. `ca_file` adds a CA (PEM) to the system's roots.
+    pub fn new(timeouts: Timeouts, ca_file: Option<&Path>) -> Result<HttpClient, Oauth2Error> {
+        let mut b = reqwest::blocking::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.total)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| Oauth2Error::Io {
+                path: path.to_path_buf(),
+                message: format!("cannot read the CA file: {e}"),
+            })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Oauth2Error::Io {
+                    path: path.to_path_buf(),
+                    message: format!("not a PEM CA certificate: {e}"),
+                })?;
+            if certs.is_empty() {
+                return Err(Oauth2Error::Io {
+                    path: path.to_path_buf(),
+                    message: "no certificate in the CA file".into(),
+                });
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let inner = b.build().map_err(|e| Oauth2Error::Network {
+            url: "(client setup)".into(),
+            message: e.to_string(),
+        })?;
+        Ok(HttpClient {
+            inner,
+            retries: 2,
+            backoff: Duration::from_millis(500),
+        })
+    }
+
+    /// Sends one request, no retries.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, Oauth2Error> {
+        let m = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| Oauth2Error::Usage(format!("{method:?} is not an HTTP method")))?;
+        let mut req = self.inner.request(m, url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let resp = req.send().map_err(|e| Oauth2Error::Network {
+            url: strip_query(url),
+            message: describe(&e),
+        })?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = resp
+            .bytes()
+            .map_err(|e| Oauth2Error::Network {
+                url: strip_query(url),
+                message: describe(&e),
+            })?
+            .to_vec();
+        Ok(Response {
+            url: strip_query(url),
+            status,
+            retry_after,
+            content_type,
+            body,
+        })
+    }
+
+    /// A GET, retried with backoff on network errors and 502/503/504 (GET is idempotent).
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, Oauth2Error> {
+        let mut wait = self.backoff;
+        let mut attempt = 0;
+        loop {
+            let r = self.send("GET", url, headers, None);
+            let retryable = match &r {
+                Err(Oauth2Error::Network { .. }) => true,
+                Ok(resp) => matches!(resp.status, 502..=504),
+                Err(_) => false,
+            };
+            if !retryable || attempt >= self.retries {
+                return r;
+            }
+            attempt += 1;
+            std::thread::sleep(wait);
+            wait *= 2;
+        }
+    }
+
+    /// A GET that must answer 200 with JSON.
+    pub fn get_json(&self, url: &str) -> Result<serde_json::Value, Oauth2Error> {
+        let r = self.get(url, &[("accept", "application/json")])?;
+        if r.status != 200 {
+            return Err(Oauth2Error::Http {
+                url: r.url.clone(),
+                status: r.status,
+                detail: r.error_detail(),
+            });
+        }
+        serde_json::from_slice(&r.body).map_err(|e| Oauth2Error::BadResponse {
+            url: r.url,
+            message: format!("not JSON: {e}"),
+        })
+    }
+}
+
+impl oauth2::SyncHttpClient for HttpClient {
+    type Error = TransportError;
+
+    fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, TransportError> {
+        let (parts, body) = request.into_parts();
+        let mut req = self
+            .inner
+            .request(parts.method, parts.uri.to_string())
+            .body(body);
+        for (k, v) in parts.headers.iter() {
+            req = req.header(k, v);
+        }
+        let resp = req.send().map_err(|e| TransportError(describe(&e)))?;
+        let mut builder = oauth2::http::Response::builder().status(resp.status());
+        for (k, v) in resp.headers() {
+            builder = builder.header(k, v);
+        }
+        let body = resp.bytes().map_err(|e| TransportError(describe(&e)))?;
+        builder
+            .body(body.to_vec())
+            .map_err(|e| TransportError(e.to_string()))
+    }
+}
+
+/// reqwest's error text plus its cause chain (TLS and connect errors hide the useful part there).
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(c) = src {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = c.source();
+    }
+    s
+}
+
+/// URLs in messages lose their query (it can hold a code or state).
+pub fn strip_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}

@@ -1,0 +1,450 @@
+//! The loopback redirect listener (RFC 8252 section 7.3) and the callback it receives.
+//!
+//! It binds 127.0.0.1 only, never all interfaces. It is listening before the browser is sent to
+//! the provider. It answers `/favicon.ico` and any other path with 404 and keeps waiting. The
+//! first request to `/callback` ends it, success or not: exactly one callback is accepted. The
+//! page it shows says whether it worked and never contains the code or a token. The `state` is
+//! compared in constant time.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// Why the browser step produced no code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// The user declined (`error=access_denied`).
+    #[error("the authorization was declined at the provider (access_denied){}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    AccessDenied {
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// The provider redirected back with another error.
+    #[error("the provider returned error {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Provider {
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// The `state` did not match the one we sent.
+    #[error(
+        "the callback's state does not match the request's: the callback was not for this login"
+    )]
+    StateMismatch,
+    /// The callback names another issuer (RFC 9207).
+    #[error("the callback says it comes from issuer {got:?}, not {expected:?}")]
+    IssuerMismatch {
+        /// `iss` in the callback.
+        got: String,
+        /// The profile's issuer.
+        expected: String,
+    },
+    /// No `code` in the callback.
+    #[error("the callback has neither a code nor an error")]
+    MissingCode,
+    /// Nothing arrived in time.
+    #[error("no callback arrived within {secs} seconds")]
+    Timeout {
+        /// The wait.
+        secs: u64,
+    },
+    /// A pasted URL could not be read.
+    #[error("the pasted text is not the redirect URL: {0}")]
+    BadPaste(String),
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {message}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// The OS error.
+        message: String,
+    },
+}
+
+impl CallbackError {
+    /// What to do.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            CallbackError::AccessDenied { .. } => "nothing was granted; run connect again and choose Allow (the organisation's admin may need to approve the app)",
+            CallbackError::Provider { .. } => "check the app's redirect URI and scopes in the developer portal, then connect again",
+            CallbackError::StateMismatch => "a stale or forged callback reached the listener; nothing was stored. Run connect again and use the newest link only",
+            CallbackError::IssuerMismatch { .. } => "the response came from another authorization server; nothing was stored. Check --issuer",
+            CallbackError::MissingCode => "the provider sent an unexpected redirect; check the redirect URI registered for the app",
+            CallbackError::Timeout { .. } => "run connect again and finish the login within the time (raise it with --timeout), or use --no-browser and paste the final URL",
+            CallbackError::BadPaste(_) => "paste the whole address from the browser's address bar after the login, starting with http://",
+            CallbackError::Bind { .. } => "another program uses the port: stop it, or pick another port with --port (and register the new redirect URI)",
+        }
+    }
+}
+
+/// The authorization code from a successful callback. Its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthCode(pub String);
+
+impl std::fmt::Debug for AuthCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthCode([REDACTED])")
+    }
+}
+
+/// Checks a callback's query parameters and returns the code.
+pub fn check_callback(
+    params: &[(String, String)],
+    expected_state: &str,
+    expected_issuer: Option<&str>,
+) -> Result<AuthCode, CallbackError> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // The state is checked first, also for error callbacks: an error with a wrong state is not
+    // ours to report.
+    let state = get("state").unwrap_or_default();
+    if !constant_time_eq(state.as_bytes(), expected_state.as_bytes()) {
+        return Err(CallbackError::StateMismatch);
+    }
+    if let (Some(got), Some(expected)) = (get("iss"), expected_issuer) {
+        if got.trim_end_matches('/') != expected.trim_end_matches('/') {
+            return Err(CallbackError::IssuerMismatch {
+                got,
+                expected: expected.to_owned(),
+            });
+        }
+    }
+    if let Some(error) = get("error") {
+        let description = get("error_description");
+        return Err(if error == "access_denied" {
+            CallbackError::AccessDenied { description }
+        } else {
+            CallbackError::Provider { error, description }
+        });
+    }
+    match get("code") {
+        Some(c) if !c.is_empty() => Ok(AuthCode(c)),
+        _ => Err(CallbackError::MissingCode),
+    }
+}
+
+/// Reads a pasted redirect URL (`http://localhost:8742/callback?code=...&state=...`).
+pub fn parse_pasted(text: &str) -> Result<Vec<(String, String)>, CallbackError> {
+    let t = text.trim();
+    let (_, query) = t
+        .split_once('?')
+        .ok_or_else(|| CallbackError::BadPaste("it has no query (the part after ?)".into()))?;
+    let query = query.split('#').next().unwrap_or("");
+    let params = crate::oauth1::parse_urlencoded(query);
+    if !params.iter().any(|(k, _)| k == "code" || k == "error") {
+        return Err(CallbackError::BadPaste(
+            "it has no code= or error= parameter".into(),
+        ));
+    }
+    Ok(params)
+}
+
+/// Compares without an early exit, so the time taken does not tell how much of a guess matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = (a.len() ^ b.len()) as u8 | ((a.len() ^ b.len()) >> 8) as u8;
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= x ^ y;
+    }
+    diff == 0 && a.len() == b.len()
+}
+
+/// A bound loopback listener.
+#[derive(Debug)]
+pub struct Listener {
+    listener: TcpListener,
+    port: u16,
+}
+
+/// What one request to the listener was.
+enum Request {
+    Callback(Vec<(String, String)>),
+    Other,
+}
+
+impl Listener {
+    /// Binds 127.0.0.1:`port` (0 picks a free port).
+    pub fn bind(port: u16) -> Result<Listener, CallbackError> {
+        let listener =
+            TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).map_err(|e| {
+                CallbackError::Bind {
+                    port,
+                    message: e.to_string(),
+                }
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| CallbackError::Bind {
+                port,
+                message: e.to_string(),
+            })?
+            .port();
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| CallbackError::Bind {
+                port,
+                message: e.to_string(),
+            })?;
+        Ok(Listener { listener, port })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Waits for the one callback (or a pasted redirect URL from `pasted`), checks it and
+    /// returns the code. Other paths get 404 and the wait goes on.
+    pub fn wait(
+        self,
+        expected_state: &str,
+        expected_issuer: Option<&str>,
+        timeout: Duration,
+        pasted: Option<&Receiver<String>>,
+    ) -> Result<AuthCode, CallbackError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(rx) = pasted {
+                if let Ok(line) = rx.try_recv() {
+                    if !line.trim().is_empty() {
+                        let params = parse_pasted(&line)?;
+                        return check_callback(&params, expected_state, expected_issuer);
+                    }
+                }
+            }
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    if let Some(result) = serve_one(stream, expected_state, expected_issuer) {
+                        return result;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return Err(CallbackError::Timeout {
+                            secs: timeout.as_secs(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+}
+
+/// Serves one connection. Returns `Some` when it was the callback.
+fn serve_one(
+    mut stream: TcpStream,
+    expected_state: &str,
+    expected_issuer: Option<&str>,
+) -> Option<Result<AuthCode, CallbackError>> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let request = match read_request(&mut stream) {
+        Some(r) => r,
+        None => {
+            respond(
+                &mut stream,
+                400,
+                "Bad request",
+                "This is not a request this page understands.",
+            );
+            return None;
+        }
+    };
+    match request {
+        Request::Other => {
+            respond(&mut stream, 404, "Not found", "Nothing here.");
+            None
+        }
+        Request::Callback(params) => {
+            let result = check_callback(&params, expected_state, expected_issuer);
+            match &result {
+                Ok(_) => respond(
+                    &mut stream,
+                    200,
+                    "Connected",
+                    "oauth1to2 received the authorization. You can close this tab and go back to the terminal.",
+                ),
+                Err(e) => respond(
+                    &mut stream,
+                    400,
+                    "Authorization failed",
+                    &format!("{e}. {} Go back to the terminal for details.", e.hint()),
+                ),
+            }
+            Some(result)
+        }
+    }
+}
+
+/// Reads the request head (at most 16 KiB) and classifies it.
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && !buf.windows(2).any(|w| w == b"\n\n") {
+        if buf.len() > 16 * 1024 {
+            return None;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(_) => return None,
+        }
+    }
+    parse_request_head(&buf)
+}
+
+/// Parses `GET /callback?... HTTP/1.1` (the first line is all that matters).
+fn parse_request_head(head: &[u8]) -> Option<Request> {
+    let text = std::str::from_utf8(head).ok()?;
+    let line = text.lines().next()?;
+    let mut parts = line.split(' ');
+    let method = parts.next()?;
+    let target = parts.next()?;
+    if !parts.next()?.starts_with("HTTP/") {
+        return None;
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if method != "GET" || path != "/callback" {
+        return Some(Request::Other);
+    }
+    Some(Request::Callback(crate::oauth1::parse_urlencoded(query)))
+}
+
+fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        _ => "Not Found",
+    };
+    let body = page(title, message, status == 200);
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n\
+         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+/// The plain page the browser shows. No code, no token, no external assets.
+pub fn page(title: &str, message: &str, ok: bool) -> String {
+    let colour = if ok { "#1b7f3b" } else { "#b3261e" };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oauth1to2: {t}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}}\
+         h1{{color:{colour}}}</style></head><body><h1>{t}</h1><p>{m}</p></body></html>",
+        t = html_escape(title),
+        m = html_escape(message),
+    )
+}
+
+/// Escapes text for HTML.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Classifies a raw request head; public for the fuzz target.
+pub fn classify_request_head(head: &[u8]) -> Option<Option<Vec<(String, String)>>> {
+    parse_request_head(head).map(|r| match r {
+        Request::Callback(p) => Some(p),
+        Request::Other => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Vec<(String, String)> {
+        crate::oauth1::parse_urlencoded(s)
+    }
+
+    #[test]
+    fn callbacks_are_checked_state_first() {
+        assert_eq!(
+            check_callback(&q("code=abc&state=s1"), "s1", None).unwrap(),
+            AuthCode("abc".into())
+        );
+        assert_eq!(
+            check_callback(&q("code=abc&state=s2"), "s1", None),
+            Err(CallbackError::StateMismatch)
+        );
+        assert_eq!(
+            check_callback(&q("code=abc"), "s1", None),
+            Err(CallbackError::StateMismatch)
+        );
+        assert!(matches!(
+            check_callback(&q("error=access_denied&state=s1"), "s1", None),
+            Err(CallbackError::AccessDenied { .. })
+        ));
+        assert!(matches!(
+            check_callback(&q("error=invalid_scope&error_description=bad+scope&state=s1"), "s1", None),
+            Err(CallbackError::Provider { ref description, .. }) if description.as_deref() == Some("bad scope")
+        ));
+        assert!(matches!(
+            check_callback(
+                &q("code=a&state=s1&iss=https%3A%2F%2Fevil"),
+                "s1",
+                Some("https://good")
+            ),
+            Err(CallbackError::IssuerMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn constant_time_eq_is_eq() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn pasted_urls() {
+        let p = parse_pasted("  http://localhost:8742/callback?code=x&state=y#frag\n").unwrap();
+        assert_eq!(p, q("code=x&state=y"));
+        assert!(parse_pasted("hello").is_err());
+        assert!(parse_pasted("http://localhost/callback?foo=1").is_err());
+    }
+
+    #[test]
+    fn request_heads() {
+        assert!(matches!(
+            parse_request_head(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Some(Request::Other)
+        ));
+        assert!(matches!(
+            parse_request_head(b"GET /callback?code=1&state=2 HTTP/1.1\r\n\r\n"),
+            Some(Request::Callback(_))
+        ));
+        assert!(parse_request_head(b"garbage").is_none());
+    }
+
+    #[test]
+    fn the_page_escapes_and_carries_no_script() {
+        let p = page("Authorization failed", "<script>x</script>", false);
+        assert!(!p.contains("<script>"));
+        assert!(p.contains("&lt;script&gt;"));
+    }
+}

@@ -1,0 +1,157 @@
+//! OAuth 2.0 and OpenID Connect: profiles, endpoints, the authorization code flow with PKCE and
+//! a loopback listener, client credentials, id token validation, and a token store whose refresh
+//! survives crashes and concurrent processes.
+//!
+//! The flow follows RFC 6749 (OAuth 2.0), RFC 7636 (PKCE, S256 only), RFC 8252 (native apps:
+//! loopback redirect on 127.0.0.1), RFC 7009 (revocation) and OpenID Connect Core (id token
+//! checks). Token requests go through the `oauth2` crate, over our own reqwest client
+//! ([`http::HttpClient`]): rustls, timeouts, and redirects never followed.
+
+pub mod endpoints;
+pub mod flow;
+pub mod http;
+pub mod idtoken;
+pub mod loopback;
+pub mod profile;
+pub mod store;
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the OAuth 2.0 half. Messages never carry a token or secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Oauth2Error {
+    /// The config file (profiles) cannot be used.
+    #[error("{path}: {message}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong, with the line when known.
+        message: String,
+    },
+    /// A profile was asked for that does not exist.
+    #[error("there is no profile named {name:?}")]
+    NoProfile {
+        /// The name asked for.
+        name: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        message: String,
+    },
+    /// The client secret could not be found where the profile says it is.
+    #[error("the client secret for profile {profile:?} is not available: {reason}")]
+    Secret {
+        /// The profile.
+        profile: String,
+        /// Why (names the variable or file, never the value).
+        reason: String,
+    },
+    /// The server could not be reached: connection refused, DNS, TLS, timeout.
+    #[error("cannot reach {url}: {message}")]
+    Network {
+        /// The URL.
+        url: String,
+        /// What happened.
+        message: String,
+    },
+    /// The server answered with an HTTP error that is not an OAuth error.
+    #[error("{url} answered HTTP {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Http {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// A short, secret-free summary of the body.
+        detail: Option<String>,
+    },
+    /// The authorization server answered with an OAuth error (`invalid_grant`, ...).
+    #[error("{endpoint} refused the request: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    OAuth {
+        /// Which endpoint: "the token endpoint", "the revocation endpoint".
+        endpoint: String,
+        /// The `error` code.
+        error: String,
+        /// The `error_description`, if any.
+        description: Option<String>,
+    },
+    /// The server's answer could not be understood.
+    #[error("unexpected answer from {url}: {message}")]
+    BadResponse {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The browser step did not produce a code.
+    #[error("{0}")]
+    Callback(#[from] loopback::CallbackError),
+    /// The id token failed a check.
+    #[error("the id token failed validation: {0}")]
+    IdToken(String),
+    /// No token is stored for the profile.
+    #[error("profile {profile:?} has no stored token")]
+    NotConnected {
+        /// The profile.
+        profile: String,
+    },
+    /// The access token expired and there is no refresh token to renew it.
+    #[error("the access token for profile {profile:?} has expired and there is no refresh token")]
+    NoRefreshToken {
+        /// The profile.
+        profile: String,
+    },
+    /// A setting is wrong (bad URL, unsupported option).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Oauth2Error {
+    /// What the user should do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Oauth2Error::Config { .. } => "fix the file at the line shown, or remove the profile with `oauth1to2 profile remove NAME` and connect again".into(),
+            Oauth2Error::NoProfile { .. } => "list profiles with `oauth1to2 profile list`, or create one with `oauth1to2 connect --profile NAME --client-id ID`".into(),
+            Oauth2Error::Io { .. } => "check the path and its permissions".into(),
+            Oauth2Error::Secret { .. } => "set the variable or create the file the profile names (see `oauth1to2 profile show`), or run `oauth1to2 connect` again with --client-secret-env, --client-secret-file or --client-secret-prompt".into(),
+            Oauth2Error::Network { .. } => "check the network and the URL; nothing was changed".into(),
+            Oauth2Error::Http { status: 401, .. } => "the access token was refused: run `oauth1to2 token refresh`, or connect again".into(),
+            Oauth2Error::Http { status: 403, .. } => "the token lacks a scope this call needs, or the tenant is wrong: check `oauth1to2 token show` and `oauth1to2 tenants list`".into(),
+            Oauth2Error::Http { status: 429, .. } => "Xero allows 60 calls a minute and 5,000 a day per organisation: wait and retry".into(),
+            Oauth2Error::Http { .. } => "the server reported an error; retry later if it is a 5xx".into(),
+            Oauth2Error::OAuth { error, .. } => oauth_error_hint(error).into(),
+            Oauth2Error::BadResponse { .. } => "check that the URL points at an OAuth 2.0 / OpenID provider".into(),
+            Oauth2Error::Callback(e) => e.hint().into(),
+            Oauth2Error::IdToken(_) => "the answer did not come from the provider you configured, or was replayed: do not use it; check --issuer and the client id, then connect again".into(),
+            Oauth2Error::NotConnected { profile } => format!("run `oauth1to2 connect --profile {profile}` first"),
+            Oauth2Error::NoRefreshToken { profile } => format!("ask for the offline_access scope to get refresh tokens, or run `oauth1to2 connect --profile {profile}` again"),
+            Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
+        }
+    }
+}
+
+/// What an OAuth error code from a token or revocation endpoint means for the user.
+pub fn oauth_error_hint(code: &str) -> &'static str {
+    match code {
+        "invalid_grant" => "the refresh token (or code) is no longer valid. Xero rotates refresh tokens: each one works once, the previous one is accepted again only for 30 minutes after it was used, and an unused one dies after 60 days. This usually means another copy of the token was used, or the token was revoked. Run `oauth1to2 connect` again to get a new grant",
+        "invalid_client" => "the client id or secret is wrong, or the app type does not match the grant (a PKCE app has no secret; a Web app needs one): check them in the developer portal",
+        "unauthorized_client" => "this app may not use this grant or scope: Custom Connections need client_credentials, and restricted scopes (paymentservices, bankfeeds) need an agreement with Xero",
+        "invalid_scope" => "a requested scope is unknown or not allowed: apps created on or after 2 March 2026 must ask for granular scopes (see `oauth1to2 scopes plan`)",
+        "unsupported_grant_type" => "the provider does not allow this grant for the app",
+        "invalid_request" => "the provider rejected the request as malformed: check the redirect URI registered for the app",
+        "access_denied" => "the user declined the request",
+        _ => "see the provider's error description",
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,378 @@
+//! Profiles: one OAuth 2.0 client each, kept in `config.toml` under the platform's config folder
+//! (`$XDG_CONFIG_HOME/oauth1to2/` on Linux, via the `directories` crate). Tokens live in the data
+//! folder, one file per profile. `OAUTH1TO2_HOME` puts everything under one folder instead
+//! (for tests, and for consultants who keep one folder per client).
+//!
+//! A profile never holds a secret value: the client secret is a reference to an environment
+//! variable or a 0600 file.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::Oauth2Error;
+use crate::files::{write_atomic, Visibility};
+
+/// Where oauth1to2 keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// `config.toml` with the profiles.
+    pub config_file: PathBuf,
+    /// One `NAME.json` token file (and `NAME.lock`) per profile.
+    pub tokens_dir: PathBuf,
+    /// Client secrets stored by `--client-secret-prompt`, one 0600 file per profile.
+    pub secrets_dir: PathBuf,
+    /// Cached OpenID discovery documents.
+    pub cache_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform folders, or `OAUTH1TO2_HOME` when it is set.
+    pub fn resolve() -> Result<Paths, Oauth2Error> {
+        if let Some(home) = std::env::var_os("OAUTH1TO2_HOME").filter(|h| !h.is_empty()) {
+            return Ok(Paths::under(Path::new(&home)));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "oauth1to2").ok_or_else(|| {
+            Oauth2Error::Usage(
+                "cannot find a home folder for the config file; set OAUTH1TO2_HOME".into(),
+            )
+        })?;
+        Ok(Paths {
+            config_file: dirs.config_dir().join("config.toml"),
+            tokens_dir: dirs.data_dir().join("tokens"),
+            secrets_dir: dirs.data_dir().join("secrets"),
+            cache_dir: dirs.cache_dir().to_path_buf(),
+        })
+    }
+
+    /// Everything under one folder.
+    pub fn under(home: &Path) -> Paths {
+        Paths {
+            config_file: home.join("config.toml"),
+            tokens_dir: home.join("tokens"),
+            secrets_dir: home.join("secrets"),
+            cache_dir: home.join("cache"),
+        }
+    }
+
+    /// The token file of a profile.
+    pub fn token_file(&self, profile: &str) -> PathBuf {
+        self.tokens_dir.join(format!("{profile}.json"))
+    }
+}
+
+/// Which authorization server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// Xero, with its endpoints built in.
+    #[default]
+    Xero,
+    /// Any OpenID provider, found by discovery from `issuer`.
+    Oidc,
+}
+
+/// The OAuth 2.0 grant a profile uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// Authorization code for a confidential client (Xero "Web app"): client secret + PKCE.
+    AuthorizationCode,
+    /// Authorization code for a public client (Xero "Auth code with PKCE"): no secret.
+    #[default]
+    Pkce,
+    /// Client credentials (a Xero Custom Connection): no browser, no refresh token.
+    ClientCredentials,
+}
+
+impl Grant {
+    /// The name used in the config file and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::Pkce => "pkce",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    /// Whether the grant needs a client secret.
+    pub fn needs_secret(self) -> bool {
+        !matches!(self, Grant::Pkce)
+    }
+}
+
+/// Where the client secret is. Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretRef {
+    /// An environment variable.
+    Env(String),
+    /// The first line of a file.
+    File(PathBuf),
+}
+
+impl SecretRef {
+    /// Reads the secret.
+    pub fn read(&self, profile: &str) -> Result<crate::secret::Password, Oauth2Error> {
+        let fail = |reason: String| Oauth2Error::Secret {
+            profile: profile.to_owned(),
+            reason,
+        };
+        match self {
+            SecretRef::Env(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(crate::secret::Password::new(v)),
+                _ => Err(fail(format!("the environment variable {var} is not set"))),
+            },
+            SecretRef::File(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+                let first = text.lines().next().unwrap_or("").trim().to_owned();
+                if first.is_empty() {
+                    return Err(fail(format!("{} is empty", path.display())));
+                }
+                Ok(crate::secret::Password::new(first))
+            }
+        }
+    }
+
+    /// How `profile show` describes it.
+    pub fn describe(&self) -> String {
+        match self {
+            SecretRef::Env(v) => format!("environment variable {v}"),
+            SecretRef::File(p) => format!("file {}", p.display()),
+        }
+    }
+}
+
+/// One OAuth 2.0 client and how to use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// `xero` (default) or `oidc`.
+    #[serde(default)]
+    pub provider: ProviderKind,
+    /// The issuer URL, for `oidc` (discovery runs against it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The client id.
+    pub client_id: String,
+    /// Where the client secret is (none for PKCE apps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<SecretRef>,
+    /// Requested scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The grant.
+    #[serde(default)]
+    pub grant: Grant,
+    /// Loopback redirect port; 0 picks a free port (only where the provider allows any port).
+    #[serde(default = "default_port")]
+    pub redirect_port: u16,
+    /// Loopback redirect host as registered: `localhost` (Xero's documented form) or `127.0.0.1`.
+    /// The listener binds 127.0.0.1 either way.
+    #[serde(default = "default_host")]
+    pub redirect_host: String,
+    /// The tenant (organisation) chosen with `tenants use`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// The Xero API base, `https://api.xero.com` unless overridden (tests, proxies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
+    /// An extra CA certificate (PEM) to trust for this profile's endpoints, e.g. a TLS-inspecting
+    /// proxy's. The system's roots stay trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The default loopback port. Register `http://localhost:8742/callback` on the Xero app.
+pub const DEFAULT_PORT: u16 = 8742;
+
+fn default_port() -> u16 {
+    DEFAULT_PORT
+}
+
+fn default_host() -> String {
+    "localhost".into()
+}
+
+impl Profile {
+    /// A new profile with defaults.
+    pub fn new(client_id: impl Into<String>) -> Profile {
+        Profile {
+            provider: ProviderKind::Xero,
+            issuer: None,
+            client_id: client_id.into(),
+            client_secret: None,
+            scopes: Vec::new(),
+            grant: Grant::Pkce,
+            redirect_port: DEFAULT_PORT,
+            redirect_host: default_host(),
+            tenant_id: None,
+            api_base: None,
+            ca_file: None,
+        }
+    }
+
+    /// The redirect URI to register (for a fixed port).
+    pub fn redirect_uri(&self, port: u16) -> String {
+        format!("http://{}:{port}/callback", self.redirect_host)
+    }
+
+    /// The API base without a trailing slash.
+    pub fn api_base(&self) -> String {
+        self.api_base
+            .as_deref()
+            .unwrap_or(crate::xero::API_BASE)
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Whether the scopes include `offline_access` (refresh tokens).
+    pub fn wants_refresh(&self) -> bool {
+        self.scopes.iter().any(|s| s == "offline_access")
+    }
+
+    /// Whether an id token is expected.
+    pub fn wants_openid(&self) -> bool {
+        self.scopes.iter().any(|s| s == "openid")
+    }
+
+    /// Checks the combination of settings.
+    pub fn validate(&self, name: &str) -> Result<(), Oauth2Error> {
+        let bad = |m: String| Oauth2Error::Usage(format!("profile {name:?}: {m}"));
+        if self.client_id.trim().is_empty() {
+            return Err(bad("the client id is empty".into()));
+        }
+        if self.provider == ProviderKind::Oidc && self.issuer.is_none() {
+            return Err(bad("an oidc provider needs an issuer URL (--issuer)".into()));
+        }
+        if self.grant.needs_secret() && self.client_secret.is_none() {
+            return Err(bad(format!(
+                "the {} grant needs a client secret: give --client-secret-env VAR, --client-secret-file FILE or --client-secret-prompt",
+                self.grant.as_str()
+            )));
+        }
+        if self.redirect_host != "localhost" && self.redirect_host != "127.0.0.1" {
+            return Err(bad(format!(
+                "redirect host {:?} is not a loopback name; use localhost or 127.0.0.1",
+                self.redirect_host
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a profile name: it becomes a file name.
+pub fn check_name(name: &str) -> Result<(), Oauth2Error> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Oauth2Error::Usage(format!(
+            "profile name {name:?} is not allowed: use letters, digits, '-', '_' and '.', up to 64 characters"
+        )))
+    }
+}
+
+/// The config file: all profiles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+impl Config {
+    /// Reads the config file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Config, Oauth2Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(Oauth2Error::Io {
+                    path: path.to_path_buf(),
+                    message: format!("cannot read the config file: {e}"),
+                })
+            }
+        };
+        Config::parse(&text).map_err(|message| Oauth2Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses config text; the error names the line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            match line {
+                Some(l) => format!("line {l}: {}", e.message()),
+                None => e.message().to_owned(),
+            }
+        })
+    }
+
+    /// Writes the config file atomically (0600: it names where secrets are).
+    pub fn save(&self, path: &Path) -> Result<(), Oauth2Error> {
+        let io = |message: String| Oauth2Error::Io {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
+        }
+        let mut text = String::from(
+            "# oauth1to2 profiles. Edited by `oauth1to2 connect`, `tenants use` and `profile remove`.\n\
+             # No secret values live here: client_secret names an environment variable or a file.\n\n",
+        );
+        text.push_str(&toml::to_string_pretty(self).map_err(|e| io(e.to_string()))?);
+        write_atomic(path, text.as_bytes(), Visibility::Private, true)
+            .map_err(|e| io(e.to_string()))
+    }
+
+    /// A profile by name.
+    pub fn get(&self, name: &str) -> Result<&Profile, Oauth2Error> {
+        self.profiles
+            .get(name)
+            .ok_or_else(|| Oauth2Error::NoProfile {
+                name: name.to_owned(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_line_numbers() {
+        let mut c = Config::default();
+        let mut p = Profile::new("ABC");
+        p.client_secret = Some(SecretRef::Env("XERO_SECRET".into()));
+        p.grant = Grant::AuthorizationCode;
+        p.scopes = vec!["openid".into(), "offline_access".into()];
+        c.profiles.insert("acme".into(), p);
+        let text = toml::to_string_pretty(&c).unwrap();
+        assert!(text.contains("env = \"XERO_SECRET\""));
+        assert_eq!(Config::parse(&text).unwrap(), c);
+        let err =
+            Config::parse("[profiles.a]\nclient_id = \"x\"\ngrant = \"implicit\"\n").unwrap_err();
+        assert!(err.starts_with("line 3:"), "{err}");
+    }
+
+    #[test]
+    fn names_that_would_escape_the_folder_are_refused() {
+        assert!(check_name("acme-ltd_2").is_ok());
+        for bad in ["", "../x", "a/b", ".hidden", "a b"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The token store: one JSON file per profile, mode 0600, always replaced atomically (temporary
+//! file, fsync, rename), next to a lock file that serialises refreshes between processes.
+//!
+//! How a refresh stays safe ([`TokenStore::fresh`]):
+//! 1. Under an exclusive lock on `NAME.lock`, the token file is read again: if another process
+//!    refreshed meanwhile, its token is used and no request is sent. So when eight processes
+//!    need a token at once, one refreshes and seven read its result.
+//! 2. Before the request, the file records `refresh_started_at`.
+//! 3. The response is written to the token file (atomically) before the new access token is
+//!    returned to anyone, and only then is the lock released.
+//! 4. If the process dies between 2 and 3 (crash, SIGKILL, timeout with the response lost), the
+//!    file still holds the old refresh token and the marker. The next run sees the marker, says
+//!    so, and retries with the old refresh token: Xero accepts a used refresh token again for 30
+//!    minutes for exactly this case.
+
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::Oauth2Error;
+use crate::files::{write_atomic, Visibility};
+
+/// How long Xero accepts a refresh token again after it was used (developer.xero.com/faq/oauth2).
+pub const REUSE_GRACE_SECS: i64 = 30 * 60;
+
+/// How long to wait for another process's refresh before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(90);
+
+/// What is stored for a profile.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSet {
+    /// Usually `bearer`.
+    pub token_type: String,
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token (only with `offline_access`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// When the access token expires, Unix seconds, if the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The granted scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The id token from the last code exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// When these tokens were obtained.
+    pub obtained_at: i64,
+    /// Set while a refresh is in flight; left behind if it never completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_started_at: Option<i64>,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("token_type", &self.token_type)
+            .field("access_token", &"[REDACTED]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .field("obtained_at", &self.obtained_at)
+            .field("refresh_started_at", &self.refresh_started_at)
+            .finish()
+    }
+}
+
+impl TokenSet {
+    /// Whether the access token is still good for `margin` seconds.
+    pub fn valid_for(&self, now: i64, margin: i64) -> bool {
+        match self.expires_at {
+            Some(e) => e - now > margin,
+            // No expiry given: trust it until the API says otherwise.
+            None => true,
+        }
+    }
+}
+
+/// What happened while getting a fresh token (for the CLI to tell the user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A refresh was sent.
+    Refreshed,
+    /// Another process refreshed while we waited for the lock.
+    RefreshedByOther,
+    /// An earlier refresh never completed; we retried with the old refresh token.
+    ResumedInterruptedRefresh {
+        /// When the interrupted refresh started.
+        started_at: i64,
+        /// Whether it is past Xero's 30-minute reuse window.
+        past_grace: bool,
+    },
+}
+
+/// A profile's token file and lock.
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    profile: String,
+    path: PathBuf,
+    lock_path: PathBuf,
+}
+
+/// Held while refreshing; dropping it releases the lock.
+#[derive(Debug)]
+pub struct Lock(#[allow(dead_code)] File);
+
+impl TokenStore {
+    /// The store of `profile` under `tokens_dir`.
+    pub fn new(tokens_dir: &Path, profile: &str) -> TokenStore {
+        TokenStore {
+            profile: profile.to_owned(),
+            path: tokens_dir.join(format!("{profile}.json")),
+            lock_path: tokens_dir.join(format!("{profile}.lock")),
+        }
+    }
+
+    /// The token file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, path: &Path, e: impl std::fmt::Display) -> Oauth2Error {
+        Oauth2Error::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Reads the tokens; `None` if there are none yet.
+    pub fn load(&self) -> Result<Option<TokenSet>, Oauth2Error> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io(&self.path, format!("cannot read the token file: {e}"))),
+        };
+        // serde's message could quote a value; report the position only.
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            self.io(
+                &self.path,
+                format!(
+                    "not a token file (JSON error at line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    }
+
+    /// Writes the tokens atomically, mode 0600.
+    pub fn save(&self, tokens: &TokenSet) -> Result<(), Oauth2Error> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|e| self.io(dir, e))?;
+        let mut bytes = serde_json::to_vec_pretty(tokens).map_err(|e| self.io(&self.path, e))?;
+        bytes.push(b'\n');
+        write_atomic(&self.path, &bytes, Visibility::Private, true)
+            .map_err(|e| self.io(&self.path, e))
+    }
+
+    /// Deletes the token file.
+    pub fn remove(&self) -> Result<bool, Oauth2Error> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.io(&self.path, e)),
+        }
+    }
+
+    /// Takes the exclusive lock, waiting up to `wait`.
+    pub fn lock(&self, wait: Duration) -> Result<Lock, Oauth2Error> {
+        let dir = self.lock_path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|e| self.io(dir, e))?;
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts
+            .open(&self.lock_path)
+            .map_err(|e| self.io(&self.lock_path, e))?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(self.io(
+                        &self.lock_path,
+                        format!(
+                            "another oauth1to2 process has held the token lock for {} seconds",
+                            wait.as_secs()
+                        ),
+                    ))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(self.io(&self.lock_path, e)),
+            }
+        }
+    }
+
+    /// Returns tokens whose access token is good for `margin` seconds, renewing them with
+    /// `renew` if needed, following the protocol in the module docs.
+    pub fn fresh(
+        &self,
+        margin: i64,
+        force: bool,
+        now: impl Fn() -> i64,
+        renew: impl FnOnce(&TokenSet) -> Result<TokenSet, Oauth2Error>,
+    ) -> Result<(TokenSet, Vec<Notice>), Oauth2Error> {
+        let not_connected = || Oauth2Error::NotConnected {
+            profile: self.profile.clone(),
+        };
+        // Fast path, no lock: the file is only ever replaced whole.
+        let first = self.load()?.ok_or_else(not_connected)?;
+        if !force && first.valid_for(now(), margin) && first.refresh_started_at.is_none() {
+            return Ok((first, vec![]));
+        }
+        let _lock = self.lock(LOCK_WAIT)?;
+        let mut current = self.load()?.ok_or_else(not_connected)?;
+        let mut notices = Vec::new();
+        let t = now();
+        if !force && current.refresh_started_at.is_none() && current.valid_for(t, margin) {
+            if current.obtained_at != first.obtained_at
+                || current.access_token != first.access_token
+            {
+                notices.push(Notice::RefreshedByOther);
+            }
+            return Ok((current, notices));
+        }
+        if let Some(started_at) = current.refresh_started_at {
+            notices.push(Notice::ResumedInterruptedRefresh {
+                started_at,
+                past_grace: t - started_at > REUSE_GRACE_SECS,
+            });
+        } else {
+            current.refresh_started_at = Some(t);
+            self.save(&current)?;
+        }
+        let fresh = renew(&current)?;
+        test_hook_after_refresh_response();
+        self.save(&fresh)?;
+        notices.push(Notice::Refreshed);
+        Ok((fresh, notices))
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// A test-only fault hook, compiled into debug builds only: with
+/// `OAUTH1TO2_TEST_PAUSE_AFTER_REFRESH=FILE`, the process creates FILE after the refresh
+/// response arrived and before it is written, then sleeps, so a test can SIGKILL it there.
+#[cfg(debug_assertions)]
+fn test_hook_after_refresh_response() {
+    if let Some(path) = std::env::var_os("OAUTH1TO2_TEST_PAUSE_AFTER_REFRESH") {
+        let _ = std::fs::write(&path, b"paused\n");
+        std::thread::sleep(Duration::from_secs(120));
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn test_hook_after_refresh_response() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(rt: &str, expires_at: i64) -> TokenSet {
+        TokenSet {
+            token_type: "bearer".into(),
+            access_token: format!("at-{rt}"),
+            refresh_token: Some(rt.into()),
+            expires_at: Some(expires_at),
+            scopes: vec!["offline_access".into()],
+            id_token: None,
+            obtained_at: 0,
+            refresh_started_at: None,
+        }
+    }
+
+    #[test]
+    fn valid_tokens_are_returned_without_renewing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = TokenStore::new(dir.path(), "p");
+        s.save(&tokens("r1", 1000)).unwrap();
+        let (t, n) = s
+            .fresh(60, false, || 100, |_| panic!("no refresh expected"))
+            .unwrap();
+        assert_eq!(t.refresh_token.as_deref(), Some("r1"));
+        assert!(n.is_empty());
+    }
+
+    #[test]
+    fn an_interrupted_refresh_is_retried_with_the_old_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = TokenStore::new(dir.path(), "p");
+        s.save(&tokens("r1", 100)).unwrap();
+        // The renewal fails as a lost response would: the marker stays, r1 stays.
+        let err = s.fresh(
+            60,
+            false,
+            || 90,
+            |_| {
+                Err(Oauth2Error::Network {
+                    url: "t".into(),
+                    message: "timed out".into(),
+                })
+            },
+        );
+        assert!(err.is_err());
+        let on_disk = s.load().unwrap().unwrap();
+        assert_eq!(on_disk.refresh_token.as_deref(), Some("r1"));
+        assert_eq!(on_disk.refresh_started_at, Some(90));
+        // The next run says so and uses r1 again.
+        let (t, n) = s
+            .fresh(
+                60,
+                false,
+                || 95,
+                |cur| {
+                    assert_eq!(cur.refresh_token.as_deref(), Some("r1"));
+                    Ok(tokens("r2", 2000))
+                },
+            )
+            .unwrap();
+        assert_eq!(t.refresh_token.as_deref(), Some("r2"));
+        assert!(matches!(
+            n[0],
+            Notice::ResumedInterruptedRefresh {
+                started_at: 90,
+                past_grace: false
+            }
+        ));
+        let on_disk = s.load().unwrap().unwrap();
+        assert_eq!(on_disk.refresh_token.as_deref(), Some("r2"));
+        assert_eq!(on_disk.refresh_started_at, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_files_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let s = TokenStore::new(&dir.path().join("tokens"), "p");
+        s.save(&tokens("r1", 100)).unwrap();
+        let mode = std::fs::metadata(s.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dmode = std::fs::metadata(dir.path().join("tokens"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dmode, 0o700);
+    }
+}

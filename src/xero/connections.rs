@@ -1,0 +1,127 @@
+//! Xero's connections: which organisations (tenants) a token may act for.
+//! `GET /connections` lists them; `DELETE /connections/{id}` removes one (204; 404 if unknown).
+//! Shapes from developer.xero.com/documentation/oauth2/auth-flow and Xero-OpenAPI's
+//! `xero-identity.yaml`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::oauth2::http::HttpClient;
+use crate::oauth2::Oauth2Error;
+
+/// One connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    /// The connection id (for `DELETE /connections/{id}`).
+    pub id: String,
+    /// The auth event that created it.
+    #[serde(default)]
+    pub auth_event_id: Option<String>,
+    /// The tenant id (the `xero-tenant-id` header value).
+    pub tenant_id: String,
+    /// `ORGANISATION` or `PRACTICE`.
+    #[serde(default)]
+    pub tenant_type: Option<String>,
+    /// The organisation's name.
+    #[serde(default)]
+    pub tenant_name: Option<String>,
+    /// When it was created.
+    #[serde(default)]
+    pub created_date_utc: Option<String>,
+    /// When it was last updated.
+    #[serde(default)]
+    pub updated_date_utc: Option<String>,
+}
+
+/// Lists the connections the access token can see.
+pub fn list(
+    http: &HttpClient,
+    api_base: &str,
+    access_token: &str,
+) -> Result<Vec<Connection>, Oauth2Error> {
+    let url = format!("{api_base}/connections");
+    let auth = format!("Bearer {access_token}");
+    let r = http.get(
+        &url,
+        &[("authorization", &auth), ("accept", "application/json")],
+    )?;
+    if r.status != 200 {
+        return Err(Oauth2Error::Http {
+            url: r.url.clone(),
+            status: r.status,
+            detail: r.error_detail(),
+        });
+    }
+    parse_list(&r.body).map_err(|message| Oauth2Error::BadResponse { url, message })
+}
+
+/// Parses a `GET /connections` body.
+pub fn parse_list(body: &[u8]) -> Result<Vec<Connection>, String> {
+    serde_json::from_slice(body).map_err(|e| format!("not a list of connections: {e}"))
+}
+
+/// Removes a connection. Returns `false` when Xero does not know it (404).
+pub fn delete(
+    http: &HttpClient,
+    api_base: &str,
+    access_token: &str,
+    connection_id: &str,
+) -> Result<bool, Oauth2Error> {
+    if connection_id.is_empty()
+        || !connection_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(Oauth2Error::Usage(format!(
+            "{connection_id:?} is not a connection id (a GUID from `oauth1to2 tenants list`)"
+        )));
+    }
+    let url = format!("{api_base}/connections/{connection_id}");
+    let auth = format!("Bearer {access_token}");
+    let r = http.send("DELETE", &url, &[("authorization", &auth)], None)?;
+    match r.status {
+        200 | 204 => Ok(true),
+        404 => Ok(false),
+        s => Err(Oauth2Error::Http {
+            url: r.url.clone(),
+            status: s,
+            detail: r.error_detail(),
+        }),
+    }
+}
+
+/// Picks the connection for a tenant id or an organisation name (case-insensitive).
+pub fn find<'a>(connections: &'a [Connection], key: &str) -> Vec<&'a Connection> {
+    let by_id: Vec<_> = connections
+        .iter()
+        .filter(|c| c.tenant_id.eq_ignore_ascii_case(key) || c.id.eq_ignore_ascii_case(key))
+        .collect();
+    if !by_id.is_empty() {
+        return by_id;
+    }
+    connections
+        .iter()
+        .filter(|c| {
+            c.tenant_name
+                .as_deref()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(key.trim()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_xeros_documented_shape() {
+        // The example response in developer.xero.com/documentation/oauth2/auth-flow.
+        let body = br#"[{"id":"e1eede29-f875-4a5d-8470-17f6a29a88b1","authEventId":"d99ecdfe-391d-43d2-b834-17636ba90e8d","tenantId":"70784a63-d24b-46a9-a4db-0e70a274b056","tenantType":"ORGANISATION","tenantName":"Maple Florist","createdDateUtc":"2019-07-09T23:40:30.1833130","updatedDateUtc":"2020-05-15T01:35:13.8491980"}]"#;
+        let c = parse_list(body).unwrap();
+        assert_eq!(c[0].tenant_id, "70784a63-d24b-46a9-a4db-0e70a274b056");
+        assert_eq!(c[0].tenant_name.as_deref(), Some("Maple Florist"));
+        assert_eq!(find(&c, "maple florist").len(), 1);
+        assert_eq!(find(&c, "70784A63-D24B-46A9-A4DB-0E70A274B056").len(), 1);
+        assert!(find(&c, "Other Org").is_empty());
+    }
+}
