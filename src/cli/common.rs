@@ -316,3 +316,14 @@ impl SecretArgs {
         .map(Some)
     }
 }
+
+/// Unix seconds as `2026-11-23T14:15:16Z`.
+pub fn format_time(secs: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string())
+}

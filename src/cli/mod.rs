@@ -1,17 +1,23 @@
 //! The command line: parses arguments, calls the library, renders human text or JSON, and maps
 //! errors to the exit codes in `docs/exit-codes.md`. Nothing here does certificate work.
 
+mod api;
 mod cert;
 mod cert_check;
 mod cert_convert;
 mod cert_inspect;
 mod cert_new;
 mod common;
+mod connect;
 mod oauth1;
 mod oauth1_renew;
 mod oauth1_request;
 mod oauth1_sign;
 mod oauth1_verify;
+mod profile;
+mod session;
+mod tenants;
+mod token;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -45,6 +51,19 @@ enum Command {
     /// Sign and verify OAuth 1.0a requests as Xero private and partner apps made them.
     #[command(subcommand)]
     Oauth1(oauth1::OAuth1Command),
+    /// Connect a profile to Xero (or any OpenID provider) with OAuth 2.0 and store its tokens.
+    Connect(connect::Args),
+    /// Get, show, check, refresh or revoke a profile's OAuth 2.0 tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// List the connected Xero organisations, choose one, or disconnect one.
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
+    /// Call the Xero API with the profile's token and tenant (like `gh api`).
+    Api(api::Args),
+    /// List, show or remove OAuth 2.0 profiles.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
 }
 
 /// Runs the program and returns its exit code.
@@ -53,6 +72,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Cert(c) => cert::run(c),
         Command::Oauth1(c) => oauth1::run(c),
+        Command::Connect(a) => connect::run(a),
+        Command::Token(c) => token::run(c),
+        Command::Tenants(c) => tenants::run(c),
+        Command::Api(a) => api::run(a),
+        Command::Profile(c) => profile::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,186 @@
+//! `oauth1to2 profile list|show|remove`. Never shows a secret: the client secret is only ever
+//! a reference (an environment variable's name or a file's path).
+
+use clap::{Args as ClapArgs, Subcommand};
+use serde::Serialize;
+
+use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile, ProviderKind};
+use oauth1to2::oauth2::store::TokenStore;
+
+use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
+use super::session::confirm;
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List the profiles and whether each has tokens.
+    List(ListArgs),
+    /// Show a profile's settings (the client secret only as where it is kept).
+    Show(ShowArgs),
+    /// Remove a profile, its stored tokens, and a secret stored by --client-secret-prompt.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ListArgs {
+    /// JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ShowArgs {
+    /// The profile.
+    #[arg(env = "OAUTH1TO2_PROFILE", default_value = "default")]
+    name: String,
+    /// JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RemoveArgs {
+    /// The profile.
+    name: String,
+    /// Do not ask (needed without a terminal).
+    #[arg(long)]
+    yes: bool,
+}
+
+#[derive(Serialize)]
+struct View {
+    name: String,
+    provider: String,
+    issuer: Option<String>,
+    client_id: String,
+    client_secret: Option<String>,
+    grant: &'static str,
+    scopes: Vec<String>,
+    redirect_uri: Option<String>,
+    tenant_id: Option<String>,
+    api_base: String,
+    ca_file: Option<String>,
+    tokens: bool,
+    token_file: String,
+}
+
+fn view(name: &str, p: &Profile, paths: &Paths) -> View {
+    let store = TokenStore::new(&paths.tokens_dir, name);
+    View {
+        name: name.to_owned(),
+        provider: match p.provider {
+            ProviderKind::Xero => "xero".into(),
+            ProviderKind::Oidc => "oidc".into(),
+        },
+        issuer: p.issuer.clone(),
+        client_id: p.client_id.clone(),
+        client_secret: p.client_secret.as_ref().map(|s| s.describe()),
+        grant: p.grant.as_str(),
+        scopes: p.scopes.clone(),
+        redirect_uri: (p.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials).then(
+            || {
+                if p.redirect_port == 0 {
+                    format!("http://{}:<any port>/callback", p.redirect_host)
+                } else {
+                    p.redirect_uri(p.redirect_port)
+                }
+            },
+        ),
+        tenant_id: p.tenant_id.clone(),
+        api_base: p.api_base(),
+        ca_file: p.ca_file.as_ref().map(|c| c.display().to_string()),
+        tokens: store.path().exists(),
+        token_file: store.path().display().to_string(),
+    }
+}
+
+pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
+    let paths = Paths::resolve()?;
+    let mut config = Config::load(&paths.config_file)?;
+    match cmd {
+        ProfileCommand::List(a) => {
+            let views: Vec<View> = config
+                .profiles
+                .iter()
+                .map(|(n, p)| view(n, p, &paths))
+                .collect();
+            if a.json {
+                print_json(&views)?;
+            } else if views.is_empty() {
+                eprintln!("No profiles yet in {}. Create one with `oauth1to2 connect --profile NAME --client-id ID --scopes ...`.", paths.config_file.display());
+            } else {
+                println!(
+                    "{:<20} {:<20} {:<8} {:<7} CLIENT ID",
+                    "NAME", "GRANT", "PROVIDER", "TOKENS"
+                );
+                for v in views {
+                    println!(
+                        "{:<20} {:<20} {:<8} {:<7} {}",
+                        v.name,
+                        v.grant,
+                        v.provider,
+                        if v.tokens { "yes" } else { "no" },
+                        v.client_id
+                    );
+                }
+            }
+        }
+        ProfileCommand::Show(a) => {
+            check_name(&a.name)?;
+            let v = view(&a.name, config.get(&a.name)?, &paths);
+            if a.json {
+                print_json(&v)?;
+            } else {
+                println!("profile:       {}", v.name);
+                println!(
+                    "provider:      {}{}",
+                    v.provider,
+                    v.issuer
+                        .as_deref()
+                        .map(|i| format!(" ({i})"))
+                        .unwrap_or_default()
+                );
+                println!("client id:     {}", v.client_id);
+                println!(
+                    "client secret: {}",
+                    v.client_secret.as_deref().unwrap_or("none (PKCE app)")
+                );
+                println!("grant:         {}", v.grant);
+                println!("scopes:        {}", v.scopes.join(" "));
+                if let Some(r) = &v.redirect_uri {
+                    println!("redirect URI:  {r}");
+                }
+                println!(
+                    "tenant id:     {}",
+                    v.tenant_id.as_deref().unwrap_or("(none)")
+                );
+                println!("API base:      {}", v.api_base);
+                if let Some(c) = &v.ca_file {
+                    println!("extra CA:      {c}");
+                }
+                println!(
+                    "tokens:        {}",
+                    if v.tokens {
+                        v.token_file.as_str()
+                    } else {
+                        "none yet"
+                    }
+                );
+                println!("config file:   {}", paths.config_file.display());
+            }
+        }
+        ProfileCommand::Remove(a) => {
+            check_name(&a.name)?;
+            config.get(&a.name)?;
+            if !a.yes && !confirm(&format!("Remove profile {} and its stored tokens? (Nothing is revoked at the provider: use `oauth1to2 token revoke` for that.)", a.name))? {
+                return Err(CliError { message: format!("profile {} was not removed", a.name), hint: Some("answer y, or pass --yes".into()), code: EXIT_INPUT });
+            }
+            config.profiles.remove(&a.name);
+            config.save(&paths.config_file)?;
+            TokenStore::new(&paths.tokens_dir, &a.name).remove()?;
+            let _ = std::fs::remove_file(paths.tokens_dir.join(format!("{}.lock", a.name)));
+            let _ = std::fs::remove_file(paths.secrets_dir.join(format!("{}.secret", a.name)));
+            eprintln!("Removed profile {}.", a.name);
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,191 @@
+//! What the OAuth 2.0 commands share: the `--profile` flag, loading the config and the profile,
+//! the HTTP client, a fresh token (refreshing under the lock), and mapping library errors to
+//! exit codes 3 to 8.
+
+use clap::Args;
+
+use oauth1to2::oauth2::endpoints::Endpoints;
+use oauth1to2::oauth2::http::{HttpClient, Timeouts};
+use oauth1to2::oauth2::loopback::CallbackError;
+use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile};
+use oauth1to2::oauth2::store::{Notice, TokenSet, TokenStore};
+use oauth1to2::oauth2::{flow, now, Oauth2Error};
+use oauth1to2::secret::Password;
+
+use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_INPUT, EXIT_NETWORK};
+
+/// No usable token: connect (again).
+pub const EXIT_NOT_CONNECTED: u8 = 6;
+/// The browser step did not complete: declined, provider error, timeout.
+pub const EXIT_NOT_AUTHORIZED: u8 = 7;
+/// A security check failed: wrong state, wrong issuer, bad id token.
+pub const EXIT_SECURITY: u8 = 8;
+
+/// Which profile.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArg {
+    /// The profile to use (see `oauth1to2 profile list`).
+    #[arg(
+        long,
+        short = 'p',
+        env = "OAUTH1TO2_PROFILE",
+        default_value = "default"
+    )]
+    pub profile: String,
+}
+
+pub fn code_for(e: &Oauth2Error) -> u8 {
+    match e {
+        Oauth2Error::Network { .. } => EXIT_NETWORK,
+        Oauth2Error::OAuth { error, .. } if error == "invalid_grant" => EXIT_NOT_CONNECTED,
+        Oauth2Error::OAuth { .. } => EXIT_AUTH,
+        Oauth2Error::Http {
+            status: 401 | 403, ..
+        } => EXIT_AUTH,
+        Oauth2Error::Http { .. } | Oauth2Error::BadResponse { .. } => EXIT_HTTP,
+        Oauth2Error::Callback(c) => match c {
+            CallbackError::StateMismatch | CallbackError::IssuerMismatch { .. } => EXIT_SECURITY,
+            CallbackError::BadPaste(_) | CallbackError::Bind { .. } => EXIT_INPUT,
+            _ => EXIT_NOT_AUTHORIZED,
+        },
+        Oauth2Error::IdToken(_) => EXIT_SECURITY,
+        Oauth2Error::NotConnected { .. } | Oauth2Error::NoRefreshToken { .. } => EXIT_NOT_CONNECTED,
+        _ => EXIT_INPUT,
+    }
+}
+
+impl From<Oauth2Error> for CliError {
+    fn from(e: Oauth2Error) -> Self {
+        CliError {
+            code: code_for(&e),
+            hint: Some(e.hint()),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A loaded profile and what it needs.
+pub struct Session {
+    pub name: String,
+    pub paths: Paths,
+    pub config: Config,
+    pub profile: Profile,
+}
+
+impl Session {
+    /// Loads the named profile; it must exist.
+    pub fn load(arg: &ProfileArg) -> Result<Session, CliError> {
+        check_name(&arg.profile)?;
+        let paths = Paths::resolve()?;
+        let config = Config::load(&paths.config_file)?;
+        let profile = config.get(&arg.profile)?.clone();
+        Ok(Session {
+            name: arg.profile.clone(),
+            paths,
+            config,
+            profile,
+        })
+    }
+
+    pub fn store(&self) -> TokenStore {
+        TokenStore::new(&self.paths.tokens_dir, &self.name)
+    }
+
+    pub fn http(&self) -> Result<HttpClient, CliError> {
+        Ok(HttpClient::new(
+            Timeouts::default(),
+            self.profile.ca_file.as_deref(),
+        )?)
+    }
+
+    pub fn endpoints(&self, http: &HttpClient) -> Result<Endpoints, CliError> {
+        Ok(Endpoints::for_profile(
+            &self.profile,
+            http,
+            &self.paths.cache_dir,
+        )?)
+    }
+
+    pub fn secret(&self) -> Result<Option<Password>, CliError> {
+        match &self.profile.client_secret {
+            Some(r) => Ok(Some(r.read(&self.name)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Saves this profile back into the config file.
+    pub fn save_profile(&mut self) -> Result<(), CliError> {
+        self.config
+            .profiles
+            .insert(self.name.clone(), self.profile.clone());
+        self.config.save(&self.paths.config_file)?;
+        Ok(())
+    }
+
+    /// Tokens good for `margin` seconds, refreshed under the lock if needed. Notices about
+    /// what happened go to stderr.
+    pub fn fresh_tokens(
+        &self,
+        http: &HttpClient,
+        margin: i64,
+        force: bool,
+    ) -> Result<TokenSet, CliError> {
+        let store = self.store();
+        let result = store.fresh(margin, force, now, |current| {
+            let endpoints = Endpoints::for_profile(&self.profile, http, &self.paths.cache_dir)?;
+            let secret = match &self.profile.client_secret {
+                Some(r) => Some(r.read(&self.name)?),
+                None => None,
+            };
+            if current.refresh_token.is_none()
+                && self.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials
+            {
+                return Err(Oauth2Error::NoRefreshToken {
+                    profile: self.name.clone(),
+                });
+            }
+            flow::renew(
+                &self.profile,
+                &endpoints,
+                http,
+                secret.as_ref(),
+                current,
+                now(),
+            )
+        });
+        let (tokens, notices) = result?;
+        for n in notices {
+            match n {
+                Notice::ResumedInterruptedRefresh {
+                    started_at,
+                    past_grace,
+                } => {
+                    let when = super::common::format_time(started_at);
+                    if past_grace {
+                        eprintln!("note: an earlier refresh (started {when}) never completed; retried with the refresh token it used, although that was more than 30 minutes ago, past the window in which Xero accepts it again");
+                    } else {
+                        eprintln!("note: an earlier refresh (started {when}) never completed; retried with the refresh token it used (Xero accepts a used refresh token again for 30 minutes)");
+                    }
+                }
+                Notice::Refreshed | Notice::RefreshedByOther => {}
+            }
+        }
+        Ok(tokens)
+    }
+}
+
+/// Asks a yes/no question on the terminal; without a terminal the answer is no.
+pub fn confirm(question: &str) -> Result<bool, CliError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "answer y or n"))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

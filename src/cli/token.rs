@@ -1,0 +1,296 @@
+//! `oauth1to2 token get|show|status|refresh|revoke`.
+
+use clap::{Args as ClapArgs, Subcommand};
+use serde::Serialize;
+
+use oauth1to2::oauth2::store::TokenSet;
+use oauth1to2::oauth2::{flow, now};
+
+use super::common::{format_time, print_json, CliError, EXIT_OK};
+use super::session::{ProfileArg, Session, EXIT_NOT_CONNECTED};
+
+/// How close to expiry `get` refreshes.
+const MARGIN_SECS: i64 = 60;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print the access token (refreshed first if it expires within 60 s), for scripts:
+    /// curl -H "Authorization: Bearer $(oauth1to2 token get)" ...
+    Get(GetArgs),
+    /// Show expiry, scopes and tenant; tokens are redacted unless --reveal.
+    Show(ShowArgs),
+    /// Exit 0 if a valid or refreshable token exists, 6 otherwise. Sends nothing.
+    Status(StatusArgs),
+    /// Refresh now (the new refresh token is saved before anything else happens).
+    Refresh(StatusArgs),
+    /// Revoke the grant at the provider's revocation endpoint and delete the stored tokens.
+    Revoke(StatusArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct GetArgs {
+    #[command(flatten)]
+    profile: ProfileArg,
+    /// Print `export XERO_ACCESS_TOKEN=...` (and `XERO_TENANT_ID`) lines for `eval`.
+    #[arg(long)]
+    env: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    profile: ProfileArg,
+    /// JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Include the access, refresh and id tokens.
+    #[arg(long)]
+    reveal: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    profile: ProfileArg,
+    /// JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: TokenCommand) -> Result<u8, CliError> {
+    match cmd {
+        TokenCommand::Get(a) => get(a),
+        TokenCommand::Show(a) => show(a),
+        TokenCommand::Status(a) => status(a),
+        TokenCommand::Refresh(a) => refresh(a),
+        TokenCommand::Revoke(a) => revoke(a),
+    }
+}
+
+fn get(a: GetArgs) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let http = s.http()?;
+    let t = s.fresh_tokens(&http, MARGIN_SECS, false)?;
+    if a.env {
+        println!("export XERO_ACCESS_TOKEN={}", shell_quote(&t.access_token));
+        if let Some(tenant) = &s.profile.tenant_id {
+            println!("export XERO_TENANT_ID={}", shell_quote(tenant));
+        }
+    } else {
+        println!("{}", t.access_token);
+    }
+    Ok(EXIT_OK)
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[derive(Serialize)]
+struct Shown {
+    profile: String,
+    grant: &'static str,
+    token_type: String,
+    expires_at: Option<String>,
+    expires_in_seconds: Option<i64>,
+    expired: bool,
+    scopes: Vec<String>,
+    tenant_id: Option<String>,
+    has_refresh_token: bool,
+    refresh_interrupted_at: Option<String>,
+    obtained_at: String,
+    access_token: String,
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+}
+
+const REDACTED: &str = "[redacted: use --reveal]";
+
+fn shown(s: &Session, t: &TokenSet, reveal: bool) -> Shown {
+    let n = now();
+    let redact = |v: &str| {
+        if reveal {
+            v.to_owned()
+        } else {
+            REDACTED.to_owned()
+        }
+    };
+    Shown {
+        profile: s.name.clone(),
+        grant: s.profile.grant.as_str(),
+        token_type: t.token_type.clone(),
+        expires_at: t.expires_at.map(format_time),
+        expires_in_seconds: t.expires_at.map(|e| e - n),
+        expired: !t.valid_for(n, 0),
+        scopes: t.scopes.clone(),
+        tenant_id: s.profile.tenant_id.clone(),
+        has_refresh_token: t.refresh_token.is_some(),
+        refresh_interrupted_at: t.refresh_started_at.map(format_time),
+        obtained_at: format_time(t.obtained_at),
+        access_token: redact(&t.access_token),
+        refresh_token: t.refresh_token.as_deref().map(redact),
+        id_token: t.id_token.as_deref().map(redact),
+    }
+}
+
+fn load_tokens(s: &Session) -> Result<TokenSet, CliError> {
+    Ok(s.store()
+        .load()?
+        .ok_or_else(|| oauth1to2::oauth2::Oauth2Error::NotConnected {
+            profile: s.name.clone(),
+        })?)
+}
+
+fn show(a: ShowArgs) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let t = load_tokens(&s)?;
+    let v = shown(&s, &t, a.reveal);
+    if a.json {
+        print_json(&v)?;
+        return Ok(EXIT_OK);
+    }
+    println!("profile:        {}", v.profile);
+    println!("grant:          {}", v.grant);
+    match (&v.expires_at, v.expires_in_seconds) {
+        (Some(at), Some(secs)) if secs > 0 => {
+            println!("access token:   expires {at} (in {})", human_secs(secs))
+        }
+        (Some(at), _) => println!("access token:   EXPIRED at {at}"),
+        _ => println!("access token:   no expiry given"),
+    }
+    println!("scopes:         {}", v.scopes.join(" "));
+    println!(
+        "tenant:         {}",
+        v.tenant_id
+            .as_deref()
+            .unwrap_or("(none chosen: `oauth1to2 tenants use`)")
+    );
+    println!(
+        "refresh token:  {}",
+        if v.has_refresh_token { "yes" } else { "no" }
+    );
+    if let Some(at) = &v.refresh_interrupted_at {
+        println!("note:           a refresh started {at} never completed; the next use retries it");
+    }
+    println!("obtained:       {}", v.obtained_at);
+    println!("token file:     {}", s.store().path().display());
+    if a.reveal {
+        println!("access_token:   {}", v.access_token);
+        if let Some(r) = &v.refresh_token {
+            println!("refresh_token:  {r}");
+        }
+        if let Some(i) = &v.id_token {
+            println!("id_token:       {i}");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn human_secs(s: i64) -> String {
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[derive(Serialize)]
+struct Status {
+    profile: String,
+    usable: bool,
+    reason: String,
+}
+
+fn status(a: StatusArgs) -> Result<u8, CliError> {
+    let (usable, reason) = match Session::load(&a.profile) {
+        Err(e) => (false, e.message),
+        Ok(s) => match s.store().load() {
+            Err(e) => (false, e.to_string()),
+            Ok(None) => (false, format!("profile {:?} has no stored token", s.name)),
+            Ok(Some(t)) if t.valid_for(now(), 0) => (
+                true,
+                format!(
+                    "the access token is valid until {}",
+                    t.expires_at
+                        .map(format_time)
+                        .unwrap_or_else(|| "(no expiry given)".into())
+                ),
+            ),
+            Ok(Some(t)) if t.refresh_token.is_some() => (
+                true,
+                "the access token has expired; a refresh token is stored".into(),
+            ),
+            Ok(Some(_))
+                if s.profile.grant == oauth1to2::oauth2::profile::Grant::ClientCredentials =>
+            {
+                (
+                    true,
+                    "the access token has expired; client credentials can ask for a new one".into(),
+                )
+            }
+            Ok(Some(_)) => (
+                false,
+                "the access token has expired and there is no refresh token".into(),
+            ),
+        },
+    };
+    if a.json {
+        print_json(&Status {
+            profile: a.profile.profile.clone(),
+            usable,
+            reason,
+        })?;
+    } else {
+        println!("{}: {reason}", if usable { "ok" } else { "not usable" });
+    }
+    Ok(if usable { EXIT_OK } else { EXIT_NOT_CONNECTED })
+}
+
+fn refresh(a: StatusArgs) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let http = s.http()?;
+    let t = s.fresh_tokens(&http, MARGIN_SECS, true)?;
+    let v = shown(&s, &t, false);
+    if a.json {
+        print_json(&v)?;
+    } else {
+        eprintln!(
+            "Refreshed profile {}: the access token expires {}{}.",
+            s.name,
+            v.expires_at.as_deref().unwrap_or("(no expiry given)"),
+            if v.has_refresh_token {
+                "; the new refresh token is stored"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn revoke(a: StatusArgs) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let t = load_tokens(&s)?;
+    let http = s.http()?;
+    let endpoints = s.endpoints(&http)?;
+    let secret = s.secret()?;
+    flow::revoke(&s.profile, &endpoints, &http, secret.as_ref(), &t)?;
+    s.store().remove()?;
+    if a.json {
+        print_json(
+            &serde_json::json!({"profile": s.name, "revoked": true, "tokens_deleted": true}),
+        )?;
+    } else {
+        eprintln!(
+            "Revoked the grant of profile {} at {} and deleted its stored tokens.",
+            s.name,
+            endpoints.revocation_endpoint.as_deref().unwrap_or("")
+        );
+        if s.profile.provider == oauth1to2::oauth2::profile::ProviderKind::Xero {
+            eprintln!("Xero removes all of this user's connections to the app when its refresh token is revoked.");
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,52 @@
+// The person at the browser: opens the authorization URL in Debian's Chromium (headless, through
+// playwright-core), signs in on oidc-provider's development login page, then allows or cancels
+// on its consent page, and follows the redirect to oauth1to2's loopback page.
+//
+// oauth1to2 runs this as its browser: BROWSER="node tests/peers/consent.mjs" (the URL is appended).
+//   CONSENT_ACTION      approve (default) or deny (clicks [ Cancel ])
+//   CONSENT_RESULT      write {"url", "title", "text", "html"} of the final page here (JSON)
+//   CONSENT_SCREENSHOT  save a PNG of the final page here
+//   CHROMIUM            the browser binary (default /usr/bin/chromium)
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const url = process.argv[process.argv.length - 1];
+const action = process.env.CONSENT_ACTION || 'approve';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let code = 0;
+try {
+  // The provider's certificate comes from the test's own throwaway CA.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  // Fonts from the internet cannot load here; do not wait for them.
+  await page.route(/fonts\.googleapis\.com/, (r) => r.abort());
+  await page.goto(url);
+  await page.fill('input[name=login]', 'consultant');
+  await page.fill('input[name=password]', 'any');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('button[type=submit]');
+  const landed = page.waitForURL(/\/callback\?/, { timeout: 30000 });
+  if (action === 'deny') {
+    await page.click('a[href*="/abort"]');
+  } else {
+    await page.click('button[type=submit]');
+  }
+  await landed;
+  await page.waitForLoadState('load');
+  if (process.env.CONSENT_SCREENSHOT) await page.screenshot({ path: process.env.CONSENT_SCREENSHOT });
+  if (process.env.CONSENT_RESULT) {
+    fs.writeFileSync(process.env.CONSENT_RESULT, JSON.stringify({
+      url: page.url(), title: await page.title(), text: await page.innerText('body'), html: await page.content(),
+    }));
+  }
+} catch (e) {
+  process.stderr.write(`consent.mjs: ${e}\n`);
+  code = 1;
+} finally {
+  await browser.close();
+}
+process.exit(code);

@@ -1,0 +1,179 @@
+// A real OpenID Provider for the OAuth 2.0 tests: node oidc-provider (pinned in package.json and
+// package-lock.json), served over HTTPS with a certificate the test makes with openssl, plus a
+// local stand-in for the Xero-only endpoints that oidc-provider cannot play (GET/DELETE
+// /connections, GET /api.xro/2.0/Organisation), answering in the shapes in shared XERO.md.
+//
+// Usage: node oidc_peer.mjs   (env below). Prints one JSON line {"issuer": ...} once listening.
+//   TLS_KEY, TLS_CERT        PEM files for the HTTPS server (required)
+//   WEB_SECRET, CC_SECRET    client secrets of the confidential clients
+//   REFRESH_GRACE_SECONDS    how long a used refresh token is accepted again (Xero: 1800); 0 = never
+//
+// Clients: pkce-app (public, PKCE), web-app (confidential, client_secret_basic),
+// cc-app (client_credentials). The native application type lets loopback redirect URIs use any
+// port (RFC 8252 section 7.3).
+//
+// Test-only routes: GET /__stats (how many token requests of each grant type succeeded or
+// failed), POST /__xero/ratelimit?n=N&retry_after=S (the next N API calls answer 429).
+import https from 'node:https';
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import Provider from 'oidc-provider';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+
+const GRACE = Number(process.env.REFRESH_GRACE_SECONDS || 0);
+const consumedAt = new Map();
+
+// Xero accepts a used refresh token again for 30 minutes (developer.xero.com/faq/oauth2);
+// oidc-provider treats any reuse as theft. With REFRESH_GRACE_SECONDS this adapter makes a
+// consumed refresh token look unconsumed for that long, which is Xero's documented behaviour.
+class GraceAdapter extends MemoryAdapter {
+  async consume(id) {
+    if (this.model === 'RefreshToken' && GRACE > 0) {
+      consumedAt.set(id, Date.now());
+      return;
+    }
+    return super.consume(id);
+  }
+
+  async find(id) {
+    const p = await super.find(id);
+    if (p && this.model === 'RefreshToken' && consumedAt.has(id)) {
+      const age = (Date.now() - consumedAt.get(id)) / 1000;
+      if (age > GRACE) return { ...p, consumed: Math.floor(consumedAt.get(id) / 1000) };
+    }
+    return p;
+  }
+}
+
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
+
+const server = https.createServer({
+  key: fs.readFileSync(process.env.TLS_KEY),
+  cert: fs.readFileSync(process.env.TLS_CERT),
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const issuer = `https://127.0.0.1:${server.address().port}`;
+
+const xeroScopes = [
+  'accounting.settings', 'accounting.settings.read', 'accounting.contacts', 'accounting.contacts.read',
+  'accounting.transactions', 'accounting.transactions.read', 'accounting.invoices', 'accounting.invoices.read',
+];
+const loopback = ['http://127.0.0.1/callback', 'http://localhost/callback'];
+
+const provider = new Provider(issuer, {
+  adapter: GraceAdapter,
+  jwks: { keys: [jwk] },
+  clients: [
+    {
+      client_id: 'pkce-app', application_type: 'native', token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: loopback,
+    },
+    {
+      client_id: 'web-app', client_secret: process.env.WEB_SECRET || 'web-secret', application_type: 'native',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: loopback,
+    },
+    {
+      client_id: 'cc-app', client_secret: process.env.CC_SECRET || 'cc-secret',
+      token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'],
+      response_types: [], redirect_uris: [], scope: 'accounting.settings.read accounting.contacts.read',
+    },
+  ],
+  scopes: ['openid', 'offline_access', 'profile', 'email', ...xeroScopes],
+  claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+  findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: sub }) }),
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    revocation: { enabled: true },
+  },
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  ttl: { AccessToken: 1800, ClientCredentials: 1800, RefreshToken: 60 * 24 * 3600 },
+  // Issue refresh tokens to any client that asks for offline_access (Xero does the same).
+  issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+});
+provider.proxy = false;
+
+const stats = {};
+const count = (key) => { stats[key] = (stats[key] || 0) + 1; };
+provider.on('grant.success', (ctx) => count(`${ctx.oidc.params.grant_type}:success`));
+provider.on('grant.error', (ctx) => count(`${ctx.oidc.params?.grant_type}:error`));
+provider.on('revocation.success', () => count('revocation:success'));
+
+// ---- the Xero-only endpoints ----------------------------------------------------------------
+const tenants = [
+  { id: '1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0001', tenantId: '70784a63-d24b-46a9-a4db-0e70a274b056', tenantType: 'ORGANISATION', tenantName: 'Opmetrix Demo Ltd' },
+  { id: '1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0002', tenantId: '9a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b', tenantType: 'ORGANISATION', tenantName: 'Maple Florist' },
+];
+const disconnected = new Set();
+let rateLimit = { n: 0, retryAfter: 1 };
+
+function send(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+const problem = (status, title, detail) => ({ Type: null, Title: title, Status: status, Detail: detail, Instance: crypto.randomUUID(), Extensions: {} });
+
+async function bearer(req) {
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization || '');
+  if (!m) return null;
+  return (await provider.AccessToken.find(m[1])) || (await provider.ClientCredentials.find(m[1])) || null;
+}
+
+async function xero(req, res, url) {
+  if (rateLimit.n > 0) {
+    rateLimit.n -= 1;
+    count('xero:429');
+    return send(res, 429, problem(429, 'Too Many Requests', 'MinuteRateLimit'), { 'retry-after': String(rateLimit.retryAfter), 'x-rate-limit-problem': 'minute' });
+  }
+  const token = await bearer(req);
+  if (!token) return send(res, 401, problem(401, 'Unauthorized', 'TokenInvalid'));
+  const scopes = new Set(String(token.scope || '').split(' '));
+  const mine = tenants.filter((t) => !disconnected.has(t.id));
+  if (url.pathname === '/connections' && req.method === 'GET') {
+    count('xero:connections');
+    return send(res, 200, mine.map((t) => ({ ...t, authEventId: 'd99ecdfe-391d-43d2-b834-17636ba90e8d', createdDateUtc: '2026-11-01T10:00:00.0000000', updatedDateUtc: '2026-11-01T10:00:00.0000000' })));
+  }
+  const del = /^\/connections\/([0-9a-f-]+)$/.exec(url.pathname);
+  if (del && req.method === 'DELETE') {
+    count('xero:delete');
+    if (!mine.some((t) => t.id === del[1])) return send(res, 404, problem(404, 'Not Found', 'Connection not found'));
+    disconnected.add(del[1]);
+    res.writeHead(204); return res.end();
+  }
+  if (url.pathname === '/api.xro/2.0/Organisation' && req.method === 'GET') {
+    const tenant = mine.find((t) => t.tenantId === req.headers['xero-tenant-id']);
+    // Xero's answer when the xero-tenant-id header is missing or not connected (XERO.md).
+    if (!tenant) return send(res, 403, problem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
+    // Our guess at Xero's answer to a missing scope (not documented in XERO.md).
+    if (!scopes.has('accounting.settings') && !scopes.has('accounting.settings.read')) {
+      return send(res, 401, problem(401, 'Unauthorized', 'AuthorizationUnsuccessful'));
+    }
+    count('xero:organisation');
+    return send(res, 200, {
+      Id: crypto.randomUUID(), Status: 'OK', ProviderName: 'oauth1to2 tests', DateTimeUTC: `/Date(${Date.now()})/`,
+      Organisations: [{ OrganisationID: tenant.tenantId, Name: tenant.tenantName, LegalName: tenant.tenantName, CountryCode: 'NZ', BaseCurrency: 'NZD', OrganisationType: 'COMPANY', IsDemoCompany: false, OrganisationStatus: 'ACTIVE' }],
+    });
+  }
+  return send(res, 404, problem(404, 'Not Found', 'The resource you\'re looking for cannot be found'));
+}
+
+const callback = provider.callback();
+server.on('request', (req, res) => {
+  const url = new URL(req.url, issuer);
+  if (url.pathname === '/__stats') return send(res, 200, stats);
+  if (url.pathname === '/__xero/ratelimit' && req.method === 'POST') {
+    rateLimit = { n: Number(url.searchParams.get('n') || 1), retryAfter: Number(url.searchParams.get('retry_after') || 1) };
+    return send(res, 200, rateLimit);
+  }
+  if (url.pathname === '/connections' || url.pathname.startsWith('/connections/') || url.pathname.startsWith('/api.xro/')) {
+    return xero(req, res, url).catch((e) => send(res, 500, problem(500, 'Error', String(e))));
+  }
+  return callback(req, res);
+});
+
+process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+process.on('SIGTERM', () => process.exit(0));
