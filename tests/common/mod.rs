@@ -171,3 +171,167 @@ pub fn start_oauthlib_server(python: &Path) -> OauthlibServer {
     }
     server
 }
+
+/// oidc-provider (node, tests/peers/node_modules) and Chromium, for the OAuth 2.0 tests.
+pub fn oidc_peers() -> Option<()> {
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node_ok {
+        return missing("node", "`node --version` failed");
+    }
+    for m in ["oidc-provider", "playwright-core"] {
+        if !root().join("tests/peers/node_modules").join(m).exists() {
+            return missing(
+                m,
+                "tests/peers/node_modules has no copy (npm ci in tests/peers)",
+            );
+        }
+    }
+    if !Path::new(&chromium()).exists() {
+        return missing("chromium", "/usr/bin/chromium is not installed");
+    }
+    openssl().map(|_| ())
+}
+
+pub fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+/// A running oidc-provider over HTTPS (see tests/peers/oidc_peer.mjs), killed on drop.
+pub struct OidcPeer {
+    pub issuer: String,
+    pub ca_file: PathBuf,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+pub const WEB_SECRET: &str = "web-secret-5f1c9a0e7d3b42c8a6e1";
+pub const CC_SECRET: &str = "cc-secret-91d4e2b7a0c34f6e8b2d";
+
+impl OidcPeer {
+    /// Starts the provider. `grace_secs` is how long a used refresh token is accepted again.
+    pub fn start(grace_secs: u64) -> OidcPeer {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // A throwaway CA and a server certificate for 127.0.0.1, made by openssl.
+        let sh = |args: &[&str]| {
+            let o = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+        };
+        sh(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=oauth1to2 test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ]);
+        sh(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(d.join("ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+        sh(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ]);
+        let mut child = Command::new("node")
+            .arg(root().join("tests/peers/oidc_peer.mjs"))
+            .env("TLS_KEY", d.join("leaf.key"))
+            .env("TLS_CERT", d.join("leaf.pem"))
+            .env("WEB_SECRET", WEB_SECRET)
+            .env("CC_SECRET", CC_SECRET)
+            .env("REFRESH_GRACE_SECONDS", grace_secs.to_string())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start node tests/peers/oidc_peer.mjs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("oidc_peer.mjs did not start: {line:?}"));
+        OidcPeer {
+            issuer: v["issuer"].as_str().unwrap().to_owned(),
+            ca_file: d.join("ca.pem"),
+            child,
+            _dir: dir,
+        }
+    }
+
+    fn http(&self) -> oauth1to2::oauth2::http::HttpClient {
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), Some(&self.ca_file)).unwrap()
+    }
+
+    /// The provider's counters (successful and failed token requests per grant type, Xero calls).
+    pub fn stats(&self) -> serde_json::Value {
+        self.http()
+            .get_json(&format!("{}/__stats", self.issuer))
+            .unwrap()
+    }
+
+    pub fn count(&self, key: &str) -> u64 {
+        self.stats()[key].as_u64().unwrap_or(0)
+    }
+
+    /// The next `n` Xero API calls answer 429 with Retry-After `secs`.
+    pub fn rate_limit(&self, n: u32, secs: u32) {
+        let r = self
+            .http()
+            .send(
+                "POST",
+                &format!("{}/__xero/ratelimit?n={n}&retry_after={secs}", self.issuer),
+                &[],
+                None,
+            )
+            .unwrap();
+        assert_eq!(r.status, 200);
+    }
+}
+
+impl Drop for OidcPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -6,6 +6,8 @@
 //   CONSENT_ACTION      approve (default) or deny (clicks [ Cancel ])
 //   CONSENT_RESULT      write {"url", "title", "text", "html"} of the final page here (JSON)
 //   CONSENT_SCREENSHOT  save a PNG of the final page here
+//   CONSENT_BLOCK_CALLBACK=1  do not let the browser reach the loopback listener; put the
+//                       redirect URL in CONSENT_RESULT instead (the user who pastes it over SSH)
 //   CHROMIUM            the browser binary (default /usr/bin/chromium)
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -24,16 +26,27 @@ try {
   const page = await context.newPage();
   // Fonts from the internet cannot load here; do not wait for them.
   await page.route(/fonts\.googleapis\.com/, (r) => r.abort());
+  let blocked = null;
+  if (process.env.CONSENT_BLOCK_CALLBACK) {
+    await page.route(/\/callback\?/, (r) => { blocked = r.request().url(); r.abort(); });
+  }
   await page.goto(url);
   await page.fill('input[name=login]', 'consultant');
   await page.fill('input[name=password]', 'any');
   await page.click('button[type=submit]');
   await page.waitForSelector('button[type=submit]');
-  const landed = page.waitForURL(/\/callback\?/, { timeout: 30000 });
+  const landed = blocked === null && !process.env.CONSENT_BLOCK_CALLBACK
+    ? page.waitForURL(/\/callback\?/, { timeout: 30000 }) : null;
   if (action === 'deny') {
     await page.click('a[href*="/abort"]');
   } else {
     await page.click('button[type=submit]');
+  }
+  if (process.env.CONSENT_BLOCK_CALLBACK) {
+    for (let i = 0; i < 300 && blocked === null; i += 1) await new Promise((r) => setTimeout(r, 100));
+    fs.writeFileSync(process.env.CONSENT_RESULT, JSON.stringify({ url: blocked }));
+    await browser.close();
+    process.exit(blocked ? 0 : 1);
   }
   await landed;
   await page.waitForLoadState('load');

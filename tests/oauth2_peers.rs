@@ -1,0 +1,667 @@
+//! The OAuth 2.0 commands against real peers: node oidc-provider (over HTTPS, with the Xero-only
+//! endpoints beside it) and a person played by headless Chromium through playwright-core.
+//! See tests/peers/oidc_peer.mjs and tests/peers/consent.mjs.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SCOPES: &str = "openid email offline_access accounting.settings.read";
+
+/// One consultant's machine: an OAUTH1TO2_HOME, the provider, and every byte the tool printed.
+struct Desk {
+    home: tempfile::TempDir,
+    peer: OidcPeer,
+    printed: std::cell::RefCell<Vec<u8>>,
+}
+
+impl Desk {
+    fn new(grace: u64) -> Option<Desk> {
+        oidc_peers()?;
+        Some(Desk {
+            home: tempfile::tempdir().unwrap(),
+            peer: OidcPeer::start(grace),
+            printed: Default::default(),
+        })
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = bin();
+        c.env("OAUTH1TO2_HOME", self.home.path())
+            .env("WEB_SECRET_VAR", WEB_SECRET)
+            .env("CHROMIUM", chromium())
+            .env_remove("OAUTH1TO2_PROFILE")
+            .env_remove("BROWSER")
+            .current_dir(root());
+        c
+    }
+
+    fn record(&self, o: &Output) {
+        let mut p = self.printed.borrow_mut();
+        p.extend_from_slice(&o.stdout);
+        p.extend_from_slice(&o.stderr);
+    }
+
+    /// Runs a command and records its output for the secrets check.
+    fn run(&self, args: &[&str]) -> Output {
+        let o = self.cmd().args(args).output().unwrap();
+        self.record(&o);
+        o
+    }
+
+    fn connect_args(&self, profile: &str, client: &str) -> Vec<String> {
+        let mut v: Vec<String> = [
+            "connect",
+            "-p",
+            profile,
+            "--issuer",
+            &self.peer.issuer,
+            "--api-base",
+            &self.peer.issuer,
+            "--port",
+            "0",
+            "--redirect-host",
+            "127.0.0.1",
+            "--timeout",
+            "60",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(["--ca-file".into(), self.peer.ca_file.display().to_string()]);
+        v.extend(["--client-id".into(), client.into()]);
+        match client {
+            "web-app" => v.extend(
+                [
+                    "--grant",
+                    "authorization-code",
+                    "--client-secret-env",
+                    "WEB_SECRET_VAR",
+                    "--scopes",
+                    SCOPES,
+                ]
+                .map(String::from),
+            ),
+            "cc-app" => {}
+            _ => v.extend(["--scopes", SCOPES].map(String::from)),
+        }
+        v
+    }
+
+    /// `connect` with Chromium as the browser. Returns the output and the final page.
+    fn connect(
+        &self,
+        profile: &str,
+        client: &str,
+        action: &str,
+    ) -> (Output, Option<serde_json::Value>) {
+        let result = self.home.path().join(format!("consent-{profile}.json"));
+        let shot = self.home.path().join(format!("consent-{profile}.png"));
+        let o = self
+            .cmd()
+            .args(self.connect_args(profile, client))
+            .env(
+                "BROWSER",
+                format!("node {}", root().join("tests/peers/consent.mjs").display()),
+            )
+            .env("CONSENT_ACTION", action)
+            .env("CONSENT_RESULT", &result)
+            .env("CONSENT_SCREENSHOT", &shot)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        self.record(&o);
+        // The browser process finishes writing after oauth1to2 has its callback.
+        let page = wait_for_file(&result, Duration::from_secs(30))
+            .map(|t| serde_json::from_str(&t).unwrap());
+        (o, page)
+    }
+
+    fn tokens(&self, profile: &str) -> serde_json::Value {
+        let t = std::fs::read_to_string(self.token_file(profile)).unwrap();
+        serde_json::from_str(&t).unwrap()
+    }
+
+    fn token_file(&self, profile: &str) -> PathBuf {
+        self.home
+            .path()
+            .join("tokens")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Makes the stored access token expire in `secs` seconds.
+    fn expire_in(&self, profile: &str, secs: i64) {
+        let mut t = self.tokens(profile);
+        t["expires_at"] = serde_json::json!(oauth1to2::oauth2::now() + secs);
+        std::fs::write(
+            self.token_file(profile),
+            serde_json::to_vec_pretty(&t).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// Asserts that no secret in `secrets` appears in anything the tool printed.
+    fn assert_nothing_leaked(&self, secrets: &[String]) {
+        let printed = String::from_utf8_lossy(&self.printed.borrow()).into_owned();
+        assert!(!printed.is_empty());
+        for s in secrets {
+            assert!(s.len() >= 8, "too short to search for: {s:?}");
+            assert!(
+                !printed.contains(s.as_str()),
+                "a secret was printed: {}...",
+                &s[..4]
+            );
+        }
+    }
+}
+
+fn wait_for_file(p: &Path, within: Duration) -> Option<String> {
+    let end = Instant::now() + within;
+    while Instant::now() < end {
+        if let Ok(t) = std::fs::read_to_string(p) {
+            if !t.is_empty() {
+                return Some(t);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn secrets_in(t: &serde_json::Value) -> Vec<String> {
+    ["access_token", "refresh_token", "id_token"]
+        .iter()
+        .filter_map(|k| t[k].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn pkce_flow_in_chromium_then_refresh_rotation() {
+    let Some(desk) = Desk::new(0) else { return };
+    let (o, page) = desk.connect("acme", "pkce-app", "approve");
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+    let page = page.expect("the browser reached the callback page");
+    // What the person sees: a plain success page, without the code or any token.
+    assert!(
+        page["text"].as_str().unwrap().contains("Connected"),
+        "{page}"
+    );
+    let url = page["url"].as_str().unwrap();
+    let code = url
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(code.len() > 10);
+    let html = page["html"].as_str().unwrap();
+    assert!(!html.contains(code));
+    let t1 = desk.tokens("acme");
+    for s in secrets_in(&t1) {
+        assert!(!html.contains(&s));
+    }
+    assert_eq!(mode(&desk.token_file("acme")), 0o600);
+    assert!(
+        t1["refresh_token"].is_string(),
+        "offline_access gives a refresh token"
+    );
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+    // The PKCE verifier was checked by the provider (pkce.required); the id token was validated
+    // (signature against the JWKS, iss, aud, exp, nonce): the summary names the subject.
+    assert!(
+        stderr(&o).contains("signed in as:  consultant"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A forced refresh rotates the refresh token, and the new one is on disk.
+    let before = std::fs::read(desk.token_file("acme")).unwrap();
+    let o = desk.run(&["token", "refresh", "-p", "acme"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t2 = desk.tokens("acme");
+    assert_ne!(t1["refresh_token"], t2["refresh_token"]);
+    assert_ne!(t1["access_token"], t2["access_token"]);
+    assert_eq!(desk.peer.count("refresh_token:success"), 1);
+
+    // The old refresh token is rejected afterwards: put the old file back and try it.
+    std::fs::write(desk.token_file("acme"), &before).unwrap();
+    let o = desk.run(&["token", "refresh", "-p", "acme"]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("invalid_grant"), "{err}");
+    assert!(
+        err.contains("30 minutes") && err.contains("connect"),
+        "the hint explains rotation: {err}"
+    );
+    assert_eq!(desk.peer.count("refresh_token:error"), 1);
+
+    let mut secrets = secrets_in(&t1);
+    secrets.extend(secrets_in(&t2));
+    desk.assert_nothing_leaked(&secrets);
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn web_app_tenants_api_revoke_and_no_secret_printed() {
+    let Some(desk) = Desk::new(0) else { return };
+    let (o, _) = desk.connect("web", "web-app", "approve");
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+    let t = desk.tokens("web");
+    let mut secrets = secrets_in(&t);
+    secrets.push(WEB_SECRET.into());
+    // The config holds the variable's name, not the secret.
+    let config = std::fs::read_to_string(desk.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("WEB_SECRET_VAR") && !config.contains(WEB_SECRET));
+
+    let o = desk.run(&["profile", "show", "web", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["client_secret"], "environment variable WEB_SECRET_VAR");
+    let o = desk.run(&["token", "show", "-p", "web", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["access_token"], "[redacted: use --reveal]");
+    assert_eq!(
+        v["scopes"],
+        serde_json::json!(SCOPES.split(' ').collect::<Vec<_>>())
+    );
+    assert!(desk.run(&["token", "status", "-p", "web"]).status.success());
+
+    // Tenants from GET /connections, then one chosen by name.
+    let o = desk.run(&["tenants", "list", "-p", "web", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[1]["tenantName"], "Maple Florist");
+    let maple = list[1]["tenantId"].as_str().unwrap().to_owned();
+    let o = desk.run(&["tenants", "use", "-p", "web", "maple florist"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The API call carries the tenant; without it Xero's 403 comes back with a hint.
+    let o = desk.run(&["api", "-p", "web", "GET", "/api.xro/2.0/Organisation"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let org: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(org["Organisations"][0]["OrganisationID"], maple.as_str());
+    let o = desk.run(&[
+        "api",
+        "-p",
+        "web",
+        "GET",
+        "/api.xro/2.0/Organisation",
+        "--no-tenant",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stdout(&o).contains("AuthenticationUnsuccessful"));
+    assert!(stderr(&o).contains("xero-tenant-id"), "{}", stderr(&o));
+
+    // A 429 is waited out when Retry-After fits the bounded wait, reported when it does not.
+    desk.peer.rate_limit(1, 1);
+    let o = desk.run(&["api", "-p", "web", "GET", "/api.xro/2.0/Organisation"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("waited 1 s"), "{}", stderr(&o));
+    desk.peer.rate_limit(1, 30);
+    let o = desk.run(&[
+        "api",
+        "-p",
+        "web",
+        "GET",
+        "/api.xro/2.0/Organisation",
+        "--max-wait",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rate limit"));
+
+    // Disconnect asks first; without a terminal it refuses unless --yes.
+    let o = desk.run(&["tenants", "disconnect", "-p", "web", &maple]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(desk.peer.count("xero:delete"), 0);
+    let o = desk.run(&["tenants", "disconnect", "-p", "web", &maple, "--yes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("xero:delete"), 1);
+    let o = desk.run(&["tenants", "list", "-p", "web", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // token get prints the access token by design; everything else must not.
+    let o = desk
+        .cmd()
+        .args(["token", "get", "-p", "web"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o).trim(), t["access_token"].as_str().unwrap());
+    let o = desk
+        .cmd()
+        .args(["token", "show", "-p", "web", "--reveal"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains(t["refresh_token"].as_str().unwrap()),
+        "--reveal reveals"
+    );
+
+    // Revocation through the revocation endpoint; the refresh token is dead afterwards.
+    let saved = std::fs::read(desk.token_file("web")).unwrap();
+    let o = desk.run(&["token", "revoke", "-p", "web"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!desk.token_file("web").exists());
+    assert_eq!(
+        desk.run(&["token", "status", "-p", "web"]).status.code(),
+        Some(6)
+    );
+    std::fs::write(desk.token_file("web"), saved).unwrap();
+    let o = desk.run(&["token", "refresh", "-p", "web"]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("invalid_grant"));
+
+    desk.assert_nothing_leaked(&secrets);
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn client_credentials_need_no_browser() {
+    let Some(desk) = Desk::new(0) else { return };
+    let secret_file = desk.home.path().join("cc.secret");
+    std::fs::write(&secret_file, format!("{CC_SECRET}\n")).unwrap();
+    let mut args = desk.connect_args("cc", "cc-app");
+    args.extend(
+        [
+            "--grant",
+            "client-credentials",
+            "--scopes",
+            "accounting.settings.read",
+            "--client-secret-file",
+        ]
+        .map(String::from),
+    );
+    args.push(secret_file.display().to_string());
+    // A browser that fails: it must not be needed.
+    let o = desk
+        .cmd()
+        .args(&args)
+        .env("BROWSER", "false")
+        .output()
+        .unwrap();
+    desk.record(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("client_credentials:success"), 1);
+    let t = desk.tokens("cc");
+    assert!(t["refresh_token"].is_null());
+    assert_eq!(mode(&desk.token_file("cc")), 0o600);
+    let o = desk.run(&[
+        "api",
+        "-p",
+        "cc",
+        "GET",
+        "/api.xro/2.0/Organisation",
+        "--tenant",
+        "70784a63-d24b-46a9-a4db-0e70a274b056",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Expiring: `token get` asks for a new token with the same grant.
+    desk.expire_in("cc", 10);
+    let o = desk
+        .cmd()
+        .args(["token", "get", "-p", "cc"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(stdout(&o).trim(), t["access_token"].as_str().unwrap());
+    assert_eq!(desk.peer.count("client_credentials:success"), 2);
+    let mut secrets = secrets_in(&t);
+    secrets.push(CC_SECRET.into());
+    desk.assert_nothing_leaked(&secrets);
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn access_denied_when_the_user_cancels() {
+    let Some(desk) = Desk::new(0) else { return };
+    let (o, page) = desk.connect("acme", "pkce-app", "deny");
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("access_denied"), "{}", stderr(&o));
+    assert!(page.unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .contains("Authorization failed"));
+    assert!(!desk.token_file("acme").exists());
+    assert!(
+        !desk.home.path().join("config.toml").exists(),
+        "a failed connect saves nothing"
+    );
+}
+
+/// Starts `connect --no-browser` and reads stderr until the URL appears.
+struct Pending {
+    child: Child,
+    url: String,
+    port: u16,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+fn start_no_browser(desk: &Desk) -> Pending {
+    let mut child = desk
+        .cmd()
+        .args(desk.connect_args("acme", "pkce-app"))
+        .arg("--no-browser")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (mut url, mut port) = (None, None);
+    while url.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("connect prints the URL");
+        if let Some(rest) = line.strip_prefix("Listening on 127.0.0.1:") {
+            port = rest.split(' ').next().unwrap().parse().ok();
+        }
+        if line.trim_start().starts_with("https://") {
+            url = Some(line.trim().to_owned());
+        }
+    }
+    Pending {
+        child,
+        url: url.unwrap(),
+        port: port.unwrap(),
+        stderr: rx,
+    }
+}
+
+fn finish(mut p: Pending) -> (Option<i32>, String) {
+    let status = p.child.wait().unwrap();
+    let mut all: Vec<String> = Vec::new();
+    while let Ok(l) = p.stderr.recv_timeout(Duration::from_millis(500)) {
+        all.push(l);
+    }
+    (status.code(), all.join("\n"))
+}
+
+fn browse(url: &str, env: &[(&str, &Path)], block: bool) -> bool {
+    let mut c = Command::new("node");
+    c.arg(root().join("tests/peers/consent.mjs"))
+        .arg(url)
+        .env("CHROMIUM", chromium());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    if block {
+        c.env("CONSENT_BLOCK_CALLBACK", "1");
+    }
+    c.status().unwrap().success()
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
+    let Some(desk) = Desk::new(0) else { return };
+    let p = start_no_browser(&desk);
+    // Bound to 127.0.0.1, not 0.0.0.0: /proc/net/tcp lists the listening socket's address.
+    let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let needle = format!("0100007F:{:04X} 00000000:0000 0A", p.port);
+    assert!(
+        tcp.contains(&needle),
+        "listener on 127.0.0.1:{} not found",
+        p.port
+    );
+    assert!(!tcp.contains(&format!("00000000:{:04X} 00000000:0000 0A", p.port)));
+    // /favicon.ico gets a 404 and the listener keeps waiting.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    s.write_all(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    // The provider sends back whatever state it was given: forge one.
+    let state = p
+        .url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let forged = p
+        .url
+        .replace(&format!("state={state}"), "state=forged-state-value");
+    let result = desk.home.path().join("wrong-state.json");
+    assert!(browse(&forged, &[("CONSENT_RESULT", &result)], false));
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(8), "{err}");
+    assert!(err.contains("state does not match"), "{err}");
+    let page: serde_json::Value =
+        serde_json::from_str(&wait_for_file(&result, Duration::from_secs(10)).unwrap()).unwrap();
+    assert!(page["text"]
+        .as_str()
+        .unwrap()
+        .contains("Authorization failed"));
+    assert!(!desk.token_file("acme").exists());
+    assert_eq!(
+        desk.peer.count("authorization_code:success"),
+        0,
+        "the code was never exchanged"
+    );
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn the_redirect_url_can_be_pasted_on_stdin() {
+    let Some(desk) = Desk::new(0) else { return };
+    let mut p = start_no_browser(&desk);
+    let result = desk.home.path().join("pasted.json");
+    // The browser is elsewhere (an SSH session): it never reaches the listener.
+    assert!(browse(&p.url, &[("CONSENT_RESULT", &result)], true));
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let redirect = page["url"].as_str().unwrap();
+    assert!(redirect.contains("code="));
+    let mut stdin = p.child.stdin.take().unwrap();
+    writeln!(stdin, "{redirect}").unwrap();
+    drop(stdin);
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(desk.tokens("acme")["refresh_token"].is_string());
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn eight_processes_refresh_once() {
+    let Some(desk) = Desk::new(0) else { return };
+    let (o, _) = desk.connect("acme", "pkce-app", "approve");
+    assert!(o.status.success(), "{}", stderr(&o));
+    desk.expire_in("acme", 20);
+    let old = desk.tokens("acme");
+    let children: Vec<Child> = (0..8)
+        .map(|_| {
+            desk.cmd()
+                .args(["token", "get", "-p", "acme"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let new = desk.tokens("acme");
+    assert_ne!(old["access_token"], new["access_token"]);
+    for o in &outs {
+        assert!(o.status.success(), "{}", stderr(o));
+        assert_eq!(stdout(o).trim(), new["access_token"].as_str().unwrap());
+    }
+    assert_eq!(
+        desk.peer.count("refresh_token:success"),
+        1,
+        "exactly one refresh reached the provider"
+    );
+    assert_eq!(desk.peer.count("refresh_token:error"), 0);
+    // And the token they printed works.
+    let o = desk.run(&["api", "-p", "acme", "GET", "/connections", "--no-tenant"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
+fn sigkill_between_refresh_response_and_write_loses_nothing() {
+    // The provider accepts a used refresh token again for 30 minutes, as Xero does.
+    let Some(desk) = Desk::new(1800) else { return };
+    let (o, _) = desk.connect("acme", "pkce-app", "approve");
+    assert!(o.status.success(), "{}", stderr(&o));
+    desk.expire_in("acme", 5);
+    let before = desk.tokens("acme");
+    let pause = desk.home.path().join("paused");
+    let mut child = desk
+        .cmd()
+        .args(["token", "get", "-p", "acme"])
+        .env("OAUTH1TO2_TEST_PAUSE_AFTER_REFRESH", &pause)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for_file(&pause, Duration::from_secs(30)).is_some(),
+        "the hook was reached"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The provider rotated the token, but the file still has the old one, marked in flight.
+    assert_eq!(desk.peer.count("refresh_token:success"), 1);
+    let after_kill = desk.tokens("acme");
+    assert_eq!(after_kill["refresh_token"], before["refresh_token"]);
+    assert!(after_kill["refresh_started_at"].is_i64());
+    // The next run says what happened and recovers with the old refresh token.
+    let o = desk.run(&["token", "get", "-p", "acme"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("never completed"), "{}", stderr(&o));
+    let recovered = desk.tokens("acme");
+    assert_ne!(recovered["refresh_token"], before["refresh_token"]);
+    assert!(recovered["refresh_started_at"].is_null());
+    assert_eq!(
+        stdout(&o).trim(),
+        recovered["access_token"].as_str().unwrap()
+    );
+    // And the chain goes on.
+    let o = desk.run(&["token", "refresh", "-p", "acme"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("refresh_token:success"), 3);
+}
