@@ -185,7 +185,6 @@ fn secrets_in(t: &serde_json::Value) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn pkce_flow_in_chromium_then_refresh_rotation() {
     let Some(desk) = Desk::new(0) else { return };
     let (o, page) = desk.connect("acme", "pkce-app", "approve");
@@ -252,7 +251,6 @@ fn pkce_flow_in_chromium_then_refresh_rotation() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn web_app_tenants_api_revoke_and_no_secret_printed() {
     let Some(desk) = Desk::new(0) else { return };
     let (o, _) = desk.connect("web", "web-app", "approve");
@@ -367,7 +365,6 @@ fn web_app_tenants_api_revoke_and_no_secret_printed() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn client_credentials_need_no_browser() {
     let Some(desk) = Desk::new(0) else { return };
     let secret_file = desk.home.path().join("cc.secret");
@@ -423,7 +420,6 @@ fn client_credentials_need_no_browser() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn access_denied_when_the_user_cancels() {
     let Some(desk) = Desk::new(0) else { return };
     let (o, page) = desk.connect("acme", "pkce-app", "deny");
@@ -485,8 +481,20 @@ fn start_no_browser(desk: &Desk) -> Pending {
     }
 }
 
+/// Waits for `connect` to exit (it gives up by itself after --timeout 60); kills it at 90 s so
+/// that a bug cannot hang the suite.
 fn finish(mut p: Pending) -> (Option<i32>, String) {
-    let status = p.child.wait().unwrap();
+    let end = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(s) = p.child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > end {
+            let _ = p.child.kill();
+            panic!("connect did not exit within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let mut all: Vec<String> = Vec::new();
     while let Ok(l) = p.stderr.recv_timeout(Duration::from_millis(500)) {
         all.push(l);
@@ -509,7 +517,6 @@ fn browse(url: &str, env: &[(&str, &Path)], block: bool) -> bool {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
     let Some(desk) = Desk::new(0) else { return };
     let p = start_no_browser(&desk);
@@ -562,7 +569,6 @@ fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn the_redirect_url_can_be_pasted_on_stdin() {
     let Some(desk) = Desk::new(0) else { return };
     let mut p = start_no_browser(&desk);
@@ -573,6 +579,12 @@ fn the_redirect_url_can_be_pasted_on_stdin() {
         serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
     let redirect = page["url"].as_str().unwrap();
     assert!(redirect.contains("code="));
+    // The browser never reached the listener, so connect is still waiting for the paste.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        p.child.try_wait().unwrap().is_none(),
+        "connect ended before the paste"
+    );
     let mut stdin = p.child.stdin.take().unwrap();
     writeln!(stdin, "{redirect}").unwrap();
     drop(stdin);
@@ -582,7 +594,6 @@ fn the_redirect_url_can_be_pasted_on_stdin() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn eight_processes_refresh_once() {
     let Some(desk) = Desk::new(0) else { return };
     let (o, _) = desk.connect("acme", "pkce-app", "approve");
@@ -621,7 +632,6 @@ fn eight_processes_refresh_once() {
 }
 
 #[test]
-#[ignore = "WIP for issue 4: one of these hung on first run; not yet wired into scripts/test (npm ci + chromium). Run with --ignored."]
 fn sigkill_between_refresh_response_and_write_loses_nothing() {
     // The provider accepts a used refresh token again for 30 minutes, as Xero does.
     let Some(desk) = Desk::new(1800) else { return };

@@ -282,13 +282,16 @@ impl OidcPeer {
             .env("CC_SECRET", CC_SECRET)
             .env("REFRESH_GRACE_SECONDS", grace_secs.to_string())
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::fs::File::create(d.join("provider.log")).unwrap())
             .spawn()
             .expect("start node tests/peers/oidc_peer.mjs");
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // Keep reading: the provider's development pages log to stdout, and a closed pipe
+        // would kill it with EPIPE in the middle of a login.
+        let mut log = std::fs::File::create(d.join("provider.out")).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut out, &mut log));
         let v: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("oidc_peer.mjs did not start: {line:?}"));
         OidcPeer {
@@ -331,6 +334,13 @@ impl OidcPeer {
 
 impl Drop for OidcPeer {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = ["provider.out", "provider.log"]
+                .map(|f| std::fs::read_to_string(self._dir.path().join(f)).unwrap_or_default())
+                .join("");
+            let exited = self.child.try_wait().ok().flatten();
+            eprintln!("oidc_peer.mjs (exited: {exited:?}) printed:\n{}", log);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

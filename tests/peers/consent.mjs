@@ -17,18 +17,25 @@ const action = process.env.CONSENT_ACTION || 'approve';
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    // To block the callback, send plain-http requests (only the loopback listener uses http) to
+    // a proxy that is not there; loopback is not bypassed, the https provider is reached directly.
+    ...(process.env.CONSENT_BLOCK_CALLBACK
+      ? ['--proxy-server=http=127.0.0.1:9', '--proxy-bypass-list=<-loopback>'] : [])],
 });
 let code = 0;
+let page = null;
 try {
   // The provider's certificate comes from the test's own throwaway CA.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await context.newPage();
+  page = await context.newPage();
   // Fonts from the internet cannot load here; do not wait for them.
   await page.route(/fonts\.googleapis\.com/, (r) => r.abort());
   let blocked = null;
   if (process.env.CONSENT_BLOCK_CALLBACK) {
-    await page.route(/\/callback\?/, (r) => { blocked = r.request().url(); r.abort(); });
+    // Redirects are not routed, so the request is only watched here; the proxy set at launch
+    // makes it fail, as if the browser were on another machine.
+    page.on('request', (r) => { if (/\/callback\?/.test(r.url()) && blocked === null) blocked = r.url(); });
   }
   await page.goto(url);
   await page.fill('input[name=login]', 'consultant');
@@ -58,6 +65,11 @@ try {
   }
 } catch (e) {
   process.stderr.write(`consent.mjs: ${e}\n`);
+  // Say where the person was stuck: the page's address and what it said.
+  if (page) {
+    const text = await page.innerText('body').catch(() => '');
+    process.stderr.write(`consent.mjs: stuck at ${page.url()}\n${text.slice(0, 2000)}\n`);
+  }
   code = 1;
 } finally {
   await browser.close();
