@@ -419,6 +419,128 @@ fn client_credentials_need_no_browser() {
     desk.assert_nothing_leaked(&secrets);
 }
 
+/// `keyctl session - ...`: runs in a new session keyring, as each login gets one. What the
+/// keyring store writes outlives it through the user's persistent keyring, linked from there.
+fn in_session(cmd: &Command) -> Command {
+    let mut c = Command::new("keyctl");
+    c.args(["session", "-"]).arg(cmd.get_program());
+    c.args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.current_dir(root());
+    c
+}
+
+/// A shell line that finds the profile's entry: `$id` is its key id.
+fn find_entry(desk: &Desk, profile: &str) -> String {
+    format!(
+        "keyctl get_persistent @s >/dev/null && id=$(keyctl search @s user 'keyring-rs:{profile} in {}@oauth1to2' 2>/dev/null)",
+        desk.home.path().join("tokens").display()
+    )
+}
+
+/// The entry's text, read by keyctl from the kernel keyring; `None` if there is none.
+fn keyring_entry(desk: &Desk, profile: &str) -> Option<String> {
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(format!(
+        "{} && keyctl pipe \"$id\"",
+        find_entry(desk, profile)
+    ));
+    let o = in_session(&sh).output().unwrap();
+    o.status.success().then(|| stdout(&o))
+}
+
+#[test]
+fn tokens_can_live_in_the_os_keyring() {
+    let Some(desk) = Desk::new(0) else { return };
+    if keyctl().is_none() {
+        return;
+    }
+    let secret_file = desk.home.path().join("cc.secret");
+    std::fs::write(&secret_file, CC_SECRET).unwrap();
+    let mut args = desk.connect_args("cc", "cc-app");
+    args.extend(
+        [
+            "--grant",
+            "client-credentials",
+            "--scopes",
+            "accounting.settings.read",
+            "--token-store",
+            "keyring",
+            "--client-secret-file",
+        ]
+        .map(String::from),
+    );
+    args.push(secret_file.display().to_string());
+    let mut connect = desk.cmd();
+    connect.args(&args);
+    let o = in_session(&connect).output().unwrap();
+    desk.record(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the OS keyring"), "{}", stderr(&o));
+    // Nothing on disk but the config (which names the store, not the tokens).
+    assert!(!desk.token_file("cc").exists());
+    let config = std::fs::read_to_string(desk.home.path().join("config.toml")).unwrap();
+    assert!(config.contains("token_store = \"keyring\""), "{config}");
+    // keyctl finds the entry in the kernel keyring, and it holds the token `token get` prints.
+    let entry: serde_json::Value =
+        serde_json::from_str(&keyring_entry(&desk, "cc").expect("the entry")).unwrap();
+    let mut get = desk.cmd();
+    get.args(["token", "get", "-p", "cc"]);
+    let o = in_session(&get).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), entry["access_token"].as_str().unwrap());
+    assert_eq!(desk.peer.count("client_credentials:success"), 1);
+
+    // An expiring token is renewed and the entry replaced.
+    let mut expiring = entry.clone();
+    expiring["expires_at"] = serde_json::json!(oauth1to2::oauth2::now() + 5);
+    let mut update = Command::new("sh");
+    update
+        .arg("-c")
+        .arg(format!(
+            "{} && printf %s \"$1\" | keyctl pupdate \"$id\"",
+            find_entry(&desk, "cc")
+        ))
+        .arg("sh")
+        .arg(expiring.to_string());
+    assert!(in_session(&update).output().unwrap().status.success());
+    // (Not recorded for the leak check: printing the token is what `token get` is for.)
+    let o = in_session(&get).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let renewed: serde_json::Value =
+        serde_json::from_str(&keyring_entry(&desk, "cc").unwrap()).unwrap();
+    assert_ne!(renewed["access_token"], entry["access_token"]);
+    assert_eq!(stdout(&o).trim(), renewed["access_token"].as_str().unwrap());
+    assert_eq!(desk.peer.count("client_credentials:success"), 2);
+
+    // `profile show` tells where the tokens are and reveals nothing.
+    let mut show = desk.cmd();
+    show.args(["profile", "show", "cc", "--json"]);
+    let o = in_session(&show).output().unwrap();
+    desk.record(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["token_store"], "keyring");
+    assert_eq!(v["tokens"], true);
+
+    // Removing the profile deletes the entry.
+    let mut remove = desk.cmd();
+    remove.args(["profile", "remove", "cc", "--yes"]);
+    let o = in_session(&remove).output().unwrap();
+    desk.record(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(keyring_entry(&desk, "cc").is_none());
+
+    let mut secrets = secrets_in(&entry);
+    secrets.extend(secrets_in(&renewed));
+    secrets.push(CC_SECRET.into());
+    desk.assert_nothing_leaked(&secrets);
+}
+
 #[test]
 fn access_denied_when_the_user_cancels() {
     let Some(desk) = Desk::new(0) else { return };

@@ -13,7 +13,7 @@ use oauth1to2::oauth2::loopback::Listener;
 use oauth1to2::oauth2::profile::{
     check_name, Config, Grant, Paths, Profile, ProviderKind, SecretRef,
 };
-use oauth1to2::oauth2::store::{TokenSet, TokenStore};
+use oauth1to2::oauth2::store::{Backend, TokenSet, TokenStore};
 use oauth1to2::oauth2::{flow, idtoken, now, Oauth2Error};
 
 use super::common::{format_time, print_json, CliError, EXIT_OK};
@@ -27,6 +27,24 @@ pub enum GrantArg {
     Pkce,
     /// A Xero Custom Connection: client id and secret, no browser, no refresh token.
     ClientCredentials,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TokenStoreArg {
+    /// A JSON file per profile, 0600, in oauth1to2's data folder (default).
+    File,
+    /// The OS keyring (Linux: the kernel keyring, emptied at reboot; macOS Keychain; Windows
+    /// Credential Manager).
+    Keyring,
+}
+
+impl From<TokenStoreArg> for Backend {
+    fn from(b: TokenStoreArg) -> Backend {
+        match b {
+            TokenStoreArg::File => Backend::File,
+            TokenStoreArg::Keyring => Backend::Keyring,
+        }
+    }
 }
 
 impl From<GrantArg> for Grant {
@@ -93,6 +111,9 @@ pub struct Args {
     /// Ask for the client secret and store it in a 0600 file in oauth1to2's data folder.
     #[arg(long, group = "secret")]
     client_secret_prompt: bool,
+    /// Where to keep the tokens: file (default) or keyring.
+    #[arg(long, value_enum, value_name = "STORE")]
+    token_store: Option<TokenStoreArg>,
     /// Do not open a browser: print the URL, and accept the final redirect URL pasted on stdin.
     #[arg(long)]
     no_browser: bool,
@@ -114,7 +135,8 @@ struct Connected {
     refresh_token: bool,
     id_token_subject: Option<String>,
     id_token_email: Option<String>,
-    token_file: String,
+    token_store: &'static str,
+    stored_in: String,
 }
 
 fn split_scopes(v: &[String]) -> Vec<String> {
@@ -169,6 +191,9 @@ fn merge(
     }
     if let Some(h) = &a.redirect_host {
         p.redirect_host = h.clone();
+    }
+    if let Some(b) = a.token_store {
+        p.token_store = b.into();
     }
     if let Some(v) = &a.client_secret_env {
         p.client_secret = Some(SecretRef::Env(v.clone()));
@@ -249,10 +274,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         }
     };
 
-    let store = TokenStore::new(&paths.tokens_dir, &name);
+    let store = TokenStore::with_backend(&paths.tokens_dir, &name, profile.token_store);
     store.save(&tokens)?;
-    config.profiles.insert(name.clone(), profile.clone());
+    let before = config.profiles.insert(name.clone(), profile.clone());
     config.save(&paths.config_file)?;
+    // Moved to the other store: the old copy of the grant must not linger.
+    if let Some(old) = before.filter(|b| b.token_store != profile.token_store) {
+        TokenStore::with_backend(&paths.tokens_dir, &name, old.token_store).remove()?;
+    }
 
     let out = Connected {
         profile: name.clone(),
@@ -265,7 +294,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             .as_ref()
             .map(|c: &idtoken::IdClaims| c.subject.clone()),
         id_token_email: claims.as_ref().and_then(|c| c.email.clone()),
-        token_file: store.path().display().to_string(),
+        token_store: profile.token_store.as_str(),
+        stored_in: store.location(),
     };
     if a.json {
         print_json(&out)?;
@@ -297,7 +327,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 "none (ask for offline_access to get one)"
             }
         );
-        eprintln!("  stored in:     {} (0600)", out.token_file);
+        eprintln!("  stored in:     {}", out.stored_in);
         if profile.grant != Grant::ClientCredentials {
             eprintln!("Next: `oauth1to2 tenants list -p {name}` and `oauth1to2 tenants use -p {name} TENANT`.");
         }

@@ -60,11 +60,12 @@ struct View {
     api_base: String,
     ca_file: Option<String>,
     tokens: bool,
-    token_file: String,
+    token_store: &'static str,
+    stored_in: String,
 }
 
 fn view(name: &str, p: &Profile, paths: &Paths) -> View {
-    let store = TokenStore::new(&paths.tokens_dir, name);
+    let store = TokenStore::with_backend(&paths.tokens_dir, name, p.token_store);
     View {
         name: name.to_owned(),
         provider: match p.provider {
@@ -88,8 +89,9 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
         tenant_id: p.tenant_id.clone(),
         api_base: p.api_base(),
         ca_file: p.ca_file.as_ref().map(|c| c.display().to_string()),
-        tokens: store.path().exists(),
-        token_file: store.path().display().to_string(),
+        tokens: matches!(store.load(), Ok(Some(_))),
+        token_store: p.token_store.as_str(),
+        stored_in: store.location(),
     }
 }
 
@@ -160,7 +162,7 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
                 println!(
                     "tokens:        {}",
                     if v.tokens {
-                        v.token_file.as_str()
+                        v.stored_in.as_str()
                     } else {
                         "none yet"
                     }
@@ -174,9 +176,10 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
             if !a.yes && !confirm(&format!("Remove profile {} and its stored tokens? (Nothing is revoked at the provider: use `oauth1to2 token revoke` for that.)", a.name))? {
                 return Err(CliError { message: format!("profile {} was not removed", a.name), hint: Some("answer y, or pass --yes".into()), code: EXIT_INPUT });
             }
-            config.profiles.remove(&a.name);
+            let removed = config.profiles.remove(&a.name);
             config.save(&paths.config_file)?;
-            TokenStore::new(&paths.tokens_dir, &a.name).remove()?;
+            let backend = removed.map(|p| p.token_store).unwrap_or_default();
+            TokenStore::with_backend(&paths.tokens_dir, &a.name, backend).remove()?;
             let _ = std::fs::remove_file(paths.tokens_dir.join(format!("{}.lock", a.name)));
             let _ = std::fs::remove_file(paths.secrets_dir.join(format!("{}.secret", a.name)));
             eprintln!("Removed profile {}.", a.name);

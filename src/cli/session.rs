@@ -88,7 +88,7 @@ impl Session {
     }
 
     pub fn store(&self) -> TokenStore {
-        TokenStore::new(&self.paths.tokens_dir, &self.name)
+        TokenStore::with_backend(&self.paths.tokens_dir, &self.name, self.profile.token_store)
     }
 
     pub fn http(&self) -> Result<HttpClient, CliError> {

@@ -173,7 +173,7 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
         println!("note:           a refresh started {at} never completed; the next use retries it");
     }
     println!("obtained:       {}", v.obtained_at);
-    println!("token file:     {}", s.store().path().display());
+    println!("stored in:      {}", s.store().location());
     if a.reveal {
         println!("access_token:   {}", v.access_token);
         if let Some(r) = &v.refresh_token {

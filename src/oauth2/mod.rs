@@ -105,6 +105,14 @@ pub enum Oauth2Error {
         /// The profile.
         profile: String,
     },
+    /// The OS keyring could not be used.
+    #[error("the OS keyring refused the tokens of profile {profile:?}: {message}")]
+    Keyring {
+        /// The profile.
+        profile: String,
+        /// What the keyring said (never the entry's contents).
+        message: String,
+    },
     /// A setting is wrong (bad URL, unsupported option).
     #[error("{0}")]
     Usage(String),
@@ -129,6 +137,7 @@ impl Oauth2Error {
             Oauth2Error::IdToken(_) => "the answer did not come from the provider you configured, or was replayed: do not use it; check --issuer and the client id, then connect again".into(),
             Oauth2Error::NotConnected { profile } => format!("run `oauth1to2 connect --profile {profile}` first"),
             Oauth2Error::NoRefreshToken { profile } => format!("ask for the offline_access scope to get refresh tokens, or run `oauth1to2 connect --profile {profile}` again"),
+            Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
         }
     }

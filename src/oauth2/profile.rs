@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::store::Backend;
 use super::Oauth2Error;
 use crate::files::{write_atomic, Visibility};
 
@@ -182,6 +183,9 @@ pub struct Profile {
     /// proxy's. The system's roots stay trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// Where the tokens are kept: `file` (default) or `keyring`.
+    #[serde(default, skip_serializing_if = "Backend::is_file")]
+    pub token_store: Backend,
 }
 
 /// The default loopback port. Register `http://localhost:8742/callback` on the Xero app.
@@ -210,6 +214,7 @@ impl Profile {
             tenant_id: None,
             api_base: None,
             ca_file: None,
+            token_store: Backend::File,
         }
     }
 

@@ -12,6 +12,9 @@
 //!    file still holds the old refresh token and the marker. The next run sees the marker, says
 //!    so, and retries with the old refresh token: Xero accepts a used refresh token again for 30
 //!    minutes for exactly this case.
+//!
+//! With [`Backend::Keyring`] the tokens live in the OS keyring instead (one entry per profile,
+//! replaced whole on every save); the lock file and the protocol stay the same.
 
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -97,10 +100,41 @@ pub enum Notice {
     },
 }
 
-/// A profile's token file and lock.
+/// Where a profile's tokens are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// A JSON file per profile, 0600 (the default; works everywhere).
+    #[default]
+    File,
+    /// The OS keyring: the kernel keyring (keyutils) on Linux, which does not survive a reboot;
+    /// Keychain on macOS; Credential Manager on Windows.
+    Keyring,
+}
+
+impl Backend {
+    /// The name used in the config file and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::File => "file",
+            Backend::Keyring => "keyring",
+        }
+    }
+
+    /// Whether this is the default file store (not written to the config file).
+    pub fn is_file(&self) -> bool {
+        *self == Backend::File
+    }
+}
+
+/// The keyring service name of every entry oauth1to2 makes.
+pub const KEYRING_SERVICE: &str = "oauth1to2";
+
+/// A profile's token store and lock.
 #[derive(Debug, Clone)]
 pub struct TokenStore {
     profile: String,
+    backend: Backend,
     path: PathBuf,
     lock_path: PathBuf,
 }
@@ -110,18 +144,47 @@ pub struct TokenStore {
 pub struct Lock(#[allow(dead_code)] File);
 
 impl TokenStore {
-    /// The store of `profile` under `tokens_dir`.
+    /// The file store of `profile` under `tokens_dir`.
     pub fn new(tokens_dir: &Path, profile: &str) -> TokenStore {
+        TokenStore::with_backend(tokens_dir, profile, Backend::File)
+    }
+
+    /// The store of `profile` in `backend`. The lock file is under `tokens_dir` either way.
+    pub fn with_backend(tokens_dir: &Path, profile: &str, backend: Backend) -> TokenStore {
         TokenStore {
             profile: profile.to_owned(),
+            backend,
             path: tokens_dir.join(format!("{profile}.json")),
             lock_path: tokens_dir.join(format!("{profile}.lock")),
         }
     }
 
-    /// The token file.
+    /// The token file (of the file backend; for the keyring, the file that is not used).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Where the tokens are, for people: the file, or the keyring entry.
+    pub fn location(&self) -> String {
+        match self.backend {
+            Backend::File => format!("{} (0600)", self.path.display()),
+            Backend::Keyring => format!(
+                "the OS keyring (service {KEYRING_SERVICE:?}, entry {:?})",
+                self.keyring_user()
+            ),
+        }
+    }
+
+    /// The keyring entry's user name: the profile and the folder, so that two configurations
+    /// (OAUTH1TO2_HOME) never share an entry.
+    fn keyring_user(&self) -> String {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        format!("{} in {}", self.profile, dir.display())
     }
 
     fn io(&self, path: &Path, e: impl std::fmt::Display) -> Oauth2Error {
@@ -133,6 +196,20 @@ impl TokenStore {
 
     /// Reads the tokens; `None` if there are none yet.
     pub fn load(&self) -> Result<Option<TokenSet>, Oauth2Error> {
+        if self.backend == Backend::Keyring {
+            return match keyring::get(&self.profile, &self.keyring_user())? {
+                None => Ok(None),
+                Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                    keyring::error(
+                        &self.profile,
+                        format!(
+                            "the entry is not a token set (JSON error at column {})",
+                            e.column()
+                        ),
+                    )
+                }),
+            };
+        }
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -151,8 +228,13 @@ impl TokenStore {
         })
     }
 
-    /// Writes the tokens atomically, mode 0600.
+    /// Writes the tokens atomically: a 0600 file replaced by rename, or the keyring entry.
     pub fn save(&self, tokens: &TokenSet) -> Result<(), Oauth2Error> {
+        if self.backend == Backend::Keyring {
+            let text = serde_json::to_string(tokens)
+                .map_err(|e| keyring::error(&self.profile, e.to_string()))?;
+            return keyring::set(&self.profile, &self.keyring_user(), &text);
+        }
         let dir = self.path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir).map_err(|e| self.io(dir, e))?;
         let mut bytes = serde_json::to_vec_pretty(tokens).map_err(|e| self.io(&self.path, e))?;
@@ -161,8 +243,11 @@ impl TokenStore {
             .map_err(|e| self.io(&self.path, e))
     }
 
-    /// Deletes the token file.
+    /// Deletes the stored tokens; `false` if there were none.
     pub fn remove(&self) -> Result<bool, Oauth2Error> {
+        if self.backend == Backend::Keyring {
+            return keyring::delete(&self.profile, &self.keyring_user());
+        }
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -278,6 +363,97 @@ fn test_hook_after_refresh_response() {
 
 #[cfg(not(debug_assertions))]
 fn test_hook_after_refresh_response() {}
+
+/// The OS keyring, through the `keyring` crate. Messages never carry the entry's contents.
+#[cfg(feature = "keyring")]
+mod keyring {
+    use super::{Oauth2Error, KEYRING_SERVICE};
+
+    pub(super) fn error(profile: &str, message: String) -> Oauth2Error {
+        Oauth2Error::Keyring {
+            profile: profile.to_owned(),
+            message,
+        }
+    }
+
+    fn entry(profile: &str, user: &str) -> Result<keyring::Entry, Oauth2Error> {
+        keyring::Entry::new(KEYRING_SERVICE, user).map_err(|e| error(profile, describe(&e)))
+    }
+
+    /// The crate's own message, except for the variants that could quote stored bytes.
+    fn describe(e: &keyring::Error) -> String {
+        match e {
+            keyring::Error::BadEncoding(_) => "the entry is not UTF-8 text".into(),
+            keyring::Error::Ambiguous(_) => "several keyring entries match".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub(super) fn get(profile: &str, user: &str) -> Result<Option<String>, Oauth2Error> {
+        match entry(profile, user)?.get_password() {
+            Ok(text) => Ok(Some(text)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(error(profile, describe(&e))),
+        }
+    }
+
+    pub(super) fn set(profile: &str, user: &str, text: &str) -> Result<(), Oauth2Error> {
+        entry(profile, user)?.set_password(text).map_err(|e| {
+            // keyutils answers "no entry" when it may not link the key into the persistent
+            // keyring, which happens when the process has no session keyring of its own.
+            let why = if cfg!(target_os = "linux") {
+                format!(
+                    "{}; the kernel keyring needs a login session keyring (SSH and desktop \
+                     logins make one through pam_keyinit; `keyctl session` starts one)",
+                    describe(&e)
+                )
+            } else {
+                describe(&e)
+            };
+            error(profile, format!("cannot store the tokens: {why}"))
+        })
+    }
+
+    pub(super) fn delete(profile: &str, user: &str) -> Result<bool, Oauth2Error> {
+        match entry(profile, user)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(error(profile, describe(&e))),
+        }
+    }
+}
+
+/// Built without the `keyring` feature: every call says so.
+#[cfg(not(feature = "keyring"))]
+mod keyring {
+    use super::Oauth2Error;
+
+    pub(super) fn error(profile: &str, message: String) -> Oauth2Error {
+        Oauth2Error::Keyring {
+            profile: profile.to_owned(),
+            message,
+        }
+    }
+
+    fn unavailable<T>(profile: &str) -> Result<T, Oauth2Error> {
+        Err(error(
+            profile,
+            "this oauth1to2 was built without the keyring feature".into(),
+        ))
+    }
+
+    pub(super) fn get(profile: &str, _user: &str) -> Result<Option<String>, Oauth2Error> {
+        unavailable(profile)
+    }
+
+    pub(super) fn set(profile: &str, _user: &str, _text: &str) -> Result<(), Oauth2Error> {
+        unavailable(profile)
+    }
+
+    pub(super) fn delete(profile: &str, _user: &str) -> Result<bool, Oauth2Error> {
+        unavailable(profile)
+    }
+}
 
 #[cfg(test)]
 mod tests {

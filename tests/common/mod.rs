@@ -195,6 +195,22 @@ pub fn oidc_peers() -> Option<()> {
     openssl().map(|_| ())
 }
 
+/// keyctl (Debian's keyutils): reads the kernel keyring that the keyring token store uses.
+pub fn keyctl() -> Option<()> {
+    let ok = Command::new("keyctl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(())
+    } else {
+        missing(
+            "keyctl",
+            "`keyctl --version` failed (apt-get install keyutils)",
+        )
+    }
+}
+
 pub fn chromium() -> String {
     std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
 }
