@@ -29,6 +29,14 @@ impl Desk {
         })
     }
 
+    /// A desk whose profile `acme` is connected through the PKCE flow in Chromium.
+    fn connected(grace: u64) -> Option<Desk> {
+        let desk = Desk::new(grace)?;
+        let (o, _) = desk.connect("acme", "pkce-app", "approve");
+        assert!(o.status.success(), "connect: {}", stderr(&o));
+        Some(desk)
+    }
+
     fn cmd(&self) -> Command {
         let mut c = bin();
         c.env("OAUTH1TO2_HOME", self.home.path())
@@ -86,7 +94,22 @@ impl Desk {
                 ]
                 .map(String::from),
             ),
-            "cc-app" => {}
+            "cc-app" => {
+                // A Custom Connection: its secret in a file, as a consultant would keep it.
+                let secret_file = self.home.path().join("cc.secret");
+                std::fs::write(&secret_file, format!("{CC_SECRET}\n")).unwrap();
+                v.extend(
+                    [
+                        "--grant",
+                        "client-credentials",
+                        "--scopes",
+                        "accounting.settings.read",
+                        "--client-secret-file",
+                    ]
+                    .map(String::from),
+                );
+                v.push(secret_file.display().to_string());
+            }
             _ => v.extend(["--scopes", SCOPES].map(String::from)),
         }
         v
@@ -273,6 +296,18 @@ fn web_app_tenants_api_revoke_and_no_secret_printed() {
         serde_json::json!(SCOPES.split(' ').collect::<Vec<_>>())
     );
     assert!(desk.run(&["token", "status", "-p", "web"]).status.success());
+    // The other reporting commands, human and JSON, all go into the leak check below.
+    for args in [
+        &["profile", "list"][..],
+        &["profile", "list", "--json"],
+        &["profile", "show", "web"],
+        &["token", "show", "-p", "web"],
+        &["token", "status", "-p", "web", "--json"],
+        &["tenants", "list", "-p", "web"],
+    ] {
+        let o = desk.run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
 
     // Tenants from GET /connections, then one chosen by name.
     let o = desk.run(&["tenants", "list", "-p", "web", "--json"]);
@@ -367,20 +402,7 @@ fn web_app_tenants_api_revoke_and_no_secret_printed() {
 #[test]
 fn client_credentials_need_no_browser() {
     let Some(desk) = Desk::new(0) else { return };
-    let secret_file = desk.home.path().join("cc.secret");
-    std::fs::write(&secret_file, format!("{CC_SECRET}\n")).unwrap();
-    let mut args = desk.connect_args("cc", "cc-app");
-    args.extend(
-        [
-            "--grant",
-            "client-credentials",
-            "--scopes",
-            "accounting.settings.read",
-            "--client-secret-file",
-        ]
-        .map(String::from),
-    );
-    args.push(secret_file.display().to_string());
+    let args = desk.connect_args("cc", "cc-app");
     // A browser that fails: it must not be needed.
     let o = desk
         .cmd()
@@ -460,22 +482,8 @@ fn tokens_can_live_in_the_os_keyring() {
     if keyctl().is_none() {
         return;
     }
-    let secret_file = desk.home.path().join("cc.secret");
-    std::fs::write(&secret_file, CC_SECRET).unwrap();
     let mut args = desk.connect_args("cc", "cc-app");
-    args.extend(
-        [
-            "--grant",
-            "client-credentials",
-            "--scopes",
-            "accounting.settings.read",
-            "--token-store",
-            "keyring",
-            "--client-secret-file",
-        ]
-        .map(String::from),
-    );
-    args.push(secret_file.display().to_string());
+    args.extend(["--token-store".into(), "keyring".into()]);
     let mut connect = desk.cmd();
     connect.args(&args);
     let o = in_session(&connect).output().unwrap();
@@ -717,9 +725,9 @@ fn the_redirect_url_can_be_pasted_on_stdin() {
 
 #[test]
 fn eight_processes_refresh_once() {
-    let Some(desk) = Desk::new(0) else { return };
-    let (o, _) = desk.connect("acme", "pkce-app", "approve");
-    assert!(o.status.success(), "{}", stderr(&o));
+    let Some(desk) = Desk::connected(0) else {
+        return;
+    };
     desk.expire_in("acme", 20);
     let old = desk.tokens("acme");
     let children: Vec<Child> = (0..8)
@@ -756,9 +764,9 @@ fn eight_processes_refresh_once() {
 #[test]
 fn sigkill_between_refresh_response_and_write_loses_nothing() {
     // The provider accepts a used refresh token again for 30 minutes, as Xero does.
-    let Some(desk) = Desk::new(1800) else { return };
-    let (o, _) = desk.connect("acme", "pkce-app", "approve");
-    assert!(o.status.success(), "{}", stderr(&o));
+    let Some(desk) = Desk::connected(1800) else {
+        return;
+    };
     desk.expire_in("acme", 5);
     let before = desk.tokens("acme");
     let pause = desk.home.path().join("paused");

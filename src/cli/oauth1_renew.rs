@@ -42,17 +42,16 @@ pub struct Args {
 
 /// The HTTP client for OAuth 1.0a calls: connect and overall timeouts, no redirects.
 pub fn http_client(timeout_secs: u64) -> Result<reqwest::blocking::Client, CliError> {
-    reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10.min(timeout_secs)))
-        .timeout(Duration::from_secs(timeout_secs))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| CliError {
-            message: format!("cannot set up the HTTP client: {e}"),
-            hint: None,
-            code: EXIT_NETWORK,
-        })
+    oauth1to2::oauth2::http::client_builder(oauth1to2::oauth2::http::Timeouts {
+        connect: Duration::from_secs(10.min(timeout_secs)),
+        total: Duration::from_secs(timeout_secs),
+    })
+    .build()
+    .map_err(|e| CliError {
+        message: format!("cannot set up the HTTP client: {e}"),
+        hint: None,
+        code: EXIT_NETWORK,
+    })
 }
 
 /// Renews and saves; shared with `oauth1 request`.

@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             "{} {}: {}",
             args.signing.method,
             args.signing.url,
-            describe(&e)
+            oauth1to2::oauth2::http::describe(&e)
         ),
         hint: Some("check the URL and your network; nothing was retried".into()),
         code: EXIT_NETWORK,
@@ -129,7 +129,10 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body = resp.text().map_err(|e| CliError {
-        message: format!("reading the answer: {}", describe(&e)),
+        message: format!(
+            "reading the answer: {}",
+            oauth1to2::oauth2::http::describe(&e)
+        ),
         hint: None,
         code: EXIT_NETWORK,
     })?;
@@ -184,15 +187,4 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     }
     Ok(code)
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "could not connect".into()
-    } else {
-        // reqwest errors name the URL but never carry our headers, so no secret can leak here.
-        e.to_string()
-    }
 }

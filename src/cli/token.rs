@@ -120,7 +120,7 @@ fn shown(s: &Session, t: &TokenSet, reveal: bool) -> Shown {
         grant: s.profile.grant.as_str(),
         token_type: t.token_type.clone(),
         expires_at: t.expires_at.map(format_time),
-        expires_in_seconds: t.expires_at.map(|e| e - n),
+        expires_in_seconds: t.expires_at.map(|e| e.saturating_sub(n)),
         expired: !t.valid_for(n, 0),
         scopes: t.scopes.clone(),
         tenant_id: s.profile.tenant_id.clone(),

@@ -84,7 +84,8 @@ pub fn discover(
     let cache_file = cache_dir.join(format!("discovery-{}.json", cache_key(issuer)));
     if let Ok(bytes) = std::fs::read(&cache_file) {
         if let Ok(c) = serde_json::from_slice::<Cached>(&bytes) {
-            if now - c.fetched_at < DISCOVERY_TTL_SECS && c.endpoints.issuer == issuer {
+            if now.saturating_sub(c.fetched_at) < DISCOVERY_TTL_SECS && c.endpoints.issuer == issuer
+            {
                 return Ok(c.endpoints);
             }
         }

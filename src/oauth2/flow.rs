@@ -103,7 +103,9 @@ impl TokenResponse {
                 .refresh_token
                 .map(|r| r.secret().clone())
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
-            expires_at: self.expires_in.map(|s| now + s as i64),
+            expires_at: self
+                .expires_in
+                .map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX))),
             scopes: self
                 .scopes
                 .map(|v| v.iter().map(|s| s.to_string()).collect())
@@ -226,23 +228,24 @@ pub fn authorization_request(
     })
 }
 
-fn map_token_error(
+/// An error from the token or the revocation endpoint, without the body (on a 200 it holds
+/// tokens).
+fn map_token_error<T: oauth2::ErrorResponseType + std::fmt::Display>(
     endpoint: &str,
     url: &str,
-    e: RequestTokenError<super::http::TransportError, BasicErrorResponse>,
+    e: RequestTokenError<super::http::TransportError, oauth2::StandardErrorResponse<T>>,
 ) -> Oauth2Error {
     match e {
         RequestTokenError::ServerResponse(r) => Oauth2Error::OAuth {
             endpoint: endpoint.to_owned(),
-            error: r.error().as_ref().to_owned(),
+            error: r.error().to_string(),
             description: r.error_description().cloned(),
         },
         RequestTokenError::Request(t) => Oauth2Error::Network {
             url: url.to_owned(),
             message: t.to_string(),
         },
-        // The body is never shown: on a 200 it holds tokens. serde's message can quote a value,
-        // so only the path of the field is reported.
+        // serde's message can quote a value, so only the path of the field is reported.
         RequestTokenError::Parse(p, _) => Oauth2Error::BadResponse {
             url: url.to_owned(),
             message: format!(
@@ -364,21 +367,7 @@ pub fn revoke(
             other => Oauth2Error::Usage(other.to_string()),
         })?
         .request(http)
-        .map_err(|e| match e {
-            RequestTokenError::ServerResponse(r) => Oauth2Error::OAuth {
-                endpoint: "the revocation endpoint".into(),
-                error: r.error().to_string(),
-                description: r.error_description().cloned(),
-            },
-            RequestTokenError::Request(t) => Oauth2Error::Network {
-                url: url.clone(),
-                message: t.to_string(),
-            },
-            RequestTokenError::Parse(..) | RequestTokenError::Other(_) => Oauth2Error::BadResponse {
-                url: url.clone(),
-                message: "the revocation endpoint's answer was not understood".into(),
-            },
-        })
+        .map_err(|e| map_token_error("the revocation endpoint", &url, e))
 }
 
 #[cfg(test)]

@@ -91,11 +91,7 @@ pub struct TransportError(String);
 impl HttpClient {
     /// Builds the client. `ca_file` adds a CA (PEM) to the system's roots.
     pub fn new(timeouts: Timeouts, ca_file: Option<&Path>) -> Result<HttpClient, Oauth2Error> {
-        let mut b = reqwest::blocking::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.total)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")));
+        let mut b = client_builder(timeouts);
         if let Some(path) = ca_file {
             let pem = std::fs::read(path).map_err(|e| Oauth2Error::Io {
                 path: path.to_path_buf(),
@@ -237,9 +233,23 @@ impl oauth2::SyncHttpClient for HttpClient {
 }
 
 /// reqwest's error text plus its cause chain (TLS and connect errors hide the useful part there).
-fn describe(e: &reqwest::Error) -> String {
+/// The one way oauth1to2 builds an HTTP client, for both OAuth halves: rustls, connect and
+/// overall timeouts, redirects never followed.
+pub fn client_builder(timeouts: Timeouts) -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
+}
+
+/// A reqwest error and its causes, for messages. reqwest names the URL but never carries our
+/// headers or body, so no secret reaches the message.
+pub fn describe(e: &reqwest::Error) -> String {
     let mut s = if e.is_timeout() {
         "timed out".to_owned()
+    } else if e.is_connect() {
+        "could not connect".to_owned()
     } else {
         e.to_string()
     };

@@ -90,11 +90,14 @@ pub fn validate(
         return Err("several audiences and azp is not this client id".into());
     }
     let exp = int_claim("exp").ok_or("no exp claim")?;
-    if exp + LEEWAY_SECS < expected.now {
-        return Err(format!("it expired {} seconds ago", expected.now - exp));
+    if exp.saturating_add(LEEWAY_SECS) < expected.now {
+        return Err(format!(
+            "it expired {} seconds ago",
+            expected.now.saturating_sub(exp)
+        ));
     }
     if let Some(iat) = int_claim("iat") {
-        if iat - LEEWAY_SECS > expected.now {
+        if iat.saturating_sub(LEEWAY_SECS) > expected.now {
             return Err("it was issued in the future (check this machine's clock)".into());
         }
     }

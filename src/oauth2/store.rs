@@ -77,7 +77,7 @@ impl TokenSet {
     /// Whether the access token is still good for `margin` seconds.
     pub fn valid_for(&self, now: i64, margin: i64) -> bool {
         match self.expires_at {
-            Some(e) => e - now > margin,
+            Some(e) => e.saturating_sub(now) > margin,
             // No expiry given: trust it until the API says otherwise.
             None => true,
         }
@@ -322,7 +322,7 @@ impl TokenStore {
         if let Some(started_at) = current.refresh_started_at {
             notices.push(Notice::ResumedInterruptedRefresh {
                 started_at,
-                past_grace: t - started_at > REUSE_GRACE_SECS,
+                past_grace: t.saturating_sub(started_at) > REUSE_GRACE_SECS,
             });
         } else {
             current.refresh_started_at = Some(t);

@@ -79,7 +79,7 @@ pub fn call(
         };
         if response.status == 429 {
             let wait = response.retry_after.unwrap_or(60);
-            if waited + wait <= call.max_wait.as_secs() {
+            if waited.saturating_add(wait) <= call.max_wait.as_secs() {
                 std::thread::sleep(Duration::from_secs(wait));
                 waited += wait;
                 continue;
