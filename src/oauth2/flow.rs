@@ -375,6 +375,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_huge_expires_in_does_not_overflow() {
+        let body =
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"18446744073709551615"}"#;
+        let r: TokenResponse = serde_json::from_str(body).unwrap();
+        let t = r.into_token_set(1_800_000_000, None);
+        assert_eq!(t.expires_at, Some(i64::MAX));
+        assert!(t.valid_for(i64::MIN, 60));
+    }
+
+    #[test]
     fn expires_in_as_number_or_string() {
         for body in [
             r#"{"access_token":"a","token_type":"Bearer","expires_in":1800}"#,
