@@ -1,0 +1,321 @@
+//! The inventory file: one legacy OAuth 1.0a integration described in TOML (docs/inventory.md).
+//! Errors name the file, the line and the fix. Secrets are only ever referenced (an environment
+//! variable or a file); a secret written into the file is read, kept out of every report, and
+//! reported as a finding.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A bad inventory file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {message}", file.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
+pub struct InventoryError {
+    /// The file.
+    pub file: PathBuf,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+/// The OAuth 1.0a app type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppType {
+    /// One organisation, RSA-SHA1, a certificate uploaded to Xero.
+    Private,
+    /// Many organisations, RSA-SHA1, 30-minute renewable tokens.
+    Partner,
+    /// HMAC-SHA1, 30-minute tokens.
+    Public,
+}
+
+impl AppType {
+    /// Name, as in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppType::Private => "private",
+            AppType::Partner => "partner",
+            AppType::Public => "public",
+        }
+    }
+
+    /// When Xero switched this kind of app off.
+    pub fn retired_on(self) -> &'static str {
+        match self {
+            AppType::Private => crate::xero::retired::PRIVATE,
+            AppType::Partner | AppType::Public => crate::xero::retired::PARTNER_AND_PUBLIC,
+        }
+    }
+}
+
+/// What the integration moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// A Xero Web app (authorization code with a client secret).
+    Web,
+    /// A Xero mobile or desktop app (authorization code with PKCE, no secret).
+    Pkce,
+    /// A Xero Custom Connection (client credentials, one organisation).
+    CustomConnection,
+    /// A third-party platform's own OAuth flow (the platform holds the tokens).
+    ThirdParty,
+}
+
+impl TargetKind {
+    /// Name, as in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Web => "web",
+            TargetKind::Pkce => "pkce",
+            TargetKind::CustomConnection => "custom-connection",
+            TargetKind::ThirdParty => "third-party",
+        }
+    }
+}
+
+/// A reference to a secret, or (wrongly) the secret itself.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum SecretField {
+    /// `{ env = "VAR" }` or `{ file = "path" }`.
+    Reference(SecretReference),
+    /// A literal string: a finding, never shown.
+    Inline(String),
+}
+
+impl std::fmt::Debug for SecretField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretField::Reference(r) => r.fmt(f),
+            SecretField::Inline(_) => f.write_str("Inline([REDACTED])"),
+        }
+    }
+}
+
+/// Where a secret is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretReference {
+    /// An environment variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// A file (relative to the inventory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+}
+
+/// The certificate: a path, or a block pasted into the file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSource {
+    /// A file, relative to the inventory.
+    pub path: Option<PathBuf>,
+    /// The certificate pasted in (any state `cert check` can repair).
+    pub pem: Option<String>,
+}
+
+/// The private key the client still holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySource {
+    /// A file, relative to the inventory.
+    pub path: PathBuf,
+}
+
+/// The calls the integration makes, or the evidence to derive them from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSource {
+    /// `["GET Invoices", "POST Contacts", ...]`.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// A HAR file of its traffic.
+    pub har: Option<PathBuf>,
+    /// An HTTP access log of its traffic.
+    pub log: Option<PathBuf>,
+}
+
+/// The target.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// What to move to; when absent, the audit recommends one.
+    pub kind: Option<TargetKind>,
+    /// When the new OAuth 2.0 app was or will be created (`2026-05-01`); decides granular
+    /// scopes. Default: today.
+    pub app_created: Option<toml::value::Datetime>,
+    /// Third-party: the platform's name.
+    pub platform: Option<String>,
+    /// Third-party (or a hosted web app): the redirect URI to register on the Xero app.
+    pub redirect_uri: Option<String>,
+    /// Third-party: the scopes the platform asks for.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Third-party: the name under which the platform stores the tenant id.
+    pub tenant_variable: Option<String>,
+}
+
+/// One legacy integration, as the consultant described it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyIntegration {
+    /// A short name ("Opmetrix").
+    pub name: String,
+    /// Who built it.
+    pub vendor: Option<String>,
+    /// `private`, `partner` or `public`.
+    pub app_type: AppType,
+    /// The Xero organisation it connects to.
+    pub organisation: Option<String>,
+    /// Where the organisation is (`AU`, `NZ`, `UK`, `US`, ...): Custom Connections are sold in
+    /// AU, NZ, UK and US only.
+    pub region: Option<String>,
+    /// The OAuth 1.0a consumer key (an identifier, not a secret).
+    pub consumer_key: Option<String>,
+    /// The consumer secret, by reference.
+    pub consumer_secret: Option<SecretField>,
+    /// The certificate uploaded to Xero.
+    pub certificate: Option<CertificateSource>,
+    /// The private key, if the client holds it.
+    pub private_key: Option<KeySource>,
+    /// What it calls.
+    #[serde(default)]
+    pub endpoints: EndpointSource,
+    /// Where it goes.
+    pub target: Option<Target>,
+    /// The file it was read from (set by [`load`]).
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+impl LegacyIntegration {
+    /// A path from the file, relative to the file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.file.parent().unwrap_or(Path::new(".")).join(p)
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// What to do about a TOML or field error, by what the message says.
+fn hint_for(message: &str) -> String {
+    if message.contains("unknown field") {
+        "check the spelling against docs/inventory.md; the known fields are listed there".into()
+    } else if message.contains("missing field") {
+        "add the field; `oauth1to2 init` writes a complete file".into()
+    } else if message.contains("unknown variant") {
+        "use one of the values the message lists".into()
+    } else {
+        "fix the line shown (TOML syntax: key = \"value\"); docs/inventory.md has a complete example"
+            .into()
+    }
+}
+
+/// Parses an inventory from text; `file` names it in errors and anchors relative paths.
+pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryError> {
+    let mut inv: LegacyIntegration = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().to_owned();
+        InventoryError {
+            file: file.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            hint: hint_for(&message),
+            message,
+        }
+    })?;
+    inv.file = file.to_path_buf();
+    let field_line = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map(|i| i + 1)
+    };
+    let err = |key: &str, message: String, hint: &str| InventoryError {
+        file: file.to_path_buf(),
+        line: field_line(key),
+        message,
+        hint: hint.into(),
+    };
+    if inv.name.trim().is_empty() {
+        return Err(err("name", "name is empty".into(), "give the integration a short name, e.g. name = \"Opmetrix\""));
+    }
+    if let Some(c) = &inv.certificate {
+        match (&c.path, &c.pem) {
+            (Some(_), Some(_)) => return Err(err("[certificate]", "[certificate] has both path and pem".into(), "keep one: path = \"publickey.cer\" or pem = \"\"\"...\"\"\"")),
+            (None, None) => return Err(err("[certificate]", "[certificate] has neither path nor pem".into(), "add path = \"publickey.cer\" (relative to this file) or paste the block as pem = \"\"\"...\"\"\"")),
+            _ => {}
+        }
+    }
+    if let Some(SecretField::Reference(r)) = &inv.consumer_secret {
+        if r.env.is_some() == r.file.is_some() {
+            return Err(err("consumer_secret", "consumer_secret must name exactly one of env or file".into(), "write consumer_secret = { env = \"VAR\" } or consumer_secret = { file = \"secret.txt\" }"));
+        }
+    }
+    if let Some(t) = &inv.target {
+        if t.kind == Some(TargetKind::ThirdParty) && t.redirect_uri.is_none() {
+            return Err(err("kind", "a third-party target needs the platform's redirect_uri".into(), "copy the redirect URI from the platform's setup guide into [target] redirect_uri = \"https://...\""));
+        }
+        if let Some(u) = &t.redirect_uri {
+            if !(u.starts_with("https://") || u.starts_with("http://localhost") || u.starts_with("http://127.0.0.1")) {
+                return Err(err("redirect_uri", format!("redirect_uri {u:?} is neither https nor a localhost address"), "Xero accepts https redirect URIs, and http only for localhost"));
+            }
+        }
+    }
+    if inv.endpoints.calls.is_empty() && inv.endpoints.har.is_none() && inv.endpoints.log.is_none() {
+        // Allowed: the audit says it cannot plan scopes without evidence.
+    }
+    Ok(inv)
+}
+
+/// Reads and parses an inventory file.
+pub fn load(file: &Path) -> Result<LegacyIntegration, InventoryError> {
+    let text = std::fs::read_to_string(file).map_err(|e| InventoryError {
+        file: file.to_path_buf(),
+        line: None,
+        message: format!("cannot read it: {e}"),
+        hint: "check the path; an inventory is a .toml file (see docs/inventory.md)".into(),
+    })?;
+    parse(file, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<LegacyIntegration, InventoryError> {
+        parse(Path::new("inv.toml"), text)
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_fix() {
+        let e = p("name = \"X\"\napp_type = \"privat\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("privat"), "{e}");
+        let e = p("name = \"X\"\napp_type = \"private\"\nconsumer_kee = \"a\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.hint.contains("docs/inventory.md"));
+        let e = p("app_type = \"private\"\n").unwrap_err();
+        assert!(e.message.contains("name"), "{e}");
+        let e = p("name = \"X\"\napp_type = \"private\"\n[certificate]\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        let e = p("name = \"X\"\napp_type = \"private\"\n[target]\nkind = \"third-party\"\n")
+            .unwrap_err();
+        assert!(e.message.contains("redirect_uri"));
+    }
+
+    #[test]
+    fn inline_secrets_are_read_but_never_shown() {
+        let inv = p("name = \"X\"\napp_type = \"private\"\nconsumer_secret = \"hunter2hunter2\"\n")
+            .unwrap();
+        assert!(matches!(inv.consumer_secret, Some(SecretField::Inline(_))));
+        assert!(!format!("{inv:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,514 @@
+//! `audit`: what a consultant is dealing with before touching anything. For one legacy
+//! integration (an inventory file, see [`inventory`]) it gathers the app type and its OAuth 1.0a
+//! status, every certificate finding, the key/certificate match, secrets written into the
+//! inventory, the recommended OAuth 2.0 target with its reason, the planned scopes, and a
+//! numbered checklist that ends with decommissioning. [`render`] turns it into text, Markdown
+//! or one self-contained HTML page.
+
+pub mod inventory;
+pub mod render;
+pub mod scopes;
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+use crate::cert::{self, CheckOptions, Severity};
+use inventory::{AppType, LegacyIntegration, SecretField, TargetKind};
+use scopes::{PlanOptions, ScopePlan};
+
+/// Regions where Xero sells Custom Connections.
+pub const CUSTOM_CONNECTION_REGIONS: [&str; 4] = ["AU", "NZ", "UK", "US"];
+
+/// One finding about an integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditFinding {
+    /// Stable id: the `cert check` lint id, or one of the audit's own (docs/inventory.md).
+    pub id: String,
+    /// How bad.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// The certificate, in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateSummary {
+    /// Subject, openssl style.
+    pub subject: String,
+    /// SHA-256 fingerprint, colon hex.
+    pub sha256_fingerprint: String,
+    /// Key algorithm and size, e.g. `RSA 1024`.
+    pub key: String,
+    /// Expiry (RFC 3339).
+    pub not_after: String,
+}
+
+/// The recommended OAuth 2.0 target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recommendation {
+    /// The target.
+    pub target: TargetKind,
+    /// Why.
+    pub reason: String,
+    /// The inventory chose a different target: why ours differs (the inventory's choice is
+    /// still the one `migrate` uses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub differs_from_inventory: Option<String>,
+}
+
+/// The audit of one integration.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegrationAudit {
+    /// The inventory file.
+    pub file: String,
+    /// The integration's name.
+    pub name: String,
+    /// Its vendor.
+    pub vendor: Option<String>,
+    /// Its organisation.
+    pub organisation: Option<String>,
+    /// `private`, `partner` or `public`.
+    pub app_type: AppType,
+    /// "retired on 2021-09-30" and what that means.
+    pub oauth1_status: String,
+    /// `ok`, `warnings` or `errors`.
+    pub status: &'static str,
+    /// Every finding, errors first.
+    pub findings: Vec<AuditFinding>,
+    /// The certificate, when one was given and could be read.
+    pub certificate: Option<CertificateSummary>,
+    /// Whether the private key belongs to the certificate (`None`: no key, or no certificate).
+    pub key_matches: Option<bool>,
+    /// Where to go.
+    pub recommendation: Recommendation,
+    /// The scopes (`None` when the inventory gives no calls and no evidence).
+    pub scopes: Option<ScopePlan>,
+    /// What to do, in order.
+    pub checklist: Vec<String>,
+}
+
+impl IntegrationAudit {
+    /// How many findings of a severity.
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+}
+
+fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
+    AuditFinding {
+        id: id.into(),
+        severity,
+        message,
+        hint: hint.into(),
+    }
+}
+
+/// When the audit runs (for validity and granular-scope dates).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditOptions {
+    /// Now.
+    pub now: OffsetDateTime,
+}
+
+/// Audits one integration. Problems with the files it names become findings, never errors:
+/// an audit always produces a report.
+pub fn audit(inv: &LegacyIntegration, options: &AuditOptions) -> IntegrationAudit {
+    let mut findings = Vec::new();
+    findings.push(finding(
+        "oauth1-retired",
+        Severity::Error,
+        format!(
+            "OAuth 1.0a {} apps were switched off by Xero on {}: this integration cannot connect as it is",
+            inv.app_type.as_str(),
+            inv.app_type.retired_on()
+        ),
+        "move it to OAuth 2.0 (the checklist below)",
+    ));
+
+    // The certificate and key.
+    let (certificate, key_matches) = check_certificate(inv, options, &mut findings);
+
+    // Secrets in the inventory itself.
+    if let Some(SecretField::Inline(_)) = &inv.consumer_secret {
+        findings.push(finding(
+            "inline-secret",
+            Severity::Error,
+            "the consumer secret is written into the inventory file".into(),
+            "move it to an environment variable or a 0600 file and write consumer_secret = { env = \"VAR\" }; treat the old value as exposed",
+        ));
+    }
+    if let Some(c) = inv.certificate.as_ref().and_then(|c| c.pem.as_ref()) {
+        if c.contains("PRIVATE KEY") {
+            findings.push(finding(
+                "inline-private-key",
+                Severity::Error,
+                "the [certificate] block in the inventory holds a private key".into(),
+                "remove it from the file at once, keep the key in a 0600 file named by [private_key] path, and treat it as exposed",
+            ));
+        }
+    }
+
+    let recommendation = recommend(inv);
+    let scopes = plan_scopes(inv, options, recommendation.target, &mut findings);
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let status = if findings.iter().any(|f| f.severity == Severity::Error) {
+        "errors"
+    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
+        "warnings"
+    } else {
+        "ok"
+    };
+    let checklist = checklist(inv, &recommendation, scopes.as_ref());
+    IntegrationAudit {
+        file: inv.file.display().to_string(),
+        name: inv.name.clone(),
+        vendor: inv.vendor.clone(),
+        organisation: inv.organisation.clone(),
+        app_type: inv.app_type,
+        oauth1_status: format!(
+            "retired on {}: Xero no longer accepts OAuth 1.0a {} app requests",
+            inv.app_type.retired_on(),
+            inv.app_type.as_str()
+        ),
+        status,
+        findings,
+        certificate,
+        key_matches,
+        recommendation,
+        scopes,
+        checklist,
+    }
+}
+
+fn check_certificate(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+    findings: &mut Vec<AuditFinding>,
+) -> (Option<CertificateSummary>, Option<bool>) {
+    let Some(source) = &inv.certificate else {
+        if inv.app_type != AppType::Public {
+            findings.push(finding(
+                "no-certificate",
+                Severity::Notice,
+                "the inventory names no certificate".into(),
+                "add [certificate] path = \"publickey.cer\" to have it checked (a published or weak certificate is a risk even after the move)",
+            ));
+        }
+        return (None, None);
+    };
+    let (name, bytes) = match (&source.path, &source.pem) {
+        (Some(p), _) => {
+            let path = inv.resolve(p);
+            match std::fs::read(&path) {
+                Ok(b) => (path.display().to_string(), b),
+                Err(e) => {
+                    findings.push(finding(
+                        "certificate-unreadable",
+                        Severity::Error,
+                        format!("cannot read the certificate {}: {e}", path.display()),
+                        "fix [certificate] path (relative to the inventory file)",
+                    ));
+                    return (None, None);
+                }
+            }
+        }
+        (None, Some(pem)) => (
+            format!("{} [certificate] pem", inv.file.display()),
+            pem.as_bytes().to_vec(),
+        ),
+        (None, None) => return (None, None),
+    };
+    let loaded = match cert::load_certificates(&name, &bytes, None) {
+        Ok(l) => l,
+        Err(e) => {
+            findings.push(finding(
+                "certificate-unreadable",
+                Severity::Error,
+                e.to_string(),
+                &e.hint(),
+            ));
+            return (None, None);
+        }
+    };
+    let key = inv.private_key.as_ref().and_then(|k| {
+        let path = inv.resolve(&k.path);
+        let loaded = std::fs::read(&path)
+            .map_err(|e| format!("cannot read the private key {}: {e}", path.display()))
+            .and_then(|b| {
+                cert::load_private_key(&path.display().to_string(), &b, None)
+                    .map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(k) => Some(k),
+            Err(message) => {
+                findings.push(finding(
+                    "key-unreadable",
+                    Severity::Warning,
+                    message,
+                    "fix [private_key] path; an encrypted key cannot be checked here, use `oauth1to2 cert check --key`",
+                ));
+                None
+            }
+        }
+    });
+    let Some(der) = loaded.certificates.first() else {
+        return (None, None);
+    };
+    let check = CheckOptions {
+        profile: cert::Profile::XeroPrivateApp,
+        now: options.now,
+        key: key.as_ref(),
+    };
+    match cert::analyse(&name, 1, der, &loaded.repairs, &check) {
+        Ok(report) => {
+            for f in &report.findings {
+                findings.push(finding(f.id, f.severity, f.message.clone(), &f.hint));
+            }
+            let key_matches = key
+                .as_ref()
+                .map(|_| !report.findings.iter().any(|f| f.id == "key-mismatch"));
+            (
+                Some(CertificateSummary {
+                    subject: report.subject.clone(),
+                    sha256_fingerprint: report.sha256_fingerprint.clone(),
+                    key: format!(
+                        "{} {}",
+                        report.public_key.algorithm, report.public_key.bits
+                    ),
+                    not_after: report.not_after.clone(),
+                }),
+                key_matches,
+            )
+        }
+        Err(e) => {
+            findings.push(finding(
+                "certificate-unreadable",
+                Severity::Error,
+                e.to_string(),
+                &e.hint(),
+            ));
+            (None, None)
+        }
+    }
+}
+
+/// The target to move to, and why.
+pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
+    let region = inv
+        .region
+        .as_deref()
+        .map(|r| r.trim().to_ascii_uppercase());
+    let paid_region = region
+        .as_deref()
+        .is_some_and(|r| CUSTOM_CONNECTION_REGIONS.contains(&r));
+    let chosen = inv.target.as_ref().and_then(|t| t.kind);
+    let (target, reason) = if chosen == Some(TargetKind::ThirdParty) {
+        let platform = inv
+            .target
+            .as_ref()
+            .and_then(|t| t.platform.clone())
+            .unwrap_or_else(|| "the platform".into());
+        (
+            TargetKind::ThirdParty,
+            format!("{platform} runs its own OAuth 2.0 flow: create a Xero Web app with its redirect URI and hand it the client id, secret, scopes and tenant id; {platform} keeps the tokens"),
+        )
+    } else {
+        match inv.app_type {
+            AppType::Private if paid_region => (
+                TargetKind::CustomConnection,
+                format!("a private app served one organisation with no user present; a Custom Connection does the same (client credentials, no browser, no refresh token to lose) and is sold in {}", region.as_deref().unwrap_or("")),
+            ),
+            AppType::Private => (
+                TargetKind::Web,
+                match region.as_deref() {
+                    Some(r) => format!("Custom Connections are not sold in {r} (only AU, NZ, UK and US): a Web app with one consent and a stored refresh token keeps the integration running unattended"),
+                    None => "no region is given, so a Custom Connection (AU, NZ, UK and US only) cannot be assumed: a Web app with one consent and a stored refresh token keeps it running unattended; set region to reconsider".into(),
+                },
+            ),
+            AppType::Partner => (
+                TargetKind::Web,
+                "a partner app served many organisations from a server: a Web app (with a client secret) does the same, and its tokens can be moved with POST /oauth/migrate without asking each organisation again".into(),
+            ),
+            AppType::Public => (
+                TargetKind::Pkce,
+                "a public app could not keep a secret: an app with PKCE needs none".into(),
+            ),
+        }
+    };
+    let differs_from_inventory = chosen.filter(|c| *c != target).map(|c| {
+        format!(
+            "the inventory chose {}; the audit would choose {} ({reason}). migrate follows the inventory",
+            c.as_str(),
+            target.as_str()
+        )
+    });
+    Recommendation {
+        target: chosen.unwrap_or(target),
+        reason: if differs_from_inventory.is_some() {
+            format!("chosen in the inventory ({})", chosen.map(|c| c.as_str()).unwrap_or(""))
+        } else {
+            reason
+        },
+        differs_from_inventory,
+    }
+}
+
+fn app_created(inv: &LegacyIntegration) -> Option<Date> {
+    let d = inv.target.as_ref()?.app_created.as_ref()?.date?;
+    Date::from_calendar_date(
+        i32::from(d.year),
+        time::Month::try_from(d.month).ok()?,
+        d.day,
+    )
+    .ok()
+}
+
+fn plan_scopes(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+    target: TargetKind,
+    findings: &mut Vec<AuditFinding>,
+) -> Option<ScopePlan> {
+    let mut calls = Vec::new();
+    let mut evidence_error = |what: String| {
+        findings.push(finding(
+            "endpoints-unreadable",
+            Severity::Warning,
+            what,
+            "fix [endpoints] in the inventory; scopes are planned from what could be read",
+        ))
+    };
+    if !inv.endpoints.calls.is_empty() {
+        match scopes::from_list(&inv.endpoints.calls.join(",")) {
+            Ok(e) => calls.extend(e.calls),
+            Err(e) => evidence_error(format!("[endpoints] calls: {e}")),
+        }
+    }
+    for (path, is_har) in [(&inv.endpoints.har, true), (&inv.endpoints.log, false)] {
+        let Some(p) = path else { continue };
+        let p = inv.resolve(p);
+        let name = p.display().to_string();
+        let result = std::fs::read_to_string(&p)
+            .map_err(|e| format!("cannot read {name}: {e}"))
+            .and_then(|text| {
+                if is_har {
+                    scopes::from_har(&name, &text)
+                } else {
+                    scopes::from_log(&name, &text)
+                }
+                .map_err(|e| format!("{name}: {e}"))
+            });
+        match result {
+            Ok(e) => calls.extend(e.calls),
+            Err(m) => evidence_error(m),
+        }
+    }
+    if calls.is_empty() {
+        findings.push(finding(
+            "no-endpoints",
+            Severity::Notice,
+            "the inventory lists no API calls and no HAR or log to find them in".into(),
+            "add [endpoints] calls = [\"GET Invoices\", ...], or har = / log = with the integration's traffic, to plan the smallest scopes",
+        ));
+        return None;
+    }
+    calls.sort();
+    calls.dedup();
+    let plan = scopes::plan(
+        &calls,
+        &PlanOptions {
+            app_created: app_created(inv),
+            today: options.now.date(),
+            offline_access: target != TargetKind::CustomConnection,
+        },
+    )
+    .ok()?;
+    for u in &plan.unmapped {
+        findings.push(finding(
+            "unmapped-call",
+            Severity::Warning,
+            format!("{}: {}", u.call, u.reason),
+            "find the scope on Xero's scopes page and add it by hand",
+        ));
+    }
+    if plan.scheme == "broad" {
+        findings.push(finding(
+            "broad-scopes",
+            Severity::Notice,
+            format!("the plan uses broad scopes, which Xero retires for existing apps in {}", scopes::BROAD_DEADLINE),
+            "request the granular replacements listed with each scope before then",
+        ));
+    }
+    Some(plan)
+}
+
+fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePlan>) -> Vec<String> {
+    let mut steps = Vec::new();
+    let scopes = plan
+        .map(|p| p.scope_string.clone())
+        .unwrap_or_else(|| "(plan them first: see the scopes section)".into());
+    let org = inv.organisation.as_deref().unwrap_or("the client's organisation");
+    match r.target {
+        TargetKind::CustomConnection => {
+            steps.push("In the Xero developer portal (My Apps), create a Custom Connection; choose the scopes below and the user who will authorise it.".into());
+            steps.push(format!("Scopes: {scopes}"));
+            steps.push(format!("Have the user of {org} accept the emailed authorisation, and pay for the connection."));
+            steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
+            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes '{scopes}'", profile_name(inv)));
+        }
+        TargetKind::ThirdParty => {
+            let t = inv.target.as_ref();
+            let platform = t.and_then(|t| t.platform.as_deref()).unwrap_or("the platform");
+            steps.push(format!("In the Xero developer portal (My Apps), create a Web app named for {platform}; company URL: the client's {platform} address."));
+            steps.push(format!("Redirect URI: {}", t.and_then(|t| t.redirect_uri.as_deref()).unwrap_or("(the platform's)")));
+            steps.push("Copy the client id from Configuration; generate a secret and keep it for the platform only.".into());
+            steps.push(format!("Scopes for {platform}: {}", t.filter(|t| !t.scopes.is_empty()).map(|t| t.scopes.join(" ")).unwrap_or(scopes.clone())));
+            steps.push(format!("Find the tenant id of {org} (oauth1to2 tenants list) and store it in {platform} as {}.", t.and_then(|t| t.tenant_variable.as_deref()).unwrap_or("its tenant variable")));
+            steps.push(format!("Enter the credentials in {platform} and authenticate once as a user of {org}."));
+        }
+        TargetKind::Web | TargetKind::Pkce => {
+            let kind = if r.target == TargetKind::Web { "Web app" } else { "Mobile or desktop app (PKCE)" };
+            steps.push(format!("In the Xero developer portal (My Apps), create a {kind}; redirect URI http://localhost:8742/callback."));
+            steps.push(format!("Scopes: {scopes}"));
+            if r.target == TargetKind::Web {
+                steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
+            } else {
+                steps.push("Copy the client id (a PKCE app has no secret).".into());
+            }
+            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", inv.file.display(), profile_name(inv)));
+            steps.push(format!("Choose the tenant: oauth1to2 tenants use -p {} \"{org}\".", profile_name(inv)));
+        }
+    }
+    steps.push(format!("Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.", profile_name(inv)));
+    steps.push("Switch the integration to the new credentials and watch one full run.".into());
+    match inv.app_type {
+        AppType::Private => steps.push(format!("Decommission: delete the private app \"{}\" in Xero (My Apps).", inv.name)),
+        AppType::Partner | AppType::Public => steps.push(format!("Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.", inv.app_type.as_str())),
+    }
+    if inv.certificate.is_some() || inv.private_key.is_some() {
+        steps.push("Retire the certificate and private key: delete every copy of the key (servers, backups, mail), and record the certificate's fingerprint as retired.".into());
+    }
+    steps.push("Remove the consumer key and secret from every config file, environment and secret store.".into());
+    steps
+}
+
+/// The profile name `migrate` uses for an integration: its name, lowercased, letters and
+/// digits kept, other runs turned into `-`.
+pub fn profile_name(inv: &LegacyIntegration) -> String {
+    let mut out = String::new();
+    for c in inv.name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "integration".into()
+    } else {
+        out
+    }
+}

@@ -1,0 +1,228 @@
+//! Audit reports as text for the terminal, Markdown, and one self-contained HTML page that a
+//! consultant can send to a client: no external assets, readable on screen and on paper, a
+//! summary table and a status badge per integration.
+
+use super::{IntegrationAudit, Severity};
+use crate::oauth2::loopback::html_escape;
+use std::fmt::Write;
+
+fn status_word(a: &IntegrationAudit) -> &'static str {
+    match a.status {
+        "errors" => "action needed",
+        "warnings" => "review",
+        _ => "ok",
+    }
+}
+
+/// Plain text, for the terminal.
+pub fn text(audits: &[IntegrationAudit]) -> String {
+    let mut s = String::new();
+    for a in audits {
+        let _ = writeln!(s, "{} ({}): {}", a.name, a.file, status_word(a));
+        if let Some(v) = &a.vendor {
+            let _ = writeln!(s, "  vendor:         {v}");
+        }
+        if let Some(o) = &a.organisation {
+            let _ = writeln!(s, "  organisation:   {o}");
+        }
+        let _ = writeln!(s, "  OAuth 1.0a:     {} app, {}", a.app_type.as_str(), a.oauth1_status);
+        if let Some(c) = &a.certificate {
+            let _ = writeln!(s, "  certificate:    {} ({}, expires {})", c.subject, c.key, c.not_after);
+            let _ = writeln!(s, "                  SHA-256 {}", c.sha256_fingerprint);
+        }
+        match a.key_matches {
+            Some(true) => {
+                let _ = writeln!(s, "  private key:    matches the certificate");
+            }
+            Some(false) => {
+                let _ = writeln!(s, "  private key:    DOES NOT match the certificate");
+            }
+            None => {}
+        }
+        let _ = writeln!(s, "  target:         {} ({})", a.recommendation.target.as_str(), a.recommendation.reason);
+        if let Some(d) = &a.recommendation.differs_from_inventory {
+            let _ = writeln!(s, "                  note: {d}");
+        }
+        if let Some(p) = &a.scopes {
+            let _ = writeln!(s, "  scopes ({}):  {}", p.scheme, p.scope_string);
+        }
+        let _ = writeln!(s, "  findings:");
+        for f in &a.findings {
+            let _ = writeln!(s, "    {:<8} {}: {}", f.severity, f.id, f.message);
+        }
+        let _ = writeln!(s, "  checklist:");
+        for (i, step) in a.checklist.iter().enumerate() {
+            let _ = writeln!(s, "    {:>2}. {step}", i + 1);
+        }
+        s.push('\n');
+    }
+    s.push_str(&summary_line(audits));
+    s
+}
+
+fn summary_line(audits: &[IntegrationAudit]) -> String {
+    let with_errors = audits.iter().filter(|a| a.status == "errors").count();
+    format!(
+        "{} integration{} audited, {} with error findings\n",
+        audits.len(),
+        if audits.len() == 1 { "" } else { "s" },
+        with_errors
+    )
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown, for a ticket or a wiki.
+pub fn markdown(audits: &[IntegrationAudit]) -> String {
+    let mut s = String::from("# OAuth 1.0a to OAuth 2.0 audit\n\n");
+    s.push_str("| integration | app type | status | errors | warnings | target |\n|---|---|---|---|---|---|\n");
+    for a in audits {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            md_escape(&a.name),
+            a.app_type.as_str(),
+            status_word(a),
+            a.count(Severity::Error),
+            a.count(Severity::Warning),
+            a.recommendation.target.as_str()
+        );
+    }
+    for a in audits {
+        let _ = write!(s, "\n## {}\n\n", md_escape(&a.name));
+        let _ = writeln!(s, "- **Inventory:** `{}`", a.file);
+        if let Some(o) = &a.organisation {
+            let _ = writeln!(s, "- **Organisation:** {}", md_escape(o));
+        }
+        let _ = writeln!(s, "- **OAuth 1.0a:** {} app, {}", a.app_type.as_str(), a.oauth1_status);
+        if let Some(c) = &a.certificate {
+            let _ = writeln!(s, "- **Certificate:** {} ({}, expires {}), SHA-256 `{}`", md_escape(&c.subject), c.key, c.not_after, c.sha256_fingerprint);
+        }
+        if let Some(m) = a.key_matches {
+            let _ = writeln!(s, "- **Private key:** {}", if m { "matches the certificate" } else { "does NOT match the certificate" });
+        }
+        let _ = writeln!(s, "- **Target:** {}: {}", a.recommendation.target.as_str(), md_escape(&a.recommendation.reason));
+        if let Some(p) = &a.scopes {
+            let _ = writeln!(s, "- **Scopes ({}):** `{}`", p.scheme, p.scope_string);
+        }
+        s.push_str("\n### Findings\n\n| severity | id | finding | what to do |\n|---|---|---|---|\n");
+        for f in &a.findings {
+            let _ = writeln!(s, "| {} | `{}` | {} | {} |", f.severity, f.id, md_escape(&f.message), md_escape(&f.hint));
+        }
+        if let Some(p) = &a.scopes {
+            s.push_str("\n### Scopes\n\n| scope | needed by | why |\n|---|---|---|\n");
+            for sc in &p.scopes {
+                let _ = writeln!(s, "| `{}` | {} | {}{} |", sc.scope, md_escape(&sc.needed_by.join(", ")), md_escape(&sc.reason), if sc.confirm { " (confirm on Xero's scope page)" } else { "" });
+            }
+        }
+        s.push_str("\n### Checklist\n\n");
+        for (i, step) in a.checklist.iter().enumerate() {
+            let _ = writeln!(s, "{}. {}", i + 1, md_escape(step));
+        }
+    }
+    s
+}
+
+const CSS: &str = "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24;max-width:60rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2.5rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f7}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
+.badge{display:inline-block;border-radius:1rem;padding:.05rem .6rem;font-size:.85rem;font-weight:600;border:1px solid}
+.errors{background:#ffebe9;color:#a40e26;border-color:#ff8182}.warnings{background:#fff8c5;color:#7d4e00;border-color:#d4a72c}.ok{background:#dafbe1;color:#116329;border-color:#4ac26b}
+.sev-error{color:#a40e26;font-weight:600}.sev-warning{color:#7d4e00;font-weight:600}.sev-notice{color:#57606a}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
+@media print{body{margin:0;max-width:none;font-size:11pt}section{break-inside:avoid-page}h2{break-after:avoid}a{color:inherit}}";
+
+/// One self-contained HTML page (inline CSS, no scripts, no external requests).
+pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
+    let e = html_escape;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+<title>OAuth 1.0a to OAuth 2.0 audit</title><style>{CSS}</style></head><body>\n\
+<h1>OAuth 1.0a to OAuth 2.0 audit</h1>\n<p>Generated {} by oauth1to2 {}. {}</p>\n",
+        e(generated_at),
+        env!("CARGO_PKG_VERSION"),
+        e(summary_line(audits).trim())
+    );
+    s.push_str("<table><thead><tr><th>Integration</th><th>App type</th><th>Status</th><th>Errors</th><th>Warnings</th><th>Target</th></tr></thead><tbody>\n");
+    for a in audits {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&a.name),
+            a.app_type.as_str(),
+            a.status,
+            status_word(a),
+            a.count(Severity::Error),
+            a.count(Severity::Warning),
+            a.recommendation.target.as_str()
+        );
+    }
+    s.push_str("</tbody></table>\n");
+    for a in audits {
+        let _ = write!(
+            s,
+            "<section><h2>{} <span class=\"badge {}\">{}</span></h2>\n<dl>",
+            e(&a.name),
+            a.status,
+            status_word(a)
+        );
+        let mut row = |k: &str, v: String| {
+            let _ = write!(s, "<dt>{k}</dt><dd>{v}</dd>");
+        };
+        row("Inventory", format!("<code>{}</code>", e(&a.file)));
+        if let Some(v) = &a.vendor {
+            row("Vendor", e(v));
+        }
+        if let Some(o) = &a.organisation {
+            row("Organisation", e(o));
+        }
+        row("OAuth 1.0a", e(&format!("{} app, {}", a.app_type.as_str(), a.oauth1_status)));
+        if let Some(c) = &a.certificate {
+            row("Certificate", format!("{} ({}, expires {})<br>SHA-256 <code>{}</code>", e(&c.subject), e(&c.key), e(&c.not_after), e(&c.sha256_fingerprint)));
+        }
+        if let Some(m) = a.key_matches {
+            row("Private key", (if m { "matches the certificate" } else { "<strong>does not match the certificate</strong>" }).into());
+        }
+        row("Target", format!("<strong>{}</strong>: {}", a.recommendation.target.as_str(), e(&a.recommendation.reason)));
+        if let Some(p) = &a.scopes {
+            row("Scopes", format!("<code>{}</code> ({})", e(&p.scope_string), p.scheme));
+        }
+        s.push_str("</dl>\n<h3>Findings</h3>\n<table><thead><tr><th>Severity</th><th>Finding</th><th>What to do</th></tr></thead><tbody>\n");
+        for f in &a.findings {
+            let _ = writeln!(
+                s,
+                "<tr><td class=\"sev-{}\">{}</td><td><code>{}</code><br>{}</td><td>{}</td></tr>",
+                f.severity, f.severity, e(&f.id), e(&f.message), e(&f.hint)
+            );
+        }
+        s.push_str("</tbody></table>\n");
+        if let Some(p) = &a.scopes {
+            s.push_str("<h3>Scopes</h3>\n<table><thead><tr><th>Scope</th><th>Needed by</th><th>Why</th></tr></thead><tbody>\n");
+            for sc in &p.scopes {
+                let _ = writeln!(
+                    s,
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}{}</td></tr>",
+                    e(&sc.scope),
+                    e(&sc.needed_by.join(", ")),
+                    e(&sc.reason),
+                    if sc.confirm { " (confirm on Xero's scope page)" } else { "" }
+                );
+            }
+            s.push_str("</tbody></table>\n");
+        }
+        s.push_str("<h3>Checklist</h3>\n<ol>\n");
+        for step in &a.checklist {
+            let _ = writeln!(s, "<li>{}</li>", e(step));
+        }
+        s.push_str("</ol></section>\n");
+    }
+    s.push_str("</body></html>\n");
+    s
+}
