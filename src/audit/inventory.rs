@@ -190,6 +190,56 @@ pub struct LegacyIntegration {
     /// The file it was read from (set by [`load`]).
     #[serde(skip)]
     pub file: PathBuf,
+    /// Where some fields are in the file, for errors found later (a file that cannot be read).
+    #[serde(skip)]
+    pub lines: FieldLines,
+}
+
+/// 1-based lines of the fields that name other files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldLines {
+    /// `[certificate]` `path` or `pem`.
+    pub certificate: Option<usize>,
+    /// `[private_key]` `path`.
+    pub private_key: Option<usize>,
+    /// `[endpoints]` `har`.
+    pub har: Option<usize>,
+    /// `[endpoints]` `log`.
+    pub log: Option<usize>,
+    /// `[endpoints]` `calls`.
+    pub calls: Option<usize>,
+}
+
+/// The line of `key` inside `[table]`.
+fn line_in_table(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            current = t.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+            continue;
+        }
+        if current == table {
+            if let Some((k, _)) = t.split_once('=') {
+                if k.trim() == key {
+                    return Some(i + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+impl LegacyIntegration {
+    /// An error about a field that names a file, at that field's line.
+    pub fn field_error(&self, line: Option<usize>, message: String, hint: &str) -> InventoryError {
+        InventoryError {
+            file: self.file.clone(),
+            line,
+            message,
+            hint: hint.into(),
+        }
+    }
 }
 
 impl LegacyIntegration {
@@ -233,6 +283,14 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
         }
     })?;
     inv.file = file.to_path_buf();
+    inv.lines = FieldLines {
+        certificate: line_in_table(text, "certificate", "path")
+            .or_else(|| line_in_table(text, "certificate", "pem")),
+        private_key: line_in_table(text, "private_key", "path"),
+        har: line_in_table(text, "endpoints", "har"),
+        log: line_in_table(text, "endpoints", "log"),
+        calls: line_in_table(text, "endpoints", "calls"),
+    };
     let field_line = |key: &str| {
         text.lines()
             .position(|l| l.trim_start().starts_with(key))
@@ -245,7 +303,11 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
         hint: hint.into(),
     };
     if inv.name.trim().is_empty() {
-        return Err(err("name", "name is empty".into(), "give the integration a short name, e.g. name = \"Opmetrix\""));
+        return Err(err(
+            "name",
+            "name is empty".into(),
+            "give the integration a short name, e.g. name = \"Opmetrix\"",
+        ));
     }
     if let Some(c) = &inv.certificate {
         match (&c.path, &c.pem) {
@@ -264,12 +326,20 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
             return Err(err("kind", "a third-party target needs the platform's redirect_uri".into(), "copy the redirect URI from the platform's setup guide into [target] redirect_uri = \"https://...\""));
         }
         if let Some(u) = &t.redirect_uri {
-            if !(u.starts_with("https://") || u.starts_with("http://localhost") || u.starts_with("http://127.0.0.1")) {
-                return Err(err("redirect_uri", format!("redirect_uri {u:?} is neither https nor a localhost address"), "Xero accepts https redirect URIs, and http only for localhost"));
+            if !(u.starts_with("https://")
+                || u.starts_with("http://localhost")
+                || u.starts_with("http://127.0.0.1"))
+            {
+                return Err(err(
+                    "redirect_uri",
+                    format!("redirect_uri {u:?} is neither https nor a localhost address"),
+                    "Xero accepts https redirect URIs, and http only for localhost",
+                ));
             }
         }
     }
-    if inv.endpoints.calls.is_empty() && inv.endpoints.har.is_none() && inv.endpoints.log.is_none() {
+    if inv.endpoints.calls.is_empty() && inv.endpoints.har.is_none() && inv.endpoints.log.is_none()
+    {
         // Allowed: the audit says it cannot plan scopes without evidence.
     }
     Ok(inv)

@@ -13,7 +13,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::cert::{self, CheckOptions, Severity};
-use inventory::{AppType, LegacyIntegration, SecretField, TargetKind};
+use inventory::{AppType, InventoryError, LegacyIntegration, SecretField, TargetKind};
 use scopes::{PlanOptions, ScopePlan};
 
 /// Regions where Xero sells Custom Connections.
@@ -112,23 +112,18 @@ pub struct AuditOptions {
     pub now: OffsetDateTime,
 }
 
-/// Audits one integration. Problems with the files it names become findings, never errors:
-/// an audit always produces a report.
-pub fn audit(inv: &LegacyIntegration, options: &AuditOptions) -> IntegrationAudit {
+/// Audits one integration. A file the inventory names that cannot be read (certificate, key,
+/// HAR, log) is an error naming the inventory's line; everything else is a finding.
+pub fn audit(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+) -> Result<IntegrationAudit, InventoryError> {
+    // The OAuth 1.0a retirement is the reason for the work, not a finding: it is reported as
+    // `oauth1_status`, so that the exit code tells integrations with real problems apart.
     let mut findings = Vec::new();
-    findings.push(finding(
-        "oauth1-retired",
-        Severity::Error,
-        format!(
-            "OAuth 1.0a {} apps were switched off by Xero on {}: this integration cannot connect as it is",
-            inv.app_type.as_str(),
-            inv.app_type.retired_on()
-        ),
-        "move it to OAuth 2.0 (the checklist below)",
-    ));
 
     // The certificate and key.
-    let (certificate, key_matches) = check_certificate(inv, options, &mut findings);
+    let (certificate, key_matches) = check_certificate(inv, options, &mut findings)?;
 
     // Secrets in the inventory itself.
     if let Some(SecretField::Inline(_)) = &inv.consumer_secret {
@@ -151,8 +146,8 @@ pub fn audit(inv: &LegacyIntegration, options: &AuditOptions) -> IntegrationAudi
     }
 
     let recommendation = recommend(inv);
-    let scopes = plan_scopes(inv, options, recommendation.target, &mut findings);
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let scopes = plan_scopes(inv, options, recommendation.target, &mut findings)?;
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let status = if findings.iter().any(|f| f.severity == Severity::Error) {
         "errors"
     } else if findings.iter().any(|f| f.severity == Severity::Warning) {
@@ -161,7 +156,7 @@ pub fn audit(inv: &LegacyIntegration, options: &AuditOptions) -> IntegrationAudi
         "ok"
     };
     let checklist = checklist(inv, &recommendation, scopes.as_ref());
-    IntegrationAudit {
+    Ok(IntegrationAudit {
         file: inv.file.display().to_string(),
         name: inv.name.clone(),
         vendor: inv.vendor.clone(),
@@ -179,14 +174,14 @@ pub fn audit(inv: &LegacyIntegration, options: &AuditOptions) -> IntegrationAudi
         recommendation,
         scopes,
         checklist,
-    }
+    })
 }
 
 fn check_certificate(
     inv: &LegacyIntegration,
     options: &AuditOptions,
     findings: &mut Vec<AuditFinding>,
-) -> (Option<CertificateSummary>, Option<bool>) {
+) -> Result<(Option<CertificateSummary>, Option<bool>), InventoryError> {
     let Some(source) = &inv.certificate else {
         if inv.app_type != AppType::Public {
             findings.push(finding(
@@ -196,110 +191,90 @@ fn check_certificate(
                 "add [certificate] path = \"publickey.cer\" to have it checked (a published or weak certificate is a risk even after the move)",
             ));
         }
-        return (None, None);
+        return Ok((None, None));
     };
+    let cert_line = inv.lines.certificate;
     let (name, bytes) = match (&source.path, &source.pem) {
         (Some(p), _) => {
             let path = inv.resolve(p);
-            match std::fs::read(&path) {
-                Ok(b) => (path.display().to_string(), b),
-                Err(e) => {
-                    findings.push(finding(
-                        "certificate-unreadable",
-                        Severity::Error,
-                        format!("cannot read the certificate {}: {e}", path.display()),
-                        "fix [certificate] path (relative to the inventory file)",
-                    ));
-                    return (None, None);
-                }
-            }
+            let bytes = std::fs::read(&path).map_err(|e| {
+                inv.field_error(
+                    cert_line,
+                    format!("cannot read the certificate {}: {e}", path.display()),
+                    "fix [certificate] path; it is relative to the inventory file",
+                )
+            })?;
+            (path.display().to_string(), bytes)
         }
         (None, Some(pem)) => (
             format!("{} [certificate] pem", inv.file.display()),
             pem.as_bytes().to_vec(),
         ),
-        (None, None) => return (None, None),
+        (None, None) => return Ok((None, None)),
     };
-    let loaded = match cert::load_certificates(&name, &bytes, None) {
-        Ok(l) => l,
-        Err(e) => {
-            findings.push(finding(
-                "certificate-unreadable",
-                Severity::Error,
-                e.to_string(),
-                &e.hint(),
-            ));
-            return (None, None);
-        }
+    let unreadable = |e: cert::Error| {
+        inv.field_error(
+            cert_line,
+            format!("the certificate is unusable: {e}"),
+            &format!("{} (check it with `oauth1to2 cert check`)", e.hint()),
+        )
     };
-    let key = inv.private_key.as_ref().and_then(|k| {
-        let path = inv.resolve(&k.path);
-        let loaded = std::fs::read(&path)
-            .map_err(|e| format!("cannot read the private key {}: {e}", path.display()))
-            .and_then(|b| {
-                cert::load_private_key(&path.display().to_string(), &b, None)
-                    .map_err(|e| e.to_string())
-            });
-        match loaded {
-            Ok(k) => Some(k),
-            Err(message) => {
-                findings.push(finding(
-                    "key-unreadable",
-                    Severity::Warning,
-                    message,
-                    "fix [private_key] path; an encrypted key cannot be checked here, use `oauth1to2 cert check --key`",
-                ));
-                None
+    let loaded = cert::load_certificates(&name, &bytes, None).map_err(unreadable)?;
+    let key = match &inv.private_key {
+        None => None,
+        Some(k) => {
+            let path = inv.resolve(&k.path);
+            let bytes = std::fs::read(&path).map_err(|e| {
+                inv.field_error(
+                    inv.lines.private_key,
+                    format!("cannot read the private key {}: {e}", path.display()),
+                    "fix [private_key] path (relative to the inventory file), or remove [private_key] if the client does not hold the key",
+                )
+            })?;
+            match cert::load_private_key(&path.display().to_string(), &bytes, None) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    // An encrypted key needs a password the audit does not ask for.
+                    findings.push(finding(
+                        "key-not-checked",
+                        Severity::Warning,
+                        format!("the private key could not be checked against the certificate: {e}"),
+                        "check it with `oauth1to2 cert check --key KEY CERT`, which can ask for a password",
+                    ));
+                    None
+                }
             }
         }
-    });
+    };
     let Some(der) = loaded.certificates.first() else {
-        return (None, None);
+        return Ok((None, None));
     };
     let check = CheckOptions {
         profile: cert::Profile::XeroPrivateApp,
         now: options.now,
         key: key.as_ref(),
     };
-    match cert::analyse(&name, 1, der, &loaded.repairs, &check) {
-        Ok(report) => {
-            for f in &report.findings {
-                findings.push(finding(f.id, f.severity, f.message.clone(), &f.hint));
-            }
-            let key_matches = key
-                .as_ref()
-                .map(|_| !report.findings.iter().any(|f| f.id == "key-mismatch"));
-            (
-                Some(CertificateSummary {
-                    subject: report.subject.clone(),
-                    sha256_fingerprint: report.sha256_fingerprint.clone(),
-                    key: format!(
-                        "{} {}",
-                        report.public_key.algorithm, report.public_key.bits
-                    ),
-                    not_after: report.not_after.clone(),
-                }),
-                key_matches,
-            )
-        }
-        Err(e) => {
-            findings.push(finding(
-                "certificate-unreadable",
-                Severity::Error,
-                e.to_string(),
-                &e.hint(),
-            ));
-            (None, None)
-        }
+    let report = cert::analyse(&name, 1, der, &loaded.repairs, &check).map_err(unreadable)?;
+    for f in &report.findings {
+        findings.push(finding(f.id, f.severity, f.message.clone(), &f.hint));
     }
+    let key_matches = key
+        .as_ref()
+        .map(|_| !report.findings.iter().any(|f| f.id == "key-mismatch"));
+    Ok((
+        Some(CertificateSummary {
+            subject: report.subject.clone(),
+            sha256_fingerprint: report.sha256_fingerprint.clone(),
+            key: format!("{} {}", report.public_key.algorithm, report.public_key.bits),
+            not_after: report.not_after.clone(),
+        }),
+        key_matches,
+    ))
 }
 
 /// The target to move to, and why.
 pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
-    let region = inv
-        .region
-        .as_deref()
-        .map(|r| r.trim().to_ascii_uppercase());
+    let region = inv.region.as_deref().map(|r| r.trim().to_ascii_uppercase());
     let paid_region = region
         .as_deref()
         .is_some_and(|r| CUSTOM_CONNECTION_REGIONS.contains(&r));
@@ -347,7 +322,10 @@ pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
     Recommendation {
         target: chosen.unwrap_or(target),
         reason: if differs_from_inventory.is_some() {
-            format!("chosen in the inventory ({})", chosen.map(|c| c.as_str()).unwrap_or(""))
+            format!(
+                "chosen in the inventory ({})",
+                chosen.map(|c| c.as_str()).unwrap_or("")
+            )
         } else {
             reason
         },
@@ -370,40 +348,45 @@ fn plan_scopes(
     options: &AuditOptions,
     target: TargetKind,
     findings: &mut Vec<AuditFinding>,
-) -> Option<ScopePlan> {
+) -> Result<Option<ScopePlan>, InventoryError> {
     let mut calls = Vec::new();
-    let mut evidence_error = |what: String| {
-        findings.push(finding(
-            "endpoints-unreadable",
-            Severity::Warning,
-            what,
-            "fix [endpoints] in the inventory; scopes are planned from what could be read",
-        ))
-    };
     if !inv.endpoints.calls.is_empty() {
-        match scopes::from_list(&inv.endpoints.calls.join(",")) {
-            Ok(e) => calls.extend(e.calls),
-            Err(e) => evidence_error(format!("[endpoints] calls: {e}")),
-        }
+        let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
+            inv.field_error(
+                inv.lines.calls,
+                format!("[endpoints] calls: {e}"),
+                "write each call as \"GET Invoices\", \"POST /api.xro/2.0/Contacts\" or a bare name \"Items\"",
+            )
+        })?;
+        calls.extend(e.calls);
     }
-    for (path, is_har) in [(&inv.endpoints.har, true), (&inv.endpoints.log, false)] {
+    for (path, is_har, line) in [
+        (&inv.endpoints.har, true, inv.lines.har),
+        (&inv.endpoints.log, false, inv.lines.log),
+    ] {
         let Some(p) = path else { continue };
         let p = inv.resolve(p);
         let name = p.display().to_string();
-        let result = std::fs::read_to_string(&p)
-            .map_err(|e| format!("cannot read {name}: {e}"))
-            .and_then(|text| {
-                if is_har {
-                    scopes::from_har(&name, &text)
-                } else {
-                    scopes::from_log(&name, &text)
-                }
-                .map_err(|e| format!("{name}: {e}"))
-            });
-        match result {
-            Ok(e) => calls.extend(e.calls),
-            Err(m) => evidence_error(m),
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            inv.field_error(
+                line,
+                format!("cannot read {name}: {e}"),
+                "fix the path; it is relative to the inventory file",
+            )
+        })?;
+        let e = if is_har {
+            scopes::from_har(&name, &text)
+        } else {
+            scopes::from_log(&name, &text)
         }
+        .map_err(|e| {
+            inv.field_error(
+                line,
+                format!("{name}: {e}"),
+                "give a HAR export or an access log with requests to https://api.xero.com",
+            )
+        })?;
+        calls.extend(e.calls);
     }
     if calls.is_empty() {
         findings.push(finding(
@@ -412,19 +395,20 @@ fn plan_scopes(
             "the inventory lists no API calls and no HAR or log to find them in".into(),
             "add [endpoints] calls = [\"GET Invoices\", ...], or har = / log = with the integration's traffic, to plan the smallest scopes",
         ));
-        return None;
+        return Ok(None);
     }
     calls.sort();
     calls.dedup();
-    let plan = scopes::plan(
+    let Ok(plan) = scopes::plan(
         &calls,
         &PlanOptions {
             app_created: app_created(inv),
             today: options.now.date(),
             offline_access: target != TargetKind::CustomConnection,
         },
-    )
-    .ok()?;
+    ) else {
+        return Ok(None);
+    };
     for u in &plan.unmapped {
         findings.push(finding(
             "unmapped-call",
@@ -433,15 +417,40 @@ fn plan_scopes(
             "find the scope on Xero's scopes page and add it by hand",
         ));
     }
+    if let Some(t) = inv.target.as_ref().filter(|t| !t.scopes.is_empty()) {
+        let identity = ["openid", "profile", "email", "offline_access"];
+        let extra: Vec<&str> = t
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !identity.contains(s) && !plan.scopes.iter().any(|p| p.scope == *s))
+            .collect();
+        if !extra.is_empty() {
+            findings.push(finding(
+                "platform-scopes-wider",
+                Severity::Notice,
+                format!(
+                    "{} asks for {} beyond what the integration's calls need ({})",
+                    t.platform.as_deref().unwrap_or("the platform"),
+                    extra.join(" "),
+                    plan.scope_string
+                ),
+                "ask the platform whether the narrower scopes will do; scopes are consented by the client",
+            ));
+        }
+    }
     if plan.scheme == "broad" {
         findings.push(finding(
             "broad-scopes",
             Severity::Notice,
-            format!("the plan uses broad scopes, which Xero retires for existing apps in {}", scopes::BROAD_DEADLINE),
+            format!(
+                "the plan uses broad scopes, which Xero retires for existing apps in {}",
+                scopes::BROAD_DEADLINE
+            ),
             "request the granular replacements listed with each scope before then",
         ));
     }
-    Some(plan)
+    Ok(Some(plan))
 }
 
 fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePlan>) -> Vec<String> {
@@ -449,7 +458,10 @@ fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePla
     let scopes = plan
         .map(|p| p.scope_string.clone())
         .unwrap_or_else(|| "(plan them first: see the scopes section)".into());
-    let org = inv.organisation.as_deref().unwrap_or("the client's organisation");
+    let org = inv
+        .organisation
+        .as_deref()
+        .unwrap_or("the client's organisation");
     match r.target {
         TargetKind::CustomConnection => {
             steps.push("In the Xero developer portal (My Apps), create a Custom Connection; choose the scopes below and the user who will authorise it.".into());
@@ -460,16 +472,33 @@ fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePla
         }
         TargetKind::ThirdParty => {
             let t = inv.target.as_ref();
-            let platform = t.and_then(|t| t.platform.as_deref()).unwrap_or("the platform");
+            let platform = t
+                .and_then(|t| t.platform.as_deref())
+                .unwrap_or("the platform");
             steps.push(format!("In the Xero developer portal (My Apps), create a Web app named for {platform}; company URL: the client's {platform} address."));
-            steps.push(format!("Redirect URI: {}", t.and_then(|t| t.redirect_uri.as_deref()).unwrap_or("(the platform's)")));
+            steps.push(format!(
+                "Redirect URI: {}",
+                t.and_then(|t| t.redirect_uri.as_deref())
+                    .unwrap_or("(the platform's)")
+            ));
             steps.push("Copy the client id from Configuration; generate a secret and keep it for the platform only.".into());
-            steps.push(format!("Scopes for {platform}: {}", t.filter(|t| !t.scopes.is_empty()).map(|t| t.scopes.join(" ")).unwrap_or(scopes.clone())));
+            steps.push(format!(
+                "Scopes for {platform}: {}",
+                t.filter(|t| !t.scopes.is_empty())
+                    .map(|t| t.scopes.join(" "))
+                    .unwrap_or(scopes.clone())
+            ));
             steps.push(format!("Find the tenant id of {org} (oauth1to2 tenants list) and store it in {platform} as {}.", t.and_then(|t| t.tenant_variable.as_deref()).unwrap_or("its tenant variable")));
-            steps.push(format!("Enter the credentials in {platform} and authenticate once as a user of {org}."));
+            steps.push(format!(
+                "Enter the credentials in {platform} and authenticate once as a user of {org}."
+            ));
         }
         TargetKind::Web | TargetKind::Pkce => {
-            let kind = if r.target == TargetKind::Web { "Web app" } else { "Mobile or desktop app (PKCE)" };
+            let kind = if r.target == TargetKind::Web {
+                "Web app"
+            } else {
+                "Mobile or desktop app (PKCE)"
+            };
             steps.push(format!("In the Xero developer portal (My Apps), create a {kind}; redirect URI http://localhost:8742/callback."));
             steps.push(format!("Scopes: {scopes}"));
             if r.target == TargetKind::Web {
@@ -478,19 +507,34 @@ fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePla
                 steps.push("Copy the client id (a PKCE app has no secret).".into());
             }
             steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", inv.file.display(), profile_name(inv)));
-            steps.push(format!("Choose the tenant: oauth1to2 tenants use -p {} \"{org}\".", profile_name(inv)));
+            steps.push(format!(
+                "Choose the tenant: oauth1to2 tenants use -p {} \"{org}\".",
+                profile_name(inv)
+            ));
         }
     }
-    steps.push(format!("Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.", profile_name(inv)));
+    steps.push(format!(
+        "Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.",
+        profile_name(inv)
+    ));
     steps.push("Switch the integration to the new credentials and watch one full run.".into());
     match inv.app_type {
-        AppType::Private => steps.push(format!("Decommission: delete the private app \"{}\" in Xero (My Apps).", inv.name)),
-        AppType::Partner | AppType::Public => steps.push(format!("Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.", inv.app_type.as_str())),
+        AppType::Private => steps.push(format!(
+            "Decommission: delete the private app \"{}\" in Xero (My Apps).",
+            inv.name
+        )),
+        AppType::Partner | AppType::Public => steps.push(format!(
+            "Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.",
+            inv.app_type.as_str()
+        )),
     }
     if inv.certificate.is_some() || inv.private_key.is_some() {
         steps.push("Retire the certificate and private key: delete every copy of the key (servers, backups, mail), and record the certificate's fingerprint as retired.".into());
     }
-    steps.push("Remove the consumer key and secret from every config file, environment and secret store.".into());
+    steps.push(
+        "Remove the consumer key and secret from every config file, environment and secret store."
+            .into(),
+    );
     steps
 }
 

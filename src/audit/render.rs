@@ -25,9 +25,18 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
         if let Some(o) = &a.organisation {
             let _ = writeln!(s, "  organisation:   {o}");
         }
-        let _ = writeln!(s, "  OAuth 1.0a:     {} app, {}", a.app_type.as_str(), a.oauth1_status);
+        let _ = writeln!(
+            s,
+            "  OAuth 1.0a:     {} app, {}",
+            a.app_type.as_str(),
+            a.oauth1_status
+        );
         if let Some(c) = &a.certificate {
-            let _ = writeln!(s, "  certificate:    {} ({}, expires {})", c.subject, c.key, c.not_after);
+            let _ = writeln!(
+                s,
+                "  certificate:    {} ({}, expires {})",
+                c.subject, c.key, c.not_after
+            );
             let _ = writeln!(s, "                  SHA-256 {}", c.sha256_fingerprint);
         }
         match a.key_matches {
@@ -39,7 +48,12 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
             }
             None => {}
         }
-        let _ = writeln!(s, "  target:         {} ({})", a.recommendation.target.as_str(), a.recommendation.reason);
+        let _ = writeln!(
+            s,
+            "  target:         {} ({})",
+            a.recommendation.target.as_str(),
+            a.recommendation.reason
+        );
         if let Some(d) = &a.recommendation.differs_from_inventory {
             let _ = writeln!(s, "                  note: {d}");
         }
@@ -96,25 +110,70 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
         if let Some(o) = &a.organisation {
             let _ = writeln!(s, "- **Organisation:** {}", md_escape(o));
         }
-        let _ = writeln!(s, "- **OAuth 1.0a:** {} app, {}", a.app_type.as_str(), a.oauth1_status);
+        let _ = writeln!(
+            s,
+            "- **OAuth 1.0a:** {} app, {}",
+            a.app_type.as_str(),
+            a.oauth1_status
+        );
         if let Some(c) = &a.certificate {
-            let _ = writeln!(s, "- **Certificate:** {} ({}, expires {}), SHA-256 `{}`", md_escape(&c.subject), c.key, c.not_after, c.sha256_fingerprint);
+            let _ = writeln!(
+                s,
+                "- **Certificate:** {} ({}, expires {}), SHA-256 `{}`",
+                md_escape(&c.subject),
+                c.key,
+                c.not_after,
+                c.sha256_fingerprint
+            );
         }
         if let Some(m) = a.key_matches {
-            let _ = writeln!(s, "- **Private key:** {}", if m { "matches the certificate" } else { "does NOT match the certificate" });
+            let _ = writeln!(
+                s,
+                "- **Private key:** {}",
+                if m {
+                    "matches the certificate"
+                } else {
+                    "does NOT match the certificate"
+                }
+            );
         }
-        let _ = writeln!(s, "- **Target:** {}: {}", a.recommendation.target.as_str(), md_escape(&a.recommendation.reason));
+        let _ = writeln!(
+            s,
+            "- **Target:** {}: {}",
+            a.recommendation.target.as_str(),
+            md_escape(&a.recommendation.reason)
+        );
         if let Some(p) = &a.scopes {
             let _ = writeln!(s, "- **Scopes ({}):** `{}`", p.scheme, p.scope_string);
         }
-        s.push_str("\n### Findings\n\n| severity | id | finding | what to do |\n|---|---|---|---|\n");
+        s.push_str(
+            "\n### Findings\n\n| severity | id | finding | what to do |\n|---|---|---|---|\n",
+        );
         for f in &a.findings {
-            let _ = writeln!(s, "| {} | `{}` | {} | {} |", f.severity, f.id, md_escape(&f.message), md_escape(&f.hint));
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} |",
+                f.severity,
+                f.id,
+                md_escape(&f.message),
+                md_escape(&f.hint)
+            );
         }
         if let Some(p) = &a.scopes {
             s.push_str("\n### Scopes\n\n| scope | needed by | why |\n|---|---|---|\n");
             for sc in &p.scopes {
-                let _ = writeln!(s, "| `{}` | {} | {}{} |", sc.scope, md_escape(&sc.needed_by.join(", ")), md_escape(&sc.reason), if sc.confirm { " (confirm on Xero's scope page)" } else { "" });
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {}{} |",
+                    sc.scope,
+                    md_escape(&sc.needed_by.join(", ")),
+                    md_escape(&sc.reason),
+                    if sc.confirm {
+                        " (confirm on Xero's scope page)"
+                    } else {
+                        ""
+                    }
+                );
             }
         }
         s.push_str("\n### Checklist\n\n");
@@ -183,20 +242,51 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
         if let Some(o) = &a.organisation {
             row("Organisation", e(o));
         }
-        row("OAuth 1.0a", e(&format!("{} app, {}", a.app_type.as_str(), a.oauth1_status)));
+        row(
+            "OAuth 1.0a",
+            e(&format!("{} app, {}", a.app_type.as_str(), a.oauth1_status)),
+        );
         if let Some(c) = &a.certificate {
-            row("Certificate", format!("{} ({}, expires {})<br>SHA-256 <code>{}</code>", e(&c.subject), e(&c.key), e(&c.not_after), e(&c.sha256_fingerprint)));
+            row(
+                "Certificate",
+                format!(
+                    "{} ({}, expires {})<br>SHA-256 <code>{}</code>",
+                    e(&c.subject),
+                    e(&c.key),
+                    e(&c.not_after),
+                    e(&c.sha256_fingerprint)
+                ),
+            );
         }
         if let Some(m) = a.key_matches {
-            row("Private key", (if m { "matches the certificate" } else { "<strong>does not match the certificate</strong>" }).into());
+            row(
+                "Private key",
+                (if m {
+                    "matches the certificate"
+                } else {
+                    "<strong>does not match the certificate</strong>"
+                })
+                .into(),
+            );
         }
-        row("Target", format!("<strong>{}</strong>: {}", a.recommendation.target.as_str(), e(&a.recommendation.reason)));
+        row(
+            "Target",
+            format!(
+                "<strong>{}</strong>: {}",
+                a.recommendation.target.as_str(),
+                e(&a.recommendation.reason)
+            ),
+        );
         if let Some(p) = &a.scopes {
-            row("Scopes", format!("<code>{}</code> ({})", e(&p.scope_string), p.scheme));
+            row(
+                "Scopes",
+                format!("<code>{}</code> ({})", e(&p.scope_string), p.scheme),
+            );
         }
         s.push_str("</dl>\n<h3>Findings</h3>\n<table><thead><tr><th>Severity</th><th>Finding</th><th>What to do</th></tr></thead><tbody>\n");
         for f in &a.findings {
-            let _ = writeln!(
+            let _ =
+                writeln!(
                 s,
                 "<tr><td class=\"sev-{}\">{}</td><td><code>{}</code><br>{}</td><td>{}</td></tr>",
                 f.severity, f.severity, e(&f.id), e(&f.message), e(&f.hint)
@@ -212,7 +302,11 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
                     e(&sc.scope),
                     e(&sc.needed_by.join(", ")),
                     e(&sc.reason),
-                    if sc.confirm { " (confirm on Xero's scope page)" } else { "" }
+                    if sc.confirm {
+                        " (confirm on Xero's scope page)"
+                    } else {
+                        ""
+                    }
                 );
             }
             s.push_str("</tbody></table>\n");

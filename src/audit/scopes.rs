@@ -172,7 +172,9 @@ const METHODS: [&str; 6] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"];
 /// Invoices/ID?x` becomes `/api.xro/2.0/Invoices/ID`.
 fn api_path(url_or_path: &str) -> Option<String> {
     let s = url_or_path.trim();
-    let path = if let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"))
+    let path = if let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
     {
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
@@ -185,17 +187,27 @@ fn api_path(url_or_path: &str) -> Option<String> {
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
     let lower = path.to_ascii_lowercase();
-    ["/api.xro/", "/payroll.xro/", "/files.xro/", "/assets.xro/", "/projects.xro/"]
-        .iter()
-        .any(|p| lower.starts_with(p))
-        .then(|| path.trim_end_matches('/').to_owned())
+    [
+        "/api.xro/",
+        "/payroll.xro/",
+        "/files.xro/",
+        "/assets.xro/",
+        "/projects.xro/",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    .then(|| path.trim_end_matches('/').to_owned())
 }
 
 /// `--endpoints Invoices,GET Contacts,POST /api.xro/2.0/Payments,Reports/BalanceSheet`. A bare
 /// name is an Accounting API resource; without a method it may be read or written (`ANY`).
 pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
     let mut calls = Vec::new();
-    for entry in list.split([',', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
+    for entry in list
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         let (method, target) = match entry.split_once(char::is_whitespace) {
             Some((m, t)) if METHODS.contains(&m.to_ascii_uppercase().as_str()) => {
                 (m.to_ascii_uppercase(), t.trim())
@@ -247,12 +259,11 @@ pub fn from_har(name: &str, json: &str) -> Result<Evidence, EvidenceError> {
     for e in entries {
         let r = &e["request"];
         match (r["method"].as_str(), r["url"].as_str().and_then(api_path)) {
-            (Some(m), Some(path)) if r["url"].as_str().is_some_and(|u| u.contains("://")) => {
-                calls.push(ApiCall {
+            (Some(m), Some(path)) if r["url"].as_str().is_some_and(|u| u.contains("://")) => calls
+                .push(ApiCall {
                     method: m.to_ascii_uppercase(),
                     path,
-                })
-            }
+                }),
             _ => ignored += 1,
         }
     }
@@ -287,7 +298,11 @@ pub fn from_log(name: &str, text: &str) -> Result<Evidence, EvidenceError> {
     finish(name, calls, ignored)
 }
 
-fn finish(source: &str, mut calls: Vec<ApiCall>, ignored: usize) -> Result<Evidence, EvidenceError> {
+fn finish(
+    source: &str,
+    mut calls: Vec<ApiCall>,
+    ignored: usize,
+) -> Result<Evidence, EvidenceError> {
     if calls.is_empty() {
         return Err(EvidenceError::Empty(source.into()));
     }
@@ -389,9 +404,7 @@ fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a CatalogueRow>
                     .zip(&rest)
                     .all(|(a, b)| a.eq_ignore_ascii_case(b)));
         if matches
-            && best.is_none_or(|b| {
-                b.resource == "*" || want.len() > b.resource.split('/').count()
-            })
+            && best.is_none_or(|b| b.resource == "*" || want.len() > b.resource.split('/').count())
         {
             best = Some(r);
         }
@@ -514,7 +527,8 @@ pub fn plan(calls: &[ApiCall], options: &PlanOptions) -> Result<ScopePlan, Catal
             PlannedScope {
                 scope: "offline_access".into(),
                 needed_by: vec![],
-                reason: "the integration runs without a user present, so it needs a refresh token".into(),
+                reason: "the integration runs without a user present, so it needs a refresh token"
+                    .into(),
                 granular_replacement: vec![],
                 confirm: false,
                 sources: vec![page("S")],
@@ -557,7 +571,10 @@ mod tests {
         assert!(rows.len() > 40);
         for r in &rows {
             assert!(!r.sources.is_empty(), "{r:?}");
-            assert!(r.sources.iter().all(|s| s.starts_with("https://developer.xero.com/")));
+            assert!(r
+                .sources
+                .iter()
+                .all(|s| s.starts_with("https://developer.xero.com/")));
             assert!(r.broad.is_some() || r.broad_read.is_some(), "{r:?}");
         }
     }

@@ -2,6 +2,7 @@
 //! errors to the exit codes in `docs/exit-codes.md`. Nothing here does certificate work.
 
 mod api;
+mod audit;
 mod cert;
 mod cert_check;
 mod cert_convert;
@@ -15,6 +16,7 @@ mod oauth1_request;
 mod oauth1_sign;
 mod oauth1_verify;
 mod profile;
+mod scopes;
 mod session;
 mod tenants;
 mod token;
@@ -64,6 +66,11 @@ enum Command {
     /// List, show or remove OAuth 2.0 profiles.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Audit legacy integrations: findings, target, scopes and a checklist (text, JSON, Markdown, HTML).
+    Audit(audit::Args),
+    /// Plan the smallest OAuth 2.0 scopes for the calls an integration makes.
+    #[command(subcommand)]
+    Scopes(scopes::ScopesCommand),
 }
 
 /// Runs the program and returns its exit code.
@@ -77,6 +84,8 @@ pub fn main() -> ExitCode {
         Command::Tenants(c) => tenants::run(c),
         Command::Api(a) => api::run(a),
         Command::Profile(c) => profile::run(c),
+        Command::Audit(a) => audit::run(a),
+        Command::Scopes(c) => scopes::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

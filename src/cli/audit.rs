@@ -1,0 +1,171 @@
+//! `oauth1to2 audit INVENTORY|DIR...`: what each legacy integration is, what is wrong with it,
+//! where it should go and what to do, as text, JSON, Markdown or one HTML page for the client.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+use oauth1to2::audit::{self, inventory, render, AuditOptions, IntegrationAudit};
+use oauth1to2::cert::Severity;
+use oauth1to2::files::{write_atomic, Visibility};
+
+use super::common::{format_time, print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text for the terminal (default).
+    Text,
+    /// JSON (same as --json).
+    Json,
+    /// Markdown, for a ticket or wiki.
+    Markdown,
+    /// One self-contained HTML page (no external assets) to send to the client.
+    Html,
+}
+
+/// Audit legacy OAuth 1.0a integrations described by inventory files.
+///
+/// For each integration: the app type and its OAuth 1.0a status, every certificate finding
+/// (including published certificates), whether the private key matches, secrets written into
+/// the inventory, the recommended OAuth 2.0 target and why, the planned scopes, and a numbered
+/// checklist that ends with decommissioning the old app, certificate, key and consumer key.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+oauth1to2 audit fixtures/opmetrix/integration.toml\n  \
+oauth1to2 audit clients/ --format html -o audit.html\n  \
+oauth1to2 audit clients/acme.toml --json | jq '.[].findings'\n\n\
+A folder is searched for *.toml inventories. See docs/inventory.md for the file format.\n\n\
+Exit codes: 0 no integration has error findings; 1 at least one has; 2 an inventory is unusable \
+(the error names the file, the line and the fix).")]
+pub struct Args {
+    /// Inventory files, or folders holding them.
+    #[arg(required = true, value_name = "INVENTORY|DIR")]
+    inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// JSON output (same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace --output if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+fn inventories(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            collect(p, &mut out).map_err(|e| {
+                CliError::input(
+                    format!("cannot read the folder {}: {e}", p.display()),
+                    "check the path",
+                )
+            })?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(CliError::input(
+            "no inventory (*.toml) found in the folders given",
+            "create one with `oauth1to2 init` or see docs/inventory.md",
+        ));
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+pub fn inventory_error(e: inventory::InventoryError) -> CliError {
+    CliError {
+        message: e.to_string(),
+        hint: Some(e.hint.clone()),
+        code: EXIT_INPUT,
+    }
+}
+
+pub fn run(a: Args) -> Result<u8, CliError> {
+    let files = inventories(&a.inputs)?;
+    let now = OffsetDateTime::now_utc();
+    let options = AuditOptions { now };
+    // A progress bar only when there are many and a person is watching.
+    let bar = (files.len() > 1 && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(files.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut audits: Vec<IntegrationAudit> = Vec::with_capacity(files.len());
+    for f in &files {
+        if let Some(b) = &bar {
+            b.set_message(f.display().to_string());
+        }
+        let inv = inventory::load(f).map_err(inventory_error)?;
+        audits.push(audit::audit(&inv, &options).map_err(inventory_error)?);
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let code = if audits.iter().any(|a| a.count(Severity::Error) > 0) {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    };
+    let format = if a.json { Format::Json } else { a.format };
+    let text = match format {
+        Format::Json => {
+            if a.output.is_none() {
+                print_json(&audits)?;
+                return Ok(code);
+            }
+            let mut s = serde_json::to_string_pretty(&audits)
+                .map_err(|e| CliError::input(e.to_string(), "this is a bug"))?;
+            s.push('\n');
+            s
+        }
+        Format::Text => render::text(&audits),
+        Format::Markdown => render::markdown(&audits),
+        Format::Html => render::html(&audits, &format_time(now.unix_timestamp())),
+    };
+    match &a.output {
+        Some(path) => {
+            write_atomic(path, text.as_bytes(), Visibility::Public, a.force).map_err(|e| {
+                CliError {
+                    message: e.to_string(),
+                    hint: Some("choose another -o, or pass --force to replace it".into()),
+                    code: EXIT_INPUT,
+                }
+            })?;
+            eprintln!(
+                "Wrote {} ({} integration{}).",
+                path.display(),
+                audits.len(),
+                if audits.len() == 1 { "" } else { "s" }
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(code)
+}

@@ -1,0 +1,215 @@
+//! `oauth1to2 audit` on the worked examples, on inventories written in the test, and on broken
+//! ones; the HTML report rendered in headless Chromium.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn audit_json(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let o = run(bin()
+        .current_dir(root())
+        .arg("audit")
+        .args(args)
+        .arg("--json"));
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code(), v, stderr(&o))
+}
+
+fn ids(a: &serde_json::Value) -> Vec<String> {
+    a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Writes an inventory into `dir` with the fixture keys' absolute paths filled in.
+fn inventory(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let keys = root().join("fixtures/keys");
+    let text = body.replace("KEYS", &keys.display().to_string());
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn the_opmetrix_example_is_a_published_weak_certificate_for_a_custom_connection() {
+    let (code, v, err) = audit_json(&["fixtures/opmetrix/integration.toml"]);
+    assert_eq!(code, Some(1), "{err}");
+    let a = &v[0];
+    assert_eq!(a["status"], "errors");
+    assert_eq!(a["app_type"], "private");
+    assert!(a["oauth1_status"].as_str().unwrap().contains("2021-09-30"));
+    let ids = ids(a);
+    for id in [
+        "published-certificate",
+        "rsa-key-too-small",
+        "weak-signature-hash",
+    ] {
+        assert!(ids.contains(&id.to_owned()), "{id} missing from {ids:?}");
+    }
+    // One organisation in NZ: a Custom Connection, without offline_access.
+    assert_eq!(a["recommendation"]["target"], "custom-connection");
+    assert!(a["recommendation"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("NZ"));
+    assert_eq!(
+        a["scopes"]["scope_string"],
+        "accounting.contacts.read accounting.invoices accounting.settings.read"
+    );
+    // The checklist ends with decommissioning.
+    let steps: Vec<&str> = a["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let tail = steps[steps.len() - 3..].join("\n");
+    assert!(
+        tail.contains("delete the private app \"Opmetrix\""),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("Retire the certificate and private key"),
+        "{tail}"
+    );
+    assert!(tail.contains("consumer key"), "{tail}");
+}
+
+#[test]
+fn the_oomnitza_example_goes_to_the_platforms_own_flow() {
+    let (code, v, err) = audit_json(&["fixtures/oomnitza/integration.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    let a = &v[0];
+    assert_eq!(a["recommendation"]["target"], "third-party");
+    let steps = a["checklist"].to_string();
+    assert!(steps.contains("https://generic-oauth2-proxy.oomnitza.com/oauth2/redirect_url"));
+    assert!(steps.contains("Xero.Tenant Id"));
+    assert!(steps.contains("openid profile assets assets.read"));
+    assert!(ids(a).contains(&"platform-scopes-wider".to_owned()));
+}
+
+#[test]
+fn a_key_is_checked_against_the_certificate_and_inline_secrets_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = inventory(dir.path(), "good.toml", "name = \"Acme sync\"\napp_type = \"private\"\nregion = \"FR\"\n[certificate]\npath = \"KEYS/publickey.cer\"\n[private_key]\npath = \"KEYS/privatekey-pkcs1.pem\"\n");
+    let (code, v, err) = audit_json(&[good.to_str().unwrap()]);
+    assert_eq!(v[0]["key_matches"], true, "{err}");
+    assert_eq!(code, Some(0), "{err}: {v}");
+    // No Custom Connection in France.
+    assert_eq!(v[0]["recommendation"]["target"], "web");
+    assert!(v[0]["recommendation"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("FR"));
+
+    let secret = "s3cr3t-consumer-value-9d1e";
+    let bad = inventory(dir.path(), "bad.toml", &format!("name = \"Acme sync\"\napp_type = \"private\"\nconsumer_secret = \"{secret}\"\n[certificate]\npath = \"KEYS/publickey.cer\"\n[private_key]\npath = \"KEYS/other-privatekey.pem\"\n"));
+    let (code, v, _) = audit_json(&[bad.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v[0]["key_matches"], false);
+    let ids = ids(&v[0]);
+    assert!(ids.contains(&"key-mismatch".to_owned()), "{ids:?}");
+    assert!(ids.contains(&"inline-secret".to_owned()), "{ids:?}");
+    // The secret itself appears in no format.
+    for format in ["text", "json", "markdown", "html"] {
+        let o = run(bin().args(["audit", bad.to_str().unwrap(), "--format", format]));
+        assert!(
+            !stdout(&o).contains(secret) && !stderr(&o).contains(secret),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn bad_inventories_name_the_file_the_line_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        // (file body, expected "FILE line N", a word of the message)
+        ("name = \"X\"\n", "line", "app_type"),
+        ("name = \"X\"\napp_type = \"privat\"\n", "line 2", "privat"),
+        ("name = \"X\"\napp_type = \"private\"\nregion = 64\n", "line 3", "string"),
+        ("name = \"X\"\napp_type = \"private\"\n\n[certificate]\npath = \"nowhere.cer\"\n", "line 5", "nowhere.cer"),
+        ("name = \"X\"\napp_type = \"private\"\n[certificate]\npath = \"KEYS/password.txt\"\n", "line 4", "certificate is unusable"),
+        ("name = \"X\"\napp_type = \"private\"\n[endpoints]\ncalls = [\"FETCH Invoices\"]\n", "line 4", "FETCH"),
+        ("name = \"X\"\napp_type = \"private\"\n[endpoints]\nhar = \"missing.har\"\n", "line 4", "missing.har"),
+        ("name = \"X\"\napp_type = \"private\"\nconsumer_secret = { env = \"A\", file = \"b\" }\n", "line 3", "exactly one"),
+    ];
+    for (i, (body, at, word)) in cases.iter().enumerate() {
+        let name = format!("case{i}.toml");
+        let p = inventory(dir.path(), &name, body);
+        let o = run(bin().args(["audit", p.to_str().unwrap()]));
+        assert_eq!(o.status.code(), Some(2), "case {i}");
+        let err = stderr(&o);
+        let first = err.lines().next().unwrap_or("");
+        assert!(
+            first.contains(&name) && first.contains(at),
+            "case {i}: {err}"
+        );
+        assert!(first.contains(word), "case {i}: {err}");
+        assert!(
+            err.lines().nth(1).is_some_and(|l| l.starts_with("hint: ")),
+            "case {i}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_html_report_is_self_contained_and_carries_every_finding() {
+    if oidc_peers().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("audit.html");
+    let o = run(bin()
+        .current_dir(root())
+        .args([
+            "audit",
+            "fixtures/opmetrix/integration.toml",
+            "fixtures/oomnitza/integration.toml",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&html));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (_, v, _) = audit_json(&[
+        "fixtures/opmetrix/integration.toml",
+        "fixtures/oomnitza/integration.toml",
+    ]);
+    let shot = dir.path().join("audit.png");
+    let o = run(std::process::Command::new("node")
+        .arg(root().join("tests/peers/render.mjs"))
+        .arg(&html)
+        .arg(&shot)
+        .env("CHROMIUM", chromium()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        page["requests"],
+        serde_json::json!([]),
+        "the page fetched something"
+    );
+    assert_eq!(page["title"], "OAuth 1.0a to OAuth 2.0 audit");
+    let text = page["text"].as_str().unwrap();
+    for a in v.as_array().unwrap() {
+        assert!(text.contains(a["name"].as_str().unwrap()));
+        for f in a["findings"].as_array().unwrap() {
+            assert!(text.contains(f["id"].as_str().unwrap()), "{}", f["id"]);
+            // The message as the browser shows it (entities decoded).
+            assert!(
+                text.contains(f["message"].as_str().unwrap()),
+                "{}",
+                f["message"]
+            );
+        }
+    }
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a real screenshot"
+    );
+}
