@@ -15,6 +15,7 @@
 pub mod audit;
 pub mod cert;
 pub mod files;
+pub mod migrate;
 pub mod oauth1;
 pub mod oauth2;
 pub mod secret;

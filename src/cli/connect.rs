@@ -126,7 +126,7 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Connected {
+pub struct Connected {
     profile: String,
     grant: &'static str,
     client_id: String,
@@ -148,6 +148,40 @@ fn split_scopes(v: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Asks for the client secret (not echoed) and keeps it in a 0600 file in the data folder;
+/// the profile refers to the file. Shared with `migrate`.
+pub fn prompt_secret_to_file(name: &str, paths: &Paths) -> Result<SecretRef, CliError> {
+    let pw = rpassword::prompt_password(format!("Client secret for profile {name}: "))
+        .map_err(|e| {
+            CliError::input(
+                format!("cannot read the client secret from the terminal: {e}"),
+                "use --client-secret-env VAR or --client-secret-file FILE when there is no terminal",
+            )
+        })?;
+    let pw = pw.trim();
+    if pw.is_empty() {
+        return Err(CliError::input(
+            "the client secret is empty",
+            "paste the secret from the app's page",
+        ));
+    }
+    let path = paths.secrets_dir.join(format!("{name}.secret"));
+    std::fs::create_dir_all(&paths.secrets_dir).map_err(|e| {
+        CliError::input(
+            format!("cannot create {}: {e}", paths.secrets_dir.display()),
+            "check the permissions",
+        )
+    })?;
+    oauth1to2::files::write_atomic(
+        &path,
+        format!("{pw}\n").as_bytes(),
+        oauth1to2::files::Visibility::Private,
+        true,
+    )
+    .map_err(|e| CliError::input(e.to_string(), "check the permissions"))?;
+    Ok(SecretRef::File(path))
 }
 
 /// Builds the profile from what is stored and the flags.
@@ -204,35 +238,7 @@ fn merge(
         ));
     }
     if a.client_secret_prompt {
-        let pw = rpassword::prompt_password(format!("Client secret for profile {name}: "))
-            .map_err(|e| {
-                CliError::input(
-                    format!("cannot read the client secret from the terminal: {e}"),
-                    "use --client-secret-env VAR or --client-secret-file FILE when there is no terminal",
-                )
-            })?;
-        let pw = pw.trim();
-        if pw.is_empty() {
-            return Err(CliError::input(
-                "the client secret is empty",
-                "paste the secret from the app's page",
-            ));
-        }
-        let path = paths.secrets_dir.join(format!("{name}.secret"));
-        std::fs::create_dir_all(&paths.secrets_dir).map_err(|e| {
-            CliError::input(
-                format!("cannot create {}: {e}", paths.secrets_dir.display()),
-                "check the permissions",
-            )
-        })?;
-        oauth1to2::files::write_atomic(
-            &path,
-            format!("{pw}\n").as_bytes(),
-            oauth1to2::files::Visibility::Private,
-            true,
-        )
-        .map_err(|e| CliError::input(e.to_string(), "check the permissions"))?;
-        p.client_secret = Some(SecretRef::File(path));
+        p.client_secret = Some(prompt_secret_to_file(name, paths)?);
     }
     if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {
         return Err(CliError::input(
@@ -244,12 +250,44 @@ fn merge(
     Ok(p)
 }
 
+/// How the browser step runs (shared with `migrate`).
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserOptions {
+    /// Print the URL and accept a pasted redirect URL instead of opening a browser.
+    pub no_browser: bool,
+    /// Seconds to wait for the callback.
+    pub timeout: u64,
+}
+
 pub fn run(a: Args) -> Result<u8, CliError> {
     let name = a.profile.profile.clone();
     check_name(&name)?;
     let paths = Paths::resolve()?;
-    let mut config = Config::load(&paths.config_file)?;
+    let config = Config::load(&paths.config_file)?;
     let profile = merge(&name, config.profiles.get(&name), &a, &paths)?;
+    let options = BrowserOptions {
+        no_browser: a.no_browser,
+        timeout: a.timeout,
+    };
+    let out = connect_profile(&name, profile, &options, &paths, config)?;
+    if a.json {
+        print_json(&out)?;
+    } else {
+        print_connected(&out);
+    }
+    Ok(EXIT_OK)
+}
+
+/// Gets the first tokens for `profile`, then saves the profile and tokens (nothing is saved
+/// when anything fails).
+pub fn connect_profile(
+    name: &str,
+    profile: Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
+    mut config: Config,
+) -> Result<Connected, CliError> {
+    let name = name.to_owned();
     let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
     let endpoints = Endpoints::for_profile(&profile, &http, &paths.cache_dir)?;
     let secret = match &profile.client_secret {
@@ -270,7 +308,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             )
         }
         Grant::AuthorizationCode | Grant::Pkce => {
-            browser_flow(&a, &profile, &endpoints, &http, secret.as_ref())?
+            browser_flow(options, &profile, &endpoints, &http, secret.as_ref())?
         }
     };
 
@@ -297,46 +335,47 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         token_store: profile.token_store.as_str(),
         stored_in: store.location(),
     };
-    if a.json {
-        print_json(&out)?;
-    } else {
-        eprintln!("Connected profile {name} ({}).", out.grant);
-        if let Some(s) = &out.id_token_subject {
-            eprintln!(
-                "  signed in as:  {}{}",
-                out.id_token_email.as_deref().unwrap_or(""),
-                if out.id_token_email.is_some() {
-                    format!(" (sub {s})")
-                } else {
-                    s.clone()
-                }
-            );
-        }
-        eprintln!("  scopes:        {}", out.scopes.join(" "));
+    Ok(out)
+}
+
+/// The summary `connect` prints on stderr.
+pub fn print_connected(out: &Connected) {
+    let name = &out.profile;
+    eprintln!("Connected profile {name} ({}).", out.grant);
+    if let Some(s) = &out.id_token_subject {
         eprintln!(
-            "  access token:  expires {}",
-            out.expires_at.as_deref().unwrap_or("(no expiry given)")
-        );
-        eprintln!(
-            "  refresh token: {}",
-            if out.refresh_token {
-                "stored (rotates on every use)"
-            } else if profile.grant == Grant::ClientCredentials {
-                "none (client credentials: `token get` asks for a new token when needed)"
+            "  signed in as:  {}{}",
+            out.id_token_email.as_deref().unwrap_or(""),
+            if out.id_token_email.is_some() {
+                format!(" (sub {s})")
             } else {
-                "none (ask for offline_access to get one)"
+                s.clone()
             }
         );
-        eprintln!("  stored in:     {}", out.stored_in);
-        if profile.grant != Grant::ClientCredentials {
-            eprintln!("Next: `oauth1to2 tenants list -p {name}` and `oauth1to2 tenants use -p {name} TENANT`.");
-        }
     }
-    Ok(EXIT_OK)
+    eprintln!("  scopes:        {}", out.scopes.join(" "));
+    eprintln!(
+        "  access token:  expires {}",
+        out.expires_at.as_deref().unwrap_or("(no expiry given)")
+    );
+    eprintln!(
+        "  refresh token: {}",
+        if out.refresh_token {
+            "stored (rotates on every use)"
+        } else if out.grant == Grant::ClientCredentials.as_str() {
+            "none (client credentials: `token get` asks for a new token when needed)"
+        } else {
+            "none (ask for offline_access to get one)"
+        }
+    );
+    eprintln!("  stored in:     {}", out.stored_in);
+    if out.grant != Grant::ClientCredentials.as_str() {
+        eprintln!("Next: `oauth1to2 tenants list -p {name}` and `oauth1to2 tenants use -p {name} TENANT`.");
+    }
 }
 
 fn browser_flow(
-    a: &Args,
+    a: &BrowserOptions,
     profile: &Profile,
     endpoints: &Endpoints,
     http: &HttpClient,

@@ -10,6 +10,7 @@ mod cert_inspect;
 mod cert_new;
 mod common;
 mod connect;
+mod migrate;
 mod oauth1;
 mod oauth1_renew;
 mod oauth1_request;
@@ -68,6 +69,8 @@ enum Command {
     Profile(profile::ProfileCommand),
     /// Audit legacy integrations: findings, target, scopes and a checklist (text, JSON, Markdown, HTML).
     Audit(audit::Args),
+    /// Move a legacy integration to working OAuth 2.0 credentials, step by step (resumable).
+    Migrate(migrate::Args),
     /// Plan the smallest OAuth 2.0 scopes for the calls an integration makes.
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Profile(c) => profile::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Scopes(c) => scopes::run(c),
+        Command::Migrate(a) => migrate::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

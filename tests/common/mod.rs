@@ -5,6 +5,8 @@
 //! Under a bare `cargo test` a missing peer skips the test and says so on stderr.
 #![allow(dead_code)]
 
+pub mod desk;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

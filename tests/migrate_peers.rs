@@ -1,0 +1,261 @@
+//! `oauth1to2 migrate` end to end: the consent in headless Chromium against oidc-provider
+//! (standing in for Xero's identity server), the Xero-only endpoints from the test server
+//! beside it, a SIGKILL after every step, and the outputs at the end.
+
+mod common;
+
+use common::desk::*;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+const MAPLE: &str = "9a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b";
+
+/// The Opmetrix example, moved to a Web app, in a client folder of the desk.
+fn inventory(desk: &Desk) -> PathBuf {
+    let dir = desk.home.path().join("clients/maple");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = root().join("fixtures/opmetrix/publickey.cer");
+    let text = format!(
+        r#"name = "Opmetrix"
+vendor = "Opmetrix (I.T. Link Limited)"
+app_type = "private"
+organisation = "Maple Florist"
+region = "NZ"
+consumer_key = "PLACEHOLDER0CONSUMER0KEY0OPMETRIX0000"
+consumer_secret = {{ env = "OPMETRIX_CONSUMER_SECRET" }}
+
+[certificate]
+path = "{}"
+
+[endpoints]
+calls = ["GET Contacts", "GET Items", "GET Invoices", "POST Invoices", "GET TaxRates", "GET Accounts"]
+
+[target]
+kind = "web"
+"#,
+        cert.display()
+    );
+    let p = dir.join("integration.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn migrate_cmd(desk: &Desk, inv: &Path) -> std::process::Command {
+    let mut c = desk.cmd();
+    c.arg("migrate")
+        .arg(inv)
+        .args([
+            "--client-id",
+            "web-app",
+            "--client-secret-env",
+            "WEB_SECRET_VAR",
+        ])
+        .args([
+            "--issuer",
+            &desk.peer.issuer,
+            "--api-base",
+            &desk.peer.issuer,
+        ])
+        .arg("--ca-file")
+        .arg(&desk.peer.ca_file)
+        .args([
+            "--port",
+            "0",
+            "--redirect-host",
+            "127.0.0.1",
+            "--timeout",
+            "60",
+        ])
+        .env(
+            "BROWSER",
+            format!("node {}", root().join("tests/peers/consent.mjs").display()),
+        )
+        .env("CONSENT_ACTION", "approve")
+        .stdin(Stdio::null());
+    c
+}
+
+fn state(inv: &Path) -> serde_json::Value {
+    let t = std::fs::read_to_string(inv.with_file_name("integration.migration.json")).unwrap();
+    serde_json::from_str(&t).unwrap()
+}
+
+fn steps_done(inv: &Path) -> Vec<String> {
+    state(inv)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const STEPS: [&str; 8] = [
+    "audit",
+    "plan",
+    "credentials",
+    "connect",
+    "tenant",
+    "verify",
+    "outputs",
+    "checklist",
+];
+
+#[test]
+fn a_migration_killed_after_every_step_resumes_and_finishes() {
+    let Some(desk) = Desk::new(0) else { return };
+    let inv = inventory(&desk);
+
+    // The dry run prints the plan and writes nothing.
+    let o = desk.run(&[
+        "migrate",
+        inv.to_str().unwrap(),
+        "--dry-run",
+        "--client-id",
+        "web-app",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Redirect URI: http://"),
+        "{}",
+        stderr(&o)
+    );
+    let listing: Vec<_> = std::fs::read_dir(inv.parent().unwrap()).unwrap().collect();
+    assert_eq!(listing.len(), 1, "the dry run wrote nothing");
+
+    // Kill the process (SIGKILL) right after each step is saved; the next run resumes.
+    for (i, step) in STEPS[..7].iter().enumerate() {
+        let mark = desk.home.path().join(format!("paused-{step}"));
+        let mut child = migrate_cmd(&desk, &inv)
+            .env(
+                "OAUTH1TO2_TEST_PAUSE_AFTER_STEP",
+                format!("{step}:{}", mark.display()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let reached = wait_for_file(&mark, Duration::from_secs(90)).is_some();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(reached, "step {step} was not reached");
+        assert_eq!(steps_done(&inv), STEPS[..=i], "after a kill at {step}");
+    }
+    // The last run finishes, without a second consent.
+    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    desk.record(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Resuming the migration"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(steps_done(&inv), STEPS);
+    assert_eq!(
+        desk.peer.count("authorization_code:success"),
+        1,
+        "one consent"
+    );
+    assert!(
+        desk.peer.count("xero:organisation") >= 1,
+        "the verification call was made"
+    );
+
+    // The state: the client id, the secret by reference, the tenant, the verifying call.
+    let st = state(&inv);
+    assert_eq!(st["client_id"], "web-app");
+    assert_eq!(
+        st["client_secret"],
+        serde_json::json!({"env": "WEB_SECRET_VAR"})
+    );
+    assert_eq!(st["tenant_id"], MAPLE);
+    assert_eq!(st["tenant_name"], "Maple Florist");
+    assert_eq!(st["verified_with"], "GET /api.xro/2.0/Organisation");
+
+    // The profile and tokens.
+    let o = desk.run(&["profile", "show", "opmetrix", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["tenant_id"], MAPLE);
+    assert_eq!(p["grant"], "authorization_code");
+    assert_eq!(
+        p["scopes"],
+        serde_json::json!([
+            "offline_access",
+            "accounting.contacts.read",
+            "accounting.invoices",
+            "accounting.settings.read"
+        ])
+    );
+    let tokens = desk.tokens("opmetrix");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(desk.token_file("opmetrix"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // The record and the handoff: what happened, the tenant, no secret.
+    let record =
+        std::fs::read_to_string(inv.with_file_name("integration.migration-record.md")).unwrap();
+    let handoff = std::fs::read_to_string(inv.with_file_name("integration.handoff.env")).unwrap();
+    assert!(
+        record.contains("Maple Florist") && record.contains(MAPLE),
+        "{record}"
+    );
+    for step in STEPS[..7].iter() {
+        assert!(
+            record.contains(&format!("| {step} |")),
+            "{step} missing from\n{record}"
+        );
+    }
+    assert!(
+        handoff.contains(&format!("export XERO_TENANT_ID={MAPLE}")),
+        "{handoff}"
+    );
+    assert!(
+        handoff.contains("export XERO_CLIENT_ID=web-app"),
+        "{handoff}"
+    );
+    let mut secrets = secrets_in(&tokens);
+    secrets.push(WEB_SECRET.into());
+    for s in &secrets {
+        assert!(!record.contains(s.as_str()) && !handoff.contains(s.as_str()));
+        assert!(!serde_json::to_string(&st).unwrap().contains(s.as_str()));
+    }
+    desk.assert_nothing_leaked(&secrets);
+
+    // Running it again changes nothing and says it is complete.
+    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+}
+
+#[test]
+fn an_ambiguous_organisation_asks_for_the_tenant() {
+    let Some(desk) = Desk::new(0) else { return };
+    let inv = inventory(&desk);
+    let text = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace("Maple Florist", "Someone Else Ltd");
+    std::fs::write(&inv, text).unwrap();
+    // No terminal: the error lists the organisations and asks for --tenant.
+    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Maple Florist") && err.contains("Opmetrix Demo Ltd"),
+        "{err}"
+    );
+    assert!(err.contains("--tenant"), "{err}");
+    assert_eq!(steps_done(&inv), STEPS[..4]);
+    // Given the tenant, it carries on from there.
+    let o = migrate_cmd(&desk, &inv)
+        .args(["--tenant", "70784a63-d24b-46a9-a4db-0e70a274b056"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(state(&inv)["tenant_name"], "Opmetrix Demo Ltd");
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+}
