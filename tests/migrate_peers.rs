@@ -224,7 +224,68 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
         assert!(!record.contains(s.as_str()) && !handoff.contains(s.as_str()));
         assert!(!serde_json::to_string(&st).unwrap().contains(s.as_str()));
     }
+    // The handoff for a platform: the tenant under Oomnitza's variable name, no secret...
+    let o = desk.run(&["export", "-p", "opmetrix", "--format", "oomnitza"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("Xero.Tenant Id: {MAPLE}")), "{out}");
+    assert!(out.contains("Scopes: offline_access accounting.contacts.read accounting.invoices accounting.settings.read"), "{out}");
+    assert!(
+        out.contains("https://generic-oauth2-proxy.oomnitza.com/oauth2/redirect_url"),
+        "{out}"
+    );
+    // ...unless it goes to a new 0600 file...
+    let secret_file = desk.home.path().join("handoff-secret.txt");
+    let o = desk.run(&[
+        "export",
+        "-p",
+        "opmetrix",
+        "--format",
+        "json",
+        "--secret-out",
+        secret_file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["tenant_id"], MAPLE);
+    assert!(v["client_secret_location"]
+        .as_str()
+        .unwrap()
+        .contains("handoff-secret.txt"));
+    assert_eq!(
+        std::fs::read_to_string(&secret_file).unwrap().trim(),
+        WEB_SECRET
+    );
+    let mode = std::fs::metadata(&secret_file)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let o = desk.run(&[
+        "export",
+        "-p",
+        "opmetrix",
+        "--secret-out",
+        secret_file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an existing secret file is not replaced"
+    );
     desk.assert_nothing_leaked(&secrets);
+    // ...or --reveal asks for it.
+    let o = desk
+        .cmd()
+        .args(["export", "-p", "opmetrix", "--reveal"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains(&format!("export XERO_CLIENT_SECRET={WEB_SECRET}")),
+        "{}",
+        stdout(&o)
+    );
 
     // Running it again changes nothing and says it is complete.
     let o = migrate_cmd(&desk, &inv).output().unwrap();

@@ -10,6 +10,7 @@ mod cert_inspect;
 mod cert_new;
 mod common;
 mod connect;
+mod export;
 mod migrate;
 mod oauth1;
 mod oauth1_renew;
@@ -71,6 +72,8 @@ enum Command {
     Audit(audit::Args),
     /// Move a legacy integration to working OAuth 2.0 credentials, step by step (resumable).
     Migrate(migrate::Args),
+    /// Print the handoff a platform or deployment needs: client id, scopes, redirect URI, tenant.
+    Export(export::Args),
     /// Plan the smallest OAuth 2.0 scopes for the calls an integration makes.
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => audit::run(a),
         Command::Scopes(c) => scopes::run(c),
         Command::Migrate(a) => migrate::run(a),
+        Command::Export(a) => export::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,113 @@
+//! `oauth1to2 export`: the handoff a deployment or a third-party platform needs, from a profile.
+
+use std::path::PathBuf;
+
+use oauth1to2::files::{write_atomic, Visibility};
+use oauth1to2::migrate::{self, ExportFormat, Handoff};
+
+use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
+use super::session::{ProfileArg, Session};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// `export XERO_CLIENT_ID=...` lines, for `eval` or an .env file.
+    Env,
+    /// One JSON object.
+    Json,
+    /// The fields as Oomnitza's Xero guide asks for them; the tenant id as `Xero.Tenant Id`.
+    Oomnitza,
+}
+
+/// Print what a third-party platform or a deployment needs to use a profile's app: client id,
+/// scopes (space-separated), redirect URI and tenant id.
+///
+/// The client secret is never printed unless --reveal is given; --secret-out writes it to a new
+/// 0600 file instead, and the export says where it is.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+oauth1to2 export -p acme --format env > acme.env\n  \
+oauth1to2 export -p acme --format oomnitza --secret-out acme-secret.txt\n  \
+oauth1to2 export -p acme --format json --reveal | platform-cli import")]
+pub struct Args {
+    #[command(flatten)]
+    profile: ProfileArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Env)]
+    format: Format,
+    /// The redirect URI registered on the app for the platform (default: the profile's; for
+    /// --format oomnitza, Oomnitza's proxy).
+    #[arg(long, value_name = "URI")]
+    redirect_uri: Option<String>,
+    /// Write the client secret to this new file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "FILE", conflicts_with = "reveal")]
+    secret_out: Option<PathBuf>,
+    /// Replace --secret-out if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Include the client secret in the output.
+    #[arg(long)]
+    reveal: bool,
+}
+
+pub fn run(a: Args) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let secret = if a.reveal || a.secret_out.is_some() {
+        s.secret()?
+    } else {
+        None
+    };
+    if (a.reveal || a.secret_out.is_some()) && secret.is_none() {
+        return Err(CliError::input(
+            format!("profile {} has no client secret (a PKCE app)", s.name),
+            "drop --reveal / --secret-out",
+        ));
+    }
+    let mut location = s.profile.client_secret.as_ref().map(|r| r.describe());
+    if let (Some(path), Some(pw)) = (&a.secret_out, &secret) {
+        let mut bytes = zeroize::Zeroizing::new(pw.expose().as_bytes().to_vec());
+        bytes.push(b'\n');
+        write_atomic(path, &bytes, Visibility::Private, a.force).map_err(|e| CliError {
+            message: e.to_string(),
+            hint: Some("choose another --secret-out, or pass --force to replace it".into()),
+            code: EXIT_INPUT,
+        })?;
+        location = Some(format!("file {} (0600)", path.display()));
+        eprintln!("Wrote the client secret to {} (mode 0600).", path.display());
+    }
+    let format = match a.format {
+        Format::Env => ExportFormat::Env,
+        Format::Json => ExportFormat::Json,
+        Format::Oomnitza => ExportFormat::Oomnitza,
+    };
+    let redirect_uri = a.redirect_uri.clone().or_else(|| match format {
+        ExportFormat::Oomnitza => Some(migrate::OOMNITZA_REDIRECT_URI.to_owned()),
+        _ => (s.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials)
+            .then(|| s.profile.redirect_uri(s.profile.redirect_port)),
+    });
+    let handoff = Handoff {
+        client_id: s.profile.client_id.clone(),
+        client_secret_location: if a.reveal { None } else { location },
+        client_secret: if a.reveal {
+            secret.as_ref().map(|p| p.expose().to_owned())
+        } else {
+            None
+        },
+        scopes: s.profile.scopes.join(" "),
+        redirect_uri,
+        tenant_id: s.profile.tenant_id.clone(),
+    };
+    if s.profile.tenant_id.is_none()
+        && s.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials
+    {
+        eprintln!(
+            "note: no tenant is chosen yet; run `oauth1to2 tenants use -p {} NAME` first",
+            s.name
+        );
+    }
+    if let ExportFormat::Json = format {
+        print_json(&handoff)?;
+    } else {
+        print!("{}", migrate::render_handoff(&handoff, format));
+    }
+    Ok(EXIT_OK)
+}
