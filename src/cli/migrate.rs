@@ -81,6 +81,8 @@ pub struct Args {
     /// The host in the redirect URI: localhost (default) or 127.0.0.1.
     #[arg(long, value_name = "HOST", hide_short_help = true)]
     redirect_host: Option<String>,
+    #[command(flatten)]
+    partner: super::migrate_partner::PartnerArgs,
 }
 
 fn now_text() -> String {
@@ -207,6 +209,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     }
 
     // 1. Audit (always shown; recorded once).
+    if let Some(tokens_file) = &a.partner.partner {
+        return partner_mode(&run, tokens_file);
+    }
     let a_ = &run.audit;
     say(
         Step::Audit,
@@ -308,6 +313,33 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         run.inv.name, run.state.profile, run.state.profile
     );
     Ok(EXIT_OK)
+}
+
+/// `--partner`: the batch migration of a partner app's tokens (no browser, no state steps).
+fn partner_mode(run: &Run, tokens_file: &Path) -> Result<u8, CliError> {
+    let a = run.a;
+    let client_id = match &a.client_id {
+        Some(id) => id.trim().to_owned(),
+        None => ask("Client id of the new Xero app (from its Configuration page)")?,
+    };
+    let secret = if let Some(v) = &a.client_secret_env {
+        SecretRef::Env(v.clone())
+    } else if let Some(f) = &a.client_secret_file {
+        SecretRef::File(f.clone())
+    } else {
+        prompt_secret_to_file(&run.state.profile, &run.paths)?
+    };
+    super::migrate_partner::run(
+        &a.inventory,
+        &run.inv,
+        &run.audit,
+        &a.partner,
+        tokens_file,
+        super::migrate_partner::Credentials {
+            client_id: &client_id,
+            secret: &secret,
+        },
+    )
 }
 
 fn ask(question: &str) -> Result<String, CliError> {

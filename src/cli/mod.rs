@@ -12,6 +12,7 @@ mod common;
 mod connect;
 mod export;
 mod migrate;
+mod migrate_partner;
 mod oauth1;
 mod oauth1_renew;
 mod oauth1_request;

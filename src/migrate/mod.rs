@@ -4,6 +4,8 @@
 //! migration record and the handoff exports; the command line runs the steps that need a
 //! browser, a prompt or the network.
 
+pub mod partner;
+
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -95,6 +95,14 @@ def serve(cert_path, port_file):
                 return self._xero_stub()
             if self.path == "/oauth/AccessToken":
                 return self._access_token()
+            if self.path.split("?")[0] == "/oauth/migrate":
+                return self._migrate()
+            if self.path == "/__stats":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(counter).encode())
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else None
             host = self.headers.get("Host")
@@ -127,6 +135,50 @@ def serve(cert_path, port_file):
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
             self.wfile.write(f"oauth_token=NEWTOKEN{n}&oauth_token_secret=S{n}&oauth_expires_in=1800&oauth_session_handle=HANDLE{n}&oauth_authorization_expires_in=31536000".encode())
+
+        def _migrate(self):
+            # Stub of Xero's partner token migration (a Xero-only endpoint), in the shape
+            # XERO.md documents: JSON in, JSON out with expires_in as a string. oauthlib checks
+            # the OAuth 1.0a signature for real (the query's tenantType is in the base string;
+            # the JSON body is not).
+            from urllib.parse import unquote
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8") if length else ""
+            host = self.headers.get("Host")
+            headers = {k: v for k, v in self.headers.items()}
+            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=body, headers=headers)
+            auth = self.headers.get("Authorization") or ""
+            params = dict(p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)
+            token = unquote(params.get("oauth_token", "").strip('"'))
+            counter[f"migrate:{token}"] = counter.get(f"migrate:{token}", 0) + 1
+
+            def answer(status, obj, ctype="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.end_headers()
+                self.wfile.write(obj.encode() if isinstance(obj, str) else json.dumps(obj).encode())
+
+            if not ok:
+                return answer(401, "oauth_problem=signature_invalid&oauth_problem_advice=Failed%20to%20validate%20signature", "text/html")
+            if token.startswith("STALE"):
+                # An OAuth 1.0a token past its 30 minutes: the caller had to renew it first.
+                return answer(401, "oauth_problem=token_expired&oauth_problem_advice=The%20access%20token%20has%20expired", "text/html")
+            if token.startswith("FAIL500") and counter[f"migrate:{token}"] == 1:
+                # A server error mid-batch, once: a re-run succeeds.
+                return answer(500, {"Title": "An error occurred", "Detail": "Internal server error", "Status": 500})
+            try:
+                req = json.loads(body)
+            except ValueError:
+                return answer(400, {"error": "invalid_request"})
+            if "offline_access" not in str(req.get("scope", "")).split() or not req.get("client_id") or req.get("client_secret") != "partner-client-secret-4b1d":
+                return answer(400, {"error": "invalid_request"})
+            tenant_type = "PRACTICE" if "tenantType=PRACTICE" in self.path else "ORGANISATION"
+            import hashlib
+            h = hashlib.sha256(token.encode()).hexdigest()
+            tenant = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+            counter["migrated"] = counter.get("migrated", 0) + 1
+            return answer(200, {"access_token": f"AT.{h[:24]}", "refresh_token": f"RT.{h[24:48]}", "expires_in": "1800",
+                                "token_type": "Bearer", "xero_tenant_id": tenant, "tenant_type": tenant_type})
 
         def _xero_stub(self):
             # Xero-only answers (allowed as a stub): the form-encoded oauth_problem bodies the
