@@ -43,7 +43,10 @@ json.dump(out, sys.stdout)
 
 def timed(cmd, **kw):
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    # Exit 1 means "problems found" for cert check and audit: the run itself succeeded.
+    if r.returncode not in (0, 1):
+        raise subprocess.CalledProcessError(r.returncode, cmd)
     return time.perf_counter() - t
 
 
@@ -113,13 +116,70 @@ def bench_one(tmp):
     print(f"  ratio openssl/ours: {r:5.2f}x   (goal: >= 1.0)")
 
 
+def make_inventories(tmp, n):
+    """n inventories, each with its own self-signed certificate (openssl, a few shared keys),
+    an endpoint list and a target; returns (folder, bundle of all the certificates)."""
+    keys = []
+    for i, bits in enumerate([2048, 2048, 1024, 3072]):
+        k = tmp / f"key{i}.pem"
+        subprocess.run(["openssl", "genrsa", "-out", str(k), str(bits)], check=True, capture_output=True)
+        keys.append(k)
+    root = tmp / f"inventories-{n}"
+    root.mkdir()
+    bundle = tmp / f"bundle-{n}.pem"
+    calls = ['"GET Contacts"', '"POST Invoices"', '"GET Items"', '"GET Reports/BalanceSheet"', '"GET Accounts"', '"PUT Payments"']
+    targets = ["web", "pkce", "custom-connection"]
+    with open(bundle, "w") as out:
+        for i in range(n):
+            d = root / f"client{i:04d}"
+            d.mkdir()
+            cert = d / "publickey.cer"
+            days = ["365", "1825", "36500"][i % 3]
+            digest = ["-sha256", "-sha1"][i % 2]
+            subprocess.run(["openssl", "req", "-x509", "-new", "-key", str(keys[i % len(keys)]), digest, "-days", days,
+                            "-subj", f"/C=NZ/O=Client {i} Ltd/CN=client{i} xero app", "-out", str(cert)],
+                           check=True, capture_output=True)
+            out.write(cert.read_text())
+            (d / "integration.toml").write_text(
+                f'name = "Client {i} sync"\napp_type = "private"\norganisation = "Client {i} Ltd"\n'
+                f'region = "{["NZ", "AU", "FR"][i % 3]}"\nconsumer_key = "CK{i:030d}"\n'
+                f'consumer_secret = {{ env = "CLIENT{i}_SECRET" }}\n\n[certificate]\npath = "publickey.cer"\n\n'
+                f'[endpoints]\ncalls = [{", ".join(calls[: 2 + i % 5])}]\n\n[target]\nkind = "{targets[i % 3]}"\n')
+    return root, bundle
+
+
+def bench_audit(tmp):
+    sizes = [100, 300, 1000]
+    made = {}
+    t = time.perf_counter()
+    for n in sizes:
+        made[n] = make_inventories(tmp, n)
+    print(f"made {sum(sizes)} inventories with their certificates in {time.perf_counter() - t:.1f} s (openssl)")
+    per = {}
+    for n in sizes:
+        root, bundle = made[n]
+        med = alternate(f"audit of {n} inventories, one run", {
+            f"oauth1to2 audit DIR --json ({n})": [OURS, "audit", str(root), "--json"],
+            f"oauth1to2 cert check bundle ({n} certs)": [OURS, "cert", "check", "--json", str(bundle)],
+            f"openssl storeutl -noout -text ({n} certs)": ["openssl", "storeutl", "-noout", "-text", "-certs", str(bundle)],
+        }, 5 if n < 1000 else 3)
+        ours = med[f"oauth1to2 audit DIR --json ({n})"]
+        check = med[f"oauth1to2 cert check bundle ({n} certs)"]
+        peer = med[f"openssl storeutl -noout -text ({n} certs)"]
+        per[n] = ours / n
+        print(f"  audit: {ours*1000:.0f} ms total, {ours/n*1e6:.0f} us per inventory; cert check on the same certificates: {check*1000:.0f} ms ({check/n*1e6:.0f} us each)")
+        print(f"  ratio openssl/ours (audit vs openssl's text dump of the certificates): {peer/ours:5.2f}x")
+    growth = per[1000] / per[100]
+    print(f"\n  per-inventory time at 1000 / at 100: {growth:.2f} (linear means about 1; goal <= 1.5) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
+
+
 def main():
-    which = sys.argv[1:] or ["bundle", "new", "one"]
+    which = sys.argv[1:] or ["bundle", "new", "one", "audit"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"bundle": bench_bundle, "new": bench_new, "one": bench_one}[w](tmp)
+            {"bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit}[w](tmp)
 
 
 if __name__ == "__main__":

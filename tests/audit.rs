@@ -213,3 +213,97 @@ fn the_html_report_is_self_contained_and_carries_every_finding() {
         "a real screenshot"
     );
 }
+
+#[test]
+fn init_writes_an_inventory_that_audit_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("acme.toml");
+    let cert = root().join("fixtures/keys/publickey.cer");
+    let o = run(bin()
+        .arg("init")
+        .arg(&file)
+        .args([
+            "--name",
+            "Acme \"stock\" sync",
+            "--app-type",
+            "private",
+            "--organisation",
+            "Acme Ltd",
+        ])
+        .args([
+            "--region",
+            "au",
+            "--consumer-secret-env",
+            "ACME_SECRET",
+            "--certificate",
+        ])
+        .arg(&cert)
+        .args(["--calls", "GET Contacts, POST Invoices", "--target", "pkce"])
+        .stdin(std::process::Stdio::null()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (code, v, err) = audit_json(&[file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v[0]["name"], "Acme \"stock\" sync");
+    assert_eq!(v[0]["recommendation"]["target"], "pkce");
+    assert_eq!(
+        v[0]["scopes"]["scope_string"],
+        "offline_access accounting.contacts.read accounting.invoices"
+    );
+    // It never overwrites without --force, and without a terminal it needs the required flags.
+    let o = run(bin()
+        .arg("init")
+        .arg(&file)
+        .args(["--name", "x", "--app-type", "public"])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--force"));
+    let o = run(bin()
+        .arg("init")
+        .arg(dir.path().join("b.toml"))
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--name"), "{}", stderr(&o));
+}
+
+#[test]
+fn init_asks_on_a_terminal() {
+    // `script` (util-linux, essential on Debian) gives init a terminal; the answers are typed
+    // into it line by line.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("asked.toml");
+    let cert = root().join("fixtures/keys/publickey.cer");
+    let bin_path = env!("CARGO_BIN_EXE_oauth1to2");
+    let mut child = std::process::Command::new("script")
+        .arg("-qec")
+        .arg(format!("{bin_path} init {}", file.display()))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "Acme sync\nprivate\nAcme Ltd\nnz\n{}\nGET Contacts, GET Items\n",
+                cert.display()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Integration name"), "{}", stdout(&o));
+    let (code, v, err) = audit_json(&[file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v[0]["organisation"], "Acme Ltd");
+    assert_eq!(v[0]["recommendation"]["target"], "custom-connection");
+    assert_eq!(
+        v[0]["scopes"]["scope_string"],
+        "accounting.contacts.read accounting.settings.read"
+    );
+}

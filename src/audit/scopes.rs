@@ -64,8 +64,17 @@ fn page(key: &str) -> String {
     }
 }
 
-/// Parses the shipped catalogue.
-pub fn catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
+/// The shipped catalogue, parsed once per process.
+pub fn catalogue() -> Result<&'static [CatalogueRow], &'static CatalogueError> {
+    static ROWS: std::sync::OnceLock<Result<Vec<CatalogueRow>, CatalogueError>> =
+        std::sync::OnceLock::new();
+    match ROWS.get_or_init(parse_catalogue) {
+        Ok(rows) => Ok(rows),
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
     let mut rows = Vec::new();
     let mut header_seen = false;
     for (i, line) in CATALOGUE.lines().enumerate() {
@@ -413,7 +422,10 @@ fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a CatalogueRow>
 }
 
 /// Plans the scopes for `calls`.
-pub fn plan(calls: &[ApiCall], options: &PlanOptions) -> Result<ScopePlan, CatalogueError> {
+pub fn plan(
+    calls: &[ApiCall],
+    options: &PlanOptions,
+) -> Result<ScopePlan, &'static CatalogueError> {
     let rows = catalogue()?;
     let created = options.app_created.unwrap_or(options.today);
     let granular = created >= GRANULAR_FROM;
@@ -421,7 +433,7 @@ pub fn plan(calls: &[ApiCall], options: &PlanOptions) -> Result<ScopePlan, Catal
     let mut by_row: BTreeMap<usize, (Vec<&ApiCall>, bool)> = BTreeMap::new();
     let mut unmapped = Vec::new();
     for c in calls {
-        match row_for(&rows, &c.path) {
+        match row_for(rows, &c.path) {
             Some(r) => {
                 let i = rows.iter().position(|x| std::ptr::eq(x, r)).unwrap_or(0);
                 let e = by_row.entry(i).or_default();

@@ -339,6 +339,7 @@ fn partner_mode(run: &Run, tokens_file: &Path) -> Result<u8, CliError> {
             client_id: &client_id,
             secret: &secret,
         },
+        a.dry_run,
     )
 }
 

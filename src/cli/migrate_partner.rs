@@ -70,6 +70,7 @@ pub fn run(
     p: &PartnerArgs,
     tokens_file: &Path,
     creds: Credentials,
+    dry_run: bool,
 ) -> Result<u8, CliError> {
     if inv.app_type != AppType::Partner {
         return Err(CliError::input(
@@ -127,6 +128,19 @@ pub fn run(
         results_file.display(),
         todo.len()
     );
+    if dry_run {
+        for i in &todo {
+            let e = &batch[*i];
+            let renew = if e.token.expires_within(unix_now(), 60) {
+                " (its OAuth 1.0a token would be renewed first)"
+            } else {
+                ""
+            };
+            eprintln!("  would migrate {}{renew}", e.label);
+        }
+        eprintln!("Dry run: nothing was sent or written.");
+        return Ok(EXIT_OK);
+    }
     let http = http_client(30)?;
     let bar = (todo.len() > 1 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(todo.len() as u64);

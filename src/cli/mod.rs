@@ -11,6 +11,7 @@ mod cert_new;
 mod common;
 mod connect;
 mod export;
+mod init;
 mod migrate;
 mod migrate_partner;
 mod oauth1;
@@ -69,6 +70,8 @@ enum Command {
     /// List, show or remove OAuth 2.0 profiles.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Create an inventory file describing a legacy integration (from flags, or by asking).
+    Init(init::Args),
     /// Audit legacy integrations: findings, target, scopes and a checklist (text, JSON, Markdown, HTML).
     Audit(audit::Args),
     /// Move a legacy integration to working OAuth 2.0 credentials, step by step (resumable).
@@ -91,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Tenants(c) => tenants::run(c),
         Command::Api(a) => api::run(a),
         Command::Profile(c) => profile::run(c),
+        Command::Init(a) => init::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Scopes(c) => scopes::run(c),
         Command::Migrate(a) => migrate::run(a),

@@ -1,0 +1,48 @@
+//! What `audit`, `scopes plan` and `migrate` read from the consultant's files: inventories
+//! (TOML), endpoint lists, HAR files and access logs (then planned), the partner token batch,
+//! the results file and the migration state. The first byte picks the parser.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use oauth1to2::audit::{inventory, scopes};
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let plan = |e: Result<scopes::Evidence, scopes::EvidenceError>| {
+        if let Ok(e) = e {
+            for created in [None, Some(time::macros::date!(2025 - 01 - 01))] {
+                let _ = scopes::plan(
+                    &e.calls,
+                    &scopes::PlanOptions {
+                        app_created: created,
+                        today: time::macros::date!(2026 - 11 - 23),
+                        offline_access: true,
+                    },
+                );
+            }
+        }
+    };
+    match mode % 6 {
+        0 => {
+            if let Ok(inv) = inventory::parse(Path::new("fuzz.toml"), &text) {
+                let _ = format!("{inv:?}");
+                let _ = oauth1to2::audit::recommend(&inv);
+                let _ = oauth1to2::audit::profile_name(&inv);
+            }
+        }
+        1 => plan(scopes::from_list(&text)),
+        2 => plan(scopes::from_har("fuzz.har", &text)),
+        3 => plan(scopes::from_log("fuzz.log", &text)),
+        4 => {
+            let _ = serde_json::from_slice::<Vec<oauth1to2::migrate::partner::BatchEntry>>(rest);
+            let _ = serde_json::from_slice::<oauth1to2::migrate::partner::MigrationResult>(rest);
+        }
+        _ => {
+            let _ = serde_json::from_slice::<oauth1to2::migrate::MigrationState>(rest);
+            let _ = serde_json::from_slice::<oauth1to2::migrate::partner::MigratedTokens>(rest);
+        }
+    }
+});
