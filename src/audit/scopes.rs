@@ -581,7 +581,7 @@ mod tests {
     fn the_catalogue_parses_and_every_row_cites_a_page() {
         let rows = catalogue().unwrap();
         assert!(rows.len() > 40);
-        for r in &rows {
+        for r in rows {
             assert!(!r.sources.is_empty(), "{r:?}");
             assert!(r
                 .sources
