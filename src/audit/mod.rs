@@ -87,9 +87,17 @@ pub struct IntegrationAudit {
     pub scopes: Option<ScopePlan>,
     /// What to do, in order.
     pub checklist: Vec<String>,
+    /// Where in `checklist` the switch-over and decommissioning steps start.
+    #[serde(skip)]
+    pub decommission_from: usize,
 }
 
 impl IntegrationAudit {
+    /// The switch-over and decommissioning steps at the end of the checklist.
+    pub fn decommissioning(&self) -> &[String] {
+        &self.checklist[self.decommission_from.min(self.checklist.len())..]
+    }
+
     /// How many findings of a severity.
     pub fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
@@ -155,7 +163,7 @@ pub fn audit(
     } else {
         "ok"
     };
-    let checklist = checklist(inv, &recommendation, scopes.as_ref());
+    let (checklist, decommission_from) = checklist(inv, &recommendation, scopes.as_ref());
     Ok(IntegrationAudit {
         file: inv.file.display().to_string(),
         name: inv.name.clone(),
@@ -174,6 +182,7 @@ pub fn audit(
         recommendation,
         scopes,
         checklist,
+        decommission_from,
     })
 }
 
@@ -453,7 +462,11 @@ fn plan_scopes(
     Ok(Some(plan))
 }
 
-fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePlan>) -> Vec<String> {
+fn checklist(
+    inv: &LegacyIntegration,
+    r: &Recommendation,
+    plan: Option<&ScopePlan>,
+) -> (Vec<String>, usize) {
     let mut steps = Vec::new();
     let scopes = plan
         .map(|p| p.scope_string.clone())
@@ -517,6 +530,7 @@ fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePla
         "Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.",
         profile_name(inv)
     ));
+    let decommission_from = steps.len();
     steps.push("Switch the integration to the new credentials and watch one full run.".into());
     match inv.app_type {
         AppType::Private => steps.push(format!(
@@ -535,7 +549,7 @@ fn checklist(inv: &LegacyIntegration, r: &Recommendation, plan: Option<&ScopePla
         "Remove the consumer key and secret from every config file, environment and secret store."
             .into(),
     );
-    steps
+    (steps, decommission_from)
 }
 
 /// The profile name `migrate` uses for an integration: its name, lowercased, letters and

@@ -87,21 +87,8 @@ pub struct Args {
     /// Scopes, space- or comma-separated (may be repeated). Add offline_access for refresh tokens.
     #[arg(long, value_name = "SCOPES")]
     scopes: Vec<String>,
-    /// Use this OpenID provider (found by discovery) instead of Xero.
-    #[arg(long, value_name = "URL")]
-    issuer: Option<String>,
-    /// The Xero API base for `tenants` and `api` (default https://api.xero.com).
-    #[arg(long, value_name = "URL")]
-    api_base: Option<String>,
-    /// Also trust this CA certificate (PEM) for the profile's endpoints.
-    #[arg(long, value_name = "FILE")]
-    ca_file: Option<PathBuf>,
-    /// The loopback port for the redirect URI; 0 picks a free one (only where the provider allows any port).
-    #[arg(long)]
-    port: Option<u16>,
-    /// The host in the redirect URI: localhost (default, as Xero documents) or 127.0.0.1.
-    #[arg(long, value_name = "HOST")]
-    redirect_host: Option<String>,
+    #[command(flatten)]
+    endpoints: EndpointArgs,
     /// Read the client secret from this environment variable (the profile keeps the name).
     #[arg(long, value_name = "VAR", group = "secret")]
     client_secret_env: Option<String>,
@@ -210,22 +197,7 @@ fn merge(
     if !a.scopes.is_empty() {
         p.scopes = split_scopes(&a.scopes);
     }
-    if let Some(i) = &a.issuer {
-        p.provider = ProviderKind::Oidc;
-        p.issuer = Some(i.trim_end_matches('/').to_owned());
-    }
-    if let Some(b) = &a.api_base {
-        p.api_base = Some(b.trim_end_matches('/').to_owned());
-    }
-    if let Some(c) = &a.ca_file {
-        p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
-    }
-    if let Some(port) = a.port {
-        p.redirect_port = port;
-    }
-    if let Some(h) = &a.redirect_host {
-        p.redirect_host = h.clone();
-    }
+    a.endpoints.apply(&mut p);
     if let Some(b) = a.token_store {
         p.token_store = b.into();
     }
@@ -248,6 +220,48 @@ fn merge(
     }
     p.validate(name)?;
     Ok(p)
+}
+
+/// Where the profile's endpoints are and how the redirect looks (shared with `migrate`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct EndpointArgs {
+    /// Use this OpenID provider (found by discovery) instead of Xero.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// The Xero API base for `tenants` and `api` (default https://api.xero.com).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Also trust this CA certificate (PEM) for the profile's endpoints.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The loopback port for the redirect URI; 0 picks a free one (only where the provider allows any port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The host in the redirect URI: localhost (default, as Xero documents) or 127.0.0.1.
+    #[arg(long, value_name = "HOST")]
+    pub redirect_host: Option<String>,
+}
+
+impl EndpointArgs {
+    /// Sets what was given on `p`.
+    pub fn apply(&self, p: &mut Profile) {
+        if let Some(i) = &self.issuer {
+            p.provider = ProviderKind::Oidc;
+            p.issuer = Some(i.trim_end_matches('/').to_owned());
+        }
+        if let Some(b) = &self.api_base {
+            p.api_base = Some(b.trim_end_matches('/').to_owned());
+        }
+        if let Some(c) = &self.ca_file {
+            p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+        }
+        if let Some(port) = self.port {
+            p.redirect_port = port;
+        }
+        if let Some(h) = &self.redirect_host {
+            p.redirect_host = h.clone();
+        }
+    }
 }
 
 /// How the browser step runs (shared with `migrate`).

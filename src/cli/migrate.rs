@@ -12,7 +12,7 @@ use oauth1to2::audit::inventory::{self, LegacyIntegration, TargetKind};
 use oauth1to2::audit::{self, AuditOptions, IntegrationAudit};
 use oauth1to2::files::{write_atomic, Visibility};
 use oauth1to2::migrate::{self, ExportFormat, Handoff, MigrationState, Step};
-use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile, ProviderKind, SecretRef};
+use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile, SecretRef};
 use oauth1to2::xero::api::{self, ApiCall};
 use oauth1to2::xero::connections::{self, Connection};
 
@@ -66,21 +66,8 @@ pub struct Args {
     /// Seconds to wait for the browser step.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     timeout: u64,
-    /// Use this OpenID provider instead of Xero's identity server (testing, proxies).
-    #[arg(long, value_name = "URL", hide_short_help = true)]
-    issuer: Option<String>,
-    /// The Xero API base (default https://api.xero.com).
-    #[arg(long, value_name = "URL", hide_short_help = true)]
-    api_base: Option<String>,
-    /// Also trust this CA certificate (PEM).
-    #[arg(long, value_name = "FILE", hide_short_help = true)]
-    ca_file: Option<PathBuf>,
-    /// The loopback port for the redirect URI (default 8742; 0 picks one where allowed).
-    #[arg(long, hide_short_help = true)]
-    port: Option<u16>,
-    /// The host in the redirect URI: localhost (default) or 127.0.0.1.
-    #[arg(long, value_name = "HOST", hide_short_help = true)]
-    redirect_host: Option<String>,
+    #[command(flatten)]
+    endpoints: super::connect::EndpointArgs,
     #[command(flatten)]
     partner: super::migrate_partner::PartnerArgs,
 }
@@ -136,8 +123,13 @@ impl Run<'_> {
     }
 
     fn redirect_uri(&self) -> String {
-        let host = self.a.redirect_host.as_deref().unwrap_or("localhost");
-        match self.a.port {
+        let host = self
+            .a
+            .endpoints
+            .redirect_host
+            .as_deref()
+            .unwrap_or("localhost");
+        match self.a.endpoints.port {
             Some(0) => format!("http://{host}:<any port>/callback"),
             Some(p) => format!("http://{host}:{p}/callback"),
             None => format!("http://{host}:8742/callback"),
@@ -291,18 +283,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     }
     // 8. Checklist (printed every time it is reached).
     say(Step::Checklist, "what is left to do:");
-    for (i, s) in run
-        .audit
-        .checklist
-        .iter()
-        .filter(|c| {
-            c.starts_with("Switch")
-                || c.starts_with("Decommission")
-                || c.starts_with("Retire")
-                || c.starts_with("Remove")
-        })
-        .enumerate()
-    {
+    for (i, s) in run.audit.decommissioning().iter().enumerate() {
         eprintln!("      {}. {s}", i + 1);
     }
     if !run.state.done(Step::Checklist) {
@@ -414,22 +395,7 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), CliError> {
     p.grant = migrate::grant_for(run.target());
     p.scopes = scopes.to_vec();
     p.client_secret = run.state.client_secret.clone();
-    if let Some(i) = &a.issuer {
-        p.provider = ProviderKind::Oidc;
-        p.issuer = Some(i.trim_end_matches('/').to_owned());
-    }
-    if let Some(b) = &a.api_base {
-        p.api_base = Some(b.trim_end_matches('/').to_owned());
-    }
-    if let Some(c) = &a.ca_file {
-        p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
-    }
-    if let Some(port) = a.port {
-        p.redirect_port = port;
-    }
-    if let Some(h) = &a.redirect_host {
-        p.redirect_host = h.clone();
-    }
+    a.endpoints.apply(&mut p);
     p.validate(&name)?;
     let config = Config::load(&run.paths.config_file)?;
     say(

@@ -466,17 +466,7 @@ pub fn render_record(
         ));
     }
     s.push_str("\n## Still to do (decommissioning)\n\n");
-    for (i, step) in audit
-        .checklist
-        .iter()
-        .filter(|c| {
-            c.starts_with("Switch")
-                || c.starts_with("Decommission")
-                || c.starts_with("Retire")
-                || c.starts_with("Remove")
-        })
-        .enumerate()
-    {
+    for (i, step) in audit.decommissioning().iter().enumerate() {
         s.push_str(&format!("{}. {step}\n", i + 1));
     }
     s
