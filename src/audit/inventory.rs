@@ -109,13 +109,26 @@ pub struct SecretReference {
 }
 
 /// The certificate: a path, or a block pasted into the file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateSource {
     /// A file, relative to the inventory.
     pub path: Option<PathBuf>,
     /// The certificate pasted in (any state `cert check` can repair).
     pub pem: Option<String>,
+}
+
+// A pasted block may wrongly hold a private key: Debug shows only its size.
+impl std::fmt::Debug for CertificateSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateSource")
+            .field("path", &self.path)
+            .field(
+                "pem",
+                &self.pem.as_ref().map(|p| format!("[{} bytes]", p.len())),
+            )
+            .finish()
+    }
 }
 
 /// The private key the client still holds.
