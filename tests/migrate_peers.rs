@@ -52,28 +52,8 @@ fn migrate_cmd(desk: &Desk, inv: &Path) -> std::process::Command {
             "--client-secret-env",
             "WEB_SECRET_VAR",
         ])
-        .args([
-            "--issuer",
-            &desk.peer.issuer,
-            "--api-base",
-            &desk.peer.issuer,
-        ])
-        .arg("--ca-file")
-        .arg(&desk.peer.ca_file)
-        .args([
-            "--port",
-            "0",
-            "--redirect-host",
-            "127.0.0.1",
-            "--timeout",
-            "60",
-        ])
-        .env(
-            "BROWSER",
-            format!("node {}", root().join("tests/peers/consent.mjs").display()),
-        )
-        .env("CONSENT_ACTION", "approve")
-        .stdin(Stdio::null());
+        .args(desk.provider_args());
+    desk.consenting(&mut c, "approve");
     c
 }
 

@@ -267,7 +267,12 @@ impl LegacyIntegration {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    // Bytes, not a str slice: an offset inside a multi-byte character must not panic.
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// What to do about a TOML or field error, by what the message says.

@@ -58,11 +58,9 @@ impl Desk {
         o
     }
 
-    pub fn connect_args(&self, profile: &str, client: &str) -> Vec<String> {
+    /// The flags that point `connect` or `migrate` at this desk's provider and test server.
+    pub fn provider_args(&self) -> Vec<String> {
         let mut v: Vec<String> = [
-            "connect",
-            "-p",
-            profile,
             "--issuer",
             &self.peer.issuer,
             "--api-base",
@@ -78,6 +76,22 @@ impl Desk {
         .map(|s| s.to_string())
         .collect();
         v.extend(["--ca-file".into(), self.peer.ca_file.display().to_string()]);
+        v
+    }
+
+    /// Makes Chromium, driven by consent.mjs, the browser `cmd` opens.
+    pub fn consenting<'c>(&self, cmd: &'c mut Command, action: &str) -> &'c mut Command {
+        cmd.env(
+            "BROWSER",
+            format!("node {}", root().join("tests/peers/consent.mjs").display()),
+        )
+        .env("CONSENT_ACTION", action)
+        .stdin(Stdio::null())
+    }
+
+    pub fn connect_args(&self, profile: &str, client: &str) -> Vec<String> {
+        let mut v: Vec<String> = vec!["connect".into(), "-p".into(), profile.into()];
+        v.extend(self.provider_args());
         v.extend(["--client-id".into(), client.into()]);
         match client {
             "web-app" => v.extend(
@@ -121,17 +135,12 @@ impl Desk {
     ) -> (Output, Option<serde_json::Value>) {
         let result = self.home.path().join(format!("consent-{profile}.json"));
         let shot = self.home.path().join(format!("consent-{profile}.png"));
+        let mut cmd = self.cmd();
+        cmd.args(self.connect_args(profile, client));
         let o = self
-            .cmd()
-            .args(self.connect_args(profile, client))
-            .env(
-                "BROWSER",
-                format!("node {}", root().join("tests/peers/consent.mjs").display()),
-            )
-            .env("CONSENT_ACTION", action)
+            .consenting(&mut cmd, action)
             .env("CONSENT_RESULT", &result)
             .env("CONSENT_SCREENSHOT", &shot)
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         self.record(&o);
