@@ -1,7 +1,6 @@
 //! `oauth1to2 audit INVENTORY|DIR...`: what each legacy integration is, what is wrong with it,
 //! where it should go and what to do, as text, JSON, Markdown or one HTML page for the client.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
@@ -105,15 +104,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let files = inventories(&a.inputs)?;
     let now = OffsetDateTime::now_utc();
     let options = AuditOptions { now };
-    // A progress bar only when there are many and a person is watching.
-    let bar = (files.len() > 1 && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = super::common::progress_bar(files.len());
     let mut audits: Vec<IntegrationAudit> = Vec::with_capacity(files.len());
     for f in &files {
         if let Some(b) = &bar {

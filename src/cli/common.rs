@@ -327,3 +327,17 @@ pub fn format_time(secs: i64) -> String {
         })
         .unwrap_or_else(|| secs.to_string())
 }
+
+/// A progress bar on stderr for `len` items, only when there are several and a person is
+/// watching (stderr is a terminal); `None` when piped.
+pub fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (len > 1 && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(len as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    })
+}

@@ -9,6 +9,7 @@ use oauth1to2::audit::inventory;
 use oauth1to2::files::{write_atomic, Visibility};
 
 use super::common::{CliError, EXIT_INPUT, EXIT_OK};
+use super::session::read_answer;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum AppTypeArg {
@@ -98,24 +99,17 @@ fn q(s: &str) -> String {
 }
 
 fn ask(question: &str, required: bool) -> Result<Option<String>, CliError> {
-    use std::io::{BufRead, Write};
+    let prompt = format!(
+        "{question}{}: ",
+        if required { "" } else { " (Enter to skip)" }
+    );
     loop {
-        eprint!(
-            "{question}{}: ",
-            if required { "" } else { " (Enter to skip)" }
-        );
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        let n = std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "try again"))?;
-        let t = line.trim();
-        if !t.is_empty() {
-            return Ok(Some(t.to_owned()));
-        }
-        if !required || n == 0 {
-            return Ok(None);
+        match read_answer(&prompt)? {
+            Some(t) if !t.is_empty() => return Ok(Some(t)),
+            // End of input, or Enter on an optional field.
+            None => return Ok(None),
+            Some(_) if !required => return Ok(None),
+            Some(_) => {}
         }
     }
 }

@@ -19,7 +19,7 @@ use oauth1to2::xero::connections::{self, Connection};
 use super::audit::inventory_error;
 use super::common::{format_time, CliError, EXIT_INPUT, EXIT_OK};
 use super::connect::{connect_profile, prompt_secret_to_file, BrowserOptions};
-use super::session::{ProfileArg, Session};
+use super::session::{read_answer, ProfileArg, Session};
 
 /// Move a legacy integration to working OAuth 2.0 credentials, step by step.
 ///
@@ -325,21 +325,13 @@ fn partner_mode(run: &Run, tokens_file: &Path) -> Result<u8, CliError> {
 }
 
 fn ask(question: &str) -> Result<String, CliError> {
-    use std::io::{BufRead, Write};
     if !std::io::stdin().is_terminal() {
         return Err(CliError::input(
             format!("{question}: no terminal to ask on"),
             "pass it as a flag (see `oauth1to2 migrate --help`)",
         ));
     }
-    eprint!("{question}: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "try again"))?;
-    Ok(line.trim().to_owned())
+    Ok(read_answer(&format!("{question}: "))?.unwrap_or_default())
 }
 
 fn credentials(run: &mut Run) -> Result<(), CliError> {

@@ -1,7 +1,6 @@
 //! `oauth1to2 migrate INVENTORY --partner TOKENS_FILE`: a partner app's OAuth 1.0a tokens moved
 //! to OAuth 2.0 in one batch with `POST /oauth/migrate`, resumable through the results file.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use oauth1to2::audit::inventory::{AppType, LegacyIntegration};
@@ -46,14 +45,6 @@ pub struct PartnerArgs {
 pub struct Credentials<'a> {
     pub client_id: &'a str,
     pub secret: &'a SecretRef,
-}
-
-fn results_path(inventory: &Path) -> PathBuf {
-    let stem = inventory
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "integration".into());
-    inventory.with_file_name(format!("{stem}.partner-results.jsonl"))
 }
 
 fn batch_err(e: partner::BatchError) -> CliError {
@@ -110,7 +101,10 @@ pub fn run(
     let secret = creds.secret.read("partner migration")?;
 
     let mut batch = partner::load_batch(tokens_file).map_err(batch_err)?;
-    let results_file = p.results.clone().unwrap_or_else(|| results_path(inventory));
+    let results_file = p
+        .results
+        .clone()
+        .unwrap_or_else(|| oauth1to2::migrate::partner_results_path(inventory));
     let mut results = partner::load_results(&results_file).map_err(batch_err)?;
     let done: std::collections::BTreeSet<String> = results
         .iter()
@@ -142,14 +136,7 @@ pub fn run(
         return Ok(EXIT_OK);
     }
     let http = http_client(30)?;
-    let bar = (todo.len() > 1 && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(todo.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = super::common::progress_bar(todo.len());
     let request = MigrateRequest {
         scope: &scope,
         client_id: creds.client_id,

@@ -174,18 +174,28 @@ impl Session {
     }
 }
 
+/// Prints `prompt` on stderr and reads one line from stdin, trimmed; `None` at end of input.
+pub fn read_answer(prompt: &str) -> Result<Option<String>, CliError> {
+    use std::io::{BufRead, Write};
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "try again"))?;
+    Ok((n > 0).then(|| line.trim().to_owned()))
+}
+
 /// Asks a yes/no question on the terminal; without a terminal the answer is no.
 pub fn confirm(question: &str) -> Result<bool, CliError> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return Ok(false);
     }
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "answer y or n"))?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    let answer = read_answer(&format!("{question} [y/N] "))?;
+    Ok(matches!(
+        answer.as_deref(),
+        Some("y" | "Y" | "yes" | "YES" | "Yes")
+    ))
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::audit::inventory::{LegacyIntegration, TargetKind};
 use crate::audit::IntegrationAudit;
 use crate::files::{write_atomic, Visibility, WriteError};
-use crate::oauth2::profile::{SecretRef, DEFAULT_PORT};
+use crate::oauth2::profile::SecretRef;
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -161,6 +161,11 @@ pub fn state_path(inventory: &Path) -> PathBuf {
 /// Where the migration record of `inventory` goes.
 pub fn record_path(inventory: &Path) -> PathBuf {
     sibling(inventory, "migration-record.md")
+}
+
+/// Where `migrate --partner` writes its results for `inventory`.
+pub fn partner_results_path(inventory: &Path) -> PathBuf {
+    sibling(inventory, "partner-results.jsonl")
 }
 
 /// Where the handoff export of `inventory` goes.
@@ -470,11 +475,6 @@ pub fn render_record(
         s.push_str(&format!("{}. {step}\n", i + 1));
     }
     s
-}
-
-/// The loopback redirect URI for the default port.
-pub fn default_redirect_uri() -> String {
-    format!("http://localhost:{DEFAULT_PORT}/callback")
 }
 
 #[cfg(test)]

@@ -114,16 +114,21 @@ def serve(cert_path, port_file):
             self.end_headers()
             self.wfile.write(json.dumps({"valid": ok}).encode())
 
-        def _access_token(self):
-            # Stub of Xero's partner token renewal (a Xero-only endpoint), answering in Xero's
-            # documented form encoding. The signature is checked by oauthlib for real.
+        def _signed(self, body):
+            # oauthlib's verdict on the request's OAuth 1.0a signature, and its OAuth parameters.
             from urllib.parse import unquote
             host = self.headers.get("Host")
             headers = {k: v for k, v in self.headers.items()}
-            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=None, headers=headers)
+            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=body, headers=headers)
             auth = self.headers.get("Authorization") or ""
             params = dict(p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)
-            handle = unquote(params.get("oauth_session_handle", "").strip('"'))
+            return ok, {k: unquote(v.strip('"')) for k, v in params.items()}
+
+        def _access_token(self):
+            # Stub of Xero's partner token renewal (a Xero-only endpoint), answering in Xero's
+            # documented form encoding. The signature is checked by oauthlib for real.
+            ok, params = self._signed(None)
+            handle = params.get("oauth_session_handle", "")
             if not ok or not handle or handle == "REVOKED":
                 self.send_response(401)
                 self.end_headers()
@@ -141,15 +146,10 @@ def serve(cert_path, port_file):
             # XERO.md documents: JSON in, JSON out with expires_in as a string. oauthlib checks
             # the OAuth 1.0a signature for real (the query's tenantType is in the base string;
             # the JSON body is not).
-            from urllib.parse import unquote
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else ""
-            host = self.headers.get("Host")
-            headers = {k: v for k, v in self.headers.items()}
-            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=body, headers=headers)
-            auth = self.headers.get("Authorization") or ""
-            params = dict(p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)
-            token = unquote(params.get("oauth_token", "").strip('"'))
+            ok, params = self._signed(body)
+            token = params.get("oauth_token", "")
             counter[f"migrate:{token}"] = counter.get(f"migrate:{token}", 0) + 1
 
             def answer(status, obj, ctype="application/json"):
