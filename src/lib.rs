@@ -19,4 +19,5 @@ pub mod migrate;
 pub mod oauth1;
 pub mod oauth2;
 pub mod secret;
+pub mod text;
 pub mod xero;

@@ -379,9 +379,23 @@ struct Pending {
 }
 
 fn start_no_browser(desk: &Desk) -> Pending {
+    start_no_browser_with(desk, &[])
+}
+
+/// `connect --no-browser`, with flags replaced: `("--timeout", "3")` swaps the value given by
+/// `Desk::connect_args`.
+fn start_no_browser_with(desk: &Desk, replace: &[(&str, &str)]) -> Pending {
+    let mut args = desk.connect_args("acme", "pkce-app");
+    for (flag, value) in replace {
+        let i = args
+            .iter()
+            .position(|a| a == flag)
+            .expect("flag in connect_args");
+        args[i + 1] = value.to_string();
+    }
     let mut child = desk
         .cmd()
-        .args(desk.connect_args("acme", "pkce-app"))
+        .args(args)
         .arg("--no-browser")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -401,6 +415,7 @@ fn start_no_browser(desk: &Desk) -> Pending {
             .recv_timeout(Duration::from_secs(20))
             .expect("connect prints the URL");
         if let Some(rest) = line.strip_prefix("Listening on 127.0.0.1:") {
+            // "8742 and [::1]:8742 for the callback (300 s)."
             port = rest.split(' ').next().unwrap().parse().ok();
         }
         if line.trim_start().starts_with("https://") {
@@ -450,10 +465,17 @@ fn browse(url: &str, env: &[(&str, &Path)], block: bool) -> bool {
     c.status().unwrap().success()
 }
 
+/// Opens connections that send nothing, as an idle or hostile local program would.
+fn idle_connections(port: u16, n: usize) -> Vec<std::net::TcpStream> {
+    (0..n)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect()
+}
+
 #[test]
-fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
+fn a_forged_callback_is_ignored_and_idle_connections_do_not_block_the_real_one() {
     let Some(desk) = Desk::new(0) else { return };
-    let p = start_no_browser(&desk);
+    let mut p = start_no_browser(&desk);
     // Bound to 127.0.0.1, not 0.0.0.0: /proc/net/tcp lists the listening socket's address.
     let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap();
     let needle = format!("0100007F:{:04X} 00000000:0000 0A", p.port);
@@ -463,6 +485,8 @@ fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
         p.port
     );
     assert!(!tcp.contains(&format!("00000000:{:04X} 00000000:0000 0A", p.port)));
+    // Idle connections first: each is served on its own, so none holds up what follows.
+    let _idle = idle_connections(p.port, 10);
     // /favicon.ico gets a 404 and the listener keeps waiting.
     let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
     s.write_all(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -485,21 +509,95 @@ fn a_wrong_state_is_rejected_and_the_listener_is_loopback_only() {
         .replace(&format!("state={state}"), "state=forged-state-value");
     let result = desk.home.path().join("wrong-state.json");
     assert!(browse(&forged, &[("CONSENT_RESULT", &result)], false));
-    let (code, err) = finish(p);
-    assert_eq!(code, Some(8), "{err}");
-    assert!(err.contains("state does not match"), "{err}");
     let page: serde_json::Value =
         serde_json::from_str(&wait_for_file(&result, Duration::from_secs(10)).unwrap()).unwrap();
-    assert!(page["text"]
-        .as_str()
-        .unwrap()
-        .contains("Authorization failed"));
-    assert!(!desk.token_file("acme").exists());
-    assert_eq!(
-        desk.peer.count("authorization_code:success"),
-        0,
-        "the code was never exchanged"
+    assert!(
+        page["text"].as_str().unwrap().contains("Not this login"),
+        "{page}"
     );
+    // The forged callback did not end the login.
+    let warned = (0..100).any(|_| {
+        p.stderr
+            .recv_timeout(Duration::from_millis(100))
+            .is_ok_and(|l| l.contains("warning: ignored a callback whose state"))
+    });
+    assert!(warned, "no warning for the forged callback");
+    assert!(
+        p.child.try_wait().unwrap().is_none(),
+        "connect ended on a forged callback"
+    );
+    assert_eq!(desk.peer.count("authorization_code:success"), 0);
+    // The real login still completes.
+    let real = desk.home.path().join("real.json");
+    assert!(browse(&p.url.clone(), &[("CONSENT_RESULT", &real)], false));
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(desk.tokens("acme")["refresh_token"].is_string());
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+}
+
+#[test]
+fn the_timeout_bounds_the_whole_wait_even_with_idle_connections() {
+    let Some(desk) = Desk::new(0) else { return };
+    let p = start_no_browser_with(&desk, &[("--timeout", "3")]);
+    let _idle = idle_connections(p.port, 20);
+    // One that trickles a byte at a time.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    let port = p.port;
+    std::thread::spawn(move || {
+        for b in b"GET /callback?state=x HTTP/1.1\r\n"
+            .iter()
+            .cycle()
+            .take(200)
+        {
+            if slow.write_all(&[*b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = port;
+    });
+    let started = Instant::now();
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(7), "{err}");
+    assert!(
+        err.contains("no callback arrived within 3 seconds"),
+        "{err}"
+    );
+    // finish() kills at 90 s; a wait that idle connections could stretch would get there.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(!desk.token_file("acme").exists());
+}
+
+#[test]
+fn a_localhost_redirect_listens_on_both_loopback_addresses() {
+    let Some(desk) = Desk::new(0) else { return };
+    let p = start_no_browser_with(
+        &desk,
+        &[("--redirect-host", "localhost"), ("--timeout", "5")],
+    );
+    let tcp6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    let v6 = format!(
+        "00000000000000000000000001000000:{:04X} 00000000000000000000000000000000:0000 0A",
+        p.port
+    );
+    let has_v6_loopback = std::fs::read_to_string("/proc/net/if_inet6")
+        .unwrap_or_default()
+        .contains("00000000000000000000000000000001");
+    if has_v6_loopback {
+        assert!(tcp6.contains(&v6), "no listener on [::1]:{}", p.port);
+        // And nothing on the IPv6 wildcard.
+        assert!(!tcp6.contains(&format!(
+            "00000000000000000000000000000000:{:04X} 00000000000000000000000000000000:0000 0A",
+            p.port
+        )));
+    } else {
+        eprintln!("note: this machine has no IPv6 loopback; only 127.0.0.1 was checked");
+    }
+    let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    assert!(tcp.contains(&format!("0100007F:{:04X} 00000000:0000 0A", p.port)));
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(7), "{err}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use super::{IntegrationAudit, Severity};
 use crate::oauth2::loopback::html_escape;
+use crate::text::term as t;
 use std::fmt::Write;
 
 fn status_word(a: &IntegrationAudit) -> &'static str {
@@ -18,12 +19,12 @@ fn status_word(a: &IntegrationAudit) -> &'static str {
 pub fn text(audits: &[IntegrationAudit]) -> String {
     let mut s = String::new();
     for a in audits {
-        let _ = writeln!(s, "{} ({}): {}", a.name, a.file, status_word(a));
+        let _ = writeln!(s, "{} ({}): {}", t(&a.name), t(&a.file), status_word(a));
         if let Some(v) = &a.vendor {
-            let _ = writeln!(s, "  vendor:         {v}");
+            let _ = writeln!(s, "  vendor:         {}", t(v));
         }
         if let Some(o) = &a.organisation {
-            let _ = writeln!(s, "  organisation:   {o}");
+            let _ = writeln!(s, "  organisation:   {}", t(o));
         }
         let _ = writeln!(
             s,
@@ -35,7 +36,9 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
             let _ = writeln!(
                 s,
                 "  certificate:    {} ({}, expires {})",
-                c.subject, c.key, c.not_after
+                t(&c.subject),
+                t(&c.key),
+                c.not_after
             );
             let _ = writeln!(s, "                  SHA-256 {}", c.sha256_fingerprint);
         }
@@ -52,21 +55,23 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
             s,
             "  target:         {} ({})",
             a.recommendation.target.as_str(),
-            a.recommendation.reason
+            t(&a.recommendation.reason)
         );
         if let Some(d) = &a.recommendation.differs_from_inventory {
-            let _ = writeln!(s, "                  note: {d}");
+            let _ = writeln!(s, "                  note: {}", t(d));
         }
         if let Some(p) = &a.scopes {
-            let _ = writeln!(s, "  scopes ({}):  {}", p.scheme, p.scope_string);
+            let _ = writeln!(s, "  scopes:         {} ({})", t(&p.scope_string), p.scheme);
         }
-        let _ = writeln!(s, "  findings:");
+        if !a.findings.is_empty() {
+            let _ = writeln!(s, "  findings:");
+        }
         for f in &a.findings {
-            let _ = writeln!(s, "    {:<8} {}: {}", f.severity, f.id, f.message);
+            let _ = writeln!(s, "    {:<8} {}: {}", f.severity, f.id, t(&f.message));
         }
         let _ = writeln!(s, "  checklist:");
         for (i, step) in a.checklist.iter().enumerate() {
-            let _ = writeln!(s, "    {:>2}. {step}", i + 1);
+            let _ = writeln!(s, "    {:>2}. {}", i + 1, t(step));
         }
         s.push('\n');
     }
@@ -84,8 +89,10 @@ fn summary_line(audits: &[IntegrationAudit]) -> String {
     )
 }
 
+/// Markdown and inline HTML are escaped, and so are control characters: names, subjects and
+/// messages come from inventories and certificates.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    crate::text::markdown(s)
 }
 
 /// Markdown, for a ticket or a wiki.
@@ -106,7 +113,7 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
     }
     for a in audits {
         let _ = write!(s, "\n## {}\n\n", md_escape(&a.name));
-        let _ = writeln!(s, "- **Inventory:** `{}`", a.file);
+        let _ = writeln!(s, "- **Inventory:** {}", md_escape(&a.file));
         if let Some(o) = &a.organisation {
             let _ = writeln!(s, "- **Organisation:** {}", md_escape(o));
         }
@@ -121,7 +128,7 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
                 s,
                 "- **Certificate:** {} ({}, expires {}), SHA-256 `{}`",
                 md_escape(&c.subject),
-                c.key,
+                md_escape(&c.key),
                 c.not_after,
                 c.sha256_fingerprint
             );
@@ -144,7 +151,12 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
             md_escape(&a.recommendation.reason)
         );
         if let Some(p) = &a.scopes {
-            let _ = writeln!(s, "- **Scopes ({}):** `{}`", p.scheme, p.scope_string);
+            let _ = writeln!(
+                s,
+                "- **Scopes ({}):** {}",
+                p.scheme,
+                md_escape(&p.scope_string)
+            );
         }
         s.push_str(
             "\n### Findings\n\n| severity | id | finding | what to do |\n|---|---|---|---|\n",
@@ -164,8 +176,8 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
             for sc in &p.scopes {
                 let _ = writeln!(
                     s,
-                    "| `{}` | {} | {}{} |",
-                    sc.scope,
+                    "| {} | {} | {}{} |",
+                    md_escape(&sc.scope),
                     md_escape(&sc.needed_by.join(", ")),
                     md_escape(&sc.reason),
                     if sc.confirm {

@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "tenant")]
     no_tenant: bool,
     /// The longest total wait for rate limits (429 with Retry-After), in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
     max_wait: u64,
 }
 

@@ -1,5 +1,6 @@
 //! `oauth1to2 cert check [--key KEY] [--profile P] [--pem] [FILE|-]`
 
+use oauth1to2::text::term;
 use serde::Serialize;
 use std::io::Write;
 use time::OffsetDateTime;
@@ -182,7 +183,8 @@ fn render(
     let n = reports.len();
     writeln!(
         out,
-        "{input}: {n} {} ({})",
+        "{}: {n} {} ({})",
+        term(input),
         if n == 1 {
             "certificate"
         } else {
@@ -199,7 +201,7 @@ fn render(
     } else {
         writeln!(out, "Repairs:")?;
         for note in &loaded.repairs {
-            writeln!(out, "  - {}", note.message)?;
+            writeln!(out, "  - {}", term(&note.message))?;
         }
         writeln!(
             out,
@@ -210,14 +212,14 @@ fn render(
         writeln!(
             out,
             "Skipped: a {} block (its contents are not shown)",
-            s.label
+            term(&s.label)
         )?;
     }
     if let (Some(k), Some(m)) = (key, key_matches) {
         writeln!(
             out,
             "Key: {} ({} bits) {}",
-            k.source(),
+            term(&k.source()),
             k.bits(),
             if m {
                 "matches the certificate"
@@ -228,13 +230,13 @@ fn render(
     }
     for r in reports {
         writeln!(out)?;
-        writeln!(out, "Certificate {} of {n}: {}", r.index, r.subject)?;
+        writeln!(out, "Certificate {} of {n}: {}", r.index, term(&r.subject))?;
         writeln!(
             out,
             "  {} {} bits, {}, valid {} to {}",
-            r.public_key.algorithm,
+            term(&r.public_key.algorithm),
             r.public_key.bits,
-            r.signature_algorithm,
+            term(&r.signature_algorithm),
             r.not_before,
             r.not_after
         )?;

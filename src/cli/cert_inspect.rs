@@ -6,6 +6,7 @@ use std::io::Write;
 use time::OffsetDateTime;
 
 use oauth1to2::cert::{self, CertificateReport, CheckOptions, Profile};
+use oauth1to2::text::term;
 
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_INPUT, EXIT_OK};
 
@@ -95,8 +96,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .collect();
         for skipped in &loaded.skipped {
             eprintln!(
-                "note: {name}: skipped a {} block (its contents are not shown)",
-                skipped.label
+                "note: {}: skipped a {} block (its contents are not shown)",
+                term(name),
+                term(&skipped.label)
             );
         }
         let total = slots.len();
@@ -158,7 +160,7 @@ fn none_if_empty(v: &[String]) -> String {
     if v.is_empty() {
         "(none)".into()
     } else {
-        v.join(", ")
+        term(&v.join(", ")).into_owned()
     }
 }
 
@@ -183,7 +185,7 @@ pub fn render(
     writeln!(
         out,
         "Certificate {index} of {total_in_input} in {}",
-        r.input
+        term(&r.input)
     )?;
     let self_note = match (r.self_signed, r.self_signature_valid) {
         (true, Some(true)) => " (self-signed; the signature verifies)",
@@ -191,8 +193,8 @@ pub fn render(
         (true, None) => " (self-signed; signature algorithm not checked)",
         (false, _) => "",
     };
-    writeln!(out, "  Subject:             {}", r.subject)?;
-    writeln!(out, "  Issuer:              {}{self_note}", r.issuer)?;
+    writeln!(out, "  Subject:             {}", term(&r.subject))?;
+    writeln!(out, "  Issuer:              {}{self_note}", term(&r.issuer))?;
     writeln!(
         out,
         "  Serial:              {}",
@@ -210,14 +212,19 @@ pub fn render(
         .public_key
         .curve
         .as_deref()
-        .map(|c| format!(" ({c})"))
+        .map(|c| format!(" ({})", term(c)))
         .unwrap_or_default();
     writeln!(
         out,
         "  Public key:          {} {} bits{curve}",
-        r.public_key.algorithm, r.public_key.bits
+        term(&r.public_key.algorithm),
+        r.public_key.bits
     )?;
-    writeln!(out, "  Signature algorithm: {}", r.signature_algorithm)?;
+    writeln!(
+        out,
+        "  Signature algorithm: {}",
+        term(&r.signature_algorithm)
+    )?;
     writeln!(
         out,
         "  SHA-1 fingerprint:   {}",
@@ -277,7 +284,7 @@ pub fn render(
     } else {
         writeln!(out, "  Repairs:")?;
         for n in &r.repairs {
-            writeln!(out, "    - {}", n.message)?;
+            writeln!(out, "    - {}", term(&n.message))?;
         }
     }
     render_findings(out, r)?;
@@ -291,8 +298,8 @@ pub fn render_findings(out: &mut impl Write, r: &CertificateReport) -> std::io::
     }
     writeln!(out, "  Findings:")?;
     for f in &r.findings {
-        writeln!(out, "    {:<8} {}: {}", f.severity, f.id, f.message)?;
-        writeln!(out, "             hint: {}", f.hint)?;
+        writeln!(out, "    {:<8} {}: {}", f.severity, f.id, term(&f.message))?;
+        writeln!(out, "             hint: {}", term(&f.hint))?;
     }
     Ok(())
 }

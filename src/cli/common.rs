@@ -39,10 +39,13 @@ impl CliError {
         }
     }
 
+    /// Prints `error:` and `hint:` on stderr. Both may quote a file, a certificate or a
+    /// server, so control characters are escaped.
     pub fn print(&self) {
-        eprintln!("error: {}", self.message);
+        use oauth1to2::text::term;
+        eprintln!("error: {}", term(&self.message));
         if let Some(h) = &self.hint {
-            eprintln!("hint: {h}");
+            eprintln!("hint: {}", term(h));
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
-use oauth1to2::oauth2::loopback::Listener;
+use oauth1to2::oauth2::loopback::{Listener, ListenerNotice};
 use oauth1to2::oauth2::profile::{
     check_name, Config, Grant, Paths, Profile, ProviderKind, SecretRef,
 };
@@ -105,7 +105,7 @@ pub struct Args {
     #[arg(long)]
     no_browser: bool,
     /// Seconds to wait for the browser step.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     /// Print the result as JSON on stdout (never tokens).
     #[arg(long)]
@@ -396,15 +396,17 @@ fn browser_flow(
     secret: Option<&oauth1to2::secret::Password>,
 ) -> Result<(TokenSet, Option<idtoken::IdClaims>), CliError> {
     // Listening first, then the browser.
-    let listener = Listener::bind(profile.redirect_port).map_err(Oauth2Error::from)?;
+    let listener = Listener::bind_for_host(&profile.redirect_host, profile.redirect_port)
+        .map_err(Oauth2Error::from)?;
     let redirect_uri = profile.redirect_uri(listener.port());
     let request = flow::authorization_request(profile, endpoints, &redirect_uri)?;
     if profile.redirect_port != 0 {
         eprintln!("Redirect URI (register exactly this on the app): {redirect_uri}");
     }
+    let addresses: Vec<String> = listener.addresses().iter().map(|a| a.to_string()).collect();
     eprintln!(
-        "Listening on 127.0.0.1:{} for one callback ({} s).",
-        listener.port(),
+        "Listening on {} for the callback ({} s).",
+        addresses.join(" and "),
         a.timeout
     );
     eprintln!(
@@ -442,6 +444,12 @@ fn browser_flow(
             Some(&endpoints.issuer),
             Duration::from_secs(a.timeout),
             pasted.as_ref(),
+            &mut |n| match n {
+                ListenerNotice::WrongState => eprintln!(
+                    "warning: ignored a callback whose state is not this login's (a stale tab, or a request from another page); still waiting"
+                ),
+                _ => eprintln!("warning: too many connections to the listener at once; closed one"),
+            },
         )
         .map_err(Oauth2Error::from)?;
     let (tokens, id_token) =
@@ -475,34 +483,8 @@ fn browser_flow(
     Ok((tokens, claims))
 }
 
-/// Opens the URL: `$BROWSER` if set (split like a shell would), else the platform's opener.
+/// Opens the URL with the `webbrowser` crate: `$BROWSER` if set, else the platform's default
+/// browser. No shell is involved, so nothing in the URL is interpreted as a command.
 fn open_browser(url: &str) -> Result<(), String> {
-    use std::process::{Command, Stdio};
-    let (prog, mut args) = match std::env::var("BROWSER")
-        .ok()
-        .filter(|b| !b.trim().is_empty())
-    {
-        Some(b) => {
-            let mut parts = shlex::split(&b).ok_or("BROWSER is not a valid command line")?;
-            if parts.is_empty() {
-                return Err("BROWSER is empty".into());
-            }
-            let prog = parts.remove(0);
-            (prog, parts)
-        }
-        None if cfg!(target_os = "macos") => ("open".to_owned(), vec![]),
-        None if cfg!(windows) => (
-            "cmd".to_owned(),
-            vec!["/C".into(), "start".into(), String::new()],
-        ),
-        None => ("xdg-open".to_owned(), vec![]),
-    };
-    args.push(url.to_owned());
-    Command::new(&prog)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .map(|_| ())
-        .map_err(|e| format!("{prog}: {e}"))
+    webbrowser::open(url).map_err(|e| e.to_string())
 }

@@ -64,7 +64,7 @@ pub struct Args {
     #[arg(long)]
     no_browser: bool,
     /// Seconds to wait for the browser step.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     #[command(flatten)]
     endpoints: super::connect::EndpointArgs,

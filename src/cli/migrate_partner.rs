@@ -86,6 +86,9 @@ pub fn run(
         }
     };
     let key = common::load_key(&key_path, &p.key_password)?;
+    // Both carry the app's client secret or the organisations' session handles.
+    oauth1to2::oauth2::http::require_secure("--migrate-url", &p.migrate_url)?;
+    oauth1to2::oauth2::http::require_secure("--access-token-url", &p.access_token_url)?;
     let mut scopes: Vec<String> = match &p.scopes {
         Some(s) => s
             .split([' ', ','])

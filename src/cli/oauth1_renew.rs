@@ -61,6 +61,8 @@ pub fn renew_and_save(
     token_file: &std::path::Path,
     url: &str,
 ) -> Result<PartnerToken, CliError> {
+    // The renewal carries the session handle, which renews the grant for a year.
+    oauth1to2::oauth2::http::require_secure("the access token URL", url)?;
     let current = PartnerToken::load(token_file).map_err(|e| {
         CliError::input(
             e.to_string(),

@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, default_value = "application/json", value_name = "TYPE")]
     content_type: String,
     /// Overall timeout in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
     /// Print status, headers and body as JSON.
     #[arg(long)]
@@ -51,6 +51,9 @@ struct Answer<'a> {
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {
+    // PLAINTEXT puts both secrets in the header, and every method sends the token: only over
+    // https, or to a loopback test server.
+    oauth1to2::oauth2::http::require_secure("the request URL", &args.signing.url)?;
     if args.signing.profile == Profile::XeroPartner {
         // Renew a token that is expired or about to, before signing with it.
         let token = load_partner_token(&args.signing)?;

@@ -60,7 +60,7 @@ pub struct SigningArgs {
     #[arg(long)]
     pub nonce: Option<String>,
     /// Fixed oauth_timestamp (Unix seconds), for reproducible test vectors.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub timestamp: Option<u64>,
     /// Leave oauth_version out (it is optional in RFC 5849; Xero's apps sent it).
     #[arg(long)]

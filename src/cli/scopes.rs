@@ -1,5 +1,6 @@
 //! `oauth1to2 scopes plan`: the smallest OAuth 2.0 scopes for what a legacy integration calls.
 
+use oauth1to2::text::term;
 use std::path::PathBuf;
 use time::{Date, OffsetDateTime};
 
@@ -120,7 +121,7 @@ pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
         "{} call{} from {} ({} other line{} ignored). {} scopes: {}.",
         evidence.calls.len(),
         if evidence.calls.len() == 1 { "" } else { "s" },
-        evidence.source,
+        term(&evidence.source),
         evidence.ignored,
         if evidence.ignored == 1 { "" } else { "s" },
         plan.scheme,
@@ -130,7 +131,7 @@ pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
         eprintln!("  {}", s.scope);
         eprintln!("      why:       {}", s.reason);
         if !s.needed_by.is_empty() {
-            eprintln!("      needed by: {}", s.needed_by.join(", "));
+            eprintln!("      needed by: {}", term(&s.needed_by.join(", ")));
         }
         if !s.granular_replacement.is_empty() {
             eprintln!(
@@ -148,7 +149,7 @@ pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
     if !plan.unmapped.is_empty() {
         eprintln!("Not mapped ({}):", plan.unmapped.len());
         for u in &plan.unmapped {
-            eprintln!("  {}: {}", u.call, u.reason);
+            eprintln!("  {}: {}", term(&u.call), term(&u.reason));
         }
     }
     Ok(code)

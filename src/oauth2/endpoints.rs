@@ -48,6 +48,26 @@ impl Endpoints {
         }
     }
 
+    /// Refuses any endpoint that is plain http to a host that is not loopback: the token
+    /// endpoint gets the client secret and refresh tokens, the others codes and tokens, and
+    /// the JWKS decides which id tokens are believed.
+    pub fn check_secure(&self) -> Result<(), Oauth2Error> {
+        use super::http::require_secure;
+        require_secure("the issuer", &self.issuer)?;
+        require_secure("the authorization endpoint", &self.authorization_endpoint)?;
+        require_secure("the token endpoint", &self.token_endpoint)?;
+        for (what, u) in [
+            ("the revocation endpoint", &self.revocation_endpoint),
+            ("the JWKS URI", &self.jwks_uri),
+            ("the userinfo endpoint", &self.userinfo_endpoint),
+        ] {
+            if let Some(u) = u {
+                require_secure(what, u)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The endpoints for a profile: built in, or discovered (cached under `cache_dir`).
     pub fn for_profile(
         profile: &Profile,
@@ -81,10 +101,13 @@ pub fn discover(
     now: i64,
 ) -> Result<Endpoints, Oauth2Error> {
     let issuer = issuer.trim_end_matches('/');
+    super::http::require_secure("the issuer", issuer)?;
     let cache_file = cache_dir.join(format!("discovery-{}.json", cache_key(issuer)));
     if let Ok(bytes) = std::fs::read(&cache_file) {
         if let Ok(c) = serde_json::from_slice::<Cached>(&bytes) {
-            if now.saturating_sub(c.fetched_at) < DISCOVERY_TTL_SECS && c.endpoints.issuer == issuer
+            if now.saturating_sub(c.fetched_at) < DISCOVERY_TTL_SECS
+                && c.endpoints.issuer == issuer
+                && c.endpoints.check_secure().is_ok()
             {
                 return Ok(c.endpoints);
             }
@@ -123,14 +146,16 @@ pub fn parse_discovery(doc: &serde_json::Value, issuer: &str) -> Result<Endpoint
         ));
     }
     let need = |k: &str| field(k).ok_or(format!("no {k:?} in the discovery document"));
-    Ok(Endpoints {
+    let e = Endpoints {
         issuer: doc_issuer,
         authorization_endpoint: need("authorization_endpoint")?,
         token_endpoint: need("token_endpoint")?,
         revocation_endpoint: field("revocation_endpoint"),
         jwks_uri: field("jwks_uri"),
         userinfo_endpoint: field("userinfo_endpoint"),
-    })
+    };
+    e.check_secure().map_err(|e| e.to_string())?;
+    Ok(e)
 }
 
 fn cache_key(issuer: &str) -> String {
@@ -153,5 +178,40 @@ mod tests {
         assert_eq!(e.token_endpoint, "https://id.example/token");
         assert_eq!(e.revocation_endpoint, None);
         assert!(parse_discovery(&doc, "https://evil.example").is_err());
+    }
+
+    #[test]
+    fn discovery_naming_a_plain_http_endpoint_is_refused() {
+        for field in [
+            "authorization_endpoint",
+            "token_endpoint",
+            "revocation_endpoint",
+            "jwks_uri",
+            "userinfo_endpoint",
+        ] {
+            let mut doc = serde_json::json!({
+                "issuer": "https://id.example",
+                "authorization_endpoint": "https://id.example/auth",
+                "token_endpoint": "https://id.example/token",
+            });
+            doc[field] = serde_json::json!("http://id.example/x");
+            let err = parse_discovery(&doc, "https://id.example").unwrap_err();
+            assert!(err.contains("http://id.example/x"), "{field}: {err}");
+            // The same document on a loopback host is a local test server: allowed.
+            doc[field] = serde_json::json!("http://127.0.0.1:9/x");
+            assert!(
+                parse_discovery(&doc, "https://id.example").is_ok(),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_http_issuer_is_refused_before_any_request() {
+        let http = HttpClient::new(Default::default(), None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let err = discover("http://idp.example.com", &http, dir.path(), 0).unwrap_err();
+        assert!(matches!(err, Oauth2Error::Insecure { .. }), "{err}");
+        assert!(err.to_string().contains("http://idp.example.com"));
     }
 }

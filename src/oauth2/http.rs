@@ -131,6 +131,7 @@ impl HttpClient {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Result<Response, Oauth2Error> {
+        require_secure("the request URL", url)?;
         let m = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| Oauth2Error::Usage(format!("{method:?} is not an HTTP method")))?;
         let mut req = self.inner.request(m, url);
@@ -213,6 +214,13 @@ impl oauth2::SyncHttpClient for HttpClient {
 
     fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, TransportError> {
         let (parts, body) = request.into_parts();
+        // The token endpoint gets the client secret, codes and refresh tokens.
+        if let Some(reason) = insecure_reason(&parts.uri.to_string()) {
+            return Err(TransportError(format!(
+                "refused to send to {}: {reason}",
+                strip_query(&parts.uri.to_string())
+            )));
+        }
         let mut req = self
             .inner
             .request(parts.method, parts.uri.to_string())
@@ -265,7 +273,91 @@ pub fn describe(e: &reqwest::Error) -> String {
     s
 }
 
+/// Whether `url` may carry a secret: `https://`, or `http://` to a loopback address only
+/// (127.0.0.0/8, `[::1]`, `localhost`), where nothing crosses a network. Returns why not.
+pub fn insecure_reason(url: &str) -> Option<String> {
+    let parsed = match oauth2::url::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return Some(format!("it is not a valid URL ({e})")),
+    };
+    match parsed.scheme() {
+        "https" => None,
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(oauth2::url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(oauth2::url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(oauth2::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            (!loopback).then(|| {
+                "it is plain http to a host that is not a loopback address, so a secret sent there would cross the network in clear".to_owned()
+            })
+        }
+        other => Some(format!("its scheme is {other:?}, not https")),
+    }
+}
+
+/// Refuses a URL that would carry a secret in clear (see [`insecure_reason`]). `what` names the
+/// URL's role in the error ("the token endpoint", "--api-base").
+pub fn require_secure(what: &str, url: &str) -> Result<(), Oauth2Error> {
+    match insecure_reason(url) {
+        None => Ok(()),
+        Some(reason) => Err(Oauth2Error::Insecure {
+            what: what.to_owned(),
+            url: strip_query(url),
+            reason,
+        }),
+    }
+}
+
 /// URLs in messages lose their query (it can hold a code or state).
 pub fn strip_query(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_may_carry_secrets() {
+        for ok in [
+            "https://identity.xero.com/connect/token",
+            "http://127.0.0.1:8080/token",
+            "http://127.9.9.9/token",
+            "http://[::1]:3000/token",
+            "http://localhost:3000/token",
+            "http://LOCALHOST/token",
+        ] {
+            assert_eq!(insecure_reason(ok), None, "{ok}");
+        }
+        for bad in [
+            "http://idp.example.com/token",
+            "http://localhost.evil.example/token",
+            "http://10.0.0.1/token",
+            "http://[::2]/token",
+            "ftp://idp.example.com/token",
+            "not a url",
+        ] {
+            assert!(insecure_reason(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_client_refuses_plain_http_before_connecting() {
+        let c = HttpClient::new(Timeouts::default(), None).unwrap();
+        // example.invalid never resolves: a Network error would mean a connection was tried.
+        let err = c
+            .send("POST", "http://api.example.invalid/x?code=1", &[], None)
+            .unwrap_err();
+        assert!(matches!(err, Oauth2Error::Insecure { .. }), "{err}");
+        assert!(!err.to_string().contains("code=1"));
+        let req = oauth2::http::Request::builder()
+            .method("POST")
+            .uri("http://idp.example.invalid/token")
+            .body(b"client_secret=s3cret".to_vec())
+            .unwrap();
+        let err = oauth2::SyncHttpClient::call(&c, req).unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+    }
 }

@@ -1,14 +1,19 @@
 //! The loopback redirect listener (RFC 8252 section 7.3) and the callback it receives.
 //!
-//! It binds 127.0.0.1 only, never all interfaces. It is listening before the browser is sent to
-//! the provider. It answers `/favicon.ico` and any other path with 404 and keeps waiting. The
-//! first request to `/callback` ends it, success or not: exactly one callback is accepted. The
-//! page it shows says whether it worked and never contains the code or a token. The `state` is
-//! compared in constant time.
+//! It binds loopback only (127.0.0.1, plus [::1] for a `localhost` redirect URI), never all
+//! interfaces. It is listening before the browser is sent to the provider. Each connection is
+//! served on its own thread with its own read deadline, so idle connections cannot hold up the
+//! real callback, and `--timeout` bounds the whole wait. It answers `/favicon.ico` and any
+//! other path with 404 and keeps waiting. A callback whose `state` is not this login's gets a
+//! 400 page and is ignored: one forged request from a web page cannot end the login. The first
+//! callback with the right `state` ends it, success or error. The page it shows says whether it
+//! worked and never contains the code or a token. The `state` is compared in constant time.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
-use std::sync::mpsc::Receiver;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Why the browser step produced no code.
@@ -147,10 +152,12 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
-/// A bound loopback listener.
+/// A bound loopback listener: 127.0.0.1, and also [::1] on the same port when the redirect
+/// URI says `localhost` (a browser may resolve it to either, and another local user must not be
+/// able to take the side we left free).
 #[derive(Debug)]
 pub struct Listener {
-    listener: TcpListener,
+    sockets: Vec<TcpListener>,
     port: u16,
 }
 
@@ -160,30 +167,57 @@ enum Request {
     Other,
 }
 
+/// Something the listener saw that the person should know about. The wait goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ListenerNotice {
+    /// A request to `/callback` whose `state` is not this login's: a stale tab, or a forged
+    /// request from a web page. It got a 400 page and was ignored.
+    WrongState,
+    /// Too many connections were open at once; the newest was closed.
+    Busy,
+}
+
+/// At most this many connections are served at once; each gets its own thread and its own
+/// read deadline, so idle connections never hold up the real callback.
+const MAX_CONNECTIONS: usize = 64;
+
 impl Listener {
-    /// Binds 127.0.0.1:`port` (0 picks a free port).
+    /// Binds 127.0.0.1:`port` only (0 picks a free port).
     pub fn bind(port: u16) -> Result<Listener, CallbackError> {
-        let listener =
-            TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)).map_err(|e| {
-                CallbackError::Bind {
-                    port,
-                    message: e.to_string(),
-                }
-            })?;
-        let port = listener
+        Listener::bind_for_host("127.0.0.1", port)
+    }
+
+    /// Binds for a redirect URI on `host`: 127.0.0.1 always, and [::1] on the same port too
+    /// when `host` is `localhost`. A machine without IPv6 gets the IPv4 side only; an IPv6 port
+    /// that another program holds is an error.
+    pub fn bind_for_host(host: &str, port: u16) -> Result<Listener, CallbackError> {
+        let bind_err = |port: u16, addr: &str, e: std::io::Error| CallbackError::Bind {
+            port,
+            message: format!("{addr}: {e}"),
+        };
+        let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .map_err(|e| bind_err(port, "127.0.0.1", e))?;
+        let port = v4
             .local_addr()
-            .map_err(|e| CallbackError::Bind {
-                port,
-                message: e.to_string(),
-            })?
+            .map_err(|e| bind_err(port, "127.0.0.1", e))?
             .port();
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| CallbackError::Bind {
-                port,
-                message: e.to_string(),
-            })?;
-        Ok(Listener { listener, port })
+        let mut sockets = vec![v4];
+        if host.eq_ignore_ascii_case("localhost") {
+            match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+                Ok(v6) => sockets.push(v6),
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    return Err(bind_err(port, "[::1]", e))
+                }
+                // No IPv6 loopback on this machine: nobody can take that side either.
+                Err(_) => {}
+            }
+        }
+        for s in &sockets {
+            s.set_nonblocking(true)
+                .map_err(|e| bind_err(port, "loopback", e))?;
+        }
+        Ok(Listener { sockets, port })
     }
 
     /// The bound port.
@@ -191,16 +225,31 @@ impl Listener {
         self.port
     }
 
-    /// Waits for the one callback (or a pasted redirect URL from `pasted`), checks it and
-    /// returns the code. Other paths get 404 and the wait goes on.
+    /// The addresses listened on.
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.sockets
+            .iter()
+            .filter_map(|s| s.local_addr().ok())
+            .collect()
+    }
+
+    /// Waits for the callback (or a pasted redirect URL from `pasted`), checks it and returns
+    /// the code. `timeout` bounds the whole wait. Connections are served concurrently. Other
+    /// paths get 404; a callback with another `state` gets a 400 page, is reported through
+    /// `notice`, and the wait goes on. The first callback with the right `state` ends it.
     pub fn wait(
         self,
         expected_state: &str,
         expected_issuer: Option<&str>,
         timeout: Duration,
         pasted: Option<&Receiver<String>>,
+        notice: &mut dyn FnMut(ListenerNotice),
     ) -> Result<AuthCode, CallbackError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
+        let (tx, rx) = mpsc::channel::<Served>();
+        let active = Arc::new(AtomicUsize::new(0));
         loop {
             if let Some(rx) = pasted {
                 if let Ok(line) = rx.try_recv() {
@@ -210,34 +259,61 @@ impl Listener {
                     }
                 }
             }
-            match self.listener.accept() {
-                Ok((stream, _)) => {
-                    if let Some(result) = serve_one(stream, expected_state, expected_issuer) {
-                        return result;
-                    }
+            while let Ok(served) = rx.try_recv() {
+                match served {
+                    Served::Callback(result) => return result,
+                    Served::WrongState => notice(ListenerNotice::WrongState),
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if Instant::now() >= deadline {
-                        return Err(CallbackError::Timeout {
-                            secs: timeout.as_secs(),
-                        });
+            }
+            let mut accepted = false;
+            for socket in &self.sockets {
+                if let Ok((stream, _)) = socket.accept() {
+                    accepted = true;
+                    if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        drop(stream);
+                        notice(ListenerNotice::Busy);
+                        continue;
                     }
-                    std::thread::sleep(Duration::from_millis(20));
+                    active.fetch_add(1, Ordering::SeqCst);
+                    let (tx, active) = (tx.clone(), Arc::clone(&active));
+                    let (state, issuer) = (
+                        expected_state.to_owned(),
+                        expected_issuer.map(str::to_owned),
+                    );
+                    std::thread::spawn(move || {
+                        if let Some(s) = serve_one(stream, &state, issuer.as_deref()) {
+                            let _ = tx.send(s);
+                        }
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
-                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+            if Instant::now() >= deadline {
+                return Err(CallbackError::Timeout {
+                    secs: timeout.as_secs(),
+                });
+            }
+            if !accepted {
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
 }
 
-/// Serves one connection. Returns `Some` when it was the callback.
+/// What a served connection reports to the wait.
+enum Served {
+    Callback(Result<AuthCode, CallbackError>),
+    WrongState,
+}
+
+/// Serves one connection. Returns `Some` when it was a callback.
 fn serve_one(
     mut stream: TcpStream,
     expected_state: &str,
     expected_issuer: Option<&str>,
-) -> Option<Result<AuthCode, CallbackError>> {
+) -> Option<Served> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let request = match read_request(&mut stream) {
         Some(r) => r,
@@ -265,6 +341,15 @@ fn serve_one(
                     "Connected",
                     "oauth1to2 received the authorization. You can close this tab and go back to the terminal.",
                 ),
+                Err(CallbackError::StateMismatch) => {
+                    respond(
+                        &mut stream,
+                        400,
+                        "Not this login",
+                        "This callback is not for the login oauth1to2 is waiting for (a stale tab, or a request from another page). It was ignored; finish the login in the newest tab.",
+                    );
+                    return Some(Served::WrongState);
+                }
                 Err(e) => respond(
                     &mut stream,
                     400,
@@ -272,7 +357,7 @@ fn serve_one(
                     &format!("{e}. {} Go back to the terminal for details.", e.hint()),
                 ),
             }
-            Some(result)
+            Some(Served::Callback(result))
         }
     }
 }

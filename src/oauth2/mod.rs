@@ -113,6 +113,16 @@ pub enum Oauth2Error {
         /// What the keyring said (never the entry's contents).
         message: String,
     },
+    /// A URL that would carry a secret in clear: plain http to a host that is not loopback.
+    #[error("{what} {url} is refused: {reason}")]
+    Insecure {
+        /// Its role: "--issuer", "the token endpoint", ...
+        what: String,
+        /// The URL, without its query.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// A setting is wrong (bad URL, unsupported option).
     #[error("{0}")]
     Usage(String),
@@ -138,6 +148,7 @@ impl Oauth2Error {
             Oauth2Error::NotConnected { profile } => format!("run `oauth1to2 connect --profile {profile}` first"),
             Oauth2Error::NoRefreshToken { profile } => format!("ask for the offline_access scope to get refresh tokens, or run `oauth1to2 connect --profile {profile}` again"),
             Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
+            Oauth2Error::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
         }
     }

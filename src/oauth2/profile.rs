@@ -257,6 +257,13 @@ impl Profile {
                 self.grant.as_str()
             )));
         }
+        if let Some(i) = &self.issuer {
+            super::http::require_secure("--issuer", i)?;
+        }
+        if let Some(b) = &self.api_base {
+            // The API base gets the bearer token on every call.
+            super::http::require_secure("--api-base", b)?;
+        }
         if self.redirect_host != "localhost" && self.redirect_host != "127.0.0.1" {
             return Err(bad(format!(
                 "redirect host {:?} is not a loopback name; use localhost or 127.0.0.1",
