@@ -94,6 +94,8 @@ add("missing-padding.txt", CLEAN.replace("=\n-----END", "\n-----END"), ["padding
 add("json-escaped.json",
     json.dumps({"xero": {"consumer_key": "PLACEHOLDER", "certificate": CLEAN}}, indent=2) + "\n",
     ["json-escapes", "surrounding-text"], "inside a JSON config string, with \\n escapes")
+add("quoting.txt", HEADER + "\n" + "".join('"' + l + '"\n' for l in BODY) + FOOTER + "\n",
+    ["quoting"], "each base64 line wrapped in double quotes, as copied from a string literal in source code")
 add("chat-code-fence.txt", "here's the cert for the Xero app:\n```\n" + CLEAN + "```\n",
     ["surrounding-text"], "posted in a chat tool inside a ``` code fence")
 add("vendor-page.txt", SEED_PAGE_PREFIX + CLEAN + SEED_PAGE_SUFFIX, ["surrounding-text"],

@@ -109,6 +109,65 @@ pub fn write_atomic(
     }
 }
 
+/// Creates `dir` and any missing parents with mode 0700 (whatever the umask), for every folder
+/// of ours: config, tokens, secrets, the discovery cache. An existing folder is left as it is.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)?;
+    // The mode above is masked by the umask, which can only take bits away: set the leaf
+    // exactly, in case the umask removed the owner's own bits.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Why `path` must not be trusted: another user can write it, or swap it by writing its
+/// folder (a folder with the sticky bit, like /tmp, protects its files). `None` when it is
+/// safe, or does not exist. On other platforms than Unix, always `None`.
+pub fn writable_by_others(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::symlink_metadata(path).ok()?;
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "{} is writable by other users (mode {:04o})",
+                path.display(),
+                mode & 0o7777
+            ));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(d) = fs::metadata(dir) {
+            let m = d.permissions().mode();
+            if m & 0o022 != 0 && m & 0o1000 == 0 {
+                return Some(format!(
+                    "its folder {} is writable by other users (mode {:04o}), so the file can be swapped",
+                    dir.display(),
+                    m & 0o7777
+                ));
+            }
+        }
+    }
+    let _ = path;
+    None
+}
+
 fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(PathBuf, File)> {
     let mut last = None;
     for _ in 0..16 {

@@ -707,3 +707,27 @@ fn sigkill_between_refresh_response_and_write_loses_nothing() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(desk.peer.count("refresh_token:success"), 3);
 }
+
+#[test]
+fn a_server_that_echoes_the_bearer_token_gets_it_redacted() {
+    let Some(desk) = Desk::connected(0) else {
+        return;
+    };
+    let token = desk.tokens("acme")["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = desk.run(&[
+        "api",
+        "-p",
+        "acme",
+        "--no-tenant",
+        "GET",
+        "/api.xro/2.0/EchoTest",
+    ]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    // The server did echo it: the redaction marker stands where the token was.
+    assert!(all.contains("authorization=Bearer [REDACTED]"), "{all}");
+    assert!(!all.contains(&token), "the bearer token was printed");
+}

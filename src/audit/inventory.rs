@@ -78,13 +78,53 @@ impl TargetKind {
 }
 
 /// A reference to a secret, or (wrongly) the secret itself.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SecretField {
     /// `{ env = "VAR" }` or `{ file = "path" }`.
     Reference(SecretReference),
     /// A literal string: a finding, never shown.
     Inline(String),
+}
+
+/// Every string inside a TOML value, in order.
+fn strings_in(v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(a) => a.iter().for_each(|v| strings_in(v, out)),
+        toml::Value::Table(t) => t.values().for_each(|v| strings_in(v, out)),
+        _ => {}
+    }
+}
+
+// By hand, not `untagged`: serde reads a struct from a sequence too, so `["s3cret"]` would have
+// become `{ env = "s3cret" }`. A reference is a table with only `env` and `file`; a string in
+// any other shape (a bare string, an array, a table with other keys) is a secret written
+// inline; anything else is the wrong type.
+impl<'de> Deserialize<'de> for SecretField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = toml::Value::deserialize(d)?;
+        if let toml::Value::Table(t) = &v {
+            let only_refs = !t.is_empty()
+                && t.iter()
+                    .all(|(k, v)| (k == "env" || k == "file") && v.is_str());
+            if only_refs {
+                return Ok(SecretField::Reference(SecretReference {
+                    env: t.get("env").and_then(|v| v.as_str()).map(str::to_owned),
+                    file: t.get("file").and_then(|v| v.as_str()).map(PathBuf::from),
+                }));
+            }
+        }
+        let mut found = Vec::new();
+        strings_in(&v, &mut found);
+        if found.is_empty() {
+            return Err(D::Error::custom(format!(
+                "a secret must be given as {{ env = \"VAR\" }} or {{ file = \"path\" }}, not a {}",
+                v.type_str()
+            )));
+        }
+        Ok(SecretField::Inline(found.join("\n")))
+    }
 }
 
 impl std::fmt::Debug for SecretField {
@@ -397,6 +437,41 @@ mod tests {
         let e = p("name = \"X\"\napp_type = \"private\"\n[target]\nkind = \"third-party\"\n")
             .unwrap_err();
         assert!(e.message.contains("redirect_uri"));
+    }
+
+    #[test]
+    fn a_secret_inline_in_any_shape_is_inline_and_a_wrong_type_is_an_error() {
+        for shape in [
+            "[\"PLAINSECRET\"]",
+            "{ value = \"PLAINSECRET\" }",
+            "{ env = \"VAR\", value = \"PLAINSECRET\" }",
+            "[[\"PLAINSECRET\"]]",
+        ] {
+            let inv = p(&format!(
+                "name = \"X\"\napp_type = \"private\"\nconsumer_secret = {shape}\n"
+            ))
+            .unwrap_or_else(|e| panic!("{shape}: {e:?}"));
+            assert!(
+                matches!(&inv.consumer_secret, Some(SecretField::Inline(s)) if s.contains("PLAINSECRET")),
+                "{shape}"
+            );
+            assert!(!format!("{inv:?}").contains("PLAINSECRET"));
+        }
+        for wrong in ["12345678", "true", "[1, 2]", "{}"] {
+            assert!(
+                p(&format!(
+                    "name = \"X\"\napp_type = \"private\"\nconsumer_secret = {wrong}\n"
+                ))
+                .is_err(),
+                "{wrong}"
+            );
+        }
+        let inv =
+            p("name = \"X\"\napp_type = \"private\"\nconsumer_secret = { env = \"V\" }\n").unwrap();
+        assert!(matches!(
+            inv.consumer_secret,
+            Some(SecretField::Reference(_))
+        ));
     }
 
     #[test]

@@ -86,40 +86,53 @@ pub enum PasteError {
         label: String,
     },
     /// The base64 ends before the certificate does.
-    #[error("the certificate is cut short: its header says {expected} bytes but the paste holds only {found} (the base64 ends with `{near}`)")]
+    #[error("the certificate is cut short: its header says {expected} bytes but the paste holds only {found}{}", near.as_deref().map(|n| format!(" (the base64 ends with `{n}`)")).unwrap_or_default())]
     Truncated {
         /// Bytes the DER header announces.
         expected: usize,
         /// Bytes the paste actually holds.
         found: usize,
-        /// The last base64 characters present.
-        near: String,
+        /// The last base64 characters present; `None` when the block may be a private key
+        /// (bare base64 with no BEGIN/END line), whose content is never quoted.
+        near: Option<String>,
     },
     /// There is more base64 after the certificate ends.
-    #[error("{}", trailing_message(*glued, *expected, near))]
+    #[error("{}", trailing_message(*glued, *expected, near.as_deref()))]
     TrailingData {
         /// Whether what follows starts like a second certificate.
         glued: bool,
         /// Bytes the first certificate's header announces.
         expected: usize,
-        /// The base64 where the certificate ends and the extra begins.
-        near: String,
+        /// The base64 where the certificate ends and the extra begins (`None` as for
+        /// `Truncated`).
+        near: Option<String>,
     },
     /// The base64 decodes to something that is not DER.
-    #[error("the block does not decode to a certificate: {detail} (near `{near}`)")]
+    #[error("the block does not decode to a certificate: {detail}{}", near.as_deref().map(|n| format!(" (near `{n}`)")).unwrap_or_default())]
     NotDer {
         /// What is wrong.
         detail: String,
-        /// The first base64 characters of the block.
-        near: String,
+        /// The first base64 characters of the block (`None` as for `Truncated`).
+        near: Option<String>,
+    },
+    /// The input is larger than [`MAX_INPUT`].
+    #[error("the input is {size} bytes; pastes and certificate files are read up to {} MiB", MAX_INPUT >> 20)]
+    TooLarge {
+        /// Its size (at least `MAX_INPUT + 1` when read from a stream).
+        size: usize,
     },
 }
 
-fn trailing_message(glued: bool, expected: usize, near: &str) -> String {
+/// The largest input [`repair`] reads: 16 MiB. A certificate is a few KB and a large CA bundle
+/// a few hundred; anything bigger is the wrong file (or `/dev/zero`).
+pub const MAX_INPUT: usize = 16 << 20;
+
+fn trailing_message(glued: bool, expected: usize, near: Option<&str>) -> String {
+    let at = near.map(|n| format!(", at `{n}`,")).unwrap_or_default();
     if glued {
-        format!("two certificates are glued together: the first ends after {expected} bytes, at `{near}`, and a second one starts right after it without END/BEGIN lines")
+        format!("two certificates are glued together: the first ends after {expected} bytes{at} and a second one starts right after it without END/BEGIN lines")
     } else {
-        format!("the block holds more data than one certificate: the certificate ends after {expected} bytes, at `{near}`, but more base64 follows")
+        format!("the block holds more data than one certificate: the certificate ends after {expected} bytes{at} but more base64 follows")
     }
 }
 
@@ -133,6 +146,7 @@ impl PasteError {
             PasteError::TrailingData { glued: true, .. } => "put each certificate between its own -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines, split at the point shown",
             PasteError::TrailingData { .. } => "remove what follows the certificate, or copy the block again",
             PasteError::NotDer { .. } => "the block is damaged beyond repair: copy it again from the original source",
+            PasteError::TooLarge { .. } => "check that this is the certificate file; a certificate is a few KB",
         }
     }
 }
@@ -178,6 +192,9 @@ fn is_b64(c: char) -> bool {
 /// Repairs `input` (text or bytes from a file, stdin or a paste) and returns every certificate
 /// found in it. Binary DER is not handled here; see [`super::load_certificates`].
 pub fn repair(input: &[u8]) -> Result<PastedCertificate, PasteError> {
+    if input.len() > MAX_INPUT {
+        return Err(PasteError::TooLarge { size: input.len() });
+    }
     let mut out = PastedCertificate::default();
     let text = decode_text(input, &mut out.repairs);
     let text = normalise(&text, &mut out.repairs);
@@ -618,14 +635,22 @@ fn has_words(s: &str) -> bool {
 /// Finds where bare base64 for a DER SEQUENCE starts: a run of at least 20 base64 characters
 /// beginning "MI" (a SEQUENCE with a long-form length, which every certificate has).
 fn find_der_start(text: &str) -> Option<usize> {
+    // One pass: each byte is looked at a bounded number of times (a run is measured only up
+    // to 20 characters, and only where a run starts), so a hostile `aMIMIMI...` stays linear.
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(pos) = text[i..].find("MI") {
         let at = i + pos;
         let boundary = at == 0 || !is_b64(bytes[at - 1] as char);
-        let run = text[at..].chars().take_while(|&c| is_b64(c)).count();
-        if boundary && run >= 20 {
-            return Some(at);
+        if boundary {
+            let run = bytes[at..]
+                .iter()
+                .take(20)
+                .take_while(|&&b| is_b64(b as char))
+                .count();
+            if run >= 20 {
+                return Some(at);
+            }
         }
         i = at + 2;
     }
@@ -652,7 +677,11 @@ fn handle_block(
     let collected = collect_base64(body, ends);
     let b64 = &collected.chars;
 
-    let near_start: String = b64.chars().take(16).collect();
+    // Bare base64 with no BEGIN/END line may be a private key (it starts "MII" too): its
+    // content is never quoted in an error.
+    let may_be_key = ends == Ends::Neither;
+    let quote = |s: String| (!may_be_key).then_some(s);
+    let near_start = quote(b64.chars().take(16).collect());
     if b64.len() < 8 {
         return Err(PasteError::NotDer {
             detail: "the block holds almost no base64".into(),
@@ -667,11 +696,20 @@ fn handle_block(
         detail: "it does not start with a DER SEQUENCE of definite length".into(),
         near: near_start.clone(),
     })?;
+    // A certificate's SEQUENCE opens with another SEQUENCE (tbsCertificate); a PKCS#1 or
+    // PKCS#8 private key's opens with INTEGER 0 (its version).
+    let header_len = 2 + usize::from(head[1] & 0x7f) * usize::from(head[1] & 0x80 != 0);
+    if may_be_key && head.get(header_len) == Some(&0x02) {
+        return Err(PasteError::NotDer {
+            detail: "it looks like a private key (its DER starts with a version number), not a certificate; its contents are not shown".into(),
+            near: None,
+        });
+    }
     let needed = total.div_ceil(3) * 4 - pad_count(total);
 
     if b64.len() < needed {
         let found = b64.len() * 3 / 4;
-        let near: String = b64[b64.len().saturating_sub(16)..].to_owned();
+        let near = quote(b64[b64.len().saturating_sub(16)..].to_owned());
         return Err(PasteError::Truncated {
             expected: total,
             found,
@@ -681,11 +719,11 @@ fn handle_block(
     let trusted = label == "TRUSTED CERTIFICATE";
     if b64.len() > needed && !trusted && matches!(ends, Ends::Both | Ends::FooterOnly) {
         let extra = &b64[needed..];
-        let near = format!(
+        let near = quote(format!(
             "{}|{}",
             &b64[needed.saturating_sub(12)..needed],
             &extra[..extra.len().min(12)]
-        );
+        ));
         return Err(PasteError::TrailingData {
             glued: extra.starts_with("MI"),
             expected: total,

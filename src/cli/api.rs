@@ -89,7 +89,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             answer.waited_secs
         );
     }
-    let r = &answer.response;
+    // A server that echoes the request (a debugging proxy, a hostile host) would otherwise
+    // print the bearer token: it is redacted from the body and from the error.
+    let mut r = answer.response;
+    r.body = redact_bytes(&r.body, t.access_token.as_bytes());
+    let r = &r;
     let mut out = std::io::stdout().lock();
     match serde_json::from_slice::<serde_json::Value>(&r.body) {
         Ok(v) => {
@@ -129,4 +133,19 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             EXIT_HTTP
         },
     })
+}
+
+/// `body` with every copy of `secret` replaced by `[REDACTED]`, byte for byte elsewhere (a
+/// linear-time search: the body can be large).
+fn redact_bytes(body: &[u8], secret: &[u8]) -> Vec<u8> {
+    let Ok(secret) = std::str::from_utf8(secret) else {
+        return body.to_vec();
+    };
+    if secret.len() < 4 {
+        return body.to_vec();
+    }
+    match regex::bytes::Regex::new(&regex::escape(secret)) {
+        Ok(re) => re.replace_all(body, &b"[REDACTED]"[..]).into_owned(),
+        Err(_) => body.to_vec(),
+    }
 }

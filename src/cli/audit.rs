@@ -52,6 +52,9 @@ pub struct Args {
     /// Replace --output if it exists.
     #[arg(long)]
     force: bool,
+    /// Check certificate validity as of this date (2027-09-30 or RFC 3339) instead of now.
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_at)]
+    at: Option<OffsetDateTime>,
 }
 
 fn inventories(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
@@ -102,7 +105,7 @@ pub fn inventory_error(e: inventory::InventoryError) -> CliError {
 
 pub fn run(a: Args) -> Result<u8, CliError> {
     let files = inventories(&a.inputs)?;
-    let now = OffsetDateTime::now_utc();
+    let now = a.at.unwrap_or_else(OffsetDateTime::now_utc);
     let options = AuditOptions { now };
     let bar = super::common::progress_bar(files.len());
     let mut audits: Vec<IntegrationAudit> = Vec::with_capacity(files.len());

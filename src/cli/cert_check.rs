@@ -219,7 +219,7 @@ fn render(
         writeln!(
             out,
             "Key: {} ({} bits) {}",
-            term(&k.source()),
+            term(k.source()),
             k.bits(),
             if m {
                 "matches the certificate"

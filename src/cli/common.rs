@@ -60,19 +60,36 @@ impl From<cert::Error> for CliError {
     }
 }
 
-/// Reads a file, or stdin for `-`.
+fn too_large(name: &str) -> CliError {
+    CliError::input(
+        format!(
+            "{} is larger than {} MiB, the most oauth1to2 reads from a certificate, key or body file",
+            if name == "-" { "stdin" } else { name },
+            cert::paste::MAX_INPUT >> 20
+        ),
+        "check that this is the right file: a certificate or key is a few KB",
+    )
+}
+
+/// Reads a file, or stdin for `-`, up to [`cert::paste::MAX_INPUT`] (16 MiB): a bigger input
+/// (or an endless one such as /dev/zero) is refused without reading the rest.
 pub fn read_input(name: &str) -> Result<Vec<u8>, CliError> {
     let mut buf = Vec::new();
+    let cap = cert::paste::MAX_INPUT as u64 + 1;
     if name == "-" {
         if std::io::stdin().is_terminal() {
             eprintln!("Paste the certificate, then press Ctrl-D on an empty line:");
         }
         std::io::stdin()
+            .take(cap)
             .read_to_end(&mut buf)
             .map_err(|e| cert::Error::Read {
                 input: "-".into(),
                 reason: e.to_string(),
             })?;
+        if buf.len() as u64 >= cap {
+            return Err(too_large(name));
+        }
         return Ok(buf);
     }
     let path = std::path::Path::new(name);
@@ -82,13 +99,20 @@ pub fn read_input(name: &str) -> Result<Vec<u8>, CliError> {
             "pass a certificate file inside it, e.g. publickey.cer",
         ));
     }
-    std::fs::read(path).map_err(|e| {
+    let read_err = |e: std::io::Error| -> CliError {
         cert::Error::Read {
             input: name.into(),
             reason: e.to_string(),
         }
         .into()
-    })
+    };
+    std::fs::File::open(path)
+        .and_then(|f| f.take(cap).read_to_end(&mut buf))
+        .map_err(read_err)?;
+    if buf.len() as u64 >= cap {
+        return Err(too_large(name));
+    }
+    Ok(buf)
 }
 
 /// Where a password comes from. Never from the command line itself.

@@ -155,7 +155,7 @@ pub fn prompt_secret_to_file(name: &str, paths: &Paths) -> Result<SecretRef, Cli
         ));
     }
     let path = paths.secrets_dir.join(format!("{name}.secret"));
-    std::fs::create_dir_all(&paths.secrets_dir).map_err(|e| {
+    oauth1to2::files::create_private_dir(&paths.secrets_dir).map_err(|e| {
         CliError::input(
             format!("cannot create {}: {e}", paths.secrets_dir.display()),
             "check the permissions",

@@ -103,7 +103,10 @@ pub fn discover(
     let issuer = issuer.trim_end_matches('/');
     super::http::require_secure("the issuer", issuer)?;
     let cache_file = cache_dir.join(format!("discovery-{}.json", cache_key(issuer)));
-    if let Ok(bytes) = std::fs::read(&cache_file) {
+    // A cached document that another user could have written is not believed: it names the
+    // token endpoint the client secret goes to.
+    let trusted = crate::files::writable_by_others(&cache_file).is_none();
+    if let Some(bytes) = trusted.then(|| std::fs::read(&cache_file).ok()).flatten() {
         if let Ok(c) = serde_json::from_slice::<Cached>(&bytes) {
             if now.saturating_sub(c.fetched_at) < DISCOVERY_TTL_SECS
                 && c.endpoints.issuer == issuer
@@ -124,11 +127,11 @@ pub fn discover(
         endpoints: endpoints.clone(),
     };
     // The cache is an optimisation: failing to write it is not an error.
-    if std::fs::create_dir_all(cache_dir).is_ok() {
+    if crate::files::create_private_dir(cache_dir).is_ok() {
         let _ = crate::files::write_atomic(
             &cache_file,
             &serde_json::to_vec_pretty(&cached).unwrap_or_default(),
-            crate::files::Visibility::Public,
+            crate::files::Visibility::Private,
             true,
         );
     }
@@ -204,6 +207,39 @@ mod tests {
                 "{field}"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_file_others_can_write_is_not_believed() {
+        use std::os::unix::fs::PermissionsExt;
+        let http = HttpClient::new(Default::default(), None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // Port 1 on loopback refuses at once: a fetch is a Network error, a cache hit is Ok.
+        let issuer = "https://127.0.0.1:1";
+        let evil = Endpoints {
+            issuer: issuer.into(),
+            authorization_endpoint: "https://evil.example/auth".into(),
+            token_endpoint: "https://evil.example/token".into(),
+            revocation_endpoint: None,
+            jwks_uri: None,
+            userinfo_endpoint: None,
+        };
+        let file = dir
+            .path()
+            .join(format!("discovery-{}.json", cache_key(issuer)));
+        let doc = serde_json::to_vec(&Cached {
+            fetched_at: 100,
+            endpoints: evil.clone(),
+        })
+        .unwrap();
+        std::fs::write(&file, &doc).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // Control: the same file, private, is a cache hit.
+        assert_eq!(discover(issuer, &http, dir.path(), 200).unwrap(), evil);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = discover(issuer, &http, dir.path(), 200).unwrap_err();
+        assert!(matches!(err, Oauth2Error::Network { .. }), "{err}");
     }
 
     #[test]

@@ -260,6 +260,39 @@ fn map_token_error<T: oauth2::ErrorResponseType + std::fmt::Display>(
     }
 }
 
+/// Every form in which the request may have carried a secret, for [`Oauth2Error::redacted`]:
+/// as it is, form-encoded (the body), and the client secret inside the HTTP Basic header
+/// (base64 of `id:secret`, with and without the form-encoding RFC 6749 section 2.3.1 asks for).
+fn secret_forms(
+    profile: &Profile,
+    client_secret: Option<&Password>,
+    others: &[&str],
+) -> Vec<String> {
+    use base64::Engine;
+    let enc =
+        |s: &str| oauth2::url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let mut v = Vec::new();
+    for s in others
+        .iter()
+        .copied()
+        .chain(client_secret.map(|s| s.expose()))
+    {
+        v.push(s.to_owned());
+        v.push(enc(s));
+        v.push(crate::oauth1::percent_encode(s));
+    }
+    if let Some(s) = client_secret {
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        v.push(b64.encode(format!("{}:{}", enc(&profile.client_id), enc(s.expose()))));
+        v.push(b64.encode(format!("{}:{}", profile.client_id, s.expose())));
+    }
+    v
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Exchanges an authorization code (with its PKCE verifier).
 pub fn exchange_code(
     profile: &Profile,
@@ -271,12 +304,17 @@ pub fn exchange_code(
     now: i64,
 ) -> Result<(TokenSet, Option<String>), Oauth2Error> {
     let c = client(profile, endpoints, secret, Some(&request.redirect_uri))?;
+    let verifier = request.verifier.secret().clone();
+    let known = secret_forms(profile, secret, &[code, verifier.as_str()]);
     let resp = c
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
         .set_pkce_verifier(request.verifier)
         .request(http)
-        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+        .map_err(|e| {
+            map_token_error("the token endpoint", &endpoints.token_endpoint, e)
+                .redacted(&as_strs(&known))
+        })?;
     let id_token = resp.id_token().map(str::to_owned);
     Ok((resp.into_token_set(now, None), id_token))
 }
@@ -295,7 +333,10 @@ pub fn client_credentials(
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
         .add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())))
         .request(http)
-        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+        .map_err(|e| {
+            map_token_error("the token endpoint", &endpoints.token_endpoint, e)
+                .redacted(&as_strs(&secret_forms(profile, Some(secret), &[])))
+        })?;
     Ok(resp.into_token_set(now, None))
 }
 
@@ -315,12 +356,20 @@ pub fn refresh(
         .ok_or_else(|| Oauth2Error::NoRefreshToken {
             profile: String::new(),
         })?;
+    let known = secret_forms(
+        profile,
+        secret,
+        &[rt.as_str(), current.access_token.as_str()],
+    );
     let rt = RefreshToken::new(rt.clone());
     let resp = c
         .exchange_refresh_token(&rt)
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
         .request(http)
-        .map_err(|e| map_token_error("the token endpoint", &endpoints.token_endpoint, e))?;
+        .map_err(|e| {
+            map_token_error("the token endpoint", &endpoints.token_endpoint, e)
+                .redacted(&as_strs(&known))
+        })?;
     Ok(resp.into_token_set(now, Some(current)))
 }
 
@@ -367,12 +416,102 @@ pub fn revoke(
             other => Oauth2Error::Usage(other.to_string()),
         })?
         .request(http)
-        .map_err(|e| map_token_error("the revocation endpoint", &url, e))
+        .map_err(|e| {
+            let known = secret_forms(
+                profile,
+                secret,
+                &[
+                    current.refresh_token.as_deref().unwrap_or(""),
+                    current.access_token.as_str(),
+                ],
+            );
+            map_token_error("the revocation endpoint", &url, e).redacted(&as_strs(&known))
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hostile token endpoint on loopback that answers every request with an OAuth error
+    /// whose `error_description` echoes the whole request, headers and body.
+    fn echoing_token_endpoint() -> String {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/token", l.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                    .unwrap();
+                let mut req = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = s.read(&mut buf) {
+                    req.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&req);
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            break;
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let echo = String::from_utf8_lossy(&req).into_owned();
+                let body = serde_json::json!({"error": "invalid_grant", "error_description": echo})
+                    .to_string();
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn secrets_a_token_endpoint_echoes_back_are_redacted() {
+        let token_endpoint = echoing_token_endpoint();
+        let endpoints = Endpoints {
+            issuer: "http://127.0.0.1".into(),
+            authorization_endpoint: "http://127.0.0.1/auth".into(),
+            token_endpoint,
+            revocation_endpoint: None,
+            jwks_uri: None,
+            userinfo_endpoint: None,
+        };
+        let mut profile = Profile::new("client-1");
+        profile.grant = super::super::profile::Grant::AuthorizationCode;
+        let secret = Password::new("client-secret-XYZ123".to_owned());
+        let current: TokenResponse = serde_json::from_str(
+            r#"{"access_token":"access-AAA111","token_type":"Bearer","refresh_token":"refresh-RRR999"}"#,
+        )
+        .unwrap();
+        let current = current.into_token_set(0, None);
+        let http = HttpClient::new(Default::default(), None).unwrap();
+        let err = refresh(&profile, &endpoints, &http, Some(&secret), &current, 0).unwrap_err();
+        let text = format!("{err} {err:?}");
+        // The server did echo the request: the grant type is in the description.
+        assert!(text.contains("grant_type=refresh_token"), "{text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+        for s in ["refresh-RRR999", "client-secret-XYZ123"] {
+            assert!(!text.contains(s), "{s} was shown: {text}");
+        }
+        // Basic auth carries the secret base64-encoded; that copy must not be shown either.
+        use base64::Engine;
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode("client-1:client-secret-XYZ123");
+        assert!(!text.contains(&basic), "{text}");
+    }
 
     #[test]
     fn a_huge_expires_in_does_not_overflow() {

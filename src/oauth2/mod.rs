@@ -129,6 +129,43 @@ pub enum Oauth2Error {
 }
 
 impl Oauth2Error {
+    /// The error with every copy of each secret in `secrets` replaced by `[REDACTED]` in the
+    /// text that came from a server (`error_description`, an HTTP error's detail, a bad
+    /// answer's summary). A server that echoes the request would otherwise print the client
+    /// secret, a refresh token, a code or the PKCE verifier.
+    pub fn redacted(self, secrets: &[&str]) -> Oauth2Error {
+        let r = |s: String| crate::text::redact(&s, secrets).into_owned();
+        match self {
+            Oauth2Error::OAuth {
+                endpoint,
+                error,
+                description,
+            } => Oauth2Error::OAuth {
+                endpoint,
+                error: r(error),
+                description: description.map(r),
+            },
+            Oauth2Error::Http {
+                url,
+                status,
+                detail,
+            } => Oauth2Error::Http {
+                url,
+                status,
+                detail: detail.map(r),
+            },
+            Oauth2Error::BadResponse { url, message } => Oauth2Error::BadResponse {
+                url,
+                message: r(message),
+            },
+            Oauth2Error::Network { url, message } => Oauth2Error::Network {
+                url,
+                message: r(message),
+            },
+            other => other,
+        }
+    }
+
     /// What the user should do about it.
     pub fn hint(&self) -> String {
         match self {

@@ -303,6 +303,14 @@ pub struct Config {
 impl Config {
     /// Reads the config file; a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Config, Oauth2Error> {
+        // The config names the issuer and where the client secret is: whoever can rewrite it
+        // can send the secret elsewhere.
+        if let Some(why) = crate::files::writable_by_others(path) {
+            return Err(Oauth2Error::Config {
+                path: path.to_path_buf(),
+                message: format!("refusing to read the config file: {why}; run `chmod 600` on it (and `chmod 700` on its folder), and check its profiles before using them"),
+            });
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
@@ -339,7 +347,7 @@ impl Config {
             message,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
+            crate::files::create_private_dir(dir).map_err(|e| io(e.to_string()))?;
         }
         let mut text = String::from(
             "# oauth1to2 profiles. Edited by `oauth1to2 connect`, `tenants use` and `profile remove`.\n\

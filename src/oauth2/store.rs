@@ -336,19 +336,7 @@ impl TokenStore {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.as_os_str().is_empty() || dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
+use crate::files::create_private_dir;
 
 /// A test-only fault hook, compiled into debug builds only: with
 /// `OAUTH1TO2_TEST_PAUSE_AFTER_REFRESH=FILE`, the process creates FILE after the refresh

@@ -158,6 +158,11 @@ async function xero(req, res, url) {
       Organisations: [{ OrganisationID: tenant.tenantId, Name: tenant.tenantName, LegalName: tenant.tenantName, CountryCode: 'NZ', BaseCurrency: 'NZD', OrganisationType: 'COMPANY', IsDemoCompany: false, OrganisationStatus: 'ACTIVE' }],
     });
   }
+  // Not Xero: a hostile or misconfigured server (a debugging proxy) that echoes the request's
+  // Authorization header in an error in Xero's problem shape, for the redaction test.
+  if (url.pathname === '/api.xro/2.0/EchoTest') {
+    return send(res, 400, problem(400, 'Bad Request', `echo: authorization=${req.headers.authorization}`));
+  }
   return send(res, 404, problem(404, 'Not Found', 'The resource you\'re looking for cannot be found'));
 }
 
