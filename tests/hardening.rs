@@ -375,3 +375,28 @@ fn a_secret_written_inline_in_any_toml_shape_is_reported_and_never_shown() {
     assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
     assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
 }
+
+#[test]
+fn usage_errors_are_the_documented_error_and_hint_pair() {
+    for args in [
+        vec!["cert", "chek"],
+        vec!["cert", "check", "--bogus", "x"],
+        vec!["connect", "--timeout", "soon"],
+        vec!["audit"],
+    ] {
+        let o = run(bin().args(&args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {err}");
+        assert!(lines[0].starts_with("error: "), "{args:?}: {err}");
+        assert!(lines[1].starts_with("hint: "), "{args:?}: {err}");
+        assert!(
+            !err.contains("tip:") && !err.contains("Usage:"),
+            "{args:?}: {err}"
+        );
+    }
+    // A misspelt subcommand still gets clap's suggestion, as the hint.
+    let o = run(bin().args(["cert", "chek"]));
+    assert!(stderr(&o).contains("hint: a similar subcommand exists: 'check'"));
+}

@@ -731,3 +731,38 @@ fn a_server_that_echoes_the_bearer_token_gets_it_redacted() {
     assert!(all.contains("authorization=Bearer [REDACTED]"), "{all}");
     assert!(!all.contains(&token), "the bearer token was printed");
 }
+
+#[test]
+fn under_umask_000_every_folder_is_0700_and_every_file_0600() {
+    let Some(desk) = Desk::new(0) else { return };
+    let home = desk.home.path().join("fresh-home");
+    let args = desk.connect_args("cc", "cc-app");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_oauth1to2"))
+        .args(&args)
+        .env("OAUTH1TO2_HOME", &home)
+        .env_remove("OAUTH1TO2_PROFILE")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut seen = 0;
+    let mut stack = vec![home.clone()];
+    while let Some(dir) = stack.pop() {
+        assert_eq!(mode(&dir), 0o700, "{} under umask 000", dir.display());
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                assert_eq!(mode(&p), 0o600, "{} under umask 000", p.display());
+                seen += 1;
+            }
+        }
+    }
+    // config.toml, the token file (and its lock), the discovery cache.
+    assert!(seen >= 3, "only {seen} files");
+    assert!(home.join("cache").is_dir() && home.join("tokens").is_dir());
+}

@@ -85,7 +85,10 @@ enum Command {
 
 /// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Command::Cert(c) => cert::run(c),
         Command::Oauth1(c) => oauth1::run(c),
@@ -107,4 +110,58 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// Help and version go out as clap prints them. A usage error becomes the documented pair,
+/// `error: ...` then `hint: ...` (clap's `tip:` lines, or where to find the options), exit 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() {
+            common::EXIT_INPUT
+        } else {
+            0
+        });
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().map(str::trim);
+    // The message runs to the first blank line (clap lists missing arguments below it).
+    let message = lines
+        .by_ref()
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches("error:")
+        .trim()
+        .to_owned();
+    let mut tips: Vec<&str> = Vec::new();
+    let mut usage = None;
+    for l in lines {
+        if let Some(t) = l.strip_prefix("tip:") {
+            tips.push(t.trim());
+        } else if let Some(u) = l.strip_prefix("Usage:") {
+            usage = Some(u.trim().to_owned());
+        }
+    }
+    let hint = if tips.is_empty() {
+        match usage {
+            Some(u) => format!("usage: {u}; see --help for every option"),
+            None => "run the command with --help to see what it accepts".to_owned(),
+        }
+    } else {
+        tips.join("; ")
+    };
+    common::CliError {
+        message,
+        hint: Some(hint),
+        code: common::EXIT_INPUT,
+    }
+    .print();
+    ExitCode::from(common::EXIT_INPUT)
 }
