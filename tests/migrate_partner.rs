@@ -118,6 +118,24 @@ fn a_batch_with_an_expired_token_and_a_server_error_finishes_on_a_rerun() {
         }
     }
 
+    // The practice tenant's call asked for it in the (signed) query; the others did not.
+    let arrived = server.arrived();
+    let migrate_calls: Vec<&serde_json::Value> = arrived
+        .iter()
+        .filter(|a| a["path"].as_str().unwrap().starts_with("oauth/migrate"))
+        .collect();
+    let practice: Vec<&&serde_json::Value> = migrate_calls
+        .iter()
+        .filter(|a| a["path"].as_str().unwrap().contains("tenantType=PRACTICE"))
+        .collect();
+    assert_eq!(practice.len(), 1, "{migrate_calls:?}");
+    assert_eq!(practice[0]["oauth_token"], "TOKENPRAC");
+    assert_eq!(practice[0]["valid"], true);
+    assert!(migrate_calls
+        .iter()
+        .filter(|a| a["oauth_token"] != "TOKENPRAC")
+        .all(|a| !a["path"].as_str().unwrap().contains("tenantType")));
+
     // The re-run retries only the failed one.
     let o = migrate();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

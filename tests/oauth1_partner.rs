@@ -61,6 +61,15 @@ fn an_expired_partner_token_is_renewed_saved_and_used() {
         std::fs::metadata(&tf).unwrap().permissions().mode() & 0o777,
         0o600
     );
+    // The renewed token is the one the API request carried, and oauthlib verified it.
+    let arrived = server.arrived();
+    let api: Vec<&serde_json::Value> = arrived
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().starts_with("api.xro/"))
+        .collect();
+    assert_eq!(api.len(), 1, "{arrived:?}");
+    assert_eq!(api[0]["oauth_token"], "NEWTOKEN1", "{arrived:?}");
+    assert_eq!(api[0]["valid"], true);
     // The token is fresh now: a second request does not renew.
     let o = partner(
         server.port,

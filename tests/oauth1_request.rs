@@ -91,6 +91,15 @@ fn oauthlib_accepts_300_requests_sent_by_oauth1_request() {
         }
     }
     assert!(sent >= 300, "only {sent} requests");
+    // Every request arrived with its own nonce and a current timestamp (serve mode checks both).
+    let arrived = server.arrived();
+    assert_eq!(arrived.len(), sent);
+    let nonces: std::collections::HashSet<&str> = arrived
+        .iter()
+        .map(|r| r["oauth_nonce"].as_str().unwrap())
+        .collect();
+    assert_eq!(nonces.len(), sent, "a nonce was sent twice");
+    assert_eq!(server.stats()["replays"], 0);
     assert!(
         refused.is_empty(),
         "{} of {sent} refused:\n{}",
@@ -220,6 +229,12 @@ fn the_same_requests_with_one_altered_byte_are_refused() {
                 send_raw(server.port, method, t, &auth, body),
                 200,
                 "{method} {t}"
+            );
+            // The same request again is a replay: the server is strict about nonces.
+            assert_eq!(
+                send_raw(server.port, method, t, &auth, body),
+                401,
+                "replay {method} {t}"
             );
             // One byte altered in the path, in a parameter, in the signature, in the body.
             let path_altered = format!("/X{}", &t[1..]);

@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long, default_value = "https", value_parser = ["https", "http"])]
     scheme: String,
     /// Warn when oauth_timestamp is further than this from now (Xero refused clock skew).
-    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(i64).range(0..=31_536_000))]
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(i64).range(0..=100_000_000_000))]
     max_skew: i64,
     /// Print the result as JSON (one object per request, in an array).
     #[arg(long)]

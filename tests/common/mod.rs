@@ -139,6 +139,25 @@ impl Drop for OauthlibServer {
     }
 }
 
+impl OauthlibServer {
+    /// The server's counters and every request that arrived (`arrived`: method, path,
+    /// oauth_token, oauth_nonce, oauth_timestamp, valid, replay).
+    pub fn stats(&self) -> serde_json::Value {
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
+            .unwrap()
+            .get_json(&format!("http://127.0.0.1:{}/__stats", self.port))
+            .unwrap()
+    }
+
+    /// The requests that arrived, in order.
+    pub fn arrived(&self) -> Vec<serde_json::Value> {
+        self.stats()["arrived"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 /// Starts the oauthlib peer server verifying against fixtures/keys/publickey.cer.
 pub fn start_oauthlib_server(python: &Path) -> OauthlibServer {
     use std::time::{Duration, Instant};

@@ -8,8 +8,10 @@
        are a stub of Xero's own oauth_problem answers (a Xero-only shape, not oauthlib's).
 
 Verification uses oauthlib's endpoint classes with a RequestValidator whose defaults are widened
-for test traffic (see shared PEERS.md): no SSL enforcement, longer keys and nonces, our nonce
-alphabet, and no timestamp window for fixed-timestamp vectors. Every other check is oauthlib's.
+for test vectors: no SSL enforcement (the server is on loopback), longer keys and nonces, our
+nonce alphabet, and (verify mode only, for fixed-timestamp vectors) no timestamp window. Serve
+mode, which takes live traffic, is strict: oauthlib's 600-second timestamp window and no nonce
+used twice. GET /__stats lists every request that arrived, with its OAuth parameters.
 """
 import json
 import string
@@ -54,12 +56,38 @@ class Validator(RequestValidator):
         return "dummy"
 
 
-def endpoint(cert_path):
+class StrictValidator(Validator):
+    """Serve mode takes live traffic, so oauthlib's own checks apply: a timestamp within
+    oauthlib's default window (600 s) and no nonce used twice. A nonce is spent only by a request
+    that verified, so a tampered copy of a good request fails on its signature, not as a replay."""
+
+    timestamp_lifetime = 600
+
+    def __init__(self, cert_pem):
+        super().__init__(cert_pem)
+        import threading
+        self.spent = set()
+        self.lock = threading.Lock()
+
+    def validate_timestamp_and_nonce(self, client_key, timestamp, nonce, request, request_token=None, access_token=None):
+        with self.lock:
+            # RFC 5849 section 3.3: unique per consumer key and timestamp.
+            return (client_key, timestamp, nonce) not in self.spent
+
+    def spend(self, client_key, timestamp, nonce):
+        with self.lock:
+            self.spent.add((client_key, timestamp, nonce))
+
+
+def public_key_pem(cert_path):
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     cert = x509.load_pem_x509_certificate(open(cert_path, "rb").read())
-    pub = cert.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return SignatureOnlyEndpoint(Validator(pub))
+    return cert.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def endpoint(cert_path):
+    return SignatureOnlyEndpoint(Validator(public_key_pem(cert_path)))
 
 
 def verify(cert_path):
@@ -81,8 +109,27 @@ def sign(key_path, consumer_key):
 
 
 def serve(cert_path, port_file):
-    ep = endpoint(cert_path)
-    counter = {"renewals": 0}
+    validator = StrictValidator(public_key_pem(cert_path))
+    ep = SignatureOnlyEndpoint(validator)
+    counter = {"renewals": 0, "arrived": [], "replays": 0}
+
+    def check(url, method, body, headers):
+        # oauthlib's verdict; a verified request spends its nonce. Every request is recorded,
+        # with its OAuth parameters, so tests can see what arrived.
+        from urllib.parse import unquote
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        params = {k: unquote(v.strip().strip('"')) for k, v in (p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)}
+        key = (params.get("oauth_consumer_key"), params.get("oauth_timestamp"), params.get("oauth_nonce"))
+        replay = key in validator.spent
+        ok, _ = ep.validate_request(url, http_method=method, body=body, headers=headers)
+        if ok:
+            validator.spend(*key)
+        if replay:
+            counter["replays"] += 1
+        counter["arrived"].append({"method": method, "path": url.split("/", 3)[3] if url.count("/") >= 3 else "",
+                                   "oauth_token": params.get("oauth_token"), "oauth_nonce": params.get("oauth_nonce"),
+                                   "oauth_timestamp": params.get("oauth_timestamp"), "valid": ok, "replay": replay})
+        return ok, params
 
     class Handler(BaseHTTPRequestHandler):
         def _handle(self):
@@ -108,7 +155,7 @@ def serve(cert_path, port_file):
             host = self.headers.get("Host")
             url = f"http://{host}{self.path}"
             headers = {k: v for k, v in self.headers.items()}
-            ok, _ = ep.validate_request(url, http_method=self.command, body=body, headers=headers)
+            ok, _ = check(url, self.command, body, headers)
             self.send_response(200 if ok else 401)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -116,13 +163,9 @@ def serve(cert_path, port_file):
 
         def _signed(self, body):
             # oauthlib's verdict on the request's OAuth 1.0a signature, and its OAuth parameters.
-            from urllib.parse import unquote
             host = self.headers.get("Host")
             headers = {k: v for k, v in self.headers.items()}
-            ok, _ = ep.validate_request(f"http://{host}{self.path}", http_method=self.command, body=body, headers=headers)
-            auth = self.headers.get("Authorization") or ""
-            params = dict(p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)
-            return ok, {k: unquote(v.strip('"')) for k, v in params.items()}
+            return check(f"http://{host}{self.path}", self.command, body, headers)
 
         def _access_token(self):
             # Stub of Xero's partner token renewal (a Xero-only endpoint), answering in Xero's
