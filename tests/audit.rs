@@ -6,11 +6,16 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
+/// The date every audit here is run as of.
+const AT: &str = "2026-12-01";
+
 fn audit_json(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     let o = run(bin()
         .current_dir(root())
         .arg("audit")
         .args(args)
+        // A fixed date: the fixture certificates' validity findings change with time.
+        .args(["--at", AT])
         .arg("--json"));
     let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
     (o.status.code(), v, stderr(&o))
@@ -116,7 +121,14 @@ fn a_key_is_checked_against_the_certificate_and_inline_secrets_are_flagged() {
     assert!(ids.contains(&"inline-secret".to_owned()), "{ids:?}");
     // The secret itself appears in no format.
     for format in ["text", "json", "markdown", "html"] {
-        let o = run(bin().args(["audit", bad.to_str().unwrap(), "--format", format]));
+        let o = run(bin().args([
+            "audit",
+            bad.to_str().unwrap(),
+            "--at",
+            AT,
+            "--format",
+            format,
+        ]));
         assert!(
             !stdout(&o).contains(secret) && !stderr(&o).contains(secret),
             "{format}"
@@ -170,6 +182,8 @@ fn the_html_report_is_self_contained_and_carries_every_finding() {
             "audit",
             "fixtures/opmetrix/integration.toml",
             "fixtures/oomnitza/integration.toml",
+            "--at",
+            AT,
             "--format",
             "html",
             "-o",

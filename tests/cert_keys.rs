@@ -104,6 +104,9 @@ fn key_material_never_reaches_the_output() {
             .arg("--key")
             .arg(fixture("keys/privatekey-pkcs1.pem"))
             .arg(fixture("keys/publickey.cer")));
+        // The check ran to the end (exit 0: the key matches), so the output is the full report.
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("matches"), "{args:?}: {}", stdout(&o));
         assert!(!stdout(&o).contains(body_line) && !stderr(&o).contains(body_line));
     }
     // A key passed where a certificate belongs is named, not printed.

@@ -336,5 +336,8 @@ fn the_pfx_password_is_never_taken_from_the_command_line_and_never_echoed() {
         dir.path(),
         &["--pfx", "--pfx-password-env", "PFX_PW", "--json"],
     );
+    // It ran (so the password was read and used), and wrote the .pfx.
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("public_privatekey.pfx").exists());
     assert!(!stdout(&o).contains("correct horse") && !stderr(&o).contains("correct horse"));
 }

@@ -200,6 +200,9 @@ fn oauthlib_accepts_what_we_sign_and_refuses_tampering() {
         good.len()
     );
     let tampered_ok = oauthlib_verify(&python, &tampered);
+    // One verdict per tampered request: an empty or short answer must not pass as "none slipped".
+    assert_eq!(tampered_ok.len(), tampered.len());
+    assert!(!tampered.is_empty());
     let slipped: Vec<_> = tampered
         .iter()
         .zip(&tampered_ok)
