@@ -85,6 +85,14 @@ fn a_batch_with_an_expired_token_and_a_server_error_finishes_on_a_rerun() {
     assert!(err.contains("Flaky Ltd: HTTP 500"), "{err}");
     let r = lines();
     assert_eq!(r.len(), 4);
+    // The batch file was rewritten with the renewed token: still 0600 (it holds session handles).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&batch).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
     // The expired token was renewed (the batch file keeps the new one) and then migrated; the
     // stub refuses STALE tokens, so migrating it unrenewed would have failed.
     let saved: serde_json::Value =

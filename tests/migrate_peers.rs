@@ -58,7 +58,10 @@ fn migrate_cmd(desk: &Desk, inv: &Path) -> std::process::Command {
 }
 
 fn state(inv: &Path) -> serde_json::Value {
-    let t = std::fs::read_to_string(inv.with_file_name("integration.migration.json")).unwrap();
+    let file = inv.with_file_name("integration.migration.json");
+    // It names where the secret is and the tenant: 0600, every time it is written.
+    assert_eq!(mode(&file), 0o600, "{}", file.display());
+    let t = std::fs::read_to_string(&file).unwrap();
     serde_json::from_str(&t).unwrap()
 }
 

@@ -766,3 +766,150 @@ fn under_umask_000_every_folder_is_0700_and_every_file_0600() {
     assert!(seen >= 3, "only {seen} files");
     assert!(home.join("cache").is_dir() && home.join("tokens").is_dir());
 }
+
+#[test]
+fn an_id_token_that_fails_validation_in_a_real_flow_exits_8_and_stores_nothing() {
+    let Some(desk) = Desk::new(0) else { return };
+    // oidc-provider's id tokens live an hour; with this process's clock two hours ahead, the
+    // real id token from the real flow is expired when connect checks it.
+    let result = desk.home.path().join("consent.json");
+    let mut cmd = desk.cmd();
+    cmd.args(desk.connect_args("acme", "pkce-app"))
+        .env("OAUTH1TO2_TEST_CLOCK_OFFSET", "7200")
+        .env("CONSENT_RESULT", &result);
+    let o = desk.consenting(&mut cmd, "approve").output().unwrap();
+    desk.record(&o);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the id token failed validation"),
+        "{}",
+        stderr(&o)
+    );
+    // The code was exchanged (the flow was real), and nothing was kept.
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+    assert!(!desk.token_file("acme").exists());
+    assert!(!desk.home.path().join("config.toml").exists());
+}
+
+#[test]
+fn moving_a_profile_between_stores_deletes_the_old_copy() {
+    let Some(desk) = Desk::new(0) else { return };
+    if keyctl().is_none() {
+        return;
+    }
+    let connect = |store: &str| {
+        let mut args = desk.connect_args("cc", "cc-app");
+        args.extend(["--token-store".into(), store.into()]);
+        let mut c = desk.cmd();
+        c.args(&args);
+        let o = in_session(&c).output().unwrap();
+        desk.record(&o);
+        assert!(o.status.success(), "{store}: {}", stderr(&o));
+    };
+    connect("file");
+    assert!(desk.token_file("cc").exists());
+    connect("keyring");
+    assert!(keyring_entry(&desk, "cc").is_some());
+    assert!(
+        !desk.token_file("cc").exists(),
+        "the file copy outlived the move"
+    );
+    connect("file");
+    assert!(desk.token_file("cc").exists());
+    assert!(
+        keyring_entry(&desk, "cc").is_none(),
+        "the keyring copy outlived the move"
+    );
+}
+
+#[test]
+fn a_prompted_client_secret_is_kept_in_a_0600_file() {
+    let Some(desk) = Desk::new(0) else { return };
+    // `script` gives connect a terminal to ask on; the secret is typed into it.
+    let mut args: Vec<String> = vec!["connect".into(), "-p".into(), "cc".into()];
+    args.extend(desk.provider_args());
+    args.extend(
+        [
+            "--client-id",
+            "cc-app",
+            "--grant",
+            "client-credentials",
+            "--scopes",
+            "accounting.settings.read",
+            "--client-secret-prompt",
+        ]
+        .map(String::from),
+    );
+    let line = std::iter::once(env!("CARGO_BIN_EXE_oauth1to2").to_owned())
+        .chain(args)
+        .map(|a| shell_quote(&a))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = desk_env(&desk, Command::new("script"))
+        .arg("-qec")
+        .arg(line)
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    // Type only once the prompt is up (echo is off then): text typed ahead would be echoed by
+    // the terminal itself.
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&seen).contains("Client secret for profile cc") {
+        assert!(
+            Instant::now() < deadline,
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.extend(chunk);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{CC_SECRET}\n").as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(500)) {
+        seen.extend(chunk);
+    }
+    let mut o = child.wait_with_output().unwrap();
+    o.stdout = seen;
+    assert!(status.success(), "{}{}", stdout(&o), stderr(&o));
+    let file = desk.home.path().join("secrets").join("cc.secret");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), CC_SECRET);
+    // The terminal showed the prompt, not the secret.
+    let shown = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(shown.contains("Client secret for profile cc"), "{shown}");
+    assert!(!shown.contains(CC_SECRET));
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// `cmd` with the desk's environment (home, no profile or browser from the caller's).
+fn desk_env(desk: &Desk, mut cmd: Command) -> Command {
+    cmd.env("OAUTH1TO2_HOME", desk.home.path())
+        .env_remove("OAUTH1TO2_PROFILE")
+        .env_remove("BROWSER")
+        .current_dir(root());
+    cmd
+}

@@ -343,6 +343,54 @@ mod tests {
         }
     }
 
+    /// A hostile server on loopback that answers every request with a 302 to `location`.
+    fn redirecting_server(location: String) -> String {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/token", l.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = s.read(&mut buf);
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn redirects_are_never_followed() {
+        // Where a followed redirect would land: it must never see a connection.
+        let target = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        target.set_nonblocking(true).unwrap();
+        let location = format!(
+            "http://127.0.0.1:{}/steal",
+            target.local_addr().unwrap().port()
+        );
+        let url = redirecting_server(location);
+        let c = HttpClient::new(Timeouts::default(), None).unwrap();
+        let r = c
+            .send("POST", &url, &[], Some(b"client_secret=s3cret".to_vec()))
+            .unwrap();
+        assert_eq!(r.status, 302);
+        let req = oauth2::http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .body(b"grant_type=refresh_token&refresh_token=rt".to_vec())
+            .unwrap();
+        let resp = oauth2::SyncHttpClient::call(&c, req).unwrap();
+        assert_eq!(resp.status().as_u16(), 302);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            matches!(target.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a redirect was followed"
+        );
+    }
+
     #[test]
     fn the_client_refuses_plain_http_before_connecting() {
         let c = HttpClient::new(Timeouts::default(), None).unwrap();

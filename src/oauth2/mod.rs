@@ -207,8 +207,24 @@ pub fn oauth_error_hint(code: &str) -> &'static str {
 
 /// Now, in Unix seconds.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
+    let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    t.saturating_add(test_clock_offset())
+}
+
+/// A test-only hook, compiled into debug builds only: `OAUTH1TO2_TEST_CLOCK_OFFSET=SECS` moves
+/// this process's clock, so a test can present a real provider's real id token as expired.
+#[cfg(debug_assertions)]
+fn test_clock_offset() -> i64 {
+    std::env::var("OAUTH1TO2_TEST_CLOCK_OFFSET")
+        .ok()
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+#[cfg(not(debug_assertions))]
+fn test_clock_offset() -> i64 {
+    0
 }
