@@ -913,3 +913,65 @@ fn desk_env(desk: &Desk, mut cmd: Command) -> Command {
         .current_dir(root());
     cmd
 }
+
+#[test]
+fn a_secret_without_a_grant_means_a_web_app_and_scope_is_an_alias() {
+    let Some(desk) = Desk::new(0) else { return };
+    // As a new user types it: a secret, no --grant, and --scope (singular).
+    let mut args = desk.connect_args("web", "web-app");
+    let g = args.iter().position(|a| a == "--grant").unwrap();
+    args.drain(g..g + 2);
+    let s = args.iter().position(|a| a == "--scopes").unwrap();
+    args[s] = "--scope".into();
+    let result = desk.home.path().join("consent.json");
+    let mut cmd = desk.cmd();
+    cmd.args(&args).env("CONSENT_RESULT", &result);
+    let o = desk.consenting(&mut cmd, "approve").output().unwrap();
+    desk.record(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Connected profile web (authorization_code)"),
+        "{}",
+        stderr(&o)
+    );
+    let config = std::fs::read_to_string(desk.home.path().join("config.toml")).unwrap();
+    assert!(
+        config.contains("grant = \"authorization_code\""),
+        "{config}"
+    );
+    // A secret with --grant pkce is refused before any browser step.
+    let mut args = desk.connect_args("web2", "web-app");
+    let g = args.iter().position(|a| a == "--grant").unwrap();
+    args[g + 1] = "pkce".into();
+    let o = desk
+        .cmd()
+        .args(&args)
+        .env("BROWSER", "false")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--grant pkce takes no client secret"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+}
+
+#[test]
+fn an_untrusted_server_certificate_is_explained() {
+    let Some(desk) = Desk::new(0) else { return };
+    // Without --ca-file the test provider's self-made CA is unknown to this machine.
+    let mut args = desk.connect_args("cc", "cc-app");
+    let i = args.iter().position(|a| a == "--ca-file").unwrap();
+    args.drain(i..i + 2);
+    let o = desk.cmd().args(&args).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("not signed by a certificate authority this machine trusts"),
+        "{err}"
+    );
+    assert!(err.contains("hint:") && err.contains("--ca-file"), "{err}");
+    assert!(!err.contains("UnknownIssuer"), "{err}");
+}

@@ -136,8 +136,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         key_matches,
     )
     .and_then(|_| {
-        writeln!(
-            buf,
+        let line = format!(
             "Result: {} {}, {} {}, {} {}: {}",
             errors,
             if errors == 1 { "error" } else { "errors" },
@@ -150,7 +149,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             } else {
                 "no errors"
             }
-        )
+        );
+        writeln!(buf, "{}", super::style::result(&line, errors > 0))
     })
     .map_err(|e| CliError {
         message: format!("cannot render: {e}"),
@@ -159,7 +159,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     })?;
     if args.pem {
         // Clean PEM on stdout, so `cert check --pem x > clean.cer` works; report on stderr.
-        let _ = std::io::stderr().write_all(&buf);
+        let _ = super::style::stderr().write_all(&buf);
         let pem: String = loaded
             .certificates
             .iter()
@@ -167,7 +167,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .collect();
         print!("{pem}");
     } else {
-        let _ = std::io::stdout().write_all(&buf);
+        let _ = super::style::stdout().write_all(&buf);
     }
     Ok(code)
 }

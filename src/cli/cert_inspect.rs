@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     };
     let mut reports: Vec<CertificateReport> = Vec::new();
     let mut failed = false;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(super::style::stdout());
     for name in &args.inputs {
         let loaded = common::read_input(name)
             .and_then(|bytes| common::load_with_password(name, &bytes, &args.pfx));
@@ -298,7 +298,13 @@ pub fn render_findings(out: &mut impl Write, r: &CertificateReport) -> std::io::
     }
     writeln!(out, "  Findings:")?;
     for f in &r.findings {
-        writeln!(out, "    {:<8} {}: {}", f.severity, f.id, term(&f.message))?;
+        writeln!(
+            out,
+            "    {} {}: {}",
+            super::style::severity(f.severity),
+            f.id,
+            term(&f.message)
+        )?;
         writeln!(out, "             hint: {}", term(&f.hint))?;
     }
     Ok(())

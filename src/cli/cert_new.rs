@@ -48,7 +48,7 @@ pub struct Args {
     /// The whole subject at once: "C=NZ, O=Acme Ltd, CN=Acme Xero integration".
     #[arg(long, value_name = "DN", conflicts_with_all = ["cn", "org", "org_unit", "country", "email"])]
     subject: Option<String>,
-    /// Folder to write the files into.
+    /// Folder to write the files into (created with mode 0700 if it does not exist).
     #[arg(long, default_value = ".", value_name = "DIR")]
     out_dir: PathBuf,
     /// Also write public_privatekey.pfx (PKCS#12, AES-256) for .NET.
@@ -135,13 +135,10 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     if args.pk8 {
         planned.push(&pk8_path);
     }
-    if !args.out_dir.is_dir() {
+    if args.out_dir.exists() && !args.out_dir.is_dir() {
         return Err(CliError::input(
-            format!(
-                "the output folder {} does not exist",
-                args.out_dir.display()
-            ),
-            "create it first, or choose another --out-dir",
+            format!("{} is a file, not a folder", args.out_dir.display()),
+            "choose a folder for --out-dir (it is created if it does not exist)",
         ));
     }
     if !args.force {
@@ -158,6 +155,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         None
     };
 
+    // A folder that will hold the private key is created 0700 (like every folder of ours).
+    oauth1to2::files::create_private_dir(&args.out_dir).map_err(|e| {
+        CliError::input(
+            format!("cannot create the folder {}: {e}", args.out_dir.display()),
+            "check the path and its permissions, or choose another --out-dir",
+        )
+    })?;
     let identity = cert::generate(&request)?;
     let pem = identity.key.to_pkcs8_pem()?;
     let mut files = Vec::new();

@@ -81,11 +81,12 @@ pub struct Args {
     /// The app's client id (required the first time).
     #[arg(long)]
     client_id: Option<String>,
-    /// The grant: pkce (default for new profiles), authorization-code or client-credentials.
+    /// The grant: pkce (the default without a secret), authorization-code (the default with a
+    /// secret: a Xero Web app) or client-credentials (a Custom Connection).
     #[arg(long, value_enum)]
     grant: Option<GrantArg>,
     /// Scopes, space- or comma-separated (may be repeated). Add offline_access for refresh tokens.
-    #[arg(long, value_name = "SCOPES")]
+    #[arg(long, visible_alias = "scope", value_name = "SCOPES")]
     scopes: Vec<String>,
     #[command(flatten)]
     endpoints: EndpointArgs,
@@ -191,8 +192,21 @@ fn merge(
     if let Some(id) = &a.client_id {
         p.client_id = id.clone();
     }
-    if let Some(g) = a.grant {
-        p.grant = g.into();
+    let secret_given =
+        a.client_secret_env.is_some() || a.client_secret_file.is_some() || a.client_secret_prompt;
+    match a.grant {
+        // A PKCE app has no secret: a secret given with it would be ignored, and the consent
+        // in the browser would end in invalid_client. Refuse before any of that.
+        Some(GrantArg::Pkce) if secret_given => {
+            return Err(CliError::input(
+                "--grant pkce takes no client secret (a Xero \"Auth code with PKCE\" app has none)",
+                "for a Xero Web app (it has a secret) use --grant authorization-code, the default when a secret is given; for a PKCE app drop the --client-secret-* flag",
+            ))
+        }
+        Some(g) => p.grant = g.into(),
+        // A secret and no grant: the app is a Web app (authorization code with a secret).
+        None if secret_given && p.grant == Grant::Pkce => p.grant = Grant::AuthorizationCode,
+        None => {}
     }
     if !a.scopes.is_empty() {
         p.scopes = split_scopes(&a.scopes);

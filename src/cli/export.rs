@@ -47,6 +47,9 @@ pub struct Args {
     /// Include the client secret in the output.
     #[arg(long)]
     reveal: bool,
+    /// JSON output (same as --format json; fields in docs/json.md).
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
@@ -74,7 +77,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         location = Some(format!("file {} (0600)", path.display()));
         eprintln!("Wrote the client secret to {} (mode 0600).", path.display());
     }
-    let format = match a.format {
+    let format = match if a.json { Format::Json } else { a.format } {
         Format::Env => ExportFormat::Env,
         Format::Json => ExportFormat::Json,
         Format::Oomnitza => ExportFormat::Oomnitza,

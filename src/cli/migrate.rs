@@ -3,7 +3,7 @@
 //! so Ctrl-C or a crash costs at most the step in progress, and running the command again
 //! continues where it stopped.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -68,8 +68,42 @@ pub struct Args {
     timeout: u64,
     #[command(flatten)]
     endpoints: super::connect::EndpointArgs,
+    /// Also print a JSON summary on stdout at the end: the audit, the plan, the scopes and the
+    /// steps done (fields in docs/json.md). Progress stays on stderr.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     partner: super::migrate_partner::PartnerArgs,
+}
+
+/// `migrate --json`: what a script needs to know about the move.
+#[derive(serde::Serialize)]
+struct Summary<'a> {
+    inventory: String,
+    profile: &'a str,
+    dry_run: bool,
+    complete: bool,
+    state_file: String,
+    audit: &'a IntegrationAudit,
+    plan: &'a [String],
+    scopes: &'a [String],
+    steps: &'a [oauth1to2::migrate::StepRecord],
+    checklist: Vec<String>,
+}
+
+/// "1 error, 3 warnings, 1 notice" (zero counts left out but for errors).
+fn counts(audit: &IntegrationAudit) -> String {
+    use oauth1to2::cert::Severity;
+    let n = |s| audit.count(s);
+    let word = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let mut parts = vec![word(n(Severity::Error), "error", "errors")];
+    if n(Severity::Warning) > 0 {
+        parts.push(word(n(Severity::Warning), "warning", "warnings"));
+    }
+    if n(Severity::Notice) > 0 {
+        parts.push(word(n(Severity::Notice), "notice", "notices"));
+    }
+    parts.join(", ")
 }
 
 fn now_text() -> String {
@@ -205,25 +239,35 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         return partner_mode(&run, tokens_file);
     }
     let a_ = &run.audit;
+    use oauth1to2::text::term;
     say(
         Step::Audit,
         &format!(
-            "{} ({} app): {} error(s), {} warning(s); target {}: {}",
-            a_.name,
+            "{} ({} app): {}",
+            term(&a_.name),
             a_.app_type.as_str(),
-            a_.count(oauth1to2::cert::Severity::Error),
-            a_.count(oauth1to2::cert::Severity::Warning),
-            a_.recommendation.target.as_str(),
-            a_.recommendation.reason
+            counts(a_)
         ),
     );
-    for f in a_
-        .findings
-        .iter()
-        .filter(|f| f.severity == oauth1to2::cert::Severity::Error)
-    {
-        eprintln!("      error {}: {}", f.id, f.message);
+    eprintln!("      OAuth 1.0a: {}", term(&a_.oauth1_status));
+    // Every finding, most important first (the published-certificate warning is often the
+    // whole story).
+    let mut findings: Vec<_> = a_.findings.iter().collect();
+    findings.sort_by(|x, y| y.severity.cmp(&x.severity));
+    for f in findings {
+        let sev = super::style::severity(f.severity);
+        let _ = writeln!(
+            super::style::stderr(),
+            "      {sev} {}: {}",
+            f.id,
+            term(&f.message)
+        );
     }
+    eprintln!(
+        "      target: {} ({})",
+        a_.recommendation.target.as_str(),
+        term(&a_.recommendation.reason)
+    );
     // 2. Plan.
     let plan = migrate::plan_steps(&run.inv, &run.audit, &run.redirect_uri());
     let scopes = migrate::scopes_for(&run.inv, &run.audit);
@@ -238,6 +282,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             "Dry run: nothing was written. Run without --dry-run to go on (state in {}).",
             run.state_path.display()
         );
+        if a.json {
+            print_summary(&run, &plan, &scopes, true)?;
+        }
         return Ok(EXIT_OK);
     }
     if !run.state.done(Step::Audit) {
@@ -293,7 +340,30 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         "Migration of {} complete: profile {} (see `oauth1to2 profile show {}`).",
         run.inv.name, run.state.profile, run.state.profile
     );
+    if a.json {
+        print_summary(&run, &plan, &scopes, false)?;
+    }
     Ok(EXIT_OK)
+}
+
+fn print_summary(
+    run: &Run,
+    plan: &[String],
+    scopes: &[String],
+    dry_run: bool,
+) -> Result<(), CliError> {
+    super::common::print_json(&Summary {
+        inventory: run.a.inventory.display().to_string(),
+        profile: &run.state.profile,
+        dry_run,
+        complete: run.state.done(Step::Checklist),
+        state_file: run.state_path.display().to_string(),
+        audit: &run.audit,
+        plan,
+        scopes,
+        steps: if dry_run { &[] } else { &run.state.steps },
+        checklist: run.audit.decommissioning().to_vec(),
+    })
 }
 
 /// `--partner`: the batch migration of a partner app's tokens (no browser, no state steps).

@@ -8,10 +8,13 @@ mod cert_check;
 mod cert_convert;
 mod cert_inspect;
 mod cert_new;
+mod cert_repair;
 mod common;
+mod completions;
 mod connect;
 mod export;
 mod init;
+mod man;
 mod migrate;
 mod migrate_partner;
 mod oauth1;
@@ -22,6 +25,7 @@ mod oauth1_verify;
 mod profile;
 mod scopes;
 mod session;
+mod style;
 mod tenants;
 mod token;
 
@@ -81,10 +85,36 @@ enum Command {
     /// Plan the smallest OAuth 2.0 scopes for the calls an integration makes.
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the man page.
+    Man(man::Args),
 }
 
 /// Runs the program and returns its exit code.
+/// Exit status when stdout was closed early (`oauth1to2 ... | head`): what a Unix tool killed by
+/// SIGPIPE reports in the shell. Rust ignores SIGPIPE, so a write to the closed pipe fails and
+/// `print!` would panic; the hook below ends the program quietly instead.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(i32::from(EXIT_BROKEN_PIPE));
+        }
+        default(info);
+    }));
+}
+
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return usage_error(e),
@@ -102,9 +132,13 @@ pub fn main() -> ExitCode {
         Command::Scopes(c) => scopes::run(c),
         Command::Migrate(a) => migrate::run(a),
         Command::Export(a) => export::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing to tell it.
+        Err(e) if e.message.contains("os error 32") => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(e) => {
             e.print();
             ExitCode::from(e.code)

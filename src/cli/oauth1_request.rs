@@ -110,15 +110,20 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .header("Content-Type", &args.content_type)
             .body(common::read_input(f)?);
     }
-    let resp = req.send().map_err(|e| CliError {
-        message: format!(
-            "{} {}: {}",
-            args.signing.method,
-            args.signing.url,
-            oauth1to2::oauth2::http::describe(&e)
-        ),
-        hint: Some("check the URL and your network; nothing was retried".into()),
-        code: EXIT_NETWORK,
+    let resp = req.send().map_err(|e| {
+        let text = oauth1to2::oauth2::http::describe(&e);
+        let (what, hint) = match oauth1to2::oauth2::http::tls_problem(&text) {
+            Some((problem, hint)) => (problem.to_owned(), hint.to_owned()),
+            None => (
+                text,
+                "check the URL and your network; nothing was retried".to_owned(),
+            ),
+        };
+        CliError {
+            message: format!("{} {}: {what}", args.signing.method, args.signing.url),
+            hint: Some(hint),
+            code: EXIT_NETWORK,
+        }
     })?;
     let status = resp.status();
     let content_type = resp

@@ -36,7 +36,7 @@ pub struct ProfileArg {
 
 pub fn code_for(e: &Oauth2Error) -> u8 {
     match e {
-        Oauth2Error::Network { .. } => EXIT_NETWORK,
+        Oauth2Error::Network { .. } | Oauth2Error::Tls { .. } => EXIT_NETWORK,
         Oauth2Error::OAuth { error, .. } if error == "invalid_grant" => EXIT_NOT_CONNECTED,
         Oauth2Error::OAuth { .. } => EXIT_AUTH,
         Oauth2Error::Http {

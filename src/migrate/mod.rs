@@ -381,8 +381,11 @@ pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
             if let Some(r) = &h.redirect_uri {
                 s.push_str(&format!("export XERO_REDIRECT_URI={}\n", sh_quote(r)));
             }
-            if let Some(t) = &h.tenant_id {
-                s.push_str(&format!("export XERO_TENANT_ID={}\n", sh_quote(t)));
+            match &h.tenant_id {
+                Some(t) => s.push_str(&format!("export XERO_TENANT_ID={}\n", sh_quote(t))),
+                None => s.push_str(
+                    "# XERO_TENANT_ID: not exported; no tenant is chosen yet (oauth1to2 tenants use)\n",
+                ),
             }
             s
         }

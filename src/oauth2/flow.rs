@@ -241,10 +241,20 @@ fn map_token_error<T: oauth2::ErrorResponseType + std::fmt::Display>(
             error: r.error().to_string(),
             description: r.error_description().cloned(),
         },
-        RequestTokenError::Request(t) => Oauth2Error::Network {
-            url: url.to_owned(),
-            message: t.to_string(),
-        },
+        RequestTokenError::Request(t) => {
+            let message = t.to_string();
+            match super::http::tls_problem(&message) {
+                Some((problem, hint)) => Oauth2Error::Tls {
+                    url: url.to_owned(),
+                    problem: problem.to_owned(),
+                    hint,
+                },
+                None => Oauth2Error::Network {
+                    url: url.to_owned(),
+                    message,
+                },
+            }
+        }
         // serde's message can quote a value, so only the path of the field is reported.
         RequestTokenError::Parse(p, _) => Oauth2Error::BadResponse {
             url: url.to_owned(),

@@ -141,10 +141,7 @@ impl HttpClient {
         if let Some(b) = body {
             req = req.body(b);
         }
-        let resp = req.send().map_err(|e| Oauth2Error::Network {
-            url: strip_query(url),
-            message: describe(&e),
-        })?;
+        let resp = req.send().map_err(|e| network_error(url, &e))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -240,6 +237,51 @@ impl oauth2::SyncHttpClient for HttpClient {
     }
 }
 
+/// A transport error as the user should see it: TLS failures in plain words with their own hint.
+pub fn network_error(url: &str, e: &reqwest::Error) -> Oauth2Error {
+    let message = describe(e);
+    match tls_problem(&message) {
+        Some((problem, hint)) => Oauth2Error::Tls {
+            url: strip_query(url),
+            problem: problem.to_owned(),
+            hint,
+        },
+        None => Oauth2Error::Network {
+            url: strip_query(url),
+            message,
+        },
+    }
+}
+
+/// The common TLS failures in plain words, with what to do: `(problem, hint)`. `text` is a
+/// reqwest error with its causes (see [`describe`]), which carries rustls's own names.
+pub fn tls_problem(text: &str) -> Option<(&'static str, &'static str)> {
+    let t = text.to_ascii_lowercase().replace([' ', '_'], "");
+    if t.contains("unknownissuer") {
+        Some((
+            "the server's certificate is not signed by a certificate authority this machine trusts",
+            "if a company proxy or a test server signs its own certificates, give its CA with --ca-file CA.pem; otherwise check the URL",
+        ))
+    } else if t.contains("causedasendentity") {
+        Some((
+            "the server presents a CA certificate as its own certificate",
+            "the server is misconfigured (its certificate is a CA's); if it is a test server, give it a proper leaf certificate, or trust its CA with --ca-file",
+        ))
+    } else if t.contains("notvalidforname") || t.contains("notvalidforthename") {
+        Some((
+            "the server's certificate is for another name than the host in the URL",
+            "check the host in the URL (use the name the certificate is for, not an IP address or an alias)",
+        ))
+    } else if t.contains("expired") || t.contains("notvalidyet") {
+        Some((
+            "the server's certificate is expired or not yet valid",
+            "check this machine's clock (date -u); if it is right, the server's certificate must be renewed",
+        ))
+    } else {
+        None
+    }
+}
+
 /// reqwest's error text plus its cause chain (TLS and connect errors hide the useful part there).
 /// The one way oauth1to2 builds an HTTP client, for both OAuth halves: rustls, connect and
 /// overall timeouts, redirects never followed.
@@ -318,6 +360,22 @@ pub fn strip_query(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_failures_in_plain_words() {
+        for (raw, word) in [
+            ("error sending request: client error (Connect): invalid peer certificate: UnknownIssuer", "not signed"),
+            ("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))", "CA certificate"),
+            ("invalid peer certificate: NotValidForName", "another name"),
+            ("invalid peer certificate: certificate not valid for name \"x\"; certificate is only valid for ...", "another name"),
+            ("invalid peer certificate: Expired", "expired"),
+        ] {
+            let (problem, hint) = tls_problem(raw).unwrap_or_else(|| panic!("{raw}"));
+            assert!(problem.contains(word), "{raw}: {problem}");
+            assert!(!hint.is_empty());
+        }
+        assert!(tls_problem("could not connect: Connection refused").is_none());
+    }
 
     #[test]
     fn only_https_or_loopback_may_carry_secrets() {

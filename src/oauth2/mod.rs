@@ -59,6 +59,16 @@ pub enum Oauth2Error {
         /// What happened.
         message: String,
     },
+    /// The TLS handshake failed for a common, explainable reason.
+    #[error("cannot reach {url} securely: {problem}")]
+    Tls {
+        /// The URL.
+        url: String,
+        /// What is wrong, in plain words.
+        problem: String,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The server answered with an HTTP error that is not an OAuth error.
     #[error("{url} answered HTTP {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Http {
@@ -174,6 +184,7 @@ impl Oauth2Error {
             Oauth2Error::Io { .. } => "check the path and its permissions".into(),
             Oauth2Error::Secret { .. } => "set the variable or create the file the profile names (see `oauth1to2 profile show`), or run `oauth1to2 connect` again with --client-secret-env, --client-secret-file or --client-secret-prompt".into(),
             Oauth2Error::Network { .. } => "check the network and the URL; nothing was changed".into(),
+            Oauth2Error::Tls { hint, .. } => (*hint).into(),
             Oauth2Error::Http { status: 401, .. } => "the access token was refused: run `oauth1to2 token refresh`, or connect again".into(),
             Oauth2Error::Http { status: 403, .. } => "the token lacks a scope this call needs, or the tenant is wrong: check `oauth1to2 token show` and `oauth1to2 tenants list`".into(),
             Oauth2Error::Http { status: 429, .. } => "Xero allows 60 calls a minute and 5,000 a day per organisation: wait and retry".into(),
