@@ -269,3 +269,61 @@ fn inspect_agrees_with_openssl_on_the_pyca_corpus() {
         disagreements.len()
     );
 }
+
+/// x509-parser refuses badasn1time.pem (a malformed date) where openssl reads the rest: the
+/// partial report must agree with openssl on every field it gives.
+#[test]
+fn a_certificate_only_openssl_reads_gets_an_honest_partial_report() {
+    let Some(openssl) = openssl() else { return };
+    let Some(python) = python_with("cryptography_vectors") else {
+        return;
+    };
+    let file = corpus(&python).join("badasn1time.pem");
+    let o = run(bin().args(["cert", "inspect", "--json"]).arg(&file));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = &v[0];
+    assert_eq!(p["partial"], true, "{v}");
+    assert!(p["malformed"].as_str().unwrap().contains("validity"), "{v}");
+    let ossl = Command::new(&openssl)
+        .args([
+            "x509",
+            "-noout",
+            "-subject",
+            "-issuer",
+            "-serial",
+            "-fingerprint",
+            "-sha256",
+        ])
+        .args([
+            "-nameopt",
+            "sep_comma_plus_space,sname,utf8,dump_unknown,dump_nostr",
+            "-in",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&ossl.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("openssl gave no {prefix}: {text}"))
+            .to_owned()
+    };
+    assert_eq!(p["subject"], field("subject="));
+    assert_eq!(p["issuer"], field("issuer="));
+    assert_eq!(
+        norm_serial(p["serial"].as_str().unwrap()),
+        norm_serial(&field("serial=").to_ascii_lowercase())
+    );
+    assert_eq!(
+        p["sha256_fingerprint"],
+        field("sha256 Fingerprint=")
+            .replace(':', "")
+            .to_ascii_lowercase()
+    );
+    // The human report says the same, and names the malformed field.
+    let o = run(bin().args(["cert", "inspect"]).arg(&file));
+    assert!(stdout(&o).contains("PARTIAL"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Malformed:           the validity dates"));
+}

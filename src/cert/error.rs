@@ -125,7 +125,7 @@ impl Error {
             Error::Empty { .. } => "paste or pass the certificate itself (the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----)".into(),
             Error::Paste { source, .. } => source.hint().into(),
             Error::UnknownBinary { .. } => "pass a certificate (.cer, .pem, .der) or a .pfx file; `oauth1to2 cert inspect` reads all of them".into(),
-            Error::Unparseable { .. } => "the data decodes but is not a certificate: copy it again from the original source, or check it is not a request or key".into(),
+            Error::Unparseable { .. } => "the certificate is malformed (the fields that could be read are shown above, with its fingerprints): ask its issuer for a corrected one or copy it again from the original source, and check it is not a request or a key".into(),
             Error::PasswordNeeded { .. } => "give the password with --pfx-password-env VAR or --pfx-password-file FILE (or run on a terminal to be asked)".into(),
             Error::WrongPassword { .. } => "check the password; passwords are case-sensitive and a file's trailing newline is ignored".into(),
             Error::Pkcs12 { .. } => "re-export it, or check it with `openssl pkcs12 -info -in FILE`".into(),

@@ -24,7 +24,10 @@ pub use key::{load_private_key, PrivateKey};
 pub use lint::{CheckOptions, Finding, Profile, Severity};
 pub use paste::{PasteError, PastedCertificate, RepairNote, SkippedBlock};
 pub use published::{published_certificate, PublishedCertificate};
-pub use report::{analyse, BasicConstraintsInfo, CertificateReport, Extensions, PublicKeyInfo};
+pub use report::{
+    analyse, analyse_partial, BasicConstraintsInfo, CertificateReport, Extensions, PartialReport,
+    PublicKeyInfo,
+};
 
 use crate::secret::Password;
 

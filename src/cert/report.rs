@@ -151,6 +151,139 @@ pub fn analyse(
     Ok(report)
 }
 
+/// What can be read of a certificate that x509-parser refuses (openssl may still read it, as
+/// it does the pyca corpus's `badasn1time.pem`): the fingerprints, which come from the DER
+/// bytes alone, each field of the tbsCertificate that parses on its own, and the first one that
+/// does not.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartialReport {
+    /// The input it came from (`-` for stdin).
+    pub input: String,
+    /// 1-based position within that input.
+    pub index: usize,
+    /// Always true: tells this object from a full [`CertificateReport`] in JSON.
+    pub partial: bool,
+    /// The first field that could not be read, in words.
+    pub malformed: String,
+    /// The parser's own words for the failure.
+    pub parser_error: String,
+    /// Subject, if it could be read.
+    pub subject: Option<String>,
+    /// Issuer, if it could be read.
+    pub issuer: Option<String>,
+    /// Serial number, lower-case hex.
+    pub serial: Option<String>,
+    /// Signature algorithm, if it could be read.
+    pub signature_algorithm: Option<String>,
+    /// Public key algorithm, if it could be read.
+    pub public_key_algorithm: Option<String>,
+    /// SHA-1 of the DER, lower-case hex.
+    pub sha1_fingerprint: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256_fingerprint: String,
+}
+
+/// One DER element: `(tag, whole element, contents)`. Definite lengths only.
+fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *b.first()?;
+    let first = *b.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | usize::from(*b.get(2 + i)?);
+        }
+        (len, 2 + n)
+    };
+    let end = header.checked_add(len)?;
+    let whole = b.get(..end)?;
+    Some((tag, whole, &whole[header..]))
+}
+
+/// Reads what it can of a certificate that does not parse; `parser_error` is why it did not.
+pub fn analyse_partial(input: &str, index: usize, der: &[u8], parser_error: &str) -> PartialReport {
+    use x509_parser::prelude::{AlgorithmIdentifier, SubjectPublicKeyInfo, Validity, X509Name};
+    let mut r = PartialReport {
+        input: input.to_owned(),
+        index,
+        partial: true,
+        malformed: String::new(),
+        parser_error: parser_error.to_owned(),
+        subject: None,
+        issuer: None,
+        serial: None,
+        signature_algorithm: None,
+        public_key_algorithm: None,
+        sha1_fingerprint: hex::encode(Sha1::digest(der)),
+        sha256_fingerprint: hex::encode(Sha256::digest(der)),
+    };
+    let fields = tlv(der)
+        .and_then(|(_, _, outer)| tlv(outer))
+        .filter(|(tag, _, _)| *tag == 0x30)
+        .map(|(_, _, tbs)| {
+            let mut v = Vec::new();
+            let mut rest = tbs;
+            while let Some((tag, whole, contents)) = tlv(rest) {
+                v.push((tag, whole, contents));
+                rest = &rest[whole.len()..];
+            }
+            v
+        });
+    let Some(mut fields) = fields else {
+        r.malformed =
+            "the certificate's outer structure (it is not a DER SEQUENCE holding a tbsCertificate)"
+                .into();
+        return r;
+    };
+    if fields.first().is_some_and(|f| f.0 == 0xa0) {
+        fields.remove(0); // [0] version
+    }
+    let mut it = fields.into_iter();
+    let missing = |what: &str, r: &mut PartialReport| {
+        if r.malformed.is_empty() {
+            r.malformed = what.to_owned();
+        }
+    };
+    match it.next() {
+        Some((0x02, _, c)) => r.serial = Some(serial_hex(c)),
+        _ => missing("the serial number", &mut r),
+    }
+    match it.next().map(|f| AlgorithmIdentifier::from_der(f.1)) {
+        Some(Ok((_, a))) => {
+            r.signature_algorithm =
+                Some(names::signature_algorithm_name(&a.algorithm.to_id_string()))
+        }
+        _ => missing("the signature algorithm", &mut r),
+    }
+    match it.next().map(|f| X509Name::from_der(f.1)) {
+        Some(Ok((_, n))) => r.issuer = Some(names::format_name(&n)),
+        _ => missing("the issuer name", &mut r),
+    }
+    match it.next().map(|f| Validity::from_der(f.1)) {
+        Some(Ok(_)) => {}
+        _ => missing("the validity dates (notBefore / notAfter)", &mut r),
+    }
+    match it.next().map(|f| X509Name::from_der(f.1)) {
+        Some(Ok((_, n))) => r.subject = Some(names::format_name(&n)),
+        _ => missing("the subject name", &mut r),
+    }
+    match it.next().map(|f| SubjectPublicKeyInfo::from_der(f.1)) {
+        Some(Ok((_, k))) => {
+            r.public_key_algorithm = Some(names::key_algorithm_name(
+                &k.algorithm.algorithm.to_id_string(),
+            ))
+        }
+        _ => missing("the public key", &mut r),
+    }
+    missing("the extensions or the signature", &mut r);
+    r
+}
+
 /// What lints need beyond the report's printable fields.
 pub(crate) struct Facts {
     pub public_key: PublicKeyInfo,

@@ -84,13 +84,23 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             now,
             key: if i == 0 { key.as_ref() } else { None },
         };
-        reports.push(cert::analyse(
-            &args.input,
-            i + 1,
-            der,
-            &loaded.repairs,
-            &options,
-        )?);
+        match cert::analyse(&args.input, i + 1, der, &loaded.repairs, &options) {
+            Ok(r) => reports.push(r),
+            Err(cert::Error::Unparseable { detail, .. }) if !args.json => {
+                // Say what can still be read, then fail as before.
+                let partial = cert::analyse_partial(&args.input, i + 1, der, &detail);
+                let mut buf = Vec::new();
+                let _ = cert_inspect::render_partial(&mut buf, &partial, loaded.certificates.len());
+                let _ = super::style::stdout().write_all(&buf);
+                return Err(cert::Error::Unparseable {
+                    input: args.input.clone(),
+                    index: i + 1,
+                    detail,
+                }
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let count = |s: Severity| {
         reports

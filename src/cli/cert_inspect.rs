@@ -62,6 +62,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         key: None,
     };
     let mut reports: Vec<CertificateReport> = Vec::new();
+    let mut partials: Vec<cert::PartialReport> = Vec::new();
     let mut failed = false;
     let mut out = std::io::BufWriter::new(super::style::stdout());
     for name in &args.inputs {
@@ -133,6 +134,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 // A copy of a certificate already reported as unreadable.
                 Err(_) if unique[slot].0 != i => failed = true,
                 Err(e) => {
+                    // x509-parser refused it; say what can still be read (openssl may read it).
+                    if let cert::Error::Unparseable { detail, .. } = e {
+                        let partial = cert::analyse_partial(name, i + 1, unique[slot].1, detail);
+                        if args.json {
+                            partials.push(partial);
+                        } else {
+                            render_partial(&mut out, &partial, total).map_err(write_err)?;
+                        }
+                    }
                     CliError::input(e.to_string(), e.hint()).print();
                     failed = true;
                 }
@@ -141,7 +151,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
     if args.json {
         drop(out);
-        common::print_json(&reports)?;
+        // Full reports, then any partial ones (they carry `"partial": true`).
+        let mut all: Vec<serde_json::Value> = Vec::with_capacity(reports.len() + partials.len());
+        for r in &reports {
+            all.push(serde_json::to_value(r).unwrap_or_default());
+        }
+        for p in &partials {
+            all.push(serde_json::to_value(p).unwrap_or_default());
+        }
+        common::print_json(&all)?;
     } else {
         out.flush().map_err(write_err)?;
     }
@@ -288,6 +306,62 @@ pub fn render(
         }
     }
     render_findings(out, r)?;
+    writeln!(out)
+}
+
+/// What could be read of a certificate x509-parser refused; shared with `cert check`.
+pub fn render_partial(
+    out: &mut impl Write,
+    p: &cert::PartialReport,
+    total_in_input: usize,
+) -> std::io::Result<()> {
+    let or_unknown = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| term(s).into_owned())
+            .unwrap_or_else(|| "(could not be read)".into())
+    };
+    writeln!(
+        out,
+        "Certificate {} of {total_in_input} in {} (PARTIAL: it does not parse as X.509)",
+        p.index,
+        term(&p.input)
+    )?;
+    writeln!(
+        out,
+        "  Malformed:           {} ({})",
+        p.malformed,
+        term(&p.parser_error)
+    )?;
+    writeln!(out, "  Subject:             {}", or_unknown(&p.subject))?;
+    writeln!(out, "  Issuer:              {}", or_unknown(&p.issuer))?;
+    writeln!(
+        out,
+        "  Serial:              {}",
+        p.serial
+            .as_deref()
+            .map(|s| hex_to_colons(s, false))
+            .unwrap_or_else(|| "(could not be read)".into())
+    )?;
+    writeln!(
+        out,
+        "  Signature algorithm: {}",
+        or_unknown(&p.signature_algorithm)
+    )?;
+    writeln!(
+        out,
+        "  Public key:          {}",
+        or_unknown(&p.public_key_algorithm)
+    )?;
+    writeln!(
+        out,
+        "  SHA-1 fingerprint:   {}",
+        hex_to_colons(&p.sha1_fingerprint, true)
+    )?;
+    writeln!(
+        out,
+        "  SHA-256 fingerprint: {}",
+        hex_to_colons(&p.sha256_fingerprint, true)
+    )?;
     writeln!(out)
 }
 

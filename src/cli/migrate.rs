@@ -253,7 +253,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     // Every finding, most important first (the published-certificate warning is often the
     // whole story).
     let mut findings: Vec<_> = a_.findings.iter().collect();
-    findings.sort_by(|x, y| y.severity.cmp(&x.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in findings {
         let sev = super::style::severity(f.severity);
         let _ = writeln!(
