@@ -2,7 +2,8 @@
 """Builds fixtures/pastes/ from the clean Opmetrix certificate.
 
 Each fixture is the certificate from fixtures/opmetrix/publickey.cer (copied verbatim from the
-Opmetrix help page, shared/seeds/003_7f484333895ff82f.txt) damaged the way one real tool damages
+Opmetrix Service Desk page "Xero Integration: OAuth Credentials, Opmetrix Cloud, Interface with
+Bridge") damaged the way one real tool damages
 a PEM block. MANIFEST.tsv lists, for each file, the repair ids the damage must produce (written
 here from how the fixture is made, not from what oauth1to2 prints) and what was done.
 

@@ -2,7 +2,7 @@
 //! problems, and what each problem meant for the person holding the integration.
 //!
 //! Sources: developer.xero.com/documentation/auth-and-limits/oauth-issues, and how xeroizer's
-//! `http_response.rb` read the same answers (see shared XERO.md).
+//! `http_response.rb` read the same answers.
 
 use serde::Serialize;
 

@@ -186,7 +186,7 @@ def serve(cert_path, port_file):
 
         def _migrate(self):
             # Stub of Xero's partner token migration (a Xero-only endpoint), in the shape
-            # XERO.md documents: JSON in, JSON out with expires_in as a string. oauthlib checks
+            # developer.xero.com/documentation/oauth2/migrate documents: JSON in, JSON out with expires_in as a string. oauthlib checks
             # the OAuth 1.0a signature for real (the query's tenantType is in the base string;
             # the JSON body is not).
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,7 +1,8 @@
 // A real OpenID Provider for the OAuth 2.0 tests: node oidc-provider (pinned in package.json and
 // package-lock.json), served over HTTPS with a certificate the test makes with openssl, plus a
 // local stand-in for the Xero-only endpoints that oidc-provider cannot play (GET/DELETE
-// /connections, GET /api.xro/2.0/Organisation), answering in the shapes in shared XERO.md.
+// /connections, GET /api.xro/2.0/Organisation), answering in the shapes Xero documents (developer.xero.com/documentation/guides/oauth2/auth-flow,
+// 'Check the tenants you're authorized to access', and the Accounting API's error responses).
 //
 // Usage: node oidc_peer.mjs   (env below). Prints one JSON line {"issuer": ...} once listening.
 //   TLS_KEY, TLS_CERT        PEM files for the HTTPS server (required)
@@ -146,9 +147,9 @@ async function xero(req, res, url) {
   }
   if (url.pathname === '/api.xro/2.0/Organisation' && req.method === 'GET') {
     const tenant = mine.find((t) => t.tenantId === req.headers['xero-tenant-id']);
-    // Xero's answer when the xero-tenant-id header is missing or not connected (XERO.md).
+    // Xero's answer when the xero-tenant-id header is missing or not connected (Xero's auth-flow guide).
     if (!tenant) return send(res, 403, problem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
-    // Our guess at Xero's answer to a missing scope (not documented in XERO.md).
+    // Our guess at Xero's answer to a missing scope (not documented by Xero).
     if (!scopes.has('accounting.settings') && !scopes.has('accounting.settings.read')) {
       return send(res, 401, problem(401, 'Unauthorized', 'AuthorizationUnsuccessful'));
     }
