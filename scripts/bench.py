@@ -96,6 +96,105 @@ def bench_bundle(tmp):
     print(f"  ratio pyca/ours:            {med['pyca/cryptography field dump (JSON)']/ours:6.1f}x")
 
 
+DISTINCT_GEN = r'''
+# 10,000 distinct certificates, as a real estate holds them: a mix of RSA-2048/3072 and
+# P-256/P-384 keys, half self-signed, half issued by one of four CAs; every certificate has its
+# own serial, subject and validity. Keys come from a pool (generating 10,000 RSA keys would take
+# minutes); certificates never repeat.
+import datetime, random, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa, ec
+n, out = int(sys.argv[1]), sys.argv[2]
+rng = random.Random(20261201)
+def key(kind):
+    if kind == "rsa2048": return rsa.generate_private_key(65537, 2048)
+    if kind == "rsa3072": return rsa.generate_private_key(65537, 3072)
+    if kind == "p256": return ec.generate_private_key(ec.SECP256R1())
+    return ec.generate_private_key(ec.SECP384R1())
+kinds = ["rsa2048", "rsa3072", "p256", "p384"]
+pool = {k: [key(k) for _ in range({"rsa2048": 24, "rsa3072": 12, "p256": 24, "p384": 12}[k])] for k in kinds}
+now = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+def name(cn, o):
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "NZ"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, o), x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def build(subject, issuer, pub, signer, ca, days, i):
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(pub)
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=rng.randrange(0, 800)))
+         .not_valid_after(now + datetime.timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(pub), critical=False))
+    if not ca:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(f"host{i}.client{i % 97}.example")]), critical=False)
+        b = b.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+    h = hashes.SHA384() if isinstance(signer, ec.EllipticCurvePrivateKey) and signer.curve.key_size == 384 else hashes.SHA256()
+    return b.sign(signer, h)
+cas = []
+for j, k in enumerate(kinds):
+    ck = key(k)
+    cn = name(f"Bench CA {j} ({k})", "oauth1to2 bench CAs")
+    cas.append((ck, cn, build(cn, cn, ck.public_key(), ck, True, 3650, j)))
+with open(out, "w") as f:
+    for i in range(n):
+        # Pairs (i, i+1) share a key kind, so self-signed (even i) and CA-issued (odd i)
+        # certificates each cover all four kinds.
+        k = kinds[(i // 2) % 4]
+        sk = rng.choice(pool[k])
+        subject = name(f"integration {i}", f"Client {i % 1000} Ltd")
+        if i % 2 == 0:
+            c = build(subject, subject, sk.public_key(), sk, False, rng.choice([365, 825, 1825]), i)
+        else:
+            ck, cn, _ = cas[(i // 2) % 4]
+            c = build(subject, cn, sk.public_key(), ck, False, rng.choice([365, 825, 1825]), i)
+        f.write(c.public_bytes(serialization.Encoding.PEM).decode())
+'''
+
+
+def distinct_bundle(tmp, n=10000):
+    """Makes (once, cached under target/bench-data/) a bundle of n distinct certificates."""
+    cache = ROOT / "target" / "bench-data" / f"distinct-{n}.pem"
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        gen = tmp / "gen_distinct.py"
+        gen.write_text(DISTINCT_GEN)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, str(gen), str(n), str(cache) + ".tmp"], check=True)
+        os.replace(str(cache) + ".tmp", cache)
+        print(f"made {cache} in {time.perf_counter() - t:.0f} s")
+    return cache
+
+
+def bench_distinct(tmp):
+    bundle = distinct_bundle(tmp)
+    text = bundle.read_text()
+    n = text.count("BEGIN CERTIFICATE")
+    dump = tmp / "pyca_dump.py"
+    dump.write_text(PYCA_DUMP)
+    size = bundle.stat().st_size
+    print(f"bundle: {n} distinct certificates, {size / 1e6:.1f} MB (RSA-2048/3072, P-256/P-384; half self-signed)")
+    cmds = {
+        "oauth1to2 cert inspect (text)": [OURS, "cert", "inspect", "--at", "2026-12-01", str(bundle)],
+        "oauth1to2 cert inspect --json": [OURS, "cert", "inspect", "--json", "--at", "2026-12-01", str(bundle)],
+        "openssl storeutl -noout -text -certs": ["openssl", "storeutl", "-noout", "-text", "-certs", str(bundle)],
+        "pyca/cryptography field dump (JSON)": [sys.executable, str(dump), str(bundle)],
+    }
+    med = alternate(f"cert inspect on {n} distinct certificates", cmds, 5)
+    ours = med["oauth1to2 cert inspect (text)"]
+    ossl = med["openssl storeutl -noout -text -certs"]
+    print(f"  time ours/openssl (text):   {ours / ossl:6.3f}   (goal: <= 0.08)")
+    print(f"  ratio openssl/ours (text):  {ossl / ours:6.1f}x")
+    print(f"  ratio pyca/ours (json):     {med['pyca/cryptography field dump (JSON)'] / med['oauth1to2 cert inspect --json']:6.1f}x")
+    # How many cores ours keeps busy: user+sys CPU time over wall time, from one more run.
+    t0 = os.times()
+    w = time.perf_counter()
+    subprocess.run(cmds["oauth1to2 cert inspect (text)"], stdout=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - w
+    t1 = os.times()
+    cpu = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
+    print(f"  ours: cpu {cpu * 1000:.0f} ms over wall {wall * 1000:.0f} ms = {cpu / wall:.2f} cores busy (of {os.cpu_count()})")
+
+
 def bench_new(tmp):
     med = alternate("2048-bit RSA keypair", {
         "oauth1to2 cert new --bits 2048 --force": [OURS, "cert", "new", "--bits", "2048", "--cn", "bench", "--force", "--out-dir", str(tmp)],
@@ -174,12 +273,12 @@ def bench_audit(tmp):
 
 
 def main():
-    which = sys.argv[1:] or ["bundle", "new", "one", "audit"]
+    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit}[w](tmp)
+            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit}[w](tmp)
 
 
 if __name__ == "__main__":

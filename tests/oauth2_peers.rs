@@ -975,3 +975,42 @@ fn an_untrusted_server_certificate_is_explained() {
     assert!(err.contains("hint:") && err.contains("--ca-file"), "{err}");
     assert!(!err.contains("UnknownIssuer"), "{err}");
 }
+
+#[test]
+fn the_browser_gets_the_whole_url_as_one_argument_without_a_shell() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(desk) = Desk::new(0) else { return };
+    // A "browser" that records the arguments it was started with.
+    let record = desk.home.path().join("argv.txt");
+    let script = desk.home.path().join("record-browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$#\" \"$@\" > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut args = desk.connect_args("acme", "pkce-app");
+    let t = args.iter().position(|a| a == "--timeout").unwrap();
+    args[t + 1] = "3".into();
+    let o = desk
+        .cmd()
+        .args(&args)
+        .env("BROWSER", &script)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let url = stderr(&o)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://"))
+        .unwrap()
+        .to_owned();
+    assert!(url.contains('&'), "{url}");
+    let got = wait_for_file(&record, Duration::from_secs(10)).unwrap();
+    let lines: Vec<&str> = got.lines().collect();
+    // One argument, the URL exactly, '&' and all: no shell split or ran any part of it.
+    assert_eq!(lines, vec!["1", url.as_str()], "{got}");
+}

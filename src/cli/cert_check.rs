@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 let partial = cert::analyse_partial(&args.input, i + 1, der, &detail);
                 let mut buf = Vec::new();
                 let _ = cert_inspect::render_partial(&mut buf, &partial, loaded.certificates.len());
-                let _ = super::style::stdout().write_all(&buf);
+                let _ = std::io::stdout().write_all(&buf);
                 return Err(cert::Error::Unparseable {
                     input: args.input.clone(),
                     index: i + 1,
@@ -160,7 +160,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 "no errors"
             }
         );
-        writeln!(buf, "{}", super::style::result(&line, errors > 0))
+        // With --pem the report goes to stderr.
+        let painted = if args.pem {
+            super::style::result_err(&line, errors > 0)
+        } else {
+            super::style::result(&line, errors > 0)
+        };
+        writeln!(buf, "{painted}")
     })
     .map_err(|e| CliError {
         message: format!("cannot render: {e}"),
@@ -169,7 +175,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     })?;
     if args.pem {
         // Clean PEM on stdout, so `cert check --pem x > clean.cer` works; report on stderr.
-        let _ = super::style::stderr().write_all(&buf);
+        let _ = std::io::stderr().write_all(&buf);
         let pem: String = loaded
             .certificates
             .iter()
@@ -177,7 +183,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .collect();
         print!("{pem}");
     } else {
-        let _ = super::style::stdout().write_all(&buf);
+        let _ = std::io::stdout().write_all(&buf);
     }
     Ok(code)
 }

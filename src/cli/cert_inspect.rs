@@ -64,7 +64,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let mut reports: Vec<CertificateReport> = Vec::new();
     let mut partials: Vec<cert::PartialReport> = Vec::new();
     let mut failed = false;
-    let mut out = std::io::BufWriter::new(super::style::stdout());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for name in &args.inputs {
         let loaded = common::read_input(name)
             .and_then(|bytes| common::load_with_password(name, &bytes, &args.pfx));

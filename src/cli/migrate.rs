@@ -255,9 +255,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let mut findings: Vec<_> = a_.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in findings {
-        let sev = super::style::severity(f.severity);
+        let sev = super::style::severity_err(f.severity);
         let _ = writeln!(
-            super::style::stderr(),
+            std::io::stderr(),
             "      {sev} {}: {}",
             f.id,
             term(&f.message)

@@ -407,10 +407,27 @@ pub fn verify_rsa_sha1(key: &RsaPublicKey, base: &str, signature_b64: &str) -> R
     let sig = base64::engine::general_purpose::STANDARD
         .decode(signature_b64.trim())
         .map_err(|_| Error::SignatureEncoding)?;
-    let digest = Sha1::digest(base.as_bytes());
-    Ok(key
-        .verify(Pkcs1v15Sign::new::<Sha1>(), &digest, &sig)
-        .is_ok())
+    Ok(rsa_sha1_verifies(key, base.as_bytes(), &sig))
+}
+
+/// PKCS#1 v1.5 RSA-SHA1 verification of `sig` over `message`: aws-lc-rs for keys of 1024 bits
+/// and more (every key Xero accepted), the `rsa` crate below that.
+pub fn rsa_sha1_verifies(key: &RsaPublicKey, message: &[u8], sig: &[u8]) -> bool {
+    use rsa::traits::PublicKeyParts;
+    if key.size() * 8 >= 1024 {
+        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+        aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                message,
+                sig,
+            )
+            .is_ok()
+    } else {
+        let digest = Sha1::digest(message);
+        key.verify(Pkcs1v15Sign::new::<Sha1>(), &digest, sig)
+            .is_ok()
+    }
 }
 
 /// Builds an `Authorization` header value: `OAuth realm="..", oauth_...="..", ...`.
