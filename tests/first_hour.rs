@@ -187,7 +187,7 @@ fn cert_repair_prints_clean_pem_and_exits_0_for_a_weak_certificate() {
 
 #[test]
 fn completions_and_the_man_page() {
-    for shell in ["bash", "zsh", "fish", "powershell"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let o = run(bin().args(["completions", shell]));
         assert_eq!(o.status.code(), Some(0), "{shell}");
         let s = stdout(&o);

@@ -125,10 +125,20 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
         assert!(reached, "step {step} was not reached");
         assert_eq!(steps_done(&inv), STEPS[..=i], "after a kill at {step}");
     }
-    // The last run finishes, without a second consent.
-    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    // The last run finishes, without a second consent, and sums up in JSON on stdout.
+    let o = migrate_cmd(&desk, &inv).arg("--json").output().unwrap();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON summary");
+    assert_eq!(summary["complete"], true);
+    assert_eq!(summary["dry_run"], false);
+    let done: Vec<&str> = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(done, STEPS);
     assert!(
         stderr(&o).contains("Resuming the migration"),
         "{}",
