@@ -90,20 +90,15 @@ fn plain_http_is_refused_for_every_url_that_carries_a_secret() {
 /// clear, and a newline that starts a fake result line. Made with rcgen from the fixture key.
 fn hostile_certificate(dir: &Path) -> (PathBuf, String) {
     let cn = "Acme\x1b]52;c;aGFja2Vk\x07\x1b[2J\nResult: FAKE ok";
-    let key_pem = std::fs::read_to_string(fixture("keys/privatekey-pkcs8.pem")).unwrap();
-    let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name = rcgen::DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, cn);
-    params.distinguished_name.push(
-        rcgen::DnType::OrganizationName,
-        "x](https://evil.example)<img src=x>|",
-    );
-    let cert = params.self_signed(&key).unwrap();
+    let pem = certificate_with_subject(&[
+        (rcgen::DnType::CommonName, cn),
+        (
+            rcgen::DnType::OrganizationName,
+            "x](https://evil.example)<img src=x>|",
+        ),
+    ]);
     let path = dir.join("hostile.cer");
-    std::fs::write(&path, cert.pem()).unwrap();
+    std::fs::write(&path, pem).unwrap();
     (path, cn.to_owned())
 }
 

@@ -57,15 +57,12 @@ fn cert_inspect_json_on_the_opmetrix_certificate() {
 #[test]
 fn a_backslash_and_a_quote_in_a_subject_survive_json_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let key_pem = std::fs::read_to_string(fixture("keys/privatekey-pkcs8.pem")).unwrap();
-    let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name = rcgen::DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, r#"C:\Apps\Xero "Live""#);
     let p = dir.path().join("c.cer");
-    std::fs::write(&p, params.self_signed(&key).unwrap().pem()).unwrap();
+    std::fs::write(
+        &p,
+        certificate_with_subject(&[(rcgen::DnType::CommonName, r#"C:\Apps\Xero "Live""#)]),
+    )
+    .unwrap();
     let o = run(bin().args(["cert", "inspect", "--json"]).arg(&p));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["subject"], r#"CN=C:\Apps\Xero "Live""#);

@@ -1,11 +1,9 @@
 //! `oauth1to2 cert repair [FILE|-]`: the clean PEM of a mangled paste, for a pipeline.
 
-use std::io::Write;
-
 use oauth1to2::cert;
 use oauth1to2::text::term;
 
-use super::common::{self, CliError, PfxPasswordArgs, EXIT_INPUT, EXIT_OK};
+use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
 
 /// Print the clean PEM of a certificate that a web page, mail, chat or word processor mangled.
 ///
@@ -38,14 +36,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .iter()
         .map(|der| cert::der_to_pem(der, "CERTIFICATE"))
         .collect();
-    let mut out = std::io::stdout().lock();
-    out.write_all(pem.as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError {
-            message: format!("cannot write output: {e}"),
-            hint: None,
-            code: EXIT_INPUT,
-        })?;
+    common::write_stdout(pem.as_bytes())?;
     if !args.quiet {
         let n = loaded.certificates.len();
         eprintln!(

@@ -286,6 +286,19 @@ pub fn load_key(path: &str, pw: &KeyPasswordArgs) -> Result<cert::PrivateKey, Cl
     }
 }
 
+/// Writes `bytes` to stdout; a failed write (a closed pipe, a full disk) is an error, not a panic.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| CliError {
+            message: format!("cannot write output: {e}"),
+            hint: None,
+            code: EXIT_INPUT,
+        })
+}
+
 /// Writes pretty JSON and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;

@@ -2,7 +2,7 @@
 
 use clap::CommandFactory;
 
-use super::common::{CliError, EXIT_INPUT, EXIT_OK};
+use super::common::{write_stdout, CliError, EXIT_OK};
 
 /// Print a completion script for your shell.
 #[derive(Debug, clap::Args)]
@@ -18,17 +18,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    use std::io::Write;
     let mut cmd = super::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "oauth1to2", &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError {
-            message: format!("cannot write the completion script: {e}"),
-            hint: None,
-            code: EXIT_INPUT,
-        })?;
+    write_stdout(&script)?;
     Ok(EXIT_OK)
 }

@@ -382,3 +382,16 @@ impl Drop for OidcPeer {
         let _ = self.child.wait();
     }
 }
+
+/// A self-signed certificate (PEM) with the given subject attributes, signed with the fixture
+/// RSA key by rcgen: for tests that need a subject no real CA would issue.
+pub fn certificate_with_subject(attrs: &[(rcgen::DnType, &str)]) -> String {
+    let key_pem = std::fs::read_to_string(fixture("keys/privatekey-pkcs8.pem")).unwrap();
+    let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    for (t, v) in attrs {
+        params.distinguished_name.push(t.clone(), *v);
+    }
+    params.self_signed(&key).unwrap().pem()
+}
