@@ -1,7 +1,7 @@
 //! OAuth 1.0a RSA-SHA1 signing and verification per second with a 2048-bit key, in-process:
 //! the whole oauth1to2 path (base string + oauth1-request signer; header parse + base string +
-//! verify) against the raw `rsa` crate operation it wraps, and `openssl speed rsa2048` measured
-//! in the same run. `cargo bench --bench oauth1` (or `bash scripts/bench oauth1`).
+//! verify) against the raw operation it wraps (the `rsa` crate for signing, aws-lc-rs for
+//! verifying), and `openssl speed rsa2048` measured in the same run. `cargo bench --bench oauth1` (or `bash scripts/bench oauth1`).
 
 use criterion::black_box;
 use oauth1to2::oauth1::{self, CapturedRequest, SignatureMethod, Signer};
@@ -98,6 +98,22 @@ fn main() {
                 .is_ok(),
         );
     });
+    // The operation oauth1to2's verification now runs on: aws-lc-rs, RSA PKCS#1 v1.5 SHA-1.
+    let (n, e) = {
+        use rsa::traits::PublicKeyParts;
+        (public.n().to_bytes_be(), public.e().to_bytes_be())
+    };
+    let aws_verify = rate(2000, || {
+        black_box(
+            aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e }
+                .verify(
+                    &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                    base.text.as_bytes(),
+                    &sig,
+                )
+                .is_ok(),
+        );
+    });
     let ours_verify = rate(2000, || {
         black_box(oauth1::verify_request(&req, &public, 1_700_000_000).unwrap());
     });
@@ -107,7 +123,10 @@ fn main() {
         "  sign:   oauth1to2 {ours_sign:8.0}/s   raw rsa crate {raw_sign:8.0}/s   overhead {:+.1}%",
         (raw_sign / ours_sign - 1.0) * 100.0
     );
-    println!("  verify: oauth1to2 {ours_verify:8.0}/s   raw rsa crate {raw_verify:8.0}/s   overhead {:+.1}%", (raw_verify / ours_verify - 1.0) * 100.0);
+    println!(
+        "  verify: oauth1to2 {ours_verify:8.0}/s   raw aws-lc-rs {aws_verify:8.0}/s   overhead {:+.1}%   (raw rsa crate {raw_verify:.0}/s)",
+        (aws_verify / ours_verify - 1.0) * 100.0
+    );
     match openssl_speed() {
         Some((s, v)) => {
             println!("  openssl speed rsa2048 (same run): sign {s:.0}/s, verify {v:.0}/s");
@@ -119,5 +138,6 @@ fn main() {
         }
         None => println!("  openssl speed rsa2048: not available"),
     }
-    println!("  goal: overhead above the raw rsa crate under 10%; the rsa crate itself is slower than OpenSSL");
+    println!("  goal: >= 0.7x openssl for both. Verification runs on aws-lc-rs; signing stays on the rsa");
+    println!("  crate (aws-lc-rs has no RSA-SHA1 signing in its public API), so sign is the rsa crate's speed");
 }
