@@ -248,4 +248,26 @@ fn colour_only_on_a_terminal_and_never_under_no_color() {
         .args(["cert", "check", "--at", "2026-12-01"])
         .arg(&cert));
     assert!(!stdout(&o).contains('\u{1b}'));
+    // The audit's findings too, on a terminal only.
+    let inv = fixture("opmetrix/integration.toml");
+    let o = std::process::Command::new("script")
+        .arg("-qec")
+        .arg(format!(
+            "{bin_path} audit --at 2026-12-01 {}",
+            inv.display()
+        ))
+        .arg("/dev/null")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("\u{1b}[") && stdout(&o).contains("rsa-key-too-small"),
+        "{:?}",
+        stdout(&o)
+    );
+    let o = run(bin().args(["audit", "--at", "2026-12-01"]).arg(&inv));
+    assert!(!stdout(&o).contains('\u{1b}') && stdout(&o).contains("rsa-key-too-small"));
 }

@@ -17,6 +17,12 @@ fn status_word(a: &IntegrationAudit) -> &'static str {
 
 /// Plain text, for the terminal.
 pub fn text(audits: &[IntegrationAudit]) -> String {
+    text_with(audits, &|sev| format!("{sev:<8}"))
+}
+
+/// Plain text with each finding's severity word (padded to 8 columns) made by `label`: the
+/// command line colours it on a terminal.
+pub fn text_with(audits: &[IntegrationAudit], label: &dyn Fn(Severity) -> String) -> String {
     let mut s = String::new();
     for a in audits {
         let _ = writeln!(s, "{} ({}): {}", t(&a.name), t(&a.file), status_word(a));
@@ -67,7 +73,7 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
             let _ = writeln!(s, "  findings:");
         }
         for f in &a.findings {
-            let _ = writeln!(s, "    {:<8} {}: {}", f.severity, f.id, t(&f.message));
+            let _ = writeln!(s, "    {} {}: {}", label(f.severity), f.id, t(&f.message));
         }
         let _ = writeln!(s, "  checklist:");
         for (i, step) in a.checklist.iter().enumerate() {

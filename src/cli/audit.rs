@@ -139,6 +139,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             s.push('\n');
             s
         }
+        // Colour only when the report goes to a terminal, never into a file.
+        Format::Text if a.output.is_none() => render::text_with(&audits, &super::style::severity),
         Format::Text => render::text(&audits),
         Format::Markdown => render::markdown(&audits),
         Format::Html => render::html(&audits, &format_time(now.unix_timestamp())),
