@@ -131,6 +131,15 @@ fn xero_oauth_problems_are_explained_and_rate_limits_not_retried() {
         "{}",
         stderr(&o)
     );
+    // A server's advice holding terminal controls (a clipboard write, a fake line) is escaped.
+    let o = request(&[
+        "GET",
+        &format!("{base}/__xero/401/signature_invalid/%1B%5D52%3Bc%3BaGk%3D%07%0AResult%3A%20ok"),
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("(\\1B]52;c;aGk=\\07\\0AResult: ok)"), "{err}");
     let o = request(&[
         "--json",
         "GET",

@@ -2,6 +2,7 @@
 //! (authorization code + PKCE, loopback listener) or without one (client credentials).
 
 use clap::{Args as ClapArgs, ValueEnum};
+use oauth1to2::text::term;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -373,15 +374,15 @@ pub fn print_connected(out: &Connected) {
     if let Some(s) = &out.id_token_subject {
         eprintln!(
             "  signed in as:  {}{}",
-            out.id_token_email.as_deref().unwrap_or(""),
+            term(out.id_token_email.as_deref().unwrap_or("")),
             if out.id_token_email.is_some() {
-                format!(" (sub {s})")
+                format!(" (sub {})", term(s))
             } else {
-                s.clone()
+                term(s).into_owned()
             }
         );
     }
-    eprintln!("  scopes:        {}", out.scopes.join(" "));
+    eprintln!("  scopes:        {}", term(&out.scopes.join(" ")));
     eprintln!(
         "  access token:  expires {}",
         out.expires_at.as_deref().unwrap_or("(no expiry given)")

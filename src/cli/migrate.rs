@@ -13,6 +13,7 @@ use oauth1to2::audit::{self, AuditOptions, IntegrationAudit};
 use oauth1to2::files::{write_atomic, Visibility};
 use oauth1to2::migrate::{self, ExportFormat, Handoff, MigrationState, Step};
 use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile, SecretRef};
+use oauth1to2::text::term;
 use oauth1to2::xero::api::{self, ApiCall};
 use oauth1to2::xero::connections::{self, Connection};
 
@@ -239,7 +240,6 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         return partner_mode(&run, tokens_file);
     }
     let a_ = &run.audit;
-    use oauth1to2::text::term;
     say(
         Step::Audit,
         &format!(
@@ -542,8 +542,8 @@ fn choose(conns: &[Connection], wanted: &str) -> Result<Connection, CliError> {
             format!(
                 "  {}. {} ({})",
                 i + 1,
-                c.tenant_name.as_deref().unwrap_or("unnamed"),
-                c.tenant_id
+                term(c.tenant_name.as_deref().unwrap_or("unnamed")),
+                term(&c.tenant_id)
             )
         })
         .collect::<Vec<_>>()
@@ -565,7 +565,10 @@ fn choose(conns: &[Connection], wanted: &str) -> Result<Connection, CliError> {
             "pass --tenant TENANT_ID with one of the ids above",
         ));
     }
-    eprintln!("Which organisation is {wanted:?}?\n{list}");
+    eprintln!(
+        "Which organisation is {}?\n{list}",
+        term(&format!("{wanted:?}"))
+    );
     let answer = ask("Number")?;
     answer
         .parse::<usize>()

@@ -1,5 +1,6 @@
 //! `oauth1to2 oauth1 request METHOD URL`: sign and send.
 
+use oauth1to2::text::term;
 use serde::Serialize;
 
 use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
@@ -173,8 +174,18 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         })?;
     } else {
         eprintln!("HTTP {}", status);
-        print!("{body}");
-        if !body.ends_with('\n') && !body.is_empty() {
+        // The body as it came, when piped; on a terminal its control characters are escaped,
+        // line by line (a server's text must not drive the terminal).
+        let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            body.lines()
+                .map(|l| term(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            body.clone()
+        };
+        print!("{shown}");
+        if !shown.ends_with('\n') && !shown.is_empty() {
             println!();
         }
         if rate_limited {
@@ -185,13 +196,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         } else if let Some(p) = &problem {
             eprintln!(
                 "error: oauth_problem={}{}",
-                p.code,
+                term(&p.code),
                 p.advice
                     .as_deref()
-                    .map(|a| format!(" ({a})"))
+                    .map(|a| format!(" ({})", term(a)))
                     .unwrap_or_default()
             );
-            eprintln!("hint: {}", p.hint);
+            eprintln!("hint: {}", term(&p.hint));
         }
     }
     Ok(code)

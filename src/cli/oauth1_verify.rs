@@ -1,5 +1,6 @@
 //! `oauth1to2 oauth1 verify --cert publickey.cer ...`
 
+use oauth1to2::text::term;
 use rsa::{BigUint, RsaPublicKey};
 use serde::Serialize;
 use std::io::Write;
@@ -221,7 +222,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             );
             continue;
         }
-        let _ = writeln!(out, "{label}: {}", match v.outcome {
+        let _ = writeln!(out, "{}: {}", term(label), match v.outcome {
             Outcome::Valid => "signature valid",
             Outcome::WrongBaseString => "signature INVALID: the certificate's key signed it, but over a different base string",
             Outcome::WrongKey => "signature INVALID: it was not made with this certificate's key",
@@ -230,19 +231,19 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             let _ = writeln!(
                 out,
                 "  base string rebuilt from the request:\n    {}",
-                v.base_string.text
+                term(&v.base_string.text)
             );
             if let Some(c) = &v.cause {
-                let _ = writeln!(out, "  cause found: {c}");
+                let _ = writeln!(out, "  cause found: {}", term(c));
             } else {
                 let _ = writeln!(out, "  likely causes:");
                 for c in &v.likely_causes {
-                    let _ = writeln!(out, "    - {c}");
+                    let _ = writeln!(out, "    - {}", term(c));
                 }
             }
         }
         for w in &warnings {
-            let _ = writeln!(out, "  warning: {w}");
+            let _ = writeln!(out, "  warning: {}", term(w));
         }
     }
     drop(out);

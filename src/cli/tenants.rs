@@ -2,6 +2,7 @@
 //! may act for), and the tenant id kept in the profile.
 
 use clap::{Args as ClapArgs, Subcommand};
+use oauth1to2::text::term;
 
 use oauth1to2::xero::connections::{self, Connection};
 
@@ -84,10 +85,10 @@ fn list(a: ListArgs) -> Result<u8, CliError> {
         println!(
             "{:<3} {:<32} {:<13} {:<36} {:<36}",
             if chosen { "*" } else { "" },
-            c.tenant_name.as_deref().unwrap_or("-"),
-            c.tenant_type.as_deref().unwrap_or("-"),
-            c.tenant_id,
-            c.id
+            term(c.tenant_name.as_deref().unwrap_or("-")),
+            term(c.tenant_type.as_deref().unwrap_or("-")),
+            term(&c.tenant_id),
+            term(&c.id)
         );
     }
     Ok(EXIT_OK)
@@ -116,8 +117,8 @@ fn use_tenant(a: UseArgs) -> Result<u8, CliError> {
     eprintln!(
         "Profile {} now uses tenant {} ({}).",
         s.name,
-        c.tenant_id,
-        c.tenant_name.as_deref().unwrap_or("unnamed")
+        term(&c.tenant_id),
+        term(c.tenant_name.as_deref().unwrap_or("unnamed"))
     );
     Ok(EXIT_OK)
 }
@@ -147,9 +148,12 @@ fn disconnect(a: DisconnectArgs) -> Result<u8, CliError> {
         s.save_profile()?;
     }
     if existed {
-        eprintln!("Disconnected {label}.");
+        eprintln!("Disconnected {}.", term(&label));
     } else {
-        eprintln!("Xero no longer knew connection {}; nothing to do.", c.id);
+        eprintln!(
+            "Xero no longer knew connection {}; nothing to do.",
+            term(&c.id)
+        );
     }
     Ok(EXIT_OK)
 }

@@ -1,6 +1,7 @@
 //! `oauth1to2 token get|show|status|refresh|revoke`.
 
 use clap::{Args as ClapArgs, Subcommand};
+use oauth1to2::text::term;
 use serde::Serialize;
 
 use oauth1to2::oauth2::store::TokenSet;
@@ -158,7 +159,7 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
         (Some(at), _) => println!("access token:   EXPIRED at {at}"),
         _ => println!("access token:   no expiry given"),
     }
-    println!("scopes:         {}", v.scopes.join(" "));
+    println!("scopes:         {}", term(&v.scopes.join(" ")));
     println!(
         "tenant:         {}",
         v.tenant_id
@@ -243,7 +244,11 @@ fn status(a: StatusArgs) -> Result<u8, CliError> {
             reason,
         })?;
     } else {
-        println!("{}: {reason}", if usable { "ok" } else { "not usable" });
+        println!(
+            "{}: {}",
+            if usable { "ok" } else { "not usable" },
+            term(&reason)
+        );
     }
     Ok(if usable { EXIT_OK } else { EXIT_NOT_CONNECTED })
 }
