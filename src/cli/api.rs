@@ -101,8 +101,19 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             let _ = writeln!(out);
         }
         Err(_) if !r.body.is_empty() => {
-            let _ = out.write_all(&r.body);
-            if !r.body.ends_with(b"\n") {
+            // As it came when piped (like curl); on a terminal, control characters escaped.
+            let body = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                let text = String::from_utf8_lossy(&r.body);
+                text.lines()
+                    .map(|l| oauth1to2::text::term(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .into_bytes()
+            } else {
+                r.body.clone()
+            };
+            let _ = out.write_all(&body);
+            if !body.ends_with(b"\n") {
                 let _ = writeln!(out);
             }
         }
