@@ -63,7 +63,7 @@ fn plain_http_is_refused_for_every_url_that_carries_a_secret() {
         run(bin().args([
             "oauth1",
             "request",
-            "--profile",
+            "--as",
             "generic",
             "--signature-method",
             "PLAINTEXT",
@@ -112,7 +112,7 @@ fn terminal_controls_from_a_certificate_are_escaped_and_json_stays_exact() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, cn) = hostile_certificate(dir.path());
     for args in [
-        vec!["cert", "check", "--profile", "generic"],
+        vec!["cert", "check", "--for", "generic"],
         vec!["cert", "inspect"],
     ] {
         let o = run(bin().args(&args).arg(&cert));

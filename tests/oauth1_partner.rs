@@ -37,14 +37,7 @@ fn an_expired_partner_token_is_renewed_saved_and_used() {
     let o = partner(
         server.port,
         &tf,
-        &[
-            "oauth1",
-            "request",
-            "--profile",
-            "xero-partner",
-            "GET",
-            &url,
-        ],
+        &["oauth1", "request", "--as", "xero-partner", "GET", &url],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
@@ -74,14 +67,7 @@ fn an_expired_partner_token_is_renewed_saved_and_used() {
     let o = partner(
         server.port,
         &tf,
-        &[
-            "oauth1",
-            "request",
-            "--profile",
-            "xero-partner",
-            "GET",
-            &url,
-        ],
+        &["oauth1", "request", "--as", "xero-partner", "GET", &url],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("renewed"), "{}", stderr(&o));

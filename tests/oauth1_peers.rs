@@ -373,7 +373,7 @@ fn rfc_5849_hmac_example_recomputed_by_openssl() {
         .args([
             "oauth1",
             "sign",
-            "--profile",
+            "--as",
             "generic",
             "--signature-method",
             "HMAC-SHA1",

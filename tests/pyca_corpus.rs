@@ -126,7 +126,7 @@ fn inspect_agrees_with_openssl_on_the_pyca_corpus() {
                 "cert",
                 "inspect",
                 "--json",
-                "--profile",
+                "--for",
                 "generic",
                 "--at",
                 "2026-01-01",

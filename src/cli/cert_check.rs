@@ -1,4 +1,4 @@
-//! `oauth1to2 cert check [--key KEY] [--profile P] [--pem] [FILE|-]`
+//! `oauth1to2 cert check [--key KEY] [--for USE] [--pem] [FILE|-]`
 
 use oauth1to2::text::term;
 use serde::Serialize;
@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use oauth1to2::cert::{self, CertificateReport, CheckOptions, RepairNote, Severity, SkippedBlock};
 
-use super::cert_inspect::{self, ProfileArg};
+use super::cert_inspect::{self, LintFor};
 use super::common::{
     self, CliError, KeyPasswordArgs, PfxPasswordArgs, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
 };
@@ -34,9 +34,10 @@ pub struct Args {
     /// PKCS#8, DER (.pk8) or .pfx.
     #[arg(long, value_name = "KEY")]
     key: Option<String>,
-    /// Lint profile: `xero-private-app` also requires an RSA key.
-    #[arg(long, value_enum, default_value_t = ProfileArg::XeroPrivateApp)]
-    profile: ProfileArg,
+    /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
+    /// plain X.509.
+    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
+    for_use: LintFor,
     /// Print the repaired certificate as clean PEM on stdout (the report goes to stderr).
     #[arg(long)]
     pem: bool,
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     for (i, der) in loaded.certificates.iter().enumerate() {
         // The key belongs to the first (leaf) certificate of a chain.
         let options = CheckOptions {
-            profile: args.profile.into(),
+            profile: args.for_use.into(),
             now,
             key: if i == 0 { key.as_ref() } else { None },
         };

@@ -28,9 +28,10 @@ pub struct Args {
     /// Print a JSON array with one object per certificate (fields in docs/json.md).
     #[arg(long)]
     json: bool,
-    /// Lint profile: `xero-private-app` also requires an RSA key.
-    #[arg(long, value_enum, default_value_t = ProfileArg::XeroPrivateApp)]
-    profile: ProfileArg,
+    /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
+    /// plain X.509.
+    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
+    for_use: LintFor,
     /// Check validity as of this date (2027-09-30 or RFC 3339) instead of now.
     #[arg(long, value_name = "DATE", value_parser = common::parse_at)]
     at: Option<OffsetDateTime>,
@@ -39,25 +40,25 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ProfileArg {
+pub enum LintFor {
     /// A certificate uploaded to a Xero private or partner app.
     XeroPrivateApp,
     /// Plain X.509 lints only.
     Generic,
 }
 
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Profile {
+impl From<LintFor> for Profile {
+    fn from(p: LintFor) -> Profile {
         match p {
-            ProfileArg::XeroPrivateApp => Profile::XeroPrivateApp,
-            ProfileArg::Generic => Profile::Generic,
+            LintFor::XeroPrivateApp => Profile::XeroPrivateApp,
+            LintFor::Generic => Profile::Generic,
         }
     }
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {
     let options = CheckOptions {
-        profile: args.profile.into(),
+        profile: args.for_use.into(),
         now: args.at.unwrap_or_else(OffsetDateTime::now_utc),
         key: None,
     };

@@ -7,7 +7,7 @@ use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
 use super::oauth1_renew::{http_client, renew_and_save};
-use super::oauth1_sign::{load_partner_token, sign_request, unix_now, Profile, SigningArgs};
+use super::oauth1_sign::{load_partner_token, sign_request, unix_now, SignAs, SigningArgs};
 
 /// Sign a request like a Xero private app and send it; print the status and body.
 ///
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     // PLAINTEXT puts both secrets in the header, and every method sends the token: only over
     // https, or to a loopback test server.
     oauth1to2::oauth2::http::require_secure("the request URL", &args.signing.url)?;
-    if args.signing.profile == Profile::XeroPartner {
+    if args.signing.sign_as == SignAs::XeroPartner {
         // Renew a token that is expired or about to, before signing with it.
         let token = load_partner_token(&args.signing)?;
         if token.expires_within(unix_now(), 60) {

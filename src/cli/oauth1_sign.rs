@@ -41,16 +41,16 @@ pub struct SigningArgs {
     /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
     #[arg(long, value_name = "FILE")]
     pub key: Option<String>,
-    /// How the app signed.
-    #[arg(long, value_enum, default_value_t = Profile::XeroPrivate)]
-    pub profile: Profile,
-    /// The signature method (profile generic only; Xero private apps used RSA-SHA1).
+    /// Sign as which kind of app: xero-private (default), xero-partner or generic.
+    #[arg(long = "as", value_name = "APP", value_enum, default_value_t = SignAs::XeroPrivate)]
+    pub sign_as: SignAs,
+    /// The signature method (with --as generic only; Xero private apps used RSA-SHA1).
     #[arg(long, value_enum, default_value_t = MethodArg::RsaSha1)]
     pub signature_method: MethodArg,
-    /// oauth_token (profile generic).
+    /// oauth_token (--as generic).
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// The partner token file (profile xero-partner), as `oauth1 renew` keeps it.
+    /// The partner token file (--as xero-partner), as `oauth1 renew` keeps it.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<std::path::PathBuf>,
     /// A form-body parameter NAME=VALUE (repeatable); signed, like curl's -d.
@@ -75,7 +75,7 @@ pub struct SigningArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Profile {
+pub enum SignAs {
     /// oauth_token = consumer key, RSA-SHA1, oauth_version=1.0.
     XeroPrivate,
     /// oauth_token from --token-file (30-minute tokens, renewed with `oauth1 renew`), RSA-SHA1.
@@ -140,7 +140,7 @@ pub fn load_partner_token(
 ) -> Result<oauth1to2::xero::partner::PartnerToken, CliError> {
     let path = args.token_file.as_ref().ok_or_else(|| {
         CliError::input(
-            "the xero-partner profile needs the token file",
+            "signing as xero-partner needs the token file",
             "add --token-file partner-token.json (see `oauth1to2 oauth1 renew --help` for its format)",
         )
     })?;
@@ -160,23 +160,21 @@ fn random_nonce() -> String {
 
 /// Signs per the arguments; shared with `oauth1 request`.
 pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
-    let method = match (args.profile, args.signature_method) {
-        (Profile::XeroPrivate | Profile::XeroPartner, MethodArg::RsaSha1) => {
-            SignatureMethod::RsaSha1
-        }
-        (Profile::XeroPrivate | Profile::XeroPartner, _) => {
+    let method = match (args.sign_as, args.signature_method) {
+        (SignAs::XeroPrivate | SignAs::XeroPartner, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
+        (SignAs::XeroPrivate | SignAs::XeroPartner, _) => {
             return Err(CliError::input(
                 "Xero private and partner apps sign with RSA-SHA1 only",
-                "drop --signature-method, or use --profile generic",
+                "drop --signature-method, or use --as generic",
             ))
         }
         (_, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
         (_, MethodArg::HmacSha1) => SignatureMethod::HmacSha1,
         (_, MethodArg::Plaintext) => SignatureMethod::Plaintext,
     };
-    let token = match args.profile {
-        Profile::XeroPrivate => Some(args.consumer_key.clone()),
-        Profile::XeroPartner => {
+    let token = match args.sign_as {
+        SignAs::XeroPrivate => Some(args.consumer_key.clone()),
+        SignAs::XeroPartner => {
             let t = load_partner_token(args)?;
             let now = unix_now();
             if t.expires_within(now, 0) {
@@ -184,7 +182,7 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
             }
             Some(t.oauth_token.clone())
         }
-        Profile::Generic => args.token.clone(),
+        SignAs::Generic => args.token.clone(),
     };
     let form = parse_data(&args.data)?;
     let timestamp = args.timestamp.unwrap_or_else(|| {
