@@ -152,12 +152,6 @@ pub fn load_partner_token(
     })
 }
 
-fn random_nonce() -> String {
-    use base64::Engine;
-    let bytes: [u8; 16] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// Signs per the arguments; shared with `oauth1 request`.
 pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
     let method = match (args.sign_as, args.signature_method) {
@@ -191,21 +185,16 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
             .map(|d| d.as_secs())
             .unwrap_or(0)
     });
-    let mut oauth: Vec<(String, String)> = vec![
-        ("oauth_consumer_key".into(), args.consumer_key.clone()),
-        (
-            "oauth_nonce".into(),
-            args.nonce.clone().unwrap_or_else(random_nonce),
-        ),
-        ("oauth_signature_method".into(), method.as_str().into()),
-        ("oauth_timestamp".into(), timestamp.to_string()),
-    ];
-    if let Some(t) = &token {
-        oauth.push(("oauth_token".into(), t.clone()));
+    let mut oauth = oauth1::ProtocolParams {
+        consumer_key: &args.consumer_key,
+        token: token.as_deref(),
+        method,
+        timestamp,
+        nonce: args.nonce.as_deref(),
+        version: !args.omit_version,
+        extra: &[],
     }
-    if !args.omit_version {
-        oauth.push(("oauth_version".into(), "1.0".into()));
-    }
+    .build();
     let base = oauth1::base_string(&args.method, &args.url, &form, &oauth).map_err(|e| {
         CliError::input(
             e.to_string(),

@@ -430,6 +430,61 @@ pub fn rsa_sha1_verifies(key: &RsaPublicKey, message: &[u8], sig: &[u8]) -> bool
     }
 }
 
+/// The OAuth 1.0a protocol parameters of one request (RFC 5849 section 3.1), made in one place
+/// for every signer: `oauth sign`/`request`, partner renewal and partner migration.
+#[derive(Debug, Clone)]
+pub struct ProtocolParams<'a> {
+    /// `oauth_consumer_key`.
+    pub consumer_key: &'a str,
+    /// `oauth_token`, if the request carries one.
+    pub token: Option<&'a str>,
+    /// `oauth_signature_method`.
+    pub method: SignatureMethod,
+    /// `oauth_timestamp`, Unix seconds.
+    pub timestamp: u64,
+    /// A fixed `oauth_nonce` (test vectors); `None` makes a fresh one.
+    pub nonce: Option<&'a str>,
+    /// Whether to send `oauth_version=1.0` (optional in RFC 5849; Xero's apps sent it).
+    pub version: bool,
+    /// Further `oauth_*` parameters, such as `oauth_session_handle`.
+    pub extra: &'a [(&'a str, &'a str)],
+}
+
+impl ProtocolParams<'_> {
+    /// The parameters, sorted by name, without `oauth_signature`.
+    pub fn build(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = vec![
+            ("oauth_consumer_key".into(), self.consumer_key.into()),
+            (
+                "oauth_nonce".into(),
+                self.nonce.map(str::to_owned).unwrap_or_else(new_nonce),
+            ),
+            ("oauth_signature_method".into(), self.method.as_str().into()),
+            ("oauth_timestamp".into(), self.timestamp.to_string()),
+        ];
+        if let Some(t) = self.token {
+            v.push(("oauth_token".into(), t.into()));
+        }
+        if self.version {
+            v.push(("oauth_version".into(), "1.0".into()));
+        }
+        v.extend(
+            self.extra
+                .iter()
+                .map(|(k, val)| ((*k).into(), (*val).into())),
+        );
+        v.sort();
+        v
+    }
+}
+
+/// A fresh nonce: 128 random bits as 32 lower-case hex characters (unreserved characters only,
+/// so it needs no percent-encoding and passes any server's character check).
+pub fn new_nonce() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
 /// Builds an `Authorization` header value: `OAuth realm="..", oauth_...="..", ...`.
 pub fn authorization_header(realm: Option<&str>, oauth: &[(String, String)]) -> String {
     let mut parts = Vec::new();
@@ -477,6 +532,49 @@ pub fn parse_authorization(header: &str) -> Result<Vec<(String, String)>, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protocol_parameters_come_from_one_builder() {
+        let p = ProtocolParams {
+            consumer_key: "ck",
+            token: Some("tok"),
+            method: SignatureMethod::RsaSha1,
+            timestamp: 1_700_000_000,
+            nonce: None,
+            version: true,
+            extra: &[("oauth_session_handle", "h")],
+        };
+        let (a, b) = (p.build(), p.build());
+        let names: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "oauth_consumer_key",
+                "oauth_nonce",
+                "oauth_session_handle",
+                "oauth_signature_method",
+                "oauth_timestamp",
+                "oauth_token",
+                "oauth_version"
+            ]
+        );
+        let nonce = |v: &[(String, String)]| v[1].1.clone();
+        // A fresh 128-bit nonce each time, in one format.
+        assert_ne!(nonce(&a), nonce(&b));
+        assert!(nonce(&a).len() == 32 && nonce(&a).bytes().all(|c| c.is_ascii_hexdigit()));
+        let fixed = ProtocolParams {
+            nonce: Some("n1"),
+            version: false,
+            token: None,
+            extra: &[],
+            ..p
+        }
+        .build();
+        assert!(fixed.contains(&("oauth_nonce".into(), "n1".into())));
+        assert!(!fixed
+            .iter()
+            .any(|(k, _)| k == "oauth_version" || k == "oauth_token"));
+    }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter()

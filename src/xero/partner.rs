@@ -212,19 +212,16 @@ pub fn renew(
     now: i64,
 ) -> Result<PartnerToken, RenewError> {
     use crate::oauth1::{self, SignatureMethod, Signer};
-    let nonce: [u8; 16] = rand::random();
-    let mut oauth: Vec<(String, String)> = vec![
-        ("oauth_consumer_key".into(), consumer_key.into()),
-        ("oauth_nonce".into(), hex::encode(nonce)),
-        (
-            "oauth_session_handle".into(),
-            token.oauth_session_handle.clone(),
-        ),
-        ("oauth_signature_method".into(), "RSA-SHA1".into()),
-        ("oauth_timestamp".into(), now.to_string()),
-        ("oauth_token".into(), token.oauth_token.clone()),
-        ("oauth_version".into(), "1.0".into()),
-    ];
+    let mut oauth = oauth1::ProtocolParams {
+        consumer_key,
+        token: Some(&token.oauth_token),
+        method: SignatureMethod::RsaSha1,
+        timestamp: u64::try_from(now).unwrap_or(0),
+        nonce: None,
+        version: true,
+        extra: &[("oauth_session_handle", &token.oauth_session_handle)],
+    }
+    .build();
     let base = oauth1::base_string("POST", url, &[], &oauth)?;
     let sig = oauth1::sign_base_string(SignatureMethod::RsaSha1, &base, &Signer::Rsa(key))?;
     oauth.push(("oauth_signature".into(), sig));
