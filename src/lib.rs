@@ -22,6 +22,7 @@ pub mod files;
 pub mod migrate;
 pub mod oauth1;
 pub mod oauth2;
+pub mod provider;
 pub mod secret;
 pub mod text;
 pub mod xero;

@@ -73,7 +73,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     };
     let answer = api::call(
         &http,
-        &s.profile.api_base(),
+        &oauth1to2::provider::api_base(&s.profile),
         &t.access_token,
         &ApiCall {
             method: &method,

@@ -11,9 +11,7 @@ use std::time::Duration;
 use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::{Listener, ListenerNotice};
-use oauth1to2::oauth2::profile::{
-    check_name, Config, Grant, Paths, Profile, ProviderKind, SecretRef,
-};
+use oauth1to2::oauth2::profile::{check_name, Config, Grant, Paths, Profile, SecretRef};
 use oauth1to2::oauth2::store::{Backend, TokenSet, TokenStore};
 use oauth1to2::oauth2::{flow, idtoken, now, Oauth2Error};
 
@@ -261,8 +259,7 @@ impl EndpointArgs {
     /// Sets what was given on `p`.
     pub fn apply(&self, p: &mut Profile) {
         if let Some(i) = &self.issuer {
-            p.provider = ProviderKind::Oidc;
-            p.issuer = Some(i.trim_end_matches('/').to_owned());
+            p.use_issuer(i);
         }
         if let Some(b) = &self.api_base {
             p.api_base = Some(b.trim_end_matches('/').to_owned());
@@ -318,7 +315,7 @@ pub fn connect_profile(
 ) -> Result<Connected, CliError> {
     let name = name.to_owned();
     let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-    let endpoints = Endpoints::for_profile(&profile, &http, &paths.cache_dir)?;
+    let endpoints = oauth1to2::provider::endpoints(&profile, &http, &paths.cache_dir)?;
     let secret = match &profile.client_secret {
         Some(r) if profile.grant.needs_secret() => Some(r.read(&name)?),
         _ => None,
@@ -414,7 +411,12 @@ fn browser_flow(
     let listener = Listener::bind_for_host(&profile.redirect_host, profile.redirect_port)
         .map_err(Oauth2Error::from)?;
     let redirect_uri = profile.redirect_uri(listener.port());
-    let request = flow::authorization_request(profile, endpoints, &redirect_uri)?;
+    let request = flow::authorization_request(
+        profile,
+        endpoints,
+        &redirect_uri,
+        oauth1to2::provider::of_profile(profile).prompt_consent_for_offline_access,
+    )?;
     if profile.redirect_port != 0 {
         eprintln!("Redirect URI (register exactly this on the app): {redirect_uri}");
     }

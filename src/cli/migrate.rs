@@ -484,7 +484,11 @@ fn tenant(run: &mut Run) -> Result<(), CliError> {
     })?;
     let http = s.http()?;
     let t = s.fresh_tokens(&http, 60, false)?;
-    let conns = connections::list(&http, &s.profile.api_base(), &t.access_token)?;
+    let conns = connections::list(
+        &http,
+        &oauth1to2::provider::api_base(&s.profile),
+        &t.access_token,
+    )?;
     let chosen: Connection = match &run.a.tenant {
         Some(id) => connections::find(&conns, id)
             .first()
@@ -593,7 +597,7 @@ fn verify(run: &mut Run) -> Result<(), CliError> {
     let t = s.fresh_tokens(&http, 60, false)?;
     let answer = api::call(
         &http,
-        &s.profile.api_base(),
+        &oauth1to2::provider::api_base(&s.profile),
         &t.access_token,
         &ApiCall {
             method: "GET",

@@ -4,7 +4,7 @@
 use clap::{Args as ClapArgs, Subcommand};
 use serde::Serialize;
 
-use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile, ProviderKind};
+use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile};
 use oauth1to2::oauth2::store::TokenStore;
 
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
@@ -68,10 +68,7 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
     let store = TokenStore::with_backend(&paths.tokens_dir, name, p.token_store);
     View {
         name: name.to_owned(),
-        provider: match p.provider {
-            ProviderKind::Xero => "xero".into(),
-            ProviderKind::Oidc => "oidc".into(),
-        },
+        provider: oauth1to2::provider::of_profile(p).id.into(),
         issuer: p.issuer.clone(),
         client_id: p.client_id.clone(),
         client_secret: p.client_secret.as_ref().map(|s| s.describe()),
@@ -87,7 +84,7 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
             },
         ),
         tenant_id: p.tenant_id.clone(),
-        api_base: p.api_base(),
+        api_base: oauth1to2::provider::api_base(p),
         ca_file: p.ca_file.as_ref().map(|c| c.display().to_string()),
         tokens: matches!(store.load(), Ok(Some(_))),
         token_store: p.token_store.as_str(),

@@ -99,7 +99,7 @@ impl Session {
     }
 
     pub fn endpoints(&self, http: &HttpClient) -> Result<Endpoints, CliError> {
-        Ok(Endpoints::for_profile(
+        Ok(oauth1to2::provider::endpoints(
             &self.profile,
             http,
             &self.paths.cache_dir,
@@ -132,7 +132,8 @@ impl Session {
     ) -> Result<TokenSet, CliError> {
         let store = self.store();
         let result = store.fresh(margin, force, now, |current| {
-            let endpoints = Endpoints::for_profile(&self.profile, http, &self.paths.cache_dir)?;
+            let endpoints =
+                oauth1to2::provider::endpoints(&self.profile, http, &self.paths.cache_dir)?;
             let secret = match &self.profile.client_secret {
                 Some(r) => Some(r.read(&self.name)?),
                 None => None,

@@ -60,7 +60,7 @@ fn fetch(s: &Session) -> Result<Vec<Connection>, CliError> {
     let t = s.fresh_tokens(&http, 60, false)?;
     Ok(connections::list(
         &http,
-        &s.profile.api_base(),
+        &oauth1to2::provider::api_base(&s.profile),
         &t.access_token,
     )?)
 }
@@ -127,7 +127,11 @@ fn disconnect(a: DisconnectArgs) -> Result<u8, CliError> {
     let mut s = Session::load(&a.profile)?;
     let http = s.http()?;
     let t = s.fresh_tokens(&http, 60, false)?;
-    let conns = connections::list(&http, &s.profile.api_base(), &t.access_token)?;
+    let conns = connections::list(
+        &http,
+        &oauth1to2::provider::api_base(&s.profile),
+        &t.access_token,
+    )?;
     let c = pick(&conns, &a.tenant)?.clone();
     let label = format!(
         "{} (tenant {}, connection {})",
@@ -142,7 +146,12 @@ fn disconnect(a: DisconnectArgs) -> Result<u8, CliError> {
             code: EXIT_INPUT,
         });
     }
-    let existed = connections::delete(&http, &s.profile.api_base(), &t.access_token, &c.id)?;
+    let existed = connections::delete(
+        &http,
+        &oauth1to2::provider::api_base(&s.profile),
+        &t.access_token,
+        &c.id,
+    )?;
     if s.profile.tenant_id.as_deref() == Some(c.tenant_id.as_str()) {
         s.profile.tenant_id = None;
         s.save_profile()?;

@@ -293,8 +293,8 @@ fn revoke(a: StatusArgs) -> Result<u8, CliError> {
             s.name,
             endpoints.revocation_endpoint.as_deref().unwrap_or("")
         );
-        if s.profile.provider == oauth1to2::oauth2::profile::ProviderKind::Xero {
-            eprintln!("Xero removes all of this user's connections to the app when its refresh token is revoked.");
+        if let Some(note) = oauth1to2::provider::of_profile(&s.profile).revocation_note {
+            eprintln!("{note}");
         }
     }
     Ok(EXIT_OK)

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 use super::http::HttpClient;
-use super::profile::{Profile, ProviderKind};
 use super::Oauth2Error;
 
 /// How long a cached discovery document is used.
@@ -33,21 +32,6 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    /// Xero's identity endpoints (developer.xero.com/documentation/oauth2/auth-flow and the
-    /// discovery document at identity.xero.com).
-    pub fn xero() -> Endpoints {
-        Endpoints {
-            issuer: "https://identity.xero.com".into(),
-            authorization_endpoint: "https://login.xero.com/identity/connect/authorize".into(),
-            token_endpoint: "https://identity.xero.com/connect/token".into(),
-            revocation_endpoint: Some("https://identity.xero.com/connect/revocation".into()),
-            jwks_uri: Some(
-                "https://identity.xero.com/.well-known/openid-configuration/jwks".into(),
-            ),
-            userinfo_endpoint: Some("https://identity.xero.com/connect/userinfo".into()),
-        }
-    }
-
     /// Refuses any endpoint that is plain http to a host that is not loopback: the token
     /// endpoint gets the client secret and refresh tokens, the others codes and tokens, and
     /// the JWKS decides which id tokens are believed.
@@ -66,24 +50,6 @@ impl Endpoints {
             }
         }
         Ok(())
-    }
-
-    /// The endpoints for a profile: built in, or discovered (cached under `cache_dir`).
-    pub fn for_profile(
-        profile: &Profile,
-        http: &HttpClient,
-        cache_dir: &Path,
-    ) -> Result<Endpoints, Oauth2Error> {
-        match profile.provider {
-            ProviderKind::Xero => Ok(Endpoints::xero()),
-            ProviderKind::Oidc => {
-                let issuer = profile
-                    .issuer
-                    .as_deref()
-                    .ok_or_else(|| Oauth2Error::Usage("an oidc profile needs an issuer".into()))?;
-                discover(issuer, http, cache_dir, super::now())
-            }
-        }
     }
 }
 

@@ -199,6 +199,7 @@ pub fn authorization_request(
     profile: &Profile,
     endpoints: &Endpoints,
     redirect_uri: &str,
+    prompt_consent_for_offline_access: bool,
 ) -> Result<AuthorizationRequest, Oauth2Error> {
     let c = client(profile, endpoints, None, Some(redirect_uri))?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -213,9 +214,9 @@ pub fn authorization_request(
     if let Some(n) = &nonce {
         req = req.add_extra_param("nonce", n.clone());
     }
-    // oidc-provider (and OpenID Connect in general) issues a refresh token only after an
-    // explicit consent when offline_access is asked for.
-    if profile.wants_refresh() && profile.provider == super::profile::ProviderKind::Oidc {
+    // OpenID Connect (oidc-provider among them) issues a refresh token only after an explicit
+    // consent when offline_access is asked for; the provider entry says whether to ask.
+    if profile.wants_refresh() && prompt_consent_for_offline_access {
         req = req.add_extra_param("prompt", "consent");
     }
     let (url, state) = req.url();

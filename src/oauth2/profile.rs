@@ -176,7 +176,7 @@ pub struct Profile {
     /// The tenant (organisation) chosen with `tenants use`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    /// The Xero API base, `https://api.xero.com` unless overridden (tests, proxies).
+    /// The API base, when not the provider's own (tests, proxies); see `provider::api_base`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
     /// An extra CA certificate (PEM) to trust for this profile's endpoints, e.g. a TLS-inspecting
@@ -223,13 +223,10 @@ impl Profile {
         format!("http://{}:{port}/callback", self.redirect_host)
     }
 
-    /// The API base without a trailing slash.
-    pub fn api_base(&self) -> String {
-        self.api_base
-            .as_deref()
-            .unwrap_or(crate::xero::API_BASE)
-            .trim_end_matches('/')
-            .to_owned()
+    /// Uses the OpenID provider at `issuer` (found by discovery) instead of Xero.
+    pub fn use_issuer(&mut self, issuer: &str) {
+        self.provider = ProviderKind::Oidc;
+        self.issuer = Some(issuer.trim_end_matches('/').to_owned());
     }
 
     /// Whether the scopes include `offline_access` (refresh tokens).
@@ -247,9 +244,6 @@ impl Profile {
         let bad = |m: String| Oauth2Error::Usage(format!("profile {name:?}: {m}"));
         if self.client_id.trim().is_empty() {
             return Err(bad("the client id is empty".into()));
-        }
-        if self.provider == ProviderKind::Oidc && self.issuer.is_none() {
-            return Err(bad("an oidc provider needs an issuer URL (--issuer)".into()));
         }
         if self.grant.needs_secret() && self.client_secret.is_none() {
             return Err(bad(format!(
