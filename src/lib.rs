@@ -18,7 +18,9 @@
 
 pub mod audit;
 pub mod cert;
+pub mod connect;
 pub mod files;
+pub mod interact;
 pub mod migrate;
 pub mod oauth1;
 pub mod oauth2;

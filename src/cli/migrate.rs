@@ -19,8 +19,9 @@ use oauth1to2::xero::connections::{self, Connection};
 
 use super::audit::inventory_error;
 use super::common::{format_time, CliError, EXIT_INPUT, EXIT_OK};
-use super::connect::{connect_profile, prompt_secret_to_file, BrowserOptions};
 use super::session::{read_answer, ProfileArg, Session};
+use super::ui::{print_connected, Terminal};
+use oauth1to2::connect::{connect_profile, prompt_secret_to_file, BrowserOptions};
 
 /// Move a legacy integration to working OAuth 2.0 credentials, step by step.
 ///
@@ -378,7 +379,7 @@ fn partner_mode(run: &Run, tokens_file: &Path) -> Result<u8, CliError> {
     } else if let Some(f) = &a.client_secret_file {
         SecretRef::File(f.clone())
     } else {
-        prompt_secret_to_file(&run.state.profile, &run.paths)?
+        prompt_secret_to_file(&run.state.profile, &run.paths, &Terminal)?
     };
     super::migrate_partner::run(
         &a.inventory,
@@ -426,7 +427,11 @@ fn credentials(run: &mut Run) -> Result<(), CliError> {
             std::path::absolute(f).unwrap_or_else(|_| f.clone()),
         ))
     } else {
-        Some(prompt_secret_to_file(&run.state.profile, &run.paths)?)
+        Some(prompt_secret_to_file(
+            &run.state.profile,
+            &run.paths,
+            &Terminal,
+        )?)
     };
     if let Some(s) = &secret {
         // Fail now, not after the browser step, when the reference leads nowhere.
@@ -473,8 +478,9 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), CliError> {
         },
         &run.paths,
         config,
+        &Terminal,
     )?;
-    super::connect::print_connected(&out);
+    print_connected(&out);
     run.save(Step::Connect, format!("profile {name} connected"))
 }
 

@@ -28,6 +28,7 @@ mod session;
 mod style;
 mod tenants;
 mod token;
+mod ui;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,0 +1,115 @@
+//! The one implementation of the library's `Interaction` for a terminal (and for runs without
+//! one): notices and prompts on stderr, secrets without echo, the browser opened with the
+//! `webbrowser` crate (no shell), and pasted redirect URLs read from stdin. Everything shown
+//! that came from elsewhere is escaped first.
+
+use std::io::{BufRead, IsTerminal};
+use std::sync::mpsc::{self, Receiver};
+
+use oauth1to2::connect::Connected;
+use oauth1to2::interact::{AuthorizePrompt, Interaction, Level};
+use oauth1to2::oauth2::profile::Grant;
+use oauth1to2::secret::Password;
+use oauth1to2::text::term;
+
+/// The terminal.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Terminal;
+
+impl Interaction for Terminal {
+    fn notice(&self, level: Level, message: &str) {
+        match level {
+            Level::Info => eprintln!("{}", term(message)),
+            Level::Warning => eprintln!("warning: {}", term(message)),
+        }
+    }
+
+    fn ask_secret(&self, prompt: &str) -> Option<Password> {
+        rpassword::prompt_password(prompt).ok().map(Password::new)
+    }
+
+    fn ask(&self, prompt: &str) -> Option<String> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        eprint!("{}: ", term(prompt));
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        Some(line.trim().to_owned())
+    }
+
+    fn authorize(&self, p: &AuthorizePrompt<'_>) -> Option<Receiver<String>> {
+        if p.fixed_port {
+            eprintln!(
+                "Redirect URI (register exactly this on the app): {}",
+                p.redirect_uri
+            );
+        }
+        let addresses: Vec<String> = p.listening.iter().map(|a| a.to_string()).collect();
+        eprintln!(
+            "Listening on {} for the callback ({} s).",
+            addresses.join(" and "),
+            p.timeout_secs
+        );
+        eprintln!(
+            "Open this URL to sign in and allow access:\n\n  {}\n",
+            term(p.url)
+        );
+        if p.open_browser {
+            if let Err(e) = webbrowser::open(p.url) {
+                eprintln!("note: could not open a browser ({e}); open the URL above yourself");
+            }
+            return None;
+        }
+        eprintln!(
+            "Or paste here the address your browser ends on ({}?...):",
+            p.redirect_uri
+        );
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).unwrap_or(0) > 0 {
+                if tx.send(std::mem::take(&mut line)).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(rx)
+    }
+}
+
+/// The summary `connect` prints on stderr.
+pub fn print_connected(out: &Connected) {
+    let name = &out.profile;
+    eprintln!("Connected profile {name} ({}).", out.grant);
+    if let Some(s) = &out.id_token_subject {
+        eprintln!(
+            "  signed in as:  {}{}",
+            term(out.id_token_email.as_deref().unwrap_or("")),
+            if out.id_token_email.is_some() {
+                format!(" (sub {})", term(s))
+            } else {
+                term(s).into_owned()
+            }
+        );
+    }
+    eprintln!("  scopes:        {}", term(&out.scopes.join(" ")));
+    eprintln!(
+        "  access token:  expires {}",
+        out.expires_at.as_deref().unwrap_or("(no expiry given)")
+    );
+    eprintln!(
+        "  refresh token: {}",
+        if out.refresh_token {
+            "stored (rotates on every use)"
+        } else if out.grant == Grant::ClientCredentials.as_str() {
+            "none (client credentials: `token get` asks for a new token when needed)"
+        } else {
+            "none (ask for offline_access to get one)"
+        }
+    );
+    eprintln!("  stored in:     {}", out.stored_in);
+    if out.grant != Grant::ClientCredentials.as_str() {
+        eprintln!("Next: `oauth1to2 tenants list -p {name}` and `oauth1to2 tenants use -p {name} TENANT`.");
+    }
+}

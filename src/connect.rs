@@ -1,0 +1,225 @@
+//! The connect flow: a profile's first tokens, through the browser (authorization code with
+//! PKCE, loopback listener, id token checks) or without one (client credentials), then the
+//! profile and tokens saved. It talks to the person only through [`Interaction`]; `connect`
+//! and `migrate` on the command line, and the library tests, drive it the same way.
+
+use serde::Serialize;
+use std::time::Duration;
+
+use crate::interact::{AuthorizePrompt, Interaction, Level};
+use crate::oauth2::endpoints::Endpoints;
+use crate::oauth2::http::{HttpClient, Timeouts};
+use crate::oauth2::loopback::{Listener, ListenerNotice};
+use crate::oauth2::profile::{Config, Grant, Paths, Profile, SecretRef};
+use crate::oauth2::store::{TokenSet, TokenStore};
+use crate::oauth2::{flow, idtoken, now, Oauth2Error};
+use crate::secret::Password;
+
+/// How the browser step runs.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserOptions {
+    /// Offer to paste the redirect URL instead of relying on the browser coming back (SSH).
+    pub no_browser: bool,
+    /// Seconds to wait for the callback.
+    pub timeout: u64,
+}
+
+/// What a connect did. Never a token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Connected {
+    /// The profile.
+    pub profile: String,
+    /// The grant used.
+    pub grant: &'static str,
+    /// The client id.
+    pub client_id: String,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+    /// When the access token expires (RFC 3339), if the server said.
+    pub expires_at: Option<String>,
+    /// Whether a refresh token was stored.
+    pub refresh_token: bool,
+    /// The id token's subject, when `openid` was requested.
+    pub id_token_subject: Option<String>,
+    /// The id token's e-mail, if it had one.
+    pub id_token_email: Option<String>,
+    /// `file` or `keyring`.
+    pub token_store: &'static str,
+    /// Where the tokens are.
+    pub stored_in: String,
+}
+
+/// Unix seconds as RFC 3339 UTC, or the number when it is out of range.
+pub fn format_time(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string())
+}
+
+/// Asks for the client secret (not echoed) and keeps it in a new 0600 file in the data folder
+/// (in a 0700 folder); the profile refers to the file.
+pub fn prompt_secret_to_file(
+    name: &str,
+    paths: &Paths,
+    ui: &dyn Interaction,
+) -> Result<SecretRef, Oauth2Error> {
+    let pw = ui
+        .ask_secret(&format!("Client secret for profile {name}: "))
+        .ok_or_else(|| Oauth2Error::Secret {
+            profile: name.to_owned(),
+            reason: "there is no terminal to ask for it on (give it by environment variable or file instead)".into(),
+        })?;
+    let secret = pw.expose().trim();
+    if secret.is_empty() {
+        return Err(Oauth2Error::Secret {
+            profile: name.to_owned(),
+            reason: "the client secret typed was empty".into(),
+        });
+    }
+    let path = paths.secrets_dir.join(format!("{name}.secret"));
+    let io = |message: String| Oauth2Error::Io {
+        path: path.clone(),
+        message,
+    };
+    crate::files::create_private_dir(&paths.secrets_dir).map_err(|e| io(e.to_string()))?;
+    let bytes = zeroize::Zeroizing::new(format!("{secret}\n").into_bytes());
+    crate::files::write_atomic(&path, &bytes, crate::files::Visibility::Private, true)
+        .map_err(|e| io(e.to_string()))?;
+    Ok(SecretRef::File(path))
+}
+
+/// Gets the first tokens for `profile`, then saves the profile and the tokens. Nothing is
+/// saved when anything fails (a declined consent, a forged callback, an id token that does not
+/// validate).
+pub fn connect_profile(
+    name: &str,
+    profile: Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
+    mut config: Config,
+    ui: &dyn Interaction,
+) -> Result<Connected, Oauth2Error> {
+    let name = name.to_owned();
+    let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+    let endpoints = crate::provider::endpoints(&profile, &http, &paths.cache_dir)?;
+    let secret = match &profile.client_secret {
+        Some(r) if profile.grant.needs_secret() => Some(r.read(&name)?),
+        _ => None,
+    };
+
+    let (tokens, claims) = match profile.grant {
+        Grant::ClientCredentials => {
+            let s = secret.as_ref().ok_or_else(|| {
+                Oauth2Error::Usage("client_credentials needs a client secret".into())
+            })?;
+            (
+                flow::client_credentials(&profile, &endpoints, &http, s, now())?,
+                None,
+            )
+        }
+        Grant::AuthorizationCode | Grant::Pkce => {
+            browser_flow(options, &profile, &endpoints, &http, secret.as_ref(), ui)?
+        }
+    };
+
+    let store = TokenStore::with_backend(&paths.tokens_dir, &name, profile.token_store);
+    store.save(&tokens)?;
+    let before = config.profiles.insert(name.clone(), profile.clone());
+    config.save(&paths.config_file)?;
+    // Moved to the other store: the old copy of the grant must not linger.
+    if let Some(old) = before.filter(|b| b.token_store != profile.token_store) {
+        TokenStore::with_backend(&paths.tokens_dir, &name, old.token_store).remove()?;
+    }
+    Ok(Connected {
+        profile: name,
+        grant: profile.grant.as_str(),
+        client_id: profile.client_id.clone(),
+        scopes: tokens.scopes.clone(),
+        expires_at: tokens.expires_at.map(format_time),
+        refresh_token: tokens.refresh_token.is_some(),
+        id_token_subject: claims.as_ref().map(|c| c.subject.clone()),
+        id_token_email: claims.as_ref().and_then(|c| c.email.clone()),
+        token_store: profile.token_store.as_str(),
+        stored_in: store.location(),
+    })
+}
+
+/// The browser step and the code exchange, with the id token checked when `openid` is asked.
+fn browser_flow(
+    a: &BrowserOptions,
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: Option<&Password>,
+    ui: &dyn Interaction,
+) -> Result<(TokenSet, Option<idtoken::IdClaims>), Oauth2Error> {
+    // Listening first, then the browser.
+    let listener = Listener::bind_for_host(&profile.redirect_host, profile.redirect_port)?;
+    let redirect_uri = profile.redirect_uri(listener.port());
+    let request = flow::authorization_request(
+        profile,
+        endpoints,
+        &redirect_uri,
+        crate::provider::of_profile(profile).prompt_consent_for_offline_access,
+    )?;
+    let listening = listener.addresses();
+    let pasted = ui.authorize(&AuthorizePrompt {
+        url: &request.url,
+        redirect_uri: &redirect_uri,
+        fixed_port: profile.redirect_port != 0,
+        listening: &listening,
+        timeout_secs: a.timeout,
+        open_browser: !a.no_browser,
+    });
+    let expected_state = request.state.clone();
+    let nonce = request.nonce.clone();
+    let code = listener.wait(
+        &expected_state,
+        Some(&endpoints.issuer),
+        Duration::from_secs(a.timeout),
+        pasted.as_ref(),
+        &mut |n| match n {
+            ListenerNotice::WrongState => ui.notice(
+                Level::Warning,
+                "ignored a callback whose state is not this login's (a stale tab, or a request from another page); still waiting",
+            ),
+            _ => ui.notice(
+                Level::Warning,
+                "too many connections to the listener at once; closed one",
+            ),
+        },
+    )?;
+    let (tokens, id_token) =
+        flow::exchange_code(profile, endpoints, http, secret, &code.0, request, now())?;
+    let claims = if profile.wants_openid() {
+        let id_token = id_token.ok_or_else(|| {
+            Oauth2Error::IdToken(
+                "openid was requested but the token response has no id_token".into(),
+            )
+        })?;
+        let jwks_uri = endpoints
+            .jwks_uri
+            .as_deref()
+            .ok_or_else(|| Oauth2Error::IdToken("the provider publishes no jwks_uri".into()))?;
+        let jwks = http.get_json(jwks_uri)?;
+        let claims = idtoken::validate(
+            &id_token,
+            &jwks,
+            &idtoken::Expected {
+                issuer: &endpoints.issuer,
+                client_id: &profile.client_id,
+                nonce: nonce.as_deref(),
+                now: now(),
+            },
+        )
+        .map_err(Oauth2Error::IdToken)?;
+        Some(claims)
+    } else {
+        None
+    };
+    Ok((tokens, claims))
+}
