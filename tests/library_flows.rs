@@ -18,6 +18,16 @@ struct Scripted {
     secret: Option<&'static str>,
     notices: RefCell<Vec<(Level, String)>>,
     urls: RefCell<Vec<String>>,
+    browsers: RefCell<Vec<std::process::Child>>,
+}
+
+impl Drop for Scripted {
+    /// The browser processes end by themselves once the consent is done; reap them.
+    fn drop(&mut self) {
+        for mut b in self.browsers.take() {
+            let _ = b.wait();
+        }
+    }
 }
 
 impl Scripted {
@@ -26,6 +36,7 @@ impl Scripted {
             secret,
             notices: RefCell::default(),
             urls: RefCell::default(),
+            browsers: RefCell::default(),
         }
     }
 }
@@ -49,7 +60,7 @@ impl Interaction for Scripted {
         self.urls.borrow_mut().push(p.url.to_owned());
         // The browser, as `connect` would start it: Chromium through consent.mjs, in the
         // background, while the library's listener waits.
-        std::process::Command::new("node")
+        let browser = std::process::Command::new("node")
             .arg(root().join("tests/peers/consent.mjs"))
             .arg(p.url)
             .env("CHROMIUM", chromium())
@@ -57,6 +68,7 @@ impl Interaction for Scripted {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("node runs consent.mjs");
+        self.browsers.borrow_mut().push(browser);
         None
     }
 }
