@@ -11,7 +11,7 @@ use crate::oauth2::endpoints::Endpoints;
 use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::loopback::{Listener, ListenerNotice};
 use crate::oauth2::profile::{Config, Grant, Paths, Profile, SecretRef};
-use crate::oauth2::store::{TokenSet, TokenStore};
+use crate::oauth2::store::{Notice, TokenSet, TokenStore};
 use crate::oauth2::{flow, idtoken, now, Oauth2Error};
 use crate::secret::Password;
 
@@ -222,4 +222,52 @@ fn browser_flow(
         None
     };
     Ok((tokens, claims))
+}
+
+/// Tokens for profile `name` good for `margin` seconds (or renewed now with `force`). A renewal
+/// runs under the store's lock, with a refresh token (or, for client credentials, a new token
+/// request); what the store had to recover from is told through `ui`.
+pub fn fresh_tokens(
+    name: &str,
+    profile: &Profile,
+    paths: &Paths,
+    http: &HttpClient,
+    margin: i64,
+    force: bool,
+    ui: &dyn Interaction,
+) -> Result<TokenSet, Oauth2Error> {
+    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
+    let (tokens, notices) = store.fresh(margin, force, now, |current| {
+        let endpoints = crate::provider::endpoints(profile, http, &paths.cache_dir)?;
+        let secret = match &profile.client_secret {
+            Some(r) => Some(r.read(name)?),
+            None => None,
+        };
+        // Client credentials renew with a new token request; every other grant needs the
+        // refresh token.
+        if current.refresh_token.is_none() && profile.grant != Grant::ClientCredentials {
+            return Err(Oauth2Error::NoRefreshToken {
+                profile: name.to_owned(),
+            });
+        }
+        flow::renew(profile, &endpoints, http, secret.as_ref(), current, now())
+    })?;
+    for n in notices {
+        if let Notice::ResumedInterruptedRefresh {
+            started_at,
+            past_grace,
+        } = n
+        {
+            let when = format_time(started_at);
+            ui.notice(
+                Level::Info,
+                &if past_grace {
+                    format!("an earlier refresh (started {when}) never completed; retried with the refresh token it used, although that was more than 30 minutes ago, past the window in which Xero accepts it again")
+                } else {
+                    format!("an earlier refresh (started {when}) never completed; retried with the refresh token it used (Xero accepts a used refresh token again for 30 minutes)")
+                },
+            );
+        }
+    }
+    Ok(tokens)
 }

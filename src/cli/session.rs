@@ -8,8 +8,8 @@ use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::CallbackError;
 use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile};
-use oauth1to2::oauth2::store::{Notice, TokenSet, TokenStore};
-use oauth1to2::oauth2::{flow, now, Oauth2Error};
+use oauth1to2::oauth2::store::{TokenSet, TokenStore};
+use oauth1to2::oauth2::Oauth2Error;
 use oauth1to2::secret::Password;
 
 use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_INPUT, EXIT_NETWORK};
@@ -122,56 +122,23 @@ impl Session {
         Ok(())
     }
 
-    /// Tokens good for `margin` seconds, refreshed under the lock if needed. Notices about
-    /// what happened go to stderr.
+    /// Tokens good for `margin` seconds, refreshed under the lock if needed (the library's
+    /// `connect::fresh_tokens`); its notices go to stderr.
     pub fn fresh_tokens(
         &self,
         http: &HttpClient,
         margin: i64,
         force: bool,
     ) -> Result<TokenSet, CliError> {
-        let store = self.store();
-        let result = store.fresh(margin, force, now, |current| {
-            let endpoints =
-                oauth1to2::provider::endpoints(&self.profile, http, &self.paths.cache_dir)?;
-            let secret = match &self.profile.client_secret {
-                Some(r) => Some(r.read(&self.name)?),
-                None => None,
-            };
-            if current.refresh_token.is_none()
-                && self.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials
-            {
-                return Err(Oauth2Error::NoRefreshToken {
-                    profile: self.name.clone(),
-                });
-            }
-            flow::renew(
-                &self.profile,
-                &endpoints,
-                http,
-                secret.as_ref(),
-                current,
-                now(),
-            )
-        });
-        let (tokens, notices) = result?;
-        for n in notices {
-            match n {
-                Notice::ResumedInterruptedRefresh {
-                    started_at,
-                    past_grace,
-                } => {
-                    let when = super::common::format_time(started_at);
-                    if past_grace {
-                        eprintln!("note: an earlier refresh (started {when}) never completed; retried with the refresh token it used, although that was more than 30 minutes ago, past the window in which Xero accepts it again");
-                    } else {
-                        eprintln!("note: an earlier refresh (started {when}) never completed; retried with the refresh token it used (Xero accepts a used refresh token again for 30 minutes)");
-                    }
-                }
-                Notice::Refreshed | Notice::RefreshedByOther => {}
-            }
-        }
-        Ok(tokens)
+        Ok(oauth1to2::connect::fresh_tokens(
+            &self.name,
+            &self.profile,
+            &self.paths,
+            http,
+            margin,
+            force,
+            &super::ui::Terminal,
+        )?)
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Terminal;
 impl Interaction for Terminal {
     fn notice(&self, level: Level, message: &str) {
         match level {
-            Level::Info => eprintln!("{}", term(message)),
+            Level::Info => eprintln!("note: {}", term(message)),
             Level::Warning => eprintln!("warning: {}", term(message)),
         }
     }
