@@ -1,9 +1,7 @@
 //! `oauth1to2 oauth1 request METHOD URL`: sign and send.
 
+use oauth1to2::oauth1::send;
 use oauth1to2::text::term;
-use serde::Serialize;
-
-use oauth1to2::xero::{parse_oauth_problem, OAuthProblem};
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
 use super::oauth1_renew::{http_client, renew_and_save};
@@ -42,15 +40,6 @@ pub struct Args {
     access_token_url: String,
 }
 
-#[derive(Serialize)]
-struct Answer<'a> {
-    status: u16,
-    content_type: Option<&'a str>,
-    body: &'a str,
-    oauth_problem: Option<&'a OAuthProblem>,
-    rate_limited: bool,
-}
-
 pub fn run(args: Args) -> Result<u8, CliError> {
     // PLAINTEXT puts both secrets in the header, and every method sends the token: only over
     // https, or to a loopback test server.
@@ -79,99 +68,48 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     }
     let signed = sign_request(&args.signing)?;
     let client = http_client(args.timeout)?;
-    let method = reqwest::Method::from_bytes(args.signing.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| {
-        CliError::input(
-            format!("`{}` is not an HTTP method", args.signing.method),
-            "use GET, POST, PUT or DELETE",
-        )
-    })?;
-    let mut req = client
-        .request(method, &args.signing.url)
-        .header("Authorization", &signed.authorization)
-        .header("Accept", "application/json");
-    if !signed.form.is_empty() {
-        let body = signed
-            .form
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    oauth1to2::oauth1::percent_encode(k),
-                    oauth1to2::oauth1::percent_encode(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        req = req
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body);
-    } else if let Some(f) = &args.body_file {
-        req = req
-            .header("Content-Type", &args.content_type)
-            .body(common::read_input(f)?);
-    }
-    let resp = req.send().map_err(|e| {
-        let text = oauth1to2::oauth2::http::describe(&e);
-        let (what, hint) = match oauth1to2::oauth2::http::tls_problem(&text) {
-            Some((problem, hint)) => (problem.to_owned(), hint.to_owned()),
-            None => (
-                text,
-                "check the URL and your network; nothing was retried".to_owned(),
-            ),
-        };
-        CliError {
-            message: format!("{} {}: {what}", args.signing.method, args.signing.url),
-            hint: Some(hint),
-            code: EXIT_NETWORK,
+    let body = match &args.body_file {
+        Some(f) if signed.form.is_empty() => {
+            Some((common::read_input(f)?, args.content_type.as_str()))
         }
-    })?;
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let www_auth = resp
-        .headers()
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = resp.text().map_err(|e| CliError {
-        message: format!(
-            "reading the answer: {}",
-            oauth1to2::oauth2::http::describe(&e)
-        ),
-        hint: None,
-        code: EXIT_NETWORK,
-    })?;
-    let problem = parse_oauth_problem(&body).or_else(|| {
-        www_auth
-            .as_deref()
-            .and_then(|w| parse_oauth_problem(&w.replace(", ", "&").replace('"', "")))
-    });
-    let rate_limited = status.as_u16() == 503
-        && (body.to_ascii_lowercase().contains("rate limit")
-            || problem
-                .as_ref()
-                .is_some_and(|p| p.code == "rate limit exceeded"));
-    let code = if status.is_success() {
-        EXIT_OK
-    } else if matches!(status.as_u16(), 401 | 403)
-        || (problem.is_some() && !rate_limited && status.as_u16() != 503)
-    {
-        EXIT_AUTH
-    } else {
-        EXIT_HTTP
+        _ => None,
     };
+    let answer = send::send(
+        &client,
+        &send::Outgoing {
+            method: &args.signing.method,
+            url: &args.signing.url,
+            authorization: &signed.authorization,
+            form: &signed.form,
+            body,
+        },
+    )
+    .map_err(|e| match e {
+        send::SendError::Insecure(e) => CliError::from(e),
+        send::SendError::Method(m) => CliError::input(
+            format!("`{m}` is not an HTTP method"),
+            "use GET, POST, PUT or DELETE",
+        ),
+        send::SendError::Network { ref hint, .. } => CliError {
+            message: e.to_string(),
+            hint: Some(hint.clone()),
+            code: EXIT_NETWORK,
+        },
+    })?;
+    let code = match answer.verdict() {
+        send::Verdict::Ok => EXIT_OK,
+        send::Verdict::Refused => EXIT_AUTH,
+        send::Verdict::HttpError => EXIT_HTTP,
+    };
+    let (status, body, problem, rate_limited) = (
+        answer.status,
+        &answer.body,
+        &answer.oauth_problem,
+        answer.rate_limited,
+    );
+    let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
     if args.json {
-        common::print_json(&Answer {
-            status: status.as_u16(),
-            content_type: content_type.as_deref(),
-            body: &body,
-            oauth_problem: problem.as_ref(),
-            rate_limited,
-        })?;
+        common::print_json(&answer)?;
     } else {
         eprintln!("HTTP {}", status);
         // The body as it came, when piped; on a terminal its control characters are escaped,
@@ -193,7 +131,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 "error: Xero's rate limit was exceeded (HTTP 503); the request was not retried"
             );
             eprintln!("hint: wait a minute, then spread calls out (60 a minute, 5,000 a day per organisation)");
-        } else if let Some(p) = &problem {
+        } else if let Some(p) = problem {
             eprintln!(
                 "error: oauth_problem={}{}",
                 term(&p.code),

@@ -21,6 +21,7 @@ use sha1::{Digest, Sha1};
 use crate::cert::PrivateKey;
 
 pub mod capture;
+pub mod send;
 pub mod verify;
 pub use verify::{verify_request, CapturedRequest, Outcome, Verification};
 

@@ -1,0 +1,156 @@
+//! Sending a signed OAuth 1.0a request and reading the answer the way Xero's OAuth 1.0a API
+//! gave it: the status, the body, and an `oauth_problem` report from the body or the
+//! `WWW-Authenticate` header. No retries; no redirects (the client comes from
+//! `oauth2::http::client_builder`).
+
+use serde::Serialize;
+
+use crate::xero::{parse_oauth_problem, OAuthProblem};
+
+/// A request, signed.
+#[derive(Debug, Clone)]
+pub struct Outgoing<'a> {
+    /// GET, POST, PUT, DELETE, ...
+    pub method: &'a str,
+    /// The full URL.
+    pub url: &'a str,
+    /// The `Authorization: OAuth ...` header value.
+    pub authorization: &'a str,
+    /// Signed form parameters, sent as `application/x-www-form-urlencoded`.
+    pub form: &'a [(String, String)],
+    /// Or an unsigned body with its content type (RFC 5849: non-form bodies are not signed).
+    pub body: Option<(Vec<u8>, &'a str)>,
+}
+
+/// The answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body, as text.
+    pub body: String,
+    /// An `oauth_problem` report, from the body or `WWW-Authenticate`.
+    pub oauth_problem: Option<OAuthProblem>,
+    /// Xero's 503 "rate limit exceeded".
+    pub rate_limited: bool,
+}
+
+/// What an answer means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx.
+    Ok,
+    /// The server refused the credentials or signature (401, 403, an `oauth_problem`).
+    Refused,
+    /// Any other HTTP error, the rate limit among them.
+    HttpError,
+}
+
+impl Answer {
+    /// What the answer means.
+    pub fn verdict(&self) -> Verdict {
+        if (200..300).contains(&self.status) {
+            Verdict::Ok
+        } else if matches!(self.status, 401 | 403)
+            || (self.oauth_problem.is_some() && !self.rate_limited && self.status != 503)
+        {
+            Verdict::Refused
+        } else {
+            Verdict::HttpError
+        }
+    }
+}
+
+/// Why nothing came back.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The method is not an HTTP method.
+    #[error("`{0}` is not an HTTP method")]
+    Method(String),
+    /// A URL that would carry the token in clear.
+    #[error(transparent)]
+    Insecure(crate::oauth2::Oauth2Error),
+    /// The server could not be reached (the text names TLS problems in plain words).
+    #[error("{method} {url}: {message}")]
+    Network {
+        /// The method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// What happened.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+}
+
+/// Sends `req` once and reads the whole answer.
+pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answer, SendError> {
+    use crate::oauth2::http::{describe, require_secure, tls_problem};
+    require_secure("the request URL", req.url).map_err(SendError::Insecure)?;
+    let method = reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| SendError::Method(req.method.to_owned()))?;
+    let mut r = http
+        .request(method, req.url)
+        .header("Authorization", req.authorization)
+        .header("Accept", "application/json");
+    if !req.form.is_empty() {
+        let body = req
+            .form
+            .iter()
+            .map(|(k, v)| format!("{}={}", super::percent_encode(k), super::percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        r = r
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body);
+    } else if let Some((bytes, content_type)) = &req.body {
+        r = r.header("Content-Type", *content_type).body(bytes.clone());
+    }
+    let network = |e: &reqwest::Error| {
+        let text = describe(e);
+        let (message, hint) = match tls_problem(&text) {
+            Some((problem, hint)) => (problem.to_owned(), hint.to_owned()),
+            None => (
+                text,
+                "check the URL and your network; nothing was retried".to_owned(),
+            ),
+        };
+        SendError::Network {
+            method: req.method.to_owned(),
+            url: crate::oauth2::http::strip_query(req.url),
+            message,
+            hint,
+        }
+    };
+    let resp = r.send().map_err(|e| network(&e))?;
+    let status = resp.status().as_u16();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header("content-type");
+    let www_auth = header("www-authenticate");
+    let body = resp.text().map_err(|e| network(&e))?;
+    let oauth_problem = parse_oauth_problem(&body).or_else(|| {
+        www_auth
+            .as_deref()
+            .and_then(|w| parse_oauth_problem(&w.replace(", ", "&").replace('"', "")))
+    });
+    let rate_limited = status == 503
+        && (body.to_ascii_lowercase().contains("rate limit")
+            || oauth_problem
+                .as_ref()
+                .is_some_and(|p| p.code == "rate limit exceeded"));
+    Ok(Answer {
+        status,
+        content_type,
+        body,
+        oauth_problem,
+        rate_limited,
+    })
+}
