@@ -8,7 +8,9 @@ use oauth1to2::audit::{self, inventory, render, AuditOptions, IntegrationAudit};
 use oauth1to2::cert::Severity;
 use oauth1to2::files::{write_atomic, Visibility};
 
-use super::common::{format_time, print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS};
+use super::common::{
+    format_time, inventory_error, print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
+};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -93,14 +95,6 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-pub fn inventory_error(e: inventory::InventoryError) -> CliError {
-    CliError {
-        message: e.to_string(),
-        hint: Some(e.hint.clone()),
-        code: EXIT_INPUT,
-    }
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use oauth1to2::cert::{self, CertificateReport, CheckOptions, RepairNote, Severity, SkippedBlock};
 
-use super::cert_inspect::{self, LintFor};
+use super::cert_render::{self, LintFor};
 use super::common::{
     self, CliError, KeyPasswordArgs, PfxPasswordArgs, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
 };
@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 // Say what can still be read, then fail as before.
                 let partial = cert::analyse_partial(&args.input, i + 1, der, &detail);
                 let mut buf = Vec::new();
-                let _ = cert_inspect::render_partial(&mut buf, &partial, loaded.certificates.len());
+                let _ = cert_render::render_partial(&mut buf, &partial, loaded.certificates.len());
                 let _ = std::io::stdout().write_all(&buf);
                 return Err(cert::Error::Unparseable {
                     input: args.input.clone(),
@@ -262,7 +262,7 @@ fn render(
             "  SHA-256 {}",
             cert::hex_colons(&hex::decode(&r.sha256_fingerprint).unwrap_or_default())
         )?;
-        cert_inspect::render_findings(out, r)?;
+        cert_render::render_findings(out, r)?;
     }
     writeln!(out)
 }

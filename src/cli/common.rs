@@ -381,3 +381,12 @@ pub fn progress_bar(len: usize) -> Option<indicatif::ProgressBar> {
         b
     })
 }
+
+/// An inventory that cannot be used: the error names the file, the line and the fix (exit 2).
+pub fn inventory_error(e: oauth1to2::audit::inventory::InventoryError) -> CliError {
+    CliError {
+        message: e.to_string(),
+        hint: Some(e.hint.clone()),
+        code: EXIT_INPUT,
+    }
+}

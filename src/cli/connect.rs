@@ -9,7 +9,7 @@ use oauth1to2::oauth2::profile::{check_name, Config, Grant, Paths, Profile, Secr
 use oauth1to2::oauth2::store::Backend;
 
 use super::common::{print_json, CliError, EXIT_OK};
-use super::session::ProfileArg;
+use super::session::{EndpointArgs, ProfileArg};
 use super::ui::{print_connected, Terminal};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -179,47 +179,6 @@ fn merge(
     }
     p.validate(name)?;
     Ok(p)
-}
-
-/// Where the profile's endpoints are and how the redirect looks (shared with `migrate`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct EndpointArgs {
-    /// Use this OpenID provider (found by discovery) instead of Xero.
-    #[arg(long, value_name = "URL")]
-    pub issuer: Option<String>,
-    /// The Xero API base for `tenants` and `api` (default https://api.xero.com).
-    #[arg(long, value_name = "URL")]
-    pub api_base: Option<String>,
-    /// Also trust this CA certificate (PEM) for the profile's endpoints.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// The loopback port for the redirect URI; 0 picks a free one (only where the provider allows any port).
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// The host in the redirect URI: localhost (default, as Xero documents) or 127.0.0.1.
-    #[arg(long, value_name = "HOST")]
-    pub redirect_host: Option<String>,
-}
-
-impl EndpointArgs {
-    /// Sets what was given on `p`.
-    pub fn apply(&self, p: &mut Profile) {
-        if let Some(i) = &self.issuer {
-            p.use_issuer(i);
-        }
-        if let Some(b) = &self.api_base {
-            p.api_base = Some(b.trim_end_matches('/').to_owned());
-        }
-        if let Some(c) = &self.ca_file {
-            p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
-        }
-        if let Some(port) = self.port {
-            p.redirect_port = port;
-        }
-        if let Some(h) = &self.redirect_host {
-            p.redirect_host = h.clone();
-        }
-    }
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {

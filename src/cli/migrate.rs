@@ -17,7 +17,7 @@ use oauth1to2::text::term;
 use oauth1to2::xero::api::{self, ApiCall};
 use oauth1to2::xero::connections::{self, Connection};
 
-use super::audit::inventory_error;
+use super::common::inventory_error;
 use super::common::{format_time, CliError, EXIT_INPUT, EXIT_OK};
 use super::session::{read_answer, ProfileArg, Session};
 use super::ui::{print_connected, Terminal};
@@ -69,7 +69,7 @@ pub struct Args {
     #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     #[command(flatten)]
-    endpoints: super::connect::EndpointArgs,
+    endpoints: super::session::EndpointArgs,
     /// Also print a JSON summary on stdout at the end: the audit, the plan, the scopes and the
     /// steps done (fields in docs/json.md). Progress stays on stderr.
     #[arg(long)]

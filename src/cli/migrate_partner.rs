@@ -12,8 +12,7 @@ use oauth1to2::oauth2::profile::SecretRef;
 use oauth1to2::xero::partner::{self as xp, PartnerToken};
 
 use super::common::{self, format_time, CliError, KeyPasswordArgs, EXIT_OK, EXIT_PROBLEMS};
-use super::oauth1_renew::http_client;
-use super::oauth1_sign::unix_now;
+use super::signing::{http_client, unix_now};
 
 /// The partner-mode options of `migrate`.
 #[derive(Debug, clap::Args)]

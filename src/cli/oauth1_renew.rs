@@ -1,12 +1,11 @@
 //! `oauth1to2 oauth1 renew`: renew a Xero partner app's 30-minute access token.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use oauth1to2::xero::partner::{self, PartnerToken, RenewError};
+use oauth1to2::xero::partner;
 
-use super::common::{self, CliError, KeyPasswordArgs, EXIT_AUTH, EXIT_NETWORK, EXIT_OK};
-use super::oauth1_sign::unix_now;
+use super::common::{self, CliError, KeyPasswordArgs, EXIT_OK};
+use super::signing::{renew_and_save, unix_now};
 
 /// Renew a Xero partner app's access token with its session handle.
 ///
@@ -38,50 +37,6 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     key_password: KeyPasswordArgs,
-}
-
-/// The HTTP client for OAuth 1.0a calls: connect and overall timeouts, no redirects.
-pub fn http_client(timeout_secs: u64) -> Result<reqwest::blocking::Client, CliError> {
-    oauth1to2::oauth2::http::client_builder(oauth1to2::oauth2::http::Timeouts {
-        connect: Duration::from_secs(10.min(timeout_secs)),
-        total: Duration::from_secs(timeout_secs),
-    })
-    .build()
-    .map_err(|e| CliError {
-        message: format!("cannot set up the HTTP client: {e}"),
-        hint: None,
-        code: EXIT_NETWORK,
-    })
-}
-
-/// Renews and saves; shared with `oauth1 request`.
-pub fn renew_and_save(
-    consumer_key: &str,
-    key: &oauth1to2::cert::PrivateKey,
-    token_file: &std::path::Path,
-    url: &str,
-) -> Result<PartnerToken, CliError> {
-    // The renewal carries the session handle, which renews the grant for a year.
-    oauth1to2::oauth2::http::require_secure("the access token URL", url)?;
-    let current = PartnerToken::load(token_file).map_err(|e| {
-        CliError::input(
-            e.to_string(),
-            "a token file is JSON with oauth_token, oauth_session_handle and expires_at",
-        )
-    })?;
-    let new = partner::renew(&http_client(30)?, url, consumer_key, key, &current, unix_now()).map_err(|e| {
-        let (code, hint) = match &e {
-            RenewError::Network { .. } => (EXIT_NETWORK, "check the network; the old token file is untouched".to_owned()),
-            RenewError::Refused { problem: Some(p), .. } => (EXIT_AUTH, p.hint.clone()),
-            RenewError::Refused { .. } => (EXIT_AUTH, "the session handle may have expired (Xero kept them for a year); the organisation must authorise the app again".to_owned()),
-            _ => (EXIT_AUTH, "the answer was not a token; the old token file is untouched".to_owned()),
-        };
-        CliError { message: format!("{}: {e}", token_file.display()), hint: Some(hint), code }
-    })?;
-    // Persist the new token before anything uses it: the old one is dead once Xero answers.
-    new.save(token_file)
-        .map_err(|e| CliError::input(e.to_string(), "check the folder is writable"))?;
-    Ok(new)
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {

@@ -4,8 +4,9 @@ use oauth1to2::oauth1::send;
 use oauth1to2::text::term;
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
-use super::oauth1_renew::{http_client, renew_and_save};
-use super::oauth1_sign::{load_partner_token, sign_request, unix_now, SignAs, SigningArgs};
+use super::signing::{
+    http_client, load_partner_token, renew_and_save, sign_request, unix_now, SignAs, SigningArgs,
+};
 
 /// Sign a request like a Xero private app and send it; print the status and body.
 ///

@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use oauth1to2::oauth1::{self, SignatureBaseString, SignatureMethod, Signer};
-
-use super::common::{self, CliError, KeyPasswordArgs, SecretArgs, EXIT_OK};
+use super::common::{self, CliError, EXIT_OK};
+use super::signing::{sign_request, SigningArgs};
 
 /// Sign a request like a Xero private (or partner) app and print the Authorization header.
 ///
@@ -28,72 +27,6 @@ pub struct Args {
     curl: bool,
 }
 
-/// What `oauth1 sign` and `oauth1 request` share: the request and how to sign it.
-#[derive(Debug, clap::Args)]
-pub struct SigningArgs {
-    /// HTTP method (GET, POST, PUT, DELETE, ...).
-    pub method: String,
-    /// The full URL, query included (the query is signed).
-    pub url: String,
-    /// The app's consumer key.
-    #[arg(long, env = "OAUTH1TO2_CONSUMER_KEY", value_name = "KEY")]
-    pub consumer_key: String,
-    /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<String>,
-    /// Sign as which kind of app: xero-private (default), xero-partner or generic.
-    #[arg(long = "as", value_name = "APP", value_enum, default_value_t = SignAs::XeroPrivate)]
-    pub sign_as: SignAs,
-    /// The signature method (with --as generic only; Xero private apps used RSA-SHA1).
-    #[arg(long, value_enum, default_value_t = MethodArg::RsaSha1)]
-    pub signature_method: MethodArg,
-    /// oauth_token (--as generic).
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
-    /// The partner token file (--as xero-partner), as `oauth1 renew` keeps it.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<std::path::PathBuf>,
-    /// A form-body parameter NAME=VALUE (repeatable); signed, like curl's -d.
-    #[arg(short = 'd', long = "data", value_name = "NAME=VALUE")]
-    pub data: Vec<String>,
-    /// Fixed oauth_nonce, for reproducible test vectors.
-    #[arg(long)]
-    pub nonce: Option<String>,
-    /// Fixed oauth_timestamp (Unix seconds), for reproducible test vectors.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub timestamp: Option<u64>,
-    /// Leave oauth_version out (it is optional in RFC 5849; Xero's apps sent it).
-    #[arg(long)]
-    pub omit_version: bool,
-    /// A realm to put in the header (not signed).
-    #[arg(long)]
-    pub realm: Option<String>,
-    #[command(flatten)]
-    pub key_password: KeyPasswordArgs,
-    #[command(flatten)]
-    pub secrets: SecretArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SignAs {
-    /// oauth_token = consumer key, RSA-SHA1, oauth_version=1.0.
-    XeroPrivate,
-    /// oauth_token from --token-file (30-minute tokens, renewed with `oauth1 renew`), RSA-SHA1.
-    XeroPartner,
-    /// Any OAuth 1.0a provider: --signature-method, --token and secrets as given.
-    Generic,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MethodArg {
-    #[value(name = "RSA-SHA1")]
-    RsaSha1,
-    #[value(name = "HMAC-SHA1")]
-    HmacSha1,
-    #[value(name = "PLAINTEXT")]
-    Plaintext,
-}
-
 #[derive(Serialize)]
 struct SignResult<'a> {
     base_string: &'a str,
@@ -102,137 +35,6 @@ struct SignResult<'a> {
     signature_method: &'a str,
     signature: &'a str,
     authorization: &'a str,
-}
-
-/// A signed request, ready to send.
-pub struct SignedRequest {
-    pub base: SignatureBaseString,
-    pub signature: String,
-    pub authorization: String,
-    pub form: Vec<(String, String)>,
-    pub method: SignatureMethod,
-}
-
-pub fn parse_data(data: &[String]) -> Result<Vec<(String, String)>, CliError> {
-    data.iter()
-        .map(|d| {
-            d.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| {
-                    CliError::input(
-                        format!("-d `{d}` is not NAME=VALUE"),
-                        "write each form parameter as -d name=value",
-                    )
-                })
-        })
-        .collect()
-}
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-pub fn load_partner_token(
-    args: &SigningArgs,
-) -> Result<oauth1to2::xero::partner::PartnerToken, CliError> {
-    let path = args.token_file.as_ref().ok_or_else(|| {
-        CliError::input(
-            "signing as xero-partner needs the token file",
-            "add --token-file partner-token.json (see `oauth1to2 oauth1 renew --help` for its format)",
-        )
-    })?;
-    oauth1to2::xero::partner::PartnerToken::load(path).map_err(|e| {
-        CliError::input(
-            e.to_string(),
-            "a token file is JSON with oauth_token, oauth_session_handle and expires_at (Unix seconds)",
-        )
-    })
-}
-
-/// Signs per the arguments; shared with `oauth1 request`.
-pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
-    let method = match (args.sign_as, args.signature_method) {
-        (SignAs::XeroPrivate | SignAs::XeroPartner, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
-        (SignAs::XeroPrivate | SignAs::XeroPartner, _) => {
-            return Err(CliError::input(
-                "Xero private and partner apps sign with RSA-SHA1 only",
-                "drop --signature-method, or use --as generic",
-            ))
-        }
-        (_, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
-        (_, MethodArg::HmacSha1) => SignatureMethod::HmacSha1,
-        (_, MethodArg::Plaintext) => SignatureMethod::Plaintext,
-    };
-    let token = match args.sign_as {
-        SignAs::XeroPrivate => Some(args.consumer_key.clone()),
-        SignAs::XeroPartner => {
-            let t = load_partner_token(args)?;
-            let now = unix_now();
-            if t.expires_within(now, 0) {
-                eprintln!("warning: the partner token expired {} seconds ago; Xero will answer token_expired (run `oauth1to2 oauth1 renew`, or use `oauth1 request`, which renews)", now - t.expires_at);
-            }
-            Some(t.oauth_token.clone())
-        }
-        SignAs::Generic => args.token.clone(),
-    };
-    let form = parse_data(&args.data)?;
-    let timestamp = args.timestamp.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
-    let mut oauth = oauth1::ProtocolParams {
-        consumer_key: &args.consumer_key,
-        token: token.as_deref(),
-        method,
-        timestamp,
-        nonce: args.nonce.as_deref(),
-        version: !args.omit_version,
-        extra: &[],
-    }
-    .build();
-    let base = oauth1::base_string(&args.method, &args.url, &form, &oauth).map_err(|e| {
-        CliError::input(
-            e.to_string(),
-            "give the full URL, e.g. https://api.xero.com/api.xro/2.0/Organisation",
-        )
-    })?;
-
-    let signature = match method {
-        SignatureMethod::RsaSha1 => {
-            let path = args.key.as_deref().ok_or_else(|| {
-                CliError::input("RSA-SHA1 needs the private key", "add --key privatekey.pem")
-            })?;
-            let key = common::load_key(path, &args.key_password)?;
-            oauth1::sign_base_string(method, &base, &Signer::Rsa(&key))
-        }
-        _ => {
-            let consumer_secret = args.secrets.consumer_secret()?;
-            let token_secret = args.secrets.token_secret()?;
-            oauth1::sign_base_string(
-                method,
-                &base,
-                &Signer::Secrets {
-                    consumer_secret: consumer_secret.expose(),
-                    token_secret: token_secret.as_ref().map(|p| p.expose()).unwrap_or(""),
-                },
-            )
-        }
-    }
-    .map_err(|e| CliError::input(e.to_string(), "check the key"))?;
-    oauth.push(("oauth_signature".into(), signature.clone()));
-    let authorization = oauth1::authorization_header(args.realm.as_deref(), &oauth);
-    Ok(SignedRequest {
-        base,
-        signature,
-        authorization,
-        form,
-        method,
-    })
 }
 
 fn shell_quote(s: &str) -> String {

@@ -10,7 +10,7 @@ use oauth1to2::oauth1::capture;
 use oauth1to2::oauth1::{verify_request, CapturedRequest, Outcome, Verification};
 
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK, EXIT_PROBLEMS};
-use super::oauth1_sign::parse_data;
+use super::signing::parse_data;
 
 /// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
 ///

@@ -3,6 +3,7 @@
 //! exit codes 3 to 8.
 
 use clap::Args;
+use std::path::PathBuf;
 
 use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
@@ -166,4 +167,45 @@ pub fn confirm(question: &str) -> Result<bool, CliError> {
         answer.as_deref(),
         Some("y" | "Y" | "yes" | "YES" | "Yes")
     ))
+}
+
+/// Where the profile's endpoints are and how the redirect looks (`connect` and `migrate`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct EndpointArgs {
+    /// Use this OpenID provider (found by discovery) instead of Xero.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// The Xero API base for `tenants` and `api` (default https://api.xero.com).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Also trust this CA certificate (PEM) for the profile's endpoints.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The loopback port for the redirect URI; 0 picks a free one (only where the provider allows any port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The host in the redirect URI: localhost (default, as Xero documents) or 127.0.0.1.
+    #[arg(long, value_name = "HOST")]
+    pub redirect_host: Option<String>,
+}
+
+impl EndpointArgs {
+    /// Sets what was given on `p`.
+    pub fn apply(&self, p: &mut Profile) {
+        if let Some(i) = &self.issuer {
+            p.use_issuer(i);
+        }
+        if let Some(b) = &self.api_base {
+            p.api_base = Some(b.trim_end_matches('/').to_owned());
+        }
+        if let Some(c) = &self.ca_file {
+            p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+        }
+        if let Some(port) = self.port {
+            p.redirect_port = port;
+        }
+        if let Some(h) = &self.redirect_host {
+            p.redirect_host = h.clone();
+        }
+    }
 }
