@@ -474,3 +474,36 @@ fn a_bare_public_key_verifies_like_the_certificate() {
         .arg(fixture("oauth1/captured/good-form.http")));
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn a_certificate_that_is_not_rsa_cannot_verify_and_says_so() {
+    let Some(openssl) = openssl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ec = dir.path().join("ec.cer");
+    let st = Command::new(&openssl)
+        .args([
+            "req", "-x509", "-new", "-subj", "/CN=ec", "-days", "30", "-key",
+        ])
+        .arg(fixture("keys/ec-privatekey.pem"))
+        .arg("-out")
+        .arg(&ec)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = run(bin()
+        .args(["oauth1", "verify", "--cert"])
+        .arg(&ec)
+        .args([
+            "GET",
+            "https://api.xero.com/",
+            "--authorization",
+            "OAuth oauth_consumer_key=\"k\", oauth_signature_method=\"RSA-SHA1\", oauth_signature=\"AA%3D%3D\", oauth_timestamp=\"1\", oauth_nonce=\"n\"",
+        ]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("needs an RSA certificate"), "{err}");
+    assert!(
+        err.contains("hint: pass the certificate uploaded to Xero"),
+        "{err}"
+    );
+}

@@ -72,6 +72,14 @@ pub enum Error {
         /// File name or `-`.
         input: String,
     },
+    /// A certificate or public key that cannot check an RSA-SHA1 signature.
+    #[error("{input}: {detail}")]
+    VerifyingKey {
+        /// File name or `-`.
+        input: String,
+        /// What is wrong (not RSA, unreadable).
+        detail: String,
+    },
     /// A private key file that we cannot read.
     #[error("{input}: {detail}")]
     Key {
@@ -130,6 +138,7 @@ impl Error {
             Error::WrongPassword { .. } => "check the password; passwords are case-sensitive and a file's trailing newline is ignored".into(),
             Error::Pkcs12 { .. } => "re-export it, or check it with `openssl pkcs12 -info -in FILE`".into(),
             Error::NoCertificateInPkcs12 { .. } => "export the .pfx again with its certificate included".into(),
+            Error::VerifyingKey { .. } => "pass the certificate uploaded to Xero, or an RSA public key in PEM (BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY)".into(),
             Error::Key { .. } => "pass the private key as PEM (PKCS#1 or PKCS#8, encrypted or not), DER, or a .pfx file".into(),
             Error::NotRsa { .. } => "use the RSA key whose certificate was uploaded to Xero".into(),
             Error::KeySize { bits } if *bits < 2048 => "keys under 2048 bits can be factored with public resources and are refused by today's linters; Xero's old instructions said 1024, use --bits 2048 (the default), 3072 or 4096".into(),

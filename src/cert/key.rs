@@ -202,3 +202,50 @@ fn from_encrypted_pkcs8(
         })?;
     from_pkcs8(input, doc.as_bytes())
 }
+
+/// The RSA public key in a bare PEM public key (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`),
+/// for checking RSA-SHA1 signatures; `None` when `text` holds no public-key block.
+pub fn rsa_public_key_from_pem(
+    input: &str,
+    text: &str,
+) -> Option<Result<rsa::RsaPublicKey, Error>> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    if !text.contains("-----BEGIN PUBLIC KEY-----")
+        && !text.contains("-----BEGIN RSA PUBLIC KEY-----")
+    {
+        return None;
+    }
+    let t = text.trim();
+    Some(
+        rsa::RsaPublicKey::from_public_key_pem(t)
+            .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(t))
+            .map_err(|_| Error::VerifyingKey {
+                input: input.to_owned(),
+                detail: "it holds a public key that is not a readable RSA key".into(),
+            }),
+    )
+}
+
+/// The RSA public key of a certificate (DER), for checking RSA-SHA1 signatures.
+pub fn rsa_public_key_of_certificate(input: &str, der: &[u8]) -> Result<rsa::RsaPublicKey, Error> {
+    let bad = |detail: String| Error::VerifyingKey {
+        input: input.to_owned(),
+        detail,
+    };
+    let (_, parsed) = x509_parser::parse_x509_certificate(der).map_err(|e| bad(e.to_string()))?;
+    match parsed.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(k)) => rsa::RsaPublicKey::new_with_max_size(
+            rsa::BigUint::from_bytes_be(k.modulus),
+            rsa::BigUint::from_bytes_be(k.exponent),
+            16384,
+        )
+        .map_err(|e| bad(format!("unusable RSA key: {e}"))),
+        _ => Err(bad(format!(
+            "it holds a {} key; OAuth 1.0a RSA-SHA1 needs an RSA certificate",
+            super::names::key_algorithm_name(
+                &parsed.public_key().algorithm.algorithm.to_id_string()
+            )
+        ))),
+    }
+}

@@ -20,7 +20,9 @@ mod report;
 
 pub use error::Error;
 pub use generate::{generate, GeneratedIdentity, NewCertificate, Subject};
-pub use key::{load_private_key, PrivateKey};
+pub use key::{
+    load_private_key, rsa_public_key_from_pem, rsa_public_key_of_certificate, PrivateKey,
+};
 pub use lint::{CheckOptions, Finding, Profile, Severity};
 pub use paste::{PasteError, PastedCertificate, RepairNote, SkippedBlock};
 pub use published::{published_certificate, PublishedCertificate};

@@ -1,7 +1,7 @@
 //! `oauth1to2 oauth1 verify --cert publickey.cer ...`
 
 use oauth1to2::text::term;
-use rsa::{BigUint, RsaPublicKey};
+use rsa::RsaPublicKey;
 use serde::Serialize;
 use std::io::Write;
 
@@ -75,58 +75,15 @@ struct Report<'a> {
 
 fn certificate_key(path: &str, pfx: &PfxPasswordArgs) -> Result<RsaPublicKey, CliError> {
     let bytes = common::read_input(path)?;
-    // A bare public key (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`) works as well as a certificate.
-    let text = String::from_utf8_lossy(&bytes);
-    if text.contains("-----BEGIN PUBLIC KEY-----")
-        || text.contains("-----BEGIN RSA PUBLIC KEY-----")
-    {
-        use rsa::pkcs1::DecodeRsaPublicKey;
-        use rsa::pkcs8::DecodePublicKey;
-        let t = text.trim();
-        return RsaPublicKey::from_public_key_pem(t)
-            .or_else(|_| RsaPublicKey::from_pkcs1_pem(t))
-            .map_err(|_| {
-                CliError::input(
-                    format!("{path} holds a public key that is not a readable RSA key"),
-                    "pass the certificate uploaded to Xero, or an RSA public key in PEM",
-                )
-            });
+    // A bare public key works as well as a certificate.
+    if let Some(key) = cert::rsa_public_key_from_pem(path, &String::from_utf8_lossy(&bytes)) {
+        return Ok(key?);
     }
     let loaded = common::load_with_password(path, &bytes, pfx)?;
-    let report = cert::analyse(
+    Ok(cert::rsa_public_key_of_certificate(
         path,
-        1,
         &loaded.certificates[0],
-        &[],
-        &cert::CheckOptions::now(),
-    )?;
-    let der = &loaded.certificates[0];
-    let (_, parsed) = x509_parser::parse_x509_certificate(der).map_err(|e| {
-        CliError::input(
-            format!("{path}: {e}"),
-            "pass the certificate uploaded to Xero",
-        )
-    })?;
-    match parsed.public_key().parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(k)) => RsaPublicKey::new_with_max_size(
-            BigUint::from_bytes_be(k.modulus),
-            BigUint::from_bytes_be(k.exponent),
-            16384,
-        )
-        .map_err(|e| {
-            CliError::input(
-                format!("{path}: unusable RSA key: {e}"),
-                "pass the certificate uploaded to Xero",
-            )
-        }),
-        _ => Err(CliError::input(
-            format!(
-                "{path} holds a {} key; OAuth 1.0a RSA-SHA1 needs an RSA certificate",
-                report.public_key.algorithm
-            ),
-            "pass the certificate uploaded to Xero",
-        )),
-    }
+    )?)
 }
 
 fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
