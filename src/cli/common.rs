@@ -1,5 +1,5 @@
-//! What every subcommand shares: exit codes, the two-line error, reading inputs, password
-//! sources and the `--at` time.
+//! What every subcommand shares: the exit codes (all of them, here and only here), the
+//! two-line error, reading inputs, password sources and the `--at` time.
 
 use clap::Args;
 use std::io::{IsTerminal, Read};
@@ -21,6 +21,16 @@ pub const EXIT_NETWORK: u8 = 3;
 pub const EXIT_AUTH: u8 = 4;
 /// Any other HTTP error status.
 pub const EXIT_HTTP: u8 = 5;
+/// No usable token: connect (again).
+pub const EXIT_NOT_CONNECTED: u8 = 6;
+/// The browser step did not complete: declined, provider error, timeout.
+pub const EXIT_NOT_AUTHORIZED: u8 = 7;
+/// A security check failed: wrong state, wrong issuer, bad id token.
+pub const EXIT_SECURITY: u8 = 8;
+/// Stdout was closed early (`oauth1to2 ... | head`): what a Unix tool stopped by SIGPIPE
+/// reports in the shell. Rust ignores SIGPIPE, so a write to the closed pipe fails and `print!`
+/// would panic; `cli::main` ends the program quietly instead.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// An error for the user: what went wrong, what to do, and the exit code.
 #[derive(Debug)]

@@ -35,6 +35,8 @@ mod ui;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+use common::EXIT_BROKEN_PIPE;
+
 /// Inspect, repair and lint the keys and certificates of legacy Xero OAuth 1.0a apps, and move
 /// them to OAuth 2.0.
 #[derive(Debug, Parser)]
@@ -95,10 +97,6 @@ enum Command {
 }
 
 /// Runs the program and returns its exit code.
-/// Exit status when stdout was closed early (`oauth1to2 ... | head`): what a Unix tool killed by
-/// SIGPIPE reports in the shell. Rust ignores SIGPIPE, so a write to the closed pipe fails and
-/// `print!` would panic; the hook below ends the program quietly instead.
-pub const EXIT_BROKEN_PIPE: u8 = 141;
 
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();

@@ -13,14 +13,10 @@ use oauth1to2::oauth2::store::{TokenSet, TokenStore};
 use oauth1to2::oauth2::Oauth2Error;
 use oauth1to2::secret::Password;
 
-use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_INPUT, EXIT_NETWORK};
-
-/// No usable token: connect (again).
-pub const EXIT_NOT_CONNECTED: u8 = 6;
-/// The browser step did not complete: declined, provider error, timeout.
-pub const EXIT_NOT_AUTHORIZED: u8 = 7;
-/// A security check failed: wrong state, wrong issuer, bad id token.
-pub const EXIT_SECURITY: u8 = 8;
+use super::common::{
+    CliError, EXIT_AUTH, EXIT_HTTP, EXIT_INPUT, EXIT_NETWORK, EXIT_NOT_AUTHORIZED,
+    EXIT_NOT_CONNECTED, EXIT_SECURITY,
+};
 
 /// Which profile.
 #[derive(Debug, Clone, Args)]

@@ -7,8 +7,9 @@ use serde::Serialize;
 use oauth1to2::oauth2::store::TokenSet;
 use oauth1to2::oauth2::{flow, now};
 
+use super::common::EXIT_NOT_CONNECTED;
 use super::common::{format_time, print_json, CliError, EXIT_OK};
-use super::session::{ProfileArg, Session, EXIT_NOT_CONNECTED};
+use super::session::{ProfileArg, Session};
 
 /// How close to expiry `get` refreshes.
 const MARGIN_SECS: i64 = 60;
