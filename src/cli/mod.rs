@@ -96,8 +96,8 @@ enum Command {
     Man(man::Args),
 }
 
-/// Runs the program and returns its exit code.
-
+/// A panic from writing to a closed stdout (`| head`) ends the program quietly with
+/// `EXIT_BROKEN_PIPE`; any other panic is reported as usual.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -114,6 +114,7 @@ fn quiet_on_broken_pipe() {
     }));
 }
 
+/// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
