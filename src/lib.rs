@@ -28,3 +28,16 @@ pub mod provider;
 pub mod secret;
 pub mod text;
 pub mod xero;
+
+// The public API's main entry points, by name (the modules above hold the rest).
+pub use cert::{
+    analyse, analyse_partial, generate, load_certificates, load_private_key, CertificateReport,
+    Finding, PartialReport, PrivateKey, Severity,
+};
+pub use connect::{
+    connect_profile, fresh_tokens, prompt_secret_to_file, BrowserOptions, Connected,
+};
+pub use interact::{AuthorizePrompt, Interaction, Level};
+pub use oauth1::{verify_request, ProtocolParams, SignatureMethod, Signer};
+pub use oauth2::Oauth2Error;
+pub use provider::{Provider, ProviderKind};

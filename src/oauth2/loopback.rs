@@ -1,6 +1,6 @@
 //! The loopback redirect listener (RFC 8252 section 7.3) and the callback it receives.
 //!
-//! It binds loopback only (127.0.0.1, plus [::1] for a `localhost` redirect URI), never all
+//! It binds loopback only (127.0.0.1, plus `[::1]` for a `localhost` redirect URI), never all
 //! interfaces. It is listening before the browser is sent to the provider. Each connection is
 //! served on its own thread with its own read deadline, so idle connections cannot hold up the
 //! real callback, and `--timeout` bounds the whole wait. It answers `/favicon.ico` and any
@@ -152,7 +152,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
-/// A bound loopback listener: 127.0.0.1, and also [::1] on the same port when the redirect
+/// A bound loopback listener: 127.0.0.1, and also `[::1]` on the same port when the redirect
 /// URI says `localhost` (a browser may resolve it to either, and another local user must not be
 /// able to take the side we left free).
 #[derive(Debug)]
@@ -188,7 +188,7 @@ impl Listener {
         Listener::bind_for_host("127.0.0.1", port)
     }
 
-    /// Binds for a redirect URI on `host`: 127.0.0.1 always, and [::1] on the same port too
+    /// Binds for a redirect URI on `host`: 127.0.0.1 always, and `[::1]` on the same port too
     /// when `host` is `localhost`. A machine without IPv6 gets the IPv4 side only; an IPv6 port
     /// that another program holds is an error.
     pub fn bind_for_host(host: &str, port: u16) -> Result<Listener, CallbackError> {
