@@ -41,6 +41,15 @@ pub fn term(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A body a server sent, for showing on a terminal: each line escaped as by [`term`] (the line
+/// breaks themselves are kept).
+pub fn term_lines(s: &str) -> String {
+    s.lines()
+        .map(|l| term(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `s` for a Markdown document: control characters as in [`term`], and the characters that
 /// Markdown or inline HTML would interpret (`\ ` `` ` `` `* _ [ ] < > | # ! ~ &`) backslash-escaped
 /// or as entities, so a certificate subject cannot add a link, an image, a heading or HTML.
@@ -90,6 +99,7 @@ mod tests {
         assert_eq!(term("\u{202e}evil"), "\\u{202E}evil");
         assert_eq!(term("Zürich 東京"), "Zürich 東京");
         assert_eq!(term("tab\there\r"), "tab\\09here\\0D");
+        assert_eq!(term_lines("ok\n\x1b[2Jx\nend"), "ok\n\\1B[2Jx\nend");
     }
 
     #[test]

@@ -271,3 +271,32 @@ fn colour_only_on_a_terminal_and_never_under_no_color() {
     let o = run(bin().args(["audit", "--at", "2026-12-01"]).arg(&inv));
     assert!(!stdout(&o).contains('\u{1b}') && stdout(&o).contains("rsa-key-too-small"));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_141() {
+    use std::io::Read;
+    // Enough output to outlast the pipe's buffer: the published certificate 3,000 times.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("many.pem");
+    let one = std::fs::read_to_string(fixture("opmetrix/publickey.cer")).unwrap();
+    std::fs::write(&bundle, one.repeat(3000)).unwrap();
+    let mut child = bin()
+        .args(["cert", "inspect", "--at", "2026-12-01"])
+        .arg(&bundle)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, as `head` would, then go away.
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}

@@ -193,6 +193,7 @@ fn a_config_file_that_others_can_write_is_refused() {
     let err = stderr(&o);
     assert!(err.contains("writable by other users"), "{err}");
     assert!(err.contains("config.toml"), "{err}");
+    assert!(err.contains("chmod 600"), "{err}");
     // A folder others can write lets them swap the file.
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -206,25 +207,20 @@ fn a_config_file_that_others_can_write_is_refused() {
 fn huge_durations_are_usage_errors_not_panics() {
     let max = "18446744073709551615";
     let home = tempfile::tempdir().unwrap();
+    let connect = |timeout| {
+        vec![
+            "connect",
+            "--client-id",
+            "x",
+            "--scopes",
+            "openid",
+            "--timeout",
+            timeout,
+        ]
+    };
     for args in [
-        vec![
-            "connect",
-            "--client-id",
-            "x",
-            "--scopes",
-            "openid",
-            "--timeout",
-            max,
-        ],
-        vec![
-            "connect",
-            "--client-id",
-            "x",
-            "--scopes",
-            "openid",
-            "--timeout",
-            "0",
-        ],
+        connect(max),
+        connect("0"),
         vec![
             "migrate",
             "fixtures/opmetrix/integration.toml",

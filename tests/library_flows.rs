@@ -85,6 +85,15 @@ fn profile(peer: &OidcPeer, client: &str, grant: Grant) -> Profile {
     p
 }
 
+/// The library's whole connect for `name`, browser opened, a minute to finish.
+fn connect(name: &str, p: Profile, paths: &Paths, ui: &Scripted) -> oauth1to2::Connected {
+    let options = BrowserOptions {
+        no_browser: false,
+        timeout: 60,
+    };
+    connect_profile(name, p, &options, paths, Config::default(), ui).expect("connected")
+}
+
 #[test]
 fn a_whole_pkce_connect_through_the_interaction_trait() {
     if oidc_peers().is_none() {
@@ -94,18 +103,7 @@ fn a_whole_pkce_connect_through_the_interaction_trait() {
     let home = tempfile::tempdir().unwrap();
     let paths = Paths::under(home.path());
     let ui = Scripted::new(None);
-    let out = connect_profile(
-        "acme",
-        profile(&peer, "pkce-app", Grant::Pkce),
-        &BrowserOptions {
-            no_browser: false,
-            timeout: 60,
-        },
-        &paths,
-        Config::default(),
-        &ui,
-    )
-    .expect("connected");
+    let out = connect("acme", profile(&peer, "pkce-app", Grant::Pkce), &paths, &ui);
     assert_eq!(out.profile, "acme");
     assert_eq!(out.grant, "pkce");
     assert!(out.refresh_token);
@@ -136,18 +134,7 @@ fn a_prompted_secret_and_client_credentials_through_the_trait() {
     let mut p = profile(&peer, "cc-app", Grant::ClientCredentials);
     p.scopes = vec!["accounting.settings.read".into()];
     p.client_secret = Some(prompt_secret_to_file("cc", &paths, &ui).unwrap());
-    let out = connect_profile(
-        "cc",
-        p,
-        &BrowserOptions {
-            no_browser: false,
-            timeout: 60,
-        },
-        &paths,
-        Config::default(),
-        &ui,
-    )
-    .expect("connected");
+    let out = connect("cc", p, &paths, &ui);
     assert_eq!(out.grant, "client_credentials");
     assert!(!out.refresh_token);
     assert!(

@@ -543,7 +543,6 @@ fn the_timeout_bounds_the_whole_wait_even_with_idle_connections() {
     let _idle = idle_connections(p.port, 20);
     // One that trickles a byte at a time.
     let mut slow = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
-    let port = p.port;
     std::thread::spawn(move || {
         for b in b"GET /callback?state=x HTTP/1.1\r\n"
             .iter()
@@ -555,7 +554,6 @@ fn the_timeout_bounds_the_whole_wait_even_with_idle_connections() {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = port;
     });
     let started = Instant::now();
     let (code, err) = finish(p);

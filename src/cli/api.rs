@@ -103,12 +103,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         Err(_) if !r.body.is_empty() => {
             // As it came when piped (like curl); on a terminal, control characters escaped.
             let body = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                let text = String::from_utf8_lossy(&r.body);
-                text.lines()
-                    .map(|l| oauth1to2::text::term(l).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-                    .into_bytes()
+                oauth1to2::text::term_lines(&String::from_utf8_lossy(&r.body)).into_bytes()
             } else {
                 r.body.clone()
             };

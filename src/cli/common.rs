@@ -367,16 +367,8 @@ impl SecretArgs {
     }
 }
 
-/// Unix seconds as `2026-11-23T14:15:16Z`.
-pub fn format_time(secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| secs.to_string())
-}
+/// Unix seconds as `2026-11-23T14:15:16Z` (the library's one formatter).
+pub use oauth1to2::connect::format_time;
 
 /// A progress bar on stderr for `len` items, only when there are several and a person is
 /// watching (stderr is a terminal); `None` when piped.

@@ -112,8 +112,9 @@ fn now_text() -> String {
     format_time(OffsetDateTime::now_utc().unix_timestamp())
 }
 
+/// A step's line on stderr. The text may hold names from the inventory or the server: escaped.
 fn say(step: Step, text: &str) {
-    eprintln!("[{}/8 {}] {text}", step.number(), step.as_str());
+    eprintln!("[{}/8 {}] {}", step.number(), step.as_str(), term(text));
 }
 
 /// A test-only fault hook (debug builds): after saving `step`, write FILE and wait to be killed.
@@ -228,7 +229,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         if next != Step::Audit {
             eprintln!(
                 "Resuming the migration of {} at step {} ({}); {} is the state file.",
-                run.inv.name,
+                term(&run.inv.name),
                 next.number(),
                 next.as_str(),
                 run.state_path.display()
@@ -275,7 +276,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     if !run.state.done(Step::Plan) || a.dry_run {
         say(Step::Plan, "create the new Xero app:");
         for (i, s) in plan.iter().enumerate() {
-            eprintln!("      {}. {s}", i + 1);
+            eprintln!("      {}. {}", i + 1, term(s));
         }
     }
     if a.dry_run {
@@ -332,14 +333,16 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     // 8. Checklist (printed every time it is reached).
     say(Step::Checklist, "what is left to do:");
     for (i, s) in run.audit.decommissioning().iter().enumerate() {
-        eprintln!("      {}. {s}", i + 1);
+        eprintln!("      {}. {}", i + 1, term(s));
     }
     if !run.state.done(Step::Checklist) {
         run.save(Step::Checklist, "decommissioning checklist printed".into())?;
     }
     eprintln!(
         "Migration of {} complete: profile {} (see `oauth1to2 profile show {}`).",
-        run.inv.name, run.state.profile, run.state.profile
+        term(&run.inv.name),
+        run.state.profile,
+        run.state.profile
     );
     if a.json {
         print_summary(&run, &plan, &scopes, false)?;

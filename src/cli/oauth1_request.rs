@@ -116,10 +116,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         // The body as it came, when piped; on a terminal its control characters are escaped,
         // line by line (a server's text must not drive the terminal).
         let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            body.lines()
-                .map(|l| term(l).into_owned())
-                .collect::<Vec<_>>()
-                .join("\n")
+            oauth1to2::text::term_lines(body)
         } else {
             body.clone()
         };

@@ -130,10 +130,7 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
 
 pub fn run(args: Args) -> Result<u8, CliError> {
     let key = certificate_key(&args.cert, &args.pfx)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = oauth1to2::oauth2::now();
     let mut reports = Vec::new();
     let mut results = Vec::new();
     for (label, req) in requests(&args)? {

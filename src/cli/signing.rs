@@ -99,12 +99,8 @@ pub fn parse_data(data: &[String]) -> Result<Vec<(String, String)>, CliError> {
         .collect()
 }
 
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+/// Now, in Unix seconds: the library's clock.
+pub use oauth1to2::oauth2::now as unix_now;
 
 pub fn load_partner_token(
     args: &SigningArgs,
@@ -150,12 +146,9 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
         SignAs::Generic => args.token.clone(),
     };
     let form = parse_data(&args.data)?;
-    let timestamp = args.timestamp.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
+    let timestamp = args
+        .timestamp
+        .unwrap_or_else(|| u64::try_from(unix_now()).unwrap_or(0));
     let mut oauth = oauth1::ProtocolParams {
         consumer_key: &args.consumer_key,
         token: token.as_deref(),

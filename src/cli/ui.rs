@@ -3,7 +3,7 @@
 //! `webbrowser` crate (no shell), and pasted redirect URLs read from stdin. Everything shown
 //! that came from elsewhere is escaped first.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::sync::mpsc::{self, Receiver};
 
 use oauth1to2::connect::Connected;
@@ -32,10 +32,9 @@ impl Interaction for Terminal {
         if !std::io::stdin().is_terminal() {
             return None;
         }
-        eprint!("{}: ", term(prompt));
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).ok()?;
-        Some(line.trim().to_owned())
+        super::session::read_answer(&format!("{}: ", term(prompt)))
+            .ok()
+            .flatten()
     }
 
     fn authorize(&self, p: &AuthorizePrompt<'_>) -> Option<Receiver<String>> {

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::xero::{parse_oauth_problem, OAuthProblem};
 
-/// A request, signed.
-#[derive(Debug, Clone)]
+/// A request, signed. Its `Debug` leaves out the header (PLAINTEXT carries both secrets in it,
+/// and every method the token) and the body.
+#[derive(Clone)]
 pub struct Outgoing<'a> {
     /// GET, POST, PUT, DELETE, ...
     pub method: &'a str,
@@ -20,6 +21,18 @@ pub struct Outgoing<'a> {
     pub form: &'a [(String, String)],
     /// Or an unsigned body with its content type (RFC 5849: non-form bodies are not signed).
     pub body: Option<(Vec<u8>, &'a str)>,
+}
+
+impl std::fmt::Debug for Outgoing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("authorization", &"[REDACTED]")
+            .field("form", &format_args!("[{} parameters]", self.form.len()))
+            .field("body", &self.body.as_ref().map(|(b, _)| b.len()))
+            .finish()
+    }
 }
 
 /// The answer.
@@ -153,4 +166,25 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
         oauth_problem,
         rate_limited,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_header_or_body() {
+        let form = vec![("name".to_owned(), "form-secret-value".to_owned())];
+        let o = Outgoing {
+            method: "GET",
+            url: "https://api.xero.com/x",
+            authorization: "OAuth oauth_signature=\"cs%26ts\", oauth_token=\"tok-123\"",
+            form: &form,
+            body: Some((b"body-secret".to_vec(), "application/json")),
+        };
+        let d = format!("{o:?}");
+        for s in ["cs%26ts", "tok-123", "form-secret-value", "body-secret"] {
+            assert!(!d.contains(s), "{d}");
+        }
+    }
 }

@@ -278,7 +278,7 @@ fn secret_forms(
     profile: &Profile,
     client_secret: Option<&Password>,
     others: &[&str],
-) -> Vec<String> {
+) -> zeroize::Zeroizing<Vec<String>> {
     use base64::Engine;
     let enc =
         |s: &str| oauth2::url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -297,7 +297,8 @@ fn secret_forms(
         v.push(b64.encode(format!("{}:{}", enc(&profile.client_id), enc(s.expose()))));
         v.push(b64.encode(format!("{}:{}", profile.client_id, s.expose())));
     }
-    v
+    // They are secrets too: wiped when dropped.
+    zeroize::Zeroizing::new(v)
 }
 
 fn as_strs(v: &[String]) -> Vec<&str> {
