@@ -192,6 +192,23 @@ fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(Pa
     Err(last.unwrap_or_else(|| io::Error::other("no temporary name available")))
 }
 
+/// Reads a whole file of at most `cap` bytes; a larger one (or `/dev/zero`) is an error
+/// without being read through.
+pub fn read_limited(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap as u64 + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {cap} bytes"),
+        ));
+    }
+    Ok(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,8 @@
 use std::net::SocketAddr;
 use std::sync::mpsc::Receiver;
 
+use crate::cert::Severity;
+use crate::connect::Connected;
 use crate::secret::Password;
 
 /// How much a notice matters.
@@ -36,6 +38,83 @@ pub struct AuthorizePrompt<'a> {
     pub open_browser: bool,
 }
 
+/// How a long flow (the steps of a migration, a batch) is getting on. A terminal shows each
+/// kind in its own way; [`Progress`]'s `Display` is a plain one-line form.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// Step `number` of `total`, called `name`: what it did.
+    Step {
+        /// 1-based.
+        number: usize,
+        /// How many steps there are.
+        total: usize,
+        /// The step's name.
+        name: &'a str,
+        /// What it did.
+        text: &'a str,
+    },
+    /// A line of the current step's report.
+    Line(&'a str),
+    /// A finding of the current step, with its severity.
+    Finding {
+        /// How much it matters.
+        severity: Severity,
+        /// Its stable id.
+        id: &'a str,
+        /// What was found.
+        message: &'a str,
+    },
+    /// Item `number` of a numbered list under the current step (instructions, a checklist).
+    Item {
+        /// 1-based.
+        number: usize,
+        /// The item.
+        text: &'a str,
+    },
+    /// A profile was connected.
+    Connected(&'a Connected),
+    /// A line about the whole flow (where it resumes, what a batch holds).
+    Heading(&'a str),
+    /// A batch: `done` of `total` items finished; `current` is the one under way.
+    Batch {
+        /// Finished so far.
+        done: usize,
+        /// In all.
+        total: usize,
+        /// The item under way, if any (none once the batch is over).
+        current: Option<&'a str>,
+    },
+}
+
+impl std::fmt::Display for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Progress::Step {
+                number,
+                total,
+                name,
+                text,
+            } => write!(f, "[{number}/{total} {name}] {text}"),
+            Progress::Line(t) | Progress::Heading(t) => f.write_str(t),
+            Progress::Finding {
+                severity,
+                id,
+                message,
+            } => write!(f, "{severity} {id}: {message}"),
+            Progress::Item { number, text } => write!(f, "{number}. {text}"),
+            Progress::Connected(c) => write!(f, "connected profile {} ({})", c.profile, c.grant),
+            Progress::Batch {
+                done,
+                total,
+                current,
+            } => match current {
+                Some(c) => write!(f, "{done}/{total}: {c}"),
+                None => write!(f, "{done}/{total}"),
+            },
+        }
+    }
+}
+
 /// Everything a flow may ask of a person. Text passed in may come from a server or a file:
 /// an implementation that shows it on a terminal escapes it (`crate::text::term`).
 pub trait Interaction {
@@ -53,4 +132,18 @@ pub trait Interaction {
     /// Otherwise it offers to paste the final redirect URL and returns the channel the pasted
     /// lines arrive on. The loopback listener waits for the browser either way.
     fn authorize(&self, prompt: &AuthorizePrompt<'_>) -> Option<Receiver<String>>;
+
+    /// Asks the person to pick one of `options` (a tenant among several); the index chosen.
+    /// `None` when there is no way to ask or no valid answer came.
+    fn choose(&self, question: &str, options: &[String]) -> Option<usize> {
+        let _ = (question, options);
+        None
+    }
+
+    /// Shows how a long flow is getting on. By default, an [`Level::Info`] notice.
+    fn progress(&self, event: &Progress<'_>) {
+        if !matches!(event, Progress::Batch { .. }) {
+            self.notice(Level::Info, &event.to_string());
+        }
+    }
 }

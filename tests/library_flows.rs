@@ -9,13 +9,20 @@ use std::cell::RefCell;
 use std::sync::mpsc::Receiver;
 
 use oauth1to2::connect::{connect_profile, prompt_secret_to_file, BrowserOptions};
-use oauth1to2::interact::{AuthorizePrompt, Interaction, Level};
+use oauth1to2::interact::{AuthorizePrompt, Interaction, Level, Progress};
+use oauth1to2::migrate::{self, Migration, Options, RunError, Step};
 use oauth1to2::oauth2::profile::{Config, Grant, Paths, Profile};
 use oauth1to2::secret::Password;
 
 /// A person who answers from a script and approves the consent in Chromium.
 struct Scripted {
     secret: Option<&'static str>,
+    /// What `ask` answers (the client id), and which organisation `choose` picks.
+    answer: Option<&'static str>,
+    pick: Option<&'static str>,
+    /// The options `choose` was shown, and the progress lines.
+    shown_options: RefCell<Vec<String>>,
+    progress: RefCell<Vec<String>>,
     notices: RefCell<Vec<(Level, String)>>,
     urls: RefCell<Vec<String>>,
     browsers: RefCell<Vec<std::process::Child>>,
@@ -34,6 +41,10 @@ impl Scripted {
     fn new(secret: Option<&'static str>) -> Scripted {
         Scripted {
             secret,
+            answer: None,
+            pick: None,
+            shown_options: RefCell::default(),
+            progress: RefCell::default(),
             notices: RefCell::default(),
             urls: RefCell::default(),
             browsers: RefCell::default(),
@@ -51,7 +62,17 @@ impl Interaction for Scripted {
     }
 
     fn ask(&self, _prompt: &str) -> Option<String> {
-        None
+        self.answer.map(str::to_owned)
+    }
+
+    fn choose(&self, _question: &str, options: &[String]) -> Option<usize> {
+        self.shown_options.borrow_mut().extend_from_slice(options);
+        let pick = self.pick?;
+        options.iter().position(|o| o.starts_with(pick))
+    }
+
+    fn progress(&self, event: &Progress<'_>) {
+        self.progress.borrow_mut().push(event.to_string());
     }
 
     fn authorize(&self, p: &AuthorizePrompt<'_>) -> Option<Receiver<String>> {
@@ -149,4 +170,159 @@ fn a_prompted_secret_and_client_credentials_through_the_trait() {
     let err = prompt_secret_to_file("other", &paths, &nobody).unwrap_err();
     assert!(err.to_string().contains("no terminal"), "{err}");
     assert!(!home.path().join("secrets/other.secret").exists());
+}
+
+/// The Opmetrix example moved to a Web app, for an organisation the provider does not have by
+/// that name (so the tenant must be chosen).
+fn inventory(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = format!(
+        r#"name = "Opmetrix"
+app_type = "private"
+organisation = "Someone Else Ltd"
+consumer_key = "PLACEHOLDER0CONSUMER0KEY0OPMETRIX0000"
+
+[certificate]
+path = "{}"
+
+[endpoints]
+calls = ["GET Contacts", "GET Invoices", "POST Invoices", "GET Accounts"]
+
+[target]
+kind = "web"
+"#,
+        root().join("fixtures/opmetrix/publickey.cer").display()
+    );
+    let p = dir.join("integration.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn steps(inv: &std::path::Path) -> Vec<String> {
+    let state = migrate::load_state(&migrate::state_path(inv))
+        .unwrap()
+        .expect("a state file");
+    state
+        .steps
+        .iter()
+        .map(|s| s.step.as_str().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
+    if oidc_peers().is_none() {
+        return;
+    }
+    let peer = OidcPeer::start(0);
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let inv = inventory(home.path());
+    let secret_file = home.path().join("web.secret");
+    std::fs::write(&secret_file, format!("{WEB_SECRET}\n")).unwrap();
+    let mut options = Options {
+        inventory: inv.clone(),
+        dry_run: false,
+        restart: false,
+        profile: None,
+        client_id: None,
+        client_secret: Some(oauth1to2::oauth2::profile::SecretRef::File(secret_file)),
+        tenant: None,
+        browser: BrowserOptions {
+            no_browser: false,
+            timeout: 60,
+        },
+        overrides: oauth1to2::oauth2::profile::Overrides {
+            issuer: Some(peer.issuer.clone()),
+            api_base: Some(peer.issuer.clone()),
+            ca_file: Some(peer.ca_file.clone()),
+            port: Some(0),
+            redirect_host: Some("127.0.0.1".into()),
+        },
+        partner: None,
+    };
+
+    // 1. No client id and no one to ask: audit and plan are saved, then it stops.
+    let nobody = Scripted::new(None);
+    let err = migrate::migrate(&options, &paths, &nobody).unwrap_err();
+    assert!(matches!(err, RunError::NotGiven("client id")), "{err}");
+    assert_eq!(steps(&inv), ["audit", "plan"]);
+    let shown = nobody.progress.borrow().join("\n");
+    assert!(
+        shown.contains("[1/8 audit] Opmetrix (private app)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("[2/8 plan] create the new Xero app"),
+        "{shown}"
+    );
+    assert!(nobody.urls.borrow().is_empty(), "no consent yet");
+
+    // 2. The client id is answered; the consent runs in Chromium, then the organisation's
+    // name matches no connected one and no one chooses: it stops after `connect`.
+    let mut person = Scripted::new(None);
+    person.answer = Some("web-app");
+    let err = migrate::migrate(&options, &paths, &person).unwrap_err();
+    let RunError::TenantNotChosen { several, list, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(!several);
+    assert!(
+        list.contains("Maple Florist") && list.contains("Opmetrix Demo Ltd"),
+        "{list}"
+    );
+    assert_eq!(steps(&inv), ["audit", "plan", "credentials", "connect"]);
+    assert_eq!(person.urls.borrow().len(), 1);
+    assert!(
+        person
+            .shown_options
+            .borrow()
+            .iter()
+            .any(|o| o.starts_with("Maple Florist (")),
+        "{:?}",
+        person.shown_options.borrow()
+    );
+    let shown = person.progress.borrow().join("\n");
+    assert!(
+        shown.contains("Resuming the migration of Opmetrix at step 3"),
+        "{shown}"
+    );
+    drop(person);
+
+    // 3. The person picks Opmetrix Demo Ltd: it goes on from the tenant, with no second
+    // consent, and finishes.
+    let mut person = Scripted::new(None);
+    person.pick = Some("Opmetrix Demo Ltd");
+    options.client_id = Some("ignored-now".into());
+    let Migration::Steps(out) = migrate::migrate(&options, &paths, &person).expect("finished")
+    else {
+        panic!("not a partner batch")
+    };
+    assert!(out.complete);
+    assert_eq!(
+        out.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
+        Step::ALL
+    );
+    assert!(person.urls.borrow().is_empty(), "no second consent");
+    assert_eq!(peer.count("authorization_code:success"), 1);
+    assert!(
+        peer.count("xero:organisation") >= 1,
+        "the verification call was made"
+    );
+    let state = migrate::load_state(&migrate::state_path(&inv))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        state.client_id.as_deref(),
+        Some("web-app"),
+        "the saved id is kept"
+    );
+    assert_eq!(state.tenant_name.as_deref(), Some("Opmetrix Demo Ltd"));
+    let config = Config::load(&paths.config_file).unwrap();
+    let p = config.get("opmetrix").unwrap();
+    assert_eq!(p.tenant_id, state.tenant_id);
+    assert_eq!(p.grant, Grant::AuthorizationCode);
+    assert!(inv.with_file_name("integration.handoff.env").exists());
+    assert!(inv
+        .with_file_name("integration.migration-record.md")
+        .exists());
 }

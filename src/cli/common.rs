@@ -165,6 +165,16 @@ pub struct KeyPasswordArgs {
 }
 
 impl KeyPasswordArgs {
+    /// Where the password is, for the library to read when it needs it.
+    pub fn secret_ref(&self) -> Option<oauth1to2::oauth2::profile::SecretRef> {
+        use oauth1to2::oauth2::profile::SecretRef;
+        match (&self.key_password_env, &self.key_password_file) {
+            (Some(v), _) => Some(SecretRef::Env(v.clone())),
+            (None, Some(f)) => Some(SecretRef::File(f.clone())),
+            (None, None) => None,
+        }
+    }
+
     pub fn resolve(&self, what: &str) -> Result<Password, CliError> {
         resolve_password(
             self.key_password_env.as_deref(),

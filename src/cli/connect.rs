@@ -169,7 +169,7 @@ fn merge(
         ));
     }
     if a.client_secret_prompt {
-        p.client_secret = Some(prompt_secret_to_file(name, paths, &Terminal)?);
+        p.client_secret = Some(prompt_secret_to_file(name, paths, &Terminal::default())?);
     }
     if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {
         return Err(CliError::input(
@@ -191,7 +191,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         no_browser: a.no_browser,
         timeout: a.timeout,
     };
-    let out = connect_profile(&name, profile, &options, &paths, config, &Terminal)?;
+    let out = connect_profile(
+        &name,
+        profile,
+        &options,
+        &paths,
+        config,
+        &Terminal::default(),
+    )?;
     if a.json {
         print_json(&out)?;
     } else {

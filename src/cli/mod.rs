@@ -17,7 +17,6 @@ mod export;
 mod init;
 mod man;
 mod migrate;
-mod migrate_partner;
 mod oauth1;
 mod oauth1_renew;
 mod oauth1_request;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::CallbackError;
-use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile};
+use oauth1to2::oauth2::profile::{check_name, Config, Overrides, Paths, Profile};
 use oauth1to2::oauth2::store::{TokenSet, TokenStore};
 use oauth1to2::oauth2::Oauth2Error;
 use oauth1to2::secret::Password;
@@ -134,7 +134,7 @@ impl Session {
             http,
             margin,
             force,
-            &super::ui::Terminal,
+            &super::ui::Terminal::default(),
         )?)
     }
 }
@@ -186,22 +186,19 @@ pub struct EndpointArgs {
 }
 
 impl EndpointArgs {
+    /// The library's form.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            issuer: self.issuer.clone(),
+            api_base: self.api_base.clone(),
+            ca_file: self.ca_file.clone(),
+            port: self.port,
+            redirect_host: self.redirect_host.clone(),
+        }
+    }
+
     /// Sets what was given on `p`.
     pub fn apply(&self, p: &mut Profile) {
-        if let Some(i) = &self.issuer {
-            p.use_issuer(i);
-        }
-        if let Some(b) = &self.api_base {
-            p.api_base = Some(b.trim_end_matches('/').to_owned());
-        }
-        if let Some(c) = &self.ca_file {
-            p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
-        }
-        if let Some(port) = self.port {
-            p.redirect_port = port;
-        }
-        if let Some(h) = &self.redirect_host {
-            p.redirect_host = h.clone();
-        }
+        self.overrides().apply(p)
     }
 }

@@ -3,18 +3,22 @@
 //! `webbrowser` crate (no shell), and pasted redirect URLs read from stdin. Everything shown
 //! that came from elsewhere is escaped first.
 
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::sync::mpsc::{self, Receiver};
 
 use oauth1to2::connect::Connected;
-use oauth1to2::interact::{AuthorizePrompt, Interaction, Level};
+use oauth1to2::interact::{AuthorizePrompt, Interaction, Level, Progress};
 use oauth1to2::oauth2::profile::Grant;
 use oauth1to2::secret::Password;
 use oauth1to2::text::term;
 
-/// The terminal.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Terminal;
+/// The terminal. A batch's progress bar lives here while the batch runs (only when stderr is
+/// a terminal).
+#[derive(Debug, Default)]
+pub struct Terminal {
+    bar: RefCell<Option<indicatif::ProgressBar>>,
+}
 
 impl Interaction for Terminal {
     fn notice(&self, level: Level, message: &str) {
@@ -74,6 +78,76 @@ impl Interaction for Terminal {
             }
         });
         Some(rx)
+    }
+
+    fn choose(&self, question: &str, options: &[String]) -> Option<usize> {
+        if !std::io::stdin().is_terminal() || options.is_empty() {
+            return None;
+        }
+        eprintln!("{}", term(question));
+        for (i, o) in options.iter().enumerate() {
+            eprintln!("  {}. {}", i + 1, term(o));
+        }
+        for _ in 0..3 {
+            let answer = super::session::read_answer("Number: ").ok().flatten()?;
+            match answer.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
+                Some(i) if i < options.len() => return Some(i),
+                _ => eprintln!(
+                    "{} is not one of the numbers 1 to {}.",
+                    term(&answer),
+                    options.len()
+                ),
+            }
+        }
+        None
+    }
+
+    fn progress(&self, event: &Progress<'_>) {
+        const INDENT: &str = "      ";
+        match event {
+            Progress::Step {
+                number,
+                total,
+                name,
+                text,
+            } => eprintln!("[{number}/{total} {name}] {}", term(text)),
+            Progress::Line(t) => eprintln!("{INDENT}{}", term(t)),
+            Progress::Finding {
+                severity,
+                id,
+                message,
+            } => eprintln!(
+                "{INDENT}{} {id}: {}",
+                super::style::severity_err(*severity),
+                term(message)
+            ),
+            Progress::Item { number, text } => eprintln!("{INDENT}{number}. {}", term(text)),
+            Progress::Connected(c) => print_connected(c),
+            Progress::Heading(t) => eprintln!("{}", term(t)),
+            Progress::Batch {
+                done,
+                total,
+                current,
+            } => {
+                let mut bar = self.bar.borrow_mut();
+                match current {
+                    Some(label) => {
+                        if bar.is_none() {
+                            *bar = super::common::progress_bar(*total);
+                        }
+                        if let Some(b) = bar.as_ref() {
+                            b.set_position(*done as u64);
+                            b.set_message(term(label).into_owned());
+                        }
+                    }
+                    None => {
+                        if let Some(b) = bar.take() {
+                            b.finish_and_clear();
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,10 +1,14 @@
 //! `migrate`: the move from a legacy integration to working OAuth 2.0 credentials, as a
 //! resumable sequence of idempotent steps whose progress lives in a state file next to the
 //! inventory. This module owns the state file, the plan (how to create the Xero app), the
-//! migration record and the handoff exports; the command line runs the steps that need a
-//! browser, a prompt or the network.
+//! migration record and the handoff exports; `run` runs the steps (talking to the person
+//! through the `Interaction` trait) and `batch` a partner app's token batch.
 
+pub mod batch;
 pub mod partner;
+mod run;
+
+pub use run::{counts, migrate, Migration, Options, Outcome, RunError};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

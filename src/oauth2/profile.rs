@@ -145,6 +145,54 @@ impl SecretRef {
     }
 }
 
+/// Where a new profile's endpoints are and how its redirect looks, when not the defaults
+/// (`connect` and `migrate` take them from the command line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// An OpenID provider, found by discovery, instead of the default provider.
+    pub issuer: Option<String>,
+    /// The API base for tenant and API calls.
+    pub api_base: Option<String>,
+    /// A CA certificate (PEM) to trust as well.
+    pub ca_file: Option<PathBuf>,
+    /// The loopback port of the redirect URI (0: any free port).
+    pub port: Option<u16>,
+    /// The host of the redirect URI.
+    pub redirect_host: Option<String>,
+}
+
+impl Overrides {
+    /// Sets what was given on `p`.
+    pub fn apply(&self, p: &mut Profile) {
+        if let Some(i) = &self.issuer {
+            p.use_issuer(i);
+        }
+        if let Some(b) = &self.api_base {
+            p.api_base = Some(b.trim_end_matches('/').to_owned());
+        }
+        if let Some(c) = &self.ca_file {
+            p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+        }
+        if let Some(port) = self.port {
+            p.redirect_port = port;
+        }
+        if let Some(h) = &self.redirect_host {
+            p.redirect_host = h.clone();
+        }
+    }
+
+    /// The redirect URI a new profile with these overrides would register (for instructions:
+    /// port 0 shows as `<any port>`).
+    pub fn redirect_uri_shown(&self) -> String {
+        let mut p = Profile::new("");
+        self.apply(&mut p);
+        match p.redirect_port {
+            0 => format!("http://{}:<any port>/callback", p.redirect_host),
+            port => p.redirect_uri(port),
+        }
+    }
+}
+
 /// One OAuth 2.0 client and how to use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

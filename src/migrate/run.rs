@@ -1,0 +1,713 @@
+//! The migrate step runner: audit, plan, credentials, connect, tenant, verify, outputs and
+//! checklist, each saved in the state file as it finishes, so a kill costs at most the step
+//! under way and the next run goes on after the last finished one. It talks to the person only
+//! through [`Interaction`]: the credentials it is not given, the browser step, the choice of an
+//! organisation and the progress of each step.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
+use crate::audit::inventory::{self, InventoryError, LegacyIntegration, TargetKind};
+use crate::audit::{self, AuditOptions, IntegrationAudit};
+use crate::cert::Severity;
+use crate::connect::{connect_profile, format_time, fresh_tokens, prompt_secret_to_file};
+use crate::connect::{BrowserOptions, Connected};
+use crate::files::{write_atomic, Visibility};
+use crate::interact::{Interaction, Progress};
+use crate::oauth2::http::{HttpClient, Timeouts};
+use crate::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, SecretRef};
+use crate::oauth2::Oauth2Error;
+use crate::xero::api::{self, ApiCall};
+use crate::xero::connections::{self, Connection};
+
+/// What a migration is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The inventory file.
+    pub inventory: PathBuf,
+    /// Stop after the plan; write nothing.
+    pub dry_run: bool,
+    /// Forget the state file's progress and begin again.
+    pub restart: bool,
+    /// The profile to create (default: from the integration's name).
+    pub profile: Option<String>,
+    /// The new app's client id (otherwise asked for).
+    pub client_id: Option<String>,
+    /// Where the new app's client secret is (otherwise asked for and kept in a 0600 file).
+    pub client_secret: Option<SecretRef>,
+    /// The tenant to use when the organisation's name matches none or several.
+    pub tenant: Option<String>,
+    /// How the browser step runs.
+    pub browser: BrowserOptions,
+    /// Endpoints and redirect of the new profile, when not the provider's.
+    pub overrides: Overrides,
+    /// A partner app's token batch instead of the steps.
+    pub partner: Option<super::batch::PartnerOptions>,
+}
+
+/// What a migration did (or, in a dry run, would do). Never a secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The inventory file.
+    pub inventory: String,
+    /// The profile.
+    pub profile: String,
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+    /// Whether every step is done.
+    pub complete: bool,
+    /// The state file.
+    pub state_file: String,
+    /// The audit.
+    pub audit: IntegrationAudit,
+    /// How to create the new app.
+    pub plan: Vec<String>,
+    /// The scopes the new app asks for.
+    pub scopes: Vec<String>,
+    /// The steps done (none in a dry run).
+    pub steps: Vec<StepRecord>,
+    /// What is left to do by hand.
+    pub checklist: Vec<String>,
+}
+
+/// Why a migration stopped. Each names the file or value at fault; [`RunError::hint`] says
+/// what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The inventory cannot be used.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// The OAuth 2.0 side failed (the profile, the consent, the token endpoint, the API).
+    #[error(transparent)]
+    OAuth(#[from] Oauth2Error),
+    /// The state file cannot be read.
+    #[error("{0}")]
+    State(String),
+    /// A file cannot be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The state file belongs to another profile's migration.
+    #[error("the migration in {path} is for profile {was:?}, not {asked:?}")]
+    OtherProfile {
+        /// The state file.
+        path: PathBuf,
+        /// The profile in it.
+        was: String,
+        /// The profile asked for.
+        asked: String,
+    },
+    /// Something needed was not given and there was no one to ask.
+    #[error("{0}: not given, and no one to ask")]
+    NotGiven(&'static str),
+    /// The client id given cannot be one.
+    #[error("{0:?} is not a client id")]
+    BadClientId(String),
+    /// The consent connected no organisation.
+    #[error("the consent connected no organisation")]
+    NoOrganisation,
+    /// The tenant asked for was not connected.
+    #[error("the tenant {0:?} is not among the connected organisations")]
+    UnknownTenant(String),
+    /// The organisation's name matched none or several connected ones, and no one chose.
+    #[error("the organisation {wanted:?} matches {} of the connected ones:\n{list}", if *several { "several" } else { "none" })]
+    TenantNotChosen {
+        /// The inventory's organisation.
+        wanted: String,
+        /// Whether several matched (else none).
+        several: bool,
+        /// The connected ones, one per line, with their ids.
+        list: String,
+    },
+    /// The verification call failed.
+    #[error("the verification call GET {path} answered HTTP {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Verify {
+        /// The path called.
+        path: String,
+        /// The status.
+        status: u16,
+        /// The API's error detail, redacted.
+        detail: Option<String>,
+        /// What to do, from the status and detail.
+        hint: String,
+    },
+    /// The partner batch cannot run.
+    #[error(transparent)]
+    Batch(#[from] super::batch::BatchRunError),
+}
+
+impl RunError {
+    /// What to do about it. It names no command-line flag: the caller knows its own.
+    pub fn hint(&self) -> String {
+        match self {
+            RunError::Inventory(e) => e.hint.clone(),
+            RunError::OAuth(e) => e.hint(),
+            RunError::State(_) => "fix or delete the state file, or start the migration again from the beginning".into(),
+            RunError::Write { .. } => "check that the inventory's folder is writable".into(),
+            RunError::OtherProfile { was, .. } => format!("use profile {was:?} to go on, or start the migration again from the beginning with the new profile"),
+            RunError::NotGiven(what) => format!("give the {what} up front"),
+            RunError::BadClientId(_) => "copy the Client id from the app's Configuration page".into(),
+            RunError::NoOrganisation => "start the migration again from the beginning and pick the organisation on Xero's consent page".into(),
+            RunError::UnknownTenant(_) | RunError::TenantNotChosen { .. } => "name one of the connected organisations' tenant ids (see the tenants list)".into(),
+            RunError::Verify { hint, .. } => hint.clone(),
+            RunError::Batch(e) => e.hint(),
+        }
+    }
+}
+
+/// What happened: the steps, or a partner batch.
+#[derive(Debug, Clone)]
+pub enum Migration {
+    /// The steps ran (or the dry run planned them).
+    Steps(Box<Outcome>),
+    /// A partner batch ran (or the dry run listed it).
+    Partner(super::batch::BatchOutcome),
+}
+
+/// A test-only fault hook (debug builds): after saving `step`, write FILE and wait to be killed.
+#[cfg(debug_assertions)]
+fn test_pause(step: Step) {
+    if let Ok(v) = std::env::var("OAUTH1TO2_TEST_PAUSE_AFTER_STEP") {
+        if let Some((name, file)) = v.split_once(':') {
+            if name == step.as_str() {
+                let _ = std::fs::write(file, step.as_str());
+                std::thread::sleep(Duration::from_secs(120));
+            }
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn test_pause(_: Step) {}
+
+fn now_text() -> String {
+    format_time(crate::oauth2::now())
+}
+
+/// "1 error, 3 warnings, 1 notice" (zero counts left out but for errors).
+pub fn counts(audit: &IntegrationAudit) -> String {
+    let n = |s| audit.count(s);
+    let word = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let mut parts = vec![word(n(Severity::Error), "error", "errors")];
+    if n(Severity::Warning) > 0 {
+        parts.push(word(n(Severity::Warning), "warning", "warnings"));
+    }
+    if n(Severity::Notice) > 0 {
+        parts.push(word(n(Severity::Notice), "notice", "notices"));
+    }
+    parts.join(", ")
+}
+
+struct Run<'a> {
+    o: &'a Options,
+    ui: &'a dyn Interaction,
+    paths: &'a Paths,
+    inv: LegacyIntegration,
+    audit: IntegrationAudit,
+    state_path: PathBuf,
+    state: MigrationState,
+}
+
+impl Run<'_> {
+    fn say(&self, step: Step, text: &str) {
+        self.ui.progress(&Progress::Step {
+            number: step.number(),
+            total: Step::ALL.len(),
+            name: step.as_str(),
+            text,
+        });
+    }
+
+    fn save(&mut self, step: Step, summary: String) -> Result<(), RunError> {
+        self.state.finish(step, now_text(), summary);
+        super::save_state(&self.state_path, &self.state).map_err(|e| RunError::Write {
+            path: self.state_path.clone(),
+            message: e.to_string(),
+        })?;
+        test_pause(step);
+        Ok(())
+    }
+
+    fn target(&self) -> TargetKind {
+        self.audit.recommendation.target
+    }
+
+    /// The saved profile, its HTTP client and tokens good for a minute.
+    fn session(&self) -> Result<(Config, Profile, HttpClient, String), RunError> {
+        let name = &self.state.profile;
+        let config = Config::load(&self.paths.config_file)?;
+        let profile = config.get(name)?.clone();
+        let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+        let t = fresh_tokens(name, &profile, self.paths, &http, 60, false, self.ui)?;
+        Ok((config, profile, http, t.access_token.clone()))
+    }
+
+    fn outcome(self, plan: Vec<String>, scopes: Vec<String>) -> Outcome {
+        let dry_run = self.o.dry_run;
+        Outcome {
+            inventory: self.o.inventory.display().to_string(),
+            profile: self.state.profile.clone(),
+            dry_run,
+            complete: self.state.done(Step::Checklist),
+            state_file: self.state_path.display().to_string(),
+            checklist: self.audit.decommissioning().to_vec(),
+            audit: self.audit,
+            plan,
+            scopes,
+            steps: if dry_run {
+                Vec::new()
+            } else {
+                self.state.steps
+            },
+        }
+    }
+}
+
+/// Runs the migration the inventory describes: the steps not yet done, or the partner batch.
+pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migration, RunError> {
+    let inv = inventory::load(&o.inventory)?;
+    let audit = audit::audit(
+        &inv,
+        &AuditOptions {
+            now: OffsetDateTime::now_utc(),
+        },
+    )?;
+    let profile = o
+        .profile
+        .clone()
+        .unwrap_or_else(|| audit::profile_name(&inv));
+    check_name(&profile)?;
+    let state_path = super::state_path(&o.inventory);
+    let mut state = if o.restart || o.dry_run {
+        None
+    } else {
+        super::load_state(&state_path).map_err(|e| RunError::State(e.to_string()))?
+    }
+    .unwrap_or_default();
+    if state.steps.is_empty() {
+        state = MigrationState {
+            version: 1,
+            inventory: o.inventory.display().to_string(),
+            profile: profile.clone(),
+            ..Default::default()
+        };
+    } else if state.profile != profile {
+        return Err(RunError::OtherProfile {
+            path: state_path,
+            was: state.profile,
+            asked: profile,
+        });
+    }
+    let mut run = Run {
+        o,
+        ui,
+        paths,
+        inv,
+        audit,
+        state_path,
+        state,
+    };
+    if let Some(p) = &o.partner {
+        let client_id = client_id(&run)?;
+        let secret = match &o.client_secret {
+            Some(s) => s.clone(),
+            None => prompt_secret_to_file(&run.state.profile, paths, ui)?,
+        };
+        return Ok(Migration::Partner(super::batch::run(
+            &super::batch::Batch {
+                inventory: &o.inventory,
+                inv: &run.inv,
+                audit: &run.audit,
+                client_id: &client_id,
+                secret: &secret,
+                dry_run: o.dry_run,
+            },
+            p,
+            ui,
+        )?));
+    }
+    if let Some(next) = run.state.next() {
+        if next != Step::Audit {
+            ui.progress(&Progress::Heading(&format!(
+                "Resuming the migration of {} at step {} ({}); {} is the state file.",
+                run.inv.name,
+                next.number(),
+                next.as_str(),
+                run.state_path.display()
+            )));
+        }
+    }
+
+    // 1. Audit (always shown; recorded once).
+    show_audit(&run);
+    // 2. Plan.
+    let plan = super::plan_steps(&run.inv, &run.audit, &o.overrides.redirect_uri_shown());
+    let scopes = super::scopes_for(&run.inv, &run.audit);
+    if !run.state.done(Step::Plan) || o.dry_run {
+        run.say(Step::Plan, "create the new Xero app:");
+        for (i, s) in plan.iter().enumerate() {
+            ui.progress(&Progress::Item {
+                number: i + 1,
+                text: s,
+            });
+        }
+    }
+    if o.dry_run {
+        return Ok(Migration::Steps(Box::new(run.outcome(plan, scopes))));
+    }
+    if !run.state.done(Step::Audit) {
+        let summary = format!(
+            "{} error(s), {} warning(s); target {}",
+            run.audit.count(Severity::Error),
+            run.audit.count(Severity::Warning),
+            run.target().as_str()
+        );
+        run.save(Step::Audit, summary)?;
+    }
+    if !run.state.done(Step::Plan) {
+        run.state.scopes = scopes.clone();
+        let summary = format!(
+            "{} instructions printed; scopes {}",
+            plan.len(),
+            scopes.join(" ")
+        );
+        run.save(Step::Plan, summary)?;
+    }
+    if !run.state.done(Step::Credentials) {
+        credentials(&mut run)?;
+    }
+    if !run.state.done(Step::Connect) {
+        connect(&mut run, &scopes)?;
+    }
+    if !run.state.done(Step::Tenant) {
+        tenant(&mut run)?;
+    }
+    if !run.state.done(Step::Verify) {
+        verify(&mut run)?;
+    }
+    if !run.state.done(Step::Outputs) {
+        outputs(&mut run)?;
+    }
+    // 8. Checklist (shown every time it is reached).
+    run.say(Step::Checklist, "what is left to do:");
+    for (i, s) in run.audit.decommissioning().iter().enumerate() {
+        ui.progress(&Progress::Item {
+            number: i + 1,
+            text: s,
+        });
+    }
+    if !run.state.done(Step::Checklist) {
+        run.save(Step::Checklist, "decommissioning checklist printed".into())?;
+    }
+    Ok(Migration::Steps(Box::new(run.outcome(plan, scopes))))
+}
+
+/// Step 1's report: the counts, the OAuth 1.0a status, every finding (most important first:
+/// the published-certificate warning is often the whole story) and the target.
+fn show_audit(run: &Run) {
+    let a = &run.audit;
+    run.say(
+        Step::Audit,
+        &format!("{} ({} app): {}", a.name, a.app_type.as_str(), counts(a)),
+    );
+    run.ui
+        .progress(&Progress::Line(&format!("OAuth 1.0a: {}", a.oauth1_status)));
+    let mut findings: Vec<_> = a.findings.iter().collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in findings {
+        run.ui.progress(&Progress::Finding {
+            severity: f.severity,
+            id: &f.id,
+            message: &f.message,
+        });
+    }
+    run.ui.progress(&Progress::Line(&format!(
+        "target: {} ({})",
+        a.recommendation.target.as_str(),
+        a.recommendation.reason
+    )));
+}
+
+/// The new app's client id: given, or asked for.
+fn client_id(run: &Run) -> Result<String, RunError> {
+    let id = match &run.o.client_id {
+        Some(id) => id.trim().to_owned(),
+        None => run
+            .ui
+            .ask("Client id of the new Xero app (from its Configuration page)")
+            .ok_or(RunError::NotGiven("client id"))?
+            .trim()
+            .to_owned(),
+    };
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        return Err(RunError::BadClientId(id));
+    }
+    Ok(id)
+}
+
+/// Step 3: The client id and, for a confidential client, where its secret is (checked readable
+/// now, not after the browser step).
+fn credentials(run: &mut Run) -> Result<(), RunError> {
+    let client_id = client_id(run)?;
+    let grant = super::grant_for(run.target());
+    let secret = if !grant.needs_secret() {
+        None
+    } else if let Some(s) = &run.o.client_secret {
+        Some(match s {
+            SecretRef::File(f) => SecretRef::File(std::path::absolute(f).unwrap_or(f.clone())),
+            other => other.clone(),
+        })
+    } else {
+        Some(prompt_secret_to_file(
+            &run.state.profile,
+            run.paths,
+            run.ui,
+        )?)
+    };
+    if let Some(s) = &secret {
+        s.read(&run.state.profile)?;
+    }
+    let summary = format!(
+        "client id {client_id}; secret {}",
+        secret
+            .as_ref()
+            .map(|s| s.describe())
+            .unwrap_or_else(|| "none (PKCE)".into())
+    );
+    run.state.client_id = Some(client_id);
+    run.state.client_secret = secret;
+    run.say(Step::Credentials, &summary);
+    run.save(Step::Credentials, summary)
+}
+
+/// Step 4: The first tokens, through the browser (or without one for a Custom Connection).
+fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
+    let name = run.state.profile.clone();
+    let client_id = run
+        .state
+        .client_id
+        .clone()
+        .ok_or_else(|| RunError::State("the state file has no client id".into()))?;
+    let mut p = Profile::new(client_id);
+    p.grant = super::grant_for(run.target());
+    p.scopes = scopes.to_vec();
+    p.client_secret = run.state.client_secret.clone();
+    run.o.overrides.apply(&mut p);
+    p.validate(&name)?;
+    let config = Config::load(&run.paths.config_file)?;
+    run.say(
+        Step::Connect,
+        &format!("connecting profile {name} ({})", p.grant.as_str()),
+    );
+    let out: Connected = connect_profile(&name, p, &run.o.browser, run.paths, config, run.ui)?;
+    run.ui.progress(&Progress::Connected(&out));
+    run.save(Step::Connect, format!("profile {name} connected"))
+}
+
+/// Step 5: The organisation: the one named by the caller, else the one whose name is the
+/// inventory's, else the person's choice.
+fn tenant(run: &mut Run) -> Result<(), RunError> {
+    let (mut config, mut profile, http, access) = run.session()?;
+    let conns = connections::list(&http, &crate::provider::api_base(&profile), &access)?;
+    let chosen: Connection = match &run.o.tenant {
+        Some(id) => connections::find(&conns, id)
+            .first()
+            .map(|c| (*c).clone())
+            .ok_or_else(|| RunError::UnknownTenant(id.clone()))?,
+        None => {
+            let wanted = run.inv.organisation.clone().unwrap_or_default();
+            let matches = if wanted.is_empty() {
+                conns.iter().collect::<Vec<_>>()
+            } else {
+                connections::find(&conns, &wanted)
+            };
+            match matches.as_slice() {
+                [one] => (*one).clone(),
+                _ if conns.is_empty() => return Err(RunError::NoOrganisation),
+                _ => choose(run.ui, &conns, &wanted)?,
+            }
+        }
+    };
+    profile.tenant_id = Some(chosen.tenant_id.clone());
+    config
+        .profiles
+        .insert(run.state.profile.clone(), profile.clone());
+    config.save(&run.paths.config_file)?;
+    let name = chosen
+        .tenant_name
+        .clone()
+        .unwrap_or_else(|| "unnamed".into());
+    let summary = format!("tenant {name} ({})", chosen.tenant_id);
+    run.say(Step::Tenant, &summary);
+    run.state.tenant_id = Some(chosen.tenant_id.clone());
+    run.state.tenant_name = Some(name);
+    run.save(Step::Tenant, summary)
+}
+
+/// Asks which organisation, when the name matched none or several.
+fn choose(
+    ui: &dyn Interaction,
+    conns: &[Connection],
+    wanted: &str,
+) -> Result<Connection, RunError> {
+    let options: Vec<String> = conns
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({})",
+                c.tenant_name.as_deref().unwrap_or("unnamed"),
+                c.tenant_id
+            )
+        })
+        .collect();
+    if let Some(i) = ui.choose(&format!("Which organisation is {wanted:?}?"), &options) {
+        if let Some(c) = conns.get(i) {
+            return Ok(c.clone());
+        }
+    }
+    let several = conns.iter().any(|c| {
+        c.tenant_name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+    });
+    let list = options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("  {}. {o}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(RunError::TenantNotChosen {
+        wanted: wanted.to_owned(),
+        several,
+        list,
+    })
+}
+
+/// Step 6: A real read call with the new tokens.
+fn verify(run: &mut Run) -> Result<(), RunError> {
+    let (_, profile, http, access) = run.session()?;
+    let path = verification_path(&run.audit);
+    let answer = api::call(
+        &http,
+        &crate::provider::api_base(&profile),
+        &access,
+        &ApiCall {
+            method: "GET",
+            path: &path,
+            body: None,
+            tenant_id: profile.tenant_id.as_deref(),
+            max_wait: Duration::from_secs(60),
+        },
+    )?;
+    let r = &answer.response;
+    let status = r.status;
+    if !(200..300).contains(&status) {
+        let detail = r.error_detail();
+        return Err(RunError::Verify {
+            hint: api::failure_hint(status, detail.as_deref(), profile.tenant_id.is_some()),
+            path,
+            status,
+            detail,
+        });
+    }
+    let summary = format!("GET {path} answered {status}");
+    run.say(Step::Verify, &summary);
+    run.state.verified_with = Some(format!("GET {path}"));
+    run.save(Step::Verify, summary)
+}
+
+/// A read call the planned scopes allow: the organisation when a settings scope is planned,
+/// else the first planned GET, else the connections list.
+fn verification_path(audit: &IntegrationAudit) -> String {
+    let Some(plan) = &audit.scopes else {
+        return "/connections".into();
+    };
+    if plan
+        .scopes
+        .iter()
+        .any(|s| s.scope.starts_with("accounting.settings"))
+    {
+        return "/api.xro/2.0/Organisation".into();
+    }
+    plan.scopes
+        .iter()
+        .flat_map(|s| &s.needed_by)
+        .find_map(|c| c.strip_prefix("GET ").map(str::to_owned))
+        .unwrap_or_else(|| "/connections".into())
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), RunError> {
+    write_atomic(path, text.as_bytes(), Visibility::Private, true).map_err(|e| RunError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Step 7: The handoff export and the migration record, beside the inventory.
+fn outputs(run: &mut Run) -> Result<(), RunError> {
+    let name = run.state.profile.clone();
+    let config = Config::load(&run.paths.config_file)?;
+    let p = config.get(&name)?.clone();
+    let own_redirect = p.redirect_uri(p.redirect_port);
+    let redirect_uri = if run.target() == TargetKind::ThirdParty {
+        run.inv
+            .target
+            .as_ref()
+            .and_then(|t| t.redirect_uri.clone())
+            .unwrap_or(own_redirect)
+    } else {
+        own_redirect
+    };
+    let handoff = Handoff {
+        client_id: p.client_id.clone(),
+        client_secret_location: p.client_secret.as_ref().map(|r| r.describe()),
+        client_secret: None,
+        scopes: p.scopes.join(" "),
+        redirect_uri: Some(redirect_uri),
+        tenant_id: p.tenant_id.clone(),
+    };
+    let oomnitza = run
+        .inv
+        .target
+        .as_ref()
+        .and_then(|t| t.platform.as_deref())
+        .is_some_and(|p| p.eq_ignore_ascii_case("oomnitza"));
+    let (format, ext) = if oomnitza {
+        (ExportFormat::Oomnitza, "oomnitza.txt")
+    } else {
+        (ExportFormat::Env, "env")
+    };
+    let handoff_path = super::handoff_path(&run.o.inventory, ext);
+    let record_path = super::record_path(&run.o.inventory);
+    write_private(&handoff_path, &super::render_handoff(&handoff, format))?;
+    let store =
+        crate::oauth2::store::TokenStore::with_backend(&run.paths.tokens_dir, &name, p.token_store);
+    run.state.outputs = vec![
+        format!("profile {name} and its tokens ({})", store.location()),
+        handoff_path.display().to_string(),
+        record_path.display().to_string(),
+    ];
+    // The record describes the finished migration, outputs step included.
+    let mut finished = run.state.clone();
+    finished.finish(Step::Outputs, now_text(), "record and handoff written");
+    write_private(
+        &record_path,
+        &super::render_record(&run.inv, &run.audit, &finished, &now_text()),
+    )?;
+    run.say(
+        Step::Outputs,
+        &format!(
+            "wrote {} and {}",
+            record_path.display(),
+            handoff_path.display()
+        ),
+    );
+    run.save(Step::Outputs, "record and handoff written".into())
+}
