@@ -100,6 +100,18 @@ pub fn connect_profile(
     profile: Profile,
     options: &BrowserOptions,
     paths: &Paths,
+    config: Config,
+    ui: &dyn Interaction,
+) -> Result<Connected, Oauth2Error> {
+    let provider = crate::provider::of_profile(&profile);
+    connect_inner(name, profile, options, paths, config, ui).map_err(|e| provider.explain(e))
+}
+
+fn connect_inner(
+    name: &str,
+    profile: Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
     mut config: Config,
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
@@ -236,38 +248,78 @@ pub fn fresh_tokens(
     force: bool,
     ui: &dyn Interaction,
 ) -> Result<TokenSet, Oauth2Error> {
+    let provider = crate::provider::of_profile(profile);
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
-    let (tokens, notices) = store.fresh(margin, force, now, |current| {
-        let endpoints = crate::provider::endpoints(profile, http, &paths.cache_dir)?;
-        let secret = match &profile.client_secret {
-            Some(r) => Some(r.read(name)?),
-            None => None,
-        };
-        // Client credentials renew with a new token request; every other grant needs the
-        // refresh token.
-        if current.refresh_token.is_none() && profile.grant != Grant::ClientCredentials {
-            return Err(Oauth2Error::NoRefreshToken {
-                profile: name.to_owned(),
-            });
-        }
-        flow::renew(profile, &endpoints, http, secret.as_ref(), current, now())
-    })?;
+    let (tokens, notices) = store
+        .fresh(margin, force, now, |current| {
+            let endpoints = crate::provider::endpoints(profile, http, &paths.cache_dir)?;
+            let secret = match &profile.client_secret {
+                Some(r) => Some(r.read(name)?),
+                None => None,
+            };
+            // Client credentials renew with a new token request; every other grant needs the
+            // refresh token.
+            if current.refresh_token.is_none() && profile.grant != Grant::ClientCredentials {
+                return Err(Oauth2Error::NoRefreshToken {
+                    profile: name.to_owned(),
+                });
+            }
+            flow::renew(profile, &endpoints, http, secret.as_ref(), current, now())
+        })
+        .map_err(|e| provider.explain(e))?;
     for n in notices {
         if let Notice::ResumedInterruptedRefresh {
             started_at,
-            past_grace,
+            retried_at,
         } = n
         {
-            let when = format_time(started_at);
             ui.notice(
                 Level::Info,
-                &if past_grace {
-                    format!("an earlier refresh (started {when}) never completed; retried with the refresh token it used, although that was more than 30 minutes ago, past the window in which Xero accepts it again")
-                } else {
-                    format!("an earlier refresh (started {when}) never completed; retried with the refresh token it used (Xero accepts a used refresh token again for 30 minutes)")
-                },
+                &provider.interrupted_refresh_note(started_at, retried_at),
             );
         }
     }
     Ok(tokens)
+}
+
+/// What a revocation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revoked {
+    /// The profile.
+    pub profile: String,
+    /// The revocation endpoint called.
+    pub endpoint: String,
+    /// What revoking also does at this provider, if it says.
+    pub note: Option<&'static str>,
+}
+
+/// Revokes profile `name`'s grant at the provider, then deletes its stored tokens (they are
+/// kept when the provider refuses).
+pub fn revoke_profile(
+    name: &str,
+    profile: &Profile,
+    paths: &Paths,
+) -> Result<Revoked, Oauth2Error> {
+    let provider = crate::provider::of_profile(profile);
+    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
+    let run = || {
+        let current = store.load()?.ok_or_else(|| Oauth2Error::NotConnected {
+            profile: name.to_owned(),
+        })?;
+        let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+        let endpoints = crate::provider::endpoints(profile, &http, &paths.cache_dir)?;
+        let secret = match &profile.client_secret {
+            Some(r) => Some(r.read(name)?),
+            None => None,
+        };
+        flow::revoke(profile, &endpoints, &http, secret.as_ref(), &current)?;
+        store.remove()?;
+        Ok(endpoints.revocation_endpoint.unwrap_or_default())
+    };
+    let endpoint = run().map_err(|e| provider.explain(e))?;
+    Ok(Revoked {
+        profile: name.to_owned(),
+        endpoint,
+        note: provider.revocation_note,
+    })
 }

@@ -145,7 +145,7 @@ impl Error {
             Error::KeySize { .. } => "use --bits 2048 (the default), 3072 or 4096".into(),
             Error::Subject { .. } => "give --cn and/or --org (and optionally --org-unit, --country, --email), or one --subject \"C=NZ, O=Example Ltd, CN=Example Xero app\"".into(),
             Error::Validity { .. } => "give --days between 1 and 36500".into(),
-            Error::Generate { .. } => "this is a bug; please report it with the command you ran".into(),
+            Error::Generate { .. } => "the signer refused these settings: try the defaults (RSA 2048, 1825 days); if those fail too, report it with the command you ran".into(),
             Error::Write(WriteError::Exists { .. }) => "choose another --out-dir, move the file away, or pass --force to replace it".into(),
             Error::Write(WriteError::Io { .. }) => "check that the folder exists and that you may write to it".into(),
         }

@@ -133,7 +133,7 @@ pub(crate) fn run(
             "not-rsa",
             Severity::Error,
             format!("the key is {key_alg}, but Xero's OAuth 1.0a apps verified RSA-SHA1 signatures and accepted only RSA certificates"),
-            "make an RSA keypair with `oauth1to2 cert new`, or check it with the generic rules (`--for generic`) if it is not for a Xero app",
+            "make an RSA keypair with `oauth1to2 cert new`, or check it with the `generic` rule set if it is not for a Xero app",
         ));
     }
 

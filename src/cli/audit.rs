@@ -128,8 +128,12 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 print_json(&audits)?;
                 return Ok(code);
             }
-            let mut s = serde_json::to_string_pretty(&audits)
-                .map_err(|e| CliError::input(e.to_string(), "this is a bug"))?;
+            let mut s = serde_json::to_string_pretty(&audits).map_err(|e| {
+                CliError::input(
+                    format!("cannot write the report as JSON: {e}"),
+                    "write it as Markdown (--format markdown) or text instead",
+                )
+            })?;
             s.push('\n');
             s
         }

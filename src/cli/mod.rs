@@ -15,6 +15,7 @@ mod completions;
 mod connect;
 mod export;
 mod init;
+mod inputs;
 mod man;
 mod migrate;
 mod oauth1;

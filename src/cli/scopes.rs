@@ -99,7 +99,7 @@ pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
     )
     .map_err(|e| CliError {
         message: e.to_string(),
-        hint: Some("this is a bug in the shipped catalogue; please report it".into()),
+        hint: Some("the scope catalogue built into this copy of oauth1to2 is damaged: build it again from a clean clone".into()),
         code: EXIT_INPUT,
     })?;
     let code = if plan.unmapped.is_empty() {

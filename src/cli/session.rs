@@ -5,7 +5,6 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use oauth1to2::oauth2::endpoints::Endpoints;
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::CallbackError;
 use oauth1to2::oauth2::profile::{check_name, Config, Overrides, Paths, Profile};
@@ -32,7 +31,7 @@ pub struct ProfileArg {
 }
 
 pub fn code_for(e: &Oauth2Error) -> u8 {
-    match e {
+    match e.inner() {
         Oauth2Error::Network { .. } | Oauth2Error::Tls { .. } => EXIT_NETWORK,
         Oauth2Error::OAuth { error, .. } if error == "invalid_grant" => EXIT_NOT_CONNECTED,
         Oauth2Error::OAuth { .. } => EXIT_AUTH,
@@ -95,14 +94,6 @@ impl Session {
         )?)
     }
 
-    pub fn endpoints(&self, http: &HttpClient) -> Result<Endpoints, CliError> {
-        Ok(oauth1to2::provider::endpoints(
-            &self.profile,
-            http,
-            &self.paths.cache_dir,
-        )?)
-    }
-
     pub fn secret(&self) -> Result<Option<Password>, CliError> {
         match &self.profile.client_secret {
             Some(r) => Ok(Some(r.read(&self.name)?)),
@@ -145,10 +136,12 @@ pub fn read_answer(prompt: &str) -> Result<Option<String>, CliError> {
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    let n = std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::input(format!("cannot read the answer: {e}"), "try again"))?;
+    let n = std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        CliError::input(
+            format!("cannot read the answer from standard input: {e}"),
+            "give the value as a flag instead (see the command's --help)",
+        )
+    })?;
     Ok((n > 0).then(|| line.trim().to_owned()))
 }
 

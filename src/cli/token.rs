@@ -4,8 +4,8 @@ use clap::{Args as ClapArgs, Subcommand};
 use oauth1to2::text::term;
 use serde::Serialize;
 
+use oauth1to2::oauth2::now;
 use oauth1to2::oauth2::store::TokenSet;
-use oauth1to2::oauth2::{flow, now};
 
 use super::common::EXIT_NOT_CONNECTED;
 use super::common::{format_time, print_json, CliError, EXIT_OK};
@@ -278,23 +278,17 @@ fn refresh(a: StatusArgs) -> Result<u8, CliError> {
 
 fn revoke(a: StatusArgs) -> Result<u8, CliError> {
     let s = Session::load(&a.profile)?;
-    let t = load_tokens(&s)?;
-    let http = s.http()?;
-    let endpoints = s.endpoints(&http)?;
-    let secret = s.secret()?;
-    flow::revoke(&s.profile, &endpoints, &http, secret.as_ref(), &t)?;
-    s.store().remove()?;
+    let r = oauth1to2::connect::revoke_profile(&s.name, &s.profile, &s.paths)?;
     if a.json {
         print_json(
-            &serde_json::json!({"profile": s.name, "revoked": true, "tokens_deleted": true}),
+            &serde_json::json!({"profile": r.profile, "revoked": true, "tokens_deleted": true}),
         )?;
     } else {
         eprintln!(
             "Revoked the grant of profile {} at {} and deleted its stored tokens.",
-            s.name,
-            endpoints.revocation_endpoint.as_deref().unwrap_or("")
+            r.profile, r.endpoint
         );
-        if let Some(note) = oauth1to2::provider::of_profile(&s.profile).revocation_note {
+        if let Some(note) = r.note {
             eprintln!("{note}");
         }
     }

@@ -136,6 +136,14 @@ pub enum Oauth2Error {
     /// A setting is wrong (bad URL, unsupported option).
     #[error("{0}")]
     Usage(String),
+    /// Another error, with its provider's hint for it (see `crate::provider::Provider::explain`).
+    #[error("{error}")]
+    Explained {
+        /// The error.
+        error: Box<Oauth2Error>,
+        /// What to do, from the provider's rules.
+        hint: String,
+    },
 }
 
 impl Oauth2Error {
@@ -172,6 +180,18 @@ impl Oauth2Error {
                 url,
                 message: r(message),
             },
+            Oauth2Error::Explained { error, hint } => Oauth2Error::Explained {
+                error: Box::new(error.redacted(secrets)),
+                hint,
+            },
+            other => other,
+        }
+    }
+
+    /// The error itself, without a provider's hint around it.
+    pub fn inner(&self) -> &Oauth2Error {
+        match self {
+            Oauth2Error::Explained { error, .. } => error.inner(),
             other => other,
         }
     }
@@ -187,7 +207,7 @@ impl Oauth2Error {
             Oauth2Error::Tls { hint, .. } => (*hint).into(),
             Oauth2Error::Http { status: 401, .. } => "the access token was refused: run `oauth1to2 token refresh`, or connect again".into(),
             Oauth2Error::Http { status: 403, .. } => "the token lacks a scope this call needs, or the tenant is wrong: check `oauth1to2 token show` and `oauth1to2 tenants list`".into(),
-            Oauth2Error::Http { status: 429, .. } => "Xero allows 60 calls a minute and 5,000 a day per organisation: wait and retry".into(),
+            Oauth2Error::Http { status: 429, .. } => "the provider limits how many calls an app may make: wait and retry".into(),
             Oauth2Error::Http { .. } => "the server reported an error; retry later if it is a 5xx".into(),
             Oauth2Error::OAuth { error, .. } => oauth_error_hint(error).into(),
             Oauth2Error::BadResponse { .. } => "check that the URL points at an OAuth 2.0 / OpenID provider".into(),
@@ -198,6 +218,7 @@ impl Oauth2Error {
             Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
             Oauth2Error::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
+            Oauth2Error::Explained { hint, .. } => hint.clone(),
         }
     }
 }
@@ -205,10 +226,10 @@ impl Oauth2Error {
 /// What an OAuth error code from a token or revocation endpoint means for the user.
 pub fn oauth_error_hint(code: &str) -> &'static str {
     match code {
-        "invalid_grant" => "the refresh token (or code) is no longer valid. Xero rotates refresh tokens: each one works once, the previous one is accepted again only for 30 minutes after it was used, and an unused one dies after 60 days. This usually means another copy of the token was used, or the token was revoked. Run `oauth1to2 connect` again to get a new grant",
+        "invalid_grant" => "the refresh token (or code) is no longer valid: it was used already (refresh tokens that rotate work once), it expired, or the grant was revoked. Connect the profile again to get a new grant",
         "invalid_client" => "the client id or secret is wrong, or the app type does not match the grant (a PKCE app has no secret; a Web app needs one): check them in the developer portal",
-        "unauthorized_client" => "this app may not use this grant or scope: Custom Connections need client_credentials, and restricted scopes (paymentservices, bankfeeds) need an agreement with Xero",
-        "invalid_scope" => "a requested scope is unknown or not allowed: apps created on or after 2 March 2026 must ask for granular scopes (see `oauth1to2 scopes plan`)",
+        "unauthorized_client" => "this app may not use this grant or scope: check the grant types and scopes allowed in the app's registration",
+        "invalid_scope" => "a requested scope is unknown or not allowed for this app: check the scopes allowed in the app's registration",
         "unsupported_grant_type" => "the provider does not allow this grant for the app",
         "invalid_request" => "the provider rejected the request as malformed: check the redirect URI registered for the app",
         "access_denied" => "the user declined the request",

@@ -10,8 +10,9 @@
 //!    returned to anyone, and only then is the lock released.
 //! 4. If the process dies between 2 and 3 (crash, SIGKILL, timeout with the response lost), the
 //!    file still holds the old refresh token and the marker. The next run sees the marker, says
-//!    so, and retries with the old refresh token: Xero accepts a used refresh token again for 30
-//!    minutes for exactly this case.
+//!    so, and retries with the old refresh token. Providers that rotate refresh tokens accept a
+//!    used one again for a while for exactly this case (how long is a provider rule:
+//!    `crate::provider::TokenRules`).
 //!
 //! With [`Backend::Keyring`] the tokens live in the OS keyring instead (one entry per profile,
 //! replaced whole on every save); the lock file and the protocol stay the same.
@@ -23,9 +24,6 @@ use std::time::{Duration, Instant};
 
 use super::Oauth2Error;
 use crate::files::{write_atomic, Visibility};
-
-/// How long Xero accepts a refresh token again after it was used (developer.xero.com/faq/oauth2).
-pub const REUSE_GRACE_SECS: i64 = 30 * 60;
 
 /// How long to wait for another process's refresh before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(90);
@@ -95,8 +93,9 @@ pub enum Notice {
     ResumedInterruptedRefresh {
         /// When the interrupted refresh started.
         started_at: i64,
-        /// Whether it is past Xero's 30-minute reuse window.
-        past_grace: bool,
+        /// When it was retried (Unix seconds): the provider's rules say whether that is
+        /// still within the time it accepts a used refresh token again.
+        retried_at: i64,
     },
 }
 
@@ -322,7 +321,7 @@ impl TokenStore {
         if let Some(started_at) = current.refresh_started_at {
             notices.push(Notice::ResumedInterruptedRefresh {
                 started_at,
-                past_grace: t.saturating_sub(started_at) > REUSE_GRACE_SECS,
+                retried_at: t,
             });
         } else {
             current.refresh_started_at = Some(t);
@@ -510,7 +509,7 @@ mod tests {
             n[0],
             Notice::ResumedInterruptedRefresh {
                 started_at: 90,
-                past_grace: false
+                retried_at: 95
             }
         ));
         let on_disk = s.load().unwrap().unwrap();

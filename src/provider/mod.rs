@@ -5,9 +5,10 @@
 //! Each provider is one entry: a file in this folder with a [`Provider`] value, and one arm in
 //! [`of`]. [`ProviderKind`] (the name a profile stores) is matched nowhere else.
 //!
-//! Still to move here (issue 11): the token rules (Xero's 30-minute retry grace lives in
-//! `oauth2::store`), the hints for provider error codes (in `oauth2::oauth_error_hint`), the
-//! tenant model, the scope catalogue and the migration paths.
+//! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
+//! its error codes. Xero's tenant model (`crate::xero::connections`), scope catalogue
+//! (`crate::audit::scopes`) and migration paths (`crate::migrate`) are still reached directly by
+//! the Xero flows that use them.
 
 pub mod oidc;
 pub mod xero;
@@ -34,6 +35,8 @@ pub enum EndpointSource {
 pub struct Provider {
     /// The name profiles store (`provider = "xero"`).
     pub id: &'static str,
+    /// The name people know it by, for messages.
+    pub name: &'static str,
     /// Its endpoints.
     pub endpoints: EndpointSource,
     /// The API base the `api` and `tenants` commands call when the profile sets none.
@@ -43,6 +46,73 @@ pub struct Provider {
     pub prompt_consent_for_offline_access: bool,
     /// What revoking a grant also does there, told after `token revoke`.
     pub revocation_note: Option<&'static str>,
+    /// How its tokens behave.
+    pub tokens: TokenRules,
+    /// Hints for OAuth error codes (`invalid_grant`, ...) where this provider means something
+    /// more than RFC 6749 says; the generic hint is used for the others.
+    pub error_hints: &'static [(&'static str, &'static str)],
+    /// What an HTTP 429 means there.
+    pub rate_limit_hint: Option<&'static str>,
+}
+
+/// How a provider's tokens behave, where it documents it.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRules {
+    /// How long a used (rotated) refresh token is accepted again, in seconds; `None` when the
+    /// provider does not say.
+    pub refresh_reuse_grace_secs: Option<i64>,
+}
+
+impl Provider {
+    /// The hint for `e` from a call to this provider: its own for the error code, else the
+    /// generic one.
+    pub fn hint(&self, e: &Oauth2Error) -> String {
+        match e {
+            Oauth2Error::OAuth { error, .. } => self
+                .error_hints
+                .iter()
+                .find(|(code, _)| code == error)
+                .map(|(_, h)| (*h).to_owned())
+                .unwrap_or_else(|| e.hint()),
+            Oauth2Error::Http { status: 429, .. } => self
+                .rate_limit_hint
+                .map(str::to_owned)
+                .unwrap_or_else(|| e.hint()),
+            _ => e.hint(),
+        }
+    }
+
+    /// `e`, carrying this provider's hint for it.
+    pub fn explain(&self, e: Oauth2Error) -> Oauth2Error {
+        let hint = self.hint(&e);
+        if hint == e.hint() {
+            return e;
+        }
+        Oauth2Error::Explained {
+            error: Box::new(e),
+            hint,
+        }
+    }
+
+    /// How the retry of an interrupted refresh is told: whether the provider still accepts
+    /// the used refresh token, when it says how long it does.
+    pub fn interrupted_refresh_note(&self, started_at: i64, retried_at: i64) -> String {
+        let when = crate::connect::format_time(started_at);
+        let head = format!("an earlier refresh (started {when}) never completed; retried with the refresh token it used");
+        match self.tokens.refresh_reuse_grace_secs {
+            Some(g) if retried_at.saturating_sub(started_at) > g => format!(
+                "{head}, although that was more than {} minutes ago, past the window in which {} accepts it again",
+                g / 60,
+                self.name
+            ),
+            Some(g) => format!(
+                "{head} ({} accepts a used refresh token again for {} minutes)",
+                self.name,
+                g / 60
+            ),
+            None => head,
+        }
+    }
 }
 
 /// The entry for a provider.
@@ -72,7 +142,7 @@ pub fn endpoints(
                 .as_deref()
                 .ok_or_else(|| {
                     Oauth2Error::Usage(format!(
-                        "the {} provider is found by discovery, and this profile names no issuer URL (give --issuer URL)",
+                        "the {} provider is found by discovery, and this profile names no issuer URL (set the provider's issuer URL on the profile)",
                         of_profile(profile).id
                     ))
                 })?;
@@ -111,6 +181,57 @@ mod tests {
             of(&ProviderKind::Oidc).endpoints,
             EndpointSource::Discovery
         ));
+    }
+
+    fn oauth(code: &str) -> Oauth2Error {
+        Oauth2Error::OAuth {
+            endpoint: "the token endpoint".into(),
+            error: code.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn a_provider_hint_wins_over_the_generic_one_and_keeps_the_error() {
+        let xero = of(&ProviderKind::Xero);
+        let e = xero.explain(oauth("invalid_grant"));
+        assert!(e.hint().contains("30 minutes"), "{}", e.hint());
+        assert!(e.hint().contains("60 days"), "{}", e.hint());
+        assert!(matches!(e.inner(), Oauth2Error::OAuth { error, .. } if error == "invalid_grant"));
+        assert_eq!(e.to_string(), oauth("invalid_grant").to_string());
+        // A generic provider gives the generic hint, which names no provider.
+        let generic = of(&ProviderKind::Oidc).explain(oauth("invalid_grant"));
+        assert!(matches!(generic, Oauth2Error::OAuth { .. }), "not wrapped");
+        assert!(!generic.hint().contains("Xero"), "{}", generic.hint());
+        // Codes the entry does not know fall back to the generic hint.
+        assert_eq!(
+            xero.hint(&oauth("access_denied")),
+            oauth("access_denied").hint()
+        );
+        let limited = Oauth2Error::Http {
+            url: "https://api.xero.com/connections".into(),
+            status: 429,
+            detail: None,
+        };
+        assert!(xero.hint(&limited).contains("60 calls a minute"));
+        assert!(!of(&ProviderKind::Oidc).hint(&limited).contains("Xero"));
+    }
+
+    #[test]
+    fn an_interrupted_refresh_is_told_by_the_providers_grace() {
+        let xero = of(&ProviderKind::Xero);
+        let within = xero.interrupted_refresh_note(1_000, 1_000 + 29 * 60);
+        assert!(
+            within.contains("accepts a used refresh token again for 30 minutes"),
+            "{within}"
+        );
+        let past = xero.interrupted_refresh_note(1_000, 1_000 + 31 * 60);
+        assert!(past.contains("more than 30 minutes ago"), "{past}");
+        let generic = of(&ProviderKind::Oidc).interrupted_refresh_note(1_000, 1_000 + 31 * 60);
+        assert!(
+            generic.contains("never completed") && !generic.contains("minutes"),
+            "{generic}"
+        );
     }
 
     #[test]

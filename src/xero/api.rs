@@ -101,12 +101,12 @@ pub fn failure_hint(status: u16, detail: Option<&str>, tenant_sent: bool) -> Str
             if tenant_sent {
                 "Xero did not accept the tenant: the user may have lost access to it; check `oauth1to2 tenants list`".into()
             } else {
-                "Xero needs the xero-tenant-id header: pick a tenant with `oauth1to2 tenants use ID` (see `oauth1to2 tenants list`) or pass --tenant ID".into()
+                "Xero needs the xero-tenant-id header: pick a tenant with `oauth1to2 tenants use ID` (see `oauth1to2 tenants list`), or name one for this call".into()
             }
         }
         403 => "the token lacks a scope for this endpoint, or the organisation's plan does not include it: check `oauth1to2 token show`".into(),
         404 => "no such endpoint or record: check the path (for example /api.xro/2.0/Organisation)".into(),
-        429 => "Xero's rate limit (60 calls a minute, 5,000 a day per organisation) was hit and the wait allowed by --max-wait ran out: retry later".into(),
+        429 => "Xero's rate limit (60 calls a minute, 5,000 a day per organisation) was hit and the wait allowed for the call ran out: retry later, or allow a longer wait".into(),
         s if s >= 500 => "Xero reported a server error: retry later".into(),
         _ => "Xero refused the request: the body above says why".into(),
     }

@@ -46,11 +46,11 @@ pub fn list(
         &[("authorization", &auth), ("accept", "application/json")],
     )?;
     if r.status != 200 {
-        return Err(Oauth2Error::Http {
+        return Err(crate::provider::xero::PROVIDER.explain(Oauth2Error::Http {
             url: r.url.clone(),
             status: r.status,
             detail: r.error_detail(),
-        });
+        }));
     }
     parse_list(&r.body).map_err(|message| Oauth2Error::BadResponse { url, message })
 }
@@ -82,11 +82,11 @@ pub fn delete(
     match r.status {
         200 | 204 => Ok(true),
         404 => Ok(false),
-        s => Err(Oauth2Error::Http {
+        s => Err(crate::provider::xero::PROVIDER.explain(Oauth2Error::Http {
             url: r.url.clone(),
             status: s,
             detail: r.error_detail(),
-        }),
+        })),
     }
 }
 

@@ -10,8 +10,8 @@ pub mod api;
 pub mod connections;
 pub mod partner;
 
-/// The Xero API base (accounting, payroll, files, assets, projects and connections).
-pub const API_BASE: &str = "https://api.xero.com";
+/// The API base (the provider entry holds it).
+pub use crate::provider::xero::API_BASE;
 
 /// An `oauth_problem=...&oauth_problem_advice=...` answer, with what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
