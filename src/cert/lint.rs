@@ -1,7 +1,6 @@
 //! Certificate lints. Each finding has a stable `id` (documented in `docs/lints.md`), a
 //! severity, a message saying what is wrong with this certificate, and a hint saying what to do.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::validate::{Validator, VecLogger, X509StructureValidator};
@@ -11,40 +10,7 @@ use super::published;
 use super::report::{CertificateReport, Facts};
 use super::PrivateKey;
 
-/// How bad a finding is. Only `error` makes `cert check` exit 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Notice,
-    /// Should be fixed.
-    Warning,
-    /// Will not work, or is unsafe.
-    Error,
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(match self {
-            Severity::Notice => "notice",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
-
-/// One lint finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Stable identifier, e.g. `weak-signature-hash`.
-    pub id: &'static str,
-    /// How bad it is.
-    pub severity: Severity,
-    /// What is wrong with this certificate.
-    pub message: String,
-    /// What to do about it.
-    pub hint: String,
-}
+pub use super::finding::{Finding, Severity};
 
 /// Which rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

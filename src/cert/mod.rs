@@ -9,6 +9,7 @@
 //! - converting between formats ([`pkcs12`], [`der_to_pem`]).
 
 mod error;
+mod finding;
 pub mod generate;
 mod key;
 mod lint;
@@ -27,11 +28,34 @@ pub use lint::{CheckOptions, Finding, Profile, Severity};
 pub use paste::{PasteError, PastedCertificate, RepairNote, SkippedBlock};
 pub use published::{published_certificate, PublishedCertificate};
 pub use report::{
-    analyse, analyse_partial, BasicConstraintsInfo, CertificateReport, Extensions, PartialReport,
+    analyse_partial, BasicConstraintsInfo, CertificateReport, Extensions, PartialReport,
     PublicKeyInfo,
 };
 
 use crate::secret::Password;
+
+/// Builds the report for one DER certificate: fields, fingerprints, extensions, the
+/// self-signature check and the lint findings for `options`.
+pub fn analyse(
+    input: &str,
+    index: usize,
+    der: &[u8],
+    repairs: &[RepairNote],
+    options: &CheckOptions<'_>,
+) -> Result<CertificateReport, Error> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).map_err(|e| {
+        Error::Unparseable {
+            input: input.to_owned(),
+            index,
+            detail: e.to_string(),
+        }
+    })?;
+    let facts = report::Facts::of(&cert);
+    let mut out = report::build(input, index, der, &cert, &facts, repairs, options.now);
+    out.findings = lint::run(&cert, &out, &facts, options);
+    Ok(out)
+}
 
 /// How the input was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

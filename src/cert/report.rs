@@ -11,10 +11,9 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 
-use super::lint::{self, CheckOptions, Finding};
+use super::finding::Finding;
 use super::names;
 use super::paste::RepairNote;
-use super::Error;
 
 /// What one certificate is, and what is wrong with it.
 #[derive(Debug, Clone, Serialize)]
@@ -98,36 +97,31 @@ pub struct BasicConstraintsInfo {
     pub critical: bool,
 }
 
-/// Builds the report for one DER certificate: fields, fingerprints, extensions,
-/// self-signature check and lint findings.
-pub fn analyse(
+/// Builds the report for one DER certificate: fields, fingerprints, extensions and the
+/// self-signature check, with no findings yet (the lints add them: [`super::analyse`]).
+pub fn build(
     input: &str,
     index: usize,
     der: &[u8],
+    cert: &X509Certificate<'_>,
+    facts: &Facts,
     repairs: &[RepairNote],
-    options: &CheckOptions<'_>,
-) -> Result<CertificateReport, Error> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| Error::Unparseable {
-        input: input.to_owned(),
-        index,
-        detail: e.to_string(),
-    })?;
-    let facts = Facts::of(&cert);
-
+    now: OffsetDateTime,
+) -> CertificateReport {
     let validity = cert.validity();
     let not_before = validity.not_before.to_datetime();
     let not_after = validity.not_after.to_datetime();
     // Rounded to the nearest day, so a fresh 1825-day certificate shows 1825, not 1824.
-    let days_left = ((not_after - options.now).whole_seconds() + 43_200).div_euclid(86_400);
+    let days_left = ((not_after - now).whole_seconds() + 43_200).div_euclid(86_400);
 
     let self_signed = cert.subject().as_raw() == cert.issuer().as_raw();
     let self_signature_valid = if self_signed {
-        verify_own_signature(&cert, &facts)
+        verify_own_signature(cert, facts)
     } else {
         None
     };
 
-    let mut report = CertificateReport {
+    CertificateReport {
         input: input.to_owned(),
         index,
         subject: names::format_name(cert.subject()),
@@ -141,14 +135,12 @@ pub fn analyse(
         signature_algorithm: names::signature_algorithm_name(&facts.signature_oid),
         sha1_fingerprint: hex::encode(Sha1::digest(der)),
         sha256_fingerprint: hex::encode(Sha256::digest(der)),
-        extensions: extensions(&cert),
+        extensions: extensions(cert),
         self_signed,
         self_signature_valid,
         findings: Vec::new(),
         repairs: repairs.to_vec(),
-    };
-    report.findings = lint::run(&cert, &report, &facts, options);
-    Ok(report)
+    }
 }
 
 /// What can be read of a certificate that x509-parser refuses (openssl may still read it, as
@@ -293,7 +285,7 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-    fn of(cert: &X509Certificate<'_>) -> Facts {
+    pub(crate) fn of(cert: &X509Certificate<'_>) -> Facts {
         let spki = cert.public_key();
         let alg_oid = spki.algorithm.algorithm.to_id_string();
         let mut rsa = None;
