@@ -1,4 +1,5 @@
 //! Compiles the published-certificate catalogue (`fixtures/published-certs/*.pem`) into the binary.
+#![allow(clippy::disallowed_macros)] // tests, benches and the build script report on stderr
 use std::{env, fs, path::Path};
 
 fn main() {

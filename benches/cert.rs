@@ -4,6 +4,7 @@
 //!
 //! `cargo bench` (uses .venv/bin/python if scripts/test made it, else python3).
 //! Whole-process comparisons with openssl are in scripts/bench.
+#![allow(clippy::disallowed_macros)] // tests, benches and the build script report on stderr
 
 use criterion::{black_box, criterion_group, Criterion};
 use oauth1to2::cert::{analyse, load_certificates, paste, CheckOptions};

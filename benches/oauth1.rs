@@ -2,6 +2,7 @@
 //! the whole oauth1to2 path (base string + oauth1-request signer; header parse + base string +
 //! verify) against the raw operation it wraps (the `rsa` crate for signing, aws-lc-rs for
 //! verifying), and `openssl speed rsa2048` measured in the same run. `cargo bench --bench oauth1` (or `bash scripts/bench oauth1`).
+#![allow(clippy::disallowed_macros)] // tests, benches and the build script report on stderr
 
 use criterion::black_box;
 use oauth1to2::oauth1::{self, CapturedRequest, SignatureMethod, Signer};

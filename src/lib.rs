@@ -12,8 +12,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // The library never prints: it returns values and errors, and talks to a person only through
-// its caller. (Lint attributes rather than clippy.toml's disallowed-macros: these apply to the
-// library crate alone, so the CLI, tests and benches need no exemptions.)
+// its caller. clippy.toml's disallowed-macros says the same for the whole package (the CLI,
+// tests and benches allow it).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod audit;

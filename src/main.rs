@@ -1,5 +1,6 @@
 //! The `oauth1to2` binary: a thin layer over the library (see `src/cli/`).
 #![forbid(unsafe_code)]
+#![allow(clippy::disallowed_macros)] // the command line is where printing happens
 
 mod cli;
 

@@ -1,6 +1,7 @@
 //! The OAuth 2.0 commands against real peers: node oidc-provider (over HTTPS, with the Xero-only
 //! endpoints beside it) and a person played by headless Chromium through playwright-core.
 //! See tests/peers/oidc_peer.mjs and tests/peers/consent.mjs.
+#![allow(clippy::disallowed_macros)] // tests, benches and the build script report on stderr
 
 mod common;
 

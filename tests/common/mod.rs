@@ -4,6 +4,7 @@
 //! `scripts/test` (the README test command, and so CI) sets: a missing peer fails the test.
 //! Under a bare `cargo test` a missing peer skips the test and says so on stderr.
 #![allow(dead_code)]
+#![allow(clippy::disallowed_macros)] // tests, benches and the build script report on stderr
 
 pub mod desk;
 
