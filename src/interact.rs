@@ -140,6 +140,12 @@ pub trait Interaction {
         None
     }
 
+    /// Asks a yes/no question; `false` when there is no way to ask or the answer is not yes.
+    fn confirm(&self, question: &str) -> bool {
+        let _ = question;
+        false
+    }
+
     /// Shows how a long flow is getting on. By default, an [`Level::Info`] notice.
     fn progress(&self, event: &Progress<'_>) {
         if !matches!(event, Progress::Batch { .. }) {

@@ -26,6 +26,7 @@ pub mod oauth1;
 pub mod oauth2;
 pub mod provider;
 pub mod secret;
+pub mod tenants;
 pub mod text;
 pub mod xero;
 

@@ -42,12 +42,17 @@ impl AppType {
         }
     }
 
+    /// Its way off at Xero (the provider entry's migration path).
+    pub fn migration(self) -> &'static crate::provider::MigrationPath {
+        let xero = &crate::provider::xero::PROVIDER;
+        // Every app type an inventory can name is in the table (a test checks).
+        xero.migration(self.as_str())
+            .unwrap_or(&crate::provider::xero::MIGRATIONS[0])
+    }
+
     /// When Xero switched this kind of app off.
     pub fn retired_on(self) -> &'static str {
-        match self {
-            AppType::Private => crate::xero::retired::PRIVATE,
-            AppType::Partner | AppType::Public => crate::xero::retired::PARTNER_AND_PUBLIC,
-        }
+        self.migration().retired_on
     }
 }
 

@@ -16,8 +16,8 @@ use crate::cert::{self, CheckOptions, Severity};
 use inventory::{AppType, InventoryError, LegacyIntegration, SecretField, TargetKind};
 use scopes::{PlanOptions, ScopePlan};
 
-/// Regions where Xero sells Custom Connections.
-pub const CUSTOM_CONNECTION_REGIONS: [&str; 4] = ["AU", "NZ", "UK", "US"];
+/// Regions where Xero sells Custom Connections (from its provider entry).
+pub use crate::provider::xero::CUSTOM_CONNECTION_REGIONS;
 
 /// One finding about an integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

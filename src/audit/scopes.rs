@@ -2,8 +2,9 @@
 //! access log) to the smallest set of OAuth 2.0 scopes that covers them, each explained by the
 //! calls that need it.
 //!
-//! The mapping is data, not code: `scopes.tsv` next to this file, one row per Xero resource,
-//! each citing the page it comes from. Rules applied here:
+//! The mapping is data, not code: the provider entry's catalogue (Xero's is
+//! `src/provider/xero_scopes.tsv`), one row per resource, each citing the page it comes from.
+//! Rules applied here:
 //! - apps created on or after 2 March 2026 get granular scopes; older apps may keep the broad
 //!   ones until September 2027 (the plan says so and lists the granular ones to move to);
 //! - a family of calls that is only ever read (GET) gets the `.read` variant;
@@ -14,12 +15,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
 
-/// The day Xero stopped offering broad scopes to new apps.
-pub const GRANULAR_FROM: Date = time::macros::date!(2026 - 03 - 02);
+/// The day Xero stopped offering broad scopes to new apps (from its provider entry).
+pub const GRANULAR_FROM: Date = crate::provider::xero::SCOPES.granular_from;
 /// When older apps must have moved to granular scopes.
-pub const BROAD_DEADLINE: &str = "September 2027";
+pub const BROAD_DEADLINE: &str = crate::provider::xero::SCOPES.broad_deadline;
 
-const CATALOGUE: &str = include_str!("scopes.tsv");
+const CATALOGUE: &str = crate::provider::xero::SCOPES.table;
 
 /// One row of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,7 +49,7 @@ pub struct CatalogueRow {
 
 /// The catalogue could not be read (a bug in the shipped table; tests catch it).
 #[derive(Debug, thiserror::Error)]
-#[error("src/audit/scopes.tsv line {line}: {message}")]
+#[error("src/provider/xero_scopes.tsv line {line}: {message}")]
 pub struct CatalogueError {
     /// 1-based line.
     pub line: usize,

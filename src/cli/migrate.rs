@@ -214,7 +214,9 @@ fn error(e: RunError) -> CliError {
         _ => None,
     };
     let code = match &e {
-        RunError::OAuth(o) | RunError::Batch(BatchRunError::OAuth(o)) => {
+        RunError::OAuth(o)
+        | RunError::Batch(BatchRunError::OAuth(o))
+        | RunError::Tenants(oauth1to2::tenants::TenantError::OAuth(o)) => {
             super::session::code_for(o)
         }
         RunError::Verify {

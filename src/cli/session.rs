@@ -64,7 +64,6 @@ impl From<Oauth2Error> for CliError {
 pub struct Session {
     pub name: String,
     pub paths: Paths,
-    pub config: Config,
     pub profile: Profile,
 }
 
@@ -78,7 +77,6 @@ impl Session {
         Ok(Session {
             name: arg.profile.clone(),
             paths,
-            config,
             profile,
         })
     }
@@ -99,15 +97,6 @@ impl Session {
             Some(r) => Ok(Some(r.read(&self.name)?)),
             None => Ok(None),
         }
-    }
-
-    /// Saves this profile back into the config file.
-    pub fn save_profile(&mut self) -> Result<(), CliError> {
-        self.config
-            .profiles
-            .insert(self.name.clone(), self.profile.clone());
-        self.config.save(&self.paths.config_file)?;
-        Ok(())
     }
 
     /// Tokens good for `margin` seconds, refreshed under the lock if needed (the library's

@@ -1,13 +1,14 @@
-//! `oauth1to2 tenants list|use|disconnect`: Xero's connections (which organisations the token
-//! may act for), and the tenant id kept in the profile.
+//! `oauth1to2 tenants list|use|disconnect`: the organisations the token may act for (Xero's
+//! connections), and the tenant id kept in the profile. The library's `tenants` does the work.
 
 use clap::{Args as ClapArgs, Subcommand};
 use oauth1to2::text::term;
 
-use oauth1to2::xero::connections::{self, Connection};
+use oauth1to2::tenants::{TenantError, Tenants};
 
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
-use super::session::{confirm, ProfileArg, Session};
+use super::session::{ProfileArg, Session};
+use super::ui::Terminal;
 
 #[derive(Debug, Subcommand)]
 pub enum TenantsCommand {
@@ -55,24 +56,27 @@ pub fn run(cmd: TenantsCommand) -> Result<u8, CliError> {
     }
 }
 
-fn fetch(s: &Session) -> Result<Vec<Connection>, CliError> {
-    let http = s.http()?;
-    let t = s.fresh_tokens(&http, 60, false)?;
-    Ok(connections::list(
-        &http,
-        &oauth1to2::provider::api_base(&s.profile),
-        &t.access_token,
-    )?)
+/// The library's error, exit 2 unless the OAuth side says otherwise.
+fn error(e: TenantError) -> CliError {
+    match e {
+        TenantError::OAuth(o) => o.into(),
+        TenantError::NotConfirmed(_) => CliError {
+            message: e.to_string(),
+            hint: Some("answer y at the prompt, or pass --yes (needed without a terminal)".into()),
+            code: EXIT_INPUT,
+        },
+        other => CliError::input(other.to_string(), other.hint()),
+    }
 }
 
 fn list(a: ListArgs) -> Result<u8, CliError> {
     let s = Session::load(&a.profile)?;
-    let conns = fetch(&s)?;
+    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &Terminal::default()).map_err(error)?;
     if a.json {
-        print_json(&conns)?;
+        print_json(&t.list)?;
         return Ok(EXIT_OK);
     }
-    if conns.is_empty() {
+    if t.list.is_empty() {
         eprintln!("No organisations are connected to this app for this user. Connect again and pick one on the consent page.");
         return Ok(EXIT_OK);
     }
@@ -80,7 +84,7 @@ fn list(a: ListArgs) -> Result<u8, CliError> {
         "{:<3} {:<32} {:<13} {:<36} {:<36}",
         "", "NAME", "TYPE", "TENANT ID", "CONNECTION ID"
     );
-    for c in &conns {
+    for c in &t.list {
         let chosen = s.profile.tenant_id.as_deref() == Some(c.tenant_id.as_str());
         println!(
             "{:<3} {:<32} {:<13} {:<36} {:<36}",
@@ -94,26 +98,11 @@ fn list(a: ListArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-fn pick<'a>(conns: &'a [Connection], key: &str) -> Result<&'a Connection, CliError> {
-    match connections::find(conns, key).as_slice() {
-        [one] => Ok(one),
-        [] => Err(CliError::input(
-            format!("no connected organisation matches {key:?}"),
-            "see `oauth1to2 tenants list` for the names and ids",
-        )),
-        many => Err(CliError::input(
-            format!("{} organisations are named {key:?}", many.len()),
-            "use the tenant id instead (see `oauth1to2 tenants list`)",
-        )),
-    }
-}
-
 fn use_tenant(a: UseArgs) -> Result<u8, CliError> {
-    let mut s = Session::load(&a.profile)?;
-    let conns = fetch(&s)?;
-    let c = pick(&conns, &a.tenant)?.clone();
-    s.profile.tenant_id = Some(c.tenant_id.clone());
-    s.save_profile()?;
+    let s = Session::load(&a.profile)?;
+    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &Terminal::default()).map_err(error)?;
+    let c = t.pick(&a.tenant).map_err(error)?;
+    t.use_tenant(c).map_err(error)?;
     eprintln!(
         "Profile {} now uses tenant {} ({}).",
         s.name,
@@ -124,43 +113,20 @@ fn use_tenant(a: UseArgs) -> Result<u8, CliError> {
 }
 
 fn disconnect(a: DisconnectArgs) -> Result<u8, CliError> {
-    let mut s = Session::load(&a.profile)?;
-    let http = s.http()?;
-    let t = s.fresh_tokens(&http, 60, false)?;
-    let conns = connections::list(
-        &http,
-        &oauth1to2::provider::api_base(&s.profile),
-        &t.access_token,
-    )?;
-    let c = pick(&conns, &a.tenant)?.clone();
-    let label = format!(
-        "{} (tenant {}, connection {})",
-        c.tenant_name.as_deref().unwrap_or("unnamed"),
-        c.tenant_id,
-        c.id
-    );
-    if !a.yes && !confirm(&format!("Disconnect {label} from this app? The app loses access until someone connects it again."))? {
-        return Err(CliError {
-            message: format!("not disconnected: {label}"),
-            hint: Some("answer y at the prompt, or pass --yes (needed without a terminal)".into()),
-            code: EXIT_INPUT,
-        });
-    }
-    let existed = connections::delete(
-        &http,
-        &oauth1to2::provider::api_base(&s.profile),
-        &t.access_token,
-        &c.id,
-    )?;
-    if s.profile.tenant_id.as_deref() == Some(c.tenant_id.as_str()) {
-        s.profile.tenant_id = None;
-        s.save_profile()?;
-    }
+    let s = Session::load(&a.profile)?;
+    let ui = Terminal::default();
+    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &ui).map_err(error)?;
+    let (c, existed) = t.disconnect(&a.tenant, a.yes, &ui).map_err(error)?;
     if existed {
-        eprintln!("Disconnected {}.", term(&label));
+        eprintln!(
+            "Disconnected {} (tenant {}, connection {}).",
+            term(c.tenant_name.as_deref().unwrap_or("unnamed")),
+            term(&c.tenant_id),
+            term(&c.id)
+        );
     } else {
         eprintln!(
-            "Xero no longer knew connection {}; nothing to do.",
+            "The provider no longer knew connection {}; nothing to do.",
             term(&c.id)
         );
     }

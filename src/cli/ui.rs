@@ -102,6 +102,10 @@ impl Interaction for Terminal {
         None
     }
 
+    fn confirm(&self, question: &str) -> bool {
+        super::session::confirm(&term(question)).unwrap_or(false)
+    }
+
     fn progress(&self, event: &Progress<'_>) {
         const INDENT: &str = "      ";
         match event {

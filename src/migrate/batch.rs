@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::partner::{self, BatchEntry, BatchError, MigrateError, MigrateRequest, MigrationResult};
-use crate::audit::inventory::{AppType, LegacyIntegration};
+use crate::audit::inventory::LegacyIntegration;
 use crate::audit::IntegrationAudit;
 use crate::cert::{self, PrivateKey};
 use crate::connect::format_time;
@@ -158,7 +158,7 @@ pub fn run(
     p: &PartnerOptions,
     ui: &dyn Interaction,
 ) -> Result<BatchOutcome, BatchRunError> {
-    if b.inv.app_type != AppType::Partner {
+    if !b.inv.app_type.migration().token_migration {
         return Err(BatchRunError::NotPartner {
             inventory: b.inventory.display().to_string(),
             app_type: b.inv.app_type.as_str(),

@@ -20,8 +20,8 @@ use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, SecretRef};
 use crate::oauth2::Oauth2Error;
+use crate::tenants::{Tenant, TenantError, Tenants};
 use crate::xero::api::{self, ApiCall};
-use crate::xero::connections::{self, Connection};
 
 /// What a migration is asked to do.
 #[derive(Debug, Clone)]
@@ -138,6 +138,9 @@ pub enum RunError {
         /// What to do, from the status and detail.
         hint: String,
     },
+    /// The tenants could not be listed or kept.
+    #[error(transparent)]
+    Tenants(#[from] TenantError),
     /// The partner batch cannot run.
     #[error(transparent)]
     Batch(#[from] super::batch::BatchRunError),
@@ -157,6 +160,7 @@ impl RunError {
             RunError::NoOrganisation => "start the migration again from the beginning and pick the organisation on Xero's consent page".into(),
             RunError::UnknownTenant(_) | RunError::TenantNotChosen { .. } => "name one of the connected organisations' tenant ids (see the tenants list)".into(),
             RunError::Verify { hint, .. } => hint.clone(),
+            RunError::Tenants(e) => e.hint(),
             RunError::Batch(e) => e.hint(),
         }
     }
@@ -514,10 +518,13 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
 /// Step 5: The organisation: the one named by the caller, else the one whose name is the
 /// inventory's, else the person's choice.
 fn tenant(run: &mut Run) -> Result<(), RunError> {
-    let (mut config, mut profile, http, access) = run.session()?;
-    let conns = connections::list(&http, &crate::provider::api_base(&profile), &access)?;
-    let chosen: Connection = match &run.o.tenant {
-        Some(id) => connections::find(&conns, id)
+    let config = Config::load(&run.paths.config_file)?;
+    let profile = config.get(&run.state.profile)?.clone();
+    let tenants = Tenants::fetch(&run.state.profile, &profile, run.paths, run.ui)?;
+    let conns = &tenants.list;
+    let chosen: Tenant = match &run.o.tenant {
+        Some(id) => tenants
+            .find(id)
             .first()
             .map(|c| (*c).clone())
             .ok_or_else(|| RunError::UnknownTenant(id.clone()))?,
@@ -526,20 +533,16 @@ fn tenant(run: &mut Run) -> Result<(), RunError> {
             let matches = if wanted.is_empty() {
                 conns.iter().collect::<Vec<_>>()
             } else {
-                connections::find(&conns, &wanted)
+                tenants.find(&wanted)
             };
             match matches.as_slice() {
                 [one] => (*one).clone(),
                 _ if conns.is_empty() => return Err(RunError::NoOrganisation),
-                _ => choose(run.ui, &conns, &wanted)?,
+                _ => choose(run.ui, conns, &wanted)?,
             }
         }
     };
-    profile.tenant_id = Some(chosen.tenant_id.clone());
-    config
-        .profiles
-        .insert(run.state.profile.clone(), profile.clone());
-    config.save(&run.paths.config_file)?;
+    tenants.use_tenant(&chosen)?;
     let name = chosen
         .tenant_name
         .clone()
@@ -552,11 +555,7 @@ fn tenant(run: &mut Run) -> Result<(), RunError> {
 }
 
 /// Asks which organisation, when the name matched none or several.
-fn choose(
-    ui: &dyn Interaction,
-    conns: &[Connection],
-    wanted: &str,
-) -> Result<Connection, RunError> {
+fn choose(ui: &dyn Interaction, conns: &[Tenant], wanted: &str) -> Result<Tenant, RunError> {
     let options: Vec<String> = conns
         .iter()
         .map(|c| {

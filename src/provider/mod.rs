@@ -6,9 +6,7 @@
 //! [`of`]. [`ProviderKind`] (the name a profile stores) is matched nowhere else.
 //!
 //! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
-//! its error codes. Xero's tenant model (`crate::xero::connections`), scope catalogue
-//! (`crate::audit::scopes`) and migration paths (`crate::migrate`) are still reached directly by
-//! the Xero flows that use them.
+//! its error codes, its tenant model, its scope catalogue and its migration paths.
 
 pub mod oidc;
 pub mod xero;
@@ -20,6 +18,7 @@ use crate::oauth2::http::HttpClient;
 use crate::oauth2::profile::Profile;
 pub use crate::oauth2::profile::ProviderKind;
 use crate::oauth2::Oauth2Error;
+use crate::tenants::Tenant;
 
 /// Where a provider's endpoints come from.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +52,57 @@ pub struct Provider {
     pub error_hints: &'static [(&'static str, &'static str)],
     /// What an HTTP 429 means there.
     pub rate_limit_hint: Option<&'static str>,
+    /// How its API divides access among organisations; `None` when a token is for one account.
+    pub tenants: Option<TenantModel>,
+    /// Which scopes its API's calls need; `None` when oauth1to2 has no catalogue for it.
+    pub scopes: Option<&'static ScopeCatalogue>,
+    /// The ways off its legacy app types.
+    pub migrations: &'static [MigrationPath],
+    /// Regions where it sells machine-to-machine apps (Xero's Custom Connections); empty when
+    /// it has none or sells them everywhere it says nothing about.
+    pub machine_to_machine_regions: &'static [&'static str],
+}
+
+/// One way off a legacy app type at a provider.
+#[derive(Debug)]
+pub struct MigrationPath {
+    /// The legacy app type, as inventories name it (`app_type = "private"`).
+    pub from: &'static str,
+    /// When it stopped working there (ISO date).
+    pub retired_on: &'static str,
+    /// The OAuth 2.0 app types it can move to, as inventories name them; the audit picks
+    /// among them.
+    pub targets: &'static [&'static str],
+    /// Whether its existing tokens can be moved without each organisation consenting again
+    /// (Xero's `POST /oauth/migrate` for partner apps).
+    pub token_migration: bool,
+}
+
+/// A provider's scope catalogue: which scope each API resource needs, as data.
+#[derive(Debug)]
+pub struct ScopeCatalogue {
+    /// The table, tab-separated, one row per API resource with its sources (see
+    /// `crate::audit::scopes` for the columns).
+    pub table: &'static str,
+    /// The day new apps got granular scopes only.
+    pub granular_from: time::Date,
+    /// When older apps must have moved to granular scopes.
+    pub broad_deadline: &'static str,
+}
+
+/// A provider's tenants: how to list them, find one and remove one, and the header that names
+/// one on an API call.
+#[derive(Debug)]
+pub struct TenantModel {
+    /// The header that names the tenant on each API call.
+    pub header: &'static str,
+    /// Lists the tenants a token may act for: `(http, api_base, access_token)`.
+    pub list: fn(&HttpClient, &str, &str) -> Result<Vec<Tenant>, Oauth2Error>,
+    /// Removes the app's connection to one: `(http, api_base, access_token, connection id)`;
+    /// `false` when the provider did not know it.
+    pub remove: fn(&HttpClient, &str, &str, &str) -> Result<bool, Oauth2Error>,
+    /// The tenants a key (an id or a name) names.
+    pub find: for<'a> fn(&'a [Tenant], &str) -> Vec<&'a Tenant>,
 }
 
 /// How a provider's tokens behave, where it documents it.
@@ -64,6 +114,11 @@ pub struct TokenRules {
 }
 
 impl Provider {
+    /// The migration path for a legacy app type, if the provider had that type.
+    pub fn migration(&self, from: &str) -> Option<&'static MigrationPath> {
+        self.migrations.iter().find(|m| m.from == from)
+    }
+
     /// The hint for `e` from a call to this provider: its own for the error code, else the
     /// generic one.
     pub fn hint(&self, e: &Oauth2Error) -> String {
@@ -232,6 +287,33 @@ mod tests {
             generic.contains("never completed") && !generic.contains("minutes"),
             "{generic}"
         );
+    }
+
+    #[test]
+    fn xeros_migration_paths_cover_every_app_type_and_name_real_targets() {
+        use crate::audit::inventory::{AppType, TargetKind};
+        let xero = of(&ProviderKind::Xero);
+        for t in [AppType::Private, AppType::Partner, AppType::Public] {
+            let path = xero
+                .migration(t.as_str())
+                .expect("an entry for each app type");
+            assert_eq!(t.migration().from, t.as_str());
+            for target in path.targets {
+                let parsed: Result<TargetKind, _> =
+                    serde_json::from_value(serde_json::json!(target));
+                assert!(parsed.is_ok(), "{target} is not a target kind");
+            }
+        }
+        // Only partner apps can move their tokens without a new consent.
+        let movable: Vec<_> = xero
+            .migrations
+            .iter()
+            .filter(|m| m.token_migration)
+            .map(|m| m.from)
+            .collect();
+        assert_eq!(movable, ["partner"]);
+        assert_eq!(AppType::Private.retired_on(), "2021-09-30");
+        assert_eq!(AppType::Public.retired_on(), "2021-03-31");
     }
 
     #[test]

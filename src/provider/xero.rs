@@ -2,7 +2,7 @@
 //! discovery document at identity.xero.com), its API base, and what revocation does there.
 //! Xero's OAuth 1.0a facts, connections and API calls are in `crate::xero`.
 
-use super::{EndpointSource, Provider, TokenRules};
+use super::{EndpointSource, MigrationPath, Provider, ScopeCatalogue, TenantModel, TokenRules};
 use crate::oauth2::endpoints::Endpoints;
 
 /// The Xero API base (accounting, payroll, files, assets, projects and connections).
@@ -42,4 +42,54 @@ pub static PROVIDER: Provider = Provider {
     rate_limit_hint: Some(
         "Xero allows 60 calls a minute and 5,000 a day per organisation: wait and retry",
     ),
+    tenants: Some(CONNECTIONS),
+    scopes: Some(&SCOPES),
+    migrations: &MIGRATIONS,
+    machine_to_machine_regions: CUSTOM_CONNECTION_REGIONS,
+};
+
+/// Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).
+pub const CUSTOM_CONNECTION_REGIONS: &[&str] = &["AU", "NZ", "UK", "US"];
+
+/// Xero's OAuth 1.0a app types and where they go. The retirement dates are from
+/// developer.xero.com/documentation/auth-and-limits/private-applications and
+/// developer.xero.com/documentation/oauth2/overview ("Key dates"); the targets are the audit's choices (`crate::audit::recommend`); only partner
+/// apps have `POST /oauth/migrate`.
+pub const MIGRATIONS: [MigrationPath; 3] = [
+    MigrationPath {
+        from: "private",
+        retired_on: "2021-09-30",
+        targets: &["custom-connection", "web", "third-party"],
+        token_migration: false,
+    },
+    MigrationPath {
+        from: "partner",
+        retired_on: "2021-03-31",
+        targets: &["web", "third-party"],
+        token_migration: true,
+    },
+    MigrationPath {
+        from: "public",
+        retired_on: "2021-03-31",
+        targets: &["pkce", "web", "third-party"],
+        token_migration: false,
+    },
+];
+
+/// Xero's scopes: `xero_scopes.tsv` beside this file, one row per API resource citing the
+/// Xero page it comes from; apps created on or after 2 March 2026 get granular scopes only,
+/// and older apps must move by September 2027 (developer.xero.com/faq/granular-scopes).
+pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
+    table: include_str!("xero_scopes.tsv"),
+    granular_from: time::macros::date!(2026 - 03 - 02),
+    broad_deadline: "September 2027",
+};
+
+/// Xero's connections: `GET /connections` and `DELETE /connections/{id}`, and the
+/// `xero-tenant-id` header.
+pub const CONNECTIONS: TenantModel = TenantModel {
+    header: "xero-tenant-id",
+    list: crate::xero::connections::list,
+    remove: crate::xero::connections::delete,
+    find: crate::xero::connections::find,
 };

@@ -56,14 +56,6 @@ pub fn problem_hint(code: &str) -> &'static str {
     }
 }
 
-/// The OAuth 1.0a retirement dates, for reports.
-pub mod retired {
-    /// Partner and public OAuth 1.0a apps stopped working.
-    pub const PARTNER_AND_PUBLIC: &str = "2021-03-31";
-    /// Private OAuth 1.0a apps stopped working.
-    pub const PRIVATE: &str = "2021-09-30";
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
