@@ -38,6 +38,20 @@ pub enum WriteError {
     },
 }
 
+impl WriteError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            WriteError::Exists { .. } => {
+                "choose another path, move the file away, or allow replacing it".into()
+            }
+            WriteError::Io { .. } => {
+                "check that the folder exists and that you may write to it".into()
+            }
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically. See the module docs for the guarantees.
 pub fn write_atomic(
     path: &Path,

@@ -20,6 +20,13 @@ pub struct InventoryError {
     pub hint: String,
 }
 
+impl InventoryError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        self.hint.clone()
+    }
+}
+
 /// The OAuth 1.0a app type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -57,6 +57,13 @@ pub struct CatalogueError {
     pub message: String,
 }
 
+impl CatalogueError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        "the scope catalogue built into this copy of oauth1to2 is damaged: build it again from a clean clone".into()
+    }
+}
+
 fn page(key: &str) -> String {
     match key {
         "S" => "https://developer.xero.com/documentation/guides/oauth2/scopes/".into(),
@@ -174,6 +181,17 @@ pub enum EvidenceError {
     /// Nothing in the input is a Xero API call.
     #[error("no Xero API call found in {0}")]
     Empty(String),
+}
+
+impl EvidenceError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            EvidenceError::BadEntry { .. } => "write entries as Invoices, GET Contacts or POST /api.xro/2.0/Payments, separated by commas".into(),
+            EvidenceError::BadHar(_) => "export the HAR again from the browser's network tab (Save all as HAR) or from the proxy".into(),
+            EvidenceError::Empty(_) => "the input must show requests to https://api.xero.com (/api.xro/2.0/..., /payroll.xro/..., ...)".into(),
+        }
+    }
 }
 
 const METHODS: [&str; 6] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"];

@@ -87,13 +87,10 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     )
     .map_err(|e| match e {
         send::SendError::Insecure(e) => CliError::from(e),
-        send::SendError::Method(m) => CliError::input(
-            format!("`{m}` is not an HTTP method"),
-            "use GET, POST, PUT or DELETE",
-        ),
-        send::SendError::Network { ref hint, .. } => CliError {
+        send::SendError::Method(_) => CliError::input(e.to_string(), e.hint()),
+        send::SendError::Network { .. } => CliError {
             message: e.to_string(),
-            hint: Some(hint.clone()),
+            hint: Some(e.hint()),
             code: EXIT_NETWORK,
         },
     })?;

@@ -52,14 +52,9 @@ fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 fn evidence_error(source: &str, e: EvidenceError) -> CliError {
-    let hint = match &e {
-        EvidenceError::BadEntry { .. } => "write entries as Invoices, GET Contacts or POST /api.xro/2.0/Payments, separated by commas",
-        EvidenceError::BadHar(_) => "export the HAR again from the browser's network tab (Save all as HAR) or from the proxy",
-        EvidenceError::Empty(_) => "the input must show requests to https://api.xero.com (/api.xro/2.0/..., /payroll.xro/..., ...)",
-    };
     CliError {
         message: format!("{source}: {e}"),
-        hint: Some(hint.into()),
+        hint: Some(e.hint()),
         code: EXIT_INPUT,
     }
 }
@@ -99,7 +94,7 @@ pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
     )
     .map_err(|e| CliError {
         message: e.to_string(),
-        hint: Some("the scope catalogue built into this copy of oauth1to2 is damaged: build it again from a clean clone".into()),
+        hint: Some(e.hint()),
         code: EXIT_INPUT,
     })?;
     let code = if plan.unmapped.is_empty() {

@@ -187,7 +187,7 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
             )
         }
     }
-    .map_err(|e| CliError::input(e.to_string(), "check the key"))?;
+    .map_err(|e| CliError::input(e.to_string(), e.hint()))?;
     oauth.push(("oauth_signature".into(), signature.clone()));
     let authorization = oauth1::authorization_header(args.realm.as_deref(), &oauth);
     Ok(SignedRequest {
@@ -222,23 +222,29 @@ pub fn renew_and_save(
 ) -> Result<PartnerToken, CliError> {
     // The renewal carries the session handle, which renews the grant for a year.
     oauth1to2::oauth2::http::require_secure("the access token URL", url)?;
-    let current = PartnerToken::load(token_file).map_err(|e| {
-        CliError::input(
-            e.to_string(),
-            "a token file is JSON with oauth_token, oauth_session_handle and expires_at",
-        )
-    })?;
-    let new = partner::renew(&http_client(30)?, url, consumer_key, key, &current, unix_now()).map_err(|e| {
-        let (code, hint) = match &e {
-            RenewError::Network { .. } => (EXIT_NETWORK, "check the network; the old token file is untouched".to_owned()),
-            RenewError::Refused { problem: Some(p), .. } => (EXIT_AUTH, p.hint.clone()),
-            RenewError::Refused { .. } => (EXIT_AUTH, "the session handle may have expired (Xero kept them for a year); the organisation must authorise the app again".to_owned()),
-            _ => (EXIT_AUTH, "the answer was not a token; the old token file is untouched".to_owned()),
+    let current =
+        PartnerToken::load(token_file).map_err(|e| CliError::input(e.to_string(), e.hint()))?;
+    let new = partner::renew(
+        &http_client(30)?,
+        url,
+        consumer_key,
+        key,
+        &current,
+        unix_now(),
+    )
+    .map_err(|e| {
+        let code = match &e {
+            RenewError::Network { .. } => EXIT_NETWORK,
+            _ => EXIT_AUTH,
         };
-        CliError { message: format!("{}: {e}", token_file.display()), hint: Some(hint), code }
+        CliError {
+            message: format!("{}: {e}", token_file.display()),
+            hint: Some(e.hint()),
+            code,
+        }
     })?;
     // Persist the new token before anything uses it: the old one is dead once Xero answers.
     new.save(token_file)
-        .map_err(|e| CliError::input(e.to_string(), "check the folder is writable"))?;
+        .map_err(|e| CliError::input(e.to_string(), e.hint()))?;
     Ok(new)
 }

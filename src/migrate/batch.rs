@@ -123,7 +123,7 @@ impl BatchRunError {
             BatchRunError::NoConsumerKey(_) => "add consumer_key = \"...\" (the partner app's) to the inventory".into(),
             BatchRunError::NoKey => "give the partner app's private key, or [private_key] path in the inventory".into(),
             BatchRunError::Key(e) => e.hint(),
-            BatchRunError::File(_) => "fix the file; see docs/migrate.md for the batch and results formats".into(),
+            BatchRunError::File(e) => e.hint(),
             BatchRunError::OAuth(e) => e.hint(),
         }
     }

@@ -134,6 +134,19 @@ pub enum StateError {
     Write(#[from] WriteError),
 }
 
+impl StateError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            StateError::Read { .. } => {
+                "fix or delete the state file, or start the migration again from the beginning"
+                    .into()
+            }
+            StateError::Write(e) => e.hint(),
+        }
+    }
+}
+
 impl MigrationState {
     /// Whether `step` is done.
     pub fn done(&self, step: Step) -> bool {

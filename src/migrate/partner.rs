@@ -49,6 +49,13 @@ pub struct BatchError {
     pub message: String,
 }
 
+impl BatchError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        "fix the file; see docs/migrate.md for the batch and results formats".into()
+    }
+}
+
 fn batch_error(path: &Path, message: impl Into<String>) -> BatchError {
     BatchError {
         path: path.display().to_string(),
@@ -215,6 +222,25 @@ pub enum MigrateError {
     /// Renewing the OAuth 1.0a token first failed.
     #[error("renewing the OAuth 1.0a token failed: {0}")]
     Renew(#[from] RenewError),
+}
+
+impl MigrateError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            MigrateError::Network { .. } => {
+                "check the network; run the batch again to retry".into()
+            }
+            MigrateError::Refused { .. } => {
+                "see the reason; run the batch again to retry the failed organisations".into()
+            }
+            MigrateError::BadAnswer => {
+                "the provider answered without tokens; run the batch again to retry".into()
+            }
+            MigrateError::Sign(e) => e.hint(),
+            MigrateError::Renew(e) => e.hint(),
+        }
+    }
 }
 
 /// Calls `POST url` for one token: RSA-SHA1 over the method, the URL (with `tenantType`) and

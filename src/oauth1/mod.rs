@@ -66,6 +66,20 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::Url { .. } => "give the full URL, with https:// and the host".into(),
+            Error::Header { .. } => "copy the whole Authorization header: OAuth, then comma-separated name=\"value\" pairs".into(),
+            Error::Missing { name } => format!("the captured request must carry {name}; capture it again with the header intact"),
+            Error::Method { .. } => "use RSA-SHA1, HMAC-SHA1 or PLAINTEXT".into(),
+            Error::SignatureEncoding => "copy oauth_signature again; it is percent-encoded base64 in the header".into(),
+            Error::Sign { .. } => "check the private key: it must be the RSA key that belongs to the certificate uploaded to the app".into(),
+        }
+    }
+}
+
 /// The three signature methods of RFC 5849.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureMethod {

@@ -99,6 +99,17 @@ pub enum SendError {
     },
 }
 
+impl SendError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            SendError::Method(_) => "use GET, POST, PUT or DELETE".into(),
+            SendError::Insecure(e) => e.hint(),
+            SendError::Network { hint, .. } => hint.clone(),
+        }
+    }
+}
+
 /// Sends `req` once and reads the whole answer.
 pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answer, SendError> {
     use crate::oauth2::http::{describe, require_secure, tls_problem};

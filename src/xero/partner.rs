@@ -69,6 +69,21 @@ pub enum TokenError {
     Write(#[from] WriteError),
 }
 
+impl TokenError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            TokenError::Read { .. } | TokenError::Format { .. } => {
+                "a token file is JSON with oauth_token, oauth_session_handle and expires_at".into()
+            }
+            TokenError::Answer { .. } => {
+                "the answer was not a token; the old token file is untouched".into()
+            }
+            TokenError::Write(e) => e.hint(),
+        }
+    }
+}
+
 impl PartnerToken {
     /// Whether the token expires within `margin` seconds of `now`.
     pub fn expires_within(&self, now: i64, margin: i64) -> bool {
@@ -199,6 +214,19 @@ pub enum RenewError {
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] crate::oauth1::Error),
+}
+
+impl RenewError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            RenewError::Network { .. } => "check the network; the old token file is untouched".into(),
+            RenewError::Refused { problem: Some(p), .. } => p.hint.clone(),
+            RenewError::Refused { .. } => "the session handle may have expired (Xero kept them for a year); the organisation must authorise the app again".into(),
+            RenewError::Token(e) => e.hint(),
+            RenewError::Sign(e) => e.hint(),
+        }
+    }
 }
 
 /// Renews a partner token: `POST url` signed RSA-SHA1 with the current token and the session
