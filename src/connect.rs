@@ -257,9 +257,7 @@ pub fn fresh_tokens(
                 Some(r) => Some(r.read(name)?),
                 None => None,
             };
-            // Client credentials renew with a new token request; every other grant needs the
-            // refresh token.
-            if current.refresh_token.is_none() && profile.grant != Grant::ClientCredentials {
+            if !renewable(profile, current) {
                 return Err(Oauth2Error::NoRefreshToken {
                     profile: name.to_owned(),
                 });
@@ -322,4 +320,80 @@ pub fn revoke_profile(
         endpoint,
         note: provider.revocation_note,
     })
+}
+
+/// The refresh rule: tokens can be renewed without a person when a refresh token is stored,
+/// or when the grant is client credentials (a new token request). Every other grant needs the
+/// person again.
+pub fn renewable(profile: &Profile, tokens: &TokenSet) -> bool {
+    tokens.refresh_token.is_some() || profile.grant == Grant::ClientCredentials
+}
+
+/// Whether a profile's stored tokens can be used now, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenStatus {
+    /// The profile.
+    pub profile: String,
+    /// A request can be made (now, or after a renewal that needs no person).
+    pub usable: bool,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Reads profile `name`'s tokens (no network) and says whether they can be used.
+pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus {
+    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
+    let (usable, reason) = match store.load() {
+        Err(e) => (false, e.to_string()),
+        Ok(None) => (false, format!("profile {name:?} has no stored token")),
+        Ok(Some(t)) if t.valid_for(now(), 0) => (
+            true,
+            format!(
+                "the access token is valid until {}",
+                t.expires_at
+                    .map(format_time)
+                    .unwrap_or_else(|| "(no expiry given)".into())
+            ),
+        ),
+        Ok(Some(t)) if t.refresh_token.is_some() => (
+            true,
+            "the access token has expired; a refresh token is stored".into(),
+        ),
+        Ok(Some(t)) if renewable(profile, &t) => (
+            true,
+            "the access token has expired; client credentials can ask for a new one".into(),
+        ),
+        Ok(Some(_)) => (
+            false,
+            "the access token has expired and there is no refresh token".into(),
+        ),
+    };
+    TokenStatus {
+        profile: name.to_owned(),
+        usable,
+        reason,
+    }
+}
+
+/// Calls the provider's API as profile `name`: a token good for a minute (renewed under the
+/// lock if needed), the call, and the access token redacted from the answer's body, so a server
+/// that echoes the request cannot make us print it.
+pub fn api_call(
+    name: &str,
+    profile: &Profile,
+    paths: &Paths,
+    call: &crate::xero::api::ApiCall<'_>,
+    ui: &dyn Interaction,
+) -> Result<crate::xero::api::ApiAnswer, Oauth2Error> {
+    let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+    let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
+    let mut answer = crate::xero::api::call(
+        &http,
+        &crate::provider::api_base(profile),
+        &t.access_token,
+        call,
+    )
+    .map_err(|e| e.redacted(&[&t.access_token]))?;
+    answer.response.body = crate::text::redact_bytes(&answer.response.body, &t.access_token);
+    Ok(answer)
 }

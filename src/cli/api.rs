@@ -64,17 +64,15 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         }
     }
     let s = Session::load(&a.profile)?;
-    let http = s.http()?;
-    let t = s.fresh_tokens(&http, 60, false)?;
     let tenant = if a.no_tenant {
         None
     } else {
         a.tenant.clone().or_else(|| s.profile.tenant_id.clone())
     };
-    let answer = api::call(
-        &http,
-        &oauth1to2::provider::api_base(&s.profile),
-        &t.access_token,
+    let answer = oauth1to2::connect::api_call(
+        &s.name,
+        &s.profile,
+        &s.paths,
         &ApiCall {
             method: &method,
             path: &a.path,
@@ -82,6 +80,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             tenant_id: tenant.as_deref(),
             max_wait: Duration::from_secs(a.max_wait),
         },
+        &super::ui::Terminal::default(),
     )?;
     if answer.waited_secs > 0 {
         eprintln!(
@@ -89,11 +88,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             answer.waited_secs
         );
     }
-    // A server that echoes the request (a debugging proxy, a hostile host) would otherwise
-    // print the bearer token: it is redacted from the body and from the error.
-    let mut r = answer.response;
-    r.body = redact_bytes(&r.body, t.access_token.as_bytes());
-    let r = &r;
+    // The library has redacted the bearer token from the body (and so from the error detail).
+    let r = &answer.response;
     let mut out = std::io::stdout().lock();
     match serde_json::from_slice::<serde_json::Value>(&r.body) {
         Ok(v) => {
@@ -139,19 +135,4 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             EXIT_HTTP
         },
     })
-}
-
-/// `body` with every copy of `secret` replaced by `[REDACTED]`, byte for byte elsewhere (a
-/// linear-time search: the body can be large).
-fn redact_bytes(body: &[u8], secret: &[u8]) -> Vec<u8> {
-    let Ok(secret) = std::str::from_utf8(secret) else {
-        return body.to_vec();
-    };
-    if secret.len() < 4 {
-        return body.to_vec();
-    }
-    match regex::bytes::Regex::new(&regex::escape(secret)) {
-        Ok(re) => re.replace_all(body, &b"[REDACTED]"[..]).into_owned(),
-        Err(_) => body.to_vec(),
-    }
 }

@@ -82,23 +82,13 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         Format::Json => ExportFormat::Json,
         Format::Oomnitza => ExportFormat::Oomnitza,
     };
-    let redirect_uri = a.redirect_uri.clone().or_else(|| match format {
-        ExportFormat::Oomnitza => Some(migrate::OOMNITZA_REDIRECT_URI.to_owned()),
-        _ => (s.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials)
-            .then(|| s.profile.redirect_uri(s.profile.redirect_port)),
-    });
-    let handoff = Handoff {
-        client_id: s.profile.client_id.clone(),
-        client_secret_location: if a.reveal { None } else { location },
-        client_secret: if a.reveal {
-            secret.as_ref().map(|p| p.expose().to_owned())
-        } else {
-            None
-        },
-        scopes: s.profile.scopes.join(" "),
-        redirect_uri,
-        tenant_id: s.profile.tenant_id.clone(),
-    };
+    let mut handoff = Handoff::of_profile(&s.profile, format, a.redirect_uri.clone());
+    if a.reveal {
+        handoff.client_secret_location = None;
+        handoff.client_secret = secret.as_ref().map(|p| p.expose().to_owned());
+    } else {
+        handoff.client_secret_location = location;
+    }
     if s.profile.tenant_id.is_none()
         && s.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials
     {

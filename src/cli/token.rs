@@ -198,60 +198,29 @@ fn human_secs(s: i64) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct Status {
-    profile: String,
-    usable: bool,
-    reason: String,
-}
-
 fn status(a: StatusArgs) -> Result<u8, CliError> {
-    let (usable, reason) = match Session::load(&a.profile) {
-        Err(e) => (false, e.message),
-        Ok(s) => match s.store().load() {
-            Err(e) => (false, e.to_string()),
-            Ok(None) => (false, format!("profile {:?} has no stored token", s.name)),
-            Ok(Some(t)) if t.valid_for(now(), 0) => (
-                true,
-                format!(
-                    "the access token is valid until {}",
-                    t.expires_at
-                        .map(format_time)
-                        .unwrap_or_else(|| "(no expiry given)".into())
-                ),
-            ),
-            Ok(Some(t)) if t.refresh_token.is_some() => (
-                true,
-                "the access token has expired; a refresh token is stored".into(),
-            ),
-            Ok(Some(_))
-                if s.profile.grant == oauth1to2::oauth2::profile::Grant::ClientCredentials =>
-            {
-                (
-                    true,
-                    "the access token has expired; client credentials can ask for a new one".into(),
-                )
-            }
-            Ok(Some(_)) => (
-                false,
-                "the access token has expired and there is no refresh token".into(),
-            ),
+    let st = match Session::load(&a.profile) {
+        Err(e) => oauth1to2::connect::TokenStatus {
+            profile: a.profile.profile.clone(),
+            usable: false,
+            reason: e.message,
         },
+        Ok(s) => oauth1to2::connect::token_status(&s.name, &s.profile, &s.paths),
     };
     if a.json {
-        print_json(&Status {
-            profile: a.profile.profile.clone(),
-            usable,
-            reason,
-        })?;
+        print_json(&st)?;
     } else {
         println!(
             "{}: {}",
-            if usable { "ok" } else { "not usable" },
-            term(&reason)
+            if st.usable { "ok" } else { "not usable" },
+            term(&st.reason)
         );
     }
-    Ok(if usable { EXIT_OK } else { EXIT_NOT_CONNECTED })
+    Ok(if st.usable {
+        EXIT_OK
+    } else {
+        EXIT_NOT_CONNECTED
+    })
 }
 
 fn refresh(a: StatusArgs) -> Result<u8, CliError> {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::audit::inventory::{LegacyIntegration, TargetKind};
 use crate::audit::IntegrationAudit;
 use crate::files::{write_atomic, Visibility, WriteError};
-use crate::oauth2::profile::SecretRef;
+use crate::oauth2::profile::{Grant, Profile, SecretRef};
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -329,7 +329,8 @@ pub fn plan_steps(
 }
 
 /// What a third-party platform or a deployment needs: no secret unless `client_secret` is set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Its `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Handoff {
     /// The app's client id.
     pub client_id: String,
@@ -347,6 +348,42 @@ pub struct Handoff {
     /// The tenant (organisation) id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+}
+
+impl std::fmt::Debug for Handoff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handoff")
+            .field("client_id", &self.client_id)
+            .field("client_secret_location", &self.client_secret_location)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("scopes", &self.scopes)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("tenant_id", &self.tenant_id)
+            .finish()
+    }
+}
+
+impl Handoff {
+    /// What profile `p` hands over: its client id, where its secret is (never the secret),
+    /// scopes and tenant, and the redirect URI: `redirect_uri` when given, else Oomnitza's own
+    /// for that format, else the profile's (none for client credentials, which has no browser).
+    pub fn of_profile(p: &Profile, format: ExportFormat, redirect_uri: Option<String>) -> Handoff {
+        let redirect_uri = redirect_uri.or_else(|| match format {
+            ExportFormat::Oomnitza => Some(OOMNITZA_REDIRECT_URI.to_owned()),
+            _ => (p.grant != Grant::ClientCredentials).then(|| p.redirect_uri(p.redirect_port)),
+        });
+        Handoff {
+            client_id: p.client_id.clone(),
+            client_secret_location: p.client_secret.as_ref().map(|r| r.describe()),
+            client_secret: None,
+            scopes: p.scopes.join(" "),
+            redirect_uri,
+            tenant_id: p.tenant_id.clone(),
+        }
+    }
 }
 
 /// Export formats.
@@ -541,5 +578,34 @@ mod tests {
         let e = render_handoff(&h, ExportFormat::Env);
         assert!(e.contains("export XERO_CLIENT_SECRET='s3cret value'"));
         assert!(e.contains("export XERO_SCOPES='openid assets.read'"));
+        // Debug output never shows it.
+        let d = format!("{h:?}");
+        assert!(!d.contains("s3cret"), "{d}");
+        assert!(d.contains("[REDACTED]") && d.contains("ABC"), "{d}");
+    }
+
+    #[test]
+    fn a_profiles_handoff_names_where_the_secret_is_and_its_redirect() {
+        let mut p = Profile::new("ABC");
+        p.client_secret = Some(SecretRef::Env("XERO_SECRET".into()));
+        p.scopes = vec!["offline_access".into(), "accounting.invoices".into()];
+        let h = Handoff::of_profile(&p, ExportFormat::Env, None);
+        assert_eq!(h.client_secret, None);
+        assert_eq!(
+            h.client_secret_location.as_deref(),
+            Some("environment variable XERO_SECRET")
+        );
+        assert_eq!(h.scopes, "offline_access accounting.invoices");
+        assert_eq!(
+            h.redirect_uri.as_deref(),
+            Some("http://localhost:8742/callback")
+        );
+        let o = Handoff::of_profile(&p, ExportFormat::Oomnitza, None);
+        assert_eq!(o.redirect_uri.as_deref(), Some(OOMNITZA_REDIRECT_URI));
+        p.grant = Grant::ClientCredentials;
+        assert_eq!(
+            Handoff::of_profile(&p, ExportFormat::Env, None).redirect_uri,
+            None
+        );
     }
 }

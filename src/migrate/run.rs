@@ -664,14 +664,6 @@ fn outputs(run: &mut Run) -> Result<(), RunError> {
     } else {
         own_redirect
     };
-    let handoff = Handoff {
-        client_id: p.client_id.clone(),
-        client_secret_location: p.client_secret.as_ref().map(|r| r.describe()),
-        client_secret: None,
-        scopes: p.scopes.join(" "),
-        redirect_uri: Some(redirect_uri),
-        tenant_id: p.tenant_id.clone(),
-    };
     let oomnitza = run
         .inv
         .target
@@ -683,6 +675,7 @@ fn outputs(run: &mut Run) -> Result<(), RunError> {
     } else {
         (ExportFormat::Env, "env")
     };
+    let handoff = Handoff::of_profile(&p, format, Some(redirect_uri));
     let handoff_path = super::handoff_path(&run.o.inventory, ext);
     let record_path = super::record_path(&run.o.inventory);
     write_private(&handoff_path, &super::render_handoff(&handoff, format))?;
