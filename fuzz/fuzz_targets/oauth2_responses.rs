@@ -1,6 +1,7 @@
 //! What the OAuth 2.0 half reads from servers and from its own files: token responses (with
 //! `expires_in` as a number or a string), discovery documents, Xero's connection lists, id
-//! tokens against a JWKS, the token store's JSON and the profiles file.
+//! tokens against a JWKS, the token store's JSON and the profiles file, and the `scope` claim
+//! of a JWT access token (read for information only).
 //!
 //! The first byte picks how the rest is used. Modes 5 and 6 sign the fuzzed claims with the
 //! fixture key, so that the claim checks behind the signature are reached too.
@@ -79,8 +80,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = profile::Config::parse(&text);
         }
         4 => {
-            // The text as an id token, against the fixture JWKS.
+            // The text as an id token, against the fixture JWKS, and as a JWT access token
+            // (its claims fuzzed too, base64url-encoded as a server would send them).
             let _ = idtoken::validate(&text, &key().1, &expected());
+            let _ = flow::jwt_scope_claim(&text);
+            let _ = flow::jwt_scope_claim(&format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(rest)));
         }
         5 => {
             // Fuzzed claims behind a good signature.

@@ -92,10 +92,52 @@ pub fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, 
     }
 }
 
+/// The `scope` claim of an access token that is a JWT (Xero's are), for information only: the
+/// signature is not checked, and nothing is decided on it but what to show. A space-separated
+/// string or an array of strings; `None` for an opaque token.
+pub fn jwt_scope_claim(token: &str) -> Option<Vec<String>> {
+    use base64::Engine;
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || payload.len() > 64 * 1024 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    match claims.get("scope")? {
+        serde_json::Value::String(s) => Some(s.split_whitespace().map(str::to_owned).collect()),
+        serde_json::Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    }
+}
+
 impl TokenResponse {
     /// Turns the response into what we store. `previous` supplies what a refresh response may
     /// leave out (the refresh token when the server does not rotate, the scopes, the id token).
     pub fn into_token_set(self, now: i64, previous: Option<&TokenSet>) -> TokenSet {
+        let from_response = self
+            .scopes
+            .as_ref()
+            .map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let (scopes, scopes_from) = match (from_response, previous) {
+            (Some(s), _) => (s, "response"),
+            (None, Some(p)) => (
+                p.scopes.clone(),
+                p.scopes_from.as_deref().map_or("previous", |f| {
+                    if f == "unknown" {
+                        "unknown"
+                    } else {
+                        "previous"
+                    }
+                }),
+            ),
+            (None, None) => match jwt_scope_claim(self.access_token.secret()) {
+                Some(s) => (s, "access-token"),
+                None => (Vec::new(), "unknown"),
+            },
+        };
         TokenSet {
             token_type: self.token_type.as_ref().to_owned(),
             access_token: self.access_token.secret().clone(),
@@ -106,11 +148,9 @@ impl TokenResponse {
             expires_at: self
                 .expires_in
                 .map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX))),
-            scopes: self
-                .scopes
-                .map(|v| v.iter().map(|s| s.to_string()).collect())
-                .or_else(|| previous.map(|p| p.scopes.clone()))
-                .unwrap_or_default(),
+            scopes,
+            scopes_from: Some(scopes_from.to_owned()),
+            consented_at: Some(previous.and_then(|p| p.consented_at).unwrap_or(now)),
             id_token: self
                 .id_token
                 .or_else(|| previous.and_then(|p| p.id_token.clone())),
@@ -567,5 +607,48 @@ mod tests {
         assert_eq!(second.scopes, vec!["openid", "offline_access"]);
         let dbg = format!("{second:?}");
         assert!(!dbg.contains("a2") && !dbg.contains("r1"), "{dbg}");
+        // The grant's scopes and consent time carry over a refresh.
+        assert_eq!(first.scopes_from.as_deref(), Some("response"));
+        assert_eq!(second.scopes_from.as_deref(), Some("previous"));
+        assert_eq!(first.consented_at, Some(0));
+        assert_eq!(second.consented_at, Some(0));
+    }
+
+    /// A JWT with `payload` (JSON) as its claims and a dummy signature.
+    fn jwt(payload: &str) -> String {
+        use base64::Engine;
+        let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.c2ln", e(r#"{"alg":"RS256"}"#), e(payload))
+    }
+
+    #[test]
+    fn granted_scopes_come_from_the_response_else_a_jwt_access_token() {
+        // Xero's access tokens are JWTs whose scope claim lists the grant.
+        let token = jwt(r#"{"sub":"x","scope":["openid","accounting.transactions"]}"#);
+        let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer"}}"#);
+        let r: TokenResponse = serde_json::from_str(&body).unwrap();
+        let t = r.into_token_set(10, None);
+        assert_eq!(t.scopes, ["openid", "accounting.transactions"]);
+        assert_eq!(t.scopes_from.as_deref(), Some("access-token"));
+        assert_eq!(t.consented_at, Some(10));
+        // A space-separated claim too; the response's own scope wins over the claim.
+        let token = jwt(r#"{"scope":"a.read b"}"#);
+        assert_eq!(jwt_scope_claim(&token).unwrap(), ["a.read", "b"]);
+        let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer","scope":"c"}}"#);
+        let r: TokenResponse = serde_json::from_str(&body).unwrap();
+        let t = r.into_token_set(10, None);
+        assert_eq!(
+            (t.scopes, t.scopes_from.as_deref()),
+            (vec!["c".to_owned()], Some("response"))
+        );
+        // An opaque token, a JWT without the claim, or garbage: unknown, never a guess.
+        for opaque in ["abc", "a.b", &jwt(r#"{"sub":"x"}"#), "x.%%%.y", &jwt("[1]")] {
+            assert_eq!(jwt_scope_claim(opaque), None, "{opaque}");
+        }
+        let r: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"opaque","token_type":"Bearer"}"#).unwrap();
+        let t = r.into_token_set(10, None);
+        assert!(t.scopes.is_empty());
+        assert_eq!(t.scopes_from.as_deref(), Some("unknown"));
     }
 }

@@ -41,9 +41,18 @@ pub struct TokenSet {
     /// When the access token expires, Unix seconds, if the server said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
-    /// The granted scopes.
+    /// The granted scopes: the token response's `scope`, else the `scope` claim of a JWT access
+    /// token (read for information only), else carried from the tokens this refresh replaced.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Where `scopes` came from: `response`, `access-token` (the JWT's claim), `previous` (a
+    /// refresh that did not say), or `unknown` (empty: the provider never said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_from: Option<String>,
+    /// When the consent (or client-credentials request) that produced this grant happened,
+    /// Unix seconds; a refresh keeps it, since a refresh never changes scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consented_at: Option<i64>,
     /// The id token from the last code exchange.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
@@ -65,6 +74,8 @@ impl std::fmt::Debug for TokenSet {
             )
             .field("expires_at", &self.expires_at)
             .field("scopes", &self.scopes)
+            .field("scopes_from", &self.scopes_from)
+            .field("consented_at", &self.consented_at)
             .field("obtained_at", &self.obtained_at)
             .field("refresh_started_at", &self.refresh_started_at)
             .finish()
@@ -453,6 +464,8 @@ mod tests {
             refresh_token: Some(rt.into()),
             expires_at: Some(expires_at),
             scopes: vec!["offline_access".into()],
+            scopes_from: None,
+            consented_at: None,
             id_token: None,
             obtained_at: 0,
             refresh_started_at: None,
