@@ -7,6 +7,7 @@
 
 pub mod inventory;
 pub mod render;
+pub mod scope_check;
 pub mod scopes;
 
 use serde::Serialize;

@@ -148,7 +148,7 @@ impl std::fmt::Display for ApiCall {
 }
 
 impl ApiCall {
-    fn is_read(&self) -> bool {
+    pub(crate) fn is_read(&self) -> bool {
         self.method == "GET" || self.method == "HEAD"
     }
 }
@@ -400,7 +400,7 @@ pub struct ScopePlan {
 
 /// Finds the catalogue row for a path: `Attachments` anywhere wins (attachment calls need the
 /// attachments scope), then the longest resource match.
-fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a CatalogueRow> {
+pub(crate) fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a CatalogueRow> {
     let lower = path.to_ascii_lowercase();
     let under: Vec<&CatalogueRow> = rows
         .iter()

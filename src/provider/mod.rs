@@ -86,8 +86,10 @@ pub struct ScopeCatalogue {
     pub table: &'static str,
     /// The day new apps got granular scopes only.
     pub granular_from: time::Date,
-    /// When older apps must have moved to granular scopes.
+    /// When older apps must have moved to granular scopes, as the provider says it.
     pub broad_deadline: &'static str,
+    /// The last day the deprecated broad scopes are taken to work.
+    pub broad_last_day: time::Date,
 }
 
 /// A provider's tenants: how to list them, find one and remove one, and the header that names

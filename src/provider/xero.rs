@@ -83,6 +83,9 @@ pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
     table: include_str!("xero_scopes.tsv"),
     granular_from: time::macros::date!(2026 - 03 - 02),
     broad_deadline: "September 2027",
+    // Our reading, not Xero's words: Xero says "by September 2027" and gives no day, so the
+    // whole of September is taken as still allowed (a guess; docs/scopes.md says so).
+    broad_last_day: time::macros::date!(2027 - 09 - 30),
 };
 
 /// Xero's connections: `GET /connections` and `DELETE /connections/{id}`, and the
