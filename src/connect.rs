@@ -116,28 +116,7 @@ fn connect_inner(
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let name = name.to_owned();
-    let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-    let endpoints = crate::provider::endpoints(&profile, &http, &paths.cache_dir)?;
-    let secret = match &profile.client_secret {
-        Some(r) if profile.grant.needs_secret() => Some(r.read(&name)?),
-        _ => None,
-    };
-
-    let (tokens, claims) = match profile.grant {
-        Grant::ClientCredentials => {
-            let s = secret.as_ref().ok_or_else(|| {
-                Oauth2Error::Usage("client_credentials needs a client secret".into())
-            })?;
-            (
-                flow::client_credentials(&profile, &endpoints, &http, s, now())?,
-                None,
-            )
-        }
-        Grant::AuthorizationCode | Grant::Pkce => {
-            browser_flow(options, &profile, &endpoints, &http, secret.as_ref(), ui)?
-        }
-    };
-
+    let (tokens, claims) = obtain(&name, &profile, options, paths, ui)?;
     let store = TokenStore::with_backend(&paths.tokens_dir, &name, profile.token_store);
     store.save(&tokens)?;
     let before = config.profiles.insert(name.clone(), profile.clone());
@@ -158,6 +137,38 @@ fn connect_inner(
         token_store: profile.token_store.as_str(),
         stored_in: store.location(),
     })
+}
+
+/// A new grant for `profile` (the browser step, or a client-credentials request), with the id
+/// token checked; nothing is saved. `connect_profile` saves it; `scopes upgrade` checks it
+/// first.
+pub(crate) fn obtain(
+    name: &str,
+    profile: &Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
+    ui: &dyn Interaction,
+) -> Result<(TokenSet, Option<idtoken::IdClaims>), Oauth2Error> {
+    let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+    let endpoints = crate::provider::endpoints(profile, &http, &paths.cache_dir)?;
+    let secret = match &profile.client_secret {
+        Some(r) if profile.grant.needs_secret() => Some(r.read(name)?),
+        _ => None,
+    };
+    match profile.grant {
+        Grant::ClientCredentials => {
+            let s = secret.as_ref().ok_or_else(|| {
+                Oauth2Error::Usage("client_credentials needs a client secret".into())
+            })?;
+            Ok((
+                flow::client_credentials(profile, &endpoints, &http, s, now())?,
+                None,
+            ))
+        }
+        Grant::AuthorizationCode | Grant::Pkce => {
+            browser_flow(options, profile, &endpoints, &http, secret.as_ref(), ui)
+        }
+    }
 }
 
 /// The browser step and the code exchange, with the id token checked when `openid` is asked.
@@ -338,12 +349,42 @@ pub struct TokenStatus {
     pub usable: bool,
     /// Why, in a sentence.
     pub reason: String,
+    /// The granted scopes (empty when the provider never said).
+    pub granted: Vec<String>,
+    /// Where they came from: `response`, `access-token`, `previous` or `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_from: Option<String>,
+    /// When the consent that produced the grant happened (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consented_at: Option<String>,
+    /// Granted scopes the provider is retiring (Xero's broad ones), with when.
+    pub deprecated: Vec<String>,
+    /// When the deprecated scopes stop working, as the provider says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecated_until: Option<&'static str>,
+}
+
+impl TokenStatus {
+    /// The status of a profile whose tokens cannot be read at all.
+    pub fn unusable(profile: &str, reason: String) -> TokenStatus {
+        TokenStatus {
+            profile: profile.to_owned(),
+            usable: false,
+            reason,
+            granted: Vec::new(),
+            granted_from: None,
+            consented_at: None,
+            deprecated: Vec::new(),
+            deprecated_until: None,
+        }
+    }
 }
 
 /// Reads profile `name`'s tokens (no network) and says whether they can be used.
 pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus {
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
-    let (usable, reason) = match store.load() {
+    let loaded = store.load();
+    let (usable, reason) = match &loaded {
         Err(e) => (false, e.to_string()),
         Ok(None) => (false, format!("profile {name:?} has no stored token")),
         Ok(Some(t)) if t.valid_for(now(), 0) => (
@@ -359,7 +400,7 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
             true,
             "the access token has expired; a refresh token is stored".into(),
         ),
-        Ok(Some(t)) if renewable(profile, &t) => (
+        Ok(Some(t)) if renewable(profile, t) => (
             true,
             "the access token has expired; client credentials can ask for a new one".into(),
         ),
@@ -368,11 +409,28 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
             "the access token has expired and there is no refresh token".into(),
         ),
     };
-    TokenStatus {
-        profile: name.to_owned(),
-        usable,
-        reason,
+    let mut status = TokenStatus::unusable(name, reason);
+    status.usable = usable;
+    if let Ok(Some(t)) = loaded {
+        let catalogue = crate::provider::of_profile(profile).scopes;
+        let retiring = match catalogue {
+            Some(_) => crate::audit::scope_check::deprecated_scopes().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        status.deprecated = t
+            .scopes
+            .iter()
+            .filter(|s| retiring.iter().any(|(d, _)| d == *s))
+            .cloned()
+            .collect();
+        status.deprecated_until = catalogue
+            .filter(|_| !status.deprecated.is_empty())
+            .map(|c| c.broad_deadline);
+        status.granted = t.scopes;
+        status.granted_from = t.scopes_from;
+        status.consented_at = t.consented_at.map(format_time);
     }
+    status
 }
 
 /// Calls the provider's API as profile `name`: a token good for a minute (renewed under the

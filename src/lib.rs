@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod oauth1;
 pub mod oauth2;
 pub mod provider;
+pub mod reconsent;
 pub mod secret;
 pub mod tenants;
 pub mod text;

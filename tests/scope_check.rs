@@ -219,7 +219,10 @@ fn the_deprecated_scopes_are_the_three_broad_ones() {
 #[test]
 fn an_app_created_on_or_after_2_march_2026_is_granular_only() {
     let granted = words("accounting.transactions");
-    for (created, only) in [(date!(2026 - 03 - 01), false), (date!(2026 - 03 - 02), true)] {
+    for (created, only) in [
+        (date!(2026 - 03 - 01), false),
+        (date!(2026 - 03 - 02), true),
+    ] {
         let r = check(&CheckInput {
             granted: &granted,
             calls: None,

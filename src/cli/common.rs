@@ -73,6 +73,12 @@ impl From<cert::Error> for CliError {
 }
 
 /// `--at`: check validity as of a moment other than now.
+/// A `YYYY-MM-DD` flag value.
+pub fn parse_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. 2025-11-01"))
+}
+
 pub fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
@@ -133,4 +139,27 @@ pub fn inventory_error(e: oauth1to2::audit::inventory::InventoryError) -> CliErr
         hint: Some(e.hint.clone()),
         code: EXIT_INPUT,
     }
+}
+
+/// A scope check, link or upgrade that stopped: the OAuth side's own exit code, 4 when the
+/// provider refused a scope or the new grant could not make a read call, else 2.
+pub fn reconsent_error(e: oauth1to2::reconsent::ReconsentError) -> CliError {
+    use oauth1to2::reconsent::ReconsentError;
+    match e {
+        ReconsentError::OAuth(o) => o.into(),
+        ReconsentError::Refused { .. } | ReconsentError::Verify { .. } => CliError {
+            hint: Some(e.hint()),
+            message: e.to_string(),
+            code: EXIT_AUTH,
+        },
+        other => CliError::input(other.to_string(), other.hint()),
+    }
+}
+
+/// Words of a flag value separated by spaces or commas (`--to 'a b,c'`).
+pub fn split_words(s: &str) -> Vec<String> {
+    s.split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

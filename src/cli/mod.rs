@@ -13,6 +13,7 @@ mod cert_repair;
 mod common;
 mod completions;
 mod connect;
+mod evidence;
 mod export;
 mod init;
 mod inputs;
@@ -25,6 +26,10 @@ mod oauth1_sign;
 mod oauth1_verify;
 mod profile;
 mod scopes;
+mod scopes_check;
+mod scopes_link;
+mod scopes_plan;
+mod scopes_upgrade;
 mod session;
 mod signing;
 mod style;
@@ -87,7 +92,7 @@ enum Command {
     Migrate(migrate::Args),
     /// Print the handoff a platform or deployment needs: client id, scopes, redirect URI, tenant.
     Export(export::Args),
-    /// Plan the smallest OAuth 2.0 scopes for the calls an integration makes.
+    /// Plan scopes from the calls, and move a connected app to granular scopes (check, upgrade, link).
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).

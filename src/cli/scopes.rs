@@ -1,151 +1,25 @@
-//! `oauth1to2 scopes plan`: the smallest OAuth 2.0 scopes for what a legacy integration calls.
+//! `oauth1to2 scopes ...`: the group, dispatching to one file per subcommand.
 
-use oauth1to2::text::term;
-use std::path::PathBuf;
-use time::{Date, OffsetDateTime};
+use clap::Subcommand;
 
-use oauth1to2::audit::scopes::{self, Evidence, EvidenceError, PlanOptions};
+use super::common::CliError;
+use super::{scopes_check, scopes_link, scopes_plan, scopes_upgrade};
 
-use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS};
-
-/// Plan OAuth 2.0 scopes from a list of endpoints, a HAR file or an access log.
-#[derive(Debug, clap::Subcommand)]
+/// Plan the scopes an integration needs, and move a connected app to them.
+#[derive(Debug, Subcommand)]
 pub enum ScopesCommand {
-    /// Map every API call to the smallest set of scopes, each explained by the calls that need it.
-    #[command(after_help = "Examples:\n  \
-oauth1to2 scopes plan --endpoints 'GET Invoices,GET Contacts,POST Payments'\n  \
-oauth1to2 scopes plan --from-har session.har --app-created 2025-11-01\n  \
-oauth1to2 scopes plan --from-log access.log --json\n\n\
-A bare name (Invoices) may be read or written, so it gets the full scope; say GET Invoices when \
-the integration only reads. Apps created on or after 2026-03-02 get granular scopes; older apps \
-may keep broad ones until September 2027, and the plan lists the granular scopes to move to.\n\n\
-Exit codes: 0 every call is mapped; 1 some calls could not be mapped (listed); 2 unusable input.")]
-    Plan(PlanArgs),
-}
-
-#[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("evidence").required(true).args(["endpoints", "from_har", "from_log"])))]
-pub struct PlanArgs {
-    /// Calls, comma-separated: `Invoices`, `GET Contacts`, `POST /api.xro/2.0/Payments`.
-    #[arg(long, value_name = "LIST")]
-    endpoints: Option<String>,
-    /// A HAR file of the integration's traffic (browser dev tools, mitmproxy, Fiddler).
-    #[arg(long, value_name = "FILE")]
-    from_har: Option<PathBuf>,
-    /// An HTTP access log of the integration's traffic (common or combined log format).
-    #[arg(long, value_name = "FILE")]
-    from_log: Option<PathBuf>,
-    /// When the OAuth 2.0 app was created (YYYY-MM-DD); default: a new app, today.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    app_created: Option<Date>,
-    /// Leave out offline_access (a Custom Connection has no refresh token).
-    #[arg(long)]
-    no_offline_access: bool,
-    /// Print the plan as JSON (fields in docs/json.md).
-    #[arg(long)]
-    json: bool,
-}
-
-fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. 2025-11-01"))
-}
-
-fn evidence_error(source: &str, e: EvidenceError) -> CliError {
-    CliError {
-        message: format!("{source}: {e}"),
-        hint: Some(e.hint()),
-        code: EXIT_INPUT,
-    }
-}
-
-fn read(path: &PathBuf) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        CliError::input(
-            format!("cannot read {}: {e}", path.display()),
-            "check the path",
-        )
-    })
+    // Each subcommand's help is its Args' doc comment (first line: the summary).
+    Plan(scopes_plan::Args),
+    Check(scopes_check::Args),
+    Upgrade(scopes_upgrade::Args),
+    Link(scopes_link::Args),
 }
 
 pub fn run(cmd: ScopesCommand) -> Result<u8, CliError> {
-    let ScopesCommand::Plan(a) = cmd;
-    let evidence: Evidence = if let Some(list) = &a.endpoints {
-        scopes::from_list(list).map_err(|e| evidence_error("--endpoints", e))?
-    } else if let Some(p) = &a.from_har {
-        let name = p.display().to_string();
-        scopes::from_har(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
-    } else if let Some(p) = &a.from_log {
-        let name = p.display().to_string();
-        scopes::from_log(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
-    } else {
-        return Err(CliError::input(
-            "nothing to plan from",
-            "give --endpoints, --from-har or --from-log",
-        ));
-    };
-    let plan = scopes::plan(
-        &evidence.calls,
-        &PlanOptions {
-            app_created: a.app_created,
-            today: OffsetDateTime::now_utc().date(),
-            offline_access: !a.no_offline_access,
-        },
-    )
-    .map_err(|e| CliError {
-        message: e.to_string(),
-        hint: Some(e.hint()),
-        code: EXIT_INPUT,
-    })?;
-    let code = if plan.unmapped.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_PROBLEMS
-    };
-    if a.json {
-        print_json(&serde_json::json!({
-            "source": evidence.source,
-            "calls": evidence.calls,
-            "ignored": evidence.ignored,
-            "plan": plan,
-        }))?;
-        return Ok(code);
+    match cmd {
+        ScopesCommand::Plan(a) => scopes_plan::run(a),
+        ScopesCommand::Check(a) => scopes_check::run(a),
+        ScopesCommand::Upgrade(a) => scopes_upgrade::run(a),
+        ScopesCommand::Link(a) => scopes_link::run(a),
     }
-    println!("{}", plan.scope_string);
-    eprintln!(
-        "{} call{} from {} ({} other line{} ignored). {} scopes: {}.",
-        evidence.calls.len(),
-        if evidence.calls.len() == 1 { "" } else { "s" },
-        term(&evidence.source),
-        evidence.ignored,
-        if evidence.ignored == 1 { "" } else { "s" },
-        plan.scheme,
-        plan.scheme_reason
-    );
-    for s in &plan.scopes {
-        eprintln!("  {}", s.scope);
-        eprintln!("      why:       {}", s.reason);
-        if !s.needed_by.is_empty() {
-            eprintln!("      needed by: {}", term(&s.needed_by.join(", ")));
-        }
-        if !s.granular_replacement.is_empty() {
-            eprintln!(
-                "      by September 2027, move to: {}",
-                s.granular_replacement.join(" ")
-            );
-        }
-        if s.confirm {
-            eprintln!(
-                "      confirm:   the mapping is inferred; check {}",
-                s.sources.last().map(String::as_str).unwrap_or("")
-            );
-        }
-    }
-    if !plan.unmapped.is_empty() {
-        eprintln!("Not mapped ({}):", plan.unmapped.len());
-        for u in &plan.unmapped {
-            eprintln!("  {}: {}", term(&u.call), term(&u.reason));
-        }
-    }
-    Ok(code)
 }

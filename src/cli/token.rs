@@ -200,11 +200,7 @@ fn human_secs(s: i64) -> String {
 
 fn status(a: StatusArgs) -> Result<u8, CliError> {
     let st = match Session::load(&a.profile) {
-        Err(e) => oauth1to2::connect::TokenStatus {
-            profile: a.profile.profile.clone(),
-            usable: false,
-            reason: e.message,
-        },
+        Err(e) => oauth1to2::connect::TokenStatus::unusable(&a.profile.profile, e.message),
         Ok(s) => oauth1to2::connect::token_status(&s.name, &s.profile, &s.paths),
     };
     if a.json {
@@ -215,6 +211,22 @@ fn status(a: StatusArgs) -> Result<u8, CliError> {
             if st.usable { "ok" } else { "not usable" },
             term(&st.reason)
         );
+        if !st.granted.is_empty() {
+            println!("granted: {}", term(&st.granted.join(" ")));
+        } else if st.granted_from.as_deref() == Some("unknown") {
+            println!("granted: (the provider did not say)");
+        }
+        if let Some(at) = &st.consented_at {
+            println!("consented: {at}");
+        }
+        if !st.deprecated.is_empty() {
+            println!(
+                "deprecated: {} (broad scopes, until {}; see `oauth1to2 scopes check -p {}`)",
+                term(&st.deprecated.join(" ")),
+                st.deprecated_until.unwrap_or("the provider's deadline"),
+                st.profile
+            );
+        }
     }
     Ok(if st.usable {
         EXIT_OK

@@ -269,6 +269,24 @@ pub fn authorization_request(
     })
 }
 
+/// An authorize link for the app's own front-end to complete: the app's client id, its
+/// registered `redirect_uri`, `scopes` and a random `state`, and no PKCE (the app's backend,
+/// which holds its own secret, exchanges the code). Returns the URL and the state.
+pub fn authorization_link(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    redirect_uri: &str,
+    scopes: &[String],
+) -> Result<(String, String), Oauth2Error> {
+    let c = client(profile, endpoints, None, Some(redirect_uri))?;
+    let (url, state) = c
+        .authorize_url(CsrfToken::new_random)
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
+        .url();
+    Ok((url.to_string(), state.secret().clone()))
+}
+
 /// An error from the token or the revocation endpoint, without the body (on a 200 it holds
 /// tokens).
 fn map_token_error<T: oauth2::ErrorResponseType + std::fmt::Display>(

@@ -265,6 +265,13 @@ impl TokenStore {
         }
     }
 
+    /// Replaces the stored tokens with `new` under the lock, so no refresh runs halfway through
+    /// (a new consent's grant: `scopes upgrade`).
+    pub fn replace(&self, new: &TokenSet) -> Result<(), Oauth2Error> {
+        let _lock = self.lock(LOCK_WAIT)?;
+        self.save(new)
+    }
+
     /// Takes the exclusive lock, waiting up to `wait`.
     pub fn lock(&self, wait: Duration) -> Result<Lock, Oauth2Error> {
         let dir = self.lock_path.parent().unwrap_or(Path::new("."));

@@ -58,6 +58,9 @@ pub struct Provider {
     pub scopes: Option<&'static ScopeCatalogue>,
     /// The ways off its legacy app types.
     pub migrations: &'static [MigrationPath],
+    /// How to set a machine-to-machine app's scopes in its portal, one step per line
+    /// (`{client_id}` and `{scopes}` are filled in); empty when its token request decides.
+    pub m2m_scope_steps: &'static [&'static str],
     /// Regions where it sells machine-to-machine apps (Xero's Custom Connections); empty when
     /// it has none or sells them everywhere it says nothing about.
     pub machine_to_machine_regions: &'static [&'static str],

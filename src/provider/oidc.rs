@@ -1,6 +1,7 @@
 //! Any OpenID Connect provider, found by discovery from the profile's issuer. It has no API of
 //! its own that oauth1to2 knows: such a profile stands in for Xero's identity server (a staging
-//! server, the test desk), and the API at its API base is taken to be Xero's, tenants included.
+//! server, the test desk), and the API at its API base is taken to be Xero's, tenants and scope
+//! catalogue included.
 //! A provider whose API differs gets its own entry.
 
 use super::{EndpointSource, Provider, TokenRules};
@@ -19,7 +20,8 @@ pub static PROVIDER: Provider = Provider {
     error_hints: &[],
     rate_limit_hint: None,
     tenants: Some(super::xero::CONNECTIONS),
-    scopes: None,
+    scopes: Some(&super::xero::SCOPES),
     migrations: &[],
+    m2m_scope_steps: &[],
     machine_to_machine_regions: &[],
 };

@@ -46,6 +46,14 @@ pub static PROVIDER: Provider = Provider {
     scopes: Some(&SCOPES),
     migrations: &MIGRATIONS,
     machine_to_machine_regions: CUSTOM_CONNECTION_REGIONS,
+    // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
+    // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
+    // authorise again by e-mail is not documented (our caution, in the last step).
+    m2m_scope_steps: &[
+        "Sign in at https://developer.xero.com/app/manage and open the Custom Connection whose client id is {client_id}.",
+        "Under its scopes, select exactly: {scopes}; clear the broad ones (accounting.transactions, accounting.reports.read).",
+        "Save. If Xero asks the organisation to authorise the connection again, wait until its user has accepted the e-mail.",
+    ],
 };
 
 /// Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).

@@ -1,7 +1,7 @@
 // A real OpenID Provider for the OAuth 2.0 tests: node oidc-provider (pinned in package.json and
 // package-lock.json), served over HTTPS with a certificate the test makes with openssl, plus a
 // local stand-in for the Xero-only endpoints that oidc-provider cannot play (GET/DELETE
-// /connections, GET /api.xro/2.0/Organisation), answering in the shapes Xero documents (developer.xero.com/documentation/guides/oauth2/auth-flow,
+// /connections, GET /api.xro/2.0/Organisation, Invoices and Contacts), answering in the shapes Xero documents (developer.xero.com/documentation/guides/oauth2/auth-flow,
 // 'Check the tenants you're authorized to access', and the Accounting API's error responses).
 //
 // Usage: node oidc_peer.mjs   (env below). Prints one JSON line {"issuer": ...} once listening.
@@ -158,6 +158,25 @@ async function xero(req, res, url) {
       Id: crypto.randomUUID(), Status: 'OK', ProviderName: 'oauth1to2 tests', DateTimeUTC: `/Date(${Date.now()})/`,
       Organisations: [{ OrganisationID: tenant.tenantId, Name: tenant.tenantName, LegalName: tenant.tenantName, CountryCode: 'NZ', BaseCurrency: 'NZD', OrganisationType: 'COMPANY', IsDemoCompany: false, OrganisationStatus: 'ACTIVE' }],
     });
+  }
+  // Reads of Invoices and Contacts, in the Accounting API's envelope (Id, Status, ProviderName,
+  // DateTimeUTC and the resource's list), for the scope upgrade's read calls. The scopes that
+  // allow each are Xero's (developer.xero.com/documentation/guides/oauth2/scopes), broad or
+  // granular; a missing one gets the same 401 as Organisation above (our guess).
+  const reads = {
+    Invoices: ['accounting.transactions', 'accounting.transactions.read', 'accounting.invoices', 'accounting.invoices.read'],
+    Contacts: ['accounting.contacts', 'accounting.contacts.read'],
+  };
+  const read = /^\/api\.xro\/2\.0\/(Invoices|Contacts)$/.exec(url.pathname);
+  if (read && req.method === 'GET') {
+    const tenant = mine.find((t) => t.tenantId === req.headers['xero-tenant-id']);
+    if (!tenant) return send(res, 403, problem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
+    if (!reads[read[1]].some((s) => scopes.has(s))) {
+      count(`xero:${read[1].toLowerCase()}:401`);
+      return send(res, 401, problem(401, 'Unauthorized', 'AuthorizationUnsuccessful'));
+    }
+    count(`xero:${read[1].toLowerCase()}`);
+    return send(res, 200, { Id: crypto.randomUUID(), Status: 'OK', ProviderName: 'oauth1to2 tests', DateTimeUTC: `/Date(${Date.now()})/`, [read[1]]: [] });
   }
   // Not Xero: a hostile or misconfigured server (a debugging proxy) that echoes the request's
   // Authorization header in an error in Xero's problem shape, for the redaction test.

@@ -1,0 +1,63 @@
+//! Evidence of an integration's API calls, for the `scopes` commands: a list, a HAR file or an
+//! access log (read up to the usual input cap).
+
+use std::path::PathBuf;
+
+use oauth1to2::audit::scopes::{self, Evidence, EvidenceError};
+
+use super::common::{CliError, EXIT_INPUT};
+
+/// Where the calls come from (at most one).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[group(multiple = false)]
+pub struct EvidenceArgs {
+    /// Calls, comma-separated: `Invoices`, `GET Contacts`, `POST /api.xro/2.0/Payments`.
+    #[arg(long, value_name = "LIST")]
+    pub endpoints: Option<String>,
+    /// A HAR file of the integration's traffic (browser dev tools, mitmproxy, Fiddler).
+    #[arg(long, value_name = "FILE")]
+    pub from_har: Option<PathBuf>,
+    /// An HTTP access log of the integration's traffic (common or combined log format).
+    #[arg(long, value_name = "FILE")]
+    pub from_log: Option<PathBuf>,
+}
+
+fn read(path: &std::path::Path) -> Result<String, CliError> {
+    let bytes = super::common::read_input(&path.to_string_lossy())?;
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::input(
+            format!("{} is not UTF-8 text", path.display()),
+            "export the HAR or log again as text",
+        )
+    })
+}
+
+fn evidence_error(source: &str, e: EvidenceError) -> CliError {
+    CliError {
+        message: format!("{source}: {e}"),
+        hint: Some(e.hint()),
+        code: EXIT_INPUT,
+    }
+}
+
+impl EvidenceArgs {
+    /// Whether any evidence was given.
+    pub fn given(&self) -> bool {
+        self.endpoints.is_some() || self.from_har.is_some() || self.from_log.is_some()
+    }
+
+    /// The calls, if any evidence was given.
+    pub fn load(&self) -> Result<Option<Evidence>, CliError> {
+        Ok(Some(if let Some(list) = &self.endpoints {
+            scopes::from_list(list).map_err(|e| evidence_error("--endpoints", e))?
+        } else if let Some(p) = &self.from_har {
+            let name = p.display().to_string();
+            scopes::from_har(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
+        } else if let Some(p) = &self.from_log {
+            let name = p.display().to_string();
+            scopes::from_log(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
+        } else {
+            return Ok(None);
+        }))
+    }
+}

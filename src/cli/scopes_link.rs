@@ -1,0 +1,78 @@
+//! `oauth1to2 scopes link -p PROFILE --redirect-uri URI`: the authorize link with the new scopes
+//! that each organisation's admin opens; the app's own front-end completes it.
+
+use time::OffsetDateTime;
+
+use oauth1to2::reconsent;
+use oauth1to2::text::term;
+
+use super::common::{print_json, reconsent_error, split_words, CliError, EXIT_OK};
+use super::evidence::EvidenceArgs;
+use super::session::{ProfileArg, Session};
+
+/// Print the authorize link with new scopes for an organisation's admin to open.
+///
+/// The link names the app's own registered redirect URI, so the app's web front-end completes
+/// the consent and keeps the tokens; nothing passes through oauth1to2. The scopes are --to, or
+/// what `scopes check` proposes (from the evidence, if given).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+oauth1to2 scopes link -p acme --to 'accounting.invoices accounting.contacts.read' \\\n    \
+--redirect-uri https://app.example.com/xero/callback\n  \
+oauth1to2 scopes link -p acme --from-har session.har --redirect-uri https://app.example.com/cb --json\n\n\
+Exit codes: 0 the link was printed; 2 unusable input; 6 no tokens to take the scopes from (give --to).")]
+pub struct Args {
+    #[command(flatten)]
+    profile: ProfileArg,
+    /// The scopes to ask for, space- or comma-separated (identity scopes the profile has are kept).
+    #[arg(long, value_name = "SCOPES")]
+    to: Option<String>,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+    /// The redirect URI registered on the app, where its front-end finishes the consent.
+    #[arg(long, value_name = "URI")]
+    redirect_uri: String,
+    /// The link, its state and scopes as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<u8, CliError> {
+    let s = Session::load(&a.profile)?;
+    let to = a.to.as_deref().map(split_words);
+    let check = if to.is_some() && !a.evidence.given() {
+        None
+    } else {
+        let evidence = a.evidence.load()?;
+        Some(
+            reconsent::check_profile(
+                &s.name,
+                &s.profile,
+                &s.paths,
+                evidence.as_ref().map(|e| e.calls.as_slice()),
+                None,
+                OffsetDateTime::now_utc().date(),
+            )
+            .map_err(reconsent_error)?
+            .check,
+        )
+    };
+    let scopes = reconsent::target_scopes(&s.profile, to.as_deref(), check.as_ref());
+    let link =
+        reconsent::link(&s.profile, &s.paths, &a.redirect_uri, &scopes).map_err(reconsent_error)?;
+    if a.json {
+        print_json(&link)?;
+        return Ok(EXIT_OK);
+    }
+    println!("{}", link.url);
+    eprintln!(
+        "Send this link to each organisation's admin. It asks for: {}",
+        term(&link.scopes.join(" "))
+    );
+    eprintln!(
+        "The consent ends at {} (the app's own redirect URI), where the app exchanges the code; state={}.",
+        term(&link.redirect_uri),
+        link.state
+    );
+    Ok(EXIT_OK)
+}
