@@ -45,6 +45,13 @@ pub enum ReconsentError {
         /// What it granted.
         granted: Vec<String>,
     },
+    /// Asked without a scope parameter, the provider did not say what it granted and no read
+    /// call could check it; the old grant is still in place.
+    #[error("the provider did not say what it granted to a request without scopes, and no read call could check {}; the old grant is still in place", requested.join(" "))]
+    Unconfirmed {
+        /// The scopes wanted.
+        requested: Vec<String>,
+    },
     /// A read call with the new grant was refused; the old grant is still in place.
     #[error(
         "the new grant could not make {call} (HTTP {status}); the old grant is still in place"
@@ -66,6 +73,7 @@ impl ReconsentError {
             ReconsentError::NoCatalogue(_) => "name the scopes to move to yourself".into(),
             ReconsentError::NoScopes => "name the scopes, or give evidence of the app's calls".into(),
             ReconsentError::Refused { .. } => "allow those scopes for the app in the provider's developer portal (or leave them out), then run the upgrade again".into(),
+            ReconsentError::Unconfirmed { .. } => "set the scopes in the developer portal, choose a tenant the read calls can use, then run the upgrade again".into(),
             ReconsentError::Verify { .. } => "the new scopes do not reach what the integration calls: check them against the provider's scope pages, then run the upgrade again".into(),
         }
     }
@@ -288,6 +296,7 @@ pub fn upgrade(
     next.scopes = scopes.to_vec();
 
     // 1. The new grant, nothing saved.
+    let mut asked_without_scopes = false;
     let tokens = match crate::connect::obtain(name, &next, browser, paths, ui) {
         Err(Oauth2Error::OAuth { ref error, .. })
             if next.grant == Grant::ClientCredentials
@@ -299,6 +308,7 @@ pub fn upgrade(
             ));
             let mut bare = next.clone();
             bare.scopes.clear();
+            asked_without_scopes = true;
             crate::connect::obtain(name, &bare, browser, paths, ui)
                 .map_err(|e| provider.explain(e))?
                 .0
@@ -306,8 +316,16 @@ pub fn upgrade(
         other => other.map_err(|e| provider.explain(e))?.0,
     };
 
-    // 2. Every requested scope granted (when the provider says what it granted).
-    let granted_known = tokens.scopes_from.as_deref() != Some("unknown");
+    // 2. Every requested scope granted. A response without `scope` to a request with scopes
+    // means exactly those were granted (RFC 6749 section 5.1); to a request without any, it
+    // says nothing, and only the read calls below can check.
+    let said = tokens.scopes_from.as_deref() != Some("unknown");
+    let granted_known = said || !asked_without_scopes;
+    let mut tokens = tokens;
+    if !said && !asked_without_scopes {
+        tokens.scopes = scopes.to_vec();
+        tokens.scopes_from = Some("as-requested".into());
+    }
     if granted_known {
         let refused: Vec<String> = scopes
             .iter()
@@ -371,6 +389,11 @@ pub fn upgrade(
             status,
         });
     }
+    if !granted_known && verified.is_empty() {
+        return Err(ReconsentError::Unconfirmed {
+            requested: scopes.to_vec(),
+        });
+    }
     test_pause();
 
     // 4. The switch: a copy of the old tokens, the new ones under the lock, the profile, and
@@ -409,4 +432,65 @@ pub fn upgrade(
         verified,
         unverified,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_custom_connections_portal_steps_name_its_client_and_the_api_scopes() {
+        let mut p = Profile::new("CC-CLIENT-1");
+        p.grant = Grant::ClientCredentials;
+        let steps = portal_steps(&p, &["offline_access".into(), "accounting.invoices".into()]);
+        assert_eq!(steps.len(), 3);
+        assert!(steps[0].contains("CC-CLIENT-1"), "{steps:?}");
+        assert!(
+            steps[1].contains("select exactly: accounting.invoices;"),
+            "{steps:?}"
+        );
+        // A generic OpenID provider has no portal steps to give.
+        p.use_issuer("https://id.example.com");
+        assert!(portal_steps(&p, &["a".into()]).is_empty());
+    }
+
+    #[test]
+    fn each_new_scope_family_has_a_read_call_from_the_catalogue() {
+        for (scope, call) in [
+            ("accounting.invoices", "/api.xro/2.0/Invoices"),
+            ("accounting.invoices.read", "/api.xro/2.0/Invoices"),
+            ("accounting.contacts.read", "/api.xro/2.0/Contacts"),
+            ("accounting.payments", "/api.xro/2.0/Payments"),
+            (
+                "accounting.reports.balancesheet.read",
+                "/api.xro/2.0/Reports/BalanceSheet",
+            ),
+            ("payroll.employees", "/payroll.xro/1.0/Employees"),
+        ] {
+            assert_eq!(
+                read_call_for(scope).unwrap().as_deref(),
+                Some(call),
+                "{scope}"
+            );
+        }
+        // files and assets are `*` rows: nothing to read on its own.
+        assert_eq!(read_call_for("files").unwrap(), None);
+        assert_eq!(read_call_for("no.such.scope").unwrap(), None);
+    }
+
+    #[test]
+    fn the_target_keeps_the_identity_scopes_and_adds_the_named_ones() {
+        let mut p = Profile::new("x");
+        p.scopes = vec![
+            "openid".into(),
+            "offline_access".into(),
+            "accounting.transactions".into(),
+        ];
+        let to = vec!["accounting.invoices".to_owned(), "openid".to_owned()];
+        assert_eq!(
+            target_scopes(&p, Some(&to), None),
+            ["openid", "offline_access", "accounting.invoices"]
+        );
+        assert!(target_scopes(&p, None, None).is_empty());
+    }
 }

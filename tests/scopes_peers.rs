@@ -249,3 +249,56 @@ fn the_link_for_an_admin_names_the_apps_own_redirect_and_the_new_scopes() {
     // No tokens went anywhere: one consent so far (the connect).
     assert_eq!(desk.peer.count("authorization_code:success"), 1);
 }
+
+#[test]
+fn a_custom_connection_is_asked_again_and_its_grant_checked() {
+    let Some(desk) = Desk::new(0) else { return };
+    let o = desk.run(
+        &desk
+            .connect_args("cc", "cc-app")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A scope the connection allows: granted, no browser, no tenant to read with.
+    let o = desk.run(&[
+        "scopes",
+        "upgrade",
+        "-p",
+        "cc",
+        "--to",
+        "accounting.contacts.read",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let u: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        u["granted"],
+        serde_json::json!(["accounting.contacts.read"])
+    );
+    assert_eq!(
+        u["unverified"],
+        serde_json::json!(["accounting.contacts.read"])
+    );
+    assert_eq!(desk.peer.count("client_credentials:success"), 2);
+    let before = std::fs::read(desk.token_file("cc")).unwrap();
+    // A scope the connection does not allow: refused with the scope parameter (invalid_scope),
+    // asked again without one; the answer does not say what it grants and there is no tenant
+    // to read with, so nothing confirms it: the old token stays.
+    let o = desk.run(&[
+        "scopes",
+        "upgrade",
+        "-p",
+        "cc",
+        "--to",
+        "accounting.invoices",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("asking again without one"), "{err}");
+    assert!(err.contains("did not say what it granted"), "{err}");
+    assert!(err.contains("old grant is still in place"), "{err}");
+    assert_eq!(std::fs::read(desk.token_file("cc")).unwrap(), before);
+    assert_eq!(desk.peer.count("client_credentials:error"), 1);
+}

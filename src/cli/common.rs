@@ -147,7 +147,9 @@ pub fn reconsent_error(e: oauth1to2::reconsent::ReconsentError) -> CliError {
     use oauth1to2::reconsent::ReconsentError;
     match e {
         ReconsentError::OAuth(o) => o.into(),
-        ReconsentError::Refused { .. } | ReconsentError::Verify { .. } => CliError {
+        ReconsentError::Refused { .. }
+        | ReconsentError::Verify { .. }
+        | ReconsentError::Unconfirmed { .. } => CliError {
             hint: Some(e.hint()),
             message: e.to_string(),
             code: EXIT_AUTH,

@@ -46,7 +46,8 @@ pub struct TokenSet {
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Where `scopes` came from: `response`, `access-token` (the JWT's claim), `previous` (a
-    /// refresh that did not say), or `unknown` (empty: the provider never said).
+    /// refresh that did not say), `as-requested` (a response without `scope` to a request with
+    /// scopes: RFC 6749 section 5.1), or `unknown` (empty: the provider never said).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_from: Option<String>,
     /// When the consent (or client-credentials request) that produced this grant happened,
