@@ -321,3 +321,217 @@ fn init_asks_on_a_terminal() {
         "accounting.contacts.read accounting.settings.read"
     );
 }
+
+/// The worked example's findings, worked out by hand from src/provider/xero_scopes.tsv
+/// (fixtures/granular/README.md).
+const GRANULAR: &str = "fixtures/granular/integration.toml";
+
+#[test]
+fn an_oauth2_web_app_with_broad_scopes_gets_its_findings_and_re_consent_checklist() {
+    let (code, v, err) = audit_json(&[GRANULAR]);
+    assert_eq!(code, Some(1), "{err}");
+    let a = &v[0];
+    assert_eq!(a["app_type"], "web");
+    assert_eq!(a["protocol"], "OAuth 2.0");
+    let found: Vec<(String, String, String)> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = [
+        (
+            "scope-missing",
+            "error",
+            "GET /api.xro/2.0/Journals needs accounting.journals.read",
+        ),
+        (
+            "broad-scope-deprecated",
+            "warning",
+            "accounting.transactions is a broad scope Xero retires by September 2027",
+        ),
+        (
+            "broad-scope-deprecated",
+            "warning",
+            "accounting.reports.read is a broad scope Xero retires by September 2027",
+        ),
+        (
+            "scope-unused",
+            "notice",
+            "accounting.attachments is requested",
+        ),
+    ];
+    assert_eq!(found.len(), expect.len(), "{found:?}");
+    for ((id, sev, msg), (eid, esev, emsg)) in found.iter().zip(expect) {
+        assert_eq!((id.as_str(), sev.as_str()), (eid, esev));
+        assert!(msg.starts_with(emsg), "{msg}");
+    }
+    // The hint for the broad scope names what the calls need from it.
+    assert!(a["findings"][1]["hint"]
+        .as_str()
+        .unwrap()
+        .starts_with("request accounting.invoices accounting.payments instead"));
+    assert_eq!(
+        a["scopes"]["scope_string"],
+        "offline_access accounting.contacts.read accounting.invoices accounting.journals.read accounting.payments accounting.reports.profitandloss.read accounting.settings.read"
+    );
+    // The checklist: the scopes, the authorise link from the client id and redirect URI, the
+    // consultant's own re-consent, the check.
+    let steps: Vec<&str> = a["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(steps[1].contains("Every connected organisation must authorise again"));
+    assert!(steps[1].contains("https://login.xero.com/identity/connect/authorize?response_type=code&client_id=8F3C1D2E4B5A69788796A5B4C3D2E1F0&redirect_uri=https%3A%2F%2Fsync.harbour.example%2Fxero%2Fcallback&scope=openid+profile+email+offline_access+accounting.contacts.read+accounting.invoices"), "{}", steps[1]);
+    assert!(steps[2].starts_with(
+        "Re-consent your own connection: oauth1to2 scopes upgrade -p harbour-stock-sync --to '"
+    ));
+    assert!(steps
+        .iter()
+        .any(|s| s.contains("oauth1to2 scopes check -p harbour-stock-sync")));
+
+    // Text and Markdown say the same, with the protocol named.
+    for (format, protocol) in [("text", "OAuth 2.0:"), ("markdown", "**OAuth 2.0:**")] {
+        let o = run(bin()
+            .current_dir(root())
+            .args(["audit", GRANULAR, "--at", AT, "--format", format]));
+        assert_eq!(o.status.code(), Some(1));
+        let out = stdout(&o);
+        assert!(out.contains(protocol), "{format}: {out}");
+        for (id, _, msg) in &found {
+            assert!(out.contains(id.as_str()), "{format}: {id}");
+            let shown = if format == "markdown" {
+                msg.replace('.', "\\.").replace('_', "\\_")
+            } else {
+                msg.clone()
+            };
+            assert!(
+                out.contains(&shown) || out.contains(msg.as_str()),
+                "{format}: {msg}\n{out}"
+            );
+        }
+        assert!(out.contains("must authorise again"), "{format}");
+    }
+}
+
+#[test]
+fn the_html_report_of_an_oauth2_app_carries_every_finding() {
+    if oidc_peers().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("audit.html");
+    let o = run(bin()
+        .current_dir(root())
+        .args(["audit", GRANULAR, "--at", AT, "--format", "html", "-o"])
+        .arg(&html));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (_, v, _) = audit_json(&[GRANULAR]);
+    let o = run(std::process::Command::new("node")
+        .arg(root().join("tests/peers/render.mjs"))
+        .arg(&html)
+        .arg(dir.path().join("audit.png"))
+        .env("CHROMIUM", chromium()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(page["requests"], serde_json::json!([]));
+    let text = page["text"].as_str().unwrap();
+    assert!(text.contains("OAuth 2.0"));
+    let findings = v[0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4);
+    for f in findings {
+        assert!(text.contains(f["id"].as_str().unwrap()), "{}", f["id"]);
+        assert!(
+            text.contains(f["message"].as_str().unwrap()),
+            "{}",
+            f["message"]
+        );
+    }
+    assert!(text.contains("must authorise again"));
+}
+
+#[test]
+fn oauth2_inventories_find_a_missing_offline_access_and_a_late_custom_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = inventory(
+        dir.path(),
+        "web.toml",
+        r#"name = "Night Sync"
+app_type = "pkce"
+scopes = ["openid", "accounting.contacts.read"]
+[endpoints]
+calls = ["GET Contacts"]
+"#,
+    );
+    let (code, v, err) = audit_json(&[web.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(ids(&v[0]), ["offline-access-missing"]);
+    // Not when a user signs in for every run.
+    let attended = inventory(
+        dir.path(),
+        "attended.toml",
+        r#"name = "Desk Tool"
+app_type = "pkce"
+unattended = false
+scopes = ["openid", "accounting.contacts.read"]
+[endpoints]
+calls = ["GET Contacts"]
+"#,
+    );
+    let (code, v, _) = audit_json(&[attended.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert!(ids(&v[0]).is_empty(), "{:?}", ids(&v[0]));
+    // A Custom Connection created in June 2026 with a broad scope: refused now, an error.
+    let cc = inventory(
+        dir.path(),
+        "cc.toml",
+        r#"name = "Ledger Feed"
+app_type = "custom-connection"
+app_created = 2026-06-10
+scopes = ["accounting.transactions.read"]
+[endpoints]
+calls = ["GET Invoices"]
+"#,
+    );
+    let (code, v, _) = audit_json(&[cc.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert_eq!(ids(&v[0]), ["custom-connection-broad-scope"]);
+    assert!(v[0]["findings"][0]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("accounting.invoices.read"));
+    // The same one created in 2025: only the deadline warning; after September 2027, an error.
+    let old = std::fs::read_to_string(&cc)
+        .unwrap()
+        .replace("2026-06-10", "2025-06-10");
+    std::fs::write(&cc, old).unwrap();
+    let (code, v, _) = audit_json(&[cc.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v[0]["findings"][0]["id"], "broad-scope-deprecated");
+    assert_eq!(v[0]["findings"][0]["severity"], "warning");
+    let o = run(bin().current_dir(root()).args([
+        "audit",
+        cc.to_str().unwrap(),
+        "--at",
+        "2027-10-01",
+        "--json",
+    ]));
+    let late: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(late[0]["findings"][0]["severity"], "error");
+    assert!(late[0]["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("retired in September 2027"));
+    // migrate refuses an OAuth 2.0 app and says where to go instead.
+    let o = run(bin().arg("migrate").arg(&cc).arg("--dry-run"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("scopes upgrade"), "{}", stderr(&o));
+}

@@ -27,16 +27,23 @@ impl InventoryError {
     }
 }
 
-/// The OAuth 1.0a app type.
+/// The app type: a legacy OAuth 1.0a one (private, partner, public), or an existing OAuth 2.0
+/// app whose scopes must move (web, pkce, custom-connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum AppType {
     /// One organisation, RSA-SHA1, a certificate uploaded to Xero.
     Private,
-    /// Many organisations, RSA-SHA1, 30-minute renewable tokens.
+    /// Many organisations, RSA-SHA1, 30-minute tokens renewed with a session handle.
     Partner,
-    /// HMAC-SHA1, 30-minute tokens.
+    /// HMAC-SHA1, 30-minute tokens, no renewal.
     Public,
+    /// An OAuth 2.0 Web app (authorization code with a client secret).
+    Web,
+    /// An OAuth 2.0 mobile or desktop app (authorization code with PKCE, no secret).
+    Pkce,
+    /// An OAuth 2.0 Custom Connection (client credentials, one organisation).
+    CustomConnection,
 }
 
 impl AppType {
@@ -46,20 +53,40 @@ impl AppType {
             AppType::Private => "private",
             AppType::Partner => "partner",
             AppType::Public => "public",
+            AppType::Web => "web",
+            AppType::Pkce => "pkce",
+            AppType::CustomConnection => "custom-connection",
         }
     }
 
-    /// Its way off at Xero (the provider entry's migration path).
-    pub fn migration(self) -> &'static crate::provider::MigrationPath {
-        let xero = &crate::provider::xero::PROVIDER;
-        // Every app type an inventory can name is in the table (a test checks).
-        xero.migration(self.as_str())
-            .unwrap_or(&crate::provider::xero::MIGRATIONS[0])
+    /// Whether it is an existing OAuth 2.0 app (its move is to granular scopes, not off OAuth
+    /// 1.0a).
+    pub fn is_oauth2(self) -> bool {
+        matches!(
+            self,
+            AppType::Web | AppType::Pkce | AppType::CustomConnection
+        )
     }
 
-    /// When Xero switched this kind of app off.
+    /// The OAuth 2.0 app type it is, for an existing OAuth 2.0 app.
+    pub fn as_target(self) -> Option<TargetKind> {
+        match self {
+            AppType::Web => Some(TargetKind::Web),
+            AppType::Pkce => Some(TargetKind::Pkce),
+            AppType::CustomConnection => Some(TargetKind::CustomConnection),
+            _ => None,
+        }
+    }
+
+    /// Its way off OAuth 1.0a at Xero (the provider entry's migration path); `None` for an
+    /// OAuth 2.0 app.
+    pub fn migration(self) -> Option<&'static crate::provider::MigrationPath> {
+        crate::provider::xero::PROVIDER.migration(self.as_str())
+    }
+
+    /// When Xero switched this kind of app off (empty for an OAuth 2.0 app).
     pub fn retired_on(self) -> &'static str {
-        self.migration().retired_on
+        self.migration().map(|m| m.retired_on).unwrap_or("")
     }
 }
 
@@ -247,6 +274,19 @@ pub struct LegacyIntegration {
     pub certificate: Option<CertificateSource>,
     /// The private key, if the client holds it.
     pub private_key: Option<KeySource>,
+    /// An OAuth 2.0 app's client id (an identifier, not a secret).
+    pub client_id: Option<String>,
+    /// When an OAuth 2.0 app was created (`2024-05-14`): decides whether Xero still grants it
+    /// broad scopes.
+    pub app_created: Option<toml::value::Datetime>,
+    /// The scopes an OAuth 2.0 app requests today.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Whether it runs without a user present (default: yes, as integrations do); then it
+    /// needs `offline_access`.
+    pub unattended: Option<bool>,
+    /// An OAuth 2.0 app's registered redirect URI (for the re-consent link).
+    pub redirect_uri: Option<String>,
     /// What it calls.
     #[serde(default)]
     pub endpoints: EndpointSource,

@@ -6,6 +6,7 @@
 //! or one self-contained HTML page.
 
 pub mod inventory;
+mod oauth2_app;
 pub mod render;
 pub mod scope_check;
 pub mod scopes;
@@ -70,8 +71,11 @@ pub struct IntegrationAudit {
     pub vendor: Option<String>,
     /// Its organisation.
     pub organisation: Option<String>,
-    /// `private`, `partner` or `public`.
+    /// `private`, `partner` or `public`; or `web`, `pkce` or `custom-connection` for an
+    /// existing OAuth 2.0 app.
     pub app_type: AppType,
+    /// `OAuth 1.0a` or `OAuth 2.0`: what the integration signs with today.
+    pub protocol: &'static str,
     /// "retired on 2021-09-30" and what that means.
     pub oauth1_status: String,
     /// `ok`, `warnings` or `errors`.
@@ -105,7 +109,7 @@ impl IntegrationAudit {
     }
 }
 
-fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
+pub(crate) fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
     AuditFinding {
         id: id.into(),
         severity,
@@ -127,6 +131,9 @@ pub fn audit(
     inv: &LegacyIntegration,
     options: &AuditOptions,
 ) -> Result<IntegrationAudit, InventoryError> {
+    if inv.app_type.is_oauth2() {
+        return oauth2_app::audit(inv, options);
+    }
     // The OAuth 1.0a retirement is the reason for the work, not a finding: it is reported as
     // `oauth1_status`, so that the exit code tells integrations with real problems apart.
     let mut findings = Vec::new();
@@ -171,6 +178,7 @@ pub fn audit(
         vendor: inv.vendor.clone(),
         organisation: inv.organisation.clone(),
         app_type: inv.app_type,
+        protocol: "OAuth 1.0a",
         oauth1_status: format!(
             "retired on {}: Xero no longer accepts OAuth 1.0a {} app requests",
             inv.app_type.retired_on(),
@@ -320,6 +328,10 @@ pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
                 TargetKind::Pkce,
                 "a public app could not keep a secret: an app with PKCE needs none".into(),
             ),
+            AppType::Web | AppType::Pkce | AppType::CustomConnection => (
+                inv.app_type.as_target().unwrap_or(TargetKind::Web),
+                "it is already an OAuth 2.0 app: it keeps its type and moves its scopes".into(),
+            ),
         }
     };
     let differs_from_inventory = chosen.filter(|c| *c != target).map(|c| {
@@ -344,7 +356,12 @@ pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
 }
 
 fn app_created(inv: &LegacyIntegration) -> Option<Date> {
-    let d = inv.target.as_ref()?.app_created.as_ref()?.date?;
+    toml_date(inv.target.as_ref()?.app_created.as_ref()?)
+}
+
+/// A TOML date as a calendar date.
+pub(crate) fn toml_date(d: &toml::value::Datetime) -> Option<Date> {
+    let d = d.date?;
     Date::from_calendar_date(
         i32::from(d.year),
         time::Month::try_from(d.month).ok()?,
@@ -353,12 +370,8 @@ fn app_created(inv: &LegacyIntegration) -> Option<Date> {
     .ok()
 }
 
-fn plan_scopes(
-    inv: &LegacyIntegration,
-    options: &AuditOptions,
-    target: TargetKind,
-    findings: &mut Vec<AuditFinding>,
-) -> Result<Option<ScopePlan>, InventoryError> {
+/// The calls the inventory lists or its HAR and log show, sorted and deduplicated.
+pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, InventoryError> {
     let mut calls = Vec::new();
     if !inv.endpoints.calls.is_empty() {
         let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
@@ -398,6 +411,18 @@ fn plan_scopes(
         })?;
         calls.extend(e.calls);
     }
+    calls.sort();
+    calls.dedup();
+    Ok(calls)
+}
+
+pub(crate) fn plan_scopes(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+    target: TargetKind,
+    findings: &mut Vec<AuditFinding>,
+) -> Result<Option<ScopePlan>, InventoryError> {
+    let calls = calls_of(inv)?;
     if calls.is_empty() {
         findings.push(finding(
             "no-endpoints",
@@ -407,8 +432,6 @@ fn plan_scopes(
         ));
         return Ok(None);
     }
-    calls.sort();
-    calls.dedup();
     let Ok(plan) = scopes::plan(
         &calls,
         &PlanOptions {
@@ -542,6 +565,7 @@ fn checklist(
             "Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.",
             inv.app_type.as_str()
         )),
+        AppType::Web | AppType::Pkce | AppType::CustomConnection => {}
     }
     if inv.certificate.is_some() || inv.private_key.is_some() {
         steps.push("Retire the certificate and private key: delete every copy of the key (servers, backups, mail), and record the certificate's fingerprint as retired.".into());

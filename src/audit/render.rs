@@ -34,7 +34,8 @@ pub fn text_with(audits: &[IntegrationAudit], label: &dyn Fn(Severity) -> String
         }
         let _ = writeln!(
             s,
-            "  OAuth 1.0a:     {} app, {}",
+            "  {:<16}{} app, {}",
+            format!("{}:", a.protocol),
             a.app_type.as_str(),
             a.oauth1_status
         );
@@ -125,7 +126,8 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
         }
         let _ = writeln!(
             s,
-            "- **OAuth 1.0a:** {} app, {}",
+            "- **{}:** {} app, {}",
+            a.protocol,
             a.app_type.as_str(),
             a.oauth1_status
         );
@@ -261,7 +263,7 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
             row("Organisation", e(o));
         }
         row(
-            "OAuth 1.0a",
+            a.protocol,
             e(&format!("{} app, {}", a.app_type.as_str(), a.oauth1_status)),
         );
         if let Some(c) = &a.certificate {

@@ -158,7 +158,12 @@ pub fn run(
     p: &PartnerOptions,
     ui: &dyn Interaction,
 ) -> Result<BatchOutcome, BatchRunError> {
-    if !b.inv.app_type.migration().token_migration {
+    if !b
+        .inv
+        .app_type
+        .migration()
+        .is_some_and(|m| m.token_migration)
+    {
         return Err(BatchRunError::NotPartner {
             inventory: b.inventory.display().to_string(),
             app_type: b.inv.app_type.as_str(),

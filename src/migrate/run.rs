@@ -83,6 +83,11 @@ pub enum RunError {
     /// The OAuth 2.0 side failed (the profile, the consent, the token endpoint, the API).
     #[error(transparent)]
     OAuth(#[from] Oauth2Error),
+    /// The inventory describes an OAuth 2.0 app: its move is to granular scopes.
+    #[error(
+        "the inventory describes an OAuth 2.0 {0} app: there is nothing to migrate off OAuth 1.0a"
+    )]
+    NotLegacy(&'static str),
     /// The state file cannot be read.
     #[error("{0}")]
     State(String),
@@ -152,6 +157,7 @@ impl RunError {
         match self {
             RunError::Inventory(e) => e.hint.clone(),
             RunError::OAuth(e) => e.hint(),
+            RunError::NotLegacy(_) => "audit it for the move to granular scopes, and re-consent with `oauth1to2 scopes upgrade` and `oauth1to2 scopes link`".into(),
             RunError::State(_) => "fix or delete the state file, or start the migration again from the beginning".into(),
             RunError::Write { .. } => "check that the inventory's folder is writable".into(),
             RunError::OtherProfile { was, .. } => format!("use profile {was:?} to go on, or start the migration again from the beginning with the new profile"),
@@ -277,6 +283,9 @@ impl Run<'_> {
 /// Runs the migration the inventory describes: the steps not yet done, or the partner batch.
 pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migration, RunError> {
     let inv = inventory::load(&o.inventory)?;
+    if inv.app_type.is_oauth2() {
+        return Err(RunError::NotLegacy(inv.app_type.as_str()));
+    }
     let audit = audit::audit(
         &inv,
         &AuditOptions {

@@ -93,6 +93,9 @@ pub struct ScopeCatalogue {
     pub broad_deadline: &'static str,
     /// The last day the deprecated broad scopes are taken to work.
     pub broad_last_day: time::Date,
+    /// Machine-to-machine apps (Custom Connections) created on or after this day are refused
+    /// broad scopes.
+    pub m2m_granular_from: time::Date,
 }
 
 /// A provider's tenants: how to list them, find one and remove one, and the header that names
@@ -302,7 +305,7 @@ mod tests {
             let path = xero
                 .migration(t.as_str())
                 .expect("an entry for each app type");
-            assert_eq!(t.migration().from, t.as_str());
+            assert_eq!(t.migration().unwrap().from, t.as_str());
             for target in path.targets {
                 let parsed: Result<TargetKind, _> =
                     serde_json::from_value(serde_json::json!(target));

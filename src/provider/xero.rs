@@ -94,6 +94,10 @@ pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
     // Our reading, not Xero's words: Xero says "by September 2027" and gives no day, so the
     // whole of September is taken as still allowed (a guess; docs/scopes.md says so).
     broad_last_day: time::macros::date!(2027 - 09 - 30),
+    // Custom Connections created after late April 2026 reject broad scopes ("Client credentials
+    // scope validation failed", XeroAPI/xero-mcp-server#175). Xero gives no day: from 1 May
+    // 2026 is our reading.
+    m2m_granular_from: time::macros::date!(2026 - 05 - 01),
 };
 
 /// Xero's connections: `GET /connections` and `DELETE /connections/{id}`, and the
