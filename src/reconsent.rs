@@ -262,6 +262,38 @@ fn read_call_for(scope: &str) -> Result<Option<String>, &'static CatalogueError>
         .map(|r| format!("{}/{}", r.prefix, r.resource)))
 }
 
+/// Whether the new grant holds every scope in `requested`, and whether that is known. A
+/// response without `scope` to a request with scopes means exactly those were granted (RFC
+/// 6749 section 5.1), and `tokens` says so; to a request without any it says nothing
+/// (`Ok(false)`: only read calls can check).
+fn granted_check(
+    tokens: &mut TokenSet,
+    requested: &[String],
+    asked_without_scopes: bool,
+) -> Result<bool, ReconsentError> {
+    let said = tokens.scopes_from.as_deref() != Some("unknown");
+    if !said {
+        if asked_without_scopes {
+            return Ok(false);
+        }
+        tokens.scopes = requested.to_vec();
+        tokens.scopes_from = Some("as-requested".into());
+    }
+    let refused: Vec<String> = requested
+        .iter()
+        .filter(|s| !tokens.scopes.contains(s))
+        .cloned()
+        .collect();
+    if refused.is_empty() {
+        Ok(true)
+    } else {
+        Err(ReconsentError::Refused {
+            refused,
+            granted: tokens.scopes.clone(),
+        })
+    }
+}
+
 /// A test-only fault hook (debug builds): with `OAUTH1TO2_TEST_PAUSE_BEFORE_SWITCH=FILE`, write
 /// FILE once the new grant is checked and wait to be killed, before anything is switched.
 #[cfg(debug_assertions)]
@@ -316,29 +348,10 @@ pub fn upgrade(
         other => other.map_err(|e| provider.explain(e))?.0,
     };
 
-    // 2. Every requested scope granted. A response without `scope` to a request with scopes
-    // means exactly those were granted (RFC 6749 section 5.1); to a request without any, it
-    // says nothing, and only the read calls below can check.
-    let said = tokens.scopes_from.as_deref() != Some("unknown");
-    let granted_known = said || !asked_without_scopes;
+    // 2. Every requested scope granted.
     let mut tokens = tokens;
-    if !said && !asked_without_scopes {
-        tokens.scopes = scopes.to_vec();
-        tokens.scopes_from = Some("as-requested".into());
-    }
-    if granted_known {
-        let refused: Vec<String> = scopes
-            .iter()
-            .filter(|s| !tokens.scopes.contains(s))
-            .cloned()
-            .collect();
-        if !refused.is_empty() {
-            return Err(ReconsentError::Refused {
-                refused,
-                granted: tokens.scopes.clone(),
-            });
-        }
-    } else {
+    let granted_known = granted_check(&mut tokens, scopes, asked_without_scopes)?;
+    if !granted_known {
         ui.progress(&Progress::Line(
             "the provider did not say which scopes it granted; the read calls below are the only check",
         ));
@@ -476,6 +489,44 @@ mod tests {
         // files and assets are `*` rows: nothing to read on its own.
         assert_eq!(read_call_for("files").unwrap(), None);
         assert_eq!(read_call_for("no.such.scope").unwrap(), None);
+    }
+
+    fn tokens(scopes: &[&str], from: &str) -> TokenSet {
+        TokenSet {
+            token_type: "Bearer".into(),
+            access_token: "a".into(),
+            refresh_token: None,
+            expires_at: None,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            scopes_from: Some(from.into()),
+            consented_at: None,
+            id_token: None,
+            obtained_at: 0,
+            refresh_started_at: None,
+        }
+    }
+
+    #[test]
+    fn the_new_grant_must_hold_every_requested_scope() {
+        let want: Vec<String> = vec!["a".into(), "b".into()];
+        // Said, and complete.
+        let mut t = tokens(&["a", "b", "c"], "response");
+        assert!(granted_check(&mut t, &want, false).unwrap());
+        // Said, and one left out: refused, naming it.
+        let mut t = tokens(&["a"], "response");
+        match granted_check(&mut t, &want, false) {
+            Err(ReconsentError::Refused { refused, .. }) => assert_eq!(refused, ["b"]),
+            other => panic!("{other:?}"),
+        }
+        // Not said, to a request with scopes: exactly those (RFC 6749 5.1).
+        let mut t = tokens(&[], "unknown");
+        assert!(granted_check(&mut t, &want, false).unwrap());
+        assert_eq!(t.scopes, want);
+        assert_eq!(t.scopes_from.as_deref(), Some("as-requested"));
+        // Not said, to a request without scopes: unknown.
+        let mut t = tokens(&[], "unknown");
+        assert!(!granted_check(&mut t, &want, true).unwrap());
+        assert!(t.scopes.is_empty());
     }
 
     #[test]

@@ -508,6 +508,30 @@ calls = ["GET Invoices"]
         .as_str()
         .unwrap()
         .contains("accounting.invoices.read"));
+    // The day the rule starts (our reading: 1 May 2026), and the day before.
+    for (day, id) in [
+        ("2026-05-01", "custom-connection-broad-scope"),
+        ("2026-04-30", "broad-scope-deprecated"),
+    ] {
+        let text = std::fs::read_to_string(&cc)
+            .unwrap()
+            .replace("2026-06-10", day);
+        let p = inventory(dir.path(), &format!("cc-{day}.toml"), &text);
+        let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
+        assert_eq!(ids(&v[0]), [id], "{day}");
+    }
+    // An OAuth 2.0 app whose scopes are not given.
+    let bare = inventory(
+        dir.path(),
+        "bare.toml",
+        "name = \"Bare\"\napp_type = \"web\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n",
+    );
+    let (_, v, _) = audit_json(&[bare.to_str().unwrap()]);
+    assert!(
+        ids(&v[0]).contains(&"no-scopes".to_owned()),
+        "{:?}",
+        ids(&v[0])
+    );
     // The same one created in 2025: only the deadline warning; after September 2027, an error.
     let old = std::fs::read_to_string(&cc)
         .unwrap()

@@ -66,6 +66,13 @@ fn broad_scopes_are_found_upgraded_and_then_clean() {
     );
     assert_eq!(st["deprecated_until"], "September 2027");
     assert!(st["consented_at"].is_string());
+    let o = desk.run(&["token", "status", "-p", "acme"]);
+    assert!(
+        stdout(&o)
+            .contains("deprecated: accounting.transactions (broad scopes, until September 2027"),
+        "{}",
+        stdout(&o)
+    );
 
     // The check fails, naming the broad scope and what the calls need instead.
     let o = desk.run(&["scopes", "check", "-p", "acme", "--endpoints", CALLS]);
@@ -89,6 +96,33 @@ fn broad_scopes_are_found_upgraded_and_then_clean() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The fields docs/json.md lists, and no others.
+    let mut keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "add",
+            "consented_at",
+            "deadline",
+            "deprecated",
+            "evidence",
+            "granted",
+            "granted_from",
+            "granular_only_app",
+            "missing",
+            "needed",
+            "past_deadline",
+            "profile",
+            "target",
+            "unmapped",
+            "unused"
+        ]
+    );
+    assert_eq!(
+        c["missing"][0]["allowed_by"],
+        serde_json::json!(["accounting.contacts", "accounting.contacts.read"])
+    );
     assert_eq!(
         c["target"],
         serde_json::json!([
@@ -301,4 +335,44 @@ fn a_custom_connection_is_asked_again_and_its_grant_checked() {
     assert!(err.contains("old grant is still in place"), "{err}");
     assert_eq!(std::fs::read(desk.token_file("cc")).unwrap(), before);
     assert_eq!(desk.peer.count("client_credentials:error"), 1);
+}
+
+#[test]
+fn a_read_call_the_new_grant_cannot_make_stops_the_switch() {
+    let Some(desk) = broad_desk() else { return };
+    // The profile's tenant (Maple Florist) is disconnected behind its back, as when an admin
+    // removes the app in Xero: Xero answers 403 to any read for it.
+    let o = desk.run(&["tenants", "use", "-p", "acme", "Opmetrix Demo Ltd"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = desk.run(&[
+        "tenants",
+        "disconnect",
+        "-p",
+        "acme",
+        "Maple Florist",
+        "--yes",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let config = desk.home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "70784a63-d24b-46a9-a4db-0e70a274b056",
+        "9a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b",
+    );
+    std::fs::write(&config, text).unwrap();
+    let before = std::fs::read(desk.token_file("acme")).unwrap();
+    let o = upgrade(&desk, &["--to", "accounting.invoices"])
+        .output()
+        .unwrap();
+    desk.record(&o);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("could not make GET /api.xro/2.0/Invoices (HTTP 403)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(desk.token_file("acme")).unwrap(), before);
+    // With no tokens at all, the check says so (exit 6).
+    std::fs::remove_file(desk.token_file("acme")).unwrap();
+    let o = desk.run(&["scopes", "check", "-p", "acme"]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
 }
