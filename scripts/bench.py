@@ -3,6 +3,7 @@
 Each benchmark alternates ours and the peer's command, takes the median of each, and prints the
 ratio peer/ours (above 1 means we are faster). Called by scripts/bench.
 """
+import json
 import os
 import pathlib
 import statistics
@@ -272,13 +273,80 @@ def bench_audit(tmp):
     print(f"\n  per-inventory time at 1000 / at 100: {growth:.2f} (linear means about 1; goal <= 1.5) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
 
 
+GRANULAR_PEER = r'''
+import json, pathlib, sys, urllib.parse
+# A floor for the same job: read every inventory's HAR and collect the distinct API calls
+# (method and path), as any tool must before it can map them to scopes.
+calls = 0
+for har in sorted(pathlib.Path(sys.argv[1]).rglob("*.har")):
+    seen = set()
+    for e in json.loads(har.read_text())["log"]["entries"]:
+        r = e["request"]
+        u = urllib.parse.urlsplit(r["url"])
+        if u.hostname == "api.xero.com":
+            seen.add((r["method"], u.path))
+    calls += len(seen)
+print(calls)
+'''
+
+
+def make_oauth2_inventories(tmp, n, entries=200):
+    """n existing OAuth 2.0 apps (web, pkce, custom-connection), each with its own HAR of
+    `entries` requests (distinct ids in the paths, a mix of resources) and broad scopes."""
+    root = tmp / f"oauth2-inventories-{n}"
+    root.mkdir()
+    resources = [("GET", "Invoices"), ("POST", "Invoices"), ("GET", "Contacts"), ("GET", "Items"),
+                 ("PUT", "Payments"), ("GET", "Reports/ProfitAndLoss"), ("GET", "BankTransactions"),
+                 ("GET", "Journals"), ("POST", "ManualJournals"), ("GET", "Accounts")]
+    kinds = ["web", "pkce", "custom-connection"]
+    for i in range(n):
+        d = root / f"client{i:04d}"
+        d.mkdir()
+        rows = []
+        for j in range(entries):
+            m, r = resources[(i + j * 7) % len(resources)]
+            rows.append({"request": {"method": m, "url": f"https://api.xero.com/api.xro/2.0/{r}/{i:04d}{j:04d}-aaaa-4bbb-8ccc-{i*entries+j:012d}?page={j % 5}", "headers": []},
+                         "response": {"status": 200}})
+        (d / "traffic.har").write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench"}, "entries": rows}}))
+        (d / "integration.toml").write_text(
+            f'name = "Client {i} app"\napp_type = "{kinds[i % 3]}"\napp_created = 202{4 + i % 3}-0{1 + i % 9}-15\n'
+            f'client_id = "CID{i:029d}"\nredirect_uri = "https://client{i}.example/xero/callback"\n'
+            f'scopes = ["openid", "offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings", "accounting.reports.read"]\n\n'
+            f'[endpoints]\nhar = "traffic.har"\n')
+    return root
+
+
+def bench_granular(tmp):
+    sizes = [100, 1000]
+    per = {}
+    t = time.perf_counter()
+    made = {n: make_oauth2_inventories(tmp, n) for n in sizes}
+    print(f"\nmade {sum(sizes)} OAuth 2.0 app inventories, each with its own 200-request HAR, in {time.perf_counter() - t:.1f} s")
+    peer_script = tmp / "granular_peer.py"
+    peer_script.write_text(GRANULAR_PEER)
+    py = ".venv/bin/python" if os.path.exists(".venv/bin/python") else "python3"
+    for n in sizes:
+        root = made[n]
+        med = alternate(f"granular-scopes audit of {n} OAuth 2.0 apps", {
+            f"oauth1to2 audit DIR --json ({n})": [OURS, "audit", str(root), "--json"],
+            f"python: read the HARs, collect the calls ({n})": [py, str(peer_script), str(root)],
+        }, 5 if n < 1000 else 3)
+        ours = med[f"oauth1to2 audit DIR --json ({n})"]
+        peer = med[f"python: read the HARs, collect the calls ({n})"]
+        per[n] = ours / n
+        print(f"  audit: {ours*1000:.0f} ms total, {ours/n*1e6:.0f} us per app (HAR read, scopes planned and checked, report)")
+        print(f"  ratio python-floor/ours: {peer/ours:5.2f}x (python only reads the HARs)")
+    growth = per[1000] / per[100]
+    print(f"\n  per-app time at 1000 / at 100: {growth:.2f} (linear means about 1; goal <= 1.5) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
+
+
 def main():
-    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit"]
+    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit}[w](tmp)
+            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular}[w](tmp)
 
 
 if __name__ == "__main__":

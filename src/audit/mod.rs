@@ -125,6 +125,31 @@ pub struct AuditOptions {
     pub now: OffsetDateTime,
 }
 
+/// Loads and audits every inventory in `files`, on all cores, in their order. `progress` is
+/// called on the calling thread as each group finishes, with how many are done. The first
+/// unusable inventory (in `files` order) is the error.
+pub fn audit_files(
+    files: &[std::path::PathBuf],
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(usize, &std::path::Path),
+) -> Result<Vec<IntegrationAudit>, InventoryError> {
+    use rayon::prelude::*;
+    let mut out = Vec::with_capacity(files.len());
+    for chunk in files.chunks(64) {
+        let done: Vec<Result<IntegrationAudit, InventoryError>> = chunk
+            .par_iter()
+            .map(|f| audit(&inventory::load(f)?, options))
+            .collect();
+        for r in done {
+            out.push(r?);
+        }
+        if let Some(last) = chunk.last() {
+            progress(out.len(), last);
+        }
+    }
+    Ok(out)
+}
+
 /// Audits one integration. A file the inventory names that cannot be read (certificate, key,
 /// HAR, log) is an error naming the inventory's line; everything else is a finding.
 pub fn audit(
@@ -416,13 +441,23 @@ pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, 
     Ok(calls)
 }
 
-pub(crate) fn plan_scopes(
+fn plan_scopes(
     inv: &LegacyIntegration,
     options: &AuditOptions,
     target: TargetKind,
     findings: &mut Vec<AuditFinding>,
 ) -> Result<Option<ScopePlan>, InventoryError> {
-    let calls = calls_of(inv)?;
+    plan_scopes_for(inv, &calls_of(inv)?, options, target, findings)
+}
+
+/// The scope plan for `calls` (from [`calls_of`]), with its findings.
+pub(crate) fn plan_scopes_for(
+    inv: &LegacyIntegration,
+    calls: &[scopes::ApiCall],
+    options: &AuditOptions,
+    target: TargetKind,
+    findings: &mut Vec<AuditFinding>,
+) -> Result<Option<ScopePlan>, InventoryError> {
     if calls.is_empty() {
         findings.push(finding(
             "no-endpoints",
@@ -433,7 +468,7 @@ pub(crate) fn plan_scopes(
         return Ok(None);
     }
     let Ok(plan) = scopes::plan(
-        &calls,
+        calls,
         &PlanOptions {
             app_created: app_created(inv),
             today: options.now.date(),

@@ -8,7 +8,7 @@ use time::Date;
 use super::inventory::{InventoryError, LegacyIntegration, TargetKind};
 use super::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
 use super::{
-    calls_of, finding, plan_scopes, profile_name, toml_date, AuditFinding, AuditOptions,
+    calls_of, finding, plan_scopes_for, profile_name, toml_date, AuditFinding, AuditOptions,
     IntegrationAudit, Recommendation,
 };
 use crate::cert::Severity;
@@ -44,8 +44,8 @@ pub fn audit(
     }
 
     // The scope plan from the evidence (granular, whatever the app's age: that is where it goes).
-    let plan = plan_scopes(inv, options, kind, &mut findings)?;
     let calls = calls_of(inv)?;
+    let plan = plan_scopes_for(inv, &calls, options, kind, &mut findings)?;
     let check = scope_check::check(&CheckInput {
         granted: &inv.scopes,
         calls: (!calls.is_empty()).then_some(calls.as_slice()),

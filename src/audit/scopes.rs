@@ -399,41 +399,43 @@ pub struct ScopePlan {
 }
 
 /// Finds the catalogue row for a path: `Attachments` anywhere wins (attachment calls need the
-/// attachments scope), then the longest resource match.
+/// attachments scope), then the longest resource match. Case-insensitive, and without an
+/// allocation per row: it runs for every call of every inventory.
 pub(crate) fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a CatalogueRow> {
-    let lower = path.to_ascii_lowercase();
-    let under: Vec<&CatalogueRow> = rows
-        .iter()
-        .filter(|r| {
-            lower.starts_with(&r.prefix.to_ascii_lowercase())
-                && lower[r.prefix.len()..].starts_with('/')
-        })
-        .collect();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if segments
-        .iter()
+    // The part of `path` after `r`'s prefix, when the path lies under it.
+    let under = |r: &CatalogueRow| -> Option<&str> {
+        let p = r.prefix.as_bytes();
+        let b = path.as_bytes();
+        (b.len() > p.len() && b[..p.len()].eq_ignore_ascii_case(p) && b[p.len()] == b'/')
+            // The prefix is ASCII, so the byte after it starts a character.
+            .then(|| &path[p.len()..])
+    };
+    if path
+        .split('/')
         .any(|s| s.eq_ignore_ascii_case("Attachments"))
     {
-        if let Some(r) = under.iter().find(|r| r.resource == "Attachments") {
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.resource == "Attachments" && under(r).is_some())
+        {
             return Some(r);
         }
     }
     let mut best: Option<&CatalogueRow> = None;
-    for r in under {
-        let rest: Vec<&str> = path[r.prefix.len()..]
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect();
-        let want: Vec<&str> = r.resource.split('/').collect();
-        let matches = r.resource == "*"
-            || (rest.len() >= want.len()
-                && want
-                    .iter()
-                    .zip(&rest)
-                    .all(|(a, b)| a.eq_ignore_ascii_case(b)));
-        if matches
-            && best.is_none_or(|b| b.resource == "*" || want.len() > b.resource.split('/').count())
-        {
+    for r in rows {
+        let Some(rest) = under(r) else { continue };
+        let matches = r.resource == "*" || {
+            let mut segments = rest.split('/').filter(|s| !s.is_empty());
+            r.resource
+                .split('/')
+                .all(|w| segments.next().is_some_and(|s| s.eq_ignore_ascii_case(w)))
+        };
+        let longer = || {
+            best.is_none_or(|b| {
+                b.resource == "*" || r.resource.split('/').count() > b.resource.split('/').count()
+            })
+        };
+        if matches && longer() {
             best = Some(r);
         }
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
-use oauth1to2::audit::{self, inventory, render, AuditOptions, IntegrationAudit};
+use oauth1to2::audit::{self, render, AuditOptions, IntegrationAudit};
 use oauth1to2::cert::Severity;
 use oauth1to2::files::{write_atomic, Visibility};
 
@@ -102,17 +102,13 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let now = a.at.unwrap_or_else(OffsetDateTime::now_utc);
     let options = AuditOptions { now };
     let bar = super::common::progress_bar(files.len());
-    let mut audits: Vec<IntegrationAudit> = Vec::with_capacity(files.len());
-    for f in &files {
+    let audits: Vec<IntegrationAudit> = audit::audit_files(&files, &options, &mut |done, last| {
         if let Some(b) = &bar {
-            b.set_message(f.display().to_string());
+            b.set_position(done as u64);
+            b.set_message(last.display().to_string());
         }
-        let inv = inventory::load(f).map_err(inventory_error)?;
-        audits.push(audit::audit(&inv, &options).map_err(inventory_error)?);
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    }
+    })
+    .map_err(inventory_error)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
