@@ -206,6 +206,20 @@ fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(Pa
     Err(last.unwrap_or_else(|| io::Error::other("no temporary name available")))
 }
 
+/// The most oauth1to2 reads of a file the consultant names that is not evidence (an inventory,
+/// a certificate, a key, a state or batch file): 16 MiB.
+pub const MAX_FILE: usize = 16 << 20;
+
+/// The most it reads of a HAR export or an access log: 64 MiB.
+pub const MAX_EVIDENCE: usize = 64 << 20;
+
+/// Reads a whole text file of at most `cap` bytes (see [`read_limited`]); not UTF-8 is an
+/// error.
+pub fn read_text_limited(path: &Path, cap: usize) -> io::Result<String> {
+    String::from_utf8(read_limited(path, cap)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// Reads a whole file of at most `cap` bytes; a larger one (or `/dev/zero`) is an error
 /// without being read through.
 pub fn read_limited(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
@@ -217,7 +231,11 @@ pub fn read_limited(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
     if buf.len() > cap {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("larger than {cap} bytes"),
+            if cap.is_multiple_of(1 << 20) {
+                format!("larger than {} MiB", cap >> 20)
+            } else {
+                format!("larger than {cap} bytes")
+            },
         ));
     }
     Ok(buf)

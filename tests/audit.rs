@@ -559,3 +559,25 @@ calls = ["GET Invoices"]
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("scopes upgrade"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_inventory_naming_an_endless_file_is_refused_without_reading_it_through() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [
+        (
+            "cert.toml",
+            "name = \"Z\"\napp_type = \"private\"\n[certificate]\npath = \"/dev/zero\"\n",
+        ),
+        (
+            "har.toml",
+            "name = \"Z\"\napp_type = \"web\"\nscopes = [\"openid\"]\n[endpoints]\nhar = \"/dev/zero\"\n",
+        ),
+    ] {
+        let p = inventory(dir.path(), name, body);
+        // Read through, /dev/zero would never end: the cap refuses it after 16 MiB.
+        let o = run(bin().current_dir(root()).arg("audit").arg(&p));
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("/dev/zero") && err.contains("MiB"), "{name}: {err}");
+    }
+}

@@ -1,5 +1,6 @@
 //! What `audit`, `scopes plan` and `migrate` read from the consultant's files: inventories
-//! (TOML), endpoint lists, HAR files and access logs (then planned), the partner token batch,
+//! (TOML, and an OAuth 2.0 app's scopes checked against its calls), endpoint lists, HAR files
+//! and access logs (then planned), the partner token batch,
 //! the results file and the migration state. The first byte picks the parser.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +32,17 @@ fuzz_target!(|data: &[u8]| {
                 let _ = format!("{inv:?}");
                 let _ = oauth1to2::audit::recommend(&inv);
                 let _ = oauth1to2::audit::profile_name(&inv);
+                // An OAuth 2.0 app's scopes against its listed calls.
+                if let Ok(e) = scopes::from_list(&inv.endpoints.calls.join(",")) {
+                    let _ = oauth1to2::audit::scope_check::check(
+                        &oauth1to2::audit::scope_check::CheckInput {
+                            granted: &inv.scopes,
+                            calls: Some(&e.calls),
+                            app_created: None,
+                            today: time::macros::date!(2027 - 10 - 01),
+                        },
+                    );
+                }
             }
         }
         1 => plan(scopes::from_list(&text)),

@@ -457,11 +457,13 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
 
 /// Reads and parses an inventory file.
 pub fn load(file: &Path) -> Result<LegacyIntegration, InventoryError> {
-    let text = std::fs::read_to_string(file).map_err(|e| InventoryError {
-        file: file.to_path_buf(),
-        line: None,
-        message: format!("cannot read it: {e}"),
-        hint: "check the path; an inventory is a .toml file (see docs/inventory.md)".into(),
+    let text = crate::files::read_text_limited(file, crate::files::MAX_FILE).map_err(|e| {
+        InventoryError {
+            file: file.to_path_buf(),
+            line: None,
+            message: format!("cannot read it: {e}"),
+            hint: "check the path; an inventory is a .toml file (see docs/inventory.md)".into(),
+        }
     })?;
     parse(file, &text)
 }

@@ -240,7 +240,7 @@ fn check_certificate(
     let (name, bytes) = match (&source.path, &source.pem) {
         (Some(p), _) => {
             let path = inv.resolve(p);
-            let bytes = std::fs::read(&path).map_err(|e| {
+            let bytes = crate::files::read_limited(&path, crate::files::MAX_FILE).map_err(|e| {
                 inv.field_error(
                     cert_line,
                     format!("cannot read the certificate {}: {e}", path.display()),
@@ -267,7 +267,7 @@ fn check_certificate(
         None => None,
         Some(k) => {
             let path = inv.resolve(&k.path);
-            let bytes = std::fs::read(&path).map_err(|e| {
+            let bytes = crate::files::read_limited(&path, crate::files::MAX_FILE).map_err(|e| {
                 inv.field_error(
                     inv.lines.private_key,
                     format!("cannot read the private key {}: {e}", path.display()),
@@ -415,13 +415,14 @@ pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, 
         let Some(p) = path else { continue };
         let p = inv.resolve(p);
         let name = p.display().to_string();
-        let text = std::fs::read_to_string(&p).map_err(|e| {
-            inv.field_error(
-                line,
-                format!("cannot read {name}: {e}"),
-                "fix the path; it is relative to the inventory file",
-            )
-        })?;
+        let text =
+            crate::files::read_text_limited(&p, crate::files::MAX_EVIDENCE).map_err(|e| {
+                inv.field_error(
+                    line,
+                    format!("cannot read {name}: {e}"),
+                    "fix the path; it is relative to the inventory file",
+                )
+            })?;
         let e = if is_har {
             scopes::from_har(&name, &text)
         } else {

@@ -23,11 +23,10 @@ pub struct EvidenceArgs {
 }
 
 fn read(path: &std::path::Path) -> Result<String, CliError> {
-    let bytes = super::common::read_input(&path.to_string_lossy())?;
-    String::from_utf8(bytes).map_err(|_| {
+    oauth1to2::files::read_text_limited(path, oauth1to2::files::MAX_EVIDENCE).map_err(|e| {
         CliError::input(
-            format!("{} is not UTF-8 text", path.display()),
-            "export the HAR or log again as text",
+            format!("cannot read {}: {e}", path.display()),
+            "check the path; a HAR or log is read up to 64 MiB (trim a larger one to the integration's requests)",
         )
     })
 }

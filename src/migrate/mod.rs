@@ -200,7 +200,7 @@ fn sibling(inventory: &Path, suffix: &str) -> PathBuf {
 
 /// Reads the state; `None` when the migration has not started.
 pub fn load_state(path: &Path) -> Result<Option<MigrationState>, StateError> {
-    match std::fs::read(path) {
+    match crate::files::read_limited(path, crate::files::MAX_FILE) {
         Ok(b) => serde_json::from_slice(&b)
             .map(Some)
             .map_err(|e| StateError::Read {

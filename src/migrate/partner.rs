@@ -65,7 +65,8 @@ fn batch_error(path: &Path, message: impl Into<String>) -> BatchError {
 
 /// Reads the batch file: a JSON array of entries.
 pub fn load_batch(path: &Path) -> Result<Vec<BatchEntry>, BatchError> {
-    let text = std::fs::read_to_string(path).map_err(|e| batch_error(path, e.to_string()))?;
+    let text = crate::files::read_text_limited(path, crate::files::MAX_FILE)
+        .map_err(|e| batch_error(path, e.to_string()))?;
     let entries: Vec<BatchEntry> = serde_json::from_str(&text).map_err(|e| {
         batch_error(
             path,
@@ -139,7 +140,7 @@ impl std::fmt::Debug for MigrationResult {
 
 /// Reads the results so far (JSON Lines); none when the file does not exist.
 pub fn load_results(path: &Path) -> Result<Vec<MigrationResult>, BatchError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_text_limited(path, crate::files::MAX_FILE) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(batch_error(path, e.to_string())),
