@@ -262,16 +262,17 @@ fn read_call_for(scope: &str) -> Result<Option<String>, &'static CatalogueError>
         .map(|r| format!("{}/{}", r.prefix, r.resource)))
 }
 
-/// Whether the new grant holds every scope in `requested`, and whether that is known. A
-/// response without `scope` to a request with scopes means exactly those were granted (RFC
-/// 6749 section 5.1), and `tokens` says so; to a request without any it says nothing
-/// (`Ok(false)`: only read calls can check).
+/// Whether the new grant holds every scope in `requested`, and whether that is known. Only the
+/// token response decides: a JWT access token's `scope` claim is for showing, never for
+/// deciding. A response without `scope` to a request with scopes means exactly those were
+/// granted (RFC 6749 section 5.1), and `tokens` says so; to a request without any it says
+/// nothing (`Ok(false)`: only read calls can check).
 fn granted_check(
     tokens: &mut TokenSet,
     requested: &[String],
     asked_without_scopes: bool,
 ) -> Result<bool, ReconsentError> {
-    let said = tokens.scopes_from.as_deref() != Some("unknown");
+    let said = tokens.scopes_from.as_deref() == Some("response");
     if !said {
         if asked_without_scopes {
             return Ok(false);
@@ -527,6 +528,10 @@ mod tests {
         let mut t = tokens(&[], "unknown");
         assert!(!granted_check(&mut t, &want, true).unwrap());
         assert!(t.scopes.is_empty());
+        // A JWT access token's claim decides nothing: a claim of everything, to a request
+        // without scopes, is still unknown.
+        let mut t = tokens(&["a", "b"], "access-token");
+        assert!(!granted_check(&mut t, &want, true).unwrap());
     }
 
     #[test]
