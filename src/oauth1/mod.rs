@@ -73,20 +73,25 @@ impl Error {
             Error::Url { .. } => "give the full URL, with https:// and the host".into(),
             Error::Header { .. } => "copy the whole Authorization header: OAuth, then comma-separated name=\"value\" pairs".into(),
             Error::Missing { name } => format!("the captured request must carry {name}; capture it again with the header intact"),
-            Error::Method { .. } => "use RSA-SHA1, HMAC-SHA1 or PLAINTEXT".into(),
+            Error::Method { .. } => "use RSA-SHA1, HMAC-SHA1, HMAC-SHA256, HMAC-SHA512 or PLAINTEXT".into(),
             Error::SignatureEncoding => "copy oauth_signature again; it is percent-encoded base64 in the header".into(),
             Error::Sign { .. } => "check the private key: it must be the RSA key that belongs to the certificate uploaded to the app".into(),
         }
     }
 }
 
-/// The three signature methods of RFC 5849.
+/// The three signature methods of RFC 5849, and the HMAC-SHA256 and HMAC-SHA512 variants
+/// providers added (NetSuite's Token-Based Authentication signs HMAC-SHA256).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureMethod {
     /// RSASSA-PKCS1-v1_5 with SHA-1: what Xero's private and partner apps used.
     RsaSha1,
     /// HMAC-SHA1 with `consumer_secret&token_secret`: Xero's old public apps.
     HmacSha1,
+    /// HMAC-SHA256 with the same key: NetSuite TBA (HMAC-SHA1 stopped there in 2023.1).
+    HmacSha256,
+    /// HMAC-SHA512 with the same key.
+    HmacSha512,
     /// The secrets themselves, for use over TLS only.
     Plaintext,
 }
@@ -97,6 +102,8 @@ impl SignatureMethod {
         match self {
             SignatureMethod::RsaSha1 => "RSA-SHA1",
             SignatureMethod::HmacSha1 => "HMAC-SHA1",
+            SignatureMethod::HmacSha256 => "HMAC-SHA256",
+            SignatureMethod::HmacSha512 => "HMAC-SHA512",
             SignatureMethod::Plaintext => "PLAINTEXT",
         }
     }
@@ -106,6 +113,8 @@ impl SignatureMethod {
         match s {
             "RSA-SHA1" => Ok(SignatureMethod::RsaSha1),
             "HMAC-SHA1" => Ok(SignatureMethod::HmacSha1),
+            "HMAC-SHA256" => Ok(SignatureMethod::HmacSha256),
+            "HMAC-SHA512" => Ok(SignatureMethod::HmacSha512),
             "PLAINTEXT" => Ok(SignatureMethod::Plaintext),
             other => Err(Error::Method {
                 method: other.to_owned(),
@@ -301,7 +310,7 @@ pub fn base_string(
 pub enum Signer<'a> {
     /// RSA-SHA1 with this key.
     Rsa(&'a PrivateKey),
-    /// HMAC-SHA1 or PLAINTEXT with the consumer secret and the token secret (may be empty).
+    /// HMAC or PLAINTEXT with the consumer secret and the token secret (may be empty).
     Secrets {
         /// The consumer secret.
         consumer_secret: &'a str,
@@ -345,6 +354,13 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
             Ok(b64.encode(mac.finalize().into_bytes()))
         }
         (
+            SignatureMethod::HmacSha256 | SignatureMethod::HmacSha512,
+            Signer::Secrets {
+                consumer_secret,
+                token_secret,
+            },
+        ) => Ok(b64.encode(hmac_sha2(method, consumer_secret, token_secret, base))),
+        (
             SignatureMethod::Plaintext,
             Signer::Secrets {
                 consumer_secret,
@@ -359,6 +375,53 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
             detail: format!("{} needs a different kind of key", method.as_str()),
         }),
     }
+}
+
+/// HMAC-SHA256 or HMAC-SHA512 of `base` with the key `consumer_secret&token_secret` (each
+/// percent-encoded), on aws-lc-rs.
+fn hmac_sha2(
+    method: SignatureMethod,
+    consumer_secret: &str,
+    token_secret: &str,
+    base: &str,
+) -> Vec<u8> {
+    let algorithm = if method == SignatureMethod::HmacSha512 {
+        aws_lc_rs::hmac::HMAC_SHA512
+    } else {
+        aws_lc_rs::hmac::HMAC_SHA256
+    };
+    let key = zeroize::Zeroizing::new(format!(
+        "{}&{}",
+        percent_encode(consumer_secret),
+        percent_encode(token_secret)
+    ));
+    let key = aws_lc_rs::hmac::Key::new(algorithm, key.as_bytes());
+    aws_lc_rs::hmac::sign(&key, base.as_bytes())
+        .as_ref()
+        .to_vec()
+}
+
+/// Whether `signature_b64` is the HMAC (or PLAINTEXT) signature of `base` under `method` and the
+/// secrets, compared in constant time.
+pub fn hmac_verifies(
+    method: SignatureMethod,
+    base: &str,
+    consumer_secret: &str,
+    token_secret: &str,
+    signature_b64: &str,
+) -> bool {
+    let Ok(expected) = sign(
+        method,
+        base,
+        &Signer::Secrets {
+            consumer_secret,
+            token_secret,
+        },
+    ) else {
+        return false;
+    };
+    let (a, b) = (expected.as_bytes(), signature_b64.trim().as_bytes());
+    a.len() == b.len() && aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
 }
 
 /// Signs a base string built by [`base_string`] with the `oauth1-request` crate's signers, and
@@ -741,5 +804,67 @@ dj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1\
         assert!(parse_authorization("Bearer abc").is_err());
         assert!(parse_authorization("OAuth oauth_nonce=abc").is_err());
         assert!(parse_authorization("OAuth ").is_err());
+    }
+
+    /// Oracle's worked example for Step One of NetSuite's TBA authorization flow
+    /// (docs.oracle.com NetSuite help, section_157652390285): company 1234567, the consumer key
+    /// and secret equal, nonce bUvpxBX93OWo0FLswq5M, timestamp 1575998103, the callback URL, and
+    /// no token secret. The expected signature is the one that example yields, as Celigo's
+    /// NetSuite client tests it (RequestTokenSignatureAlgorithmTests): an outside value, not ours.
+    #[test]
+    fn netsuite_tba_step_one_vector() {
+        let ck = "60712990bc09623786e7047c226bcb3f86d49dca0b04efc21001dc76d97a81f5";
+        let oauth = ProtocolParams {
+            consumer_key: ck,
+            token: None,
+            method: SignatureMethod::HmacSha256,
+            timestamp: 1_575_998_103,
+            nonce: Some("bUvpxBX93OWo0FLswq5M"),
+            version: true,
+            extra: &[(
+                "oauth_callback",
+                "https://my.example.com/TBA/?callbackRequest",
+            )],
+        }
+        .build();
+        let b = base_string(
+            "POST",
+            "https://1234567.restlets.api.netsuite.com/rest/requesttoken",
+            &[],
+            &oauth,
+        )
+        .unwrap();
+        let secrets = Signer::Secrets {
+            consumer_secret: ck,
+            token_secret: "",
+        };
+        let sig = sign_base_string(SignatureMethod::HmacSha256, &b, &secrets).unwrap();
+        assert_eq!(sig, "KPBoxLKj2sTc+7dmTT9K2dsVnK5r7n5/RopNeuZrn70=");
+        assert!(hmac_verifies(
+            SignatureMethod::HmacSha256,
+            &b.text,
+            ck,
+            "",
+            &sig
+        ));
+        // One bit off, or the wrong hash: refused.
+        assert!(!hmac_verifies(
+            SignatureMethod::HmacSha256,
+            &b.text,
+            ck,
+            "x",
+            &sig
+        ));
+        assert!(!hmac_verifies(
+            SignatureMethod::HmacSha1,
+            &b.text,
+            ck,
+            "",
+            &sig
+        ));
+        // The realm goes in the header, never in the base string.
+        let h = authorization_header(Some("1234567"), &oauth);
+        assert!(h.starts_with("OAuth realm=\"1234567\", "), "{h}");
+        assert!(!b.text.contains("realm"));
     }
 }

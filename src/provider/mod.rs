@@ -8,6 +8,7 @@
 //! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
 //! its error codes, its tenant model, its scope catalogue and its migration paths.
 
+pub mod netsuite;
 pub mod oidc;
 pub mod xero;
 

@@ -1,0 +1,184 @@
+//! NetSuite: the account id in its two spellings, its REST, RESTlet and token endpoints, the
+//! Token-Based Authentication (TBA) signing style, and what its TBA error codes mean.
+//!
+//! Sources (docs.oracle.com, NetSuite online help): section_1534941295 (the authorization
+//! headers: realm is the account id, upper case, `_SB1` for a sandbox), section_157652390285
+//! (HMAC-SHA256; HMAC-SHA1 ended in 2023.1), subsect_156934879823 (the TBA error codes),
+//! section_162790605110 (the OAuth 2.0 token endpoint).
+
+use crate::oauth1::SignatureMethod;
+
+/// The signature method TBA accepts.
+pub const TBA_METHOD: SignatureMethod = SignatureMethod::HmacSha256;
+
+/// A NetSuite account id, as given in either spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The realm spelling: upper case, `_` before a sandbox suffix (`1234567_SB1`).
+    pub realm: String,
+    /// The host spelling: lower case, `-` for `_` (`1234567-sb1`).
+    pub host: String,
+}
+
+/// Why an account id cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{given:?} is not a NetSuite account id: {reason}")]
+pub struct AccountError {
+    /// What was given.
+    pub given: String,
+    /// Why.
+    pub reason: &'static str,
+}
+
+impl AccountError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        "copy it from Setup > Company > Company Information (Account ID), such as 1234567 or 1234567_SB1".into()
+    }
+}
+
+impl Account {
+    /// Reads an account id in either spelling (`1234567_SB1`, `1234567-sb1`, any case).
+    pub fn parse(given: &str) -> Result<Account, AccountError> {
+        let t = given.trim();
+        let bad = |reason| AccountError {
+            given: given.to_owned(),
+            reason,
+        };
+        if t.is_empty() || t.len() > 64 {
+            return Err(bad("it is empty or too long"));
+        }
+        if !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(bad(
+                "only letters, digits and one `_` or `-` before a sandbox suffix belong in it",
+            ));
+        }
+        if !t.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(bad("it starts with the company number"));
+        }
+        let realm = t.replace('-', "_").to_ascii_uppercase();
+        if realm.matches('_').count() > 1 {
+            return Err(bad("it has more than one suffix"));
+        }
+        let host = realm.replace('_', "-").to_ascii_lowercase();
+        Ok(Account { realm, host })
+    }
+
+    /// The REST web services base (`https://1234567-sb1.suitetalk.api.netsuite.com/services/rest`).
+    pub fn rest_base(&self) -> String {
+        format!(
+            "https://{}.suitetalk.api.netsuite.com/services/rest",
+            self.host
+        )
+    }
+
+    /// The RESTlet endpoint (`https://1234567.restlets.api.netsuite.com/app/site/hosting/restlet.nl`).
+    pub fn restlet_url(&self) -> String {
+        format!(
+            "https://{}.restlets.api.netsuite.com/app/site/hosting/restlet.nl",
+            self.host
+        )
+    }
+
+    /// The OAuth 2.0 token endpoint (machine-to-machine).
+    pub fn token_endpoint(&self) -> String {
+        format!(
+            "https://{}.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+            self.host
+        )
+    }
+
+    /// Whether `url`'s host names this account (a realm for one account and a URL for another
+    /// is a classic mistake). `None` when the URL is not a NetSuite account host.
+    pub fn matches_host(&self, url: &str) -> Option<bool> {
+        let host = url.split("://").nth(1)?.split(['/', '?', ':']).next()?;
+        let host = host.to_ascii_lowercase();
+        let (label, rest) = host.split_once('.')?;
+        rest.ends_with("api.netsuite.com")
+            .then(|| label == self.host)
+    }
+}
+
+/// What NetSuite's TBA error codes mean, and what to do: the authorization flow's
+/// (subsect_156934879823) and those of RESTlets and web services (subsect_156935170194).
+pub const TBA_ERRORS: &[(&str, &str)] = &[
+    ("InvalidSignature", "the signature does not match: check the four credentials, that HMAC-SHA256 is used, that realm is not in the base string, and that the query (and a form body) are signed; `oauth1to2 oauth1 verify` names the mistake when it can reproduce it"),
+    ("InvalidTimestamp", "oauth_timestamp is too far from NetSuite's clock: fix the client's clock (NTP)"),
+    ("NonceRejected", "the nonce was used before: send a fresh random nonce with every request"),
+    ("UnknownIntegration", "no integration record matches the consumer key: check the key and the account; if the record exists, resetting its credentials may help (every other user of them must then be updated); otherwise create one"),
+    ("consumer_key_unknown", "no integration record matches the consumer key: check the key and the account; if the record exists, resetting its credentials may help (every other user of them must then be updated); otherwise create one"),
+    ("IntegrationBlocked", "the integration record is Blocked: in Setup > Integration > Manage Integrations, edit it and set State to Enabled"),
+    ("consumer_key_refused", "the integration record is Blocked: in Setup > Integration > Manage Integrations, edit it and set State to Enabled"),
+    ("AuthorizationFlowRequired", "the integration record does not use the TBA authorization flow: tick \"TBA: Authorization Flow\" on it"),
+    ("FeatureDisabled", "Token-based Authentication is not enabled in this account: enable the feature (Setup > Company > Enable Features > SuiteCloud)"),
+    ("MissingRequiredParameter", "a required OAuth parameter is missing: send oauth_consumer_key, oauth_token, oauth_nonce, oauth_timestamp, oauth_signature_method and oauth_signature, and realm"),
+    ("MissingTokenPassportRequiredFields", "a required OAuth parameter is missing: send oauth_consumer_key, oauth_token, oauth_nonce, oauth_timestamp, oauth_signature_method and oauth_signature, and realm"),
+];
+
+/// The hint for a TBA error code, if it is one of NetSuite's.
+pub fn tba_error_hint(code: &str) -> Option<&'static str> {
+    TBA_ERRORS
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, h)| *h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_id_has_two_spellings() {
+        for given in ["1234567_SB1", "1234567-sb1", "1234567_sb1", " 1234567-SB1 "] {
+            let a = Account::parse(given).unwrap();
+            assert_eq!(a.realm, "1234567_SB1", "{given}");
+            assert_eq!(a.host, "1234567-sb1", "{given}");
+        }
+        let prod = Account::parse("1234567").unwrap();
+        assert_eq!(
+            (prod.realm.as_str(), prod.host.as_str()),
+            ("1234567", "1234567")
+        );
+        assert_eq!(
+            prod.rest_base(),
+            "https://1234567.suitetalk.api.netsuite.com/services/rest"
+        );
+        assert_eq!(
+            Account::parse("1234567_SB1").unwrap().token_endpoint(),
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
+        );
+        for bad in [
+            "",
+            "acme",
+            "1234567_SB1_X",
+            "12 34",
+            "1234567/SB1",
+            "1234567\u{1b}",
+        ] {
+            assert!(Account::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_realm_for_one_account_and_a_host_for_another_are_told_apart() {
+        let a = Account::parse("1234567_SB1").unwrap();
+        assert_eq!(
+            a.matches_host("https://1234567-sb1.restlets.api.netsuite.com/app/site/hosting/restlet.nl?script=6"),
+            Some(true)
+        );
+        assert_eq!(
+            a.matches_host(
+                "https://1234567.suitetalk.api.netsuite.com/services/rest/record/v1/customer"
+            ),
+            Some(false)
+        );
+        assert_eq!(a.matches_host("https://api.xero.com/connections"), None);
+        assert!(tba_error_hint("invalidsignature")
+            .unwrap()
+            .contains("HMAC-SHA256"));
+        assert_eq!(tba_error_hint("SomethingElse"), None);
+    }
+}
