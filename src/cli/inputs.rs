@@ -238,7 +238,7 @@ pub fn load_key(path: &str, pw: &KeyPasswordArgs) -> Result<cert::PrivateKey, Cl
 /// Consumer and token secrets for HMAC-SHA1 and PLAINTEXT, from env vars or files only.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SecretArgs {
-    /// Read the consumer secret from this environment variable (HMAC-SHA1, PLAINTEXT).
+    /// Read the consumer secret from this environment variable (HMAC methods, PLAINTEXT).
     #[arg(long, value_name = "VAR", conflicts_with = "consumer_secret_file")]
     pub consumer_secret_env: Option<String>,
     /// Read the consumer secret from the first line of this file.

@@ -22,13 +22,18 @@ pub struct SigningArgs {
     /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
     #[arg(long, value_name = "FILE")]
     pub key: Option<String>,
-    /// Sign as which kind of app: xero-private (default), xero-partner or generic.
+    /// Sign as which kind of app: xero-private (default), xero-partner, netsuite (TBA) or generic.
     #[arg(long = "as", value_name = "APP", value_enum, default_value_t = SignAs::XeroPrivate)]
     pub sign_as: SignAs,
-    /// The signature method (with --as generic only; Xero private apps used RSA-SHA1).
-    #[arg(long, value_enum, default_value_t = MethodArg::RsaSha1)]
-    pub signature_method: MethodArg,
-    /// oauth_token (--as generic).
+    /// The signature method (with --as generic only; Xero private apps used RSA-SHA1, NetSuite
+    /// TBA uses HMAC-SHA256).
+    #[arg(long, value_enum)]
+    pub signature_method: Option<MethodArg>,
+    /// The NetSuite account id, 1234567 or 1234567_SB1 (--as netsuite): it becomes the realm,
+    /// and the URL's host must name the same account.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// oauth_token (--as generic; the token id with --as netsuite).
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
     /// The partner token file (--as xero-partner), as `oauth1 renew` keeps it.
@@ -61,6 +66,9 @@ pub enum SignAs {
     XeroPrivate,
     /// oauth_token from --token-file (30-minute tokens, renewed with `oauth1 renew`), RSA-SHA1.
     XeroPartner,
+    /// NetSuite Token-Based Authentication: HMAC-SHA256, realm = --account, --token and both
+    /// secrets.
+    Netsuite,
     /// Any OAuth 1.0a provider: --signature-method, --token and secrets as given.
     Generic,
 }
@@ -71,6 +79,10 @@ pub enum MethodArg {
     RsaSha1,
     #[value(name = "HMAC-SHA1")]
     HmacSha1,
+    #[value(name = "HMAC-SHA256")]
+    HmacSha256,
+    #[value(name = "HMAC-SHA512")]
+    HmacSha512,
     #[value(name = "PLAINTEXT")]
     Plaintext,
 }
@@ -119,20 +131,73 @@ pub fn load_partner_token(
     })
 }
 
+/// With `--as netsuite`: the realm from `--account`, after checking that the URL's host names the
+/// same account (a realm for one account and a URL for another is refused by NetSuite).
+fn netsuite_realm(args: &SigningArgs) -> Result<Option<String>, CliError> {
+    use oauth1to2::provider::netsuite::Account;
+    if args.sign_as != SignAs::Netsuite {
+        return Ok(None);
+    }
+    let given = args.account.as_deref().ok_or_else(|| {
+        CliError::input(
+            "NetSuite TBA needs the account id",
+            "add --account 1234567 (or 1234567_SB1 for a sandbox)",
+        )
+    })?;
+    let account = Account::parse(given).map_err(|e| CliError::input(e.to_string(), e.hint()))?;
+    if account.matches_host(&args.url) == Some(false) {
+        return Err(CliError::input(
+            format!(
+                "the account {} (host {}) is not the one the URL names",
+                account.realm, account.host
+            ),
+            format!(
+                "the URL's host must start with {}., as in {}",
+                account.host,
+                account.rest_base()
+            ),
+        ));
+    }
+    if args.realm.as_deref().is_some_and(|r| r != account.realm) {
+        return Err(CliError::input(
+            format!(
+                "--realm {:?} is not the account's realm {}",
+                args.realm.as_deref().unwrap_or(""),
+                account.realm
+            ),
+            "drop --realm: with --as netsuite the realm is the account id",
+        ));
+    }
+    Ok(Some(account.realm))
+}
+
 /// Signs per the arguments; shared with `oauth1 request`.
 pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
-    let method = match (args.sign_as, args.signature_method) {
-        (SignAs::XeroPrivate | SignAs::XeroPartner, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
-        (SignAs::XeroPrivate | SignAs::XeroPartner, _) => {
-            return Err(CliError::input(
-                "Xero private and partner apps sign with RSA-SHA1 only",
-                "drop --signature-method, or use --as generic",
-            ))
-        }
-        (_, MethodArg::RsaSha1) => SignatureMethod::RsaSha1,
-        (_, MethodArg::HmacSha1) => SignatureMethod::HmacSha1,
-        (_, MethodArg::Plaintext) => SignatureMethod::Plaintext,
-    };
+    let method =
+        match (args.sign_as, args.signature_method) {
+            (SignAs::XeroPrivate | SignAs::XeroPartner, None | Some(MethodArg::RsaSha1)) => {
+                SignatureMethod::RsaSha1
+            }
+            (SignAs::XeroPrivate | SignAs::XeroPartner, _) => {
+                return Err(CliError::input(
+                    "Xero private and partner apps sign with RSA-SHA1 only",
+                    "drop --signature-method, or use --as generic",
+                ))
+            }
+            (SignAs::Netsuite, None | Some(MethodArg::HmacSha256)) => {
+                oauth1to2::provider::netsuite::TBA_METHOD
+            }
+            (SignAs::Netsuite, Some(_)) => return Err(CliError::input(
+                "NetSuite TBA signs with HMAC-SHA256 only (HMAC-SHA1 stopped working in 2023.1)",
+                "drop --signature-method, or use --as generic to sign otherwise",
+            )),
+            (_, None | Some(MethodArg::RsaSha1)) => SignatureMethod::RsaSha1,
+            (_, Some(MethodArg::HmacSha1)) => SignatureMethod::HmacSha1,
+            (_, Some(MethodArg::HmacSha256)) => SignatureMethod::HmacSha256,
+            (_, Some(MethodArg::HmacSha512)) => SignatureMethod::HmacSha512,
+            (_, Some(MethodArg::Plaintext)) => SignatureMethod::Plaintext,
+        };
+    let realm = netsuite_realm(args)?.or_else(|| args.realm.clone());
     let token = match args.sign_as {
         SignAs::XeroPrivate => Some(args.consumer_key.clone()),
         SignAs::XeroPartner => {
@@ -144,6 +209,12 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
             Some(t.oauth_token.clone())
         }
         SignAs::Generic => args.token.clone(),
+        SignAs::Netsuite => Some(args.token.clone().ok_or_else(|| {
+            CliError::input(
+                "NetSuite TBA needs the token id",
+                "add --token TOKEN_ID (from the access token in NetSuite), with --token-secret-env VAR",
+            )
+        })?),
     };
     let form = parse_data(&args.data)?;
     let timestamp = args
@@ -189,7 +260,7 @@ pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
     }
     .map_err(|e| CliError::input(e.to_string(), e.hint()))?;
     oauth.push(("oauth_signature".into(), signature.clone()));
-    let authorization = oauth1::authorization_header(args.realm.as_deref(), &oauth);
+    let authorization = oauth1::authorization_header(realm.as_deref(), &oauth);
     Ok(SignedRequest {
         base,
         signature,

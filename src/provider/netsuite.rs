@@ -56,8 +56,10 @@ impl Account {
                 "only letters, digits and one `_` or `-` before a sandbox suffix belong in it",
             ));
         }
-        if !t.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(bad("it starts with the company number"));
+        if !t.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(bad(
+                "it starts with the company number (or TSTDRV for a test drive)",
+            ));
         }
         let realm = t.replace('-', "_").to_ascii_uppercase();
         if realm.matches('_').count() > 1 {
@@ -150,9 +152,11 @@ mod tests {
             Account::parse("1234567_SB1").unwrap().token_endpoint(),
             "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
         );
+        // A test drive account is letters and digits (tstdrv231585.app.netsuite.com).
+        assert_eq!(Account::parse("TSTDRV231585").unwrap().host, "tstdrv231585");
         for bad in [
             "",
-            "acme",
+            "_SB1",
             "1234567_SB1_X",
             "12 34",
             "1234567/SB1",

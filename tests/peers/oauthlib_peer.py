@@ -2,6 +2,11 @@
 
   python oauthlib_peer.py verify CERT.pem   < requests.jsonl   -> one line per request: true/false
   python oauthlib_peer.py sign KEY.pem CK   < specs.jsonl      -> one JSON line per request, signed
+  python oauthlib_peer.py verify-hmac        < requests.jsonl   -> the same, for HMAC-SHA256/512
+       (and HMAC-SHA1) signatures, with the secrets in OAUTHLIB_CONSUMER_SECRET and
+       OAUTHLIB_TOKEN_SECRET (NetSuite's Token-Based Authentication)
+  python oauthlib_peer.py sign-hmac CK TOKEN REALM METHOD < specs.jsonl -> signed by oauthlib's
+       Client with those secrets, the realm in the header
   python oauthlib_peer.py serve CERT.pem PORTFILE               -> HTTP server on 127.0.0.1 that
        answers 200 when oauthlib's SignatureOnlyEndpoint accepts a request and 401 otherwise;
        writes its port to PORTFILE; stops after GET /__stop. Paths under /__xero/STATUS/CODE/ADVICE
@@ -77,6 +82,55 @@ class StrictValidator(Validator):
     def spend(self, client_key, timestamp, nonce):
         with self.lock:
             self.spent.add((client_key, timestamp, nonce))
+
+
+class HmacValidator(Validator):
+    """The same widened validator for HMAC signatures: the consumer and token secrets come from
+    the environment, as NetSuite's four TBA credentials would."""
+
+    allowed_signature_methods = ("HMAC-SHA256", "HMAC-SHA512", "HMAC-SHA1")
+
+    def __init__(self):
+        super().__init__(None)
+        import os
+        self.client_secret = os.environ["OAUTHLIB_CONSUMER_SECRET"]
+        self.token_secret = os.environ["OAUTHLIB_TOKEN_SECRET"]
+
+    def check_access_token(self, token):
+        return bool(token)
+
+    def validate_access_token(self, client_key, token, request):
+        return True
+
+    def get_client_secret(self, client_key, request):
+        return self.client_secret
+
+    def get_access_token_secret(self, client_key, token, request):
+        return self.token_secret
+
+    @property
+    def dummy_access_token(self):
+        return "dummy"
+
+
+def verify_hmac():
+    ep = SignatureOnlyEndpoint(HmacValidator())
+    for line in sys.stdin:
+        r = json.loads(line)
+        ok, _ = ep.validate_request(r["url"], http_method=r["method"], body=r.get("body") or None, headers=r.get("headers") or {})
+        print("true" if ok else "false", flush=True)
+
+
+def sign_hmac(consumer_key, token, realm, method):
+    import os
+    client = Client(consumer_key, client_secret=os.environ["OAUTHLIB_CONSUMER_SECRET"], resource_owner_key=token,
+                    resource_owner_secret=os.environ["OAUTHLIB_TOKEN_SECRET"], signature_method=method,
+                    signature_type=SIGNATURE_TYPE_AUTH_HEADER, realm=realm)
+    for line in sys.stdin:
+        r = json.loads(line)
+        headers = {"Content-Type": r["content_type"]} if r.get("content_type") else {}
+        uri, headers, body = client.sign(r["url"], http_method=r["method"], body=r.get("body") or None, headers=headers)
+        print(json.dumps({"method": r["method"], "url": uri, "authorization": headers["Authorization"], "body": body, "content_type": r.get("content_type")}), flush=True)
 
 
 def public_key_pem(cert_path):
@@ -258,5 +312,9 @@ if __name__ == "__main__":
         sign(sys.argv[2], sys.argv[3])
     elif mode == "serve":
         serve(sys.argv[2], sys.argv[3])
+    elif mode == "verify-hmac":
+        verify_hmac()
+    elif mode == "sign-hmac":
+        sign_hmac(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
         sys.exit(f"unknown mode {mode}")
