@@ -196,3 +196,126 @@ fn oauthlib_accepts_netsuite_tba_signatures_and_refuses_tampered_ones() {
         "oauthlib accepted a tampered request"
     );
 }
+
+/// A HAR with one entry per request: method, URL and Authorization header.
+fn har(requests: &[(String, String, String)]) -> String {
+    let entries: Vec<serde_json::Value> = requests
+        .iter()
+        .map(|(m, u, a)| {
+            serde_json::json!({"request": {"method": m, "url": u, "headers": [{"name": "Authorization", "value": a}]}, "response": {"status": 200}})
+        })
+        .collect();
+    serde_json::json!({"log": {"version": "1.2", "entries": entries}}).to_string()
+}
+
+fn verify_har(requests: &[(String, String, String)]) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tba.har");
+    std::fs::write(&file, har(requests)).unwrap();
+    let o = run(bin()
+        .args([
+            "oauth1",
+            "verify",
+            "--json",
+            "--max-skew",
+            "100000000000",
+            "--har",
+        ])
+        .arg(&file)
+        .args([
+            "--consumer-secret-env",
+            "NS_CS",
+            "--token-secret-env",
+            "NS_TS",
+        ])
+        .env("NS_CS", CS)
+        .env("NS_TS", TS));
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+#[test]
+fn we_accept_what_oauthlib_signs_for_netsuite_and_name_each_mistake() {
+    let Some(python) = python_with("oauthlib.oauth1") else {
+        return;
+    };
+    let specs = specs();
+    for (realm, method) in [
+        ("1234567_SB1", "HMAC-SHA256"),
+        ("1234567_SB1", "HMAC-SHA512"),
+    ] {
+        let lines: Vec<String> = specs
+            .iter()
+            .map(|s| serde_json::json!({"method": s.method, "url": s.url}).to_string())
+            .collect();
+        let signed = peer(&python, &["sign-hmac", CK, TOKEN, realm, method], &lines);
+        assert_eq!(signed.len(), 200);
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        for (i, l) in signed.iter().enumerate() {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            let (m, u, a) = (
+                r["method"].as_str().unwrap().to_owned(),
+                r["url"].as_str().unwrap().to_owned(),
+                r["authorization"].as_str().unwrap().to_owned(),
+            );
+            assert!(a.contains(&format!("realm=\"{realm}\"")), "{a}");
+            let tampered = if i % 2 == 0 {
+                a.replacen("oauth_nonce=\"", "oauth_nonce=\"x", 1)
+            } else {
+                a.replacen(TOKEN, &TOKEN.replace('c', "d"), 1)
+            };
+            bad.push((m.clone(), u.clone(), tampered));
+            good.push((m, u, a));
+        }
+        let verdicts = verify_har(&good);
+        assert_eq!(verdicts.len(), 200);
+        let invalid: Vec<_> = verdicts
+            .iter()
+            .filter(|v| v["valid"] != true)
+            .map(|v| v["request"].to_string())
+            .collect();
+        assert!(invalid.is_empty(), "{method}: we refused {invalid:?}");
+        let verdicts = verify_har(&bad);
+        assert_eq!(verdicts.len(), 200);
+        assert!(verdicts.iter().all(|v| v["valid"] == false), "{method}");
+    }
+
+    // Three mistakes a NetSuite client makes, each signed by oauthlib's own functions: each is
+    // named.
+    let lines: Vec<String> = specs[..30]
+        .iter()
+        .map(|s| serde_json::json!({"method": s.method, "url": s.url}).to_string())
+        .collect();
+    let made = peer(&python, &["mistakes", CK, TOKEN, "1234567_SB1"], &lines);
+    for (kind, expect) in [
+        ("realm_in_base", "put realm into the base string"),
+        (
+            "sha1_digest",
+            "computed HMAC-SHA1 while declaring HMAC-SHA256",
+        ),
+        ("no_token_secret", "left the token secret out of the key"),
+    ] {
+        let requests: Vec<(String, String, String)> = specs[..30]
+            .iter()
+            .zip(&made)
+            .map(|(s, l)| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    s.method.to_owned(),
+                    s.url.clone(),
+                    v[kind].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for v in verify_har(&requests) {
+            assert_eq!(v["valid"], false, "{kind}");
+            assert!(
+                v["cause"].as_str().is_some_and(|c| c.contains(expect)),
+                "{kind}: {}",
+                v["cause"]
+            );
+        }
+    }
+}

@@ -9,7 +9,7 @@ use oauth1to2::cert;
 use oauth1to2::oauth1::capture;
 use oauth1to2::oauth1::{verify_request, CapturedRequest, Outcome, Verification};
 
-use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK, EXIT_PROBLEMS};
+use super::common::{self, CliError, PfxPasswordArgs, SecretArgs, EXIT_OK, EXIT_PROBLEMS};
 use super::signing::parse_data;
 
 /// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
@@ -28,9 +28,9 @@ oauth1to2 oauth1 verify --cert publickey.cer --har session.har\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt"
 )]
 pub struct Args {
-    /// The certificate Xero holds (or the RSA public key in PEM).
+    /// The certificate Xero holds (or the RSA public key in PEM), for RSA-SHA1 requests.
     #[arg(long, value_name = "FILE")]
-    cert: String,
+    cert: Option<String>,
     /// HTTP method of the request.
     #[arg(requires = "url")]
     method: Option<String>,
@@ -62,6 +62,9 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     pfx: PfxPasswordArgs,
+    /// For HMAC requests (NetSuite TBA): the consumer secret, and the token secret.
+    #[command(flatten)]
+    secrets: SecretArgs,
 }
 
 #[derive(Serialize)]
@@ -129,17 +132,54 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {
-    let key = certificate_key(&args.cert, &args.pfx)?;
+    let key = match &args.cert {
+        Some(c) => Some(certificate_key(c, &args.pfx)?),
+        None => None,
+    };
+    let given =
+        args.secrets.consumer_secret_env.is_some() || args.secrets.consumer_secret_file.is_some();
+    let consumer = if given {
+        Some(args.secrets.consumer_secret()?)
+    } else {
+        None
+    };
+    let token = args.secrets.token_secret()?;
     let now = oauth1to2::oauth2::now();
     let mut reports = Vec::new();
     let mut results = Vec::new();
     for (label, req) in requests(&args)? {
-        let v = verify_request(&req, &key, now).map_err(|e| {
-            CliError::input(
-                format!("{label}: {e}"),
-                "check the Authorization header or the oauth_ parameters of the request",
-            )
-        })?;
+        let hmac = oauth1to2::oauth1::verify::oauth_parameters(&req)
+            .ok()
+            .and_then(|(p, _)| {
+                p.into_iter()
+                    .find(|(k, _)| k == "oauth_signature_method")
+                    .map(|(_, v)| v != "RSA-SHA1")
+            })
+            .unwrap_or(false);
+        let v = match (hmac, &key, &consumer) {
+            (false, Some(key), _) => verify_request(&req, key, now),
+            (true, _, Some(cs)) => oauth1to2::oauth1::verify::verify_hmac_request(
+                &req,
+                &oauth1to2::oauth1::verify::Secrets {
+                    consumer: cs.expose(),
+                    token: token.as_ref().map(|t| t.expose()).unwrap_or(""),
+                },
+                now,
+            ),
+            (false, None, _) => {
+                return Err(CliError::input(
+                    format!("{label}: an RSA-SHA1 request needs the certificate"),
+                    "add --cert publickey.cer",
+                ))
+            }
+            (true, _, None) => return Err(CliError::input(
+                format!(
+                    "{label}: an HMAC request needs the consumer secret (and the token secret)"
+                ),
+                "add --consumer-secret-env VAR and --token-secret-env VAR2 (or the -file forms)",
+            )),
+        }
+        .map_err(|e| CliError::input(format!("{label}: {e}"), e.hint()))?;
         results.push((label, v));
     }
     let mut any_invalid = false;
@@ -180,6 +220,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             Outcome::Valid => "signature valid",
             Outcome::WrongBaseString => "signature INVALID: the certificate's key signed it, but over a different base string",
             Outcome::WrongKey => "signature INVALID: it was not made with this certificate's key",
+            Outcome::NoMatch => "signature INVALID: these secrets over this request do not reproduce it",
         });
         if !valid {
             let _ = writeln!(

@@ -37,6 +37,9 @@ pub enum Outcome {
     WrongBaseString,
     /// A different key made the signature.
     WrongKey,
+    /// HMAC: neither these secrets over this base string nor a known mistake reproduces the
+    /// signature (wrong secrets, or a change nobody can guess).
+    NoMatch,
 }
 
 /// The verification report.
@@ -194,7 +197,7 @@ pub fn verify_request(
     };
     let mut likely_causes = Vec::new();
     match outcome {
-        Outcome::Valid => {}
+        Outcome::Valid | Outcome::NoMatch => {}
         Outcome::WrongKey => likely_causes.push(
             "the request was signed with a different private key than the one in this certificate: Xero answered oauth_problem=signature_invalid; check the key with `oauth1to2 cert check --key KEY CERT`".to_owned(),
         ),
@@ -206,6 +209,121 @@ pub fn verify_request(
                 likely_causes.extend(MISTAKES.iter().map(|(m, _)| (*m).to_owned()));
                 likely_causes.push("the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned());
             }
+        }
+    }
+    Ok(Verification {
+        outcome,
+        base_string: base,
+        oauth_parameters: oauth,
+        parameters_from: from,
+        cause,
+        likely_causes,
+        timestamp_age_seconds,
+    })
+}
+
+/// The shared secrets an HMAC signature was made with.
+pub struct Secrets<'a> {
+    /// The consumer secret.
+    pub consumer: &'a str,
+    /// The token secret, or "".
+    pub token: &'a str,
+}
+
+/// Verifies an HMAC (SHA-1, SHA-256, SHA-512) or PLAINTEXT request with the secrets, and on a
+/// failure looks for the mistake that reproduces the signature: the common base-string ones, and
+/// those of NetSuite's TBA (realm put into the base string, HMAC-SHA1 computed while
+/// HMAC-SHA256 is declared or the reverse, the token secret left out of the key).
+pub fn verify_hmac_request(
+    req: &CapturedRequest,
+    secrets: &Secrets<'_>,
+    now: i64,
+) -> Result<Verification, Error> {
+    use super::{hmac_verifies, SignatureMethod};
+    let (oauth, from) = oauth_parameters(req)?;
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let declared = get("oauth_signature_method").ok_or(Error::Missing {
+        name: "oauth_signature_method",
+    })?;
+    let method = SignatureMethod::parse(&declared)?;
+    if method == SignatureMethod::RsaSha1 {
+        return Err(Error::Method {
+            method: "RSA-SHA1 (verify it against the certificate, not secrets)".into(),
+        });
+    }
+    let signature = get("oauth_signature").ok_or(Error::Missing {
+        name: "oauth_signature",
+    })?;
+    let header_params: Vec<_> = if from == "header" {
+        oauth.clone()
+    } else {
+        Vec::new()
+    };
+    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
+    let timestamp_age_seconds = get("oauth_timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(|t| now - t);
+    let ok = |m: SignatureMethod, text: &str, token: &str| {
+        hmac_verifies(m, text, secrets.consumer, token, &signature)
+    };
+    let valid = ok(method, &base.text, secrets.token);
+    let cause = if valid {
+        None
+    } else {
+        let others = [
+            SignatureMethod::HmacSha1,
+            SignatureMethod::HmacSha256,
+            SignatureMethod::HmacSha512,
+        ];
+        let realm = get("realm");
+        let with_realm = realm.as_ref().and_then(|r| {
+            let mut p = header_params.clone();
+            p.push(("realm_in_base".into(), r.clone()));
+            base_string(&req.method, &req.url, &req.form, &p)
+                .ok()
+                .map(|b| b.text.replace("realm_in_base", "realm"))
+        });
+        if let Some(m) = others
+            .iter()
+            .copied()
+            .find(|m| *m != method && ok(*m, &base.text, secrets.token))
+        {
+            Some(format!(
+                "the signer computed {} while declaring {declared} (NetSuite accepts only HMAC-SHA256 since 2023.1)",
+                m.as_str()
+            ))
+        } else if with_realm
+            .as_deref()
+            .is_some_and(|t| ok(method, t, secrets.token))
+        {
+            Some("the signer put realm into the base string; RFC 5849 leaves it out (it goes in the header only)".into())
+        } else if !secrets.token.is_empty() && ok(method, &base.text, "") {
+            Some("the signer left the token secret out of the key (consumer_secret& with nothing after it)".into())
+        } else {
+            MISTAKES.iter().find_map(|(what, m)| {
+                let text = variant(req, &header_params, *m)?;
+                ok(method, &text, secrets.token).then(|| (*what).to_owned())
+            })
+        }
+    };
+    let outcome = match (valid, &cause) {
+        (true, _) => Outcome::Valid,
+        (false, Some(_)) => Outcome::WrongBaseString,
+        (false, None) => Outcome::NoMatch,
+    };
+    let mut likely_causes = Vec::new();
+    match (&outcome, &cause) {
+        (Outcome::Valid, _) => {}
+        (_, Some(c)) => likely_causes.push(c.clone()),
+        _ => {
+            likely_causes.push("the consumer secret or the token secret is not the one the signer used (they come in pairs with the consumer key and the token id)".to_owned());
+            likely_causes.extend(MISTAKES.iter().map(|(m, _)| (*m).to_owned()));
+            likely_causes.push("the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned());
         }
     }
     Ok(Verification {

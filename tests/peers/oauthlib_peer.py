@@ -7,6 +7,8 @@
        OAUTHLIB_TOKEN_SECRET (NetSuite's Token-Based Authentication)
   python oauthlib_peer.py sign-hmac CK TOKEN REALM METHOD < specs.jsonl -> signed by oauthlib's
        Client with those secrets, the realm in the header
+  python oauthlib_peer.py mistakes CK TOKEN REALM < specs.jsonl -> per request, headers signed
+       three wrong ways (realm in the base string, an SHA-1 digest, no token secret)
   python oauthlib_peer.py serve CERT.pem PORTFILE               -> HTTP server on 127.0.0.1 that
        answers 200 when oauthlib's SignatureOnlyEndpoint accepts a request and 401 otherwise;
        writes its port to PORTFILE; stops after GET /__stop. Paths under /__xero/STATUS/CODE/ADVICE
@@ -131,6 +133,33 @@ def sign_hmac(consumer_key, token, realm, method):
         headers = {"Content-Type": r["content_type"]} if r.get("content_type") else {}
         uri, headers, body = client.sign(r["url"], http_method=r["method"], body=r.get("body") or None, headers=headers)
         print(json.dumps({"method": r["method"], "url": uri, "authorization": headers["Authorization"], "body": body, "content_type": r.get("content_type")}), flush=True)
+
+
+def mistakes(consumer_key, token, realm):
+    """For each request, three signatures made the wrong way with oauthlib's own base-string
+    functions, as a careless NetSuite client would: realm put into the base string, an HMAC-SHA1
+    digest under a declared HMAC-SHA256, and the token secret left out of the key."""
+    import base64, hashlib, hmac, os, time
+    from oauthlib.common import generate_nonce
+    from oauthlib.oauth1.rfc5849 import signature as sig
+    from oauthlib.oauth1.rfc5849.utils import escape
+    cs, ts = os.environ["OAUTHLIB_CONSUMER_SECRET"], os.environ["OAUTHLIB_TOKEN_SECRET"]
+    for line in sys.stdin:
+        r = json.loads(line)
+        out = {}
+        for kind in ("realm_in_base", "sha1_digest", "no_token_secret"):
+            params = [("oauth_consumer_key", consumer_key), ("oauth_token", token), ("oauth_nonce", generate_nonce()),
+                      ("oauth_timestamp", str(int(time.time()))), ("oauth_signature_method", "HMAC-SHA256"), ("oauth_version", "1.0")]
+            collected = list(params) + sig.collect_parameters(uri_query=r["url"].split("?", 1)[1] if "?" in r["url"] else "")
+            if kind == "realm_in_base":
+                collected.append(("realm", realm))
+            base = sig.signature_base_string(r["method"], sig.base_string_uri(r["url"]), sig.normalize_parameters(collected))
+            key = escape(cs) + "&" + ("" if kind == "no_token_secret" else escape(ts))
+            digest = hashlib.sha1 if kind == "sha1_digest" else hashlib.sha256
+            value = base64.b64encode(hmac.new(key.encode(), base.encode(), digest).digest()).decode()
+            header = "OAuth " + ", ".join([f'realm="{realm}"'] + [f'{k}="{escape(v)}"' for k, v in params] + [f'oauth_signature="{escape(value)}"'])
+            out[kind] = header
+        print(json.dumps(out), flush=True)
 
 
 def public_key_pem(cert_path):
@@ -314,6 +343,8 @@ if __name__ == "__main__":
         serve(sys.argv[2], sys.argv[3])
     elif mode == "verify-hmac":
         verify_hmac()
+    elif mode == "mistakes":
+        mistakes(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "sign-hmac":
         sign_hmac(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
