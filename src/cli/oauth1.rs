@@ -7,9 +7,9 @@ use super::{oauth1_renew, oauth1_request, oauth1_sign, oauth1_verify};
 
 #[derive(Debug, Subcommand)]
 pub enum OAuth1Command {
-    /// Sign a request like a Xero private (or partner) app and print the Authorization header.
+    /// Sign a request (a Xero private or partner app, NetSuite TBA, or any OAuth 1.0a) and print the Authorization header.
     Sign(oauth1_sign::Args),
-    /// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
+    /// Verify a captured request's signature (RSA-SHA1 with a certificate, HMAC with the secrets) and explain failures.
     Verify(oauth1_verify::Args),
     /// Sign a request like a Xero private app and send it; print the status and body.
     Request(oauth1_request::Args),

@@ -12,12 +12,15 @@ use oauth1to2::oauth1::{verify_request, CapturedRequest, Outcome, Verification};
 use super::common::{self, CliError, PfxPasswordArgs, SecretArgs, EXIT_OK, EXIT_PROBLEMS};
 use super::signing::parse_data;
 
-/// Verify a captured request's RSA-SHA1 signature against a certificate, and explain failures.
+/// Verify a captured request's signature (RSA-SHA1 with a certificate, HMAC with the secrets) and explain failures.
 ///
 /// Give the request as METHOD URL with --authorization (and -d for form-body parameters), or as
 /// --curl 'curl ...', --har FILE (every OAuth 1.0a request in it) or --raw FILE|- (an HTTP request
-/// as logged). On failure it shows the base string it rebuilt, says whether the certificate's key
-/// made the signature at all, and names the base-string mistake when it can find it.
+/// as logged). RSA-SHA1 requests (Xero) need --cert; HMAC-SHA1/-SHA256/-SHA512 requests
+/// (NetSuite TBA) need the consumer and token secrets. On failure it shows the base string it
+/// rebuilt, says whether the certificate's key made the signature at all, and names the mistake
+/// when it can reproduce it (for NetSuite also: realm in the base string, an SHA-1 digest under
+/// a declared SHA-256, the token secret left out).
 ///
 /// Exit status: 0 every signature verifies, 1 one does not, 2 unusable input.
 #[derive(Debug, clap::Args)]
@@ -25,7 +28,8 @@ use super::signing::parse_data;
     after_help = "Examples:\n  oauth1to2 oauth1 verify --cert publickey.cer GET 'https://api.xero.com/api.xro/2.0/Invoices' --authorization 'OAuth oauth_consumer_key=\"...\", ...'\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --curl \"$(cat failing-request.sh)\"\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --har session.har\n  \
-oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt"
+oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt\n  \
+oauth1to2 oauth1 verify --har netsuite.har --consumer-secret-env NS_CS --token-secret-env NS_TS"
 )]
 pub struct Args {
     /// The certificate Xero holds (or the RSA public key in PEM), for RSA-SHA1 requests.
