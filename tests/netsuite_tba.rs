@@ -319,3 +319,56 @@ fn we_accept_what_oauthlib_signs_for_netsuite_and_name_each_mistake() {
         }
     }
 }
+
+#[test]
+fn generic_hmac_sha512_signs_too_and_a_mismatched_account_is_refused() {
+    let Some(python) = python_with("oauthlib.oauth1") else {
+        return;
+    };
+    let lines: Vec<String> = specs()[..20]
+        .iter()
+        .map(|s| {
+            let o = run(bin()
+                .args(["oauth1", "sign", "--as", "generic", "--signature-method", "HMAC-SHA512"])
+                .args(["--consumer-key", CK, "--token", TOKEN, "--realm", "1234567"])
+                .args(["--consumer-secret-env", "NS_CS", "--token-secret-env", "NS_TS"])
+                .env("NS_CS", CS)
+                .env("NS_TS", TS)
+                .args([s.method, s.url.as_str()]));
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let auth = stdout(&o).trim().to_owned();
+            assert!(auth.contains("oauth_signature_method=\"HMAC-SHA512\""));
+            serde_json::json!({"method": s.method, "url": s.url, "headers": {"Authorization": auth}})
+                .to_string()
+        })
+        .collect();
+    assert!(peer(&python, &["verify-hmac"], &lines)
+        .iter()
+        .all(|v| v == "true"));
+    // A realm for one account and a URL for another: refused before anything is signed.
+    let o = run(bin()
+        .args(["oauth1", "sign", "--as", "netsuite", "--account", "1234567"])
+        .args([
+            "--consumer-key",
+            CK,
+            "--token",
+            TOKEN,
+            "--consumer-secret-env",
+            "NS_CS",
+        ])
+        .env("NS_CS", CS)
+        .args([
+            "GET",
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/record/v1/customer",
+        ]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1234567-sb1") || stderr(&o).contains("not the one the URL names"));
+    // HMAC-SHA1 with --as netsuite: refused, with why.
+    let o = run(bin()
+        .args(["oauth1", "sign", "--as", "netsuite", "--account", "1234567", "--signature-method", "HMAC-SHA1"])
+        .args(["--consumer-key", CK, "--token", TOKEN, "--consumer-secret-env", "NS_CS"])
+        .env("NS_CS", CS)
+        .args(["GET", "https://1234567.restlets.api.netsuite.com/app/site/hosting/restlet.nl?script=1&deploy=1"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("2023.1"), "{}", stderr(&o));
+}
