@@ -126,18 +126,23 @@ impl SignatureMethod {
 /// RFC 3986 percent-encoding as RFC 5849 §3.6 wants it: everything but the unreserved set
 /// (`A-Z a-z 0-9 - . _ ~`), UTF-8, upper-case hex.
 pub fn percent_encode(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    percent_encode_into(&mut out, s);
+    // Only ASCII was pushed.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`percent_encode`] appended to `out`, without a String of its own (the HMAC key is built
+/// this way, in one zeroized buffer).
+fn percent_encode_into(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
+            out.push(b);
         } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xf) as usize] as char);
+            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
         }
     }
-    out
 }
 
 /// Decodes `%XX` escapes, and `+` as a space when `plus_is_space` (form and query encoding).
@@ -359,7 +364,10 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
                 consumer_secret,
                 token_secret,
             },
-        ) => Ok(b64.encode(hmac_sha2(method, consumer_secret, token_secret, base))),
+        ) => {
+            let tag = hmac_sha2(method, consumer_secret, token_secret, base);
+            Ok(b64.encode::<&[u8]>(tag.as_ref()))
+        }
         (
             SignatureMethod::Plaintext,
             Signer::Secrets {
