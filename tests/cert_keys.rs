@@ -148,3 +148,37 @@ fn inspect_reads_pkcs12_and_der_like_openssl() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["sha256_fingerprint"], expected.as_str());
 }
+
+/// `x5t` and `x5t#S256` are the SHA-1 and SHA-256 of the DER in base64url without padding:
+/// checked against openssl's digests of each published certificate, converted by the shell's
+/// base64 and tr, not by us.
+#[test]
+fn x5t_thumbprints_match_openssl_for_every_published_certificate() {
+    let Some(_openssl) = openssl() else { return };
+    let mut seen = 0;
+    let files = ["fixtures/published-certs", "fixtures/keys"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap())
+        .map(|e| e.unwrap().path());
+    for p in files {
+        let text = std::fs::read(&p).unwrap_or_default();
+        if !String::from_utf8_lossy(&text).contains("BEGIN CERTIFICATE") {
+            continue;
+        }
+        let o = run(bin().args(["cert", "inspect", "--json"]).arg(&p));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for (digest, field) in [("sha1", "x5t"), ("sha256", "x5t#S256")] {
+            let sh = format!(
+                "openssl x509 -in '{}' -outform DER | openssl dgst -{digest} -binary | base64 | tr '+/' '-_' | tr -d '=\\n'",
+                p.display()
+            );
+            let o = run(std::process::Command::new("sh").args(["-c", &sh]));
+            let expected = stdout(&o);
+            assert_eq!(expected.len(), if digest == "sha1" { 27 } else { 43 });
+            assert_eq!(v[0][field], expected.as_str(), "{} {field}", p.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "{seen}");
+}

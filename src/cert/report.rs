@@ -44,6 +44,12 @@ pub struct CertificateReport {
     pub sha1_fingerprint: String,
     /// SHA-256 of the DER, lower-case hex without separators.
     pub sha256_fingerprint: String,
+    /// SHA-1 of the DER in base64url without padding: the JOSE `x5t` header (and Entra's
+    /// thumbprint form).
+    pub x5t: String,
+    /// SHA-256 of the DER in base64url without padding: the JOSE `x5t#S256` header.
+    #[serde(rename = "x5t#S256")]
+    pub x5t_s256: String,
     /// The extensions we report on.
     pub extensions: Extensions,
     /// Issuer and subject are the same name.
@@ -135,12 +141,19 @@ pub fn build(
         signature_algorithm: names::signature_algorithm_name(&facts.signature_oid),
         sha1_fingerprint: hex::encode(Sha1::digest(der)),
         sha256_fingerprint: hex::encode(Sha256::digest(der)),
+        x5t: b64url(&Sha1::digest(der)),
+        x5t_s256: b64url(&Sha256::digest(der)),
         extensions: extensions(cert),
         self_signed,
         self_signature_valid,
         findings: Vec::new(),
         repairs: repairs.to_vec(),
     }
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// What can be read of a certificate that x509-parser refuses (openssl may still read it, as

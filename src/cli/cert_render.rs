@@ -103,6 +103,7 @@ pub fn render(
         "  SHA-256 fingerprint: {}",
         hex_to_colons(&r.sha256_fingerprint, true)
     )?;
+    writeln!(out, "  x5t / x5t#S256:      {} / {}", r.x5t, r.x5t_s256)?;
     let e = &r.extensions;
     let bc = match &e.basic_constraints {
         Some(b) => format!(
