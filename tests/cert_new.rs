@@ -341,3 +341,126 @@ fn the_pfx_password_is_never_taken_from_the_command_line_and_never_echoed() {
     assert!(dir.path().join("public_privatekey.pfx").exists());
     assert!(!stdout(&o).contains("correct horse") && !stderr(&o).contains("correct horse"));
 }
+
+/// `cert new --for netsuite-m2m`: RSA 3072, 730 days, files named for what to upload and what to
+/// keep; openssl and pkilint read the certificate; `cert check --for netsuite-m2m` passes it and
+/// flags what NetSuite's certificate conditions refuse.
+#[test]
+fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
+    let Some(openssl) = openssl() else { return };
+    let Some(python) = python_with("pkilint") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("ns");
+    let o = new_in(&d, &["--for", "netsuite-m2m", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let key = d.join("netsuite-privatekey.pem");
+    let cert = d.join("netsuite-publickey.cer");
+    assert_eq!(desk_mode(&key), 0o600);
+    assert!(v["next_steps"][0]
+        .as_str()
+        .unwrap()
+        .contains("OAuth 2.0 Client Credentials (M2M) Setup"));
+    // openssl: a 3072-bit RSA key, valid 730 days, and the key belongs to the certificate.
+    let text = openssl_ok(
+        &openssl,
+        &["x509", "-noout", "-text", "-in", cert.to_str().unwrap()],
+        &d,
+    );
+    assert!(text.contains("Public-Key: (3072 bit)"), "{text}");
+    let dates = openssl_ok(
+        &openssl,
+        &[
+            "x509",
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-in",
+            cert.to_str().unwrap(),
+        ],
+        &d,
+    );
+    let parse = |k: &str| {
+        let line = dates.lines().find(|l| l.starts_with(k)).unwrap();
+        time::PrimitiveDateTime::parse(
+            line.split_once('=')
+                .unwrap()
+                .1
+                .trim()
+                .trim_end_matches(" GMT"),
+            &time::macros::format_description!(
+                "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
+            ),
+        )
+        .unwrap()
+    };
+    assert_eq!((parse("notAfter") - parse("notBefore")).whole_days(), 730);
+    let m1 = openssl_ok(
+        &openssl,
+        &["x509", "-noout", "-modulus", "-in", cert.to_str().unwrap()],
+        &d,
+    );
+    let m2 = openssl_ok(
+        &openssl,
+        &["rsa", "-noout", "-modulus", "-in", key.to_str().unwrap()],
+        &d,
+    );
+    assert_eq!(m1, m2);
+    // pkilint: no ERROR or FATAL findings.
+    let lint = Command::new(&python)
+        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let lint_out = String::from_utf8_lossy(&lint.stdout);
+    assert!(
+        !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
+        "{lint_out}"
+    );
+    // Our check with NetSuite's rules: nothing NetSuite refuses.
+    let o = run(bin()
+        .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
+        .arg(&cert));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = c["certificates"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|i| !i.starts_with("netsuite-")), "{ids:?}");
+    // A Xero-style certificate (2048 bits, five years) is refused for NetSuite, with why.
+    let x = dir.path().join("xero");
+    assert!(new_in(&x, &[]).status.success());
+    let o = run(bin()
+        .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
+        .arg(x.join("publickey.cer")));
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("netsuite-key-not-accepted") && out.contains("RSA 2048 bits"),
+        "{out}"
+    );
+    assert!(out.contains("netsuite-validity-over-two-years"), "{out}");
+    // And `cert new` refuses what NetSuite would refuse, before writing anything.
+    for (extra, why) in [
+        (&["--bits", "2048"][..], "3072 or 4096"),
+        (&["--days", "731"][..], "two years"),
+    ] {
+        let e = dir.path().join("refused");
+        let mut args = vec!["--for", "netsuite-m2m"];
+        args.extend_from_slice(extra);
+        let o = new_in(&e, &args);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+        assert!(!e.exists());
+    }
+}
+
+fn desk_mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}

@@ -19,6 +19,9 @@ pub enum Profile {
     /// because Xero verified RSA-SHA1 signatures with it.
     #[default]
     XeroPrivateApp,
+    /// A certificate uploaded for NetSuite's OAuth 2.0 machine-to-machine (client credentials)
+    /// mapping: RSA 3072 or 4096 bits, or EC P-256, P-384 or P-521, valid at most two years.
+    NetsuiteM2m,
     /// Plain X.509 checks only.
     Generic,
 }
@@ -149,6 +152,9 @@ pub(crate) fn run(
         ));
     }
     let lifetime_days = (na - nb).whole_days();
+    if options.profile == Profile::NetsuiteM2m {
+        netsuite_m2m(facts, lifetime_days, &mut out);
+    }
     if lifetime_days > 5 * 366 {
         let years = lifetime_days / 365;
         let extra = if years >= 50 {
@@ -213,6 +219,34 @@ pub(crate) fn run(
         }
     }
     out
+}
+
+/// NetSuite's certificate conditions for the client-credentials mapping (docs.oracle.com,
+/// NetSuite help, subsect_162755332391 "Certificate Conditions").
+fn netsuite_m2m(facts: &Facts, lifetime_days: i64, out: &mut Vec<Finding>) {
+    let page = "NetSuite's certificate conditions (help topic subsect_162755332391)";
+    let (alg, bits) = (facts.public_key.algorithm.as_str(), facts.public_key.bits);
+    let accepted = match alg {
+        "RSA" => matches!(bits, 3072 | 4096),
+        "EC" => matches!(bits, 256 | 384 | 521),
+        _ => false,
+    };
+    if !accepted {
+        out.push(finding(
+            "netsuite-key-not-accepted",
+            Severity::Error,
+            format!("the key is {alg} {bits} bits; NetSuite's machine-to-machine mapping takes RSA 3072 or 4096 bits, or EC 256, 384 or 521 bits ({page})"),
+            "make one that fits with `oauth1to2 cert new --for netsuite-m2m` (RSA 3072 by default)",
+        ));
+    }
+    if lifetime_days > 731 {
+        out.push(finding(
+            "netsuite-validity-over-two-years",
+            Severity::Warning,
+            format!("the certificate is valid for {lifetime_days} days; NetSuite shortens any longer validity to two years, so it stops working before the date it carries ({page})"),
+            "make one valid for 730 days or less (`oauth1to2 cert new --for netsuite-m2m` does), and plan its rotation",
+        ));
+    }
 }
 
 /// x509-parser's structural validation: serial encoding and other DER-level problems.

@@ -7,7 +7,7 @@ use super::{cert_check, cert_convert, cert_inspect, cert_new, cert_repair};
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
-    /// Make an RSA keypair and a self-signed certificate for a Xero private app.
+    /// Make an RSA keypair and a self-signed certificate (a Xero private app, or NetSuite M2M).
     New(cert_new::Args),
     /// Show what certificates are: fields, fingerprints, extensions, findings.
     Inspect(cert_inspect::Args),

@@ -8,28 +8,37 @@ use oauth1to2::cert::generate::{NewCertificate, Subject, SubjectPart};
 use oauth1to2::cert::{self, CertificateReport, CheckOptions};
 use oauth1to2::files::{write_atomic, Visibility};
 
+use super::cert_render::LintFor;
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
 
-/// Make an RSA keypair and a self-signed certificate for a Xero private app.
+/// Make an RSA keypair and a self-signed certificate for a Xero private app, or for NetSuite.
 ///
 /// Writes privatekey.pem (PKCS#8, mode 0600) and publickey.cer (PEM) into --out-dir, and on
 /// request public_privatekey.pfx (for .NET) and privatekey.pk8 (DER, for Java): the files
-/// Xero's instructions named. The certificate is signed with SHA-256, has a random 126-bit
+/// Xero's instructions named. With --for netsuite-m2m it writes netsuite-privatekey.pem (keep)
+/// and netsuite-publickey.cer (upload), with RSA 3072 (or 4096) and at most 730 days, as
+/// NetSuite's machine-to-machine mapping requires. The certificate is signed with SHA-256, has a random 126-bit
 /// serial, basicConstraints CA:FALSE and keyUsage digitalSignature (both critical) and a
 /// subject key identifier. Existing files are never replaced without --force.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  oauth1to2 cert new --cn \"Acme Xero integration\" --org \"Acme Ltd\" --country NZ\n  \
 oauth1to2 cert new --subject \"C=NZ, O=Acme Ltd, CN=Acme Xero integration\" --out-dir keys/\n  \
-PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8"
+PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8\n  \
+oauth1to2 cert new --for netsuite-m2m --cn \"Acme NetSuite integration\" --org \"Acme Ltd\" --out-dir ns/"
 )]
 pub struct Args {
-    /// RSA key size: 2048, 3072 or 4096. (Xero's old docs said 1024; that is refused.)
-    #[arg(long, default_value_t = 2048, value_name = "BITS")]
-    bits: usize,
-    /// Days the certificate is valid from now (Xero's example used 1825, five years).
-    #[arg(long, default_value_t = 1825, value_name = "DAYS")]
-    days: u32,
+    /// What the certificate is for: xero-private-app (default) or netsuite-m2m.
+    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
+    for_use: LintFor,
+    /// RSA key size: 2048 (the default), 3072 or 4096; 3072 (the default) or 4096 for
+    /// netsuite-m2m. (Xero's old docs said 1024; that is refused.)
+    #[arg(long, value_name = "BITS")]
+    bits: Option<usize>,
+    /// Days the certificate is valid from now: 1825 by default (Xero's example), 730 (and at
+    /// most 730) for netsuite-m2m.
+    #[arg(long, value_name = "DAYS")]
+    days: Option<u32>,
     /// Common name (CN), e.g. the integration's name.
     #[arg(long, value_name = "NAME")]
     cn: Option<String>,
@@ -85,6 +94,12 @@ struct NewResult<'a> {
     next_steps: Vec<&'static str>,
 }
 
+const NETSUITE_STEPS: [&str; 3] = [
+    "In NetSuite, go to Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup > Create New: choose the entity, the role and the integration record (one with the Client Credentials grant), and upload netsuite-publickey.cer. One certificate serves one integration record, role and entity.",
+    "NetSuite shows a Certificate ID: keep it with the integration record's client id. The JWT client assertions are signed with netsuite-privatekey.pem and carry the Certificate ID as kid.",
+    "Keep netsuite-privatekey.pem secret (mode 0600); it is never uploaded. The certificate is valid for two years at most: NetSuite mails administrators two months before it expires.",
+];
+
 const NEXT_STEPS: [&str; 3] = [
     "In Xero's developer portal (My Apps > New app > Private app), paste the certificate above into \"X509 Public Key Certificate\" and save.",
     "Xero then shows the app's Consumer Key: a private app sends it as both oauth_consumer_key and oauth_token, signs with privatekey.pem, and never uses the Consumer Secret.",
@@ -114,9 +129,24 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             Subject(parts)
         }
     };
+    let netsuite = matches!(args.for_use, LintFor::NetsuiteM2m);
+    let bits = args.bits.unwrap_or(if netsuite { 3072 } else { 2048 });
+    let days = args.days.unwrap_or(if netsuite { 730 } else { 1825 });
+    if netsuite && !matches!(bits, 3072 | 4096) {
+        return Err(CliError::input(
+            format!("--bits {bits}: NetSuite's machine-to-machine mapping takes RSA keys of 3072 or 4096 bits"),
+            "drop --bits (3072 is the default for netsuite-m2m), or give --bits 4096",
+        ));
+    }
+    if netsuite && days > 730 {
+        return Err(CliError::input(
+            format!("--days {days}: NetSuite shortens any certificate to two years, so it would stop working before the date it carries"),
+            "give --days 730 or less (730 is the default for netsuite-m2m)",
+        ));
+    }
     let request = NewCertificate {
-        bits: args.bits,
-        days: args.days,
+        bits,
+        days,
         subject,
         now: OffsetDateTime::now_utc(),
     };
@@ -124,8 +154,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     cert::generate::validate(&request)?;
 
     let want_pfx = args.pfx || args.pfx_legacy;
-    let key_path = args.out_dir.join("privatekey.pem");
-    let cert_path = args.out_dir.join("publickey.cer");
+    let prefix = if netsuite { "netsuite-" } else { "" };
+    let key_path = args.out_dir.join(format!("{prefix}privatekey.pem"));
+    let cert_path = args.out_dir.join(format!("{prefix}publickey.cer"));
     let pfx_path = args.out_dir.join("public_privatekey.pfx");
     let pk8_path = args.out_dir.join("privatekey.pk8");
     let mut planned = vec![&key_path, &cert_path];
@@ -222,15 +253,23 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         1,
         &identity.certificate_der,
         &[],
-        &CheckOptions::now(),
+        &CheckOptions {
+            profile: args.for_use.into(),
+            ..CheckOptions::now()
+        },
     )?;
+    let next_steps: &[&str] = if netsuite {
+        &NETSUITE_STEPS
+    } else {
+        &NEXT_STEPS
+    };
 
     if args.json {
         common::print_json(&NewResult {
             files,
             certificate_pem: &identity.certificate_pem,
             certificate: &report,
-            next_steps: NEXT_STEPS.to_vec(),
+            next_steps: next_steps.to_vec(),
         })?;
         return Ok(EXIT_OK);
     }
@@ -244,7 +283,14 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     println!(
         "\nKeep the private key secret: it never leaves this machine and is never uploaded.\n"
     );
-    println!("Certificate to paste:\n");
+    println!(
+        "{}\n",
+        if netsuite {
+            "Certificate to upload (netsuite-publickey.cer holds the same):"
+        } else {
+            "Certificate to paste:"
+        }
+    );
     print!("{}", identity.certificate_pem);
     println!();
     println!(
@@ -260,7 +306,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         report.not_after, report.days_left
     );
     println!("\nNext steps:");
-    for (i, s) in NEXT_STEPS.iter().enumerate() {
+    for (i, s) in next_steps.iter().enumerate() {
         println!("  {}. {s}", i + 1);
     }
     Ok(EXIT_OK)

@@ -11,6 +11,8 @@ use oauth1to2::text::term;
 pub enum LintFor {
     /// A certificate uploaded to a Xero private or partner app.
     XeroPrivateApp,
+    /// A certificate for NetSuite's OAuth 2.0 machine-to-machine mapping.
+    NetsuiteM2m,
     /// Plain X.509 lints only.
     Generic,
 }
@@ -19,6 +21,7 @@ impl From<LintFor> for Profile {
     fn from(p: LintFor) -> Profile {
         match p {
             LintFor::XeroPrivateApp => Profile::XeroPrivateApp,
+            LintFor::NetsuiteM2m => Profile::NetsuiteM2m,
             LintFor::Generic => Profile::Generic,
         }
     }
