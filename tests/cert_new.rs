@@ -464,3 +464,35 @@ fn desk_mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
+
+/// NetSuite takes EC keys of 256, 384 and 521 bits too: certificates openssl makes with each
+/// curve pass `cert check --for netsuite-m2m`, and a P-224 one does not.
+#[test]
+fn netsuite_m2m_checks_take_the_ec_curves_netsuite_takes() {
+    let Some(openssl) = openssl() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (curve, accepted) in [
+        ("prime256v1", true),
+        ("secp384r1", true),
+        ("secp521r1", true),
+        ("secp224r1", false),
+    ] {
+        let cert = dir.path().join(format!("{curve}.pem"));
+        let key = dir.path().join(format!("{curve}.key"));
+        let o = Command::new(&openssl)
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .arg(format!("ec_paramgen_curve:{curve}"))
+            .args(["-nodes", "-days", "365", "-subj", "/CN=ns m2m", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = run(bin()
+            .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
+            .arg(&cert));
+        let refused = stdout(&o).contains("netsuite-key-not-accepted");
+        assert_eq!(!refused, accepted, "{curve}: {}", stdout(&o));
+    }
+}
