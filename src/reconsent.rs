@@ -163,6 +163,25 @@ pub fn target_scopes(
     out
 }
 
+/// The scope set to move profile `name` to: `to` when given without evidence (the profile's
+/// tokens are not needed then), else the check's target with the evidence's calls (`to`, when
+/// given too, still wins; the identity scopes are kept either way).
+pub fn plan_target(
+    name: &str,
+    profile: &Profile,
+    paths: &Paths,
+    to: Option<&[String]>,
+    calls: Option<&[ApiCall]>,
+    today: time::Date,
+) -> Result<Vec<String>, ReconsentError> {
+    let check = if to.is_some() && calls.is_none() {
+        None
+    } else {
+        Some(check_profile(name, profile, paths, calls, None, today)?.check)
+    };
+    Ok(target_scopes(profile, to, check.as_ref()))
+}
+
 /// The steps to set a machine-to-machine app's scopes in the provider's portal (a Custom
 /// Connection's scopes are chosen there, not in the token request).
 pub fn portal_steps(profile: &Profile, scopes: &[String]) -> Vec<String> {

@@ -109,6 +109,17 @@ impl IntegrationAudit {
     }
 }
 
+/// Sorts findings most important first and gives the audit's status: `errors`, `warnings` or
+/// `ok`.
+pub(crate) fn sort_findings(findings: &mut [AuditFinding]) -> &'static str {
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    match findings.first().map(|f| f.severity) {
+        Some(Severity::Error) => "errors",
+        Some(Severity::Warning) => "warnings",
+        _ => "ok",
+    }
+}
+
 pub(crate) fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
     AuditFinding {
         id: id.into(),
@@ -188,14 +199,7 @@ pub fn audit(
 
     let recommendation = recommend(inv);
     let scopes = plan_scopes(inv, options, recommendation.target, &mut findings)?;
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let status = if findings.iter().any(|f| f.severity == Severity::Error) {
-        "errors"
-    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
-        "warnings"
-    } else {
-        "ok"
-    };
+    let status = sort_findings(&mut findings);
     let (checklist, decommission_from) = checklist(inv, &recommendation, scopes.as_ref());
     Ok(IntegrationAudit {
         file: inv.file.display().to_string(),

@@ -8,8 +8,8 @@ use time::Date;
 use super::inventory::{InventoryError, LegacyIntegration, TargetKind};
 use super::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
 use super::{
-    calls_of, finding, plan_scopes_for, profile_name, toml_date, AuditFinding, AuditOptions,
-    IntegrationAudit, Recommendation,
+    calls_of, finding, plan_scopes_for, profile_name, sort_findings, toml_date, AuditFinding,
+    AuditOptions, IntegrationAudit, Recommendation,
 };
 use crate::cert::Severity;
 
@@ -59,14 +59,7 @@ pub fn audit(
         hint: e.hint(),
     })?;
     scope_findings(inv, kind, created, &check, &mut findings);
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let status = if findings.iter().any(|f| f.severity == Severity::Error) {
-        "errors"
-    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
-        "warnings"
-    } else {
-        "ok"
-    };
+    let status = sort_findings(&mut findings);
     let checklist = checklist(inv, kind, &check);
     let decommission_from = checklist.len().saturating_sub(1);
     Ok(IntegrationAudit {

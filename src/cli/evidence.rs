@@ -40,11 +40,6 @@ fn evidence_error(source: &str, e: EvidenceError) -> CliError {
 }
 
 impl EvidenceArgs {
-    /// Whether any evidence was given.
-    pub fn given(&self) -> bool {
-        self.endpoints.is_some() || self.from_har.is_some() || self.from_log.is_some()
-    }
-
     /// The calls, if any evidence was given.
     pub fn load(&self) -> Result<Option<Evidence>, CliError> {
         Ok(Some(if let Some(list) = &self.endpoints {

@@ -52,24 +52,16 @@ pub struct Args {
 pub fn run(a: Args) -> Result<u8, CliError> {
     let s = Session::load(&a.profile)?;
     let to = a.to.as_deref().map(split_words);
-    let check = if to.is_some() && !a.evidence.given() {
-        None
-    } else {
-        let evidence = a.evidence.load()?;
-        Some(
-            reconsent::check_profile(
-                &s.name,
-                &s.profile,
-                &s.paths,
-                evidence.as_ref().map(|e| e.calls.as_slice()),
-                None,
-                OffsetDateTime::now_utc().date(),
-            )
-            .map_err(reconsent_error)?
-            .check,
-        )
-    };
-    let scopes = reconsent::target_scopes(&s.profile, to.as_deref(), check.as_ref());
+    let evidence = a.evidence.load()?;
+    let scopes = reconsent::plan_target(
+        &s.name,
+        &s.profile,
+        &s.paths,
+        to.as_deref(),
+        evidence.as_ref().map(|e| e.calls.as_slice()),
+        OffsetDateTime::now_utc().date(),
+    )
+    .map_err(reconsent_error)?;
     eprintln!("Moving profile {} to: {}", s.name, term(&scopes.join(" ")));
     if s.profile.grant == Grant::ClientCredentials {
         let steps = reconsent::portal_steps(&s.profile, &scopes);

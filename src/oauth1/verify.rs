@@ -141,40 +141,72 @@ pub fn oauth_parameters(req: &CapturedRequest) -> Result<(Params, &'static str),
     Err(Error::Missing { name: "oauth_signature (no Authorization header, and no oauth_ parameters in the query or body)" })
 }
 
+/// What both verifications start from: the OAuth parameters and where they came from, the
+/// header parameters for the base string, the base string itself, the declared method, the
+/// signature and the timestamp's age.
+struct Prepared {
+    oauth: Params,
+    from: &'static str,
+    header_params: Params,
+    base: SignatureBaseString,
+    method: String,
+    signature: String,
+    timestamp_age_seconds: Option<i64>,
+}
+
+fn prepare(req: &CapturedRequest, now: i64) -> Result<Prepared, Error> {
+    let (oauth, from) = oauth_parameters(req)?;
+    let get = |name: &'static str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or(Error::Missing { name })
+    };
+    let method = get("oauth_signature_method")?;
+    let signature = get("oauth_signature")?;
+    let timestamp_age_seconds = get("oauth_timestamp")
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(|t| now - t);
+    // Parameters that came in the query or body are already part of the base string there.
+    let header_params: Params = if from == "header" {
+        oauth.clone()
+    } else {
+        Vec::new()
+    };
+    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
+    Ok(Prepared {
+        oauth,
+        from,
+        header_params,
+        base,
+        method,
+        signature,
+        timestamp_age_seconds,
+    })
+}
+
 /// Verifies an RSA-SHA1 request against `key`. `now` (Unix seconds) is for the timestamp check.
 pub fn verify_request(
     req: &CapturedRequest,
     key: &RsaPublicKey,
     now: i64,
 ) -> Result<Verification, Error> {
-    let (oauth, from) = oauth_parameters(req)?;
-    let get = |name: &str| {
-        oauth
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let method = get("oauth_signature_method").ok_or(Error::Missing {
-        name: "oauth_signature_method",
-    })?;
+    let Prepared {
+        oauth,
+        from,
+        header_params,
+        base,
+        method,
+        signature,
+        timestamp_age_seconds,
+    } = prepare(req, now)?;
     if method != "RSA-SHA1" {
         return Err(Error::Method {
             method: format!("{method} (verification against a certificate needs RSA-SHA1)"),
         });
     }
-    let signature = get("oauth_signature").ok_or(Error::Missing {
-        name: "oauth_signature",
-    })?;
-    // Parameters that came in the query or body are already part of the base string there.
-    let header_params: Vec<_> = if from == "header" {
-        oauth.clone()
-    } else {
-        Vec::new()
-    };
-    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
-    let timestamp_age_seconds = get("oauth_timestamp")
-        .and_then(|t| t.parse::<i64>().ok())
-        .map(|t| now - t);
 
     let sig = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, signature.trim())
         .map_err(|_| Error::SignatureEncoding)?;
@@ -240,34 +272,27 @@ pub fn verify_hmac_request(
     now: i64,
 ) -> Result<Verification, Error> {
     use super::{hmac_verifies, SignatureMethod};
-    let (oauth, from) = oauth_parameters(req)?;
-    let get = |name: &str| {
-        oauth
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let declared = get("oauth_signature_method").ok_or(Error::Missing {
-        name: "oauth_signature_method",
-    })?;
+    let Prepared {
+        oauth,
+        from,
+        header_params,
+        base,
+        method: declared,
+        signature,
+        timestamp_age_seconds,
+    } = prepare(req, now)?;
     let method = SignatureMethod::parse(&declared)?;
     if method == SignatureMethod::RsaSha1 {
         return Err(Error::Method {
             method: "RSA-SHA1 (verify it against the certificate, not secrets)".into(),
         });
     }
-    let signature = get("oauth_signature").ok_or(Error::Missing {
-        name: "oauth_signature",
-    })?;
-    let header_params: Vec<_> = if from == "header" {
-        oauth.clone()
-    } else {
-        Vec::new()
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     };
-    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
-    let timestamp_age_seconds = get("oauth_timestamp")
-        .and_then(|t| t.parse::<i64>().ok())
-        .map(|t| now - t);
     let ok = |m: SignatureMethod, text: &str, token: &str| {
         hmac_verifies(m, text, secrets.consumer, token, &signature)
     };
