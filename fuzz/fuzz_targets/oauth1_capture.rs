@@ -1,5 +1,6 @@
 //! The OAuth 1.0a request parsers on arbitrary text: the Authorization header, curl command
-//! lines, raw HTTP requests, HAR files, URL normalisation, and verification of what they yield.
+//! lines, raw HTTP requests, HAR files, URL normalisation, and verification of what they yield
+//! (RSA-SHA1 with a key, HMAC with secrets).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use oauth1to2::oauth1::{self, capture};
@@ -22,5 +23,14 @@ fuzz_target!(|data: &[u8]| {
         .flatten()
     {
         let _ = oauth1::verify_request(&req, &key, 0);
+        // HMAC verification (NetSuite TBA) and its search for the mistake.
+        let _ = oauth1::verify::verify_hmac_request(
+            &req,
+            &oauth1::verify::Secrets {
+                consumer: "consumer-secret",
+                token: "token-secret",
+            },
+            0,
+        );
     }
 });
