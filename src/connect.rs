@@ -155,8 +155,12 @@ pub(crate) fn obtain(
         Some(r) if profile.grant.needs_secret() => Some(r.read(name)?),
         _ => None,
     };
-    match profile.grant {
-        Grant::ClientCredentials => {
+    match (profile.grant, &profile.assertion) {
+        (Grant::ClientCredentials, Some(a)) => Ok((
+            flow::client_credentials_with_assertion(profile, &endpoints, &http, a, now())?,
+            None,
+        )),
+        (Grant::ClientCredentials, None) => {
             let s = secret.as_ref().ok_or_else(|| {
                 Oauth2Error::Usage("client_credentials needs a client secret".into())
             })?;
@@ -165,7 +169,7 @@ pub(crate) fn obtain(
                 None,
             ))
         }
-        Grant::AuthorizationCode | Grant::Pkce => {
+        (Grant::AuthorizationCode | Grant::Pkce, _) => {
             browser_flow(options, profile, &endpoints, &http, secret.as_ref(), ui)
         }
     }

@@ -237,3 +237,19 @@ pub fn render_findings(out: &mut impl Write, r: &CertificateReport) -> std::io::
     }
     Ok(())
 }
+
+/// The `x5t#S256` thumbprint of the first certificate in `path` (for `connect --assertion-x5t`).
+pub fn x5t_s256_of(path: &std::path::Path) -> Result<String, super::common::CliError> {
+    let name = path.display().to_string();
+    let bytes = super::common::read_input(&name)?;
+    let loaded = oauth1to2::cert::load_certificates(&name, &bytes, None)?;
+    let der = loaded.certificates.first().ok_or_else(|| {
+        super::common::CliError::input(
+            format!("{name} holds no certificate"),
+            "give the certificate whose key signs the assertions",
+        )
+    })?;
+    let report =
+        oauth1to2::cert::analyse(&name, 1, der, &[], &oauth1to2::cert::CheckOptions::now())?;
+    Ok(report.x5t_s256)
+}

@@ -11,6 +11,7 @@ use oauth1to2::oauth2::store::Backend;
 use super::common::{print_json, CliError, EXIT_OK};
 use super::session::{EndpointArgs, ProfileArg};
 use super::ui::{print_connected, Terminal};
+use oauth1to2::oauth2::assertion::{AssertionAlg, AssertionRef};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GrantArg {
@@ -92,6 +93,27 @@ pub struct Args {
     /// Ask for the client secret and store it in a 0600 file in oauth1to2's data folder.
     #[arg(long, group = "secret")]
     client_secret_prompt: bool,
+    /// Authenticate with a JWT client assertion signed by this private key (PEM) instead of a
+    /// secret (`private_key_jwt`, RFC 7523; client-credentials only).
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        conflicts_with = "secret",
+        requires = "assertion_kid"
+    )]
+    assertion_key: Option<PathBuf>,
+    /// The key id the provider knows the assertion key's public half by (NetSuite: the
+    /// Certificate ID).
+    #[arg(long, value_name = "KID", requires = "assertion_key")]
+    assertion_kid: Option<String>,
+    /// The assertion's signature algorithm: PS256 (default), PS384, PS512, ES256, ES384, ES512
+    /// or RS256.
+    #[arg(long, value_name = "ALG", requires = "assertion_key", value_parser = ["PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "RS256"])]
+    assertion_alg: Option<String>,
+    /// Send this certificate's SHA-256 thumbprint as `x5t#S256` in the assertion header (as
+    /// Microsoft Entra wants it; see `cert inspect`).
+    #[arg(long, value_name = "CERT", requires = "assertion_key")]
+    assertion_x5t: Option<PathBuf>,
     /// Where to keep the tokens: file (default) or keyring.
     #[arg(long, value_enum, value_name = "STORE")]
     token_store: Option<TokenStoreArg>,
@@ -170,6 +192,34 @@ fn merge(
     }
     if a.client_secret_prompt {
         p.client_secret = Some(prompt_secret_to_file(name, paths, &Terminal::default())?);
+    }
+    if let (Some(key), Some(kid)) = (&a.assertion_key, &a.assertion_kid) {
+        if p.grant != Grant::ClientCredentials {
+            return Err(CliError::input(
+                "--assertion-key authenticates a client-credentials app",
+                "add --grant client-credentials",
+            ));
+        }
+        let alg: AssertionAlg = serde_json::from_value(serde_json::json!(a
+            .assertion_alg
+            .as_deref()
+            .unwrap_or("PS256")))
+        .map_err(|e| CliError::input(e.to_string(), "see --help for the algorithms"))?;
+        let x5t_s256 = match &a.assertion_x5t {
+            Some(c) => Some(super::cert_render::x5t_s256_of(c)?),
+            None => None,
+        };
+        let key = std::path::absolute(key).unwrap_or_else(|_| key.clone());
+        // Fail now, not at the token endpoint, when the key does not fit the algorithm.
+        oauth1to2::oauth2::assertion::AssertionKey::load(&key, alg)?;
+        p.client_secret = None;
+        p.assertion = Some(AssertionRef {
+            key,
+            kid: kid.clone(),
+            alg,
+            x5t_s256,
+            scope_in_jwt: false,
+        });
     }
     if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {
         return Err(CliError::input(

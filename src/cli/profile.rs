@@ -53,6 +53,9 @@ struct View {
     issuer: Option<String>,
     client_id: String,
     client_secret: Option<String>,
+    /// The client assertion's key file, kid and algorithm (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assertion: Option<oauth1to2::oauth2::assertion::AssertionRef>,
     grant: &'static str,
     scopes: Vec<String>,
     redirect_uri: Option<String>,
@@ -72,6 +75,7 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
         issuer: p.issuer.clone(),
         client_id: p.client_id.clone(),
         client_secret: p.client_secret.as_ref().map(|s| s.describe()),
+        assertion: p.assertion.clone(),
         grant: p.grant.as_str(),
         scopes: p.scopes.clone(),
         redirect_uri: (p.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials).then(
@@ -139,10 +143,18 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
                         .unwrap_or_default()
                 );
                 println!("client id:     {}", v.client_id);
-                println!(
-                    "client secret: {}",
-                    v.client_secret.as_deref().unwrap_or("none (PKCE app)")
-                );
+                match &v.assertion {
+                    Some(a) => println!(
+                        "client auth:   JWT assertion ({}, kid {}) signed by {}",
+                        a.alg.as_str(),
+                        oauth1to2::text::term(&a.kid),
+                        a.key.display()
+                    ),
+                    None => println!(
+                        "client secret: {}",
+                        v.client_secret.as_deref().unwrap_or("none (PKCE app)")
+                    ),
+                }
                 println!("grant:         {}", v.grant);
                 println!("scopes:        {}", v.scopes.join(" "));
                 if let Some(r) = &v.redirect_uri {

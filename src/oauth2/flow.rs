@@ -410,6 +410,52 @@ pub fn client_credentials(
     Ok(resp.into_token_set(now, None))
 }
 
+/// Client credentials with a signed JWT client assertion (RFC 7523) instead of a secret: a new
+/// assertion for each request.
+pub fn client_credentials_with_assertion(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    a: &super::assertion::AssertionRef,
+    now: i64,
+) -> Result<TokenSet, Oauth2Error> {
+    use super::assertion;
+    let key = assertion::AssertionKey::load(&a.key, a.alg)?;
+    let scope = profile.scopes.join(" ");
+    let jwt = assertion::make(
+        &key,
+        &a.kid,
+        a.x5t_s256.as_deref(),
+        &assertion::Claims {
+            client_id: &profile.client_id,
+            audience: &endpoints.token_endpoint,
+            scope: (a.scope_in_jwt && !scope.is_empty()).then_some(scope.as_str()),
+            now,
+            lifetime: assertion::LIFETIME,
+        },
+    )?;
+    let c = client(profile, endpoints, None, None)?;
+    let mut req = c
+        .exchange_client_credentials()
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
+        .add_extra_param("client_assertion_type", assertion::ASSERTION_TYPE)
+        .add_extra_param("client_assertion", jwt.clone());
+    if !a.scope_in_jwt {
+        req = req.add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())));
+    }
+    let resp = req.request(http).map_err(|e| {
+        let e = map_token_error("the token endpoint", &endpoints.token_endpoint, e).redacted(&[&jwt]);
+        match &e {
+            Oauth2Error::OAuth { error, .. } if error == "invalid_client" => Oauth2Error::Explained {
+                error: Box::new(e),
+                hint: "the provider refused the client assertion: check that the kid names the key it holds (NetSuite: the Certificate ID), that the key is the one whose public half or certificate it holds, that this machine's clock is right (the assertion's iat and exp), and that the client is registered for this algorithm".into(),
+            },
+            _ => e,
+        }
+    })?;
+    Ok(resp.into_token_set(now, None))
+}
+
 /// Uses a refresh token. The new refresh token (if the server rotates) is in the result.
 pub fn refresh(
     profile: &Profile,
@@ -453,8 +499,13 @@ pub fn renew(
     current: &TokenSet,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
-    match (profile.grant, secret) {
-        (Grant::ClientCredentials, Some(s)) => client_credentials(profile, endpoints, http, s, now),
+    match (profile.grant, secret, &profile.assertion) {
+        (Grant::ClientCredentials, _, Some(a)) => {
+            client_credentials_with_assertion(profile, endpoints, http, a, now)
+        }
+        (Grant::ClientCredentials, Some(s), None) => {
+            client_credentials(profile, endpoints, http, s, now)
+        }
         _ => refresh(profile, endpoints, http, secret, current, now),
     }
 }

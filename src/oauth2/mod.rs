@@ -7,6 +7,7 @@
 //! checks). Token requests go through the `oauth2` crate, over our own reqwest client
 //! ([`http::HttpClient`]): rustls, timeouts, and redirects never followed.
 
+pub mod assertion;
 pub mod endpoints;
 pub mod flow;
 pub mod http;
@@ -133,6 +134,14 @@ pub enum Oauth2Error {
         /// Why.
         reason: String,
     },
+    /// The client assertion key cannot be used.
+    #[error("the client assertion key {key}: {message}")]
+    Assertion {
+        /// The key file.
+        key: PathBuf,
+        /// What is wrong (never the key).
+        message: String,
+    },
     /// A setting is wrong (bad URL, unsupported option).
     #[error("{0}")]
     Usage(String),
@@ -218,6 +227,7 @@ impl Oauth2Error {
             Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
             Oauth2Error::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
+            Oauth2Error::Assertion { .. } => "give the private key whose certificate or public key the provider holds, in PEM, and the algorithm that fits it (PS256 for RSA, ES256 for P-256)".into(),
             Oauth2Error::Explained { hint, .. } => hint.clone(),
         }
     }

@@ -234,6 +234,10 @@ pub struct Profile {
     /// Where the tokens are kept: `file` (default) or `keyring`.
     #[serde(default, skip_serializing_if = "Backend::is_file")]
     pub token_store: Backend,
+    /// Client credentials with a signed JWT assertion (`private_key_jwt`) instead of a secret:
+    /// where the key is and how the provider names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<super::assertion::AssertionRef>,
 }
 
 /// The default loopback port. Register `http://localhost:8742/callback` on the Xero app.
@@ -263,6 +267,7 @@ impl Profile {
             api_base: None,
             ca_file: None,
             token_store: Backend::File,
+            assertion: None,
         }
     }
 
@@ -293,7 +298,7 @@ impl Profile {
         if self.client_id.trim().is_empty() {
             return Err(bad("the client id is empty".into()));
         }
-        if self.grant.needs_secret() && self.client_secret.is_none() {
+        if self.grant.needs_secret() && self.client_secret.is_none() && self.assertion.is_none() {
             return Err(bad(format!(
                 "the {} grant needs a client secret: give --client-secret-env VAR, --client-secret-file FILE or --client-secret-prompt",
                 self.grant.as_str()

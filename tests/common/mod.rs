@@ -241,6 +241,9 @@ pub fn chromium() -> String {
 pub struct OidcPeer {
     pub issuer: String,
     pub ca_file: PathBuf,
+    /// Keys for the `private_key_jwt` clients (openssl-made): `assert-rsa.pem` (the jwt-ps256 and
+    /// jwt-rs256 clients' key), `assert-ec.pem` (jwt-es256's) and `assert-wrong.pem` (nobody's).
+    pub assertion_keys: PathBuf,
     child: std::process::Child,
     _dir: tempfile::TempDir,
 }
@@ -312,8 +315,31 @@ impl OidcPeer {
             "-extfile",
             "ext",
         ]);
+        // Keys for the private_key_jwt clients; the provider registers their public halves.
+        for (name, args) in [
+            (
+                "assert-rsa.pem",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            ),
+            (
+                "assert-wrong.pem",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            ),
+            (
+                "assert-ec.pem",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+            ),
+        ] {
+            let mut a = vec!["genpkey"];
+            a.extend_from_slice(args);
+            a.extend_from_slice(&["-out", name]);
+            sh(&a);
+            let public = name.replace(".pem", ".pub.pem");
+            sh(&["pkey", "-in", name, "-pubout", "-out", &public]);
+        }
         let mut child = Command::new("node")
             .arg(root().join("tests/peers/oidc_peer.mjs"))
+            .env("JWT_KEYS_DIR", d)
             .env("TLS_KEY", d.join("leaf.key"))
             .env("TLS_CERT", d.join("leaf.pem"))
             .env("WEB_SECRET", WEB_SECRET)
@@ -335,6 +361,7 @@ impl OidcPeer {
         OidcPeer {
             issuer: v["issuer"].as_str().unwrap().to_owned(),
             ca_file: d.join("ca.pem"),
+            assertion_keys: d.to_path_buf(),
             child,
             _dir: dir,
         }

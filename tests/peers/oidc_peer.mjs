@@ -62,6 +62,22 @@ const xeroScopes = [
 ];
 const loopback = ['http://127.0.0.1/callback', 'http://localhost/callback'];
 
+// private_key_jwt clients (RFC 7523), registered with the public halves of keys the test made
+// with openssl (JWT_KEYS_DIR): client credentials authenticated by a signed assertion.
+const jwtClients = [];
+if (process.env.JWT_KEYS_DIR) {
+  const jwk = (file, kid) => ({ ...crypto.createPublicKey(fs.readFileSync(`${process.env.JWT_KEYS_DIR}/${file}`)).export({ format: 'jwk' }), kid, use: 'sig' });
+  const rsa = jwk('assert-rsa.pub.pem', 'rsa-kid');
+  const ec = jwk('assert-ec.pub.pem', 'ec-kid');
+  for (const [id, alg, key] of [['jwt-ps256', 'PS256', rsa], ['jwt-rs256', 'RS256', rsa], ['jwt-es256', 'ES256', ec]]) {
+    jwtClients.push({
+      client_id: id, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: alg,
+      jwks: { keys: [{ ...key, alg }] }, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      scope: 'accounting.settings.read accounting.contacts.read',
+    });
+  }
+}
+
 const provider = new Provider(issuer, {
   adapter: GraceAdapter,
   jwks: { keys: [jwk] },
@@ -80,6 +96,7 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'],
       response_types: [], redirect_uris: [], scope: 'accounting.settings.read accounting.contacts.read',
     },
+    ...jwtClients,
   ],
   scopes: ['openid', 'offline_access', 'profile', 'email', ...xeroScopes],
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },

@@ -1,0 +1,229 @@
+//! JWT client assertions (RFC 7523, `private_key_jwt`): a client authenticates at the token
+//! endpoint with a short JWT signed by its private key instead of a secret. The provider holds
+//! the public key (an uploaded certificate, a registered JWKS) under a key id (`kid`; NetSuite's
+//! Certificate ID).
+//!
+//! Claims: `iss` = `sub` = the client id, `aud` = the token endpoint, a random `jti`, `iat`, and
+//! `exp` at most a few minutes later; a provider may want more (NetSuite: `scope` inside the
+//! JWT). Signing is aws-lc-rs: RSASSA-PSS (PS256/384/512), ECDSA with the fixed-size signature
+//! JWS wants (ES256/384/512), and RSASSA-PKCS1-v1_5 (RS256) for providers that still take it.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, RsaKeyPair};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::Oauth2Error;
+
+/// A JWS signature algorithm for client assertions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssertionAlg {
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+    /// ECDSA P-384 with SHA-384.
+    ES384,
+    /// ECDSA P-521 with SHA-512.
+    ES512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (refused by NetSuite since March 2025).
+    RS256,
+}
+
+impl AssertionAlg {
+    /// The JWS `alg` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssertionAlg::PS256 => "PS256",
+            AssertionAlg::PS384 => "PS384",
+            AssertionAlg::PS512 => "PS512",
+            AssertionAlg::ES256 => "ES256",
+            AssertionAlg::ES384 => "ES384",
+            AssertionAlg::ES512 => "ES512",
+            AssertionAlg::RS256 => "RS256",
+        }
+    }
+
+    fn is_rsa(self) -> bool {
+        matches!(
+            self,
+            AssertionAlg::PS256 | AssertionAlg::PS384 | AssertionAlg::PS512 | AssertionAlg::RS256
+        )
+    }
+}
+
+/// Where a profile's assertion key is, and how it is named to the provider. Never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionRef {
+    /// The private key file (PEM: PKCS#8, or PKCS#1 for RSA, or SEC1 for EC).
+    pub key: PathBuf,
+    /// The key id the provider knows the public key by (`kid`).
+    pub kid: String,
+    /// The signature algorithm.
+    pub alg: AssertionAlg,
+    /// Also send the certificate's SHA-256 thumbprint (`x5t#S256`), as Entra wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t_s256: Option<String>,
+    /// Put the profile's scopes into the JWT as `scope` (NetSuite reads them there).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scope_in_jwt: bool,
+}
+
+enum KeyPair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+}
+
+/// A loaded signing key. Its `Debug` shows nothing of the key.
+pub struct AssertionKey {
+    pair: KeyPair,
+    alg: AssertionAlg,
+}
+
+impl std::fmt::Debug for AssertionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssertionKey")
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key_error(path: &Path, message: impl Into<String>) -> Oauth2Error {
+    Oauth2Error::Assertion {
+        key: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+impl AssertionKey {
+    /// Reads the key for `alg` from a PEM file (read up to 16 MiB, never echoed).
+    pub fn load(path: &Path, alg: AssertionAlg) -> Result<AssertionKey, Oauth2Error> {
+        let bytes = zeroize::Zeroizing::new(
+            crate::files::read_limited(path, crate::files::MAX_FILE)
+                .map_err(|e| key_error(path, format!("cannot read it: {e}")))?,
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        let block = pem::parse(text.as_bytes())
+            .map_err(|_| key_error(path, "it is not a PEM private key"))?;
+        let der = zeroize::Zeroizing::new(block.contents().to_vec());
+        let pair = match (alg.is_rsa(), block.tag()) {
+            (true, "PRIVATE KEY") => RsaKeyPair::from_pkcs8(&der).map(KeyPair::Rsa),
+            (true, "RSA PRIVATE KEY") => RsaKeyPair::from_der(&der).map(KeyPair::Rsa),
+            (false, "PRIVATE KEY") => {
+                EcdsaKeyPair::from_pkcs8(ec_signing(alg), &der).map(KeyPair::Ec)
+            }
+            (false, "EC PRIVATE KEY") => {
+                EcdsaKeyPair::from_private_key_der(ec_signing(alg), &der).map(KeyPair::Ec)
+            }
+            (_, tag) => {
+                return Err(key_error(
+                    path,
+                    format!("a {tag} block is not a private key for {}", alg.as_str()),
+                ))
+            }
+        }
+        .map_err(|_| {
+            key_error(
+                path,
+                format!(
+                    "the key does not fit {}: {}",
+                    alg.as_str(),
+                    if alg.is_rsa() {
+                        "PS256/384/512 and RS256 need an RSA key"
+                    } else {
+                        "ES256 needs a P-256 key, ES384 a P-384 key, ES512 a P-521 key"
+                    }
+                ),
+            )
+        })?;
+        Ok(AssertionKey { pair, alg })
+    }
+}
+
+fn ec_signing(alg: AssertionAlg) -> &'static signature::EcdsaSigningAlgorithm {
+    match alg {
+        AssertionAlg::ES384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        AssertionAlg::ES512 => &signature::ECDSA_P521_SHA512_FIXED_SIGNING,
+        _ => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+    }
+}
+
+/// What the assertion says.
+#[derive(Debug, Clone)]
+pub struct Claims<'a> {
+    /// The client id (`iss` and `sub`).
+    pub client_id: &'a str,
+    /// The token endpoint (`aud`).
+    pub audience: &'a str,
+    /// `scope`, when the provider reads it from the JWT.
+    pub scope: Option<&'a str>,
+    /// Now, Unix seconds (`iat`).
+    pub now: i64,
+    /// Seconds until `exp`.
+    pub lifetime: i64,
+}
+
+/// The default lifetime of an assertion: five minutes.
+pub const LIFETIME: i64 = 300;
+
+/// Makes a signed assertion.
+pub fn make(
+    key: &AssertionKey,
+    kid: &str,
+    x5t_s256: Option<&str>,
+    claims: &Claims<'_>,
+) -> Result<String, Oauth2Error> {
+    let mut header = serde_json::json!({"alg": key.alg.as_str(), "typ": "JWT", "kid": kid});
+    if let Some(t) = x5t_s256 {
+        header["x5t#S256"] = t.into();
+    }
+    let jti: [u8; 16] = rand::random();
+    let mut payload = serde_json::json!({
+        "iss": claims.client_id,
+        "sub": claims.client_id,
+        "aud": claims.audience,
+        "jti": hex::encode(jti),
+        "iat": claims.now,
+        "exp": claims.now.saturating_add(claims.lifetime),
+    });
+    if let Some(s) = claims.scope {
+        payload["scope"] = s.into();
+    }
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let rng = SystemRandom::new();
+    let failed = |_| Oauth2Error::Usage("the assertion key could not sign".into());
+    let sig = match &key.pair {
+        KeyPair::Rsa(k) => {
+            let padding: &dyn signature::RsaEncoding = match key.alg {
+                AssertionAlg::PS384 => &signature::RSA_PSS_SHA384,
+                AssertionAlg::PS512 => &signature::RSA_PSS_SHA512,
+                AssertionAlg::RS256 => &signature::RSA_PKCS1_SHA256,
+                _ => &signature::RSA_PSS_SHA256,
+            };
+            let mut out = vec![0u8; k.public_modulus_len()];
+            k.sign(padding, &rng, signing_input.as_bytes(), &mut out)
+                .map_err(failed)?;
+            out
+        }
+        KeyPair::Ec(k) => k
+            .sign(&rng, signing_input.as_bytes())
+            .map_err(failed)?
+            .as_ref()
+            .to_vec(),
+    };
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+/// The `client_assertion_type` of RFC 7523.
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

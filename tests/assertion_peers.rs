@@ -1,0 +1,268 @@
+//! JWT client assertions (`private_key_jwt`, RFC 7523) against real peers: oidc-provider as the
+//! token endpoint with clients registered by the public halves of openssl-made keys (PS256,
+//! ES256, RS256), and PyJWT decoding what we sign.
+
+mod common;
+
+use common::desk::*;
+use common::*;
+use oauth1to2::oauth2::assertion::{self, AssertionAlg, AssertionKey, Claims};
+
+fn connect(
+    desk: &Desk,
+    profile: &str,
+    client: &str,
+    key: &str,
+    kid: &str,
+    alg: &str,
+) -> std::process::Output {
+    let mut args: Vec<String> = vec!["connect".into(), "-p".into(), profile.into()];
+    args.extend(desk.provider_args());
+    args.extend(
+        [
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            client,
+            "--scopes",
+            "accounting.settings.read",
+            "--assertion-kid",
+            kid,
+            "--assertion-alg",
+            alg,
+            "--assertion-key",
+        ]
+        .map(String::from),
+    );
+    args.push(desk.peer.assertion_keys.join(key).display().to_string());
+    desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn assertions_signed_ps256_es256_and_rs256_are_accepted_and_renewed() {
+    let Some(desk) = Desk::new(0) else { return };
+    for (profile, client, key, kid, alg) in [
+        ("ps", "jwt-ps256", "assert-rsa.pem", "rsa-kid", "PS256"),
+        ("es", "jwt-es256", "assert-ec.pem", "ec-kid", "ES256"),
+        ("rs", "jwt-rs256", "assert-rsa.pem", "rsa-kid", "RS256"),
+    ] {
+        let o = connect(&desk, profile, client, key, kid, alg);
+        assert!(o.status.success(), "{alg}: {}", stderr(&o));
+        let o = desk.run(&["profile", "show", profile, "--json"]);
+        let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(p.to_string().contains(kid), "{p}");
+    }
+    assert_eq!(desk.peer.count("client_credentials:success"), 3);
+    // --assertion-x5t stores the certificate's x5t#S256 (openssl's SHA-256 of the Opmetrix
+    // certificate, in base64url: tests/cert_keys.rs checks the same value against openssl).
+    let mut args: Vec<String> = vec!["connect".into(), "-p".into(), "x5t".into()];
+    args.extend(desk.provider_args());
+    args.extend(
+        [
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "jwt-ps256",
+            "--scopes",
+            "accounting.settings.read",
+            "--assertion-kid",
+            "rsa-kid",
+            "--assertion-x5t",
+            "fixtures/opmetrix/publickey.cer",
+            "--assertion-key",
+        ]
+        .map(String::from),
+    );
+    args.push(
+        desk.peer
+            .assertion_keys
+            .join("assert-rsa.pem")
+            .display()
+            .to_string(),
+    );
+    let o = desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = desk.run(&["profile", "show", "x5t", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        p["assertion"]["x5t_s256"],
+        "c5XpPBl3zpHbuficyuhZ-TrbldC5tqUETuD5ycXk-Rw"
+    );
+    assert_eq!(p["assertion"]["alg"], "PS256", "the default algorithm");
+    assert_eq!(desk.peer.count("client_credentials:success"), 4);
+    // No refresh token: an expiring token is renewed with a new assertion, under the lock.
+    desk.expire_in("ps", 5);
+    let o = desk.run(&["token", "get", "-p", "ps"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("client_credentials:success"), 5);
+    // The key never reaches the output.
+    let key = std::fs::read_to_string(desk.peer.assertion_keys.join("assert-rsa.pem")).unwrap();
+    let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    desk.assert_nothing_leaked(&[body[..40].to_owned()]);
+}
+
+#[test]
+fn a_wrong_kid_a_wrong_key_and_an_expired_assertion_are_refused_and_explained() {
+    let Some(desk) = Desk::new(0) else { return };
+    for (what, key, kid, offset) in [
+        ("wrong kid", "assert-rsa.pem", "no-such-kid", "0"),
+        ("wrong key", "assert-wrong.pem", "rsa-kid", "0"),
+        ("expired", "assert-rsa.pem", "rsa-kid", "-3600"),
+    ] {
+        let mut args: Vec<String> = vec!["connect".into(), "-p".into(), "x".into()];
+        args.extend(desk.provider_args());
+        args.extend(
+            [
+                "--grant",
+                "client-credentials",
+                "--client-id",
+                "jwt-ps256",
+                "--scopes",
+                "accounting.settings.read",
+                "--assertion-kid",
+                kid,
+                "--assertion-key",
+            ]
+            .map(String::from),
+        );
+        args.push(desk.peer.assertion_keys.join(key).display().to_string());
+        let o = desk
+            .cmd()
+            .args(&args)
+            .env("OAUTH1TO2_TEST_CLOCK_OFFSET", offset)
+            .output()
+            .unwrap();
+        desk.record(&o);
+        assert_eq!(o.status.code(), Some(4), "{what}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("invalid_client"), "{what}: {err}");
+        assert!(err.contains("client assertion"), "{what}: {err}");
+        for cause in ["kid", "key", "clock"] {
+            assert!(
+                err.contains(cause),
+                "{what}: the hint names the {cause}: {err}"
+            );
+        }
+    }
+    assert_eq!(desk.peer.count("client_credentials:success"), 0);
+    assert_eq!(desk.peer.count("client_credentials:error"), 3);
+}
+
+#[test]
+fn a_replayed_assertion_is_refused() {
+    let Some(desk) = Desk::new(0) else { return };
+    let key = AssertionKey::load(
+        &desk.peer.assertion_keys.join("assert-rsa.pem"),
+        AssertionAlg::PS256,
+    )
+    .unwrap();
+    let token_endpoint = format!("{}/token", desk.peer.issuer);
+    let jwt = assertion::make(
+        &key,
+        "rsa-kid",
+        None,
+        &Claims {
+            client_id: "jwt-ps256",
+            audience: &token_endpoint,
+            scope: None,
+            now: oauth1to2::oauth2::now(),
+            lifetime: assertion::LIFETIME,
+        },
+    )
+    .unwrap();
+    let http =
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), Some(&desk.peer.ca_file))
+            .unwrap();
+    let body = format!(
+        "grant_type=client_credentials&client_id=jwt-ps256&client_assertion_type={}&client_assertion={jwt}",
+        assertion::ASSERTION_TYPE.replace(':', "%3A")
+    );
+    let send = || {
+        http.send(
+            "POST",
+            &token_endpoint,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(body.clone().into_bytes()),
+        )
+        .unwrap()
+    };
+    assert_eq!(send().status, 200, "the first use is accepted");
+    let again = send();
+    assert_eq!(again.status, 401, "the same jti again is refused");
+    assert!(String::from_utf8_lossy(&again.body).contains("invalid_client"));
+}
+
+#[test]
+fn pyjwt_decodes_our_assertions_with_the_public_key() {
+    let Some(python) = python_with("jwt") else {
+        return;
+    };
+    let Some(desk) = Desk::new(0) else { return };
+    for (file, alg, kid) in [
+        ("assert-rsa", AssertionAlg::PS256, "rsa-kid"),
+        ("assert-rsa", AssertionAlg::RS256, "rsa-kid"),
+        ("assert-ec", AssertionAlg::ES256, "ec-kid"),
+    ] {
+        let dir = &desk.peer.assertion_keys;
+        let key = AssertionKey::load(&dir.join(format!("{file}.pem")), alg).unwrap();
+        let now = oauth1to2::oauth2::now();
+        let jwt = assertion::make(
+            &key,
+            kid,
+            Some("c5XpPBl3zpHbuficyuhZ-TrbldC5tqUETuD5ycXk-Rw"),
+            &Claims {
+                client_id: "client-1",
+                audience:
+                    "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+                scope: Some("rest_webservices restlets"),
+                now,
+                lifetime: assertion::LIFETIME,
+            },
+        )
+        .unwrap();
+        let script = r#"
+import json, sys, jwt
+token, pub, alg = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+claims = jwt.decode(token, pub, algorithms=[alg], audience=sys.argv[4])
+print(json.dumps({"header": jwt.get_unverified_header(token), "claims": claims}))
+"#;
+        let o = run(std::process::Command::new(&python)
+            .args(["-c", script, &jwt])
+            .arg(dir.join(format!("{file}.pub.pem")))
+            .args([
+                alg.as_str(),
+                "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+            ]));
+        assert!(o.status.success(), "{}: {}", alg.as_str(), stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["header"]["alg"], alg.as_str());
+        assert_eq!(v["header"]["kid"], kid);
+        assert_eq!(v["header"]["typ"], "JWT");
+        assert_eq!(
+            v["header"]["x5t#S256"],
+            "c5XpPBl3zpHbuficyuhZ-TrbldC5tqUETuD5ycXk-Rw"
+        );
+        let c = &v["claims"];
+        assert_eq!(c["iss"], "client-1");
+        assert_eq!(c["sub"], "client-1");
+        assert_eq!(c["scope"], "rest_webservices restlets");
+        assert_eq!(c["iat"], now);
+        assert_eq!(c["exp"], now + 300);
+        assert_eq!(c["jti"].as_str().unwrap().len(), 32);
+        // The wrong public key does not verify it.
+        let o = run(std::process::Command::new(&python)
+            .args(["-c", script, &jwt])
+            .arg(dir.join("assert-wrong.pub.pem"))
+            .args([
+                alg.as_str(),
+                "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+            ]));
+        if alg != AssertionAlg::ES256 {
+            assert!(
+                !o.status.success(),
+                "{}: a wrong key verified",
+                alg.as_str()
+            );
+        }
+    }
+}
