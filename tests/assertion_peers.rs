@@ -266,3 +266,24 @@ print(json.dumps({"header": jwt.get_unverified_header(token), "claims": claims})
         }
     }
 }
+
+#[test]
+fn a_key_that_does_not_fit_the_algorithm_is_refused_before_anything_is_sent() {
+    let Some(desk) = Desk::new(0) else { return };
+    let o = connect(
+        &desk,
+        "bad",
+        "jwt-es256",
+        "assert-rsa.pem",
+        "ec-kid",
+        "ES256",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ES256 needs a P-256 key"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(desk.peer.count("client_credentials:success"), 0);
+    assert_eq!(desk.peer.count("client_credentials:error"), 0);
+}

@@ -109,7 +109,16 @@ impl AssertionKey {
             crate::files::read_limited(path, crate::files::MAX_FILE)
                 .map_err(|e| key_error(path, format!("cannot read it: {e}")))?,
         );
-        let text = String::from_utf8_lossy(&bytes);
+        Self::from_pem(path, &bytes, alg)
+    }
+
+    /// Reads the key for `alg` from PEM bytes; `path` only names it in errors.
+    pub fn from_pem(
+        path: &Path,
+        bytes: &[u8],
+        alg: AssertionAlg,
+    ) -> Result<AssertionKey, Oauth2Error> {
+        let text = String::from_utf8_lossy(bytes);
         let block = pem::parse(text.as_bytes())
             .map_err(|_| key_error(path, "it is not a PEM private key"))?;
         let der = zeroize::Zeroizing::new(block.contents().to_vec());
