@@ -146,6 +146,117 @@ fn hmac_section() {
     println!("  goal: overhead <= 10% over the primitive (the raw figure sets its key each time, as a signer must)");
 }
 
+/// `openssl speed` sign rates for rsa2048 (PKCS#1 v1.5) and ecdsap256, for scale.
+fn openssl_sign_rates() -> (Option<f64>, Option<f64>) {
+    let rsa = openssl_speed().map(|(s, _)| s);
+    let ec = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "2", "ecdsap256"])
+        .output()
+        .ok()
+        .and_then(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            let line = text
+                .lines()
+                .find(|l| l.contains("ecdsa (nistp256)"))?
+                .to_owned();
+            let nums: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            nums.get(nums.len().checked_sub(2)?).copied()
+        });
+    (rsa, ec)
+}
+
+/// JWT client assertions (PS256 with the 2048-bit fixture key, ES256 with the P-256 fixture
+/// key): ours (claims, JSON, base64url, signature) against the raw aws-lc-rs signature over the
+/// same signing input, and openssl speed in the same run.
+fn assertion_section() {
+    use oauth1to2::oauth2::assertion::{self, AssertionAlg, AssertionKey, Claims};
+    let claims = Claims {
+        client_id: "8f1c2b4e-client-id",
+        audience: "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+        scope: Some("rest_webservices restlets"),
+        now: 1_800_000_000,
+        lifetime: assertion::LIFETIME,
+    };
+    println!("\nJWT client assertions, one core, in-process:");
+    let (o_rsa, o_ec) = openssl_sign_rates();
+    for (file, alg, peer) in [
+        (
+            "fixtures/keys/privatekey-pkcs1.pem",
+            AssertionAlg::PS256,
+            o_rsa,
+        ),
+        ("fixtures/keys/ec-privatekey.pem", AssertionAlg::ES256, o_ec),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let key = AssertionKey::load(&path, alg).unwrap();
+        let jwt = assertion::make(&key, "kid", None, &claims).unwrap();
+        let input = jwt.rsplit_once('.').unwrap().0.to_owned();
+        let ours = rate(
+            if alg == AssertionAlg::PS256 {
+                200
+            } else {
+                2000
+            },
+            || {
+                black_box(assertion::make(&key, "kid", None, &claims).unwrap());
+            },
+        );
+        let pem = std::fs::read(&path).unwrap();
+        let der = pem::parse(&pem).unwrap().into_contents();
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let raw = if alg == AssertionAlg::PS256 {
+            let k = aws_lc_rs::signature::RsaKeyPair::from_der(&der).unwrap();
+            let mut out = vec![0u8; k.public_modulus_len()];
+            rate(200, || {
+                k.sign(
+                    &aws_lc_rs::signature::RSA_PSS_SHA256,
+                    &rng,
+                    input.as_bytes(),
+                    &mut out,
+                )
+                .unwrap();
+                black_box(&out);
+            })
+        } else {
+            let k = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+                &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &der,
+            )
+            .or_else(|_| {
+                aws_lc_rs::signature::EcdsaKeyPair::from_private_key_der(
+                    &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    &der,
+                )
+            })
+            .unwrap();
+            rate(2000, || {
+                black_box(k.sign(&rng, input.as_bytes()).unwrap());
+            })
+        };
+        print!(
+            "  {}: oauth1to2 {ours:8.0}/s   raw aws-lc-rs {raw:8.0}/s   overhead {:+.1}%",
+            alg.as_str(),
+            (raw / ours - 1.0) * 100.0
+        );
+        match peer {
+            Some(p) => println!(
+                "   openssl speed (same run, {}): {p:.0}/s, ratio ours/openssl {:.2}x",
+                if alg == AssertionAlg::PS256 {
+                    "rsa2048 PKCS#1"
+                } else {
+                    "ecdsap256"
+                },
+                ours / p
+            ),
+            None => println!("   openssl speed: not available"),
+        }
+    }
+    println!("  goal: overhead <= 10% over the primitive");
+}
+
 fn main() {
     let key = oauth1to2::cert::load_private_key("bench", KEY, None).unwrap();
     let public = key.public_key();
@@ -227,4 +338,5 @@ fn main() {
     println!("  goal: >= 0.7x openssl for both. Verification runs on aws-lc-rs; signing stays on the rsa");
     println!("  crate (aws-lc-rs has no RSA-SHA1 signing in its public API), so sign is the rsa crate's speed");
     hmac_section();
+    assertion_section();
 }
