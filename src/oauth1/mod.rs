@@ -282,13 +282,25 @@ pub fn base_string(
     form: &[(String, String)],
     oauth: &[(String, String)],
 ) -> Result<SignatureBaseString, Error> {
+    base_string_keeping_realm(method, url, form, oauth, false)
+}
+
+/// [`base_string`], with `realm` kept among the parameters when `keep_realm` (the mistake some
+/// signers make, which verification reproduces to name it).
+pub(crate) fn base_string_keeping_realm(
+    method: &str,
+    url: &str,
+    form: &[(String, String)],
+    oauth: &[(String, String)],
+    keep_realm: bool,
+) -> Result<SignatureBaseString, Error> {
     let u = normalise_url(url)?;
     let mut params: Vec<(String, String)> = u
         .query
         .iter()
         .chain(form)
         .chain(oauth)
-        .filter(|(k, _)| k != "realm" && k != "oauth_signature")
+        .filter(|(k, _)| (keep_realm || k != "realm") && k != "oauth_signature")
         .map(|(k, v)| (percent_encode(k), percent_encode(v)))
         .collect();
     params.sort();

@@ -305,13 +305,10 @@ pub fn verify_hmac_request(
             SignatureMethod::HmacSha256,
             SignatureMethod::HmacSha512,
         ];
-        let realm = get("realm");
-        let with_realm = realm.as_ref().and_then(|r| {
-            let mut p = header_params.clone();
-            p.push(("realm_in_base".into(), r.clone()));
-            base_string(&req.method, &req.url, &req.form, &p)
+        let with_realm = get("realm").and_then(|_| {
+            super::base_string_keeping_realm(&req.method, &req.url, &req.form, &header_params, true)
                 .ok()
-                .map(|b| b.text.replace("realm_in_base", "realm"))
+                .map(|b| b.text)
         });
         if let Some(m) = others
             .iter()
