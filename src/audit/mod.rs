@@ -18,9 +18,6 @@ use crate::cert::{self, CheckOptions, Severity};
 use inventory::{AppType, InventoryError, LegacyIntegration, SecretField, TargetKind};
 use scopes::{PlanOptions, ScopePlan};
 
-/// Regions where Xero sells Custom Connections (from its provider entry).
-pub use crate::provider::xero::CUSTOM_CONNECTION_REGIONS;
-
 /// One finding about an integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditFinding {
@@ -322,9 +319,11 @@ fn check_certificate(
 /// The target to move to, and why.
 pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
     let region = inv.region.as_deref().map(|r| r.trim().to_ascii_uppercase());
-    let paid_region = region
-        .as_deref()
-        .is_some_and(|r| CUSTOM_CONNECTION_REGIONS.contains(&r));
+    let paid_region = region.as_deref().is_some_and(|r| {
+        crate::provider::xero::PROVIDER
+            .machine_to_machine_regions
+            .contains(&r)
+    });
     let chosen = inv.target.as_ref().and_then(|t| t.kind);
     let (target, reason) = if chosen == Some(TargetKind::ThirdParty) {
         let platform = inv

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use oauth1to2::audit::scopes::{self, Evidence, EvidenceError};
 
-use super::common::{CliError, EXIT_INPUT};
+use super::common::{reconsent_error, split_words, CliError, EXIT_INPUT};
+use super::session::Session;
 
 /// Where the calls come from (at most one).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -53,5 +54,34 @@ impl EvidenceArgs {
         } else {
             return Ok(None);
         }))
+    }
+}
+
+/// The scopes to move a profile to (`scopes upgrade` and `scopes link`): `--to`, or what the
+/// evidence needs, with the identity scopes the profile has kept.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// The scopes to move to, space- or comma-separated (the identity scopes the profile has
+    /// are kept).
+    #[arg(long, value_name = "SCOPES")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+impl TargetArgs {
+    /// The library's choice of scopes for profile `s` (`reconsent::plan_target`).
+    pub fn scopes(&self, s: &Session) -> Result<Vec<String>, CliError> {
+        let to = self.to.as_deref().map(split_words);
+        let evidence = self.evidence.load()?;
+        oauth1to2::reconsent::plan_target(
+            &s.name,
+            &s.profile,
+            &s.paths,
+            to.as_deref(),
+            evidence.as_ref().map(|e| e.calls.as_slice()),
+            time::OffsetDateTime::now_utc().date(),
+        )
+        .map_err(reconsent_error)
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use oauth1to2::cert;
 use oauth1to2::oauth1::capture;
-use oauth1to2::oauth1::{verify_request, CapturedRequest, Outcome, Verification};
+use oauth1to2::oauth1::{verify_with, CapturedRequest, Credentials, Outcome, Verification};
 
 use super::common::{self, CliError, PfxPasswordArgs, SecretArgs, EXIT_OK, EXIT_PROBLEMS};
 use super::signing::parse_data;
@@ -152,38 +152,32 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let mut reports = Vec::new();
     let mut results = Vec::new();
     for (label, req) in requests(&args)? {
-        let hmac = oauth1to2::oauth1::verify::oauth_parameters(&req)
-            .ok()
-            .and_then(|(p, _)| {
-                p.into_iter()
-                    .find(|(k, _)| k == "oauth_signature_method")
-                    .map(|(_, v)| v != "RSA-SHA1")
-            })
-            .unwrap_or(false);
-        let v = match (hmac, &key, &consumer) {
-            (false, Some(key), _) => verify_request(&req, key, now),
-            (true, _, Some(cs)) => oauth1to2::oauth1::verify::verify_hmac_request(
-                &req,
-                &oauth1to2::oauth1::verify::Secrets {
-                    consumer: cs.expose(),
-                    token: token.as_ref().map(|t| t.expose()).unwrap_or(""),
-                },
-                now,
-            ),
-            (false, None, _) => {
-                return Err(CliError::input(
-                    format!("{label}: an RSA-SHA1 request needs the certificate"),
-                    "add --cert publickey.cer",
-                ))
-            }
-            (true, _, None) => return Err(CliError::input(
-                format!(
-                    "{label}: an HMAC request needs the consumer secret (and the token secret)"
-                ),
-                "add --consumer-secret-env VAR and --token-secret-env VAR2 (or the -file forms)",
-            )),
-        }
-        .map_err(|e| CliError::input(format!("{label}: {e}"), e.hint()))?;
+        let v = verify_with(
+            &req,
+            &Credentials {
+                key: key.as_ref(),
+                secrets: consumer
+                    .as_ref()
+                    .map(|cs| oauth1to2::oauth1::verify::Secrets {
+                        consumer: cs.expose(),
+                        token: token.as_ref().map(|t| t.expose()).unwrap_or(""),
+                    }),
+            },
+            now,
+        )
+        .map_err(|e| {
+            let hint = match &e {
+                oauth1to2::oauth1::Error::NoCredential { method, .. } if method == "RSA-SHA1" => {
+                    "add --cert publickey.cer".to_owned()
+                }
+                oauth1to2::oauth1::Error::NoCredential { .. } => {
+                    "add --consumer-secret-env VAR and --token-secret-env VAR2 (or the -file forms)"
+                        .to_owned()
+                }
+                other => other.hint(),
+            };
+            CliError::input(format!("{label}: {e}"), hint)
+        })?;
         results.push((label, v));
     }
     let mut any_invalid = false;

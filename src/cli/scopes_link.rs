@@ -1,13 +1,11 @@
 //! `oauth1to2 scopes link -p PROFILE --redirect-uri URI`: the authorize link with the new scopes
 //! that each organisation's admin opens; the app's own front-end completes it.
 
-use time::OffsetDateTime;
-
 use oauth1to2::reconsent;
 use oauth1to2::text::term;
 
-use super::common::{print_json, reconsent_error, split_words, CliError, EXIT_OK};
-use super::evidence::EvidenceArgs;
+use super::common::{print_json, reconsent_error, CliError, EXIT_OK};
+use super::evidence::TargetArgs;
 use super::session::{ProfileArg, Session};
 
 /// Print the authorize link with new scopes for an organisation's admin to open.
@@ -24,11 +22,8 @@ Exit codes: 0 the link was printed; 2 unusable input; 6 no tokens to take the sc
 pub struct Args {
     #[command(flatten)]
     profile: ProfileArg,
-    /// The scopes to ask for, space- or comma-separated (identity scopes the profile has are kept).
-    #[arg(long, value_name = "SCOPES")]
-    to: Option<String>,
     #[command(flatten)]
-    evidence: EvidenceArgs,
+    target: TargetArgs,
     /// The redirect URI registered on the app, where its front-end finishes the consent.
     #[arg(long, value_name = "URI")]
     redirect_uri: String,
@@ -39,17 +34,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8, CliError> {
     let s = Session::load(&a.profile)?;
-    let to = a.to.as_deref().map(split_words);
-    let evidence = a.evidence.load()?;
-    let scopes = reconsent::plan_target(
-        &s.name,
-        &s.profile,
-        &s.paths,
-        to.as_deref(),
-        evidence.as_ref().map(|e| e.calls.as_slice()),
-        OffsetDateTime::now_utc().date(),
-    )
-    .map_err(reconsent_error)?;
+    let scopes = a.target.scopes(&s)?;
     let link =
         reconsent::link(&s.profile, &s.paths, &a.redirect_uri, &scopes).map_err(reconsent_error)?;
     if a.json {

@@ -1,15 +1,13 @@
 //! `oauth1to2 scopes upgrade -p PROFILE`: re-consent the profile's app with new scopes, check
 //! the new grant, and only then switch the profile to it.
 
-use time::OffsetDateTime;
-
 use oauth1to2::connect::BrowserOptions;
 use oauth1to2::oauth2::profile::Grant;
 use oauth1to2::reconsent::{self, Upgraded};
 use oauth1to2::text::term;
 
-use super::common::{print_json, reconsent_error, split_words, CliError, EXIT_OK};
-use super::evidence::EvidenceArgs;
+use super::common::{print_json, reconsent_error, CliError, EXIT_OK};
+use super::evidence::TargetArgs;
 use super::session::{ProfileArg, Session};
 use super::ui::Terminal;
 
@@ -33,11 +31,8 @@ or timed out; 8 a security check failed.")]
 pub struct Args {
     #[command(flatten)]
     profile: ProfileArg,
-    /// The scopes to move to, space- or comma-separated.
-    #[arg(long, value_name = "SCOPES")]
-    to: Option<String>,
     #[command(flatten)]
-    evidence: EvidenceArgs,
+    target: TargetArgs,
     /// Do not open a browser: print the URL and accept the final redirect URL pasted on stdin.
     #[arg(long)]
     no_browser: bool,
@@ -51,17 +46,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<u8, CliError> {
     let s = Session::load(&a.profile)?;
-    let to = a.to.as_deref().map(split_words);
-    let evidence = a.evidence.load()?;
-    let scopes = reconsent::plan_target(
-        &s.name,
-        &s.profile,
-        &s.paths,
-        to.as_deref(),
-        evidence.as_ref().map(|e| e.calls.as_slice()),
-        OffsetDateTime::now_utc().date(),
-    )
-    .map_err(reconsent_error)?;
+    let scopes = a.target.scopes(&s)?;
     eprintln!("Moving profile {} to: {}", s.name, term(&scopes.join(" ")));
     if s.profile.grant == Grant::ClientCredentials {
         let steps = reconsent::portal_steps(&s.profile, &scopes);
@@ -104,18 +89,10 @@ fn render(u: &Upgraded) {
         }
     );
     eprintln!("  before: {}", term(&u.from.join(" ")));
-    for v in &u.verified {
-        eprintln!(
-            "  checked: {} with {} ({})",
-            v.scope,
-            term(&v.call),
-            v.status
-        );
-    }
     if !u.unverified.is_empty() {
         eprintln!(
             "  not checked by a read call: {} (no tenant chosen, or nothing to read on its own)",
-            u.unverified.join(" ")
+            term(&u.unverified.join(" "))
         );
     }
     eprintln!(

@@ -8,7 +8,7 @@ pub mod batch;
 pub mod partner;
 mod run;
 
-pub use run::{counts, migrate, Migration, Options, Outcome, RunError};
+pub use run::{migrate, Migration, Options, Outcome, RunError};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -202,7 +202,7 @@ fn now_text() -> String {
 }
 
 /// "1 error, 3 warnings, 1 notice" (zero counts left out but for errors).
-pub fn counts(audit: &IntegrationAudit) -> String {
+fn counts(audit: &IntegrationAudit) -> String {
     let n = |s| audit.count(s);
     let word = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut parts = vec![word(n(Severity::Error), "error", "errors")];

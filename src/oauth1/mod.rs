@@ -23,7 +23,9 @@ use crate::cert::PrivateKey;
 pub mod capture;
 pub mod send;
 pub mod verify;
-pub use verify::{verify_request, CapturedRequest, Outcome, Verification};
+pub use verify::{
+    verify_request, verify_with, CapturedRequest, Credentials, Outcome, Verification,
+};
 
 /// Why a request could not be signed or verified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +66,14 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// The request's signature method needs a key or secrets that were not given.
+    #[error("{method} is verified with {needs}, and none was given")]
+    NoCredential {
+        /// The declared `oauth_signature_method`.
+        method: String,
+        /// What it needs.
+        needs: &'static str,
+    },
 }
 
 impl Error {
@@ -76,6 +86,7 @@ impl Error {
             Error::Method { .. } => "use RSA-SHA1, HMAC-SHA1, HMAC-SHA256, HMAC-SHA512 or PLAINTEXT".into(),
             Error::SignatureEncoding => "copy oauth_signature again; it is percent-encoded base64 in the header".into(),
             Error::Sign { .. } => "check the private key: it must be the RSA key that belongs to the certificate uploaded to the app".into(),
+            Error::NoCredential { .. } => "give the certificate (or RSA public key) for RSA-SHA1, or the consumer secret and token secret for the HMAC methods and PLAINTEXT".into(),
         }
     }
 }

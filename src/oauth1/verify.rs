@@ -234,12 +234,9 @@ pub fn verify_request(
             "the request was signed with a different private key than the one in this certificate: Xero answered oauth_problem=signature_invalid; check the key with `oauth1to2 cert check --key KEY CERT`".to_owned(),
         ),
         Outcome::WrongBaseString => {
-            if let Some(c) = &cause {
-                likely_causes.push(c.clone());
-            } else {
-                likely_causes.push("the key is right but the signer's base string differs from the request's; compare it with the one shown".to_owned());
-                likely_causes.extend(MISTAKES.iter().map(|(m, _)| (*m).to_owned()));
-                likely_causes.push("the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned());
+            match &cause {
+                Some(c) => likely_causes.push(c.clone()),
+                None => likely_causes = unexplained("the key is right but the signer's base string differs from the request's; compare it with the one shown"),
             }
         }
     }
@@ -252,6 +249,60 @@ pub fn verify_request(
         likely_causes,
         timestamp_age_seconds,
     })
+}
+
+/// What requests may be checked with: the RSA public key for RSA-SHA1, the secrets for the HMAC
+/// methods and PLAINTEXT.
+#[derive(Default)]
+pub struct Credentials<'a> {
+    /// The certificate's (or the bare) RSA public key.
+    pub key: Option<&'a RsaPublicKey>,
+    /// The consumer and token secrets.
+    pub secrets: Option<Secrets<'a>>,
+}
+
+/// Verifies `req` with what its declared signature method needs ([`verify_request`] or
+/// [`verify_hmac_request`]); a method whose key or secrets were not given is an error naming it.
+pub fn verify_with(
+    req: &CapturedRequest,
+    credentials: &Credentials<'_>,
+    now: i64,
+) -> Result<Verification, Error> {
+    let (oauth, _) = oauth_parameters(req)?;
+    let method = oauth
+        .iter()
+        .find(|(k, _)| k == "oauth_signature_method")
+        .map(|(_, v)| v.clone())
+        .ok_or(Error::Missing {
+            name: "oauth_signature_method",
+        })?;
+    let missing = |needs| Error::NoCredential {
+        method: method.clone(),
+        needs,
+    };
+    if method == "RSA-SHA1" {
+        let key = credentials
+            .key
+            .ok_or_else(|| missing("the certificate's public key"))?;
+        verify_request(req, key, now)
+    } else {
+        let secrets = credentials
+            .secrets
+            .as_ref()
+            .ok_or_else(|| missing("the consumer secret and the token secret"))?;
+        verify_hmac_request(req, secrets, now)
+    }
+}
+
+/// The causes to check when nothing reproduced a signature: `first`, every base-string mistake,
+/// and a change after signing.
+fn unexplained(first: &str) -> Vec<String> {
+    std::iter::once(first.to_owned())
+        .chain(MISTAKES.iter().map(|(m, _)| (*m).to_owned()))
+        .chain(std::iter::once(
+            "the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned(),
+        ))
+        .collect()
 }
 
 /// The shared secrets an HMAC signature was made with.
@@ -343,9 +394,7 @@ pub fn verify_hmac_request(
         (Outcome::Valid, _) => {}
         (_, Some(c)) => likely_causes.push(c.clone()),
         _ => {
-            likely_causes.push("the consumer secret or the token secret is not the one the signer used (they come in pairs with the consumer key and the token id)".to_owned());
-            likely_causes.extend(MISTAKES.iter().map(|(m, _)| (*m).to_owned()));
-            likely_causes.push("the request was changed after signing (a proxy re-encoding the path or query, a rewritten body)".to_owned());
+            likely_causes = unexplained("the consumer secret or the token secret is not the one the signer used (they come in pairs with the consumer key and the token id)");
         }
     }
     Ok(Verification {

@@ -77,14 +77,6 @@ impl Account {
         )
     }
 
-    /// The RESTlet endpoint (`https://1234567.restlets.api.netsuite.com/app/site/hosting/restlet.nl`).
-    pub fn restlet_url(&self) -> String {
-        format!(
-            "https://{}.restlets.api.netsuite.com/app/site/hosting/restlet.nl",
-            self.host
-        )
-    }
-
     /// The OAuth 2.0 token endpoint (machine-to-machine).
     pub fn token_endpoint(&self) -> String {
         format!(

@@ -45,7 +45,8 @@ pub static PROVIDER: Provider = Provider {
     tenants: Some(CONNECTIONS),
     scopes: Some(&SCOPES),
     migrations: &MIGRATIONS,
-    machine_to_machine_regions: CUSTOM_CONNECTION_REGIONS,
+    // Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).
+    machine_to_machine_regions: &["AU", "NZ", "UK", "US"],
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
     // authorise again by e-mail is not documented (our caution, in the last step).
@@ -55,9 +56,6 @@ pub static PROVIDER: Provider = Provider {
         "Save. If Xero asks the organisation to authorise the connection again, wait until its user has accepted the e-mail.",
     ],
 };
-
-/// Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).
-pub const CUSTOM_CONNECTION_REGIONS: &[&str] = &["AU", "NZ", "UK", "US"];
 
 /// Xero's OAuth 1.0a app types and where they go. The retirement dates are from
 /// developer.xero.com/documentation/auth-and-limits/private-applications and

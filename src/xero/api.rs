@@ -60,7 +60,7 @@ pub fn call(
     let mut headers: Vec<(&str, &str)> =
         vec![("authorization", &auth), ("accept", "application/json")];
     if let Some(t) = call.tenant_id {
-        headers.push(("xero-tenant-id", t));
+        headers.push((crate::provider::xero::CONNECTIONS.header, t));
     }
     if call.body.is_some() {
         headers.push(("content-type", "application/json"));
