@@ -8,6 +8,32 @@ use common::desk::*;
 use common::*;
 use oauth1to2::oauth2::assertion::{self, AssertionAlg, AssertionKey, Claims};
 
+/// `connect` of a client-credentials profile with a JWT assertion: `key` in the peer's key folder,
+/// and `extra` flags after the common ones.
+fn connect_with(
+    desk: &Desk,
+    profile: &str,
+    client: &str,
+    key: &str,
+    kid: &str,
+    extra: &[&str],
+) -> std::process::Command {
+    let mut cmd = desk.cmd();
+    cmd.args(["connect", "-p", profile])
+        .args(desk.provider_args())
+        .args(["--grant", "client-credentials", "--client-id", client])
+        .args([
+            "--scopes",
+            "accounting.settings.read",
+            "--assertion-kid",
+            kid,
+        ])
+        .args(extra)
+        .arg("--assertion-key")
+        .arg(desk.peer.assertion_keys.join(key));
+    cmd
+}
+
 fn connect(
     desk: &Desk,
     profile: &str,
@@ -16,26 +42,11 @@ fn connect(
     kid: &str,
     alg: &str,
 ) -> std::process::Output {
-    let mut args: Vec<String> = vec!["connect".into(), "-p".into(), profile.into()];
-    args.extend(desk.provider_args());
-    args.extend(
-        [
-            "--grant",
-            "client-credentials",
-            "--client-id",
-            client,
-            "--scopes",
-            "accounting.settings.read",
-            "--assertion-kid",
-            kid,
-            "--assertion-alg",
-            alg,
-            "--assertion-key",
-        ]
-        .map(String::from),
-    );
-    args.push(desk.peer.assertion_keys.join(key).display().to_string());
-    desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    let o = connect_with(desk, profile, client, key, kid, &["--assertion-alg", alg])
+        .output()
+        .unwrap();
+    desk.record(&o);
+    o
 }
 
 #[test]
@@ -55,32 +66,17 @@ fn assertions_signed_ps256_es256_and_rs256_are_accepted_and_renewed() {
     assert_eq!(desk.peer.count("client_credentials:success"), 3);
     // --assertion-x5t stores the certificate's x5t#S256 (openssl's SHA-256 of the Opmetrix
     // certificate, in base64url: tests/cert_keys.rs checks the same value against openssl).
-    let mut args: Vec<String> = vec!["connect".into(), "-p".into(), "x5t".into()];
-    args.extend(desk.provider_args());
-    args.extend(
-        [
-            "--grant",
-            "client-credentials",
-            "--client-id",
-            "jwt-ps256",
-            "--scopes",
-            "accounting.settings.read",
-            "--assertion-kid",
-            "rsa-kid",
-            "--assertion-x5t",
-            "fixtures/opmetrix/publickey.cer",
-            "--assertion-key",
-        ]
-        .map(String::from),
-    );
-    args.push(
-        desk.peer
-            .assertion_keys
-            .join("assert-rsa.pem")
-            .display()
-            .to_string(),
-    );
-    let o = desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = connect_with(
+        &desk,
+        "x5t",
+        "jwt-ps256",
+        "assert-rsa.pem",
+        "rsa-kid",
+        &["--assertion-x5t", "fixtures/opmetrix/publickey.cer"],
+    )
+    .output()
+    .unwrap();
+    desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = desk.run(&["profile", "show", "x5t", "--json"]);
     let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -109,26 +105,7 @@ fn a_wrong_kid_a_wrong_key_and_an_expired_assertion_are_refused_and_explained() 
         ("wrong key", "assert-wrong.pem", "rsa-kid", "0"),
         ("expired", "assert-rsa.pem", "rsa-kid", "-3600"),
     ] {
-        let mut args: Vec<String> = vec!["connect".into(), "-p".into(), "x".into()];
-        args.extend(desk.provider_args());
-        args.extend(
-            [
-                "--grant",
-                "client-credentials",
-                "--client-id",
-                "jwt-ps256",
-                "--scopes",
-                "accounting.settings.read",
-                "--assertion-kid",
-                kid,
-                "--assertion-key",
-            ]
-            .map(String::from),
-        );
-        args.push(desk.peer.assertion_keys.join(key).display().to_string());
-        let o = desk
-            .cmd()
-            .args(&args)
+        let o = connect_with(&desk, "x", "jwt-ps256", key, kid, &[])
             .env("OAUTH1TO2_TEST_CLOCK_OFFSET", offset)
             .output()
             .unwrap();

@@ -280,6 +280,11 @@ fn we_accept_what_oauthlib_signs_for_netsuite_and_name_each_mistake() {
         let verdicts = verify_har(&bad);
         assert_eq!(verdicts.len(), 200);
         assert!(verdicts.iter().all(|v| v["valid"] == false), "{method}");
+        // Nothing reproduces a tampered request: the secrets are named first among the causes.
+        for v in &verdicts {
+            assert_eq!(v["outcome"], "no_match", "{method}");
+            assert!(v["likely_causes"][0].as_str().unwrap().contains("secret"));
+        }
     }
 
     // Three mistakes a NetSuite client makes, each signed by oauthlib's own functions: each is

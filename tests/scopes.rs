@@ -164,3 +164,44 @@ fn bad_evidence_is_refused_with_the_input_named() {
         assert!(err.contains("hint:"), "{err}");
     }
 }
+
+/// `scopes upgrade` on a Xero Custom Connection prints the portal steps before it does anything
+/// else; here there are no tokens yet, so it stops right after them (exit 6), with no network.
+#[test]
+fn a_xero_custom_connection_upgrade_shows_the_portal_steps_first() {
+    use oauth1to2::oauth2::profile::{Config, Grant, Paths, Profile, SecretRef};
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let mut p = Profile::new("CC-CLIENT-7");
+    p.grant = Grant::ClientCredentials;
+    p.client_secret = Some(SecretRef::Env("CC_SECRET_VAR".into()));
+    p.scopes = vec!["accounting.transactions".into()];
+    let mut config = Config::default();
+    config.profiles.insert("cc".into(), p);
+    config.save(&paths.config_file).unwrap();
+    let o = run(bin().env("OAUTH1TO2_HOME", home.path()).args([
+        "scopes",
+        "upgrade",
+        "-p",
+        "cc",
+        "--to",
+        "accounting.invoices",
+    ]));
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("A Custom Connection's scopes are set in the portal"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the Custom Connection whose client id is CC-CLIENT-7"),
+        "{err}"
+    );
+    assert!(
+        err.contains("select exactly: accounting.invoices;"),
+        "{err}"
+    );
+    let steps = err.find("portal").unwrap();
+    let error = err.find("error:").unwrap();
+    assert!(steps < error, "the steps come first: {err}");
+}

@@ -280,6 +280,19 @@ fn the_link_for_an_admin_names_the_apps_own_redirect_and_the_new_scopes() {
         "http://app.example.com/cb",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // ...but plain http to a loopback address is allowed (a front-end on the same machine).
+    let o = desk.run(&[
+        "scopes",
+        "link",
+        "-p",
+        "acme",
+        "--to",
+        "accounting.invoices",
+        "--redirect-uri",
+        "http://127.0.0.1:8080/cb",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcb"));
     // No tokens went anywhere: one consent so far (the connect).
     assert_eq!(desk.peer.count("authorization_code:success"), 1);
 }

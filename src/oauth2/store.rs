@@ -554,4 +554,28 @@ mod tests {
             & 0o777;
         assert_eq!(dmode, 0o700);
     }
+
+    #[test]
+    fn a_replacement_waits_for_a_refresh_holding_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = TokenStore::new(dir.path(), "p");
+        s.save(&tokens("r1", 100)).unwrap();
+        let held = s.lock(Duration::from_secs(1)).unwrap();
+        let d = dir.path().to_path_buf();
+        let other =
+            std::thread::spawn(move || TokenStore::new(&d, "p").replace(&tokens("r2", 200)));
+        std::thread::sleep(Duration::from_millis(300));
+        let during = s.load().unwrap().unwrap();
+        assert_eq!(
+            during.refresh_token.as_deref(),
+            Some("r1"),
+            "replaced while the lock was held"
+        );
+        drop(held);
+        other.join().unwrap().unwrap();
+        assert_eq!(
+            s.load().unwrap().unwrap().refresh_token.as_deref(),
+            Some("r2")
+        );
+    }
 }
