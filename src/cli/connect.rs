@@ -200,11 +200,9 @@ fn merge(
                 "add --grant client-credentials",
             ));
         }
-        let alg: AssertionAlg = serde_json::from_value(serde_json::json!(a
-            .assertion_alg
-            .as_deref()
-            .unwrap_or("PS256")))
-        .map_err(|e| CliError::input(e.to_string(), "see --help for the algorithms"))?;
+        // clap has checked the name against the same list.
+        let alg = AssertionAlg::parse(a.assertion_alg.as_deref().unwrap_or("PS256"))
+            .unwrap_or(AssertionAlg::PS256);
         let x5t_s256 = match &a.assertion_x5t {
             Some(c) => Some(super::cert_render::x5t_s256_of(c)?),
             None => None,

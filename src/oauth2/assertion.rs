@@ -50,6 +50,22 @@ impl AssertionAlg {
         }
     }
 
+    /// Every algorithm, for parsing and listing.
+    pub const ALL: [AssertionAlg; 7] = [
+        AssertionAlg::PS256,
+        AssertionAlg::PS384,
+        AssertionAlg::PS512,
+        AssertionAlg::ES256,
+        AssertionAlg::ES384,
+        AssertionAlg::ES512,
+        AssertionAlg::RS256,
+    ];
+
+    /// The algorithm a JWS `alg` name names.
+    pub fn parse(name: &str) -> Option<AssertionAlg> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     fn is_rsa(self) -> bool {
         matches!(
             self,
