@@ -103,7 +103,9 @@ pub fn connect_profile(
     config: Config,
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
+    let mut profile = profile;
     let provider = crate::provider::of_profile(&profile);
+    provider.check_profile(name, &mut profile)?;
     connect_inner(name, profile, options, paths, config, ui).map_err(|e| provider.explain(e))
 }
 
@@ -157,7 +159,14 @@ pub(crate) fn obtain(
     };
     match (profile.grant, &profile.assertion) {
         (Grant::ClientCredentials, Some(a)) => Ok((
-            flow::client_credentials_with_assertion(profile, &endpoints, &http, a, now())?,
+            flow::client_credentials_with_assertion(
+                profile,
+                &endpoints,
+                &http,
+                a,
+                &crate::provider::of_profile(profile).assertion,
+                now(),
+            )?,
             None,
         )),
         (Grant::ClientCredentials, None) => {
@@ -277,7 +286,15 @@ pub fn fresh_tokens(
                     profile: name.to_owned(),
                 });
             }
-            flow::renew(profile, &endpoints, http, secret.as_ref(), current, now())
+            flow::renew(
+                profile,
+                &endpoints,
+                http,
+                secret.as_ref(),
+                &provider.assertion,
+                current,
+                now(),
+            )
         })
         .map_err(|e| provider.explain(e))?;
     for n in notices {

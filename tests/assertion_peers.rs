@@ -181,20 +181,26 @@ fn pyjwt_decodes_our_assertions_with_the_public_key() {
         ("assert-ec", AssertionAlg::ES256, "ec-kid"),
     ] {
         let dir = &desk.peer.assertion_keys;
-        let key = AssertionKey::load(&dir.join(format!("{file}.pem")), alg).unwrap();
         let now = oauth1to2::oauth2::now();
-        let jwt = assertion::make(
-            &key,
-            kid,
-            Some("c5XpPBl3zpHbuficyuhZ-TrbldC5tqUETuD5ycXk-Rw"),
-            &Claims {
-                client_id: "client-1",
-                audience:
-                    "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
-                scope: Some("rest_webservices restlets"),
-                now,
-                lifetime: assertion::LIFETIME,
+        // Made as a profile's connect makes it: NetSuite's policy (the scopes inside, comma
+        // separated) where NetSuite takes the algorithm, RFC 7523's (no scope) for RS256.
+        let mut profile = oauth1to2::oauth2::profile::Profile::new("client-1");
+        profile.scopes = vec!["rest_webservices".into(), "restlets".into()];
+        let policy = match alg {
+            AssertionAlg::RS256 => assertion::AssertionPolicy::RFC7523,
+            _ => oauth1to2::provider::netsuite::ASSERTIONS,
+        };
+        let jwt = oauth1to2::oauth2::flow::client_assertion(
+            &profile,
+            &assertion::AssertionRef {
+                key: dir.join(format!("{file}.pem")),
+                kid: kid.into(),
+                alg,
+                x5t_s256: Some("c5XpPBl3zpHbuficyuhZ-TrbldC5tqUETuD5ycXk-Rw".into()),
             },
+            "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
+            &policy,
+            now,
         )
         .unwrap();
         let script = r#"
@@ -222,7 +228,10 @@ print(json.dumps({"header": jwt.get_unverified_header(token), "claims": claims})
         let c = &v["claims"];
         assert_eq!(c["iss"], "client-1");
         assert_eq!(c["sub"], "client-1");
-        assert_eq!(c["scope"], "rest_webservices restlets");
+        match alg {
+            AssertionAlg::RS256 => assert!(c.get("scope").is_none(), "{c}"),
+            _ => assert_eq!(c["scope"], "rest_webservices,restlets"),
+        }
         assert_eq!(c["iat"], now);
         assert_eq!(c["exp"], now + 300);
         assert_eq!(c["jti"].as_str().unwrap().len(), 32);
@@ -263,4 +272,141 @@ fn a_key_that_does_not_fit_the_algorithm_is_refused_before_anything_is_sent() {
     );
     assert_eq!(desk.peer.count("client_credentials:success"), 0);
     assert_eq!(desk.peer.count("client_credentials:error"), 0);
+}
+
+/// `connect` of a NetSuite machine-to-machine profile: the provider entry builds the endpoints
+/// from the account; the token request goes to the peer (`--token-endpoint`).
+fn netsuite(
+    desk: &Desk,
+    profile: &str,
+    client: &str,
+    key: &str,
+    kid: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut cmd = desk.cmd();
+    cmd.args(["connect", "-p", profile, "--provider", "netsuite"])
+        .args(["--account", "1234567-sb1"])
+        .args(if extra.contains(&"--token-endpoint") {
+            vec![]
+        } else {
+            vec![
+                "--token-endpoint".to_owned(),
+                format!("{}/token", desk.peer.issuer),
+            ]
+        })
+        .arg("--ca-file")
+        .arg(&desk.peer.ca_file)
+        .args(["--grant", "client-credentials", "--client-id", client])
+        .args(["--scopes", "rest_webservices restlets", "--assertion-kid"])
+        .arg(kid)
+        .arg("--assertion-key")
+        .arg(desk.peer.assertion_keys.join(key))
+        .args(extra);
+    let o = cmd.output().unwrap();
+    desk.record(&o);
+    o
+}
+
+#[test]
+fn a_netsuite_profile_signs_the_scope_into_the_assertion_and_refuses_rs256() {
+    let Some(desk) = Desk::new(0) else { return };
+    for (profile, client, key, kid, alg) in [
+        ("ns", "ns-ps256", "assert-rsa.pem", "rsa-kid", "PS256"),
+        ("ns-ec", "ns-es256", "assert-ec.pem", "ec-kid", "ES256"),
+    ] {
+        // No --assertion-alg: the key decides.
+        let o = netsuite(&desk, profile, client, key, kid, &[]);
+        assert!(o.status.success(), "{alg}: {}", stderr(&o));
+        let last = &desk.peer.stats()["last_assertion"];
+        assert_eq!(last["header"]["alg"], alg, "{last}");
+        // NetSuite reads the scopes inside the JWT, separated by a comma (Oracle's "The
+        // Request Token Structure"), and none go in the body.
+        assert_eq!(
+            last["claims"]["scope"], "rest_webservices,restlets",
+            "{last}"
+        );
+        assert_eq!(last["claims"]["iss"], client);
+        assert_eq!(last["claims"]["aud"], format!("{}/token", desk.peer.issuer));
+        assert_eq!(last["scope_param"], serde_json::Value::Null, "{last}");
+    }
+    let o = desk.run(&["profile", "show", "ns", "--json"]);
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["provider"], "netsuite");
+    assert_eq!(p["account"], "1234567_SB1", "stored in the realm spelling");
+    assert_eq!(
+        p["api_base"],
+        "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"
+    );
+    assert_eq!(p["assertion"]["alg"], "PS256");
+    assert_eq!(p["token_endpoint"], format!("{}/token", desk.peer.issuer));
+    // A token endpoint in plain http to a host that is not loopback is refused.
+    let o = netsuite(
+        &desk,
+        "ns-http",
+        "ns-ps256",
+        "assert-rsa.pem",
+        "rsa-kid",
+        &["--token-endpoint", "http://proxy.example.com/token"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--token-endpoint") && err.contains("http"),
+        "{err}"
+    );
+    assert!(!err.contains("more than once"), "{err}");
+    // No refresh token: a new assertion when the token is about to expire.
+    desk.expire_in("ns", 5);
+    let o = desk.run(&["token", "get", "-p", "ns"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("client_credentials:success"), 3);
+
+    // RS256 is refused before anything is signed or sent, even though this peer would take it.
+    let o = netsuite(
+        &desk,
+        "ns-rs",
+        "ns-rs256",
+        "assert-rsa.pem",
+        "rsa-kid",
+        &["--assertion-alg", "RS256"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("NetSuite refuses RS256"),
+        "{}",
+        stderr(&o)
+    );
+    // Without an account there are no endpoints.
+    let mut cmd = desk.cmd();
+    let o = cmd
+        .args(["connect", "-p", "ns-none", "--provider", "netsuite"])
+        .args(["--grant", "client-credentials", "--client-id", "ns-ps256"])
+        .args(["--assertion-kid", "rsa-kid", "--assertion-key"])
+        .arg(desk.peer.assertion_keys.join("assert-rsa.pem"))
+        .output()
+        .unwrap();
+    desk.record(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("account id"), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("client_credentials:success"), 3);
+    assert_eq!(desk.peer.count("client_credentials:error"), 0);
+
+    // A wrong kid: NetSuite's hint names the Certificate ID and where it is shown.
+    let o = netsuite(
+        &desk,
+        "ns-bad",
+        "ns-ps256",
+        "assert-rsa.pem",
+        "no-such-kid",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("invalid_client"), "{err}");
+    assert!(err.contains("Certificate ID"), "{err}");
+    assert!(
+        err.contains("OAuth 2.0 Client Credentials (M2M) Setup"),
+        "{err}"
+    );
 }

@@ -496,3 +496,82 @@ fn netsuite_m2m_checks_take_the_ec_curves_netsuite_takes() {
         assert_eq!(!refused, accepted, "{curve}: {}", stdout(&o));
     }
 }
+
+/// `cert new --for netsuite-m2m --key-type ec-*`: openssl reads each curve's certificate and
+/// key and finds them a pair; pkilint finds no error; `cert check --for netsuite-m2m` passes it;
+/// the key signs the assertion algorithm of its curve.
+#[test]
+fn netsuite_m2m_ec_keys_are_made_on_each_curve_netsuite_takes() {
+    let Some(openssl) = openssl() else { return };
+    let Some(python) = python_with("pkilint") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, openssl_name, alg) in [
+        ("ec-p256", "prime256v1", "ES256"),
+        ("ec-p384", "secp384r1", "ES384"),
+        ("ec-p521", "secp521r1", "ES512"),
+    ] {
+        let d = dir.path().join(flag);
+        let o = new_in(&d, &["--for", "netsuite-m2m", "--key-type", flag]);
+        assert!(o.status.success(), "{flag}: {}", stderr(&o));
+        assert!(stdout(&o).contains("Created an EC P-"), "{}", stdout(&o));
+        let key = d.join("netsuite-privatekey.pem");
+        let cert = d.join("netsuite-publickey.cer");
+        assert_eq!(desk_mode(&key), 0o600);
+        let text = openssl_ok(
+            &openssl,
+            &["x509", "-noout", "-text", "-in", cert.to_str().unwrap()],
+            &d,
+        );
+        assert!(
+            text.contains(&format!("ASN1 OID: {openssl_name}")),
+            "{text}"
+        );
+        assert!(text.contains("ecdsa-with-SHA"), "{text}");
+        let from_cert = openssl_ok(
+            &openssl,
+            &["x509", "-noout", "-pubkey", "-in", cert.to_str().unwrap()],
+            &d,
+        );
+        let from_key = openssl_ok(
+            &openssl,
+            &["pkey", "-pubout", "-in", key.to_str().unwrap()],
+            &d,
+        );
+        assert_eq!(
+            from_cert, from_key,
+            "{flag}: the key and the certificate are a pair"
+        );
+        let lint = Command::new(&python)
+            .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
+            .arg(&cert)
+            .output()
+            .unwrap();
+        let lint_out = String::from_utf8_lossy(&lint.stdout);
+        assert!(
+            !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
+            "{flag}: {lint_out}"
+        );
+        let o = run(bin()
+            .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
+            .arg(&cert));
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", stdout(&o));
+        let k = oauth1to2::oauth2::assertion::AssertionKey::load_any(&key).unwrap();
+        assert_eq!(k.alg().as_str(), alg);
+    }
+    // EC is for NetSuite; a Xero private app signs RSA-SHA1. And no .pfx for an EC key.
+    for (args, why) in [
+        (&["--key-type", "ec-p256"][..], "RSA-SHA1"),
+        (
+            &["--for", "netsuite-m2m", "--key-type", "ec-p256", "--pfx"][..],
+            "RSA keys only",
+        ),
+    ] {
+        let e = dir.path().join("refused");
+        let o = new_in(&e, args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+        assert!(!e.exists());
+    }
+}

@@ -237,6 +237,7 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
             ca_file: Some(peer.ca_file.clone()),
             port: Some(0),
             redirect_host: Some("127.0.0.1".into()),
+            ..Default::default()
         },
         partner: None,
     };

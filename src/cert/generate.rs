@@ -158,11 +158,121 @@ impl Subject {
     }
 }
 
+/// An EC curve `cert new` offers (NetSuite's machine-to-machine mapping takes all three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// NIST P-256 (secp256r1), signing ES256.
+    P256,
+    /// NIST P-384 (secp384r1), signing ES384.
+    P384,
+    /// NIST P-521 (secp521r1), signing ES512.
+    P521,
+}
+
+impl Curve {
+    /// The name openssl and the certificate report use (`P-256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
+        }
+    }
+
+    /// The key size in bits, as the report counts it.
+    pub fn bits(self) -> usize {
+        match self {
+            Curve::P256 => 256,
+            Curve::P384 => 384,
+            Curve::P521 => 521,
+        }
+    }
+
+    fn rcgen(self) -> &'static rcgen::SignatureAlgorithm {
+        match self {
+            Curve::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            Curve::P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            Curve::P521 => &rcgen::PKCS_ECDSA_P521_SHA512,
+        }
+    }
+}
+
+/// The kind of key to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA with this modulus size: 2048, 3072 or 4096.
+    Rsa(usize),
+    /// ECDSA on this curve.
+    Ec(Curve),
+}
+
+impl KeyType {
+    /// How people say it: `3072-bit RSA`, `EC P-256`.
+    pub fn describe(self) -> String {
+        match self {
+            KeyType::Rsa(bits) => format!("{bits}-bit RSA"),
+            KeyType::Ec(c) => format!("EC {}", c.name()),
+        }
+    }
+}
+
+/// A new private key: RSA (held like any key read from a file), or EC (its PKCS#8). Its
+/// `Debug` shows nothing of the key.
+pub enum NewKey {
+    /// An RSA key.
+    Rsa(Box<PrivateKey>),
+    /// An EC key, as PKCS#8 DER.
+    Ec {
+        /// The curve.
+        curve: Curve,
+        /// The key, PKCS#8 DER.
+        pkcs8: Zeroizing<Vec<u8>>,
+    },
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NewKey::Rsa(k) => k.fmt(f),
+            NewKey::Ec { curve, .. } => f
+                .debug_struct("NewKey::Ec")
+                .field("curve", curve)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl NewKey {
+    /// The key as PKCS#8 DER.
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
+        match self {
+            NewKey::Rsa(k) => k.to_pkcs8_der(),
+            NewKey::Ec { pkcs8, .. } => Ok(pkcs8.clone()),
+        }
+    }
+
+    /// The key as PKCS#8 PEM (`PRIVATE KEY`).
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
+        match self {
+            NewKey::Rsa(k) => k.to_pkcs8_pem(),
+            NewKey::Ec { pkcs8, .. } => Ok(Zeroizing::new(super::der_to_pem(pkcs8, "PRIVATE KEY"))),
+        }
+    }
+
+    /// The RSA key, when it is one (PKCS#12 and OAuth 1.0a signing want RSA).
+    pub fn rsa(&self) -> Option<&PrivateKey> {
+        match self {
+            NewKey::Rsa(k) => Some(k),
+            NewKey::Ec { .. } => None,
+        }
+    }
+}
+
 /// What to make.
 #[derive(Debug, Clone)]
 pub struct NewCertificate {
-    /// RSA modulus size: 2048, 3072 or 4096.
-    pub bits: usize,
+    /// The key: RSA 2048, 3072 or 4096, or EC P-256, P-384 or P-521.
+    pub key_type: KeyType,
     /// Days of validity from `now`.
     pub days: u32,
     /// The subject (also the issuer: the certificate is self-signed).
@@ -175,7 +285,7 @@ pub struct NewCertificate {
 #[derive(Debug)]
 pub struct GeneratedIdentity {
     /// The private key (its `Debug` is redacted).
-    pub key: PrivateKey,
+    pub key: NewKey,
     /// The certificate, DER.
     pub certificate_der: Vec<u8>,
     /// The certificate, PEM, ready to paste.
@@ -184,8 +294,10 @@ pub struct GeneratedIdentity {
 
 /// Checks a request before any expensive work, so errors come at once.
 pub fn validate(request: &NewCertificate) -> Result<(), Error> {
-    if !ALLOWED_BITS.contains(&request.bits) {
-        return Err(Error::KeySize { bits: request.bits });
+    if let KeyType::Rsa(bits) = request.key_type {
+        if !ALLOWED_BITS.contains(&bits) {
+            return Err(Error::KeySize { bits });
+        }
     }
     if request.days == 0 || request.days > 36_500 {
         return Err(Error::Validity {
@@ -198,23 +310,34 @@ pub fn validate(request: &NewCertificate) -> Result<(), Error> {
 /// Makes the keypair and the self-signed certificate.
 pub fn generate(request: &NewCertificate) -> Result<GeneratedIdentity, Error> {
     validate(request)?;
-    let size = match request.bits {
-        2048 => RsaKeySize::_2048,
-        3072 => RsaKeySize::_3072,
-        _ => RsaKeySize::_4096,
-    };
-    // aws-lc-rs makes the key (as fast as openssl, and constant-time); the rsa crate holds it
-    // afterwards for matching and signing like any key read from a file.
-    let key_pair =
-        KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).map_err(|e| Error::Generate {
-            detail: e.to_string(),
-        })?;
-    let pkcs8 = Zeroizing::new(key_pair.serialized_der().to_vec());
-    let rsa_key = RsaPrivateKey::from_pkcs8_der(&pkcs8).map_err(|e| Error::Generate {
+    let gen_err = |e: &dyn std::fmt::Display| Error::Generate {
         detail: e.to_string(),
-    })?;
-    let key = PrivateKey::new(rsa_key, "new key");
-    let certificate_der = sign(&key_pair, &key, request)?;
+    };
+    // aws-lc-rs makes the key (as fast as openssl, and constant-time). An RSA key is then held
+    // by the rsa crate, for matching and signing like any key read from a file.
+    let (key_pair, key) = match request.key_type {
+        KeyType::Rsa(bits) => {
+            let size = match bits {
+                2048 => RsaKeySize::_2048,
+                3072 => RsaKeySize::_3072,
+                _ => RsaKeySize::_4096,
+            };
+            let key_pair = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size)
+                .map_err(|e| gen_err(&e))?;
+            let pkcs8 = Zeroizing::new(key_pair.serialized_der().to_vec());
+            let rsa_key = RsaPrivateKey::from_pkcs8_der(&pkcs8).map_err(|e| gen_err(&e))?;
+            (
+                key_pair,
+                NewKey::Rsa(Box::new(PrivateKey::new(rsa_key, "new key"))),
+            )
+        }
+        KeyType::Ec(curve) => {
+            let key_pair = KeyPair::generate_for(curve.rcgen()).map_err(|e| gen_err(&e))?;
+            let pkcs8 = Zeroizing::new(key_pair.serialized_der().to_vec());
+            (key_pair, NewKey::Ec { curve, pkcs8 })
+        }
+    };
+    let certificate_der = sign(&key_pair, request)?;
     let certificate_pem = super::der_to_pem(&certificate_der, "CERTIFICATE");
     Ok(GeneratedIdentity {
         key,
@@ -223,7 +346,7 @@ pub fn generate(request: &NewCertificate) -> Result<GeneratedIdentity, Error> {
     })
 }
 
-fn sign(key_pair: &KeyPair, key: &PrivateKey, request: &NewCertificate) -> Result<Vec<u8>, Error> {
+fn sign(key_pair: &KeyPair, request: &NewCertificate) -> Result<Vec<u8>, Error> {
     let gen_err = |e: rcgen::Error| Error::Generate {
         detail: e.to_string(),
     };
@@ -237,11 +360,12 @@ fn sign(key_pair: &KeyPair, key: &PrivateKey, request: &NewCertificate) -> Resul
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = Vec::new();
-    // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. pkilint recognises it;
-    // rcgen's truncated SHA-256 draws an "unknown method" notice.
+    // RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (RSA: the PKCS#1
+    // RSAPublicKey; EC: the point). pkilint recognises it; rcgen's truncated SHA-256 draws an
+    // "unknown method" notice.
     params.key_identifier_method = KeyIdMethod::PreSpecified({
         use sha1::{Digest, Sha1};
-        Sha1::digest(key.public_pkcs1_der()).to_vec()
+        Sha1::digest(key_pair.public_key_raw()).to_vec()
     });
     // Self-signed certificates may omit the AKI, but linters (pkilint) want it; it equals the SKI.
     params.use_authority_key_identifier_extension = true;
@@ -292,11 +416,45 @@ mod tests {
     #[test]
     fn small_keys_are_refused_before_any_work() {
         let req = NewCertificate {
-            bits: 1024,
+            key_type: KeyType::Rsa(1024),
             days: 1825,
             subject: Subject::parse("CN=x").unwrap(),
             now: OffsetDateTime::now_utc(),
         };
         assert!(matches!(validate(&req), Err(Error::KeySize { bits: 1024 })));
+    }
+
+    #[test]
+    fn the_subject_key_identifier_is_the_sha1_of_the_public_key_bits() {
+        use sha1::{Digest, Sha1};
+        // RSA: rcgen's raw public key is the PKCS#1 RSAPublicKey, as the rsa crate encodes it.
+        let kp = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048).unwrap();
+        let pkcs8 = kp.serialized_der().to_vec();
+        let rsa_key = PrivateKey::new(RsaPrivateKey::from_pkcs8_der(&pkcs8).unwrap(), "t");
+        assert_eq!(kp.public_key_raw(), rsa_key.public_pkcs1_der().as_slice());
+        // EC: the uncompressed point (0x04, x, y) of 65 bytes for P-256.
+        let req = NewCertificate {
+            key_type: KeyType::Ec(Curve::P256),
+            days: 30,
+            subject: Subject::parse("CN=x").unwrap(),
+            now: OffsetDateTime::now_utc(),
+        };
+        let id = generate(&req).unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&id.certificate_der).unwrap();
+        let point = cert.public_key().subject_public_key.data.to_vec();
+        assert_eq!((point.len(), point[0]), (65, 4));
+        let ski = cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => {
+                    Some(k.0.to_vec())
+                }
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(ski, Sha1::digest(&point).to_vec());
+        assert!(id.key.rsa().is_none());
+        assert_eq!(format!("{:?}", id.key), "NewKey::Ec { curve: P256, .. }");
     }
 }

@@ -4,19 +4,20 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
-use oauth1to2::cert::generate::{NewCertificate, Subject, SubjectPart};
+use oauth1to2::cert::generate::{Curve, KeyType, NewCertificate, Subject, SubjectPart};
 use oauth1to2::cert::{self, CertificateReport, CheckOptions};
 use oauth1to2::files::{write_atomic, Visibility};
 
 use super::cert_render::LintFor;
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
 
-/// Make an RSA keypair and a self-signed certificate for a Xero private app, or for NetSuite.
+/// Make a keypair and a self-signed certificate for a Xero private app, or for NetSuite.
 ///
 /// Writes privatekey.pem (PKCS#8, mode 0600) and publickey.cer (PEM) into --out-dir, and on
 /// request public_privatekey.pfx (for .NET) and privatekey.pk8 (DER, for Java): the files
 /// Xero's instructions named. With --for netsuite-m2m it writes netsuite-privatekey.pem (keep)
-/// and netsuite-publickey.cer (upload), with RSA 3072 (or 4096) and at most 730 days, as
+/// and netsuite-publickey.cer (upload), with RSA 3072 (or 4096) or an EC key (--key-type) and
+/// at most 730 days, as
 /// NetSuite's machine-to-machine mapping requires. The certificate is signed with SHA-256, has a random 126-bit
 /// serial, basicConstraints CA:FALSE and keyUsage digitalSignature (both critical) and a
 /// subject key identifier. Existing files are never replaced without --force.
@@ -35,6 +36,10 @@ pub struct Args {
     /// netsuite-m2m. (Xero's old docs said 1024; that is refused.)
     #[arg(long, value_name = "BITS")]
     bits: Option<usize>,
+    /// The key: rsa (the default), or for netsuite-m2m an EC key, ec-p256, ec-p384 or ec-p521
+    /// (its assertions are then signed ES256, ES384 or ES512).
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyTypeArg::Rsa, conflicts_with = "bits")]
+    key_type: KeyTypeArg,
     /// Days the certificate is valid from now: 1825 by default (Xero's example), 730 (and at
     /// most 730) for netsuite-m2m.
     #[arg(long, value_name = "DAYS")]
@@ -77,6 +82,19 @@ pub struct Args {
     json: bool,
     #[command(flatten)]
     pfx_password: PfxPasswordArgs,
+}
+
+/// `--key-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyTypeArg {
+    /// RSA (size from --bits).
+    Rsa,
+    /// EC on NIST P-256.
+    EcP256,
+    /// EC on NIST P-384.
+    EcP384,
+    /// EC on NIST P-521.
+    EcP521,
 }
 
 #[derive(Serialize)]
@@ -132,10 +150,30 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let netsuite = matches!(args.for_use, LintFor::NetsuiteM2m);
     let bits = args.bits.unwrap_or(if netsuite { 3072 } else { 2048 });
     let days = args.days.unwrap_or(if netsuite { 730 } else { 1825 });
-    if netsuite && !matches!(bits, 3072 | 4096) {
+    let key_type = match args.key_type {
+        KeyTypeArg::Rsa => KeyType::Rsa(bits),
+        KeyTypeArg::EcP256 => KeyType::Ec(Curve::P256),
+        KeyTypeArg::EcP384 => KeyType::Ec(Curve::P384),
+        KeyTypeArg::EcP521 => KeyType::Ec(Curve::P521),
+    };
+    if let KeyType::Ec(_) = key_type {
+        if !netsuite {
+            return Err(CliError::input(
+                "--key-type ec-*: a Xero private app signs RSA-SHA1 and needs an RSA key",
+                "drop --key-type for Xero, or add --for netsuite-m2m for a NetSuite machine-to-machine certificate",
+            ));
+        }
+        if args.pfx || args.pfx_legacy {
+            return Err(CliError::input(
+                "--pfx writes RSA keys only (the .pfx is for Xero's .NET samples)",
+                "drop --pfx; the EC key is in netsuite-privatekey.pem (PKCS#8), and --pk8 writes it as DER",
+            ));
+        }
+    }
+    if netsuite && matches!(key_type, KeyType::Rsa(_)) && !matches!(bits, 3072 | 4096) {
         return Err(CliError::input(
             format!("--bits {bits}: NetSuite's machine-to-machine mapping takes RSA keys of 3072 or 4096 bits"),
-            "drop --bits (3072 is the default for netsuite-m2m), or give --bits 4096",
+            "drop --bits (3072 is the default for netsuite-m2m), give --bits 4096, or --key-type ec-p256",
         ));
     }
     if netsuite && days > 730 {
@@ -145,7 +183,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         ));
     }
     let request = NewCertificate {
-        bits,
+        key_type,
         days,
         subject,
         now: OffsetDateTime::now_utc(),
@@ -221,12 +259,10 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         "certificate (PEM)",
     )?;
     if let Some(pw) = &pfx_password {
-        let pfx = cert::pkcs12::write(
-            &identity.key,
-            &identity.certificate_der,
-            pw,
-            args.pfx_legacy,
-        )?;
+        let rsa = identity.key.rsa().ok_or_else(|| {
+            CliError::input("--pfx writes RSA keys only", "drop --pfx for an EC key")
+        })?;
+        let pfx = cert::pkcs12::write(rsa, &identity.certificate_der, pw, args.pfx_legacy)?;
         write(
             &pfx_path,
             &pfx,
@@ -274,8 +310,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         return Ok(EXIT_OK);
     }
     println!(
-        "Created a {}-bit RSA key and a self-signed certificate:",
-        request.bits
+        "Created a{} {} key and a self-signed certificate:",
+        if matches!(request.key_type, KeyType::Ec(_)) {
+            "n"
+        } else {
+            ""
+        },
+        request.key_type.describe()
     );
     for f in &files {
         println!("  {:<28} {} (mode {})", f.path, f.kind, f.mode);

@@ -11,7 +11,7 @@ use oauth1to2::oauth2::store::Backend;
 use super::common::{print_json, CliError, EXIT_OK};
 use super::session::{EndpointArgs, ProfileArg};
 use super::ui::{print_connected, Terminal};
-use oauth1to2::oauth2::assertion::{AssertionAlg, AssertionRef};
+use oauth1to2::oauth2::assertion::{AssertionAlg, AssertionKey, AssertionRef};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GrantArg {
@@ -106,8 +106,8 @@ pub struct Args {
     /// Certificate ID).
     #[arg(long, value_name = "KID", requires = "assertion_key")]
     assertion_kid: Option<String>,
-    /// The assertion's signature algorithm: PS256 (default), PS384, PS512, ES256, ES384, ES512
-    /// or RS256.
+    /// The assertion's signature algorithm: PS256, PS384, PS512, ES256, ES384, ES512 or RS256.
+    /// By default the key decides: PS256 for an RSA key, ES256, ES384 or ES512 for an EC key.
     #[arg(long, value_name = "ALG", requires = "assertion_key", value_parser = ["PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "RS256"])]
     assertion_alg: Option<String>,
     /// Send this certificate's SHA-256 thumbprint as `x5t#S256` in the assertion header (as
@@ -200,23 +200,23 @@ fn merge(
                 "add --grant client-credentials",
             ));
         }
-        // clap has checked the name against the same list.
-        let alg = AssertionAlg::parse(a.assertion_alg.as_deref().unwrap_or("PS256"))
-            .unwrap_or(AssertionAlg::PS256);
         let x5t_s256 = match &a.assertion_x5t {
             Some(c) => Some(super::cert_render::x5t_s256_of(c)?),
             None => None,
         };
         let key = std::path::absolute(key).unwrap_or_else(|_| key.clone());
-        // Fail now, not at the token endpoint, when the key does not fit the algorithm.
-        oauth1to2::oauth2::assertion::AssertionKey::load(&key, alg)?;
+        // Fail now, not at the token endpoint, when the key does not fit the algorithm; with
+        // no --assertion-alg, the key decides (PS256 for RSA, ES256/384/512 by curve).
+        let alg = match a.assertion_alg.as_deref().and_then(AssertionAlg::parse) {
+            Some(alg) => AssertionKey::load(&key, alg)?.alg(),
+            None => AssertionKey::load_any(&key)?.alg(),
+        };
         p.client_secret = None;
         p.assertion = Some(AssertionRef {
             key,
             kid: kid.clone(),
             alg,
             x5t_s256,
-            scope_in_jwt: false,
         });
     }
     if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {

@@ -51,6 +51,9 @@ struct View {
     name: String,
     provider: String,
     issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    token_endpoint: Option<String>,
     client_id: String,
     client_secret: Option<String>,
     /// The client assertion's key file, kid and algorithm (never the key).
@@ -73,6 +76,8 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
         name: name.to_owned(),
         provider: oauth1to2::provider::of_profile(p).id.into(),
         issuer: p.issuer.clone(),
+        account: p.account.clone(),
+        token_endpoint: p.token_endpoint.clone(),
         client_id: p.client_id.clone(),
         client_secret: p.client_secret.as_ref().map(|s| s.describe()),
         assertion: p.assertion.clone(),
@@ -142,6 +147,12 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
                         .map(|i| format!(" ({i})"))
                         .unwrap_or_default()
                 );
+                if let Some(a) = &v.account {
+                    println!("account:       {}", oauth1to2::text::term(a));
+                }
+                if let Some(t) = &v.token_endpoint {
+                    println!("token URL:     {}", oauth1to2::text::term(t));
+                }
                 println!("client id:     {}", v.client_id);
                 match &v.assertion {
                     Some(a) => println!(

@@ -147,9 +147,39 @@ pub fn confirm(question: &str) -> Result<bool, CliError> {
     ))
 }
 
+/// A provider with endpoints of its own (any other is found by `--issuer`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ProviderArg {
+    /// Xero (the default).
+    Xero,
+    /// NetSuite: endpoints per account (--account).
+    Netsuite,
+}
+
+impl From<ProviderArg> for oauth1to2::provider::ProviderKind {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::Xero => Self::Xero,
+            ProviderArg::Netsuite => Self::Netsuite,
+        }
+    }
+}
+
 /// Where the profile's endpoints are and how the redirect looks (`connect` and `migrate`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct EndpointArgs {
+    /// The provider, when not Xero: netsuite (give --account too). Any other OpenID provider
+    /// is chosen by --issuer.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with = "issuer")]
+    pub provider: Option<ProviderArg>,
+    /// The NetSuite account id, in either spelling (1234567_SB1 or 1234567-sb1); the endpoints
+    /// and the REST base are built from it.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Use this token endpoint instead of the provider's (a proxy, a test server). A client
+    /// assertion is addressed to it (`aud`).
+    #[arg(long, value_name = "URL")]
+    pub token_endpoint: Option<String>,
     /// Use this OpenID provider (found by discovery) instead of Xero.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
@@ -171,6 +201,9 @@ impl EndpointArgs {
     /// The library's form.
     pub fn overrides(&self) -> Overrides {
         Overrides {
+            provider: self.provider.map(Into::into),
+            account: self.account.clone(),
+            token_endpoint: self.token_endpoint.clone(),
             issuer: self.issuer.clone(),
             api_base: self.api_base.clone(),
             ca_file: self.ca_file.clone(),

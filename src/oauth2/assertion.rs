@@ -87,9 +87,40 @@ pub struct AssertionRef {
     /// Also send the certificate's SHA-256 thumbprint (`x5t#S256`), as Entra wants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
-    /// Put the profile's scopes into the JWT as `scope` (NetSuite reads them there).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub scope_in_jwt: bool,
+}
+
+/// What a provider wants of a client assertion beyond RFC 7523. The provider entry holds it;
+/// the generic flow follows it.
+#[derive(Debug, Clone, Copy)]
+pub struct AssertionPolicy {
+    /// Who the policy is for, in messages.
+    pub who: &'static str,
+    /// Put the requested scopes into the JWT as `scope`, joined by this separator, and leave
+    /// them out of the request body (NetSuite: a comma).
+    pub scope_in_jwt: Option<&'static str>,
+    /// Algorithms the provider refuses, each with why.
+    pub refused: &'static [(AssertionAlg, &'static str)],
+}
+
+impl AssertionPolicy {
+    /// RFC 7523 as written: scopes in the request body, every algorithm.
+    pub const RFC7523: AssertionPolicy = AssertionPolicy {
+        who: "the provider",
+        scope_in_jwt: None,
+        refused: &[],
+    };
+
+    /// Refuses an algorithm the provider does not take, before anything is signed or sent.
+    pub fn check(&self, alg: AssertionAlg) -> Result<(), Oauth2Error> {
+        match self.refused.iter().find(|(a, _)| *a == alg) {
+            Some((_, why)) => Err(Oauth2Error::Usage(format!(
+                "{} refuses {} client assertions: {why}; use PS256 with an RSA key or ES256 with an EC P-256 key",
+                self.who,
+                alg.as_str()
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 enum KeyPair {
@@ -126,6 +157,34 @@ impl AssertionKey {
                 .map_err(|e| key_error(path, format!("cannot read it: {e}")))?,
         );
         Self::from_pem(path, &bytes, alg)
+    }
+
+    /// Reads a key and picks its algorithm: PS256 for RSA, ES256, ES384 or ES512 for an EC key
+    /// on P-256, P-384 or P-521.
+    pub fn load_any(path: &Path) -> Result<AssertionKey, Oauth2Error> {
+        let bytes = zeroize::Zeroizing::new(
+            crate::files::read_limited(path, crate::files::MAX_FILE)
+                .map_err(|e| key_error(path, format!("cannot read it: {e}")))?,
+        );
+        for alg in [
+            AssertionAlg::PS256,
+            AssertionAlg::ES256,
+            AssertionAlg::ES384,
+            AssertionAlg::ES512,
+        ] {
+            if let Ok(k) = Self::from_pem(path, &bytes, alg) {
+                return Ok(k);
+            }
+        }
+        Err(key_error(
+            path,
+            "it is not an RSA private key, nor an EC private key on P-256, P-384 or P-521 (PEM)",
+        ))
+    }
+
+    /// The algorithm this key signs with.
+    pub fn alg(&self) -> AssertionAlg {
+        self.alg
     }
 
     /// Reads the key for `alg` from PEM bytes; `path` only names it in errors.

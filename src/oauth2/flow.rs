@@ -410,6 +410,36 @@ pub fn client_credentials(
     Ok(resp.into_token_set(now, None))
 }
 
+/// The signed client assertion (RFC 7523) for `profile` at `token_endpoint`, as `policy` wants
+/// it: the algorithm checked, and the scopes inside the JWT where the provider reads them there.
+pub fn client_assertion(
+    profile: &Profile,
+    a: &super::assertion::AssertionRef,
+    token_endpoint: &str,
+    policy: &super::assertion::AssertionPolicy,
+    now: i64,
+) -> Result<String, Oauth2Error> {
+    use super::assertion;
+    policy.check(a.alg)?;
+    let key = assertion::AssertionKey::load(&a.key, a.alg)?;
+    let scope = policy
+        .scope_in_jwt
+        .map(|sep| profile.scopes.join(sep))
+        .filter(|s| !s.is_empty());
+    assertion::make(
+        &key,
+        &a.kid,
+        a.x5t_s256.as_deref(),
+        &assertion::Claims {
+            client_id: &profile.client_id,
+            audience: token_endpoint,
+            scope: scope.as_deref(),
+            now,
+            lifetime: assertion::LIFETIME,
+        },
+    )
+}
+
 /// Client credentials with a signed JWT client assertion (RFC 7523) instead of a secret: a new
 /// assertion for each request.
 pub fn client_credentials_with_assertion(
@@ -417,30 +447,18 @@ pub fn client_credentials_with_assertion(
     endpoints: &Endpoints,
     http: &HttpClient,
     a: &super::assertion::AssertionRef,
+    policy: &super::assertion::AssertionPolicy,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
     use super::assertion;
-    let key = assertion::AssertionKey::load(&a.key, a.alg)?;
-    let scope = profile.scopes.join(" ");
-    let jwt = assertion::make(
-        &key,
-        &a.kid,
-        a.x5t_s256.as_deref(),
-        &assertion::Claims {
-            client_id: &profile.client_id,
-            audience: &endpoints.token_endpoint,
-            scope: (a.scope_in_jwt && !scope.is_empty()).then_some(scope.as_str()),
-            now,
-            lifetime: assertion::LIFETIME,
-        },
-    )?;
+    let jwt = client_assertion(profile, a, &endpoints.token_endpoint, policy, now)?;
     let c = client(profile, endpoints, None, None)?;
     let mut req = c
         .exchange_client_credentials()
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
         .add_extra_param("client_assertion_type", assertion::ASSERTION_TYPE)
         .add_extra_param("client_assertion", jwt.clone());
-    if !a.scope_in_jwt {
+    if policy.scope_in_jwt.is_none() {
         req = req.add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())));
     }
     let resp = req.request(http).map_err(|e| {
@@ -448,7 +466,7 @@ pub fn client_credentials_with_assertion(
         match &e {
             Oauth2Error::OAuth { error, .. } if error == "invalid_client" => Oauth2Error::Explained {
                 error: Box::new(e),
-                hint: "the provider refused the client assertion: check that the kid names the key it holds (NetSuite: the Certificate ID), that the key is the one whose public half or certificate it holds, that this machine's clock is right (the assertion's iat and exp), and that the client is registered for this algorithm".into(),
+                hint: "the provider refused the client assertion: check that the kid names the key it holds, that the key is the one whose public half or certificate it holds, that this machine's clock is right (the assertion's iat and exp), and that the client is registered for this algorithm".into(),
             },
             _ => e,
         }
@@ -496,12 +514,13 @@ pub fn renew(
     endpoints: &Endpoints,
     http: &HttpClient,
     secret: Option<&Password>,
+    policy: &super::assertion::AssertionPolicy,
     current: &TokenSet,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
     match (profile.grant, secret, &profile.assertion) {
         (Grant::ClientCredentials, _, Some(a)) => {
-            client_credentials_with_assertion(profile, endpoints, http, a, now)
+            client_credentials_with_assertion(profile, endpoints, http, a, policy, now)
         }
         (Grant::ClientCredentials, Some(s), None) => {
             client_credentials(profile, endpoints, http, s, now)

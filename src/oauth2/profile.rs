@@ -71,6 +71,8 @@ pub enum ProviderKind {
     Xero,
     /// Any OpenID provider, found by discovery from `issuer`.
     Oidc,
+    /// NetSuite, with its endpoints built from the profile's `account`.
+    Netsuite,
 }
 
 /// The OAuth 2.0 grant a profile uses.
@@ -149,6 +151,12 @@ impl SecretRef {
 /// (`connect` and `migrate` take them from the command line).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
+    /// A provider with built-in endpoints, by the name profiles store.
+    pub provider: Option<ProviderKind>,
+    /// The account, for a provider whose endpoints are per account.
+    pub account: Option<String>,
+    /// The token endpoint, instead of the provider's.
+    pub token_endpoint: Option<String>,
     /// An OpenID provider, found by discovery, instead of the default provider.
     pub issuer: Option<String>,
     /// The API base for tenant and API calls.
@@ -166,6 +174,15 @@ impl Overrides {
     pub fn apply(&self, p: &mut Profile) {
         if let Some(i) = &self.issuer {
             p.use_issuer(i);
+        }
+        if let Some(k) = &self.provider {
+            p.provider = k.clone();
+        }
+        if let Some(a) = &self.account {
+            p.account = Some(a.trim().to_owned());
+        }
+        if let Some(t) = &self.token_endpoint {
+            p.token_endpoint = Some(t.clone());
         }
         if let Some(b) = &self.api_base {
             p.api_base = Some(b.trim_end_matches('/').to_owned());
@@ -203,6 +220,14 @@ pub struct Profile {
     /// The issuer URL, for `oidc` (discovery runs against it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// The account, for a provider whose endpoints are per account (NetSuite's account id, in
+    /// the provider's stored spelling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The token endpoint, when not the provider's own (tests, a proxy). A client assertion's
+    /// `aud` is this URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
     /// The client id.
     pub client_id: String,
     /// Where the client secret is (none for PKCE apps).
@@ -257,6 +282,8 @@ impl Profile {
         Profile {
             provider: ProviderKind::Xero,
             issuer: None,
+            account: None,
+            token_endpoint: None,
             client_id: client_id.into(),
             client_secret: None,
             scopes: Vec::new(),
@@ -310,6 +337,10 @@ impl Profile {
         if let Some(b) = &self.api_base {
             // The API base gets the bearer token on every call.
             super::http::require_secure("--api-base", b)?;
+        }
+        if let Some(t) = &self.token_endpoint {
+            // The token endpoint gets the client's credentials.
+            super::http::require_secure("--token-endpoint", t)?;
         }
         if self.redirect_host != "localhost" && self.redirect_host != "127.0.0.1" {
             return Err(bad(format!(

@@ -14,6 +14,7 @@ pub mod xero;
 
 use std::path::Path;
 
+use crate::oauth2::assertion::AssertionPolicy;
 use crate::oauth2::endpoints::{discover, Endpoints};
 use crate::oauth2::http::HttpClient;
 use crate::oauth2::profile::Profile;
@@ -28,6 +29,23 @@ pub enum EndpointSource {
     BuiltIn(fn() -> Endpoints),
     /// OpenID Connect discovery from the profile's issuer, cached for a day.
     Discovery,
+    /// Built from the profile's account (NetSuite: one host per account).
+    PerAccount(&'static AccountModel),
+}
+
+/// A provider whose endpoints and API are per account: how an account is written and where
+/// its endpoints are.
+#[derive(Debug)]
+pub struct AccountModel {
+    /// What the provider calls it, for messages ("account id").
+    pub what: &'static str,
+    /// Reads an account in any spelling the provider uses: the stored spelling, or why not
+    /// (with what to do).
+    pub parse: fn(&str) -> Result<String, (String, String)>,
+    /// The endpoints for an account (in the stored spelling).
+    pub endpoints: fn(&str) -> Endpoints,
+    /// The API base for an account.
+    pub api_base: fn(&str) -> String,
 }
 
 /// What oauth1to2 knows about one provider.
@@ -65,6 +83,8 @@ pub struct Provider {
     /// Regions where it sells machine-to-machine apps (Xero's Custom Connections); empty when
     /// it has none or sells them everywhere it says nothing about.
     pub machine_to_machine_regions: &'static [&'static str],
+    /// What it wants of a JWT client assertion beyond RFC 7523.
+    pub assertion: AssertionPolicy,
 }
 
 /// One way off a legacy app type at a provider.
@@ -131,7 +151,7 @@ impl Provider {
     /// The hint for `e` from a call to this provider: its own for the error code, else the
     /// generic one.
     pub fn hint(&self, e: &Oauth2Error) -> String {
-        match e {
+        match e.inner() {
             Oauth2Error::OAuth { error, .. } => self
                 .error_hints
                 .iter()
@@ -152,10 +172,42 @@ impl Provider {
         if hint == e.hint() {
             return e;
         }
-        Oauth2Error::Explained {
-            error: Box::new(e),
-            hint,
+        let error = match e {
+            Oauth2Error::Explained { error, .. } => error,
+            e => Box::new(e),
+        };
+        Oauth2Error::Explained { error, hint }
+    }
+
+    /// Checks what this provider needs of a profile before anything is sent: an account where
+    /// its endpoints are per account (and none where they are not), and an assertion algorithm
+    /// it takes.
+    pub fn check_profile(&self, name: &str, profile: &mut Profile) -> Result<(), Oauth2Error> {
+        let bad = |m: String| Oauth2Error::Usage(format!("profile {name:?}: {m}"));
+        match (&self.endpoints, profile.account.as_deref()) {
+            (EndpointSource::PerAccount(model), Some(given)) => {
+                let stored =
+                    (model.parse)(given).map_err(|(why, todo)| bad(format!("{why}; {todo}")))?;
+                profile.account = Some(stored);
+            }
+            (EndpointSource::PerAccount(model), None) => {
+                return Err(bad(format!(
+                    "{} needs its {} (its endpoints are per account)",
+                    self.name, model.what
+                )))
+            }
+            (_, Some(_)) => {
+                return Err(bad(format!(
+                "{} has no accounts in its endpoints; an account is for a provider like netsuite",
+                self.name
+            )))
+            }
+            (_, None) => {}
         }
+        if let Some(a) = &profile.assertion {
+            self.assertion.check(a.alg)?;
+        }
+        Ok(())
     }
 
     /// How the retry of an interrupted refresh is told: whether the provider still accepts
@@ -184,6 +236,7 @@ pub fn of(kind: &ProviderKind) -> &'static Provider {
     match kind {
         ProviderKind::Xero => &xero::PROVIDER,
         ProviderKind::Oidc => &oidc::PROVIDER,
+        ProviderKind::Netsuite => &netsuite::PROVIDER,
     }
 }
 
@@ -192,14 +245,37 @@ pub fn of_profile(profile: &Profile) -> &'static Provider {
     of(&profile.provider)
 }
 
-/// The endpoints for a profile: built in, or discovered (cached under `cache_dir`).
+/// The endpoints for a profile: built in, per account, or discovered (cached under
+/// `cache_dir`); the profile's own token endpoint, when it sets one, wins.
 pub fn endpoints(
     profile: &Profile,
     http: &HttpClient,
     cache_dir: &Path,
 ) -> Result<Endpoints, Oauth2Error> {
-    match of_profile(profile).endpoints {
+    let mut found = provider_endpoints(profile, http, cache_dir)?;
+    if let Some(t) = &profile.token_endpoint {
+        found.token_endpoint = t.clone();
+    }
+    Ok(found)
+}
+
+fn provider_endpoints(
+    profile: &Profile,
+    http: &HttpClient,
+    cache_dir: &Path,
+) -> Result<Endpoints, Oauth2Error> {
+    let provider = of_profile(profile);
+    match provider.endpoints {
         EndpointSource::BuiltIn(make) => Ok(make()),
+        EndpointSource::PerAccount(model) => {
+            let account = profile.account.as_deref().ok_or_else(|| {
+                Oauth2Error::Usage(format!(
+                    "{} needs the profile's {} (its endpoints are per account)",
+                    provider.name, model.what
+                ))
+            })?;
+            Ok((model.endpoints)(account))
+        }
         EndpointSource::Discovery => {
             let issuer = profile
                 .issuer
@@ -216,12 +292,19 @@ pub fn endpoints(
 }
 
 /// The API base for a profile, without a trailing slash: the profile's own, else its
-/// provider's, else Xero's (the `api` and `tenants` commands speak Xero's API).
+/// provider's (per account where its endpoints are), else Xero's (the stand-in identity
+/// server's API is taken to be Xero's).
 pub fn api_base(profile: &Profile) -> String {
+    let provider = of_profile(profile);
+    let per_account = match (provider.endpoints, profile.account.as_deref()) {
+        (EndpointSource::PerAccount(model), Some(a)) => Some((model.api_base)(a)),
+        _ => None,
+    };
     profile
         .api_base
         .as_deref()
-        .or(of_profile(profile).api_base)
+        .or(provider.api_base)
+        .or(per_account.as_deref())
         .unwrap_or(xero::API_BASE)
         .trim_end_matches('/')
         .to_owned()
@@ -230,10 +313,15 @@ pub fn api_base(profile: &Profile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netsuite::ACCOUNTS as ACCOUNTS_OF_NETSUITE;
 
     #[test]
     fn each_kind_has_one_entry_named_as_profiles_store_it() {
-        for kind in [ProviderKind::Xero, ProviderKind::Oidc] {
+        for kind in [
+            ProviderKind::Xero,
+            ProviderKind::Oidc,
+            ProviderKind::Netsuite,
+        ] {
             let stored = serde_json::to_value(&kind).unwrap();
             assert_eq!(stored, of(&kind).id);
         }
@@ -323,6 +411,65 @@ mod tests {
         assert_eq!(movable, ["partner"]);
         assert_eq!(AppType::Private.retired_on(), "2021-09-30");
         assert_eq!(AppType::Public.retired_on(), "2021-03-31");
+    }
+
+    #[test]
+    fn a_netsuite_profile_needs_its_account_and_takes_no_rs256() {
+        use crate::oauth2::assertion::{AssertionAlg, AssertionRef};
+        let ns = of(&ProviderKind::Netsuite);
+        let mut p = Profile::new("id");
+        p.provider = ProviderKind::Netsuite;
+        let e = ns.check_profile("ns", &mut p).unwrap_err().to_string();
+        assert!(e.contains("account id"), "{e}");
+        p.account = Some("1234567-sb1".into());
+        ns.check_profile("ns", &mut p).unwrap();
+        assert_eq!(
+            p.account.as_deref(),
+            Some("1234567_SB1"),
+            "the realm spelling is stored"
+        );
+        assert_eq!(
+            api_base(&p),
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"
+        );
+        let e = (ACCOUNTS_OF_NETSUITE.endpoints)("1234567_SB1");
+        assert_eq!(
+            e.token_endpoint,
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token"
+        );
+        assert_eq!(
+            e.authorization_endpoint,
+            "https://1234567-sb1.app.netsuite.com/app/login/oauth2/authorize.nl"
+        );
+        p.account = Some("1234567/SB1".into());
+        assert!(ns.check_profile("ns", &mut p).is_err());
+        p.account = Some("1234567".into());
+        p.assertion = Some(AssertionRef {
+            key: "k.pem".into(),
+            kid: "cert-id".into(),
+            alg: AssertionAlg::RS256,
+            x5t_s256: None,
+        });
+        let e = ns.check_profile("ns", &mut p).unwrap_err().to_string();
+        assert!(e.contains("NetSuite refuses RS256"), "{e}");
+        // The same key and algorithm are fine elsewhere; an account is not.
+        let mut x = p.clone();
+        x.provider = ProviderKind::Xero;
+        let e = of(&ProviderKind::Xero)
+            .check_profile("x", &mut x)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("netsuite"), "{e}");
+        x.account = None;
+        of(&ProviderKind::Xero).check_profile("x", &mut x).unwrap();
+        // The profile's token endpoint wins over the provider's.
+        p.token_endpoint = Some("https://127.0.0.1:9/token".into());
+        let http = HttpClient::new(Default::default(), None).unwrap();
+        let found = endpoints(&p, &http, Path::new("/nonexistent")).unwrap();
+        assert_eq!(found.token_endpoint, "https://127.0.0.1:9/token");
+        assert!(found
+            .authorization_endpoint
+            .starts_with("https://1234567.app.netsuite.com/"));
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! (HMAC-SHA256; HMAC-SHA1 ended in 2023.1), subsect_156934879823 (the TBA error codes),
 //! section_162790605110 (the OAuth 2.0 token endpoint).
 
+use super::{AccountModel, EndpointSource, Provider, TokenRules};
 use crate::oauth1::SignatureMethod;
+use crate::oauth2::assertion::{AssertionAlg, AssertionPolicy};
+use crate::oauth2::endpoints::Endpoints;
 
 /// The signature method TBA accepts.
 pub const TBA_METHOD: SignatureMethod = SignatureMethod::HmacSha256;
@@ -85,6 +88,33 @@ impl Account {
         )
     }
 
+    /// The RESTlet base (`https://1234567-sb1.restlets.api.netsuite.com/app/site/hosting/restlet.nl`).
+    pub fn restlet_base(&self) -> String {
+        format!(
+            "https://{}.restlets.api.netsuite.com/app/site/hosting/restlet.nl",
+            self.host
+        )
+    }
+
+    /// The OAuth 2.0 endpoints: authorization (section_158081944642), token
+    /// (section_160855590788, section_162755359851) and revocation (section_161071224088).
+    /// The issuer is the `iss` of the access tokens in Oracle's examples (our reading; id
+    /// tokens are checked against it only when `openid` is asked for).
+    pub fn endpoints(&self) -> Endpoints {
+        let suitetalk = format!("https://{}.suitetalk.api.netsuite.com", self.host);
+        Endpoints {
+            issuer: "https://system.netsuite.com".into(),
+            authorization_endpoint: format!(
+                "https://{}.app.netsuite.com/app/login/oauth2/authorize.nl",
+                self.host
+            ),
+            token_endpoint: self.token_endpoint(),
+            revocation_endpoint: Some(format!("{suitetalk}/services/rest/auth/oauth2/v1/revoke")),
+            jwks_uri: None,
+            userinfo_endpoint: None,
+        }
+    }
+
     /// Whether `url`'s host names this account (a realm for one account and a URL for another
     /// is a classic mistake). `None` when the URL is not a NetSuite account host.
     pub fn matches_host(&self, url: &str) -> Option<bool> {
@@ -95,6 +125,70 @@ impl Account {
             .then(|| label == self.host)
     }
 }
+
+/// A stored account (realm spelling) read back; one that no longer parses is used as given.
+fn stored(account: &str) -> Account {
+    Account::parse(account).unwrap_or_else(|_| Account {
+        realm: account.to_ascii_uppercase(),
+        host: account.replace('_', "-").to_ascii_lowercase(),
+    })
+}
+
+/// How NetSuite accounts are written and where their endpoints are.
+pub static ACCOUNTS: AccountModel = AccountModel {
+    what: "account id (--account, such as 1234567 or 1234567_SB1)",
+    parse: |given| {
+        Account::parse(given)
+            .map(|a| a.realm)
+            .map_err(|e| (e.to_string(), e.hint()))
+    },
+    endpoints: |account| stored(account).endpoints(),
+    api_base: |account| stored(account).rest_base(),
+};
+
+/// The assertion NetSuite wants (section_162790605110, The Request Token Structure): the
+/// scopes inside the JWT, separated by commas, and no RS256 (refused since 1 March 2025).
+pub const ASSERTIONS: AssertionPolicy = AssertionPolicy {
+    who: "NetSuite",
+    scope_in_jwt: Some(","),
+    refused: &[(
+        AssertionAlg::RS256,
+        "it takes PS256, PS384, PS512, ES256, ES384 or ES512, and has refused RSA PKCS#1 v1.5 signatures since 1 March 2025",
+    )],
+};
+
+/// The entry.
+pub static PROVIDER: Provider = Provider {
+    id: "netsuite",
+    name: "NetSuite",
+    endpoints: EndpointSource::PerAccount(&ACCOUNTS),
+    api_base: None,
+    prompt_consent_for_offline_access: false,
+    revocation_note: None,
+    // No refresh token in the machine-to-machine grant; the authorization code grant's refresh
+    // token rules are not oauth1to2's to state.
+    tokens: TokenRules {
+        refresh_reuse_grace_secs: None,
+    },
+    // The token endpoint's answers to a client assertion. Which code NetSuite gives for which
+    // cause is our reading of the M2M set-up pages (section_162686838198,
+    // section_162790605110), not a documented table.
+    error_hints: &[
+        ("invalid_client", "NetSuite refused the client assertion. Check, in this account: that --assertion-kid is the Certificate ID shown in Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup (the mapping is per account, is not copied to sandboxes and is cleared by a sandbox refresh); that the mapping's certificate is the public half of --assertion-key and is neither revoked nor expired; that the client id is the integration record's; and that this machine's clock is right"),
+        ("unauthorized_client", "the integration record does not allow this grant: tick \"Client Credentials (Machine to Machine) Grant\" on it, and check that the mapping's entity and role may use it"),
+        ("invalid_scope", "NetSuite's scopes are restlets, rest_webservices and suite_analytics, and the integration record must allow each one asked for (they go inside the assertion)"),
+        ("invalid_grant", "NetSuite refused the grant: for a machine-to-machine profile, check the M2M mapping (entity, role, certificate) and that the role has the REST Web Services or RESTlets permission"),
+    ],
+    rate_limit_hint: Some(
+        "NetSuite limits concurrent requests per account (by its service tier and SuiteCloud Plus licences): wait and retry, or spread the calls out",
+    ),
+    tenants: None,
+    scopes: None,
+    migrations: &[],
+    m2m_scope_steps: &[],
+    machine_to_machine_regions: &[],
+    assertion: ASSERTIONS,
+};
 
 /// What NetSuite's TBA error codes mean, and what to do: the authorization flow's
 /// (subsect_156934879823) and those of RESTlets and web services (subsect_156935170194).

@@ -24,4 +24,5 @@ pub static PROVIDER: Provider = Provider {
     migrations: &[],
     m2m_scope_steps: &[],
     machine_to_machine_regions: &[],
+    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
 };

@@ -47,6 +47,7 @@ pub static PROVIDER: Provider = Provider {
     migrations: &MIGRATIONS,
     // Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).
     machine_to_machine_regions: &["AU", "NZ", "UK", "US"],
+    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
     // authorise again by e-mail is not documented (our caution, in the last step).

@@ -76,7 +76,18 @@ if (process.env.JWT_KEYS_DIR) {
       scope: 'accounting.settings.read accounting.contacts.read',
     });
   }
+  // Stand-ins for NetSuite machine-to-machine clients: the token endpoint is oidc-provider,
+  // with NetSuite's scope names. NetSuite reads the scope inside the assertion; oidc-provider
+  // ignores it there, and the test reads it from the stats below.
+  for (const [id, alg, key] of [['ns-ps256', 'PS256', rsa], ['ns-es256', 'ES256', ec], ['ns-rs256', 'RS256', rsa]]) {
+    jwtClients.push({
+      client_id: id, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: alg,
+      jwks: { keys: [{ ...key, alg }] }, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      scope: 'rest_webservices restlets suite_analytics',
+    });
+  }
 }
+const netsuiteScopes = ['rest_webservices', 'restlets', 'suite_analytics'];
 
 const provider = new Provider(issuer, {
   adapter: GraceAdapter,
@@ -98,7 +109,7 @@ const provider = new Provider(issuer, {
     },
     ...jwtClients,
   ],
-  scopes: ['openid', 'offline_access', 'profile', 'email', ...xeroScopes],
+  scopes: ['openid', 'offline_access', 'profile', 'email', ...xeroScopes, ...netsuiteScopes],
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
   findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: sub }) }),
   features: {
@@ -116,7 +127,16 @@ provider.proxy = false;
 
 const stats = {};
 const count = (key) => { stats[key] = (stats[key] || 0) + 1; };
-provider.on('grant.success', (ctx) => count(`${ctx.oidc.params.grant_type}:success`));
+provider.on('grant.success', (ctx) => {
+  count(`${ctx.oidc.params.grant_type}:success`);
+  // What the last accepted client assertion said (header and claims, decoded after
+  // oidc-provider verified it) and whether a scope parameter came with it.
+  const jwt = ctx.oidc.params.client_assertion;
+  if (jwt) {
+    const part = (i) => JSON.parse(Buffer.from(jwt.split('.')[i], 'base64url').toString());
+    stats.last_assertion = { header: part(0), claims: part(1), scope_param: ctx.oidc.params.scope ?? null };
+  }
+});
 provider.on('grant.error', (ctx) => count(`${ctx.oidc.params?.grant_type}:error`));
 provider.on('revocation.success', () => count('revocation:success'));
 
