@@ -377,3 +377,125 @@ fn generic_hmac_sha512_signs_too_and_a_mismatched_account_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("2023.1"), "{}", stderr(&o));
 }
+
+/// `oauth1 request --as netsuite` against a stub of NetSuite's REST record API and a RESTlet
+/// that verifies every TBA signature with oauthlib and answers in NetSuite's documented shapes:
+/// good requests get the record, refused ones get NetSuite's error explained.
+#[test]
+fn oauth1_request_as_netsuite_is_verified_by_oauthlib_and_its_errors_are_explained() {
+    let Some(python) = python_with("oauthlib") else {
+        return;
+    };
+    let stub = start_netsuite_stub(&python, "1234567_SB1", CS, TS);
+    let base = format!("http://127.0.0.1:{}", stub.port);
+    let request = |account: &str, token_secret: &str, url: &str, json: bool| {
+        let mut cmd = bin();
+        cmd.args([
+            "oauth1",
+            "request",
+            "--as",
+            "netsuite",
+            "--account",
+            account,
+        ])
+        .args(["--consumer-key", CK, "--token", TOKEN])
+        .args([
+            "--consumer-secret-env",
+            "NS_CS",
+            "--token-secret-env",
+            "NS_TS",
+        ])
+        .env("NS_CS", CS)
+        .env("NS_TS", token_secret);
+        if json {
+            cmd.arg("--json");
+        }
+        run(cmd.args(["GET", url]))
+    };
+    let record = format!("{base}/services/rest/record/v1/customer/107");
+    let restlet = format!("{base}/app/site/hosting/restlet.nl?script=6&deploy=1");
+
+    // Accepted: the record, and the RESTlet's answer.
+    let o = request("1234567-sb1", TS, &record, false);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Maple Florist"), "{}", stdout(&o));
+    let o = request("1234567_SB1", TS, &restlet, false);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""script": "6""#), "{}", stdout(&o));
+
+    // A wrong token secret: NetSuite says only INVALID_LOGIN; the hint says where the reason is.
+    let o = request("1234567_SB1", "not-the-token-secret", &record, false);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: NetSuite answered INVALID_LOGIN (Invalid login attempt."),
+        "{err}"
+    );
+    assert!(
+        err.contains("Login Audit Trail") && err.contains("oauth1 verify"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("not-the-token-secret") && !err.contains(CS),
+        "{err}"
+    );
+    // The same from a RESTlet, in its own shape, and as JSON.
+    let o = request("1234567_SB1", "not-the-token-secret", &restlet, true);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], 401);
+    assert_eq!(v["service_error"]["service"], "NetSuite");
+    assert_eq!(v["service_error"]["code"], "INVALID_LOGIN_ATTEMPT");
+    assert!(v["service_error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("Login Audit Trail"));
+    // A realm for another account: the signature is right, the login is not.
+    let o = request("7654321", TS, &record, false);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    // A role without the permission, and a record that does not exist.
+    let o = request(
+        "1234567_SB1",
+        TS,
+        &format!("{base}/services/rest/record/v1/employee/107"),
+        false,
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("INSUFFICIENT_PERMISSION") && stderr(&o).contains("role"),
+        "{}",
+        stderr(&o)
+    );
+    let o = request(
+        "1234567_SB1",
+        TS,
+        &format!("{base}/services/rest/record/v1/customer/9"),
+        false,
+    );
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("NONEXISTENT_ID"), "{}", stderr(&o));
+
+    // What the stub saw: every request signed HMAC-SHA256 with the account's realm, and the
+    // reasons NetSuite would have logged.
+    let arrived = stub.arrived();
+    let logins: Vec<&str> = arrived
+        .iter()
+        .map(|a| a["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        logins,
+        [
+            "Success",
+            "Success",
+            "InvalidSignature",
+            "InvalidSignature",
+            "InvalidRealm",
+            "Success",
+            "Success"
+        ]
+    );
+    assert!(arrived
+        .iter()
+        .all(|a| a["signature_method"] == "HMAC-SHA256"));
+    assert_eq!(arrived[4]["realm"], "7654321");
+}

@@ -18,9 +18,12 @@ fuzz_target!(|data: &[u8]| {
     )
     .expect("fixture key")
     .public_key();
-    for req in [capture::from_curl(&text).ok(), capture::from_raw_http(data, "https").ok()]
-        .into_iter()
-        .flatten()
+    for req in [
+        capture::from_curl(&text).ok(),
+        capture::from_raw_http(data, "https").ok(),
+    ]
+    .into_iter()
+    .flatten()
     {
         let _ = oauth1::verify_request(&req, &key, 0);
         // HMAC verification (NetSuite TBA) and its search for the mistake.

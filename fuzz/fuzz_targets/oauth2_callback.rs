@@ -8,17 +8,29 @@ use oauth1to2::oauth2::loopback;
 fuzz_target!(|data: &[u8]| {
     // The invariant: a callback is accepted only when its (first) state is the one we sent.
     let state_matched = |params: &[(String, String)]| {
-        params.iter().find(|(k, _)| k == "state").map(|(_, v)| v.as_str()) == Some("expected-state")
+        params
+            .iter()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.as_str())
+            == Some("expected-state")
     };
     if let Some(Some(params)) = loopback::classify_request_head(data) {
-        if loopback::check_callback(&params, "expected-state", Some("https://identity.xero.com")).is_ok() {
-            assert!(state_matched(&params), "accepted a callback with another state");
+        if loopback::check_callback(&params, "expected-state", Some("https://identity.xero.com"))
+            .is_ok()
+        {
+            assert!(
+                state_matched(&params),
+                "accepted a callback with another state"
+            );
         }
     }
     let text = String::from_utf8_lossy(data);
     if let Ok(params) = loopback::parse_pasted(&text) {
         if loopback::check_callback(&params, "expected-state", None).is_ok() {
-            assert!(state_matched(&params), "accepted a pasted URL with another state");
+            assert!(
+                state_matched(&params),
+                "accepted a pasted URL with another state"
+            );
         }
     }
     let _ = loopback::page(&text, &text, data.first().is_some_and(|b| b & 1 == 1));

@@ -8,7 +8,12 @@ use oauth1to2::secret::Password;
 fuzz_target!(|data: &[u8]| {
     let pw = Password::new("fuzz");
     let _ = oauth1to2::cert::load_private_key("fuzz", data, Some(&pw));
-    for alg in [AssertionAlg::PS256, AssertionAlg::ES256, AssertionAlg::ES384, AssertionAlg::RS256] {
+    for alg in [
+        AssertionAlg::PS256,
+        AssertionAlg::ES256,
+        AssertionAlg::ES384,
+        AssertionAlg::RS256,
+    ] {
         if let Ok(key) = AssertionKey::from_pem(std::path::Path::new("fuzz.pem"), data, alg) {
             let text = String::from_utf8_lossy(data);
             let _ = assertion::make(

@@ -12,7 +12,8 @@ use super::signing::{
 ///
 /// The request goes out with reqwest over rustls, with connect and overall timeouts and no
 /// redirects. Xero's `oauth_problem=...` answers are explained with a hint for each code; a 503
-/// with `rate limit exceeded` is reported as such and not retried.
+/// with `rate limit exceeded` is reported as such and not retried. With `--as netsuite`,
+/// NetSuite's error answers (REST web services, RESTlets) are read and explained.
 ///
 /// Exit status: 0 for a 2xx answer; 3 the server could not be reached; 4 the server refused the
 /// signature or the token (401, 403, oauth_problem); 5 any other HTTP error.
@@ -83,6 +84,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             authorization: &signed.authorization,
             form: &signed.form,
             body,
+            read_error: (args.signing.sign_as == SignAs::Netsuite)
+                .then_some(oauth1to2::provider::netsuite::read_error as send::ErrorReader),
         },
     )
     .map_err(|e| match e {
@@ -126,6 +129,17 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 "error: Xero's rate limit was exceeded (HTTP 503); the request was not retried"
             );
             eprintln!("hint: wait a minute, then spread calls out (60 a minute, 5,000 a day per organisation)");
+        } else if let Some(e) = &answer.service_error {
+            eprintln!(
+                "error: {} answered {}{}",
+                e.service,
+                term(&e.code),
+                e.detail
+                    .as_deref()
+                    .map(|d| format!(" ({})", term(d)))
+                    .unwrap_or_default()
+            );
+            eprintln!("hint: {}", term(&e.hint));
         } else if let Some(p) = problem {
             eprintln!(
                 "error: oauth_problem={}{}",

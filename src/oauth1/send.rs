@@ -21,6 +21,24 @@ pub struct Outgoing<'a> {
     pub form: &'a [(String, String)],
     /// Or an unsigned body with its content type (RFC 5849: non-form bodies are not signed).
     pub body: Option<(Vec<u8>, &'a str)>,
+    /// Reads the service's own error answers (a provider entry's reader), if it has any.
+    pub read_error: Option<ErrorReader>,
+}
+
+/// Reads a service's error answer: `(status, WWW-Authenticate, body)`.
+pub type ErrorReader = fn(u16, Option<&str>, &str) -> Option<ServiceError>;
+
+/// A service's own error answer, read by its provider entry, with what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceError {
+    /// The service (`NetSuite`).
+    pub service: &'static str,
+    /// Its error code (`INVALID_LOGIN`, `consumer_key_unknown`).
+    pub code: String,
+    /// Its own words, if it gave any.
+    pub detail: Option<String>,
+    /// What it means and what to do.
+    pub hint: String,
 }
 
 impl std::fmt::Debug for Outgoing<'_> {
@@ -48,6 +66,9 @@ pub struct Answer {
     pub oauth_problem: Option<OAuthProblem>,
     /// Xero's 503 "rate limit exceeded".
     pub rate_limited: bool,
+    /// The service's own error answer, when the request named a reader for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_error: Option<ServiceError>,
 }
 
 /// What an answer means for the caller.
@@ -170,12 +191,16 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
             || oauth_problem
                 .as_ref()
                 .is_some_and(|p| p.code == "rate limit exceeded"));
+    let service_error = req
+        .read_error
+        .and_then(|read| read(status, www_auth.as_deref(), &body));
     Ok(Answer {
         status,
         content_type,
         body,
         oauth_problem,
         rate_limited,
+        service_error,
     })
 }
 
@@ -192,6 +217,7 @@ mod tests {
             authorization: "OAuth oauth_signature=\"cs%26ts\", oauth_token=\"tok-123\"",
             form: &form,
             body: Some((b"body-secret".to_vec(), "application/json")),
+            read_error: None,
         };
         let d = format!("{o:?}");
         for s in ["cs%26ts", "tok-123", "form-secret-value", "body-secret"] {

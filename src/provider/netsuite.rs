@@ -206,6 +206,88 @@ pub const TBA_ERRORS: &[(&str, &str)] = &[
     ("MissingTokenPassportRequiredFields", "a required OAuth parameter is missing: send oauth_consumer_key, oauth_token, oauth_nonce, oauth_timestamp, oauth_signature_method and oauth_signature, and realm"),
 ];
 
+/// What the error codes in NetSuite's REST web services and RESTlet answers mean. INVALID_LOGIN
+/// and INVALID_LOGIN_ATTEMPT are all NetSuite says of a refused TBA signature; the reason is
+/// only in its Login Audit Trail.
+const API_ERRORS: &[(&str, &str)] = &[
+    ("INVALID_LOGIN", LOGIN_HINT),
+    ("INVALID_LOGIN_ATTEMPT", LOGIN_HINT),
+    ("invalid_token", LOGIN_HINT),
+    ("INVALID_LOGIN_CREDENTIALS", "the role is Web Services Only, which cannot call RESTlets (NetSuite help chapter_1529417663): use a role without that restriction, or call REST web services"),
+    ("INSUFFICIENT_PERMISSION", "the token's role may not do this: give the role the permission for this record type (Setup > Users/Roles > Manage Roles), or use a token for another role"),
+    ("USER_ERROR", "NetSuite refused the request itself (its detail says what); the authentication worked"),
+    ("NONEXISTENT_ID", "no record has this id, or the role cannot see it; the authentication worked"),
+    ("invalid_request", "NetSuite could not read the request: a parameter is missing, repeated or malformed"),
+];
+
+const LOGIN_HINT: &str = "NetSuite refused the login and does not say why in its answer: open Setup > Users/Roles > User Management > View Login Audit Trail; the Detail column names the TBA error (InvalidSignature, InvalidTimestamp, NonceRejected, UnknownIntegration, ...). Check the signature here with `oauth1to2 oauth1 verify` and the four credentials; also check that the token is not revoked and that its user and role are still active";
+
+fn api_hint(code: &str) -> Option<&'static str> {
+    API_ERRORS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, h)| *h)
+        .or_else(|| tba_error_hint(code))
+}
+
+/// Reads NetSuite's error answers, in the shapes its help documents:
+/// - REST web services (section_156570709583): `{"status", "o:errorDetails": [{"detail",
+///   "o:errorCode"}]}`;
+/// - RESTlets: `{"error": {"code", "message"}}` (the SuiteScript error shape; our reading);
+/// - the `WWW-Authenticate` header (subsect_158521885412): `realm`, `error`,
+///   `error_description`.
+///
+/// Reads at most 1 MiB of the body and the first error detail; text is kept as NetSuite sent
+/// it, for the caller to escape.
+pub fn read_error(
+    status: u16,
+    www_authenticate: Option<&str>,
+    body: &str,
+) -> Option<crate::oauth1::send::ServiceError> {
+    if status < 400 {
+        return None;
+    }
+    let make = |code: String, detail: Option<String>| {
+        let hint = api_hint(&code).map(str::to_owned).unwrap_or_else(|| {
+            format!("an error NetSuite answered with HTTP {status}; its detail says what")
+        });
+        crate::oauth1::send::ServiceError {
+            service: "NetSuite",
+            code,
+            detail,
+            hint,
+        }
+    };
+    let clip = |s: &str| s.chars().take(1_000).collect::<String>();
+    let json: Option<serde_json::Value> = (body.len() <= 1 << 20)
+        .then(|| serde_json::from_str(body.trim()).ok())
+        .flatten();
+    if let Some(v) = &json {
+        if let Some(first) = v["o:errorDetails"].as_array().and_then(|a| a.first()) {
+            if let Some(code) = first["o:errorCode"].as_str() {
+                return Some(make(clip(code), first["detail"].as_str().map(clip)));
+            }
+        }
+        if let Some(code) = v["error"]["code"].as_str() {
+            return Some(make(clip(code), v["error"]["message"].as_str().map(clip)));
+        }
+    }
+    let header = www_authenticate?;
+    let param = |name: &str| {
+        header.split(',').find_map(|p| {
+            let p = p.trim();
+            let p = p
+                .split_once(' ')
+                .filter(|(scheme, _)| !scheme.contains('='))
+                .map_or(p, |(_, rest)| rest.trim());
+            let (k, v) = p.split_once('=')?;
+            (k.trim() == name).then(|| clip(v.trim().trim_matches('"')))
+        })
+    };
+    let code = param("error")?;
+    Some(make(code, param("error_description")))
+}
+
 /// The hint for a TBA error code, if it is one of NetSuite's.
 pub fn tba_error_hint(code: &str) -> Option<&'static str> {
     TBA_ERRORS
@@ -250,6 +332,40 @@ mod tests {
         ] {
             assert!(Account::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn netsuites_error_answers_are_read_in_each_documented_shape() {
+        // REST web services' error body.
+        let rest = r#"{"type":"https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2","title":"Unauthorized","status":401,"o:errorDetails":[{"detail":"Invalid login attempt.","o:errorCode":"INVALID_LOGIN"}]}"#;
+        let e = read_error(401, None, rest).unwrap();
+        assert_eq!((e.service, e.code.as_str()), ("NetSuite", "INVALID_LOGIN"));
+        assert_eq!(e.detail.as_deref(), Some("Invalid login attempt."));
+        assert!(e.hint.contains("Login Audit Trail"), "{}", e.hint);
+        // A RESTlet's.
+        let restlet =
+            r#"{"error":{"code":"INVALID_LOGIN_ATTEMPT","message":"Invalid login attempt."}}"#;
+        assert_eq!(
+            read_error(401, None, restlet).unwrap().code,
+            "INVALID_LOGIN_ATTEMPT"
+        );
+        // The WWW-Authenticate header, when the body says nothing.
+        let h = r#"Bearer realm="123456", error="invalid_token", error_description="Invalid login attempt.""#;
+        let e = read_error(401, Some(h), "").unwrap();
+        assert_eq!(e.code, "invalid_token");
+        assert_eq!(e.detail.as_deref(), Some("Invalid login attempt."));
+        // A TBA code from the integration-record table gets its own hint.
+        let blocked = r#"{"error":{"code":"consumer_key_refused","message":"x"}}"#;
+        assert!(read_error(401, None, blocked)
+            .unwrap()
+            .hint
+            .contains("Blocked"));
+        // Success, other bodies and hostile sizes are not errors of NetSuite's.
+        assert_eq!(read_error(200, None, rest), None);
+        assert_eq!(read_error(500, None, "<html>oops</html>"), None);
+        assert_eq!(read_error(401, Some("garbage"), "[1,2"), None);
+        let huge = format!(r#"{{"error":{{"code":"{}"}}}}"#, "A".repeat(10_000));
+        assert_eq!(read_error(400, None, &huge).unwrap().code.len(), 1_000);
     }
 
     #[test]

@@ -161,14 +161,35 @@ impl OauthlibServer {
 
 /// Starts the oauthlib peer server verifying against fixtures/keys/publickey.cer.
 pub fn start_oauthlib_server(python: &Path) -> OauthlibServer {
+    let mut cmd = Command::new(python);
+    cmd.arg(root().join("tests/peers/oauthlib_peer.py"))
+        .arg("serve")
+        .arg(fixture("keys/publickey.cer"));
+    spawn_peer_server(cmd)
+}
+
+/// Starts the NetSuite stub for `account` (oauthlib verifying TBA with these secrets).
+pub fn start_netsuite_stub(
+    python: &Path,
+    account: &str,
+    consumer_secret: &str,
+    token_secret: &str,
+) -> OauthlibServer {
+    let mut cmd = Command::new(python);
+    cmd.arg(root().join("tests/peers/oauthlib_peer.py"))
+        .args(["serve-netsuite", account])
+        .env("OAUTHLIB_CONSUMER_SECRET", consumer_secret)
+        .env("OAUTHLIB_TOKEN_SECRET", token_secret);
+    spawn_peer_server(cmd)
+}
+
+/// Spawns a peer server that takes a port file as its last argument, and waits for its port.
+fn spawn_peer_server(mut cmd: Command) -> OauthlibServer {
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     let port_file = dir.path().join("port");
     let mut server = OauthlibServer {
-        child: Command::new(python)
-            .arg(root().join("tests/peers/oauthlib_peer.py"))
-            .arg("serve")
-            .arg(fixture("keys/publickey.cer"))
+        child: cmd
             .arg(&port_file)
             .stdout(std::process::Stdio::null())
             .spawn()

@@ -13,6 +13,9 @@
        answers 200 when oauthlib's SignatureOnlyEndpoint accepts a request and 401 otherwise;
        writes its port to PORTFILE; stops after GET /__stop. Paths under /__xero/STATUS/CODE/ADVICE
        are a stub of Xero's own oauth_problem answers (a Xero-only shape, not oauthlib's).
+  python oauthlib_peer.py serve-netsuite ACCOUNT PORTFILE      -> a stub of NetSuite's REST record
+       API and a RESTlet for one account, in NetSuite's documented answer shapes; oauthlib verifies
+       each TBA signature (HMAC-SHA256, secrets from the environment as for verify-hmac)
 
 Verification uses oauthlib's endpoint classes with a RequestValidator whose defaults are widened
 for test vectors: no SSL enforcement (the server is on loopback), longer keys and nonces, our
@@ -160,6 +163,104 @@ def mistakes(consumer_key, token, realm):
             header = "OAuth " + ", ".join([f'realm="{realm}"'] + [f'{k}="{escape(v)}"' for k, v in params] + [f'oauth_signature="{escape(value)}"'])
             out[kind] = header
         print(json.dumps(out), flush=True)
+
+
+class NetsuiteValidator(HmacValidator):
+    """NetSuite's TBA as a live server checks it: HMAC-SHA256 only (HMAC-SHA1 ended in 2023.1),
+    oauthlib's timestamp window, and no nonce used twice."""
+
+    allowed_signature_methods = ("HMAC-SHA256",)
+    timestamp_lifetime = 300
+
+    def __init__(self):
+        super().__init__()
+        import threading
+        self.spent = set()
+        self.lock = threading.Lock()
+
+    def validate_timestamp_and_nonce(self, client_key, timestamp, nonce, request, request_token=None, access_token=None):
+        with self.lock:
+            return (client_key, timestamp, nonce) not in self.spent
+
+    def spend(self, client_key, timestamp, nonce):
+        with self.lock:
+            self.spent.add((client_key, timestamp, nonce))
+
+
+def serve_netsuite(account, port_file):
+    """A stub of NetSuite's REST record API and a RESTlet (NetSuite-only endpoints), for one
+    account. oauthlib verifies each TBA signature for real; the realm must name the account.
+    Answers are in NetSuite's documented shapes: a record as REST web services return it
+    (links, id, fields), errors as `o:errorDetails` (REST web services, NetSuite help
+    section_156570709583) or `{"error": {"code", "message"}}` (RESTlets). A refused login says
+    no more than NetSuite does (INVALID_LOGIN); the stub keeps the reason in /__stats, as
+    NetSuite keeps it in its Login Audit Trail."""
+    from urllib.parse import unquote, urlparse, parse_qs
+    validator = NetsuiteValidator()
+    ep = SignatureOnlyEndpoint(validator)
+    stats = {"arrived": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status, obj):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(json.dumps(obj).encode())
+
+        def _handle(self):
+            if self.path == "/__stats":
+                return self._answer(200, stats)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8") if length else None
+            headers = {k: v for k, v in self.headers.items()}
+            url = f"http://{self.headers.get('Host')}{self.path}"
+            auth = self.headers.get("Authorization") or ""
+            params = {k.strip(): unquote(v.strip().strip('"')) for k, v in (p.strip().split("=", 1) for p in auth[len("OAuth "):].split(",") if "=" in p)}
+            ok, _ = ep.validate_request(url, http_method=self.command, body=body, headers=headers)
+            reason = None
+            if not ok:
+                reason = "InvalidSignature"
+            elif params.get("realm") != account:
+                reason = "InvalidRealm"
+            elif params.get("oauth_token") == "REVOKED":
+                reason = "InvalidToken"
+            if ok:
+                validator.spend(params.get("oauth_consumer_key"), params.get("oauth_timestamp"), params.get("oauth_nonce"))
+            parsed = urlparse(self.path)
+            restlet = parsed.path == "/app/site/hosting/restlet.nl"
+            stats["arrived"].append({"method": self.command, "path": parsed.path, "realm": params.get("realm"),
+                                     "signature_method": params.get("oauth_signature_method"), "login": reason or "Success"})
+            if reason:
+                if restlet:
+                    return self._answer(401, {"error": {"code": "INVALID_LOGIN_ATTEMPT", "message": "Invalid login attempt."}})
+                return self._answer(401, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2", "title": "Unauthorized", "status": 401,
+                                          "o:errorDetails": [{"detail": "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at Setup > Users/Roles > User Management > View Login Audit Trail.", "o:errorCode": "INVALID_LOGIN"}]})
+            if restlet:
+                q = parse_qs(parsed.query)
+                return self._answer(200, {"script": q.get("script", [""])[0], "deploy": q.get("deploy", [""])[0], "received": json.loads(body) if body else None})
+            parts = parsed.path.strip("/").split("/")
+            # /services/rest/record/v1/{type}/{id}
+            if len(parts) == 6 and parts[:4] == ["services", "rest", "record", "v1"]:
+                rtype, rid = parts[4], parts[5]
+                if rtype == "employee":
+                    return self._answer(403, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.4", "title": "Forbidden", "status": 403,
+                                              "o:errorDetails": [{"detail": "Permission Violation: You need  the 'Lists -> Employees' permission to access this page.", "o:errorCode": "INSUFFICIENT_PERMISSION"}]})
+                if rid != "107":
+                    return self._answer(404, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5", "title": "Not Found", "status": 404,
+                                              "o:errorDetails": [{"detail": f"The record instance does not exist. Provide a valid record instance ID.", "o:errorCode": "NONEXISTENT_ID"}]})
+                return self._answer(200, {"links": [{"rel": "self", "href": f"http://{self.headers.get('Host')}{parsed.path}"}], "id": rid, "companyName": "Maple Florist", "email": "orders@maple.example"})
+            return self._answer(404, {"type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5", "title": "Not Found", "status": 404,
+                                      "o:errorDetails": [{"detail": "Record type not found.", "o:errorCode": "NONEXISTENT_ID"}]})
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(port_file, "w") as f:
+        f.write(str(server.server_address[1]))
+    server.serve_forever()
 
 
 def public_key_pem(cert_path):
@@ -345,6 +446,8 @@ if __name__ == "__main__":
         verify_hmac()
     elif mode == "mistakes":
         mistakes(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif mode == "serve-netsuite":
+        serve_netsuite(sys.argv[2], sys.argv[3])
     elif mode == "sign-hmac":
         sign_hmac(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
