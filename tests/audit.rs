@@ -581,3 +581,200 @@ fn an_inventory_naming_an_endless_file_is_refused_without_reading_it_through() {
         assert!(err.contains("/dev/zero") && err.contains("MiB"), "{name}: {err}");
     }
 }
+
+/// The NetSuite example: TBA's status, the calls sorted into NetSuite's API families from the
+/// HAR (SOAP included, from its envelope), the scopes machine-to-machine needs, and NetSuite's
+/// plan with its decommissioning.
+#[test]
+fn the_netsuite_example_is_a_tba_integration_moving_to_machine_to_machine() {
+    let (code, v, err) = audit_json(&["fixtures/netsuite/integration.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    let a = &v[0];
+    assert_eq!(a["app_type"], "tba");
+    assert_eq!(a["protocol"], "OAuth 1.0");
+    assert!(a["oauth1_status"].as_str().unwrap().contains("2027.1"));
+    assert_eq!(ids(a), ["soap-call"]);
+    assert!(a["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("SOAP search (1 call)"));
+    assert_eq!(a["recommendation"]["target"], "m2m");
+    let plan = &a["scopes"];
+    assert_eq!(plan["scope_string"], "rest_webservices restlets");
+    assert_eq!(
+        plan["scopes"][0]["needed_by"],
+        serde_json::json!([
+            "GET REST record customer",
+            "GET REST record salesOrder",
+            "POST REST record salesOrder",
+            "POST REST SuiteQL query"
+        ])
+    );
+    assert_eq!(
+        plan["scopes"][1]["needed_by"],
+        serde_json::json!(["POST RESTlet script 612 deploy 1"])
+    );
+    assert_eq!(plan["unmapped"][0]["call"], "SOAP search");
+    let steps: Vec<&str> = a["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    // The SOAP move first, then NetSuite's six steps.
+    assert!(
+        steps[0].starts_with("Move the SOAP operations"),
+        "{steps:?}"
+    );
+    assert!(steps[1].contains("Client Credentials (Machine to Machine) Grant"));
+    assert!(steps[2].contains("cert new --for netsuite-m2m"));
+    assert!(steps[3].contains("OAuth 2.0 Client Credentials (M2M) Setup"));
+    assert!(steps[4].contains("--provider netsuite --account 1234567_SB1"));
+    assert!(steps[5].contains("/record/v1/customer?limit=1"));
+    assert!(steps[6].contains("/record/v1/salesOrder?limit=1"));
+    assert!(steps
+        .iter()
+        .any(|s| s.starts_with("Revoke the TBA access token")));
+    assert!(steps
+        .iter()
+        .any(|s| s.starts_with("Block the old integration record")));
+    // Markdown carries the same, with the protocol named.
+    let o = run(bin().current_dir(root()).args([
+        "audit",
+        "fixtures/netsuite/integration.toml",
+        "--format",
+        "markdown",
+    ]));
+    let md = stdout(&o);
+    assert!(
+        md.contains("`soap-call`") && md.contains(r"rest\_webservices restlets"),
+        "{md}"
+    );
+    // migrate --dry-run prints NetSuite's plan and writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["integration.toml", "traffic.har"] {
+        std::fs::copy(root().join("fixtures/netsuite").join(f), dir.path().join(f)).unwrap();
+    }
+    let o = run(bin()
+        .arg("migrate")
+        .arg(dir.path().join("integration.toml"))
+        .arg("--dry-run")
+        .env("OAUTH1TO2_HOME", dir.path().join("home")));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("create the new NetSuite integration record"),
+        "{err}"
+    );
+    assert!(err.contains("OAuth 1.0: in use"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "nothing written: {left:?}");
+}
+
+/// What stops a TBA integration today: HMAC-SHA1 (in the inventory or on the wire), a realm for
+/// another account than the host, a secret written into the inventory; and a user-present
+/// integration goes to the authorization code grant.
+#[test]
+fn tba_findings_come_from_the_inventory_and_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = |realm: &str, method: &str| {
+        format!(
+            r#"OAuth realm=\"{realm}\", oauth_consumer_key=\"ck\", oauth_token=\"t\", oauth_signature_method=\"{method}\", oauth_timestamp=\"1\", oauth_nonce=\"n\", oauth_version=\"1.0\", oauth_signature=\"x\""#
+        )
+    };
+    let entry = |url: &str, authorization: String| {
+        format!(
+            r#"{{"request": {{"method": "GET", "url": "{url}", "headers": [{{"name": "authorization", "value": "{authorization}"}}]}}}}"#
+        )
+    };
+    let har = format!(
+        r#"{{"log": {{"entries": [{}, {}, {}]}}}}"#,
+        entry(
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/record/v1/customer/1",
+            auth("1234567_SB1", "HMAC-SHA1")
+        ),
+        entry(
+            "https://1234567-sb1.restlets.api.netsuite.com/app/site/hosting/restlet.nl?script=6&deploy=1",
+            auth("1234567", "HMAC-SHA256")
+        ),
+        entry("https://api.xero.com/connections", auth("x", "HMAC-SHA256")),
+    );
+    std::fs::write(dir.path().join("t.har"), har).unwrap();
+    let inv = inventory(
+        dir.path(),
+        "ns.toml",
+        r#"name = "Old sync"
+provider = "netsuite"
+app_type = "tba"
+account = "1234567-sb1"
+consumer_key = "ck"
+token_id = "t"
+token_secret = "hunter2-token-secret"
+signature_method = "HMAC-SHA1"
+unattended = false
+
+[endpoints]
+har = "t.har"
+"#,
+    );
+    let (code, v, err) = audit_json(&[inv.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    let a = &v[0];
+    let found = ids(a);
+    for id in ["tba-hmac-sha1", "tba-realm-mismatch", "inline-secret"] {
+        assert!(found.contains(&id.to_owned()), "{id}: {found:?}");
+    }
+    let text = a.to_string();
+    assert!(
+        text.contains("the inventory's signature_method, 1 call in the evidence"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"signed with realm \"1234567\" went to the host of account \"1234567-sb1\""#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "the secret is never shown");
+    assert_eq!(a["recommendation"]["target"], "authorization-code");
+    assert_eq!(a["scopes"]["scope_string"], "rest_webservices restlets");
+    // The same traffic for an inventory naming another account, and for one naming none.
+    for (account, id, message) in [
+        (
+            "account = \"7654321\"\n",
+            "tba-realm-mismatch",
+            "the evidence has calls to account 1234567-sb1 but the inventory names 7654321",
+        ),
+        ("", "no-account", "does not name the NetSuite account"),
+    ] {
+        let p = inventory(
+            dir.path(),
+            "other.toml",
+            &format!("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\n{account}[endpoints]\nhar = \"t.har\"\n"),
+        );
+        let (_, v, err) = audit_json(&[p.to_str().unwrap()]);
+        let f = v[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id && f["severity"] == "warning")
+            .unwrap_or_else(|| panic!("{id}: {v} {err}"));
+        assert!(f["message"].as_str().unwrap().contains(message), "{f}");
+    }
+    // A NetSuite inventory must say so both ways, and move to a NetSuite target.
+    for (body, why) in [
+        ("name = \"x\"\napp_type = \"tba\"\n", "does not go with provider = \"xero\""),
+        ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"private\"\n", "does not go with provider = \"netsuite\""),
+        ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\n[target]\nkind = \"web\"\n", "not a NetSuite target"),
+        ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\naccount = \"12/34\"\n", "not a NetSuite account id"),
+        ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\nsignature_method = \"PLAINTEXT\"\n", "not one TBA has used"),
+    ] {
+        let p = inventory(dir.path(), "bad.toml", body);
+        let (code, _, err) = audit_json(&[p.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{body}: {err}");
+        assert!(err.contains(why), "{body}: {err}");
+    }
+}

@@ -240,6 +240,8 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
             ..Default::default()
         },
         partner: None,
+        assertion_key: None,
+        certificate_id: None,
     };
 
     // 1. No client id and no one to ask: audit and plan are saved, then it stops.

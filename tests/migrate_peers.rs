@@ -313,3 +313,141 @@ fn an_ambiguous_organisation_asks_for_the_tenant() {
     assert_eq!(state(&inv)["tenant_name"], "Opmetrix Demo Ltd");
     assert_eq!(desk.peer.count("authorization_code:success"), 1);
 }
+
+/// `migrate` of the NetSuite TBA example: NetSuite's plan through the same resumable steps. The
+/// token endpoint is oidc-provider with a `private_key_jwt` client whose key it reads from a
+/// jwks_uri (the key is made during the migration); the REST record reads go to the test
+/// server's stand-in for NetSuite's REST API, which takes only the tokens oidc-provider issued.
+#[test]
+fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
+    let Some(desk) = Desk::new(0) else { return };
+    let dir = desk.home.path().join("clients/harbour");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["integration.toml", "traffic.har"] {
+        std::fs::copy(root().join("fixtures/netsuite").join(f), dir.join(f)).unwrap();
+    }
+    let inv = dir.join("integration.toml");
+    let run = |extra: &[&str]| {
+        let mut c = desk.cmd();
+        c.arg("migrate")
+            .arg(&inv)
+            .args(["--client-id", "ns-migrate"])
+            .args(["--token-endpoint", &format!("{}/token", desk.peer.issuer)])
+            .args(["--api-base", &format!("{}/services/rest", desk.peer.issuer)])
+            .arg("--ca-file")
+            .arg(&desk.peer.ca_file)
+            .args(extra)
+            .stdin(Stdio::null());
+        let o = c.output().unwrap();
+        desk.record(&o);
+        o
+    };
+
+    // First run: the plan, then the key and certificate, then it stops for the Certificate ID
+    // (no one to ask), with the certificate ready to upload.
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("create the new NetSuite integration record"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Client Credentials (Machine to Machine) Grant"),
+        "{err}"
+    );
+    assert!(err.contains("certificate id: not given"), "{err}");
+    assert!(err.contains("--certificate-id"), "{err}");
+    let m2m = dir.join("integration.m2m");
+    let key = m2m.join("netsuite-privatekey.pem");
+    let cert = m2m.join("netsuite-publickey.cer");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&m2m), 0o700);
+    let o = common::run(
+        bin()
+            .args(["cert", "check", "--for", "netsuite-m2m"])
+            .arg(&cert),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let state_file = dir.join("integration.migration.json");
+    let steps = std::fs::read_to_string(&state_file).unwrap();
+    assert!(
+        steps.contains("\"plan\"") && !steps.contains("\"credentials\""),
+        "{steps}"
+    );
+
+    // The consultant uploads the certificate; NetSuite (here: the provider's jwks_uri) now
+    // knows it under its Certificate ID.
+    std::fs::copy(&cert, desk.peer.assertion_keys.join("ns-migrate.cer")).unwrap();
+    std::fs::write(desk.peer.assertion_keys.join("ns-migrate.kid"), "ns-cert-1").unwrap();
+    let before = std::fs::read(&key).unwrap();
+    let o = run(&["--certificate-id", "ns-cert-1"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}
+{}",
+        stderr(&o),
+        desk.peer.stats()
+    );
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        before,
+        "the key made before is kept"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("keeping the key and certificate made before"),
+        "{err}"
+    );
+    // One assertion, with NetSuite's claims: kid = the Certificate ID, the scopes inside.
+    let last = &desk.peer.stats()["last_assertion"];
+    assert_eq!(last["header"]["kid"], "ns-cert-1", "{last}");
+    assert_eq!(last["header"]["alg"], "PS256", "{last}");
+    assert_eq!(
+        last["claims"]["scope"], "rest_webservices,restlets",
+        "{last}"
+    );
+    assert_eq!(last["claims"]["iss"], "ns-migrate");
+    // A REST read for each record type the HAR shows, with the new token.
+    assert_eq!(desk.peer.count("netsuite:record:customer"), 1);
+    assert_eq!(desk.peer.count("netsuite:record:salesOrder"), 1);
+    assert_eq!(desk.peer.count("netsuite:401"), 0);
+    // The account stands where the tenant would; the checklist ends with the decommissioning.
+    assert!(err.contains("account 1234567_SB1"), "{err}");
+    assert!(err.contains("Revoke the TBA access token"), "{err}");
+    assert!(err.contains("Block the old integration record"), "{err}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    let done: Vec<&str> = state["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(done, STEPS);
+    assert_eq!(state["assertion"]["kid"], "ns-cert-1");
+    // The handoff: what the integration needs, by name and path; never the key.
+    let handoff = std::fs::read_to_string(dir.join("integration.handoff.env")).unwrap();
+    for line in [
+        "export NETSUITE_ACCOUNT_ID=1234567_SB1",
+        "export NETSUITE_CLIENT_ID=ns-migrate",
+        "export NETSUITE_CERTIFICATE_ID=ns-cert-1",
+        "export NETSUITE_SCOPES='rest_webservices restlets'",
+    ] {
+        assert!(handoff.contains(line), "{line}: {handoff}");
+    }
+    assert!(handoff.contains("NETSUITE_PRIVATE_KEY_FILE="), "{handoff}");
+    let record = std::fs::read_to_string(dir.join("integration.migration-record.md")).unwrap();
+    assert!(record.contains("From: OAuth 1.0 tba app"), "{record}");
+    // The connection renews itself with a new assertion.
+    desk.expire_in("harbour-order-sync", 5);
+    let o = desk.run(&["token", "get", "-p", "harbour-order-sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key_text = String::from_utf8(before).unwrap();
+    let body: String = key_text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    desk.assert_nothing_leaked(&[body[..40].to_owned()]);
+}

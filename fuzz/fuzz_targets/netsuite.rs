@@ -1,6 +1,8 @@
 //! What the NetSuite half reads from servers and from people: NetSuite's error answers (status,
-//! `WWW-Authenticate` and body), account ids in either spelling, and the JWT client assertion
-//! builder's inputs (client id, kid, audience and scopes, which end up in the JWT's JSON).
+//! `WWW-Authenticate` and body), account ids in either spelling, the JWT client assertion
+//! builder's inputs (client id, kid, audience and scopes, which end up in the JWT's JSON), and
+//! the audit's evidence: HAR files (with SOAP envelopes), access logs, SOAP envelopes alone and
+//! hand-written call lists.
 //!
 //! The first byte picks how the rest is used.
 #![no_main]
@@ -26,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(rest);
-    match mode % 3 {
+    match mode % 4 {
         0 => {
             // status (2 bytes), then the header and the body split at the first newline.
             let status = u16::from_le_bytes([
@@ -46,6 +48,28 @@ fuzz_target!(|data: &[u8]| {
                     netsuite::Account::parse(&a.realm).map(|b| b.host),
                     Ok(a.host.clone())
                 );
+            }
+        }
+        3 => {
+            use netsuite::calls;
+            let e = calls::envelope(&text);
+            assert!(e.action.as_ref().is_none_or(|a| a.chars().count() <= calls::MAX_FIELD));
+            let _ = calls::from_har(&text);
+            let _ = calls::from_log(&text);
+            let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            let _ = calls::from_list(&lines);
+            let _ = calls::classify("POST", &text, Some(&text), Some(&text), Some(&text));
+            // A SOAP request in a HAR, with the fuzzed envelope as its body.
+            let har = serde_json::json!({"log": {"entries": [{"request": {
+                "method": "POST",
+                "url": "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2",
+                "headers": [],
+                "postData": {"text": text},
+            }}]}});
+            if let Ok((found, _)) = calls::from_har(&har.to_string()) {
+                for c in found {
+                    let _ = c.realm_mismatch();
+                }
             }
         }
         _ => {

@@ -44,6 +44,9 @@ pub enum AppType {
     Pkce,
     /// An OAuth 2.0 Custom Connection (client credentials, one organisation).
     CustomConnection,
+    /// NetSuite Token-Based Authentication: OAuth 1.0 with HMAC-SHA256, four credentials and
+    /// a realm (`provider = "netsuite"`).
+    Tba,
 }
 
 impl AppType {
@@ -56,6 +59,7 @@ impl AppType {
             AppType::Web => "web",
             AppType::Pkce => "pkce",
             AppType::CustomConnection => "custom-connection",
+            AppType::Tba => "tba",
         }
     }
 
@@ -78,10 +82,13 @@ impl AppType {
         }
     }
 
-    /// Its way off OAuth 1.0a at Xero (the provider entry's migration path); `None` for an
-    /// OAuth 2.0 app.
+    /// Its way off OAuth 1.0 (the provider entry's migration path); `None` for an OAuth 2.0
+    /// app.
     pub fn migration(self) -> Option<&'static crate::provider::MigrationPath> {
-        crate::provider::xero::PROVIDER.migration(self.as_str())
+        match self {
+            AppType::Tba => crate::provider::netsuite::PROVIDER.migration(self.as_str()),
+            _ => crate::provider::xero::PROVIDER.migration(self.as_str()),
+        }
     }
 
     /// When Xero switched this kind of app off (empty for an OAuth 2.0 app).
@@ -102,6 +109,11 @@ pub enum TargetKind {
     CustomConnection,
     /// A third-party platform's own OAuth flow (the platform holds the tokens).
     ThirdParty,
+    /// NetSuite OAuth 2.0 machine-to-machine: client credentials with a certificate and a
+    /// signed JWT assertion.
+    M2m,
+    /// NetSuite OAuth 2.0 authorization code: a user signs in.
+    AuthorizationCode,
 }
 
 impl TargetKind {
@@ -112,6 +124,8 @@ impl TargetKind {
             TargetKind::Pkce => "pkce",
             TargetKind::CustomConnection => "custom-connection",
             TargetKind::ThirdParty => "third-party",
+            TargetKind::M2m => "m2m",
+            TargetKind::AuthorizationCode => "authorization-code",
         }
     }
 }
@@ -251,12 +265,34 @@ pub struct Target {
     pub tenant_variable: Option<String>,
 }
 
+/// Whose integration it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InventoryProvider {
+    /// Xero (the default).
+    #[default]
+    Xero,
+    /// NetSuite.
+    Netsuite,
+}
+
 /// One legacy integration, as the consultant described it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyIntegration {
     /// A short name ("Opmetrix").
     pub name: String,
+    /// `xero` (the default) or `netsuite`.
+    #[serde(default)]
+    pub provider: InventoryProvider,
+    /// NetSuite: the account id, in either spelling.
+    pub account: Option<String>,
+    /// NetSuite TBA: the token id (an identifier; its secret is `token_secret`).
+    pub token_id: Option<String>,
+    /// NetSuite TBA: the token secret, by reference.
+    pub token_secret: Option<SecretField>,
+    /// NetSuite TBA: the signature method the integration's code uses (`HMAC-SHA256`).
+    pub signature_method: Option<String>,
     /// Who built it.
     pub vendor: Option<String>,
     /// `private`, `partner` or `public`.
@@ -426,9 +462,64 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
             _ => {}
         }
     }
-    if let Some(SecretField::Reference(r)) = &inv.consumer_secret {
-        if r.env.is_some() == r.file.is_some() {
-            return Err(err("consumer_secret", "consumer_secret must name exactly one of env or file".into(), "write consumer_secret = { env = \"VAR\" } or consumer_secret = { file = \"secret.txt\" }"));
+    for (key, field) in [
+        ("consumer_secret", &inv.consumer_secret),
+        ("token_secret", &inv.token_secret),
+    ] {
+        if let Some(SecretField::Reference(r)) = field {
+            if r.env.is_some() == r.file.is_some() {
+                return Err(err(
+                    key,
+                    format!("{key} must name exactly one of env or file"),
+                    &format!(
+                        "write {key} = {{ env = \"VAR\" }} or {key} = {{ file = \"secret.txt\" }}"
+                    ),
+                ));
+            }
+        }
+    }
+    let netsuite = inv.provider == InventoryProvider::Netsuite;
+    if netsuite != (inv.app_type == AppType::Tba) {
+        return Err(err(
+            if netsuite { "app_type" } else { "provider" },
+            format!(
+                "app_type = \"{}\" does not go with provider = \"{}\"",
+                inv.app_type.as_str(),
+                if netsuite { "netsuite" } else { "xero" }
+            ),
+            "a NetSuite Token-Based Authentication integration is provider = \"netsuite\" with app_type = \"tba\"; a Xero one leaves provider out",
+        ));
+    }
+    if let Some(kind) = inv.target.as_ref().and_then(|t| t.kind) {
+        let netsuite_kind = matches!(kind, TargetKind::M2m | TargetKind::AuthorizationCode);
+        if netsuite_kind != netsuite {
+            return Err(err(
+                "kind",
+                format!(
+                    "[target] kind = \"{}\" is not a {} target",
+                    kind.as_str(),
+                    if netsuite { "NetSuite" } else { "Xero" }
+                ),
+                if netsuite {
+                    "a NetSuite integration moves to kind = \"m2m\" (machine-to-machine) or \"authorization-code\""
+                } else {
+                    "a Xero integration moves to kind = \"web\", \"pkce\", \"custom-connection\" or \"third-party\""
+                },
+            ));
+        }
+    }
+    if let Some(a) = &inv.account {
+        if let Err(e) = crate::provider::netsuite::Account::parse(a) {
+            return Err(err("account", e.to_string(), &e.hint()));
+        }
+    }
+    if let Some(m) = &inv.signature_method {
+        if !matches!(m.as_str(), "HMAC-SHA256" | "HMAC-SHA1") {
+            return Err(err(
+                "signature_method",
+                format!("signature_method {m:?} is not one TBA has used"),
+                "write HMAC-SHA256 (or HMAC-SHA1, if the code still signs that way)",
+            ));
         }
     }
     if let Some(t) = &inv.target {

@@ -6,6 +6,7 @@
 //! or one self-contained HTML page.
 
 pub mod inventory;
+pub mod netsuite_tba;
 mod oauth2_app;
 pub mod render;
 pub mod scope_check;
@@ -167,6 +168,9 @@ pub fn audit(
     if inv.app_type.is_oauth2() {
         return oauth2_app::audit(inv, options);
     }
+    if inv.app_type == AppType::Tba {
+        return netsuite_tba::audit(inv, options);
+    }
     // The OAuth 1.0a retirement is the reason for the work, not a finding: it is reported as
     // `oauth1_status`, so that the exit code tells integrations with real problems apart.
     let mut findings = Vec::new();
@@ -226,8 +230,19 @@ fn check_certificate(
     options: &AuditOptions,
     findings: &mut Vec<AuditFinding>,
 ) -> Result<(Option<CertificateSummary>, Option<bool>), InventoryError> {
+    check_certificate_as(inv, options, cert::Profile::XeroPrivateApp, findings)
+}
+
+/// The inventory's certificate checked with `profile`'s lints (a Xero private app's, or a
+/// NetSuite machine-to-machine certificate's).
+pub(crate) fn check_certificate_as(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+    profile: cert::Profile,
+    findings: &mut Vec<AuditFinding>,
+) -> Result<(Option<CertificateSummary>, Option<bool>), InventoryError> {
     let Some(source) = &inv.certificate else {
-        if inv.app_type != AppType::Public {
+        if !matches!(inv.app_type, AppType::Public | AppType::Tba) {
             findings.push(finding(
                 "no-certificate",
                 Severity::Notice,
@@ -294,7 +309,7 @@ fn check_certificate(
         return Ok((None, None));
     };
     let check = CheckOptions {
-        profile: cert::Profile::XeroPrivateApp,
+        profile,
         now: options.now,
         key: key.as_ref(),
     };
@@ -360,8 +375,20 @@ pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
                 inv.app_type.as_target().unwrap_or(TargetKind::Web),
                 "it is already an OAuth 2.0 app: it keeps its type and moves its scopes".into(),
             ),
+            AppType::Tba => netsuite_tba::target(inv),
         }
     };
+    follow_inventory(inv, target, reason)
+}
+
+/// The recommendation: the audit's target and reason, unless the inventory chose another
+/// (then that one, with a note of the difference).
+pub(crate) fn follow_inventory(
+    inv: &LegacyIntegration,
+    target: TargetKind,
+    reason: String,
+) -> Recommendation {
+    let chosen = inv.target.as_ref().and_then(|t| t.kind);
     let differs_from_inventory = chosen.filter(|c| *c != target).map(|c| {
         format!(
             "the inventory chose {}; the audit would choose {} ({reason}). migrate follows the inventory",
@@ -546,6 +573,8 @@ fn checklist(
             steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
             steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes '{scopes}'", profile_name(inv)));
         }
+        // NetSuite's targets have their own checklist (netsuite_tba).
+        TargetKind::M2m | TargetKind::AuthorizationCode => {}
         TargetKind::ThirdParty => {
             let t = inv.target.as_ref();
             let platform = t
@@ -604,7 +633,7 @@ fn checklist(
             "Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.",
             inv.app_type.as_str()
         )),
-        AppType::Web | AppType::Pkce | AppType::CustomConnection => {}
+        AppType::Web | AppType::Pkce | AppType::CustomConnection | AppType::Tba => {}
     }
     if inv.certificate.is_some() || inv.private_key.is_some() {
         steps.push("Retire the certificate and private key: delete every copy of the key (servers, backups, mail), and record the certificate's fingerprint as retired.".into());

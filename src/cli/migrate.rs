@@ -26,6 +26,12 @@ use super::ui::Terminal;
 /// and the handoff export, 8 print the decommissioning checklist. Each step is saved in
 /// NAME.migration.json beside the inventory; running the command again continues after the
 /// last finished step.
+///
+/// A NetSuite TBA inventory runs the same steps with NetSuite's plan: 2 the integration record
+/// with the machine-to-machine grant; 3 the client id, a key and certificate made in NAME.m2m/
+/// beside the inventory (or --assertion-key), and the Certificate ID NetSuite gives once the
+/// certificate is uploaded; 4 connect with a signed assertion; 5 the account (no tenants);
+/// 6 a REST read call for each record type the integration used.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
 oauth1to2 migrate fixtures/opmetrix/integration.toml --dry-run\n  \
@@ -63,6 +69,14 @@ pub struct Args {
     /// Seconds to wait for the browser step.
     #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
+    /// NetSuite machine-to-machine: sign the assertions with this key (made already with
+    /// `cert new --for netsuite-m2m`) instead of the one migrate makes beside the inventory.
+    #[arg(long, value_name = "KEY.pem")]
+    assertion_key: Option<PathBuf>,
+    /// NetSuite machine-to-machine: the Certificate ID NetSuite shows once the certificate is
+    /// uploaded (otherwise asked for).
+    #[arg(long, value_name = "ID")]
+    certificate_id: Option<String>,
     #[command(flatten)]
     endpoints: super::session::EndpointArgs,
     /// Also print a JSON summary on stdout at the end: the audit, the plan, the scopes and the
@@ -121,6 +135,8 @@ impl Args {
                 timeout: self.timeout,
             },
             overrides: self.endpoints.overrides(),
+            assertion_key: self.assertion_key.clone(),
+            certificate_id: self.certificate_id.clone(),
             partner: p.partner.clone().map(|tokens_file| PartnerOptions {
                 tokens_file,
                 key: p.key.clone(),
@@ -205,6 +221,7 @@ fn error(e: RunError) -> CliError {
     let flag_hint = match &e {
         RunError::State(_) => Some("fix or delete the state file, or pass --restart to begin again"),
         RunError::OtherProfile { .. } => Some("drop -p, or pass --restart to begin again with the new profile"),
+        RunError::NotGiven("certificate id") => Some("upload the certificate printed above in NetSuite (OAuth 2.0 Client Credentials (M2M) Setup), then run the same command with --certificate-id ID"),
         RunError::NotGiven(_) => Some("pass it as a flag (see `oauth1to2 migrate --help`)"),
         RunError::NoOrganisation => Some("run the migration again with --restart and pick the organisation on Xero's consent page"),
         RunError::UnknownTenant(_) => Some("see `oauth1to2 tenants list -p PROFILE`"),

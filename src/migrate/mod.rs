@@ -116,6 +116,9 @@ pub struct MigrationState {
     /// Files written by the outputs step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<String>,
+    /// A machine-to-machine connection's key (its path) and key id, never the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<crate::oauth2::assertion::AssertionRef>,
 }
 
 /// The state file is unusable.
@@ -173,6 +176,12 @@ impl MigrationState {
 /// Where the state file of `inventory` lives: `NAME.migration.json` beside it.
 pub fn state_path(inventory: &Path) -> PathBuf {
     sibling(inventory, "migration.json")
+}
+
+/// Where `migrate` keeps the key and certificate it makes for a NetSuite machine-to-machine
+/// connection: a 0700 folder beside `inventory`.
+pub fn m2m_dir(inventory: &Path) -> PathBuf {
+    sibling(inventory, "m2m")
 }
 
 /// Where the migration record of `inventory` goes.
@@ -237,7 +246,8 @@ pub fn grant_for(target: TargetKind) -> crate::oauth2::profile::Grant {
     match target {
         TargetKind::Web | TargetKind::ThirdParty => Grant::AuthorizationCode,
         TargetKind::Pkce => Grant::Pkce,
-        TargetKind::CustomConnection => Grant::ClientCredentials,
+        TargetKind::CustomConnection | TargetKind::M2m => Grant::ClientCredentials,
+        TargetKind::AuthorizationCode => Grant::AuthorizationCode,
     }
 }
 
@@ -271,6 +281,13 @@ pub fn plan_steps(
 ) -> Vec<String> {
     let target = audit.recommendation.target;
     let scopes = scopes_for(inv, audit).join(" ");
+    if matches!(target, TargetKind::M2m | TargetKind::AuthorizationCode) {
+        // NetSuite: the integration record; the certificate and its mapping come in step 3.
+        return vec![
+            crate::audit::netsuite_tba::record_step(inv, target, &scopes, redirect_uri),
+            "Keep the Client ID at hand: oauth1to2 asks for it next (or give --client-id).".into(),
+        ];
+    }
     let org = inv
         .organisation
         .as_deref()
@@ -286,6 +303,7 @@ pub fn plan_steps(
             s.push(format!("Authorising user: a user of {org}; Xero emails them to accept, and the connection is billed to the organisation."));
             s.push("Click Save and connect. When the user has accepted, open Configuration: copy the Client id, click Generate a secret and copy it (Xero shows it once).".into());
         }
+        TargetKind::M2m | TargetKind::AuthorizationCode => {}
         TargetKind::Web | TargetKind::Pkce | TargetKind::ThirdParty => {
             let kind = match target {
                 TargetKind::Pkce => "Mobile or desktop app (auth code with PKCE)",
@@ -348,6 +366,15 @@ pub struct Handoff {
     /// The tenant (organisation) id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+    /// NetSuite: the account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// A client assertion's key id (NetSuite: the Certificate ID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    /// A client assertion's private key file (its path, never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key_file: Option<String>,
 }
 
 impl std::fmt::Debug for Handoff {
@@ -362,6 +389,9 @@ impl std::fmt::Debug for Handoff {
             .field("scopes", &self.scopes)
             .field("redirect_uri", &self.redirect_uri)
             .field("tenant_id", &self.tenant_id)
+            .field("account", &self.account)
+            .field("certificate_id", &self.certificate_id)
+            .field("private_key_file", &self.private_key_file)
             .finish()
     }
 }
@@ -382,6 +412,9 @@ impl Handoff {
             scopes: p.scopes.join(" "),
             redirect_uri,
             tenant_id: p.tenant_id.clone(),
+            account: p.account.clone(),
+            certificate_id: p.assertion.as_ref().map(|a| a.kid.clone()),
+            private_key_file: p.assertion.as_ref().map(|a| a.key.display().to_string()),
         }
     }
 }
@@ -420,6 +453,27 @@ pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
         ExportFormat::Json => {
             let mut s = serde_json::to_string_pretty(h).unwrap_or_default();
             s.push('\n');
+            s
+        }
+        ExportFormat::Env if h.account.is_some() => {
+            // NetSuite: the account, the client id, and the assertion's key id and key file.
+            let mut s = String::new();
+            for (name, value) in [
+                ("NETSUITE_ACCOUNT_ID", h.account.as_deref()),
+                ("NETSUITE_CLIENT_ID", Some(h.client_id.as_str())),
+                ("NETSUITE_CERTIFICATE_ID", h.certificate_id.as_deref()),
+                ("NETSUITE_PRIVATE_KEY_FILE", h.private_key_file.as_deref()),
+                ("NETSUITE_SCOPES", Some(h.scopes.as_str())),
+            ] {
+                if let Some(v) = value {
+                    s.push_str(&format!("export {name}={}\n", sh_quote(v)));
+                }
+            }
+            if let Some(l) = &h.client_secret_location {
+                s.push_str(&format!(
+                    "# NETSUITE_CLIENT_SECRET: not exported; it is in {l}\n"
+                ));
+            }
             s
         }
         ExportFormat::Env => {
@@ -483,7 +537,8 @@ pub fn render_record(
         s.push_str(&format!("- Vendor: {v}\n"));
     }
     s.push_str(&format!(
-        "- From: OAuth 1.0a {} app ({})\n",
+        "- From: {} {} app ({})\n",
+        audit.protocol,
         inv.app_type.as_str(),
         audit.oauth1_status
     ));
@@ -570,6 +625,9 @@ mod tests {
             scopes: "openid assets.read".into(),
             redirect_uri: None,
             tenant_id: Some("70784a63-d24b-46a9-a4db-0e70a274b056".into()),
+            account: None,
+            certificate_id: None,
+            private_key_file: None,
         };
         let o = render_handoff(&h, ExportFormat::Oomnitza);
         assert!(o.contains("Xero.Tenant Id: 70784a63-d24b-46a9-a4db-0e70a274b056"));

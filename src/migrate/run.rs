@@ -10,7 +10,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
-use crate::audit::inventory::{self, InventoryError, LegacyIntegration, TargetKind};
+use crate::audit::inventory::{self, AppType, InventoryError, LegacyIntegration, TargetKind};
 use crate::audit::{self, AuditOptions, IntegrationAudit};
 use crate::cert::Severity;
 use crate::connect::{connect_profile, format_time, fresh_tokens, prompt_secret_to_file};
@@ -46,6 +46,12 @@ pub struct Options {
     pub overrides: Overrides,
     /// A partner app's token batch instead of the steps.
     pub partner: Option<super::batch::PartnerOptions>,
+    /// NetSuite machine-to-machine: a key made already (`cert new --for netsuite-m2m`)
+    /// instead of the one `migrate` makes.
+    pub assertion_key: Option<PathBuf>,
+    /// NetSuite machine-to-machine: the Certificate ID of the uploaded certificate (otherwise
+    /// asked for).
+    pub certificate_id: Option<String>,
 }
 
 /// What a migration did (or, in a dry run, would do). Never a secret.
@@ -118,6 +124,9 @@ pub enum RunError {
     /// The consent connected no organisation.
     #[error("the consent connected no organisation")]
     NoOrganisation,
+    /// The key and certificate for a machine-to-machine connection could not be made.
+    #[error(transparent)]
+    Certificate(#[from] crate::cert::Error),
     /// The tenant asked for was not connected.
     #[error("the tenant {0:?} is not among the connected organisations")]
     UnknownTenant(String),
@@ -168,6 +177,7 @@ impl RunError {
             RunError::Verify { hint, .. } => hint.clone(),
             RunError::Tenants(e) => e.hint(),
             RunError::Batch(e) => e.hint(),
+            RunError::Certificate(e) => e.hint(),
         }
     }
 }
@@ -286,6 +296,14 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
     if inv.app_type.is_oauth2() {
         return Err(RunError::NotLegacy(inv.app_type.as_str()));
     }
+    if inv.app_type == AppType::Tba && inv.account.is_none() {
+        return Err(RunError::Inventory(InventoryError {
+            file: o.inventory.clone(),
+            line: None,
+            message: "a NetSuite migration needs the account id, and the inventory names none".into(),
+            hint: "add account = \"1234567\" (or \"1234567_SB1\" for a sandbox) to the inventory; Setup > Company > Company Information shows it".into(),
+        }));
+    }
     let audit = audit::audit(
         &inv,
         &AuditOptions {
@@ -364,7 +382,14 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
     let plan = super::plan_steps(&run.inv, &run.audit, &o.overrides.redirect_uri_shown());
     let scopes = super::scopes_for(&run.inv, &run.audit);
     if !run.state.done(Step::Plan) || o.dry_run {
-        run.say(Step::Plan, "create the new Xero app:");
+        run.say(
+            Step::Plan,
+            if run.inv.app_type == AppType::Tba {
+                "create the new NetSuite integration record:"
+            } else {
+                "create the new Xero app:"
+            },
+        );
         for (i, s) in plan.iter().enumerate() {
             ui.progress(&Progress::Item {
                 number: i + 1,
@@ -430,8 +455,10 @@ fn show_audit(run: &Run) {
         Step::Audit,
         &format!("{} ({} app): {}", a.name, a.app_type.as_str(), counts(a)),
     );
-    run.ui
-        .progress(&Progress::Line(&format!("OAuth 1.0a: {}", a.oauth1_status)));
+    run.ui.progress(&Progress::Line(&format!(
+        "{}: {}",
+        a.protocol, a.oauth1_status
+    )));
     let mut findings: Vec<_> = a.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in findings {
@@ -450,11 +477,16 @@ fn show_audit(run: &Run) {
 
 /// The new app's client id: given, or asked for.
 fn client_id(run: &Run) -> Result<String, RunError> {
+    let question = if run.inv.app_type == AppType::Tba {
+        "Client ID of the new NetSuite integration record (shown once, when it was saved)"
+    } else {
+        "Client id of the new Xero app (from its Configuration page)"
+    };
     let id = match &run.o.client_id {
         Some(id) => id.trim().to_owned(),
         None => run
             .ui
-            .ask("Client id of the new Xero app (from its Configuration page)")
+            .ask(question)
             .ok_or(RunError::NotGiven("client id"))?
             .trim()
             .to_owned(),
@@ -470,6 +502,9 @@ fn client_id(run: &Run) -> Result<String, RunError> {
 fn credentials(run: &mut Run) -> Result<(), RunError> {
     let client_id = client_id(run)?;
     let grant = super::grant_for(run.target());
+    if run.target() == TargetKind::M2m {
+        return m2m_credentials(run, client_id);
+    }
     let secret = if !grant.needs_secret() {
         None
     } else if let Some(s) = &run.o.client_secret {
@@ -500,6 +535,108 @@ fn credentials(run: &mut Run) -> Result<(), RunError> {
     run.save(Step::Credentials, summary)
 }
 
+/// Step 3 for NetSuite machine-to-machine: the client id, the key and certificate (made
+/// beside the inventory unless one is given, and kept when a run is resumed: its certificate
+/// may be uploaded already), and the Certificate ID NetSuite gave for it.
+fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
+    use crate::audit::netsuite_tba;
+    use crate::oauth2::assertion::{AssertionKey, AssertionRef};
+    let (key_path, cert_path) = match &run.o.assertion_key {
+        Some(k) => (std::path::absolute(k).unwrap_or_else(|_| k.clone()), None),
+        None => {
+            let dir = super::m2m_dir(&run.o.inventory);
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            let key = dir.join("netsuite-privatekey.pem");
+            let cert = dir.join("netsuite-publickey.cer");
+            if key.exists() && cert.exists() {
+                run.say(
+                    Step::Credentials,
+                    &format!(
+                        "keeping the key and certificate made before in {}",
+                        dir.display()
+                    ),
+                );
+            } else {
+                run.say(
+                    Step::Credentials,
+                    &netsuite_tba::certificate_step(&run.inv, &dir.display().to_string()),
+                );
+                make_m2m_certificate(&run.inv, &dir)?;
+            }
+            (key, Some(cert))
+        }
+    };
+    let key = AssertionKey::load_any(&key_path)?;
+    if let Some(c) = &cert_path {
+        run.ui.progress(&Progress::Line(&format!(
+            "{} The certificate is {}.",
+            netsuite_tba::UPLOAD_STEP,
+            c.display()
+        )));
+    }
+    let kid = match &run.o.certificate_id {
+        Some(k) => k.trim().to_owned(),
+        None => run
+            .ui
+            .ask("Certificate ID NetSuite shows for the uploaded certificate")
+            .ok_or(RunError::NotGiven("certificate id"))?
+            .trim()
+            .to_owned(),
+    };
+    if kid.is_empty() || kid.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(RunError::BadClientId(kid));
+    }
+    let summary = format!(
+        "client id {client_id}; assertion key {} ({}), Certificate ID {kid}",
+        key_path.display(),
+        key.alg().as_str()
+    );
+    run.state.client_id = Some(client_id);
+    run.state.client_secret = None;
+    run.state.assertion = Some(AssertionRef {
+        key: key_path,
+        kid,
+        alg: key.alg(),
+        x5t_s256: None,
+    });
+    run.say(Step::Credentials, &summary);
+    run.save(Step::Credentials, summary)
+}
+
+/// Makes NetSuite's key (RSA 3072, 0600) and certificate (730 days) in `dir` (0700), as
+/// `cert new --for netsuite-m2m` does.
+fn make_m2m_certificate(inv: &LegacyIntegration, dir: &Path) -> Result<(), RunError> {
+    use crate::cert::generate::{KeyType, NewCertificate, Subject, SubjectPart};
+    let write_err = |path: &Path, e: &dyn std::fmt::Display| RunError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    crate::files::create_private_dir(dir).map_err(|e| write_err(dir, &e))?;
+    let mut subject = vec![SubjectPart::CommonName(inv.name.chars().take(64).collect())];
+    if let Some(v) = inv.vendor.as_deref().filter(|v| !v.trim().is_empty()) {
+        subject.insert(0, SubjectPart::Organization(v.chars().take(64).collect()));
+    }
+    let identity = crate::cert::generate(&NewCertificate {
+        key_type: KeyType::Rsa(3072),
+        days: 730,
+        subject: Subject(subject),
+        now: OffsetDateTime::now_utc(),
+    })?;
+    let key = dir.join("netsuite-privatekey.pem");
+    let cert = dir.join("netsuite-publickey.cer");
+    let pem = identity.key.to_pkcs8_pem()?;
+    write_atomic(&key, pem.as_bytes(), Visibility::Private, true)
+        .map_err(|e| write_err(&key, &e))?;
+    write_atomic(
+        &cert,
+        identity.certificate_pem.as_bytes(),
+        Visibility::Public,
+        true,
+    )
+    .map_err(|e| write_err(&cert, &e))?;
+    Ok(())
+}
+
 /// Step 4: The first tokens, through the browser (or without one for a Custom Connection).
 fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
     let name = run.state.profile.clone();
@@ -512,6 +649,11 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
     p.grant = super::grant_for(run.target());
     p.scopes = scopes.to_vec();
     p.client_secret = run.state.client_secret.clone();
+    if run.inv.app_type == AppType::Tba {
+        p.provider = crate::provider::ProviderKind::Netsuite;
+        p.account = run.inv.account.clone();
+        p.assertion = run.state.assertion.clone();
+    }
     run.o.overrides.apply(&mut p);
     p.validate(&name)?;
     let config = Config::load(&run.paths.config_file)?;
@@ -529,6 +671,14 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
 fn tenant(run: &mut Run) -> Result<(), RunError> {
     let config = Config::load(&run.paths.config_file)?;
     let profile = config.get(&run.state.profile)?.clone();
+    if crate::provider::of_profile(&profile).tenants.is_none() {
+        let summary = format!(
+            "account {}: a token there is for that one account (no tenant to choose)",
+            profile.account.as_deref().unwrap_or("(none)")
+        );
+        run.say(Step::Tenant, &summary);
+        return run.save(Step::Tenant, summary);
+    }
     let tenants = Tenants::fetch(&run.state.profile, &profile, run.paths, run.ui)?;
     let conns = &tenants.list;
     let chosen: Tenant = match &run.o.tenant {
@@ -601,11 +751,63 @@ fn choose(ui: &dyn Interaction, conns: &[Tenant], wanted: &str) -> Result<Tenant
 /// Step 6: A real read call with the new tokens.
 fn verify(run: &mut Run) -> Result<(), RunError> {
     let (_, profile, http, access) = run.session()?;
-    let path = verification_path(&run.audit);
+    let paths = if run.inv.app_type == AppType::Tba {
+        netsuite_verification_paths(&run.inv)?
+    } else {
+        vec![verification_path(&run.audit)]
+    };
+    if paths.is_empty() {
+        let summary = "no REST record calls to verify with: the token was issued; check the RESTlet with the integration's first run".to_owned();
+        run.say(Step::Verify, &summary);
+        return run.save(Step::Verify, summary);
+    }
+    let mut done = Vec::new();
+    for path in paths {
+        let status = verify_call(&profile, &http, &access, &path)?;
+        done.push(format!("GET {path} answered {status}"));
+    }
+    let summary = done.join("; ");
+    run.say(Step::Verify, &summary);
+    run.state.verified_with = Some(
+        done.iter()
+            .map(|d| d.split(" answered").next().unwrap_or(d).to_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    run.save(Step::Verify, summary)
+}
+
+/// A REST read call for each record type a NetSuite integration used.
+fn netsuite_verification_paths(inv: &LegacyIntegration) -> Result<Vec<String>, RunError> {
+    use crate::provider::netsuite::calls::Api;
+    let calls = crate::audit::netsuite_tba::calls_of(inv)?;
+    let mut types: Vec<&str> = calls
+        .iter()
+        .filter_map(|c| match &c.api {
+            Api::Record { record_type } => Some(record_type.as_str()),
+            _ => None,
+        })
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    Ok(types
+        .iter()
+        .map(|t| format!("/record/v1/{t}?limit=1"))
+        .collect())
+}
+
+/// One GET with the new token; its status, or why it failed.
+fn verify_call(
+    profile: &Profile,
+    http: &HttpClient,
+    access: &str,
+    path: &str,
+) -> Result<u16, RunError> {
+    let path = path.to_owned();
     let answer = api::call(
-        &http,
-        &crate::provider::api_base(&profile),
-        &access,
+        http,
+        &crate::provider::api_base(profile),
+        access,
         &ApiCall {
             method: "GET",
             path: &path,
@@ -625,10 +827,7 @@ fn verify(run: &mut Run) -> Result<(), RunError> {
             detail,
         });
     }
-    let summary = format!("GET {path} answered {status}");
-    run.say(Step::Verify, &summary);
-    run.state.verified_with = Some(format!("GET {path}"));
-    run.save(Step::Verify, summary)
+    Ok(status)
 }
 
 /// A read call the planned scopes allow: the organisation when a settings scope is planned,

@@ -389,7 +389,7 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
             },
         ) => {
             let tag = hmac_sha2(method, consumer_secret, token_secret, base);
-            Ok(b64.encode::<&[u8]>(tag.as_ref()))
+            Ok(b64.encode(tag.as_ref()))
         }
         (
             SignatureMethod::Plaintext,
@@ -415,21 +415,22 @@ fn hmac_sha2(
     consumer_secret: &str,
     token_secret: &str,
     base: &str,
-) -> Vec<u8> {
+) -> aws_lc_rs::hmac::Tag {
     let algorithm = if method == SignatureMethod::HmacSha512 {
         aws_lc_rs::hmac::HMAC_SHA512
     } else {
         aws_lc_rs::hmac::HMAC_SHA256
     };
-    let key = zeroize::Zeroizing::new(format!(
-        "{}&{}",
-        percent_encode(consumer_secret),
-        percent_encode(token_secret)
+    // The key `encode(consumer_secret)&encode(token_secret)`, built in one buffer (this runs
+    // for every signed request) and wiped after use.
+    let mut key = zeroize::Zeroizing::new(Vec::with_capacity(
+        3 * (consumer_secret.len() + token_secret.len()) + 1,
     ));
-    let key = aws_lc_rs::hmac::Key::new(algorithm, key.as_bytes());
+    percent_encode_into(&mut key, consumer_secret);
+    key.push(b'&');
+    percent_encode_into(&mut key, token_secret);
+    let key = aws_lc_rs::hmac::Key::new(algorithm, &key);
     aws_lc_rs::hmac::sign(&key, base.as_bytes())
-        .as_ref()
-        .to_vec()
 }
 
 /// Whether `signature_b64` is the HMAC (or PLAINTEXT) signature of `base` under `method` and the

@@ -6,10 +6,16 @@
 //! (HMAC-SHA256; HMAC-SHA1 ended in 2023.1), subsect_156934879823 (the TBA error codes),
 //! section_162790605110 (the OAuth 2.0 token endpoint).
 
+pub mod calls;
+
 use super::{AccountModel, EndpointSource, Provider, TokenRules};
 use crate::oauth1::SignatureMethod;
 use crate::oauth2::assertion::{AssertionAlg, AssertionPolicy};
 use crate::oauth2::endpoints::Endpoints;
+
+/// The release from which no new TBA integrations can be created (section_158618788810);
+/// existing ones keep working.
+pub const TBA_NO_NEW_FROM: &str = "2027.1";
 
 /// The signature method TBA accepts.
 pub const TBA_METHOD: SignatureMethod = SignatureMethod::HmacSha256;
@@ -184,7 +190,13 @@ pub static PROVIDER: Provider = Provider {
     ),
     tenants: None,
     scopes: None,
-    migrations: &[],
+    // TBA is not retired: no new integrations from 2027.1, existing ones keep working.
+    migrations: &[super::MigrationPath {
+        from: "tba",
+        retired_on: "",
+        targets: &["m2m", "authorization-code"],
+        token_migration: false,
+    }],
     m2m_scope_steps: &[],
     machine_to_machine_regions: &[],
     assertion: ASSERTIONS,

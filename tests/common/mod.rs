@@ -361,6 +361,8 @@ impl OidcPeer {
         let mut child = Command::new("node")
             .arg(root().join("tests/peers/oidc_peer.mjs"))
             .env("JWT_KEYS_DIR", d)
+            // The provider fetches a client's jwks_uri from itself (ns-migrate).
+            .env("NODE_EXTRA_CA_CERTS", d.join("ca.pem"))
             .env("TLS_KEY", d.join("leaf.key"))
             .env("TLS_CERT", d.join("leaf.pem"))
             .env("WEB_SECRET", WEB_SECRET)

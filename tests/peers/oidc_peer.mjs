@@ -86,6 +86,14 @@ if (process.env.JWT_KEYS_DIR) {
       scope: 'rest_webservices restlets suite_analytics',
     });
   }
+  // The client `migrate` sets up: its key is made during the migration, so oidc-provider reads
+  // it from a jwks_uri served below from the certificate the test copies in (ns-migrate.cer,
+  // with the Certificate ID in ns-migrate.kid).
+  jwtClients.push({
+    client_id: 'ns-migrate', token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'PS256',
+    jwks_uri: `${issuer}/__jwks/ns-migrate`, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+    scope: 'rest_webservices restlets suite_analytics',
+  });
 }
 const netsuiteScopes = ['rest_webservices', 'restlets', 'suite_analytics'];
 
@@ -119,6 +127,12 @@ const provider = new Provider(issuer, {
   },
   pkce: { required: () => true },
   rotateRefreshToken: true,
+  // ns-migrate's jwks_uri is this server itself, on 127.0.0.1, which oidc-provider's guard
+  // against server-side request forgery refuses; only that URL is fetched without the guard.
+  fetch: (url, options) => {
+    if (String(url).startsWith(`${issuer}/__jwks/`)) delete options.dispatcher;
+    return fetch(url, options);
+  },
   ttl: { AccessToken: 1800, ClientCredentials: 1800, RefreshToken: 60 * 24 * 3600 },
   // Issue refresh tokens to any client that asks for offline_access (Xero does the same).
   issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
@@ -223,10 +237,39 @@ async function xero(req, res, url) {
   return send(res, 404, problem(404, 'Not Found', 'The resource you\'re looking for cannot be found'));
 }
 
+// ---- the NetSuite-only endpoints: REST record reads with a bearer token ---------------------
+// In the shapes NetSuite documents: a record (links, id, fields); a refused token gets
+// WWW-Authenticate (subsect_158521885412) and an o:errorDetails body (section_156570709583).
+async function netsuite(req, res, url) {
+  const token = await bearer(req);
+  if (!token) {
+    count('netsuite:401');
+    return send(res, 401, { type: 'https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2', title: 'Unauthorized', status: 401, 'o:errorDetails': [{ detail: 'Invalid login attempt.', 'o:errorCode': 'INVALID_LOGIN' }] },
+      { 'www-authenticate': 'Bearer realm="1234567_SB1", error="invalid_token", error_description="Invalid login attempt."' });
+  }
+  const m = /^\/services\/rest\/record\/v1\/([A-Za-z_]+)$/.exec(url.pathname);
+  if (m && req.method === 'GET') {
+    count(`netsuite:record:${m[1]}`);
+    return send(res, 200, { links: [{ rel: 'self', href: `${issuer}${url.pathname}${url.search}` }], count: 1, hasMore: false, items: [{ links: [], id: '107' }], offset: 0, totalResults: 1 });
+  }
+  return send(res, 404, { type: 'https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5', title: 'Not Found', status: 404, 'o:errorDetails': [{ detail: 'Record type not found.', 'o:errorCode': 'NONEXISTENT_ID' }] });
+}
+
 const callback = provider.callback();
 server.on('request', (req, res) => {
   const url = new URL(req.url, issuer);
   if (url.pathname === '/__stats') return send(res, 200, stats);
+  if (url.pathname === '/__jwks/ns-migrate') {
+    const dir = process.env.JWT_KEYS_DIR || '';
+    count('jwks:ns-migrate');
+    if (!fs.existsSync(`${dir}/ns-migrate.cer`)) return send(res, 200, { keys: [] }, { 'cache-control': 'no-store' });
+    const key = new crypto.X509Certificate(fs.readFileSync(`${dir}/ns-migrate.cer`)).publicKey.export({ format: 'jwk' });
+    const kid = fs.readFileSync(`${dir}/ns-migrate.kid`, 'utf8').trim();
+    return send(res, 200, { keys: [{ ...key, kid, alg: 'PS256', use: 'sig' }] }, { 'cache-control': 'no-store' });
+  }
+  if (url.pathname.startsWith('/services/rest/')) {
+    return netsuite(req, res, url).catch((e) => send(res, 500, problem(500, 'Error', String(e))));
+  }
   if (url.pathname === '/__xero/ratelimit' && req.method === 'POST') {
     rateLimit = { n: Number(url.searchParams.get('n') || 1), retryAfter: Number(url.searchParams.get('retry_after') || 1) };
     return send(res, 200, rateLimit);

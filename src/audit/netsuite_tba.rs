@@ -1,0 +1,445 @@
+//! The audit of a NetSuite Token-Based Authentication integration (`provider = "netsuite"`,
+//! `app_type = "tba"`): OAuth 1.0 with HMAC-SHA256, moving to OAuth 2.0 machine-to-machine
+//! (client credentials with a certificate), or to the authorization code grant when a user must
+//! be present. The calls come from the evidence (`provider::netsuite::calls`); the scopes are
+//! NetSuite's three; the findings are what stops or complicates the move.
+
+use std::collections::BTreeMap;
+
+use super::inventory::{InventoryError, LegacyIntegration, SecretField, TargetKind};
+use super::scopes::{PlannedScope, ScopePlan, UnmappedCall};
+use super::{
+    finding, profile_name, sort_findings, AuditFinding, AuditOptions, IntegrationAudit,
+    Recommendation,
+};
+use crate::cert::Severity;
+use crate::provider::netsuite::calls::{self, Api, Call};
+use crate::provider::netsuite::Account;
+
+/// The stable ids of this audit's findings (docs/inventory.md lists them).
+pub const HMAC_SHA1: &str = "tba-hmac-sha1";
+/// A realm (or passport account) for another account than the host, or than the inventory's.
+pub const REALM_MISMATCH: &str = "tba-realm-mismatch";
+/// A SOAP operation: OAuth 2.0 does not cover SOAP web services.
+pub const SOAP_CALL: &str = "soap-call";
+/// No account id in the inventory.
+pub const NO_ACCOUNT: &str = "no-account";
+
+/// Where the scopes and the grant come from.
+const SOURCE: &str = "Oracle NetSuite help, The Request Token Structure (section_162790605110)";
+
+/// The calls the inventory's evidence shows (list, HAR, log), in order, duplicates kept out.
+pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryError> {
+    let mut out = calls::from_list(&inv.endpoints.calls).map_err(|e| {
+        inv.field_error(
+            inv.lines.calls,
+            format!("[endpoints] calls: {e}"),
+            "write each call as \"GET record/customer\", \"RESTlet 6/1\", \"SOAP search\", \"SuiteQL\" or \"SuiteAnalytics\"",
+        )
+    })?;
+    for (path, is_har, line) in [
+        (&inv.endpoints.har, true, inv.lines.har),
+        (&inv.endpoints.log, false, inv.lines.log),
+    ] {
+        let Some(p) = path else { continue };
+        let p = inv.resolve(p);
+        let name = p.display().to_string();
+        let text =
+            crate::files::read_text_limited(&p, crate::files::MAX_EVIDENCE).map_err(|e| {
+                inv.field_error(
+                    line,
+                    format!("cannot read {name}: {e}"),
+                    "fix the path; it is relative to the inventory file",
+                )
+            })?;
+        let found = if is_har {
+            calls::from_har(&text)
+                .map_err(|e| {
+                    inv.field_error(
+                        line,
+                        format!("{name}: {e}"),
+                        "give a HAR export (browser dev tools, mitmproxy, Fiddler, Charles) of the integration's traffic",
+                    )
+                })?
+                .0
+        } else {
+            calls::from_log(&text).0
+        };
+        out.extend(found);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Where a TBA integration goes, and why.
+pub(crate) fn target(inv: &LegacyIntegration) -> (TargetKind, String) {
+    if inv.unattended == Some(false) {
+        (
+            TargetKind::AuthorizationCode,
+            "a user signs in for every run: the authorization code grant keeps that (with PKCE, and a refresh token while the user is away)".into(),
+        )
+    } else {
+        (
+            TargetKind::M2m,
+            "a TBA token acts for one user and role with no one present; machine-to-machine (client credentials with a certificate, signed JWT assertions) does the same for an entity and role mapped to the certificate, with no shared secret to leak".into(),
+        )
+    }
+}
+
+/// Audits one TBA integration.
+pub fn audit(
+    inv: &LegacyIntegration,
+    options: &AuditOptions,
+) -> Result<IntegrationAudit, InventoryError> {
+    let mut findings = Vec::new();
+    let account = inv.account.as_deref().and_then(|a| Account::parse(a).ok());
+    if account.is_none() {
+        findings.push(finding(
+            NO_ACCOUNT,
+            Severity::Warning,
+            "the inventory does not name the NetSuite account".into(),
+            "add account = \"1234567\" (or \"1234567_SB1\" for a sandbox): Setup > Company > Company Information shows it; the new endpoints and the certificate mapping are per account",
+        ));
+    }
+    for (key, field) in [
+        ("consumer secret", &inv.consumer_secret),
+        ("token secret", &inv.token_secret),
+    ] {
+        if let Some(SecretField::Inline(_)) = field {
+            findings.push(finding(
+                "inline-secret",
+                Severity::Error,
+                format!("the {key} is written into the inventory file"),
+                "move it to an environment variable or a 0600 file and write { env = \"VAR\" }; treat the old value as exposed (reset it on the integration record or the access token)",
+            ));
+        }
+    }
+
+    let calls = calls_of(inv)?;
+    signature_findings(inv, account.as_ref(), &calls, &mut findings);
+    let plan = plan(&calls, &mut findings);
+    let certificate = super::check_certificate_as(
+        inv,
+        options,
+        crate::cert::Profile::NetsuiteM2m,
+        &mut findings,
+    )?;
+
+    let (kind, reason) = target(inv);
+    let recommendation = super::follow_inventory(inv, kind, reason);
+    let status = sort_findings(&mut findings);
+    let (checklist, decommission_from) = checklist(inv, &recommendation, plan.as_ref(), &calls);
+    Ok(IntegrationAudit {
+        file: inv.file.display().to_string(),
+        name: inv.name.clone(),
+        vendor: inv.vendor.clone(),
+        organisation: inv.organisation.clone(),
+        app_type: inv.app_type,
+        protocol: "OAuth 1.0",
+        oauth1_status: format!(
+            "in use; as of NetSuite {} no new TBA integrations can be created (existing ones keep working), and SOAP web services accept only TBA",
+            crate::provider::netsuite::TBA_NO_NEW_FROM
+        ),
+        status,
+        findings,
+        certificate: certificate.0,
+        key_matches: certificate.1,
+        recommendation,
+        scopes: plan,
+        checklist,
+        decommission_from,
+    })
+}
+
+fn signature_findings(
+    inv: &LegacyIntegration,
+    account: Option<&Account>,
+    calls: &[Call],
+    findings: &mut Vec<AuditFinding>,
+) {
+    let mut sha1_where: Vec<String> = Vec::new();
+    if inv.signature_method.as_deref() == Some("HMAC-SHA1") {
+        sha1_where.push("the inventory's signature_method".into());
+    }
+    let sha1_calls = calls
+        .iter()
+        .filter(|c| c.signature_method.as_deref() == Some("HMAC-SHA1"))
+        .count();
+    if sha1_calls > 0 {
+        sha1_where.push(format!(
+            "{sha1_calls} call{} in the evidence",
+            if sha1_calls == 1 { "" } else { "s" }
+        ));
+    }
+    if !sha1_where.is_empty() {
+        findings.push(finding(
+            HMAC_SHA1,
+            Severity::Error,
+            format!(
+                "the integration signs with HMAC-SHA1 ({}); NetSuite stopped accepting HMAC-SHA1 in 2023.1 (sandboxes in 2021.2), so these requests fail",
+                sha1_where.join(", ")
+            ),
+            "sign with HMAC-SHA256 until the move (`oauth1to2 oauth1 sign --as netsuite` shows the header), or move to machine-to-machine now",
+        ));
+    }
+    // A realm for one account sent to another's host, and hosts of another account than the
+    // inventory's.
+    let mut mismatches: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for c in calls {
+        if c.realm_mismatch() == Some(true) {
+            *mismatches
+                .entry((
+                    c.realm.clone().unwrap_or_default(),
+                    c.host_account.clone().unwrap_or_default(),
+                ))
+                .or_default() += 1;
+        }
+    }
+    for ((realm, host), n) in mismatches {
+        findings.push(finding(
+            REALM_MISMATCH,
+            Severity::Error,
+            format!("{n} call{} signed with realm {realm:?} went to the host of account {host:?}: NetSuite refuses the login (realm and host must name the same account)", if n == 1 { "" } else { "s" }),
+            "use the account id in upper case with _SB1 style suffixes as realm, and the same account in lower case with - in the host (`oauth1to2 oauth1 sign --as netsuite --account ID` builds both)",
+        ));
+    }
+    if let Some(a) = account {
+        let mut others: Vec<&str> = calls
+            .iter()
+            .filter_map(|c| c.host_account.as_deref())
+            .filter(|h| *h != a.host)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if !others.is_empty() {
+            findings.push(finding(
+                REALM_MISMATCH,
+                Severity::Warning,
+                format!(
+                    "the evidence has calls to account {} but the inventory names {}",
+                    others.join(", "),
+                    a.realm
+                ),
+                "check which account the integration serves (a sandbox and production are separate accounts, each with its own M2M mapping)",
+            ));
+        }
+    }
+}
+
+fn plan(calls: &[Call], findings: &mut Vec<AuditFinding>) -> Option<ScopePlan> {
+    if calls.is_empty() {
+        findings.push(finding(
+            "no-endpoints",
+            Severity::Notice,
+            "the inventory lists no calls and no HAR or log to find them in".into(),
+            "add [endpoints] calls = [\"GET record/customer\", \"RESTlet 6/1\", ...], or har = / log = with the integration's traffic, to plan the scopes",
+        ));
+        return None;
+    }
+    let mut by_scope: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut soap: BTreeMap<String, usize> = BTreeMap::new();
+    for c in calls {
+        match c.api.scope() {
+            Some(s) => {
+                let what = format!("{} {}", c.method, c.api);
+                let list = by_scope.entry(s).or_default();
+                if !list.contains(&what) {
+                    list.push(what);
+                }
+            }
+            None => {
+                if let Api::Soap { action } = &c.api {
+                    *soap.entry(action.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut unmapped = Vec::new();
+    for (action, n) in &soap {
+        findings.push(finding(
+            SOAP_CALL,
+            Severity::Warning,
+            format!(
+                "SOAP {action} ({n} call{}): SOAP web services accept only TBA, and OAuth 2.0 does not cover them",
+                if *n == 1 { "" } else { "s" }
+            ),
+            "move this operation to REST web services (a record or SuiteQL call) or a RESTlet before the switch; until then it keeps its TBA token",
+        ));
+        unmapped.push(UnmappedCall {
+            call: format!("SOAP {action}"),
+            reason: "OAuth 2.0 does not cover SOAP web services: move it to REST first".into(),
+        });
+    }
+    let scopes: Vec<PlannedScope> = by_scope
+        .into_iter()
+        .map(|(scope, needed_by)| PlannedScope {
+            scope: scope.into(),
+            reason: match scope {
+                "restlets" => "RESTlet calls",
+                "suite_analytics" => "SuiteAnalytics Connect",
+                _ => "REST web services (records and SuiteQL)",
+            }
+            .into(),
+            needed_by,
+            granular_replacement: Vec::new(),
+            confirm: false,
+            sources: vec![SOURCE.into()],
+        })
+        .collect();
+    Some(ScopePlan {
+        scheme: "netsuite",
+        scheme_reason: "NetSuite's OAuth 2.0 has one scope per API family: rest_webservices, restlets and suite_analytics".into(),
+        scope_string: scopes
+            .iter()
+            .map(|s| s.scope.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        scopes,
+        unmapped,
+        calls: calls.len(),
+    })
+}
+
+/// The six steps of the move, then the switch and the decommissioning.
+fn checklist(
+    inv: &LegacyIntegration,
+    r: &Recommendation,
+    plan: Option<&ScopePlan>,
+    calls: &[Call],
+) -> (Vec<String>, usize) {
+    let account = account_of(inv);
+    let scopes = plan
+        .map(|p| p.scope_string.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "rest_webservices".into());
+    let profile = profile_name(inv);
+    let mut steps = Vec::new();
+    let soap: Vec<String> = calls
+        .iter()
+        .filter_map(|c| match &c.api {
+            Api::Soap { action } => Some(action.clone()),
+            _ => None,
+        })
+        .collect();
+    if !soap.is_empty() {
+        steps.push(format!(
+            "Move the SOAP operations to REST web services or a RESTlet first (OAuth 2.0 does not cover SOAP): {}.",
+            soap.join(", ")
+        ));
+    }
+    for s in plan_steps(inv, r.target, &account, &scopes, &profile) {
+        steps.push(s);
+    }
+    steps.extend(verify_steps(calls, &profile));
+    let decommission_from = steps.len();
+    steps.extend(decommission_steps(inv));
+    (steps, decommission_from)
+}
+
+/// The account as the plan writes it: the realm spelling, or a placeholder.
+pub fn account_of(inv: &LegacyIntegration) -> String {
+    inv.account
+        .as_deref()
+        .and_then(|a| Account::parse(a).ok())
+        .map(|a| a.realm)
+        .unwrap_or_else(|| "ACCOUNT_ID".into())
+}
+
+/// Step 1 of NetSuite's plan: the new integration record, for the target's grant.
+/// `redirect_uri` is the loopback URI `connect` will use (authorization code only).
+pub fn record_step(
+    inv: &LegacyIntegration,
+    target: TargetKind,
+    scopes: &str,
+    redirect_uri: &str,
+) -> String {
+    let account = account_of(inv);
+    let scope_names = scopes.replace(' ', ", ");
+    if target == TargetKind::AuthorizationCode {
+        format!("In NetSuite ({account}), Setup > Integration > Manage Integrations > New: name it \"{} (OAuth 2.0)\", tick Authorization Code Grant, clear Token-Based Authentication, add the redirect URI {redirect_uri}, tick the scopes {scope_names}, save, and copy the Client ID and Client Secret (shown once).", inv.name)
+    } else {
+        format!("In NetSuite ({account}), Setup > Integration > Manage Integrations > New: name it \"{} (OAuth 2.0)\", tick Client Credentials (Machine to Machine) Grant, clear Token-Based Authentication and the other grants, tick the scopes {scope_names}, save, and copy the Client ID (shown once).", inv.name)
+    }
+}
+
+/// Step 2 of the plan: the key and the certificate.
+pub fn certificate_step(inv: &LegacyIntegration, out_dir: &str) -> String {
+    format!("Make the key and certificate: oauth1to2 cert new --for netsuite-m2m --cn \"{}\" --out-dir {out_dir} (keep netsuite-privatekey.pem; upload netsuite-publickey.cer).", inv.name)
+}
+
+/// Step 3 of the plan: the certificate's mapping, which gives the Certificate ID.
+pub const UPLOAD_STEP: &str = "Upload the certificate: Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup > Create New; choose the entity and role the TBA token acts as and the new integration record, upload netsuite-publickey.cer, and copy the Certificate ID.";
+
+/// Steps 1 to 4 of NetSuite's plan: the integration record, the certificate, its mapping, the
+/// connection. `migrate` runs the same steps.
+pub fn plan_steps(
+    inv: &LegacyIntegration,
+    target: TargetKind,
+    account: &str,
+    scopes: &str,
+    profile: &str,
+) -> Vec<String> {
+    let record = record_step(inv, target, scopes, "http://localhost:8742/callback");
+    if target == TargetKind::AuthorizationCode {
+        return vec![
+            record,
+            format!("Connect: oauth1to2 connect -p {profile} --provider netsuite --account {account} --grant authorization-code --client-id CLIENT_ID --client-secret-prompt --scopes '{scopes}' (a user signs in)."),
+        ];
+    }
+    vec![
+        record,
+        certificate_step(inv, &format!("{profile}-m2m/")),
+        UPLOAD_STEP.into(),
+        format!("Connect with the assertion: oauth1to2 connect -p {profile} --provider netsuite --account {account} --grant client-credentials --client-id CLIENT_ID --assertion-key {profile}-m2m/netsuite-privatekey.pem --assertion-kid CERTIFICATE_ID --scopes '{scopes}'"),
+    ]
+}
+
+/// Step 5: a REST read call for each record type the integration used.
+pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
+    let mut types: Vec<&str> = calls
+        .iter()
+        .filter_map(|c| match &c.api {
+            Api::Record { record_type } => Some(record_type.as_str()),
+            _ => None,
+        })
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    if types.is_empty() {
+        return vec![format!("Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/customer?limit=1' (or the RESTlet the integration calls).")];
+    }
+    types
+        .iter()
+        .map(|t| {
+            format!(
+                "Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/{t}?limit=1'."
+            )
+        })
+        .collect()
+}
+
+/// Step 6: the switch and the decommissioning.
+pub fn decommission_steps(inv: &LegacyIntegration) -> Vec<String> {
+    let token = inv
+        .token_id
+        .as_deref()
+        .map(|t| format!(" ({})", t.chars().take(12).collect::<String>()))
+        .unwrap_or_default();
+    let consumer = inv
+        .consumer_key
+        .as_deref()
+        .map(|c| {
+            format!(
+                " (consumer key {}...)",
+                c.chars().take(12).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    vec![
+        "Switch the integration to the new credentials and watch one full run.".into(),
+        format!("Revoke the TBA access token{token}: Setup > Users/Roles > Access Tokens, open it and revoke it."),
+        format!("Block the old integration record{consumer} in Setup > Integration > Manage Integrations (State: Blocked) once nothing else uses it; SOAP calls still on TBA need it until they move."),
+        "Remove the consumer key and secret and the token id and secret from every config file, environment and secret store.".into(),
+    ]
+}
