@@ -499,3 +499,73 @@ fn oauth1_request_as_netsuite_is_verified_by_oauthlib_and_its_errors_are_explain
         .all(|a| a["signature_method"] == "HMAC-SHA256"));
     assert_eq!(arrived[4]["realm"], "7654321");
 }
+
+/// Realm is not in the base string, so a wrong one leaves the signature valid; `oauth1 verify`
+/// still says NetSuite would refuse it, and exits 1.
+#[test]
+fn verify_names_a_realm_netsuite_would_refuse_though_the_signature_is_valid() {
+    let spec = Spec {
+        account: "1234567_SB1",
+        method: "GET",
+        url: "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/record/v1/customer/107"
+            .into(),
+    };
+    let header = sign(&spec);
+    let header = header.trim_start_matches("Authorization: ").to_owned();
+    assert!(header.contains(r#"realm="1234567_SB1""#), "{header}");
+    let cases = [
+        (header.clone(), None),
+        (
+            header.replace(r#"realm="1234567_SB1""#, r#"realm="1234567_sb1""#),
+            Some("not in upper case"),
+        ),
+        (
+            header.replace(r#"realm="1234567_SB1""#, r#"realm="1234567""#),
+            Some("names another account than the host"),
+        ),
+        (
+            header.replace(r#"realm="1234567_SB1", "#, ""),
+            Some("there is no realm"),
+        ),
+    ];
+    for (authorization, says) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("one.har");
+        std::fs::write(
+            &file,
+            har(&[(spec.method.into(), spec.url.clone(), authorization.clone())]),
+        )
+        .unwrap();
+        let o = run(bin()
+            .args([
+                "oauth1",
+                "verify",
+                "--json",
+                "--max-skew",
+                "100000000000",
+                "--har",
+            ])
+            .arg(&file)
+            .args([
+                "--consumer-secret-env",
+                "NS_CS",
+                "--token-secret-env",
+                "NS_TS",
+            ])
+            .env("NS_CS", CS)
+            .env("NS_TS", TS));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v[0]["valid"], true, "{authorization}: {v}");
+        match says {
+            None => {
+                assert_eq!(o.status.code(), Some(0), "{v}");
+                assert_eq!(v[0]["refused_anyway"], serde_json::json!([]));
+            }
+            Some(text) => {
+                assert_eq!(o.status.code(), Some(1), "{authorization}: {v}");
+                let w = v[0]["warnings"][0].as_str().unwrap();
+                assert!(w.contains(text) && w.contains(r#""1234567_SB1""#), "{w}");
+            }
+        }
+    }
+}

@@ -22,7 +22,8 @@ use super::signing::parse_data;
 /// when it can reproduce it (for NetSuite also: realm in the base string, an SHA-1 digest under
 /// a declared SHA-256, the token secret left out).
 ///
-/// Exit status: 0 every signature verifies, 1 one does not, 2 unusable input.
+/// Exit status: 0 every signature verifies, 1 one does not (or NetSuite would refuse its realm),
+/// 2 unusable input.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  oauth1to2 oauth1 verify --cert publickey.cer GET 'https://api.xero.com/api.xro/2.0/Invoices' --authorization 'OAuth oauth_consumer_key=\"...\", ...'\n  \
@@ -184,8 +185,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let mut out = std::io::stdout().lock();
     for (label, v) in &results {
         let valid = v.outcome == Outcome::Valid;
-        any_invalid |= !valid;
-        let mut warnings = Vec::new();
+        // A realm NetSuite refuses fails the request as surely as a bad signature.
+        any_invalid |= !valid || !v.refused_anyway.is_empty();
+        let mut warnings = v.refused_anyway.clone();
         if let Some(age) = v.timestamp_age_seconds {
             if age.abs() > args.max_skew {
                 let when = time::OffsetDateTime::from_unix_timestamp(now - age)

@@ -59,6 +59,10 @@ pub struct Verification {
     pub likely_causes: Vec<String>,
     /// Seconds between `oauth_timestamp` and the check time (positive: in the past).
     pub timestamp_age_seconds: Option<i64>,
+    /// What the server checks beyond the signature and would refuse, even with a valid one:
+    /// a NetSuite realm that is missing, not in upper case, or names another account than the
+    /// host (realm is not in the base string, so the signature cannot show it).
+    pub refused_anyway: Vec<String>,
 }
 
 /// The mistakes signers commonly made, as base-string variants.
@@ -248,6 +252,7 @@ pub fn verify_request(
         cause,
         likely_causes,
         timestamp_age_seconds,
+        refused_anyway: Vec::new(),
     })
 }
 
@@ -280,18 +285,25 @@ pub fn verify_with(
         method: method.clone(),
         needs,
     };
-    if method == "RSA-SHA1" {
+    let mut v = if method == "RSA-SHA1" {
         let key = credentials
             .key
             .ok_or_else(|| missing("the certificate's public key"))?;
-        verify_request(req, key, now)
+        verify_request(req, key, now)?
     } else {
         let secrets = credentials
             .secrets
             .as_ref()
             .ok_or_else(|| missing("the consumer secret and the token secret"))?;
-        verify_hmac_request(req, secrets, now)
-    }
+        verify_hmac_request(req, secrets, now)?
+    };
+    let realm = oauth
+        .iter()
+        .find(|(k, _)| k == "realm")
+        .map(|(_, v)| v.as_str());
+    v.refused_anyway
+        .extend(crate::provider::netsuite::realm_problem(&req.url, realm));
+    Ok(v)
 }
 
 /// The causes to check when nothing reproduced a signature: `first`, every base-string mistake,
@@ -405,6 +417,7 @@ pub fn verify_hmac_request(
         cause,
         likely_causes,
         timestamp_age_seconds,
+        refused_anyway: Vec::new(),
     })
 }
 

@@ -132,6 +132,39 @@ impl Account {
     }
 }
 
+/// What NetSuite would refuse in a TBA request's realm, whatever its signature: none on an
+/// account host, one not in upper case, `-` for `_`, or another account than the host's (a
+/// missing or wrong sandbox suffix). `None` when the URL is not a NetSuite account host, or the
+/// realm is right. Realm is not in the base string, so a signature check cannot see this.
+pub fn realm_problem(url: &str, realm: Option<&str>) -> Option<String> {
+    let host = url.split("://").nth(1)?.split(['/', '?', ':']).next()?;
+    let host = host.to_ascii_lowercase();
+    let (label, domain) = host.split_once('.')?;
+    if !domain.ends_with("api.netsuite.com") {
+        return None;
+    }
+    let expected = label.replace('-', "_").to_ascii_uppercase();
+    let shown = |r: &str| crate::text::term(&r.chars().take(64).collect::<String>()).into_owned();
+    match realm {
+        None => Some(format!(
+            "there is no realm: NetSuite needs realm=\"{expected}\" (the account id) in the header"
+        )),
+        Some(r) if r == expected => None,
+        Some(r) if r.eq_ignore_ascii_case(&expected) => Some(format!(
+            "realm {:?} is not in upper case: NetSuite wants {expected:?}",
+            shown(r)
+        )),
+        Some(r) if r.replace('-', "_").eq_ignore_ascii_case(&expected) => Some(format!(
+            "realm {:?} writes the sandbox suffix with `-`: NetSuite wants {expected:?} (`-` is the host's spelling)",
+            shown(r)
+        )),
+        Some(r) => Some(format!(
+            "realm {:?} names another account than the host {host}: NetSuite wants {expected:?} (a missing or wrong sandbox suffix is the usual cause)",
+            shown(r)
+        )),
+    }
+}
+
 /// A stored account (realm spelling) read back; one that no longer parses is used as given.
 fn stored(account: &str) -> Account {
     Account::parse(account).unwrap_or_else(|_| Account {
@@ -344,6 +377,32 @@ mod tests {
         ] {
             assert!(Account::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_realm_netsuite_would_refuse_is_named() {
+        let sb =
+            "https://1234567-sb1.restlets.api.netsuite.com/app/site/hosting/restlet.nl?script=6";
+        assert_eq!(realm_problem(sb, Some("1234567_SB1")), None);
+        for (realm, says) in [
+            (Some("1234567_sb1"), "not in upper case"),
+            (Some("1234567-SB1"), "writes the sandbox suffix with `-`"),
+            (
+                Some("1234567"),
+                "names another account than the host 1234567-sb1.restlets.api.netsuite.com",
+            ),
+            (Some("1234567_SB2"), "names another account"),
+            (None, "there is no realm"),
+        ] {
+            let p = realm_problem(sb, realm).unwrap();
+            assert!(p.contains(says), "{realm:?}: {p}");
+            assert!(p.contains("\"1234567_SB1\""), "{p}");
+        }
+        assert_eq!(
+            realm_problem("https://api.xero.com/api.xro/2.0/Invoices", None),
+            None
+        );
+        assert_eq!(realm_problem("not a url", Some("x")), None);
     }
 
     #[test]
