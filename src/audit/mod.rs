@@ -425,19 +425,12 @@ pub(crate) fn toml_date(d: &toml::value::Datetime) -> Option<Date> {
     .ok()
 }
 
-/// The calls the inventory lists or its HAR and log show, sorted and deduplicated.
-pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, InventoryError> {
-    let mut calls = Vec::new();
-    if !inv.endpoints.calls.is_empty() {
-        let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
-            inv.field_error(
-                inv.lines.calls,
-                format!("[endpoints] calls: {e}"),
-                "write each call as \"GET Invoices\", \"POST /api.xro/2.0/Contacts\" or a bare name \"Items\"",
-            )
-        })?;
-        calls.extend(e.calls);
-    }
+/// One evidence file, read: `(is_har, the field's line, the file's name, its text)`.
+pub(crate) type EvidenceFile = (bool, Option<usize>, String, String);
+
+/// The inventory's evidence files, read (each up to `MAX_EVIDENCE`), the HAR first.
+pub(crate) fn evidence_files(inv: &LegacyIntegration) -> Result<Vec<EvidenceFile>, InventoryError> {
+    let mut out = Vec::new();
     for (path, is_har, line) in [
         (&inv.endpoints.har, true, inv.lines.har),
         (&inv.endpoints.log, false, inv.lines.log),
@@ -453,6 +446,25 @@ pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, 
                     "fix the path; it is relative to the inventory file",
                 )
             })?;
+        out.push((is_har, line, name, text));
+    }
+    Ok(out)
+}
+
+/// The calls the inventory lists or its HAR and log show, sorted and deduplicated.
+pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, InventoryError> {
+    let mut calls = Vec::new();
+    if !inv.endpoints.calls.is_empty() {
+        let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
+            inv.field_error(
+                inv.lines.calls,
+                format!("[endpoints] calls: {e}"),
+                "write each call as \"GET Invoices\", \"POST /api.xro/2.0/Contacts\" or a bare name \"Items\"",
+            )
+        })?;
+        calls.extend(e.calls);
+    }
+    for (is_har, line, name, text) in evidence_files(inv)? {
         let e = if is_har {
             scopes::from_har(&name, &text)
         } else {

@@ -37,21 +37,7 @@ pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryEr
             "write each call as \"GET record/customer\", \"RESTlet 6/1\", \"SOAP search\", \"SuiteQL\" or \"SuiteAnalytics\"",
         )
     })?;
-    for (path, is_har, line) in [
-        (&inv.endpoints.har, true, inv.lines.har),
-        (&inv.endpoints.log, false, inv.lines.log),
-    ] {
-        let Some(p) = path else { continue };
-        let p = inv.resolve(p);
-        let name = p.display().to_string();
-        let text =
-            crate::files::read_text_limited(&p, crate::files::MAX_EVIDENCE).map_err(|e| {
-                inv.field_error(
-                    line,
-                    format!("cannot read {name}: {e}"),
-                    "fix the path; it is relative to the inventory file",
-                )
-            })?;
+    for (is_har, line, name, text) in super::evidence_files(inv)? {
         let found = if is_har {
             calls::from_har(&text)
                 .map_err(|e| {
@@ -395,8 +381,8 @@ pub fn plan_steps(
     ]
 }
 
-/// Step 5: a REST read call for each record type the integration used.
-pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
+/// The REST record types among `calls`, sorted, each once.
+pub fn record_types(calls: &[Call]) -> Vec<&str> {
     let mut types: Vec<&str> = calls
         .iter()
         .filter_map(|c| match &c.api {
@@ -406,6 +392,12 @@ pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
         .collect();
     types.sort_unstable();
     types.dedup();
+    types
+}
+
+/// Step 5: a REST read call for each record type the integration used.
+pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
+    let types = record_types(calls);
     if types.is_empty() {
         return vec![format!("Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/customer?limit=1' (or the RESTlet the integration calls).")];
     }

@@ -779,18 +779,8 @@ fn verify(run: &mut Run) -> Result<(), RunError> {
 
 /// A REST read call for each record type a NetSuite integration used.
 fn netsuite_verification_paths(inv: &LegacyIntegration) -> Result<Vec<String>, RunError> {
-    use crate::provider::netsuite::calls::Api;
     let calls = crate::audit::netsuite_tba::calls_of(inv)?;
-    let mut types: Vec<&str> = calls
-        .iter()
-        .filter_map(|c| match &c.api {
-            Api::Record { record_type } => Some(record_type.as_str()),
-            _ => None,
-        })
-        .collect();
-    types.sort_unstable();
-    types.dedup();
-    Ok(types
+    Ok(crate::audit::netsuite_tba::record_types(&calls)
         .iter()
         .map(|t| format!("/record/v1/{t}?limit=1"))
         .collect())
