@@ -444,6 +444,42 @@ fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
     desk.expire_in("harbour-order-sync", 5);
     let o = desk.run(&["token", "get", "-p", "harbour-order-sync"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // `export --format json` carries the same NetSuite fields.
+    let o = desk.run(&["export", "-p", "harbour-order-sync", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["account"], "1234567_SB1");
+    assert_eq!(e["certificate_id"], "ns-cert-1");
+    assert!(e["private_key_file"]
+        .as_str()
+        .unwrap()
+        .ends_with("integration.m2m/netsuite-privatekey.pem"));
+    // A key made already (--assertion-key): no key is made beside the inventory.
+    let other = desk.home.path().join("clients/harbour2");
+    std::fs::create_dir_all(&other).unwrap();
+    for f in ["integration.toml", "traffic.har"] {
+        std::fs::copy(root().join("fixtures/netsuite").join(f), other.join(f)).unwrap();
+    }
+    let mut c = desk.cmd();
+    c.arg("migrate")
+        .arg(other.join("integration.toml"))
+        .args(["-p", "harbour2", "--client-id", "ns-ps256"])
+        .arg("--assertion-key")
+        .arg(desk.peer.assertion_keys.join("assert-rsa.pem"))
+        .args(["--certificate-id", "rsa-kid"])
+        .args(["--token-endpoint", &format!("{}/token", desk.peer.issuer)])
+        .args(["--api-base", &format!("{}/services/rest", desk.peer.issuer)])
+        .arg("--ca-file")
+        .arg(&desk.peer.ca_file)
+        .stdin(Stdio::null());
+    let o = c.output().unwrap();
+    desk.record(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!other.join("integration.m2m").exists());
+    assert_eq!(
+        desk.peer.stats()["last_assertion"]["header"]["kid"],
+        "rsa-kid"
+    );
     let key_text = String::from_utf8(before).unwrap();
     let body: String = key_text
         .lines()
