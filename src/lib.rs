@@ -20,6 +20,7 @@ pub mod audit;
 pub mod cert;
 pub mod connect;
 pub mod files;
+pub mod har;
 pub mod interact;
 pub mod migrate;
 pub mod oauth1;

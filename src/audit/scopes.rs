@@ -272,26 +272,16 @@ pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
 /// Every Xero API request in a HAR file (browser dev tools, a proxy such as mitmproxy or
 /// Fiddler).
 pub fn from_har(name: &str, json: &str) -> Result<Evidence, EvidenceError> {
-    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        EvidenceError::BadHar(format!(
-            "JSON error at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let entries = v["log"]["entries"]
-        .as_array()
-        .ok_or_else(|| EvidenceError::BadHar("it has no log.entries list".into()))?;
+    let bad = |e: crate::har::HarError| EvidenceError::BadHar(e.to_string());
+    let har = crate::har::parse(json).map_err(bad)?;
     let mut calls = Vec::new();
     let mut ignored = 0;
-    for e in entries {
-        let r = &e["request"];
-        match (r["method"].as_str(), r["url"].as_str().and_then(api_path)) {
-            (Some(m), Some(path)) if r["url"].as_str().is_some_and(|u| u.contains("://")) => calls
-                .push(ApiCall {
-                    method: m.to_ascii_uppercase(),
-                    path,
-                }),
+    for r in crate::har::requests(&har).map_err(bad)? {
+        match r.and_then(|r| Some((r.method, api_path(r.url)?, r.url))) {
+            Some((m, path, url)) if url.contains("://") => calls.push(ApiCall {
+                method: m.to_ascii_uppercase(),
+                path,
+            }),
             _ => ignored += 1,
         }
     }

@@ -132,53 +132,40 @@ pub fn from_curl(command: &str) -> Result<CapturedRequest, Error> {
 
 /// Every request in a HAR file that carries OAuth 1.0a parameters, with a label for each.
 pub fn from_har(json: &str) -> Result<Vec<(String, CapturedRequest)>, Error> {
-    let v: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| header_err(format!("the HAR file is not JSON: {e}")))?;
-    let entries = v["log"]["entries"]
-        .as_array()
-        .ok_or_else(|| header_err("the HAR file has no log.entries"))?;
+    use crate::har::{self, HarError};
+    let unreadable = |e: HarError| {
+        header_err(match e {
+            HarError::Json { .. } => format!("the HAR file is not JSON: {e}"),
+            HarError::NoEntries => "the HAR file has no log.entries".into(),
+        })
+    };
+    let v = har::parse(json).map_err(unreadable)?;
     let mut out = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        let r = &e["request"];
-        let (Some(method), Some(url)) = (r["method"].as_str(), r["url"].as_str()) else {
-            continue;
-        };
-        let headers: Vec<(&str, &str)> = r["headers"]
-            .as_array()
-            .map(|hs| {
-                hs.iter()
-                    .filter_map(|h| Some((h["name"].as_str()?, h["value"].as_str()?)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.to_string())
-        };
-        let post = &r["postData"];
-        let mime = post["mimeType"]
-            .as_str()
-            .filter(|m| !m.is_empty())
-            .map(str::to_owned)
-            .or_else(|| header("content-type"));
-        let form = match post["text"].as_str() {
-            Some(text) if is_form(mime.as_deref()) => parse_urlencoded(text),
+    for (i, r) in har::requests(&v)
+        .map_err(unreadable)?
+        .into_iter()
+        .enumerate()
+    {
+        let Some(r) = r else { continue };
+        let mime = r.body_type.or_else(|| r.header("content-type"));
+        let form = match r.body {
+            Some(text) if is_form(mime) => parse_urlencoded(text),
             _ => Vec::new(),
         };
         let req = CapturedRequest {
-            method: method.to_owned(),
-            url: url.to_owned(),
-            authorization: header("authorization")
-                .filter(|a| a.trim_start().to_ascii_lowercase().starts_with("oauth ")),
+            method: r.method.to_owned(),
+            url: r.url.to_owned(),
+            authorization: r
+                .header("authorization")
+                .filter(|a| a.trim_start().to_ascii_lowercase().starts_with("oauth "))
+                .map(str::to_owned),
             form,
         };
         let has_oauth = req.authorization.is_some()
-            || url.contains("oauth_signature=")
+            || r.url.contains("oauth_signature=")
             || req.form.iter().any(|(k, _)| k == "oauth_signature");
         if has_oauth {
-            out.push((format!("entry {} ({method} {url})", i + 1), req));
+            out.push((format!("entry {} ({} {})", i + 1, r.method, r.url), req));
         }
     }
     Ok(out)

@@ -271,42 +271,22 @@ pub enum CallsError {
 
 /// The NetSuite calls in a HAR export, and how many entries were something else.
 pub fn from_har(json: &str) -> Result<(Vec<Call>, usize), CallsError> {
-    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        CallsError::BadHar(format!(
-            "JSON error at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let entries = v["log"]["entries"]
-        .as_array()
-        .ok_or_else(|| CallsError::BadHar("it has no log.entries list".into()))?;
+    let bad = |e: crate::har::HarError| CallsError::BadHar(e.to_string());
+    let har = crate::har::parse(json).map_err(bad)?;
     let mut calls = Vec::new();
     let mut ignored = 0;
-    for e in entries {
-        let r = &e["request"];
-        let header = |name: &str| {
-            r["headers"].as_array().and_then(|h| {
-                h.iter().find_map(|h| {
-                    h["name"]
-                        .as_str()
-                        .filter(|n| n.eq_ignore_ascii_case(name))
-                        .and(h["value"].as_str())
-                })
-            })
-        };
-        match (r["method"].as_str(), r["url"].as_str()) {
-            (Some(m), Some(u)) => match classify(
-                m,
-                u,
-                header("authorization"),
-                header("soapaction"),
-                r["postData"]["text"].as_str(),
-            ) {
-                Some(c) => calls.push(c),
-                None => ignored += 1,
-            },
-            _ => ignored += 1,
+    for r in crate::har::requests(&har).map_err(bad)? {
+        match r.and_then(|r| {
+            classify(
+                r.method,
+                r.url,
+                r.header("authorization"),
+                r.header("soapaction"),
+                r.body,
+            )
+        }) {
+            Some(c) => calls.push(c),
+            None => ignored += 1,
         }
     }
     Ok((calls, ignored))
