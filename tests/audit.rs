@@ -672,6 +672,28 @@ fn the_netsuite_example_is_a_tba_integration_moving_to_machine_to_machine() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left.len(), 2, "nothing written: {left:?}");
+    // Step 3 sends nothing: a key left without its certificate is refused, not replaced.
+    let m2m = dir.path().join("integration.m2m");
+    std::fs::create_dir(&m2m).unwrap();
+    std::fs::write(m2m.join("netsuite-privatekey.pem"), "kept as it is").unwrap();
+    let o = run(bin()
+        .arg("migrate")
+        .arg(dir.path().join("integration.toml"))
+        .args(["--client-id", "CLIENT"])
+        .env("OAUTH1TO2_HOME", dir.path().join("home"))
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("netsuite-privatekey.pem is there, but")
+            && err.contains("netsuite-publickey.cer is not"),
+        "{err}"
+    );
+    assert!(err.contains("move the folder away"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(m2m.join("netsuite-privatekey.pem")).unwrap(),
+        "kept as it is"
+    );
 }
 
 /// What stops a TBA integration today: HMAC-SHA1 (in the inventory or on the wire), a realm for

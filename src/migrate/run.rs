@@ -124,6 +124,14 @@ pub enum RunError {
     /// The consent connected no organisation.
     #[error("the consent connected no organisation")]
     NoOrganisation,
+    /// One of the machine-to-machine key and certificate is there without the other.
+    #[error("{present} is there, but {missing} is not")]
+    HalfPair {
+        /// The file that is there.
+        present: PathBuf,
+        /// The one that is not.
+        missing: PathBuf,
+    },
     /// The key and certificate for a machine-to-machine connection could not be made.
     #[error(transparent)]
     Certificate(#[from] crate::cert::Error),
@@ -178,6 +186,7 @@ impl RunError {
             RunError::Tenants(e) => e.hint(),
             RunError::Batch(e) => e.hint(),
             RunError::Certificate(e) => e.hint(),
+            RunError::HalfPair { .. } => "a key and its certificate are made together: move the folder away to make a new pair (upload the new certificate then), or put the missing file back".into(),
         }
     }
 }
@@ -548,7 +557,22 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
             let dir = std::path::absolute(&dir).unwrap_or(dir);
             let key = dir.join("netsuite-privatekey.pem");
             let cert = dir.join("netsuite-publickey.cer");
-            if key.exists() && cert.exists() {
+            match (key.exists(), cert.exists()) {
+                (true, false) => {
+                    return Err(RunError::HalfPair {
+                        present: key,
+                        missing: cert,
+                    })
+                }
+                (false, true) => {
+                    return Err(RunError::HalfPair {
+                        present: cert,
+                        missing: key,
+                    })
+                }
+                _ => {}
+            }
+            if key.exists() {
                 run.say(
                     Step::Credentials,
                     &format!(
@@ -625,13 +649,15 @@ fn make_m2m_certificate(inv: &LegacyIntegration, dir: &Path) -> Result<(), RunEr
     let key = dir.join("netsuite-privatekey.pem");
     let cert = dir.join("netsuite-publickey.cer");
     let pem = identity.key.to_pkcs8_pem()?;
-    write_atomic(&key, pem.as_bytes(), Visibility::Private, true)
+    // Created new, never over a file: a key left without its certificate (or the other way
+    // round) is the person's to look at, not ours to replace.
+    write_atomic(&key, pem.as_bytes(), Visibility::Private, false)
         .map_err(|e| write_err(&key, &e))?;
     write_atomic(
         &cert,
         identity.certificate_pem.as_bytes(),
         Visibility::Public,
-        true,
+        false,
     )
     .map_err(|e| write_err(&cert, &e))?;
     Ok(())
