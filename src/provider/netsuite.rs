@@ -124,12 +124,25 @@ impl Account {
     /// Whether `url`'s host names this account (a realm for one account and a URL for another
     /// is a classic mistake). `None` when the URL is not a NetSuite account host.
     pub fn matches_host(&self, url: &str) -> Option<bool> {
-        let host = url.split("://").nth(1)?.split(['/', '?', ':']).next()?;
-        let host = host.to_ascii_lowercase();
-        let (label, rest) = host.split_once('.')?;
-        rest.ends_with("api.netsuite.com")
-            .then(|| label == self.host)
+        account_host(url).map(|(label, _)| label == self.host)
     }
+}
+
+/// A URL's host, lower case, split at its first dot: `("1234567-sb1",
+/// "restlets.api.netsuite.com")`; `None` when it has none.
+pub(crate) fn host_parts(url: &str) -> Option<(String, String)> {
+    let host = url.split("://").nth(1)?.split(['/', '?', ':']).next()?;
+    let (label, domain) = host.split_once('.')?;
+    Some((label.to_ascii_lowercase(), domain.to_ascii_lowercase()))
+}
+
+/// The account label and the whole host of a URL on a NetSuite account host
+/// (`*.api.netsuite.com`).
+fn account_host(url: &str) -> Option<(String, String)> {
+    let (label, domain) = host_parts(url)?;
+    domain
+        .ends_with("api.netsuite.com")
+        .then(|| (label.clone(), format!("{label}.{domain}")))
 }
 
 /// What NetSuite would refuse in a TBA request's realm, whatever its signature: none on an
@@ -137,12 +150,7 @@ impl Account {
 /// missing or wrong sandbox suffix). `None` when the URL is not a NetSuite account host, or the
 /// realm is right. Realm is not in the base string, so a signature check cannot see this.
 pub fn realm_problem(url: &str, realm: Option<&str>) -> Option<String> {
-    let host = url.split("://").nth(1)?.split(['/', '?', ':']).next()?;
-    let host = host.to_ascii_lowercase();
-    let (label, domain) = host.split_once('.')?;
-    if !domain.ends_with("api.netsuite.com") {
-        return None;
-    }
+    let (label, host) = account_host(url)?;
     let expected = label.replace('-', "_").to_ascii_uppercase();
     let shown = |r: &str| crate::text::term(&r.chars().take(64).collect::<String>()).into_owned();
     match realm {

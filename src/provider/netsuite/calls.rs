@@ -110,13 +110,12 @@ pub fn classify(
     soap_action: Option<&str>,
     body: Option<&str>,
 ) -> Option<Call> {
-    let (_, rest) = url.split_once("://")?;
-    let (host, path_query) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host = host.split(':').next()?.to_ascii_lowercase();
-    let (label, domain) = host.split_once('.')?;
+    let (label, domain) = super::host_parts(url)?;
     if !domain.ends_with("netsuite.com") {
         return None;
     }
+    let (_, rest) = url.split_once("://")?;
+    let path_query = &rest[rest.find('/').unwrap_or(rest.len())..];
     let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
     let lower = path.to_ascii_lowercase();
     let query_value = |name: &str| {
@@ -125,21 +124,13 @@ pub fn classify(
             (k == name).then(|| clip(v))
         })
     };
-    let mut realm = None;
-    let mut signature_method = None;
-    if let Some(a) = authorization {
-        let params = a.trim().strip_prefix("OAuth ").unwrap_or("");
-        for p in params.split(',') {
-            if let Some((k, v)) = p.trim().split_once('=') {
-                let v = crate::oauth1::percent_decode(v.trim().trim_matches('"'), false);
-                match k.trim() {
-                    "realm" => realm = Some(clip(&v)),
-                    "oauth_signature_method" => signature_method = Some(clip(&v)),
-                    _ => {}
-                }
-            }
-        }
-    }
+    // A header that is not a well-formed OAuth one says nothing about the signature.
+    let params = authorization
+        .and_then(|a| crate::oauth1::parse_authorization(a).ok())
+        .unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| clip(v));
+    let mut realm = param("realm");
+    let mut signature_method = param("oauth_signature_method");
     let api = if lower.starts_with("/services/rest/record/v1/") {
         // Record types keep their case (salesOrder).
         let rest = &path["/services/rest/record/v1/".len()..];
@@ -174,7 +165,7 @@ pub fn classify(
     Some(Call {
         method: method.to_ascii_uppercase(),
         api,
-        host_account: (domain.ends_with("api.netsuite.com")).then(|| clip(label)),
+        host_account: (domain.ends_with("api.netsuite.com")).then(|| clip(&label)),
         realm,
         signature_method,
     })
@@ -323,43 +314,40 @@ pub fn from_list(entries: &[String]) -> Result<Vec<Call>, CallsError> {
             entry: clip(entry),
             reason,
         };
-        let mut words = entry.split_whitespace();
-        let first = words.next().unwrap_or("");
+        // An optional method, then the call: `GET record/customer`, `RESTlet 6/1`.
+        let (first, rest) = entry.split_once(char::is_whitespace).unwrap_or((entry, ""));
         let (method, what) = if METHODS.contains(&first.to_ascii_uppercase().as_str()) {
-            (first.to_ascii_uppercase(), words.next().unwrap_or(""))
+            (first.to_ascii_uppercase(), rest.trim())
         } else {
             ("ANY".to_owned(), entry)
         };
-        let lower = what.to_ascii_lowercase();
-        let api = if lower.starts_with("record/") {
-            let t = &what["record/".len()..];
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(bad(
-                    "a record type has only letters, digits and _ (record/customer)",
-                ));
+        let (kind, arg) = what.split_once(char::is_whitespace).unwrap_or((what, ""));
+        let (kind, arg) = (kind.to_ascii_lowercase(), arg.trim());
+        let api = match (kind.as_str(), arg) {
+            (k, "") if k.starts_with("record/") => {
+                let t = &what["record/".len()..];
+                if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(bad(
+                        "a record type has only letters, digits and _ (record/customer)",
+                    ));
+                }
+                Api::Record {
+                    record_type: clip(t),
+                }
             }
-            Api::Record {
-                record_type: clip(t),
+            ("suiteql", "") => Api::Suiteql,
+            ("suiteanalytics", "") => Api::SuiteAnalytics,
+            ("restlet", a) => {
+                let (script, deploy) = a
+                    .split_once('/')
+                    .ok_or_else(|| bad("write RESTlet SCRIPT/DEPLOY (RESTlet 6/1)"))?;
+                Api::Restlet {
+                    script: clip(script),
+                    deploy: clip(deploy),
+                }
             }
-        } else if lower == "suiteql" {
-            Api::Suiteql
-        } else if lower == "suiteanalytics" {
-            Api::SuiteAnalytics
-        } else if let Some(rest) = lower.strip_prefix("restlet ") {
-            let (script, deploy) = rest
-                .trim()
-                .split_once('/')
-                .ok_or_else(|| bad("write RESTlet SCRIPT/DEPLOY (RESTlet 6/1)"))?;
-            Api::Restlet {
-                script: clip(script),
-                deploy: clip(deploy),
-            }
-        } else if let Some(action) = lower.strip_prefix("soap ") {
-            Api::Soap {
-                action: clip(entry[entry.len() - action.len()..].trim()),
-            }
-        } else {
-            return Err(bad("write METHOD record/TYPE, RESTlet SCRIPT/DEPLOY, SOAP OPERATION, SuiteQL or SuiteAnalytics"));
+            ("soap", a) if !a.is_empty() => Api::Soap { action: clip(a) },
+            _ => return Err(bad("write METHOD record/TYPE, RESTlet SCRIPT/DEPLOY, SOAP OPERATION, SuiteQL or SuiteAnalytics")),
         };
         calls.push(Call {
             method,
