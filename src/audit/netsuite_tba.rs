@@ -294,37 +294,35 @@ fn checklist(
     plan: Option<&ScopePlan>,
     calls: &[Call],
 ) -> (Vec<String>, usize) {
-    let account = account_of(inv);
     let scopes = plan
         .map(|p| p.scope_string.clone())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "rest_webservices".into());
-    let profile = profile_name(inv);
     let mut steps = Vec::new();
-    let soap: Vec<String> = calls
+    let mut soap: Vec<&str> = calls
         .iter()
         .filter_map(|c| match &c.api {
-            Api::Soap { action } => Some(action.clone()),
+            Api::Soap { action } => Some(action.as_str()),
             _ => None,
         })
         .collect();
+    soap.sort_unstable();
+    soap.dedup();
     if !soap.is_empty() {
         steps.push(format!(
             "Move the SOAP operations to REST web services or a RESTlet first (OAuth 2.0 does not cover SOAP): {}.",
             soap.join(", ")
         ));
     }
-    for s in plan_steps(inv, r.target, &account, &scopes, &profile) {
-        steps.push(s);
-    }
-    steps.extend(verify_steps(calls, &profile));
+    steps.extend(plan_steps(inv, r.target, &scopes));
+    steps.extend(verify_steps(calls, &profile_name(inv)));
     let decommission_from = steps.len();
     steps.extend(decommission_steps(inv));
     (steps, decommission_from)
 }
 
 /// The account as the plan writes it: the realm spelling, or a placeholder.
-pub fn account_of(inv: &LegacyIntegration) -> String {
+fn account_of(inv: &LegacyIntegration) -> String {
     inv.account
         .as_deref()
         .and_then(|a| Account::parse(a).ok())
@@ -359,13 +357,8 @@ pub const UPLOAD_STEP: &str = "Upload the certificate: Setup > Integration > Man
 
 /// Steps 1 to 4 of NetSuite's plan: the integration record, the certificate, its mapping, the
 /// connection. `migrate` runs the same steps.
-pub fn plan_steps(
-    inv: &LegacyIntegration,
-    target: TargetKind,
-    account: &str,
-    scopes: &str,
-    profile: &str,
-) -> Vec<String> {
+fn plan_steps(inv: &LegacyIntegration, target: TargetKind, scopes: &str) -> Vec<String> {
+    let (account, profile) = (account_of(inv), profile_name(inv));
     let record = record_step(inv, target, scopes, "http://localhost:8742/callback");
     if target == TargetKind::AuthorizationCode {
         return vec![
@@ -396,7 +389,7 @@ pub fn record_types(calls: &[Call]) -> Vec<&str> {
 }
 
 /// Step 5: a REST read call for each record type the integration used.
-pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
+fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
     let types = record_types(calls);
     if types.is_empty() {
         return vec![format!("Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/customer?limit=1' (or the RESTlet the integration calls).")];
@@ -412,7 +405,7 @@ pub fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
 }
 
 /// Step 6: the switch and the decommissioning.
-pub fn decommission_steps(inv: &LegacyIntegration) -> Vec<String> {
+fn decommission_steps(inv: &LegacyIntegration) -> Vec<String> {
     let token = inv
         .token_id
         .as_deref()
