@@ -134,7 +134,7 @@ pub fn load_partner_token(
 /// With `--as netsuite`: the realm from `--account`, after checking that the URL's host names the
 /// same account (a realm for one account and a URL for another is refused by NetSuite).
 fn netsuite_realm(args: &SigningArgs) -> Result<Option<String>, CliError> {
-    use oauth1to2::provider::netsuite::Account;
+    use oauth1to2::provider::netsuite::tba_realm;
     if args.sign_as != SignAs::Netsuite {
         return Ok(None);
     }
@@ -144,31 +144,18 @@ fn netsuite_realm(args: &SigningArgs) -> Result<Option<String>, CliError> {
             "add --account 1234567 (or 1234567_SB1 for a sandbox)",
         )
     })?;
-    let account = Account::parse(given).map_err(|e| CliError::input(e.to_string(), e.hint()))?;
-    if account.matches_host(&args.url) == Some(false) {
+    let realm =
+        tba_realm(given, &args.url).map_err(|e| CliError::input(e.to_string(), e.hint()))?;
+    if args.realm.as_deref().is_some_and(|r| r != realm) {
         return Err(CliError::input(
             format!(
-                "the account {} (host {}) is not the one the URL names",
-                account.realm, account.host
-            ),
-            format!(
-                "the URL's host must start with {}., as in {}",
-                account.host,
-                account.rest_base()
-            ),
-        ));
-    }
-    if args.realm.as_deref().is_some_and(|r| r != account.realm) {
-        return Err(CliError::input(
-            format!(
-                "--realm {:?} is not the account's realm {}",
-                args.realm.as_deref().unwrap_or(""),
-                account.realm
+                "--realm {:?} is not the account's realm {realm}",
+                args.realm.as_deref().unwrap_or("")
             ),
             "drop --realm: with --as netsuite the realm is the account id",
         ));
     }
-    Ok(Some(account.realm))
+    Ok(Some(realm))
 }
 
 /// Signs per the arguments; shared with `oauth1 request`.

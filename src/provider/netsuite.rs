@@ -145,6 +145,51 @@ fn account_host(url: &str) -> Option<(String, String)> {
         .then(|| (label.clone(), format!("{label}.{domain}")))
 }
 
+/// Why a TBA request cannot be signed for an account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TbaRealmError {
+    /// The account id is not one.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// The URL's host names another account.
+    #[error("the account {realm} (host {host}) is not the one the URL names")]
+    OtherHost {
+        /// The account's realm.
+        realm: String,
+        /// The account's host label.
+        host: String,
+        /// Its REST base, for the hint.
+        rest_base: String,
+    },
+}
+
+impl TbaRealmError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            TbaRealmError::Account(e) => e.hint(),
+            TbaRealmError::OtherHost {
+                host, rest_base, ..
+            } => format!("the URL's host must start with {host}., as in {rest_base}"),
+        }
+    }
+}
+
+/// The realm of a TBA request to `url` for `account` (either spelling): the account's realm,
+/// once the URL's host is checked to name the same account (NetSuite refuses a realm for one
+/// account on another's host). A URL that is not a NetSuite account host is not checked.
+pub fn tba_realm(account: &str, url: &str) -> Result<String, TbaRealmError> {
+    let account = Account::parse(account)?;
+    if account.matches_host(url) == Some(false) {
+        return Err(TbaRealmError::OtherHost {
+            rest_base: account.rest_base(),
+            realm: account.realm,
+            host: account.host,
+        });
+    }
+    Ok(account.realm)
+}
+
 /// What NetSuite would refuse in a TBA request's realm, whatever its signature: none on an
 /// account host, one not in upper case, `-` for `_`, or another account than the host's (a
 /// missing or wrong sandbox suffix). `None` when the URL is not a NetSuite account host, or the
