@@ -763,6 +763,19 @@ har = "t.har"
     assert!(!text.contains("hunter2"), "the secret is never shown");
     assert_eq!(a["recommendation"]["target"], "authorization-code");
     assert_eq!(a["scopes"]["scope_string"], "rest_webservices restlets");
+    // A target chosen in the inventory is followed, with the audit's own choice noted.
+    let p = inventory(
+        dir.path(),
+        "chosen.toml",
+        "name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\naccount = \"1234567\"\nunattended = false\n[target]\nkind = \"m2m\"\n",
+    );
+    let (_, v, err) = audit_json(&[p.to_str().unwrap()]);
+    let r = &v[0]["recommendation"];
+    assert_eq!(r["target"], "m2m", "{err}");
+    assert!(r["differs_from_inventory"]
+        .as_str()
+        .unwrap()
+        .contains("the audit would choose authorization-code"));
     // The same traffic for an inventory naming another account, and for one naming none.
     for (account, id, message) in [
         (

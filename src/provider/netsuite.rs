@@ -484,6 +484,11 @@ mod tests {
             .unwrap()
             .hint
             .contains("Blocked"));
+        let web_only = r#"{"error":{"code":"INVALID_LOGIN_CREDENTIALS","message":"x"}}"#;
+        assert!(read_error(401, None, web_only)
+            .unwrap()
+            .hint
+            .contains("Web Services Only"));
         // Success, other bodies and hostile sizes are not errors of NetSuite's.
         assert_eq!(read_error(200, None, rest), None);
         assert_eq!(read_error(500, None, "<html>oops</html>"), None);
