@@ -208,7 +208,8 @@ fn har(requests: &[(String, String, String)]) -> String {
     serde_json::json!({"log": {"version": "1.2", "entries": entries}}).to_string()
 }
 
-fn verify_har(requests: &[(String, String, String)]) -> Vec<serde_json::Value> {
+/// `oauth1 verify --json` on a HAR of `requests`: its exit code and its reports.
+fn verify_har_run(requests: &[(String, String, String)]) -> (Option<i32>, Vec<serde_json::Value>) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tba.har");
     std::fs::write(&file, har(requests)).unwrap();
@@ -232,7 +233,11 @@ fn verify_har(requests: &[(String, String, String)]) -> Vec<serde_json::Value> {
         .env("NS_TS", TS));
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v.as_array().unwrap().clone()
+    (o.status.code(), v.as_array().unwrap().clone())
+}
+
+fn verify_har(requests: &[(String, String, String)]) -> Vec<serde_json::Value> {
+    verify_har_run(requests).1
 }
 
 #[test]
@@ -529,40 +534,16 @@ fn verify_names_a_realm_netsuite_would_refuse_though_the_signature_is_valid() {
         ),
     ];
     for (authorization, says) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("one.har");
-        std::fs::write(
-            &file,
-            har(&[(spec.method.into(), spec.url.clone(), authorization.clone())]),
-        )
-        .unwrap();
-        let o = run(bin()
-            .args([
-                "oauth1",
-                "verify",
-                "--json",
-                "--max-skew",
-                "100000000000",
-                "--har",
-            ])
-            .arg(&file)
-            .args([
-                "--consumer-secret-env",
-                "NS_CS",
-                "--token-secret-env",
-                "NS_TS",
-            ])
-            .env("NS_CS", CS)
-            .env("NS_TS", TS));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v[0]["valid"], true, "{authorization}: {v}");
+        let (code, v) =
+            verify_har_run(&[(spec.method.into(), spec.url.clone(), authorization.clone())]);
+        assert_eq!(v[0]["valid"], true, "{authorization}: {v:?}");
         match says {
             None => {
-                assert_eq!(o.status.code(), Some(0), "{v}");
+                assert_eq!(code, Some(0), "{v:?}");
                 assert_eq!(v[0]["refused_anyway"], serde_json::json!([]));
             }
             Some(text) => {
-                assert_eq!(o.status.code(), Some(1), "{authorization}: {v}");
+                assert_eq!(code, Some(1), "{authorization}: {v:?}");
                 let w = v[0]["warnings"][0].as_str().unwrap();
                 assert!(w.contains(text) && w.contains(r#""1234567_SB1""#), "{w}");
             }
