@@ -42,9 +42,7 @@ fn connect(
     kid: &str,
     alg: &str,
 ) -> std::process::Output {
-    let o = connect_with(desk, profile, client, key, kid, &["--assertion-alg", alg])
-        .output()
-        .unwrap();
+    let o = connect_with(desk, profile, client, key, kid, &["--assertion-alg", alg]).finish();
     desk.record(&o);
     o
 }
@@ -74,8 +72,7 @@ fn assertions_signed_ps256_es256_and_rs256_are_accepted_and_renewed() {
         "rsa-kid",
         &["--assertion-x5t", "fixtures/opmetrix/publickey.cer"],
     )
-    .output()
-    .unwrap();
+    .finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = desk.run(&["profile", "show", "x5t", "--json"]);
@@ -107,8 +104,7 @@ fn a_wrong_kid_a_wrong_key_and_an_expired_assertion_are_refused_and_explained() 
     ] {
         let o = connect_with(&desk, "x", "jwt-ps256", key, kid, &[])
             .env("OAUTH1TO2_TEST_CLOCK_OFFSET", offset)
-            .output()
-            .unwrap();
+            .finish();
         desk.record(&o);
         assert_eq!(o.status.code(), Some(4), "{what}: {}", stderr(&o));
         let err = stderr(&o);
@@ -303,7 +299,7 @@ fn netsuite(
         .arg("--assertion-key")
         .arg(desk.peer.assertion_keys.join(key))
         .args(extra);
-    let o = cmd.output().unwrap();
+    let o = cmd.finish();
     desk.record(&o);
     o
 }
@@ -384,8 +380,7 @@ fn a_netsuite_profile_signs_the_scope_into_the_assertion_and_refuses_rs256() {
         .args(["--grant", "client-credentials", "--client-id", "ns-ps256"])
         .args(["--assertion-kid", "rsa-kid", "--assertion-key"])
         .arg(desk.peer.assertion_keys.join("assert-rsa.pem"))
-        .output()
-        .unwrap();
+        .finish();
     desk.record(&o);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("account id"), "{}", stderr(&o));

@@ -171,8 +171,7 @@ fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
         ])
         .current_dir(d)
         .env("PFX_PW", "correct horse battery staple")
-        .output()
-        .unwrap();
+        .finish();
     let info_err = String::from_utf8_lossy(&o.stderr);
     assert!(info_err.contains("AES-256-CBC"), "{info_err}");
 
@@ -180,8 +179,7 @@ fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
     let lint = Command::new(&python)
         .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
         .arg(d.join("publickey.cer"))
-        .output()
-        .unwrap();
+        .finish();
     let lint_out = String::from_utf8_lossy(&lint.stdout);
     assert!(
         !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
@@ -191,8 +189,7 @@ fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
     let control = Command::new(&python)
         .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
         .arg(fixture("opmetrix/publickey.cer"))
-        .output()
-        .unwrap();
+        .finish();
     assert!(
         String::from_utf8_lossy(&control.stdout).contains("(ERROR)"),
         "pkilint did not run: {}",
@@ -234,8 +231,7 @@ fn the_legacy_pfx_uses_3des_and_sha1() {
         ])
         .current_dir(dir.path())
         .env("PFX_PW", "correct horse battery staple")
-        .output()
-        .unwrap();
+        .finish();
     let info = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{info}");
     assert!(info.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "{info}");
@@ -412,8 +408,7 @@ fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
     let lint = Command::new(&python)
         .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
         .arg(&cert)
-        .output()
-        .unwrap();
+        .finish();
     let lint_out = String::from_utf8_lossy(&lint.stdout);
     assert!(
         !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
@@ -486,8 +481,7 @@ fn netsuite_m2m_checks_take_the_ec_curves_netsuite_takes() {
             .arg(&key)
             .arg("-out")
             .arg(&cert)
-            .output()
-            .unwrap();
+            .finish();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let o = run(bin()
             .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
@@ -546,8 +540,7 @@ fn netsuite_m2m_ec_keys_are_made_on_each_curve_netsuite_takes() {
         let lint = Command::new(&python)
             .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
             .arg(&cert)
-            .output()
-            .unwrap();
+            .finish();
         let lint_out = String::from_utf8_lossy(&lint.stdout);
         assert!(
             !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),

@@ -232,7 +232,7 @@ fn colour_only_on_a_terminal_and_never_under_no_color() {
         if no_color {
             c.env("NO_COLOR", "1");
         }
-        c.stdin(std::process::Stdio::null()).output().unwrap()
+        c.stdin(std::process::Stdio::null()).finish()
     };
     let o = on_tty(false);
     let text = stdout(&o);
@@ -261,8 +261,7 @@ fn colour_only_on_a_terminal_and_never_under_no_color() {
         .env_remove("CLICOLOR_FORCE")
         .env("TERM", "xterm-256color")
         .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .finish();
     assert!(
         stdout(&o).contains("\u{1b}[") && stdout(&o).contains("rsa-key-too-small"),
         "{:?}",

@@ -391,3 +391,36 @@ fn usage_errors_are_the_documented_error_and_hint_pair() {
     let o = run(bin().args(["cert", "chek"]));
     assert!(stderr(&o).contains("hint: a similar subcommand exists: 'check'"));
 }
+
+/// The test harness itself: a command that hangs is killed, with what it started, and the test
+/// fails saying what it printed, instead of holding the whole run until CI stops it.
+#[test]
+fn a_hung_command_is_killed_with_what_it_started_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(format!(
+        "sleep 60 & echo $! > '{}'; echo started; wait",
+        pid_file.display()
+    ));
+    let started = std::time::Instant::now();
+    let hung = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        output_within(&mut cmd, std::time::Duration::from_secs(1))
+    }));
+    let message = *hung.unwrap_err().downcast::<String>().unwrap();
+    assert!(started.elapsed().as_secs() < 30);
+    assert!(message.contains("did not finish within 1 s"), "{message}");
+    assert!(message.contains("stdout so far:\nstarted\n"), "{message}");
+    assert!(message.contains("processes at the time:"), "{message}");
+    // The `sleep` the shell started was killed too: gone, or a zombie waiting to be reaped.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .trim_start()
+        .chars()
+        .next();
+    assert!(matches!(state, None | Some('Z')), "{stat}");
+}

@@ -126,7 +126,7 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
         assert_eq!(steps_done(&inv), STEPS[..=i], "after a kill at {step}");
     }
     // The last run finishes, without a second consent, and sums up in JSON on stdout.
-    let o = migrate_cmd(&desk, &inv).arg("--json").output().unwrap();
+    let o = migrate_cmd(&desk, &inv).arg("--json").finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON summary");
@@ -272,8 +272,7 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
     let o = desk
         .cmd()
         .args(["export", "-p", "opmetrix", "--reveal"])
-        .output()
-        .unwrap();
+        .finish();
     assert!(
         stdout(&o).contains(&format!("export XERO_CLIENT_SECRET={WEB_SECRET}")),
         "{}",
@@ -281,7 +280,7 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
     );
 
     // Running it again changes nothing and says it is complete.
-    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    let o = migrate_cmd(&desk, &inv).finish();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(desk.peer.count("authorization_code:success"), 1);
 }
@@ -295,7 +294,7 @@ fn an_ambiguous_organisation_asks_for_the_tenant() {
         .replace("Maple Florist", "Someone Else Ltd");
     std::fs::write(&inv, text).unwrap();
     // No terminal: the error lists the organisations and asks for --tenant.
-    let o = migrate_cmd(&desk, &inv).output().unwrap();
+    let o = migrate_cmd(&desk, &inv).finish();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -307,8 +306,7 @@ fn an_ambiguous_organisation_asks_for_the_tenant() {
     // Given the tenant, it carries on from there.
     let o = migrate_cmd(&desk, &inv)
         .args(["--tenant", "70784a63-d24b-46a9-a4db-0e70a274b056"])
-        .output()
-        .unwrap();
+        .finish();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(state(&inv)["tenant_name"], "Opmetrix Demo Ltd");
     assert_eq!(desk.peer.count("authorization_code:success"), 1);
@@ -338,7 +336,7 @@ fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
             .arg(&desk.peer.ca_file)
             .args(extra)
             .stdin(Stdio::null());
-        let o = c.output().unwrap();
+        let o = c.finish();
         desk.record(&o);
         o
     };
@@ -472,7 +470,7 @@ fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
         .arg("--ca-file")
         .arg(&desk.peer.ca_file)
         .stdin(Stdio::null());
-    let o = c.output().unwrap();
+    let o = c.finish();
     desk.record(&o);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!other.join("integration.m2m").exists());

@@ -174,17 +174,12 @@ fn web_app_tenants_api_revoke_and_no_secret_printed() {
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     // token get prints the access token by design; everything else must not.
-    let o = desk
-        .cmd()
-        .args(["token", "get", "-p", "web"])
-        .output()
-        .unwrap();
+    let o = desk.cmd().args(["token", "get", "-p", "web"]).finish();
     assert_eq!(stdout(&o).trim(), t["access_token"].as_str().unwrap());
     let o = desk
         .cmd()
         .args(["token", "show", "-p", "web", "--reveal"])
-        .output()
-        .unwrap();
+        .finish();
     assert!(
         stdout(&o).contains(t["refresh_token"].as_str().unwrap()),
         "--reveal reveals"
@@ -212,12 +207,7 @@ fn client_credentials_need_no_browser() {
     let Some(desk) = Desk::new(0) else { return };
     let args = desk.connect_args("cc", "cc-app");
     // A browser that fails: it must not be needed.
-    let o = desk
-        .cmd()
-        .args(&args)
-        .env("BROWSER", "false")
-        .output()
-        .unwrap();
+    let o = desk.cmd().args(&args).env("BROWSER", "false").finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(desk.peer.count("client_credentials:success"), 1);
@@ -236,11 +226,7 @@ fn client_credentials_need_no_browser() {
     assert!(o.status.success(), "{}", stderr(&o));
     // Expiring: `token get` asks for a new token with the same grant.
     desk.expire_in("cc", 10);
-    let o = desk
-        .cmd()
-        .args(["token", "get", "-p", "cc"])
-        .output()
-        .unwrap();
+    let o = desk.cmd().args(["token", "get", "-p", "cc"]).finish();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_ne!(stdout(&o).trim(), t["access_token"].as_str().unwrap());
     assert_eq!(desk.peer.count("client_credentials:success"), 2);
@@ -280,7 +266,7 @@ fn keyring_entry(desk: &Desk, profile: &str) -> Option<String> {
         "{} && keyctl pipe \"$id\"",
         find_entry(desk, profile)
     ));
-    let o = in_session(&sh).output().unwrap();
+    let o = in_session(&sh).finish();
     o.status.success().then(|| stdout(&o))
 }
 
@@ -294,7 +280,7 @@ fn tokens_can_live_in_the_os_keyring() {
     args.extend(["--token-store".into(), "keyring".into()]);
     let mut connect = desk.cmd();
     connect.args(&args);
-    let o = in_session(&connect).output().unwrap();
+    let o = in_session(&connect).finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("the OS keyring"), "{}", stderr(&o));
@@ -307,7 +293,7 @@ fn tokens_can_live_in_the_os_keyring() {
         serde_json::from_str(&keyring_entry(&desk, "cc").expect("the entry")).unwrap();
     let mut get = desk.cmd();
     get.args(["token", "get", "-p", "cc"]);
-    let o = in_session(&get).output().unwrap();
+    let o = in_session(&get).finish();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), entry["access_token"].as_str().unwrap());
     assert_eq!(desk.peer.count("client_credentials:success"), 1);
@@ -324,9 +310,9 @@ fn tokens_can_live_in_the_os_keyring() {
         ))
         .arg("sh")
         .arg(expiring.to_string());
-    assert!(in_session(&update).output().unwrap().status.success());
+    assert!(in_session(&update).finish().status.success());
     // (Not recorded for the leak check: printing the token is what `token get` is for.)
-    let o = in_session(&get).output().unwrap();
+    let o = in_session(&get).finish();
     assert!(o.status.success(), "{}", stderr(&o));
     let renewed: serde_json::Value =
         serde_json::from_str(&keyring_entry(&desk, "cc").unwrap()).unwrap();
@@ -337,7 +323,7 @@ fn tokens_can_live_in_the_os_keyring() {
     // `profile show` tells where the tokens are and reveals nothing.
     let mut show = desk.cmd();
     show.args(["profile", "show", "cc", "--json"]);
-    let o = in_session(&show).output().unwrap();
+    let o = in_session(&show).finish();
     desk.record(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["token_store"], "keyring");
@@ -346,7 +332,7 @@ fn tokens_can_live_in_the_os_keyring() {
     // Removing the profile deletes the entry.
     let mut remove = desk.cmd();
     remove.args(["profile", "remove", "cc", "--yes"]);
-    let o = in_session(&remove).output().unwrap();
+    let o = in_session(&remove).finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(keyring_entry(&desk, "cc").is_none());
@@ -747,8 +733,7 @@ fn under_umask_000_every_folder_is_0700_and_every_file_0600() {
         .env("OAUTH1TO2_HOME", &home)
         .env_remove("OAUTH1TO2_PROFILE")
         .current_dir(root())
-        .output()
-        .unwrap();
+        .finish();
     assert!(o.status.success(), "{}", stderr(&o));
     let mut seen = 0;
     let mut stack = vec![home.clone()];
@@ -779,7 +764,7 @@ fn an_id_token_that_fails_validation_in_a_real_flow_exits_8_and_stores_nothing()
     cmd.args(desk.connect_args("acme", "pkce-app"))
         .env("OAUTH1TO2_TEST_CLOCK_OFFSET", "7200")
         .env("CONSENT_RESULT", &result);
-    let o = desk.consenting(&mut cmd, "approve").output().unwrap();
+    let o = desk.consenting(&mut cmd, "approve").finish();
     desk.record(&o);
     assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
     assert!(
@@ -804,7 +789,7 @@ fn moving_a_profile_between_stores_deletes_the_old_copy() {
         args.extend(["--token-store".into(), store.into()]);
         let mut c = desk.cmd();
         c.args(&args);
-        let o = in_session(&c).output().unwrap();
+        let o = in_session(&c).finish();
         desk.record(&o);
         assert!(o.status.success(), "{store}: {}", stderr(&o));
     };
@@ -928,7 +913,7 @@ fn a_secret_without_a_grant_means_a_web_app_and_scope_is_an_alias() {
     let result = desk.home.path().join("consent.json");
     let mut cmd = desk.cmd();
     cmd.args(&args).env("CONSENT_RESULT", &result);
-    let o = desk.consenting(&mut cmd, "approve").output().unwrap();
+    let o = desk.consenting(&mut cmd, "approve").finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
@@ -945,12 +930,7 @@ fn a_secret_without_a_grant_means_a_web_app_and_scope_is_an_alias() {
     let mut args = desk.connect_args("web2", "web-app");
     let g = args.iter().position(|a| a == "--grant").unwrap();
     args[g + 1] = "pkce".into();
-    let o = desk
-        .cmd()
-        .args(&args)
-        .env("BROWSER", "false")
-        .output()
-        .unwrap();
+    let o = desk.cmd().args(&args).env("BROWSER", "false").finish();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("--grant pkce takes no client secret"),
@@ -967,7 +947,7 @@ fn an_untrusted_server_certificate_is_explained() {
     let mut args = desk.connect_args("cc", "cc-app");
     let i = args.iter().position(|a| a == "--ca-file").unwrap();
     args.drain(i..i + 2);
-    let o = desk.cmd().args(&args).output().unwrap();
+    let o = desk.cmd().args(&args).finish();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -997,12 +977,7 @@ fn the_browser_gets_the_whole_url_as_one_argument_without_a_shell() {
     let mut args = desk.connect_args("acme", "pkce-app");
     let t = args.iter().position(|a| a == "--timeout").unwrap();
     args[t + 1] = "3".into();
-    let o = desk
-        .cmd()
-        .args(&args)
-        .env("BROWSER", &script)
-        .output()
-        .unwrap();
+    let o = desk.cmd().args(&args).env("BROWSER", &script).finish();
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     let url = stderr(&o)
         .lines()

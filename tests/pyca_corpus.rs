@@ -76,8 +76,7 @@ fn openssl_view(openssl: &Path, file: &Path) -> Option<OpensslView> {
 fn corpus(python: &Path) -> PathBuf {
     let o = Command::new(python)
         .args(["-c", "import cryptography_vectors, os; print(os.path.dirname(cryptography_vectors.__file__))"])
-        .output()
-        .unwrap();
+        .finish();
     PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("x509")
 }
 
@@ -302,8 +301,7 @@ fn a_certificate_only_openssl_reads_gets_an_honest_partial_report() {
             "-in",
         ])
         .arg(&file)
-        .output()
-        .unwrap();
+        .finish();
     let text = String::from_utf8_lossy(&ossl.stdout).into_owned();
     let field = |prefix: &str| {
         text.lines()

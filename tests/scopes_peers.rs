@@ -21,7 +21,7 @@ fn broad_desk() -> Option<Desk> {
     args.extend(["--client-id", "pkce-app", "--scopes", BROAD].map(String::from));
     let mut cmd = desk.cmd();
     cmd.args(&args);
-    let o = desk.consenting(&mut cmd, "approve").output().unwrap();
+    let o = desk.consenting(&mut cmd, "approve").finish();
     desk.record(&o);
     assert!(o.status.success(), "connect: {}", stderr(&o));
     let o = desk.run(&["tenants", "use", "-p", "acme", "Maple Florist"]);
@@ -136,7 +136,7 @@ fn broad_scopes_are_found_upgraded_and_then_clean() {
     );
 
     // The upgrade re-consents in Chromium, reads with the new grant, then switches.
-    let o = upgrade(&desk, &["--endpoints", CALLS]).output().unwrap();
+    let o = upgrade(&desk, &["--endpoints", CALLS]).finish();
     desk.record(&o);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
@@ -184,9 +184,7 @@ fn a_refused_scope_leaves_the_old_grant_in_place() {
     let Some(desk) = broad_desk() else { return };
     let before = std::fs::read(desk.token_file("acme")).unwrap();
     // The provider does not offer accounting.payments to this app.
-    let o = upgrade(&desk, &["--to", "accounting.invoices accounting.payments"])
-        .output()
-        .unwrap();
+    let o = upgrade(&desk, &["--to", "accounting.invoices accounting.payments"]).finish();
     desk.record(&o);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let err = stderr(&o);
@@ -373,9 +371,7 @@ fn a_read_call_the_new_grant_cannot_make_stops_the_switch() {
     );
     std::fs::write(&config, text).unwrap();
     let before = std::fs::read(desk.token_file("acme")).unwrap();
-    let o = upgrade(&desk, &["--to", "accounting.invoices"])
-        .output()
-        .unwrap();
+    let o = upgrade(&desk, &["--to", "accounting.invoices"]).finish();
     desk.record(&o);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     let err = stderr(&o);

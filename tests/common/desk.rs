@@ -53,7 +53,7 @@ impl Desk {
 
     /// Runs a command and records its output for the secrets check.
     pub fn run(&self, args: &[&str]) -> Output {
-        let o = self.cmd().args(args).output().unwrap();
+        let o = self.cmd().args(args).finish();
         self.record(&o);
         o
     }
@@ -141,8 +141,7 @@ impl Desk {
             .consenting(&mut cmd, action)
             .env("CONSENT_RESULT", &result)
             .env("CONSENT_SCREENSHOT", &shot)
-            .output()
-            .unwrap();
+            .finish();
         self.record(&o);
         // The browser process finishes writing after oauth1to2 has its callback.
         let page = wait_for_file(&result, Duration::from_secs(30))

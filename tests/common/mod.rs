@@ -9,7 +9,8 @@
 pub mod desk;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_oauth1to2"));
@@ -71,7 +72,173 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("spawn")
+    cmd.finish()
+}
+
+/// The longest any one command a test runs may take. Every command the tool runs on the
+/// network has its own timeouts (at most a minute in the tests), so this only trips on a hang.
+pub const COMMAND_LIMIT: Duration = Duration::from_secs(240);
+
+/// `Command::output`, bounded: a command still running after [`COMMAND_LIMIT`] is killed with
+/// everything it started, and the test fails with what it printed and what was running.
+pub trait Finish {
+    fn finish(&mut self) -> Output;
+}
+
+impl Finish for Command {
+    fn finish(&mut self) -> Output {
+        output_within(self, COMMAND_LIMIT)
+    }
+}
+
+/// Runs `cmd` as `Command::output` does (stdin empty unless set, stdout and stderr captured),
+/// in a process group of its own, and fails the test if it has not finished within `limit`,
+/// or if, after it exited, something it started still holds its output open.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let what = format!("{cmd:?}");
+    // As `output` does: a test that needs to write to stdin spawns the command itself.
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+    ]
+    .map(|r| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&shared);
+        std::thread::spawn(move || {
+            if let Some(mut r) = r {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = r.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            }
+            let _ = tx.send(());
+        });
+        (rx, shared)
+    });
+    let deadline = Instant::now() + limit;
+    let so_far = |readers: &[Reader; 2]| {
+        readers
+            .iter()
+            .map(|(_, b)| String::from_utf8_lossy(&b.lock().unwrap()).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let running = processes();
+            // SAFETY: kill(2) with a negative pid signals the process group the child leads.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.wait();
+            let [out, err] = so_far(&readers).try_into().unwrap();
+            panic!(
+                "{what} did not finish within {} s and was killed.\nstdout so far:\n{out}\nstderr so far:\n{err}\nprocesses at the time:\n{running}",
+                limit.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The output is complete once both pipes are closed, which a process the command left
+    // running would prevent.
+    let grace = Instant::now() + Duration::from_secs(20);
+    for (done, _) in &readers {
+        if done
+            .recv_timeout(grace.saturating_duration_since(Instant::now()))
+            .is_err()
+        {
+            let running = processes();
+            // SAFETY: as above; the group outlived its leader.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            panic!("{what} exited ({status}), but a process it started still holds its output open.\nprocesses:\n{running}");
+        }
+    }
+    let [stdout, stderr] = readers.map(|(_, b)| std::mem::take(&mut *b.lock().unwrap()));
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// A pipe's reader thread: a message when it reached the end, and what it has read so far.
+type Reader = (
+    std::sync::mpsc::Receiver<()>,
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+);
+
+/// The running processes (`ps`), for a hang's report.
+pub fn processes() -> String {
+    Command::new("ps")
+        .args(["-eo", "pid,ppid,pgid,etime,args", "--forest"])
+        .stdin(Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(ps: {e})"))
+}
+
+/// Fails the whole test binary, with a report, if the test that made it is still running after
+/// `limit`: libtest has no timeout of its own, and a hung test would otherwise hold CI until it
+/// is stopped from outside. Dropping it (the test ended) disarms it.
+pub struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+impl Watchdog {
+    pub fn arm(limit: Duration, logs: Vec<PathBuf>) -> Watchdog {
+        let test = std::thread::current().name().unwrap_or("a test").to_owned();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                let mut report = format!(
+                    "\nWATCHDOG: {test} has run for {} s, far longer than it should; stopping the test binary.\nprocesses:\n{}",
+                    limit.as_secs(),
+                    processes()
+                );
+                for log in &logs {
+                    let text = std::fs::read_to_string(log).unwrap_or_default();
+                    let tail: String = text
+                        .chars()
+                        .rev()
+                        .take(4000)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    report.push_str(&format!("\n--- {} (end):\n{tail}", log.display()));
+                }
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "{report}");
+                std::process::exit(124);
+            }
+        });
+        Watchdog(Some(tx))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -116,8 +283,7 @@ pub fn openssl_stdout(openssl: &Path, args: &[&str], dir: &Path, env: (&str, &st
         .args(args)
         .current_dir(dir)
         .env(env.0, env.1)
-        .output()
-        .unwrap();
+        .finish();
     assert!(
         o.status.success(),
         "openssl {args:?}: {}",
@@ -267,7 +433,12 @@ pub struct OidcPeer {
     pub assertion_keys: PathBuf,
     child: std::process::Child,
     _dir: tempfile::TempDir,
+    /// The test that started the provider ends within [`TEST_LIMIT`], or the binary stops.
+    _watchdog: Watchdog,
 }
+
+/// The longest a test with a provider may run: the slowest takes under a minute.
+pub const TEST_LIMIT: Duration = Duration::from_secs(600);
 
 pub const WEB_SECRET: &str = "web-secret-5f1c9a0e7d3b42c8a6e1";
 pub const CC_SECRET: &str = "cc-secret-91d4e2b7a0c34f6e8b2d";
@@ -280,11 +451,7 @@ impl OidcPeer {
         let d = dir.path();
         // A throwaway CA and a server certificate for 127.0.0.1, made by openssl.
         let sh = |args: &[&str]| {
-            let o = Command::new("openssl")
-                .args(args)
-                .current_dir(d)
-                .output()
-                .unwrap();
+            let o = Command::new("openssl").args(args).current_dir(d).finish();
             assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
         };
         sh(&[
@@ -372,19 +539,37 @@ impl OidcPeer {
             .stderr(std::fs::File::create(d.join("provider.log")).unwrap())
             .spawn()
             .expect("start node tests/peers/oidc_peer.mjs");
-        let mut line = String::new();
         let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        out.read_line(&mut line).unwrap();
-        // Keep reading: the provider's development pages log to stdout, and a closed pipe
-        // would kill it with EPIPE in the middle of a login.
-        let mut log = std::fs::File::create(d.join("provider.out")).unwrap();
-        std::thread::spawn(move || std::io::copy(&mut out, &mut log));
+        let log_file = d.join("provider.out");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = out.read_line(&mut line);
+            let _ = tx.send(line);
+            // Keep reading: the provider's development pages log to stdout, and a closed pipe
+            // would kill it with EPIPE in the middle of a login.
+            let mut log = std::fs::File::create(log_file).unwrap();
+            std::io::copy(&mut out, &mut log)
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "oidc_peer.mjs printed nothing within 60 s.\n{}",
+                    std::fs::read_to_string(d.join("provider.log")).unwrap_or_default()
+                )
+            });
         let v: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("oidc_peer.mjs did not start: {line:?}"));
         OidcPeer {
             issuer: v["issuer"].as_str().unwrap().to_owned(),
             ca_file: d.join("ca.pem"),
             assertion_keys: d.to_path_buf(),
+            _watchdog: Watchdog::arm(
+                TEST_LIMIT,
+                vec![d.join("provider.out"), d.join("provider.log")],
+            ),
             child,
             _dir: dir,
         }
