@@ -424,3 +424,32 @@ fn a_hung_command_is_killed_with_what_it_started_and_reported() {
         .next();
     assert!(matches!(state, None | Some('Z')), "{stat}");
 }
+
+/// Run only by `the_watchdog_stops_a_hung_test`, in a process of its own.
+#[test]
+#[ignore = "hangs on purpose; the_watchdog_stops_a_hung_test runs it"]
+fn hangs_under_a_one_second_watchdog() {
+    let _watchdog = Watchdog::arm(std::time::Duration::from_secs(1), vec![]);
+    std::thread::sleep(std::time::Duration::from_secs(60));
+}
+
+/// A test with a provider that hangs stops its test binary, with a report, instead of holding
+/// the run until CI stops it from outside.
+#[test]
+fn the_watchdog_stops_a_hung_test() {
+    let o = output_within(
+        std::process::Command::new(std::env::current_exe().unwrap()).args([
+            "--ignored",
+            "--exact",
+            "hangs_under_a_one_second_watchdog",
+            "--nocapture",
+        ]),
+        std::time::Duration::from_secs(50),
+    );
+    assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("WATCHDOG: hangs_under_a_one_second_watchdog has run for 1 s"),
+        "{}",
+        stderr(&o)
+    );
+}
