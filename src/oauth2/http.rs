@@ -290,8 +290,15 @@ pub fn client_builder(timeouts: Timeouts) -> reqwest::blocking::ClientBuilder {
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.total)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(POOL_IDLE)
         .user_agent(concat!("oauth1to2/", env!("CARGO_PKG_VERSION")))
 }
+
+/// How long an idle connection may be reused. Servers close idle keep-alive connections after
+/// a few seconds (Node.js and Apache httpd after 5), and a request sent as the server closes
+/// one is reset: for a token request, after the person spent longer than that in the browser.
+/// Below the shortest common keep-alive, so a connection left idle that long is never reused.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
 
 /// A reqwest error and its causes, for messages. reqwest names the URL but never carries our
 /// headers or body, so no secret reaches the message.
@@ -446,6 +453,58 @@ mod tests {
         assert!(
             matches!(target.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
             "a redirect was followed"
+        );
+    }
+
+    /// A server whose first connection goes stale: it answers one request with keep-alive,
+    /// then drops the connection when the next request arrives on it, as a server does when it
+    /// closes an idle connection just as the request comes. Later connections are answered.
+    fn stale_keep_alive_server() -> String {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/token", l.local_addr().unwrap().port());
+        let read_request = |s: &mut std::net::TcpStream| {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            true
+        };
+        std::thread::spawn(move || {
+            for (i, s) in l.incoming().flatten().enumerate() {
+                std::thread::spawn(move || {
+                    let mut s = s;
+                    while read_request(&mut s) {
+                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}");
+                        if i == 0 {
+                            // The next request on this connection is never answered.
+                            read_request(&mut s);
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn a_connection_idle_past_the_pool_limit_is_not_reused() {
+        let url = stale_keep_alive_server();
+        let c = HttpClient::new(Timeouts::default(), None).unwrap();
+        let first = c.send("POST", &url, &[], Some(b"a=1".to_vec())).unwrap();
+        assert_eq!(first.status, 200);
+        // Longer than a person takes to leave the browser step at its quickest.
+        std::thread::sleep(POOL_IDLE + Duration::from_millis(500));
+        let second = c.send("POST", &url, &[], Some(b"a=2".to_vec()));
+        assert_eq!(
+            second.map(|r| r.status).unwrap_or_else(|e| panic!("{e}")),
+            200
         );
     }
 
