@@ -503,6 +503,17 @@ impl OidcPeer {
             "-extfile",
             "ext",
         ]);
+        // The provider's own signing key (id tokens): made here, not by Node.js (see
+        // oidc_peer.mjs).
+        sh(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "provider-signing.pem",
+        ]);
         // Keys for the private_key_jwt clients; the provider registers their public halves.
         for (name, args) in [
             (
@@ -530,6 +541,7 @@ impl OidcPeer {
             .env("JWT_KEYS_DIR", d)
             // The provider fetches a client's jwks_uri from itself (ns-migrate).
             .env("NODE_EXTRA_CA_CERTS", d.join("ca.pem"))
+            .env("SIGNING_KEY", d.join("provider-signing.pem"))
             .env("TLS_KEY", d.join("leaf.key"))
             .env("TLS_CERT", d.join("leaf.pem"))
             .env("WEB_SECRET", WEB_SECRET)

@@ -6,6 +6,7 @@
 //
 // Usage: node oidc_peer.mjs   (env below). Prints one JSON line {"issuer": ...} once listening.
 //   TLS_KEY, TLS_CERT        PEM files for the HTTPS server (required)
+//   SIGNING_KEY              PEM file of the RSA key that signs id tokens (required)
 //   WEB_SECRET, CC_SECRET    client secrets of the confidential clients
 //   REFRESH_GRACE_SECONDS    how long a used refresh token is accepted again (Xero: 1800); 0 = never
 //
@@ -46,7 +47,10 @@ class GraceAdapter extends MemoryAdapter {
   }
 }
 
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// The provider's own signing key, made by the test with openssl. Generating it here with
+// crypto.generateKeyPairSync, after oidc-provider is loaded, hung Node.js 20 on a futex in
+// 4 of 700 starts here (and once in CI); reading a key hung in none of 1,100.
+const privateKey = crypto.createPrivateKey(fs.readFileSync(process.env.SIGNING_KEY));
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
 
 const server = https.createServer({
