@@ -49,7 +49,7 @@ class GraceAdapter extends MemoryAdapter {
 
 // The provider's own signing key, made by the test with openssl. Generating it here with
 // crypto.generateKeyPairSync, after oidc-provider is loaded, hung Node.js 20 on a futex in
-// 4 of 700 starts here (and once in CI); reading a key hung in none of 1,100.
+// 4 of 700 starts here, and most likely hung a CI run; reading a key hung in none of 1,100.
 const privateKey = crypto.createPrivateKey(fs.readFileSync(process.env.SIGNING_KEY));
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
 
