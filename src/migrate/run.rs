@@ -557,22 +557,12 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
             let dir = std::path::absolute(&dir).unwrap_or(dir);
             let key = dir.join("netsuite-privatekey.pem");
             let cert = dir.join("netsuite-publickey.cer");
-            match (key.exists(), cert.exists()) {
-                (true, false) => {
-                    return Err(RunError::HalfPair {
-                        present: key,
-                        missing: cert,
-                    })
-                }
-                (false, true) => {
-                    return Err(RunError::HalfPair {
-                        present: cert,
-                        missing: key,
-                    })
-                }
-                _ => {}
+            let kept = key.exists();
+            if kept != cert.exists() {
+                let (present, missing) = if kept { (key, cert) } else { (cert, key) };
+                return Err(RunError::HalfPair { present, missing });
             }
-            if key.exists() {
+            if kept {
                 run.say(
                     Step::Credentials,
                     &format!(
