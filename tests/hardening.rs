@@ -413,16 +413,24 @@ fn a_hung_command_is_killed_with_what_it_started_and_reported() {
     assert!(message.contains("stdout so far:\nstarted\n"), "{message}");
     assert!(message.contains("processes at the time:"), "{message}");
     // The `sleep` the shell started was killed too: gone, or a zombie waiting to be reaped.
+    // SIGKILL lands when the process next runs, so give it a moment.
     let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
-    let state = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .trim_start()
-        .chars()
-        .next();
-    assert!(matches!(state, None | Some('Z')), "{stat}");
+    let stat = || std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let dead = |stat: &str| {
+        let state = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .chars()
+            .next();
+        matches!(state, None | Some('Z'))
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !dead(&stat()) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(dead(&stat()), "{}", stat());
 }
 
 /// Run only by `the_watchdog_stops_a_hung_test`, in a process of its own.
