@@ -433,7 +433,7 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
     let mut status = TokenStatus::unusable(name, reason);
     status.usable = usable;
     if let Ok(Some(t)) = loaded {
-        let catalogue = crate::provider::of_profile(profile).scopes;
+        let catalogue = crate::provider::api_of(profile).scopes;
         let retiring = match catalogue {
             Some(_) => crate::audit::scope_check::deprecated_scopes().unwrap_or_default(),
             None => Vec::new(),
@@ -464,11 +464,13 @@ pub fn api_call(
     call: &crate::xero::api::ApiCall<'_>,
     ui: &dyn Interaction,
 ) -> Result<crate::xero::api::ApiAnswer, Oauth2Error> {
+    // Refused before a token is even renewed when there is nowhere the token may go.
+    let api_base = crate::provider::api_base(profile)?;
     let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
     let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
     let mut answer = crate::xero::api::call(
         &http,
-        &crate::provider::api_base(profile),
+        &api_base,
         &t.access_token,
         call,
     )

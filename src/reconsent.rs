@@ -111,7 +111,7 @@ pub fn check_profile(
     app_created: Option<time::Date>,
     today: time::Date,
 ) -> Result<ProfileCheck, ReconsentError> {
-    let p = crate::provider::of_profile(profile);
+    let p = crate::provider::api_of(profile);
     if p.scopes.is_none() {
         return Err(ReconsentError::NoCatalogue(p.name));
     }
@@ -399,7 +399,7 @@ pub fn upgrade(
         };
         let answer = crate::xero::api::call(
             &http,
-            &crate::provider::api_base(profile),
+            &crate::provider::api_base(profile)?,
             &tokens.access_token,
             &crate::xero::api::ApiCall {
                 method: "GET",

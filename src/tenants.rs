@@ -71,11 +71,12 @@ impl<'a> Tenants<'a> {
         paths: &'a Paths,
         ui: &dyn Interaction,
     ) -> Result<Tenants<'a>, TenantError> {
-        let p = provider::of_profile(profile);
+        let p = provider::api_of(profile);
         let model = p.tenants.as_ref().ok_or(TenantError::NoTenants(p.name))?;
+        let api_base = provider::api_base(profile)?;
         let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
         let t = crate::connect::fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
-        let list = (model.list)(&http, &provider::api_base(profile), &t.access_token)?;
+        let list = (model.list)(&http, &api_base, &t.access_token)?;
         Ok(Tenants {
             name,
             profile,
@@ -135,7 +136,7 @@ impl<'a> Tenants<'a> {
         }
         let existed = (self.model.remove)(
             &self.http,
-            &provider::api_base(self.profile),
+            &provider::api_base(self.profile)?,
             &self.access_token,
             &t.id,
         )?;

@@ -8,6 +8,8 @@
 //! keeps the exact text, escaped by JSON's own rules.
 //!
 //! [`markdown`] is for the Markdown report: the same, plus Markdown and HTML punctuation.
+//!
+//! [`shell`] is for a value inside a command the user may paste into a POSIX shell.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -71,6 +73,19 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// `s` as one word of a POSIX shell command: as it is when it holds only characters no shell
+/// reads specially (letters, digits, `-_./:=@,+%`, not starting with `=`), else in single quotes, each `'` written
+/// `'\''`. Inside single quotes nothing is expanded (no `$(...)`, no backquote, no glob), so
+/// a value from a client's file or a server cannot run code when the command is pasted.
+pub fn shell(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    // zsh expands a word that starts with `=` (`=ls` is ls's path).
+    if !s.is_empty() && s.chars().all(plain) && !s.starts_with('=') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(format!("'{}'", s.replace('\'', "'\\''")))
+}
+
 /// Replaces every occurrence of each secret in `text` with `[REDACTED]`. Secrets shorter than
 /// 4 characters are left alone (they would match ordinary text, and no real one is that short).
 /// For text that came from a server, which may echo the request it was sent.
@@ -98,6 +113,19 @@ pub fn redact_bytes(body: &[u8], secret: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shell_words_cannot_run_code_when_pasted() {
+        assert_eq!(shell("acme-ltd"), "acme-ltd");
+        assert_eq!(shell("/record/v1/customer"), "/record/v1/customer");
+        assert_eq!(shell(""), "''");
+        assert_eq!(shell("a b"), "'a b'");
+        assert_eq!(shell("$(touch x)"), "'$(touch x)'");
+        assert_eq!(shell("O'Brien; rm -rf ~"), "'O'\\''Brien; rm -rf ~'");
+        assert_eq!(shell("`id`"), "'`id`'");
+        assert_eq!(shell("=ls"), "'=ls'");
+        assert_eq!(shell("*"), "'*'");
+    }
+
     use super::*;
 
     #[test]

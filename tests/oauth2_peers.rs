@@ -991,3 +991,49 @@ fn the_browser_gets_the_whole_url_as_one_argument_without_a_shell() {
     // One argument, the URL exactly, '&' and all: no shell split or ran any part of it.
     assert_eq!(lines, vec!["1", url.as_str()], "{got}");
 }
+
+#[test]
+fn a_generic_openid_profile_sends_its_token_to_no_other_providers_api() {
+    let Some(desk) = Desk::new(0) else { return };
+    // A profile connected with --issuer only: no API base, no stand-in for Xero.
+    let mut args = desk.connect_args("generic", "cc-app");
+    for flag in ["--api-base", "--api"] {
+        let at = args.iter().position(|a| a == flag).unwrap();
+        args.drain(at..at + 2);
+    }
+    let o = desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+
+    let o = desk.run(&["api", "-p", "generic", "GET", "/connections"]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("the OpenID provider at {}", desk.peer.issuer))
+            && err.contains("has no API base"),
+        "{err}"
+    );
+    assert!(err.contains("hint: connect the profile again with its provider's API base"), "{err}");
+    assert!(!both(&o).contains("api.xero.com"), "{}", both(&o));
+
+    let o = desk.run(&["tenants", "list", "-p", "generic"]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("has no tenants"), "{}", stderr(&o));
+
+    // profile show says where the token may go: nowhere yet.
+    let o = desk.run(&["profile", "show", "generic", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["api_base"], serde_json::Value::Null, "{v}");
+
+    // With an API base of its own (and no --api), its token goes there, still with no tenants.
+    args.extend(["--api-base".into(), desk.peer.issuer.clone()]);
+    let o = desk.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+    let o = desk.run(&["tenants", "list", "-p", "generic"]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let o = desk.run(&["api", "-p", "generic", "GET", "/connections"]);
+    assert!(o.status.success(), "{}", both(&o));
+}
+
+fn both(o: &Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+}

@@ -12,6 +12,7 @@ pub mod render;
 pub mod scope_check;
 pub mod scopes;
 
+use crate::text::shell;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -583,7 +584,7 @@ fn checklist(
             steps.push(format!("Scopes: {scopes}"));
             steps.push(format!("Have the user of {org} accept the emailed authorisation, and pay for the connection."));
             steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
-            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes '{scopes}'", profile_name(inv)));
+            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes {}", shell(&profile_name(inv)), shell(&scopes)));
         }
         // NetSuite's targets have their own checklist (netsuite_tba).
         TargetKind::M2m | TargetKind::AuthorizationCode => {}
@@ -623,16 +624,17 @@ fn checklist(
             } else {
                 steps.push("Copy the client id (a PKCE app has no secret).".into());
             }
-            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", inv.file.display(), profile_name(inv)));
+            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", shell(&inv.file.display().to_string()), shell(&profile_name(inv))));
             steps.push(format!(
-                "Choose the tenant: oauth1to2 tenants use -p {} \"{org}\".",
-                profile_name(inv)
+                "Choose the tenant: oauth1to2 tenants use -p {} {}.",
+                shell(&profile_name(inv)),
+                shell(org)
             ));
         }
     }
     steps.push(format!(
         "Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.",
-        profile_name(inv)
+        shell(&profile_name(inv))
     ));
     let decommission_from = steps.len();
     steps.push("Switch the integration to the new credentials and watch one full run.".into());

@@ -4,6 +4,7 @@
 //! be present. The calls come from the evidence (`provider::netsuite::calls`); the scopes are
 //! NetSuite's three; the findings are what stops or complicates the move.
 
+use crate::text::shell;
 use std::collections::BTreeMap;
 
 use super::inventory::{InventoryError, LegacyIntegration, SecretField, TargetKind};
@@ -349,7 +350,7 @@ pub fn record_step(
 
 /// Step 2 of the plan: the key and the certificate.
 pub fn certificate_step(inv: &LegacyIntegration, out_dir: &str) -> String {
-    format!("Make the key and certificate: oauth1to2 cert new --for netsuite-m2m --cn \"{}\" --out-dir {out_dir} (keep netsuite-privatekey.pem; upload netsuite-publickey.cer).", inv.name)
+    format!("Make the key and certificate: oauth1to2 cert new --for netsuite-m2m --cn {} --out-dir {} (keep netsuite-privatekey.pem; upload netsuite-publickey.cer).", shell(&inv.name), shell(out_dir))
 }
 
 /// Step 3 of the plan: the certificate's mapping, which gives the Certificate ID.
@@ -359,18 +360,19 @@ pub const UPLOAD_STEP: &str = "Upload the certificate: Setup > Integration > Man
 /// connection. `migrate` runs the same steps.
 fn plan_steps(inv: &LegacyIntegration, target: TargetKind, scopes: &str) -> Vec<String> {
     let (account, profile) = (account_of(inv), profile_name(inv));
+    let (sh_account, sh_profile, sh_scopes) = (shell(&account), shell(&profile), shell(scopes));
     let record = record_step(inv, target, scopes, "http://localhost:8742/callback");
     if target == TargetKind::AuthorizationCode {
         return vec![
             record,
-            format!("Connect: oauth1to2 connect -p {profile} --provider netsuite --account {account} --grant authorization-code --client-id CLIENT_ID --client-secret-prompt --scopes '{scopes}' (a user signs in)."),
+            format!("Connect: oauth1to2 connect -p {sh_profile} --provider netsuite --account {sh_account} --grant authorization-code --client-id CLIENT_ID --client-secret-prompt --scopes {sh_scopes} (a user signs in)."),
         ];
     }
     vec![
         record,
         certificate_step(inv, &format!("{profile}-m2m/")),
         UPLOAD_STEP.into(),
-        format!("Connect with the assertion: oauth1to2 connect -p {profile} --provider netsuite --account {account} --grant client-credentials --client-id CLIENT_ID --assertion-key {profile}-m2m/netsuite-privatekey.pem --assertion-kid CERTIFICATE_ID --scopes '{scopes}'"),
+        format!("Connect with the assertion: oauth1to2 connect -p {sh_profile} --provider netsuite --account {sh_account} --grant client-credentials --client-id CLIENT_ID --assertion-key {} --assertion-kid CERTIFICATE_ID --scopes {sh_scopes}", shell(&format!("{profile}-m2m/netsuite-privatekey.pem"))),
     ]
 }
 
@@ -392,13 +394,15 @@ pub fn record_types(calls: &[Call]) -> Vec<&str> {
 fn verify_steps(calls: &[Call], profile: &str) -> Vec<String> {
     let types = record_types(calls);
     if types.is_empty() {
-        return vec![format!("Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/customer?limit=1' (or the RESTlet the integration calls).")];
+        return vec![format!("Verify with a read call: oauth1to2 api -p {} GET '/record/v1/customer?limit=1' (or the RESTlet the integration calls).", shell(profile))];
     }
     types
         .iter()
         .map(|t| {
             format!(
-                "Verify with a read call: oauth1to2 api -p {profile} GET '/record/v1/{t}?limit=1'."
+                "Verify with a read call: oauth1to2 api -p {} GET {}.",
+                shell(profile),
+                shell(&format!("/record/v1/{t}?limit=1"))
             )
         })
         .collect()

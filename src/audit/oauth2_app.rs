@@ -3,6 +3,7 @@
 //! from the scope check (`scope_check`) on the scopes the app requests today and the evidence
 //! of its calls; the checklist is the re-consent of every connected organisation.
 
+use crate::text::shell;
 use time::Date;
 
 use super::inventory::{InventoryError, LegacyIntegration, TargetKind};
@@ -195,8 +196,9 @@ fn checklist(inv: &LegacyIntegration, kind: TargetKind, c: &ScopeCheck) -> Vec<S
     if kind == TargetKind::CustomConnection {
         steps.push(format!("In the Xero developer portal (My Apps), open the Custom Connection {client} and select exactly: {}; clear the broad scopes.", api.join(" ")));
         steps.push(format!(
-            "Request a token and check the grant: oauth1to2 scopes upgrade -p {profile} --to '{}'.",
-            api.join(" ")
+            "Request a token and check the grant: oauth1to2 scopes upgrade -p {} --to {}.",
+            shell(&profile),
+            shell(&api.join(" "))
         ));
     } else {
         steps.push(format!(
@@ -207,12 +209,14 @@ fn checklist(inv: &LegacyIntegration, kind: TargetKind, c: &ScopeCheck) -> Vec<S
             reconsent_link(inv, &target)
         ));
         steps.push(format!(
-            "Re-consent your own connection: oauth1to2 scopes upgrade -p {profile} --to '{}'.",
-            api.join(" ")
+            "Re-consent your own connection: oauth1to2 scopes upgrade -p {} --to {}.",
+            shell(&profile),
+            shell(&api.join(" "))
         ));
     }
     steps.push(format!(
-        "Check it: oauth1to2 scopes check -p {profile} with the same evidence exits 0."
+        "Check it: oauth1to2 scopes check -p {} with the same evidence exits 0.",
+        shell(&profile)
     ));
     steps.push(format!(
         "Before {}, remove the broad scopes from every place the integration lists them.",
@@ -227,7 +231,7 @@ fn reconsent_link(inv: &LegacyIntegration, scopes: &[String]) -> String {
     let (Some(client), Some(redirect)) = (&inv.client_id, &inv.redirect_uri) else {
         return format!(
             "from `oauth1to2 scopes link -p {} --to '...' --redirect-uri URI` (add client_id and redirect_uri to the inventory to have it here)",
-            profile_name(inv)
+            shell(&profile_name(inv))
         );
     };
     let endpoint = crate::provider::xero::endpoints().authorization_endpoint;

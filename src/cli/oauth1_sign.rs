@@ -37,9 +37,6 @@ struct SignResult<'a> {
     authorization: &'a str,
 }
 
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
 
 pub fn run(cli: Args) -> Result<u8, CliError> {
     let signed = sign_request(&cli.signing)?;
@@ -62,16 +59,16 @@ pub fn run(cli: Args) -> Result<u8, CliError> {
         let mut cmd = format!(
             "curl -X {} -H {}",
             args.method.to_ascii_uppercase(),
-            shell_quote(&format!("Authorization: {}", signed.authorization))
+            oauth1to2::text::shell(&format!("Authorization: {}", signed.authorization))
         );
         for (k, v) in &signed.form {
             cmd.push_str(&format!(
                 " --data-urlencode {}",
-                shell_quote(&format!("{k}={v}"))
+                oauth1to2::text::shell(&format!("{k}={v}"))
             ));
         }
         cmd.push(' ');
-        cmd.push_str(&shell_quote(&args.url));
+        cmd.push_str(&oauth1to2::text::shell(&args.url));
         println!("{cmd}");
     } else {
         println!("{}", signed.authorization);

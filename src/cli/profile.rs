@@ -63,7 +63,7 @@ struct View {
     scopes: Vec<String>,
     redirect_uri: Option<String>,
     tenant_id: Option<String>,
-    api_base: String,
+    api_base: Option<String>,
     ca_file: Option<String>,
     tokens: bool,
     token_store: &'static str,
@@ -93,7 +93,7 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
             },
         ),
         tenant_id: p.tenant_id.clone(),
-        api_base: oauth1to2::provider::api_base(p),
+        api_base: oauth1to2::provider::api_base(p).ok(),
         ca_file: p.ca_file.as_ref().map(|c| c.display().to_string()),
         tokens: matches!(store.load(), Ok(Some(_))),
         token_store: p.token_store.as_str(),
@@ -175,7 +175,12 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
                     "tenant id:     {}",
                     v.tenant_id.as_deref().unwrap_or("(none)")
                 );
-                println!("API base:      {}", v.api_base);
+                println!(
+                    "API base:      {}",
+                    v.api_base
+                        .as_deref()
+                        .unwrap_or("(none: its token goes to no API until one is set with --api-base)")
+                );
                 if let Some(c) = &v.ca_file {
                     println!("extra CA:      {c}");
                 }

@@ -146,14 +146,14 @@ fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
     println!("move to: {}", words(&c.target));
     println!("Next (a refresh never changes scopes; each organisation must authorise again):");
     println!(
-        "  oauth1to2 scopes upgrade -p {} --to '{}'   re-consents this profile",
+        "  oauth1to2 scopes upgrade -p {} --to {}   re-consents this profile",
         r.profile,
-        words(&to)
+        term(&oauth1to2::text::shell(&to.join(" ")))
     );
     println!(
-        "  oauth1to2 scopes link -p {} --to '{}' --redirect-uri URI   the link for each organisation's admin",
+        "  oauth1to2 scopes link -p {} --to {} --redirect-uri URI   the link for each organisation's admin",
         r.profile,
-        words(&to)
+        term(&oauth1to2::text::shell(&to.join(" ")))
     );
     if c.granular_only_app && !c.deprecated.is_empty() {
         println!("note: this app was created on or after 2 March 2026; Xero no longer grants it broad scopes, so a new consent must ask for granular ones.");

@@ -183,9 +183,15 @@ pub struct EndpointArgs {
     /// Use this OpenID provider (found by discovery) instead of Xero.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
-    /// The Xero API base for `tenants` and `api` (default https://api.xero.com).
+    /// The API base for `tenants` and `api` (default: the provider's own, such as
+    /// https://api.xero.com). A profile with --issuer has none unless given: its token is
+    /// sent to no other provider's API.
     #[arg(long, value_name = "URL")]
     pub api_base: Option<String>,
+    /// With --issuer: the identity server stands in for this provider's (a staging or test
+    /// server), so its tenants and scope catalogue apply at --api-base.
+    #[arg(long, value_enum, value_name = "NAME", requires_all = ["issuer", "api_base"])]
+    pub api: Option<ProviderArg>,
     /// Also trust this CA certificate (PEM) for the profile's endpoints.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
@@ -206,6 +212,7 @@ impl EndpointArgs {
             token_endpoint: self.token_endpoint.clone(),
             issuer: self.issuer.clone(),
             api_base: self.api_base.clone(),
+            api: self.api.map(Into::into),
             ca_file: self.ca_file.clone(),
             port: self.port,
             redirect_host: self.redirect_host.clone(),

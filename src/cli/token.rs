@@ -74,9 +74,9 @@ fn get(a: GetArgs) -> Result<u8, CliError> {
     let http = s.http()?;
     let t = s.fresh_tokens(&http, MARGIN_SECS, false)?;
     if a.env {
-        println!("export XERO_ACCESS_TOKEN={}", shell_quote(&t.access_token));
+        println!("export XERO_ACCESS_TOKEN={}", oauth1to2::text::shell(&t.access_token));
         if let Some(tenant) = &s.profile.tenant_id {
-            println!("export XERO_TENANT_ID={}", shell_quote(tenant));
+            println!("export XERO_TENANT_ID={}", oauth1to2::text::shell(tenant));
         }
     } else {
         println!("{}", t.access_token);
@@ -84,9 +84,6 @@ fn get(a: GetArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
 
 #[derive(Serialize)]
 struct Shown {

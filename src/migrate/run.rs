@@ -687,7 +687,7 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
 fn tenant(run: &mut Run) -> Result<(), RunError> {
     let config = Config::load(&run.paths.config_file)?;
     let profile = config.get(&run.state.profile)?.clone();
-    if crate::provider::of_profile(&profile).tenants.is_none() {
+    if crate::provider::api_of(&profile).tenants.is_none() {
         let summary = format!(
             "account {}: a token there is for that one account (no tenant to choose)",
             profile.account.as_deref().unwrap_or("(none)")
@@ -812,7 +812,7 @@ fn verify_call(
     let path = path.to_owned();
     let answer = api::call(
         http,
-        &crate::provider::api_base(profile),
+        &crate::provider::api_base(profile)?,
         access,
         &ApiCall {
             method: "GET",

@@ -145,6 +145,13 @@ pub enum Oauth2Error {
     /// A setting is wrong (bad URL, unsupported option).
     #[error("{0}")]
     Usage(String),
+    /// The profile's provider has no API oauth1to2 knows and the profile names no API base:
+    /// its token is sent nowhere rather than to another provider's API.
+    #[error("{provider} has no API base that oauth1to2 knows, and the profile sets none; a token is sent only to its own provider's API")]
+    NoApiBase {
+        /// The provider, as people know it (a generic one by its issuer).
+        provider: String,
+    },
     /// Another error, with its provider's hint for it (see `crate::provider::Provider::explain`).
     #[error("{error}")]
     Explained {
@@ -227,6 +234,7 @@ impl Oauth2Error {
             Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
             Oauth2Error::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
+            Oauth2Error::NoApiBase { .. } => "connect the profile again with its provider's API base (`oauth1to2 connect --profile NAME --api-base https://...`), or set `api_base` in its section of the config file".into(),
             Oauth2Error::Assertion { .. } => "give the private key whose certificate or public key the provider holds, in PEM, and the algorithm that fits it (PS256 for RSA, ES256 for P-256)".into(),
             Oauth2Error::Explained { hint, .. } => hint.clone(),
         }

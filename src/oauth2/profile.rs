@@ -161,6 +161,8 @@ pub struct Overrides {
     pub issuer: Option<String>,
     /// The API base for tenant and API calls.
     pub api_base: Option<String>,
+    /// Whose API the API base serves, for an OpenID provider that stands in for one.
+    pub api: Option<ProviderKind>,
     /// A CA certificate (PEM) to trust as well.
     pub ca_file: Option<PathBuf>,
     /// The loopback port of the redirect URI (0: any free port).
@@ -186,6 +188,9 @@ impl Overrides {
         }
         if let Some(b) = &self.api_base {
             p.api_base = Some(b.trim_end_matches('/').to_owned());
+        }
+        if let Some(a) = &self.api {
+            p.api = Some(a.clone());
         }
         if let Some(c) = &self.ca_file {
             p.ca_file = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
@@ -252,6 +257,11 @@ pub struct Profile {
     /// The API base, when not the provider's own (tests, proxies); see `provider::api_base`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
+    /// Whose API the API base serves, when the profile's identity server is a generic OpenID
+    /// provider standing in for a known provider's (a staging or test server): that
+    /// provider's tenants and scope catalogue apply. `None`: the profile's own provider's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ProviderKind>,
     /// An extra CA certificate (PEM) to trust for this profile's endpoints, e.g. a TLS-inspecting
     /// proxy's. The system's roots stay trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,6 +302,7 @@ impl Profile {
             redirect_host: default_host(),
             tenant_id: None,
             api_base: None,
+            api: None,
             ca_file: None,
             token_store: Backend::File,
             assertion: None,

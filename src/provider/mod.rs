@@ -291,10 +291,18 @@ fn provider_endpoints(
     }
 }
 
+/// The provider whose API a profile's API base serves: the one the profile names in `api` (an
+/// OpenID provider standing in for a known provider's identity server), else its own. Its
+/// tenant model and scope catalogue are the ones that apply.
+pub fn api_of(profile: &Profile) -> &'static Provider {
+    profile.api.as_ref().map(of).unwrap_or_else(|| of_profile(profile))
+}
+
 /// The API base for a profile, without a trailing slash: the profile's own, else its
-/// provider's (per account where its endpoints are), else Xero's (the stand-in identity
-/// server's API is taken to be Xero's).
-pub fn api_base(profile: &Profile) -> String {
+/// provider's (per account where its endpoints are). A profile whose provider has no API
+/// oauth1to2 knows (a generic OpenID provider) and that sets none has no API base: a token
+/// goes only to its own provider's API, never to another's by default.
+pub fn api_base(profile: &Profile) -> Result<String, Oauth2Error> {
     let provider = of_profile(profile);
     let per_account = match (provider.endpoints, profile.account.as_deref()) {
         (EndpointSource::PerAccount(model), Some(a)) => Some((model.api_base)(a)),
@@ -305,9 +313,13 @@ pub fn api_base(profile: &Profile) -> String {
         .as_deref()
         .or(provider.api_base)
         .or(per_account.as_deref())
-        .unwrap_or(xero::API_BASE)
-        .trim_end_matches('/')
-        .to_owned()
+        .map(|b| b.trim_end_matches('/').to_owned())
+        .ok_or_else(|| Oauth2Error::NoApiBase {
+            provider: match &profile.issuer {
+                Some(i) => format!("the OpenID provider at {i}"),
+                None => provider.name.to_owned(),
+            },
+        })
 }
 
 #[cfg(test)]
@@ -429,7 +441,7 @@ mod tests {
             "the realm spelling is stored"
         );
         assert_eq!(
-            api_base(&p),
+            api_base(&p).unwrap(),
             "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"
         );
         let e = (ACCOUNTS_OF_NETSUITE.endpoints)("1234567_SB1");
@@ -475,8 +487,29 @@ mod tests {
     #[test]
     fn the_api_base_comes_from_the_profile_then_the_provider() {
         let mut p = Profile::new("id");
-        assert_eq!(api_base(&p), "https://api.xero.com");
+        assert_eq!(api_base(&p).unwrap(), "https://api.xero.com");
         p.api_base = Some("https://127.0.0.1:9/".into());
-        assert_eq!(api_base(&p), "https://127.0.0.1:9");
+        assert_eq!(api_base(&p).unwrap(), "https://127.0.0.1:9");
+    }
+
+    #[test]
+    fn a_generic_openid_profile_has_no_api_base_and_no_tenants_unless_given() {
+        let mut p = Profile::new("id");
+        p.use_issuer("https://login.example.com");
+        let e = api_base(&p).unwrap_err().to_string();
+        assert!(e.contains("https://login.example.com"), "{e}");
+        assert!(!e.contains("api.xero.com"), "{e}");
+        assert!(api_of(&p).tenants.is_none());
+        assert!(api_of(&p).scopes.is_none());
+        p.api_base = Some("https://api.example.com".into());
+        assert_eq!(api_base(&p).unwrap(), "https://api.example.com");
+        assert!(api_of(&p).tenants.is_none());
+        // Named as a stand-in for Xero's identity server, Xero's tenants and scopes apply.
+        p.api = Some(ProviderKind::Xero);
+        assert_eq!(api_of(&p).id, "xero");
+        assert_eq!(api_base(&p).unwrap(), "https://api.example.com");
+        p.api_base = None;
+        // ... but its token still never goes to Xero's own API by default.
+        assert!(api_base(&p).is_err());
     }
 }

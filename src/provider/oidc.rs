@@ -1,7 +1,8 @@
-//! Any OpenID Connect provider, found by discovery from the profile's issuer. It has no API of
-//! its own that oauth1to2 knows: such a profile stands in for Xero's identity server (a staging
-//! server, the test desk), and the API at its API base is taken to be Xero's, tenants and scope
-//! catalogue included.
+//! Any OpenID Connect provider, found by discovery from the profile's issuer. oauth1to2 knows
+//! no API of its own for it: its token goes only to the API base the profile names, it has no
+//! tenants and no scope catalogue. A profile whose identity server stands in for a known
+//! provider's (a staging server, the test desk) names that provider in `api`
+//! (`crate::provider::api_of`), and that provider's tenants and scopes apply.
 //! A provider whose API differs gets its own entry.
 
 use super::{EndpointSource, Provider, TokenRules};
@@ -19,8 +20,8 @@ pub static PROVIDER: Provider = Provider {
     },
     error_hints: &[],
     rate_limit_hint: None,
-    tenants: Some(super::xero::CONNECTIONS),
-    scopes: Some(&super::xero::SCOPES),
+    tenants: None,
+    scopes: None,
     migrations: &[],
     m2m_scope_steps: &[],
     machine_to_machine_regions: &[],

@@ -65,6 +65,9 @@ impl Desk {
             &self.peer.issuer,
             "--api-base",
             &self.peer.issuer,
+            // The test provider stands in for Xero's identity server; its API is Xero's.
+            "--api",
+            "xero",
             "--port",
             "0",
             "--redirect-host",

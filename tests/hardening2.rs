@@ -1,0 +1,141 @@
+//! Regression tests for the second outside review (issue 18): a token stays with its provider,
+//! pasted steps cannot run code, text from servers and inventories is escaped where it goes,
+//! and hostile input costs linear time and bounded memory. None needs a network or a peer; the
+//! peer-backed parts are in tests/oauth2_peers.rs and tests/migrate_peers.rs.
+
+mod common;
+
+use common::*;
+
+fn both(o: &std::process::Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+#[test]
+fn a_stand_in_api_needs_an_issuer_and_an_api_base() {
+    let home = tempfile::tempdir().unwrap();
+    for extra in [
+        &["--api", "xero"][..],
+        &["--api", "xero", "--issuer", "https://login.example.com"][..],
+        &["--api", "xero", "--api-base", "https://api.example.com"][..],
+    ] {
+        let o = run(bin()
+            .env("OAUTH1TO2_HOME", home.path())
+            .args(["connect", "-p", "x", "--client-id", "ABC", "--scopes", "openid"])
+            .args(extra));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", both(&o));
+        assert!(stderr(&o).contains("--api"), "{}", stderr(&o));
+    }
+    assert!(!home.path().join("config.toml").exists());
+}
+
+/// The commands in a checklist line (after `oauth1to2 `), cut where the shell word ends: an
+/// unquoted ` (`, ` ...`, `)`, `;`, `.` at the end, or a backquote.
+fn commands_in(report: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in report.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find("oauth1to2 ") {
+            let tail = &rest[at..];
+            let (mut quoted, mut end) = (false, tail.len());
+            let b = tail.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' if !quoted => i += 1,
+                    b'\'' => quoted = !quoted,
+                    b'`' | b';' | b')' if !quoted => {
+                        end = i;
+                        break;
+                    }
+                    b' ' if !quoted && matches!(b.get(i + 1), Some(b'(' | b'.')) => {
+                        end = i;
+                        break;
+                    }
+                    b'.' if !quoted && matches!(b.get(i + 1), None | Some(b' ')) => {
+                        end = i;
+                        break;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            out.push(tail[..end].to_owned());
+            rest = &tail[end..];
+            if rest.len() == tail.len() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Runs each pasted command in sh with `oauth1to2` a function that prints its arguments, one a
+/// line; returns every argument seen. Fails if a command made a file.
+fn paste_into_shell(dir: &std::path::Path, commands: &[String]) -> Vec<String> {
+    let mut args = Vec::new();
+    for c in commands {
+        let script = format!("oauth1to2() {{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; }}\n{c}\n");
+        let o = run(std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(dir));
+        assert!(o.status.success(), "{c}: {}", stderr(&o));
+        args.extend(stdout(&o).lines().map(String::from));
+    }
+    let made: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("PWNED"))
+        .collect();
+    assert!(made.is_empty(), "a pasted step ran code: {made:?} from {commands:#?}");
+    args
+}
+
+#[test]
+fn checklist_commands_keep_hostile_names_as_one_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = "Harbour'$(touch PWNED1)'`touch PWNED2`";
+    let record = "x'$(touch${IFS}PWNED3)'";
+    std::fs::write(
+        d.join("ns.toml"),
+        format!(
+            "name = {name:?}\nprovider = \"netsuite\"\napp_type = \"tba\"\norganisation = \"$(touch PWNED4)\"\n\
+             account = \"1234567_SB1\"\nconsumer_key = \"ck\"\nconsumer_secret = {{ env = \"CS\" }}\n\
+             token_id = \"tok\"\ntoken_secret = {{ env = \"TS\" }}\nsignature_method = \"HMAC-SHA256\"\n\
+             [endpoints]\nhar = \"t.har\"\n"
+        ),
+    )
+    .unwrap();
+    let har = serde_json::json!({"log": {"entries": [{"request": {
+        "method": "GET",
+        "url": format!("https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/record/v1/{record}/1"),
+        "headers": [], "queryString": []}, "response": {"status": 200}}]}});
+    std::fs::write(d.join("t.har"), har.to_string()).unwrap();
+    let org = "Maple \"$(touch PWNED5)\" Florist's";
+    std::fs::write(
+        d.join("xero.toml"),
+        format!(
+            "name = {name:?}\napp_type = \"private\"\norganisation = {org:?}\nregion = \"NZ\"\n\
+             consumer_key = \"CK\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n[target]\nkind = \"web\"\n"
+        ),
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for inv in ["ns.toml", "xero.toml"] {
+        let o = run(bin().arg("audit").arg(d.join(inv)).current_dir(d));
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", both(&o));
+        let commands = commands_in(&stdout(&o));
+        assert!(commands.len() >= 3, "{inv}: {commands:#?}\n{}", stdout(&o));
+        seen.extend(paste_into_shell(d, &commands));
+    }
+    // The hostile values arrive whole, as the arguments they were meant to be.
+    for want in [
+        name.to_owned(),
+        format!("/record/v1/{record}?limit=1"),
+        org.to_owned(),
+    ] {
+        assert!(seen.contains(&want), "{want:?} not among {seen:#?}");
+    }
+}
