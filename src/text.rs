@@ -9,6 +9,9 @@
 //!
 //! [`markdown`] is for the Markdown report: the same, plus Markdown and HTML punctuation.
 //!
+//! [`html`] is for the HTML report and the callback page: HTML's five characters as entities,
+//! and control characters as for a terminal.
+//!
 //! [`shell`] is for a value inside a command the user may paste into a POSIX shell.
 
 use std::borrow::Cow;
@@ -67,6 +70,35 @@ pub fn markdown(s: &str) -> String {
                 out.push(c);
             }
             c if needs_escape(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as a Markdown code span: in backquotes when it holds no backquote and no control
+/// character, else escaped as by [`markdown`] (a backquote in a code span would end it).
+pub fn markdown_code(s: &str) -> String {
+    if s.is_empty() || s.contains('`') || s.chars().any(needs_escape) {
+        markdown(s)
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// `s` for HTML text or a quoted attribute: `& < > " '` as entities, and control characters
+/// escaped as by [`term`], so a page printed to a terminal instead of opened in a browser
+/// cannot drive the terminal either.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if needs_escape(c) && c != '\n' => push_escaped(&mut out, c),
             c => out.push(c),
         }
     }

@@ -139,3 +139,55 @@ fn checklist_commands_keep_hostile_names_as_one_word() {
         assert!(seen.contains(&want), "{want:?} not among {seen:#?}");
     }
 }
+
+#[test]
+fn a_tenant_id_is_escaped_wherever_it_is_shown() {
+    let home = tempfile::tempdir().unwrap();
+    let hostile = "70784a63\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let config = "[profiles.acme]\nclient_id = \"ABC\"\nscopes = [\"openid\"]\n\
+                  tenant_id = \"70784a63\\u001B]0;owned\\u0007\\u001B[2J\"\n";
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    let show = |args: &[&str]| {
+        let o = run(bin().env("OAUTH1TO2_HOME", home.path()).args(args));
+        assert!(o.status.success(), "{args:?}: {}", both(&o));
+        let out = both(&o);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{args:?}: {out:?}");
+        assert!(out.contains("70784a63\\1B]0;owned\\07"), "{args:?}: {out}");
+    };
+    show(&["profile", "show", "acme"]);
+    show(&["export", "-p", "acme", "--format", "oomnitza"]);
+    // The env export quotes it for the shell instead (nothing in quotes is run).
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["export", "-p", "acme", "--format", "env"]));
+    assert!(stdout(&o).contains(&format!("export XERO_TENANT_ID='{hostile}'")), "{}", both(&o));
+}
+
+#[test]
+fn the_html_report_escapes_control_characters_for_a_terminal_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("acme.toml");
+    std::fs::write(
+        &inv,
+        "name = \"Acme\\u001B]52;c;cm0gLXJmIH4K\\u0007\\u001B[2J <b>\"\napp_type = \"private\"\n\
+         region = \"NZ\"\nconsumer_key = \"CK\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n",
+    )
+    .unwrap();
+    for format in ["html", "markdown", "text"] {
+        let o = run(bin().args(["audit", "--format", format]).arg(&inv));
+        let out = stdout(&o);
+        assert!(out.contains("Acme"), "{format}: {}", both(&o));
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out:?}"
+        );
+        let shown = match format {
+            "markdown" => "\\1B\\]52;c;cm0gLXJmIH4K\\07",
+            _ => "\\1B]52;c;cm0gLXJmIH4K\\07",
+        };
+        assert!(out.contains(shown), "{format}: {out}");
+        if format == "html" {
+            assert!(out.contains("&lt;b&gt;") && !out.contains("<b>"), "{out}");
+        }
+    }
+}

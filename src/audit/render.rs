@@ -3,7 +3,6 @@
 //! summary table and a status badge per integration.
 
 use super::{IntegrationAudit, Severity};
-use crate::oauth2::loopback::html_escape;
 use crate::text::term as t;
 use std::fmt::Write;
 
@@ -216,7 +215,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-wei
 
 /// One self-contained HTML page (inline CSS, no scripts, no external requests).
 pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
-    let e = html_escape;
+    let e = crate::text::html;
     let mut s = String::new();
     let _ = write!(
         s,

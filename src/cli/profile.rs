@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use oauth1to2::oauth2::profile::{check_name, Config, Paths, Profile};
 use oauth1to2::oauth2::store::TokenStore;
+use oauth1to2::text::term;
 
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
 use super::session::confirm;
@@ -144,45 +145,45 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
                     v.provider,
                     v.issuer
                         .as_deref()
-                        .map(|i| format!(" ({i})"))
+                        .map(|i| format!(" ({})", term(i)))
                         .unwrap_or_default()
                 );
                 if let Some(a) = &v.account {
-                    println!("account:       {}", oauth1to2::text::term(a));
+                    println!("account:       {}", term(a));
                 }
                 if let Some(t) = &v.token_endpoint {
-                    println!("token URL:     {}", oauth1to2::text::term(t));
+                    println!("token URL:     {}", term(t));
                 }
-                println!("client id:     {}", v.client_id);
+                println!("client id:     {}", term(&v.client_id));
                 match &v.assertion {
                     Some(a) => println!(
                         "client auth:   JWT assertion ({}, kid {}) signed by {}",
                         a.alg.as_str(),
-                        oauth1to2::text::term(&a.kid),
+                        term(&a.kid),
                         a.key.display()
                     ),
                     None => println!(
                         "client secret: {}",
-                        v.client_secret.as_deref().unwrap_or("none (PKCE app)")
+                        term(v.client_secret.as_deref().unwrap_or("none (PKCE app)"))
                     ),
                 }
                 println!("grant:         {}", v.grant);
-                println!("scopes:        {}", v.scopes.join(" "));
+                println!("scopes:        {}", term(&v.scopes.join(" ")));
                 if let Some(r) = &v.redirect_uri {
-                    println!("redirect URI:  {r}");
+                    println!("redirect URI:  {}", term(r));
                 }
                 println!(
                     "tenant id:     {}",
-                    v.tenant_id.as_deref().unwrap_or("(none)")
+                    term(v.tenant_id.as_deref().unwrap_or("(none)"))
                 );
                 println!(
                     "API base:      {}",
-                    v.api_base
-                        .as_deref()
-                        .unwrap_or("(none: its token goes to no API until one is set with --api-base)")
+                    term(v.api_base.as_deref().unwrap_or(
+                        "(none: its token goes to no API until one is set with --api-base)"
+                    ))
                 );
                 if let Some(c) = &v.ca_file {
-                    println!("extra CA:      {c}");
+                    println!("extra CA:      {}", term(c));
                 }
                 println!(
                     "tokens:        {}",

@@ -160,9 +160,11 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
     println!("scopes:         {}", term(&v.scopes.join(" ")));
     println!(
         "tenant:         {}",
-        v.tenant_id
-            .as_deref()
-            .unwrap_or("(none chosen: `oauth1to2 tenants use`)")
+        term(
+            v.tenant_id
+                .as_deref()
+                .unwrap_or("(none chosen: `oauth1to2 tenants use`)")
+        )
     );
     println!(
         "refresh token:  {}",

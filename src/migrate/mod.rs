@@ -436,16 +436,8 @@ pub const OOMNITZA_REDIRECT_URI: &str =
 /// The global variable Oomnitza keeps the tenant id in.
 pub const OOMNITZA_TENANT_VARIABLE: &str = "Xero.Tenant Id";
 
-fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
+use crate::text::shell as sh_quote;
+use crate::text::term;
 
 /// Renders a handoff.
 pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
@@ -499,7 +491,7 @@ pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
         }
         ExportFormat::Oomnitza => {
             let mut s = String::from("# For Oomnitza: Configuration > Security > Credentials > Add new credential > Xero\n");
-            s.push_str(&format!("Client ID: {}\n", h.client_id));
+            s.push_str(&format!("Client ID: {}\n", term(&h.client_id)));
             match (&h.client_secret, &h.client_secret_location) {
                 (Some(v), _) => s.push_str(&format!("Client Secret: {v}\n")),
                 (None, Some(l)) => {
@@ -507,17 +499,19 @@ pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
                 }
                 (None, None) => {}
             }
-            s.push_str(&format!("Scopes: {}\n", h.scopes));
+            s.push_str(&format!("Scopes: {}\n", term(&h.scopes)));
             s.push_str(&format!(
                 "Redirect URI (register on the Xero app): {}\n",
-                h.redirect_uri.as_deref().unwrap_or(OOMNITZA_REDIRECT_URI)
+                term(h.redirect_uri.as_deref().unwrap_or(OOMNITZA_REDIRECT_URI))
             ));
             s.push_str("# Configuration > General > Global Settings > Add new variable\n");
             s.push_str(&format!(
                 "{OOMNITZA_TENANT_VARIABLE}: {}\n",
-                h.tenant_id
-                    .as_deref()
-                    .unwrap_or("(choose a tenant first: oauth1to2 tenants use)")
+                term(
+                    h.tenant_id
+                        .as_deref()
+                        .unwrap_or("(choose a tenant first: oauth1to2 tenants use)")
+                )
             ));
             s
         }
@@ -531,60 +525,64 @@ pub fn render_record(
     state: &MigrationState,
     generated_at: &str,
 ) -> String {
-    let mut s = format!("# Migration record: {}\n\n", inv.name);
-    s.push_str(&format!("- Inventory: `{}`\n", state.inventory));
+    // What the inventory, the certificate and the server said is escaped as the audit's
+    // Markdown escapes it: the record is handed to the client, and is read rendered.
+    let (md, code) = (crate::text::markdown, crate::text::markdown_code);
+    let mut s = format!("# Migration record: {}\n\n", md(&inv.name));
+    s.push_str(&format!("- Inventory: {}\n", code(&state.inventory)));
     if let Some(v) = &inv.vendor {
-        s.push_str(&format!("- Vendor: {v}\n"));
+        s.push_str(&format!("- Vendor: {}\n", md(v)));
     }
     s.push_str(&format!(
         "- From: {} {} app ({})\n",
         audit.protocol,
         inv.app_type.as_str(),
-        audit.oauth1_status
+        md(&audit.oauth1_status)
     ));
     s.push_str(&format!(
         "- To: {} ({})\n",
         audit.recommendation.target.as_str(),
-        audit.recommendation.reason
+        md(&audit.recommendation.reason)
     ));
-    s.push_str(&format!("- OAuth 2.0 profile: `{}`\n", state.profile));
+    s.push_str(&format!("- OAuth 2.0 profile: {}\n", code(&state.profile)));
     if let Some(c) = &state.client_id {
-        s.push_str(&format!("- Client id: `{c}`\n"));
+        s.push_str(&format!("- Client id: {}\n", code(c)));
     }
     if let Some(c) = &state.client_secret {
         s.push_str(&format!(
             "- Client secret: kept in {} (not recorded here)\n",
-            c.describe()
+            md(&c.describe())
         ));
     }
     if !state.scopes.is_empty() {
-        s.push_str(&format!("- Scopes: `{}`\n", state.scopes.join(" ")));
+        s.push_str(&format!("- Scopes: {}\n", code(&state.scopes.join(" "))));
     }
     if let (Some(id), Some(name)) = (&state.tenant_id, &state.tenant_name) {
-        s.push_str(&format!("- Tenant: {name} (`{id}`)\n"));
+        s.push_str(&format!("- Tenant: {} ({})\n", md(name), code(id)));
     }
     if let Some(v) = &state.verified_with {
-        s.push_str(&format!("- Verified with: `{v}`\n"));
+        s.push_str(&format!("- Verified with: {}\n", code(v)));
     }
     if let Some(c) = &audit.certificate {
         s.push_str(&format!(
-            "- Old certificate: {} (SHA-256 `{}`), to be retired\n",
-            c.subject, c.sha256_fingerprint
+            "- Old certificate: {} (SHA-256 {}), to be retired\n",
+            md(&c.subject),
+            code(&c.sha256_fingerprint)
         ));
     }
-    s.push_str(&format!("- Record written: {generated_at}\n\n## Steps\n\n| # | step | done at | what happened |\n|---|---|---|---|\n"));
+    s.push_str(&format!("- Record written: {}\n\n## Steps\n\n| # | step | done at | what happened |\n|---|---|---|---|\n", md(generated_at)));
     for r in &state.steps {
         s.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             r.step.number(),
             r.step.as_str(),
-            r.done_at,
-            r.summary.replace('|', "\\|")
+            md(&r.done_at),
+            md(&r.summary)
         ));
     }
     s.push_str("\n## Still to do (decommissioning)\n\n");
     for (i, step) in audit.decommissioning().iter().enumerate() {
-        s.push_str(&format!("{}. {step}\n", i + 1));
+        s.push_str(&format!("{}. {}\n", i + 1, md(step)));
     }
     s
 }
@@ -592,6 +590,44 @@ pub fn render_record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_record_escapes_what_the_inventory_and_the_server_said() {
+        let hostile = "Acme <img src=x onerror=alert(1)> [link](http://evil) \u{1b}[2J\r";
+        let text = format!(
+            "name = {hostile:?}\nvendor = {hostile:?}\napp_type = \"private\"\nregion = \"NZ\"\nconsumer_key = \"CK\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n"
+        );
+        let text = text.replace("\\u{1b}", "\\u001B");
+        let inv = crate::audit::inventory::parse(Path::new("/c/acme.toml"), &text).unwrap();
+        let audit = crate::audit::audit(
+            &inv,
+            &crate::audit::AuditOptions {
+                now: time::OffsetDateTime::now_utc(),
+            },
+        )
+        .unwrap();
+        let state = MigrationState {
+            inventory: "/c/acme`.toml".into(),
+            profile: "acme".into(),
+            tenant_id: Some("70784a63-d24b-46a9-a4db-0e70a274b056".into()),
+            tenant_name: Some(hostile.into()),
+            steps: vec![StepRecord {
+                step: Step::Tenant,
+                done_at: "2026-12-02T10:00:00Z".into(),
+                summary: format!("tenant {hostile} | chosen"),
+            }],
+            ..Default::default()
+        };
+        let md = render_record(&inv, &audit, &state, "2026-12-02T10:00:00Z");
+        for raw in ["<img", "[link](", "\u{1b}", "\r", "`/c/acme`"] {
+            assert!(!md.contains(raw), "{raw:?} got through:\n{md}");
+        }
+        assert!(md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"), "{md}");
+        assert!(md.contains("\\1B\\[2J\\0D"), "{md}");
+        // Four cells a row: a | in a summary does not add one.
+        let row = md.lines().find(|l| l.starts_with("| 5 |")).unwrap();
+        assert_eq!(row.matches(" | ").count(), 3, "{row}");
+    }
 
     #[test]
     fn state_files_sit_beside_the_inventory() {

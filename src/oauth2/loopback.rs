@@ -424,26 +424,11 @@ pub fn page(title: &str, message: &str, ok: bool) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oauth1to2: {t}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}}\
          h1{{color:{colour}}}</style></head><body><h1>{t}</h1><p>{m}</p></body></html>",
-        t = html_escape(title),
-        m = html_escape(message),
+        t = crate::text::html(title),
+        m = crate::text::html(message),
     )
 }
 
-/// Escapes text for HTML.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Classifies a raw request head; public for the fuzz target.
 pub fn classify_request_head(head: &[u8]) -> Option<Option<Vec<(String, String)>>> {

@@ -55,9 +55,34 @@ pub fn list(
     parse_list(&r.body).map_err(|message| Oauth2Error::BadResponse { url, message })
 }
 
-/// Parses a `GET /connections` body.
+/// Parses a `GET /connections` body. Xero's connection and tenant ids are GUIDs; an answer
+/// with any other id is refused whole, so what is stored, sent as a header and shown is never a
+/// server's free text.
 pub fn parse_list(body: &[u8]) -> Result<Vec<Connection>, String> {
-    serde_json::from_slice(body).map_err(|e| format!("not a list of connections: {e}"))
+    let list: Vec<Connection> =
+        serde_json::from_slice(body).map_err(|e| format!("not a list of connections: {e}"))?;
+    for (i, c) in list.iter().enumerate() {
+        for (what, id) in [("id", &c.id), ("tenantId", &c.tenant_id)] {
+            if !is_guid(id) {
+                return Err(format!(
+                    "connection {} has a {what} that is not a GUID: {:?}",
+                    i + 1,
+                    crate::text::term(&id.chars().take(80).collect::<String>())
+                ));
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// Whether `s` is a GUID as Xero writes them: 8-4-4-4-12 hexadecimal digits.
+pub fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Removes a connection. Returns `false` when Xero does not know it (404).
@@ -67,11 +92,7 @@ pub fn delete(
     access_token: &str,
     connection_id: &str,
 ) -> Result<bool, Oauth2Error> {
-    if connection_id.is_empty()
-        || !connection_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if !is_guid(connection_id) {
         return Err(Oauth2Error::Usage(format!(
             "{connection_id:?} is not a connection id (a GUID from `oauth1to2 tenants list`)"
         )));
@@ -112,6 +133,25 @@ pub fn find<'a>(connections: &'a [Connection], key: &str) -> Vec<&'a Connection>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_that_is_not_a_guid_is_refused_whole() {
+        let good = r#"[{"id":"1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0001","tenantId":"70784a63-d24b-46a9-a4db-0e70a274b056"}]"#;
+        assert_eq!(parse_list(good.as_bytes()).unwrap().len(), 1);
+        for bad in [
+            r"70784a63-d24b-46a9-a4db-0e70a274b056\u001b]0;pwned\u0007",
+            "x; rm -rf ~",
+            "70784a63d24b46a9a4db0e70a274b056",
+            "",
+        ] {
+            let body = format!(
+                r#"[{{"id":"1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0001","tenantId":"{bad}"}}]"#
+            );
+            let e = parse_list(body.as_bytes()).unwrap_err();
+            assert!(e.contains("tenantId that is not a GUID"), "{e}");
+            assert!(!e.contains('\u{1b}'), "{e}");
+        }
+    }
 
     #[test]
     fn reads_xeros_documented_shape() {
