@@ -224,6 +224,15 @@ pub fn read_text_limited(path: &Path, cap: usize) -> io::Result<String> {
 /// without being read through.
 pub fn read_limited(path: &Path, cap: usize) -> io::Result<Vec<u8>> {
     use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    // Opening a FIFO would wait for a writer, and a socket cannot be read: refuse both first.
+    let kind = std::fs::metadata(path)?.file_type();
+    if kind.is_fifo() || kind.is_socket() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO or a socket)",
+        ));
+    }
     let mut buf = Vec::new();
     std::fs::File::open(path)?
         .take(cap as u64 + 1)

@@ -191,3 +191,102 @@ fn the_html_report_escapes_control_characters_for_a_terminal_too() {
         }
     }
 }
+
+/// Runs the binary with its address space capped at `mib` MiB (`ulimit -v`), so a reader that
+/// holds a hostile input whole, many times over, fails instead of passing.
+fn run_capped(mib: u64, args: &[&str]) -> std::process::Output {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_oauth1to2"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    run(std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {}; exec {line}", mib * 1024)))
+}
+
+#[test]
+fn millions_of_parameters_are_refused_by_count_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw.txt");
+    let auth = "OAuth oauth_consumer_key=\"k\", oauth_signature_method=\"RSA-SHA1\", oauth_signature=\"YQ%3D%3D\", oauth_nonce=\"n\", oauth_timestamp=\"1\", oauth_token=\"k\"";
+    // 14 MB, under the 16 MiB input cap: 3.5 million form parameters.
+    std::fs::write(
+        &raw,
+        format!(
+            "POST /api.xro/2.0/Contacts HTTP/1.1\r\nHost: api.xero.com\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: {auth}\r\n\r\n{}",
+            "a=1&".repeat(3_500_000)
+        ),
+    )
+    .unwrap();
+    let cert = fixture("keys/publickey.cer");
+    let cert = cert.to_str().unwrap();
+    let t = std::time::Instant::now();
+    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "--raw", raw.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(
+        stderr(&o).contains("the form body has 3500000 parameters; oauth1to2 reads at most 10000"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(t.elapsed() < std::time::Duration::from_secs(30), "{:?}", t.elapsed());
+    // The same in the query and in the header.
+    let url = format!("https://api.xero.com/api.xro/2.0/Contacts?{}", "a=1&".repeat(20_000));
+    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "GET", &url, "--authorization", auth]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("the query has 20000 parameters"), "{}", stderr(&o));
+    let header = format!("{auth}{}", ", a=\"1\"".repeat(11_000));
+    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "GET", "https://api.xero.com/", "--authorization", &header]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("Authorization header has 11006 parameters"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_har_of_many_large_entries_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("big.har");
+    // 40 MB: 40,000 API calls, each with a 1 KB response body the reader never needs.
+    let body = "x".repeat(1000);
+    let entries: Vec<String> = (0..40_000)
+        .map(|i| format!(
+            r#"{{"request":{{"method":"GET","url":"https://api.xero.com/api.xro/2.0/Invoices?page={i}","headers":[{{"name":"Accept","value":"application/json"}}]}},"response":{{"status":200,"content":{{"text":"{body}"}}}}}}"#
+        ))
+        .collect();
+    std::fs::write(&har, format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(","))).unwrap();
+    // Parsed whole into JSON values, this took over 300 MB; typed, it takes the file and little more.
+    let o = run_capped(250, &["scopes", "plan", "--from-har", har.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", both(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["plan"]["scopes"][1]["scope"], "accounting.invoices.read", "{v}");
+    // Past the entry cap, it is refused while reading, with what to do.
+    let many = format!(r#"{{"log":{{"entries":[{}{{}}]}}}}"#, "{},".repeat(200_000));
+    std::fs::write(&har, many).unwrap();
+    let o = run_capped(250, &["scopes", "plan", "--from-har", har.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("more than 200000 entries"), "{}", stderr(&o));
+}
+
+#[test]
+fn audit_of_a_folder_with_link_loops_and_a_fifo_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("client");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::copy(fixture("opmetrix/integration.toml"), d.join("sub/opmetrix.toml")).unwrap();
+    std::fs::copy(fixture("opmetrix/publickey.cer"), d.join("sub/publickey.cer")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink("../client", d.join("again")).unwrap();
+    let fifo = d.join("pipe.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let o = run(bin().args(["audit", "--json", "--at", "2026-12-01"]).arg(&d));
+    // 1: the Opmetrix certificate has error findings (a 1024-bit key).
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    let err = stderr(&o);
+    assert!(err.contains("pipe.toml: not a regular file"), "{err}");
+    assert!(err.contains("again: a link to a folder (not followed)"), "{err}");
+    // Named on its own, the FIFO is refused at once instead of waited on.
+    let o = run(bin().arg("audit").arg(&fifo));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}

@@ -11,6 +11,7 @@ mod oauth2_app;
 pub mod render;
 pub mod scope_check;
 pub mod scopes;
+pub mod walk;
 
 use crate::text::shell;
 use serde::Serialize;

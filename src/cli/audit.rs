@@ -1,12 +1,13 @@
 //! `oauth1to2 audit INVENTORY|DIR...`: what each legacy integration is, what is wrong with it,
 //! where it should go and what to do, as text, JSON, Markdown or one HTML page for the client.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 
 use oauth1to2::audit::{self, render, AuditOptions, IntegrationAudit};
 use oauth1to2::cert::Severity;
 use oauth1to2::files::{write_atomic, Visibility};
+use oauth1to2::text::term;
 
 use super::common::{
     format_time, inventory_error, print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
@@ -60,41 +61,18 @@ pub struct Args {
 }
 
 fn inventories(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            collect(p, &mut out).map_err(|e| {
-                CliError::input(
-                    format!("cannot read the folder {}: {e}", p.display()),
-                    "check the path",
-                )
-            })?;
-        } else {
-            out.push(p.clone());
-        }
+    let found = oauth1to2::audit::walk::find_inventories(inputs)
+        .map_err(|e| CliError::input(e.to_string(), e.hint()))?;
+    for (path, why) in &found.skipped {
+        eprintln!("note: skipped {}: {why}", term(&path.display().to_string()));
     }
-    if out.is_empty() {
+    if found.files.is_empty() {
         return Err(CliError::input(
             "no inventory (*.toml) found in the folders given",
             "create one with `oauth1to2 init` or see docs/inventory.md",
         ));
     }
-    Ok(out)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            out.push(p);
-        }
-    }
-    Ok(())
+    Ok(found.files)
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {

@@ -95,16 +95,21 @@ fn certificate_key(path: &str, pfx: &PfxPasswordArgs) -> Result<RsaPublicKey, Cl
 }
 
 fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
-    let hint =
-        "check the request you captured; `oauth1to2 oauth1 verify --help` shows the accepted forms";
+    let bad = |what: &str, e: oauth1to2::oauth1::Error| {
+        let hint = match e {
+            oauth1to2::oauth1::Error::TooManyParameters { .. } => e.hint(),
+            _ => "check the request you captured; `oauth1to2 oauth1 verify --help` shows the accepted forms".into(),
+        };
+        CliError::input(format!("{what}: {e}"), hint)
+    };
     if let Some(c) = &args.curl {
-        let r = capture::from_curl(c).map_err(|e| CliError::input(format!("--curl: {e}"), hint))?;
+        let r = capture::from_curl(c).map_err(|e| bad("--curl", e))?;
         return Ok(vec![("curl command".into(), r)]);
     }
     if let Some(h) = &args.har {
         let text = String::from_utf8_lossy(&common::read_input(h)?).into_owned();
         let found =
-            capture::from_har(&text).map_err(|e| CliError::input(format!("{h}: {e}"), hint))?;
+            capture::from_har(&text).map_err(|e| bad(h, e))?;
         if found.is_empty() {
             return Err(CliError::input(
                 format!("{h} holds no OAuth 1.0a requests"),
@@ -116,7 +121,7 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
     if let Some(r) = &args.raw {
         let bytes = common::read_input(r)?;
         let req = capture::from_raw_http(&bytes, &args.scheme)
-            .map_err(|e| CliError::input(format!("{r}: {e}"), hint))?;
+            .map_err(|e| bad(r, e))?;
         return Ok(vec![(format!("raw request {r}"), req)]);
     }
     let (Some(method), Some(url)) = (&args.method, &args.url) else {

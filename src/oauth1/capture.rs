@@ -2,7 +2,7 @@
 //! file exported from browser dev tools or a proxy, or a raw HTTP request from a log.
 
 use super::verify::CapturedRequest;
-use super::{parse_urlencoded, Error};
+use super::{parse_params, Error};
 
 fn header_err(reason: impl Into<String>) -> Error {
     Error::Header {
@@ -113,7 +113,7 @@ pub fn from_curl(command: &str) -> Result<CapturedRequest, Error> {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&body);
     } else if !body.is_empty() && is_form(header("content-type").as_deref()) {
-        form = parse_urlencoded(&body);
+        form = parse_params(&body, "form body")?;
     }
     let method = method.unwrap_or_else(|| {
         if !body.is_empty() && !get {
@@ -131,42 +131,47 @@ pub fn from_curl(command: &str) -> Result<CapturedRequest, Error> {
 }
 
 /// Every request in a HAR file that carries OAuth 1.0a parameters, with a label for each.
+/// An entry is copied out only once it is known to carry them.
 pub fn from_har(json: &str) -> Result<Vec<(String, CapturedRequest)>, Error> {
     use crate::har::{self, HarError};
-    let unreadable = |e: HarError| {
+    let v = har::parse(json).map_err(|e| {
         header_err(match e {
             HarError::Json { .. } => format!("the HAR file is not JSON: {e}"),
             HarError::NoEntries => "the HAR file has no log.entries".into(),
+            HarError::TooManyEntries => format!("the HAR file {e}"),
         })
-    };
-    let v = har::parse(json).map_err(unreadable)?;
+    })?;
     let mut out = Vec::new();
-    for (i, r) in har::requests(&v)
-        .map_err(unreadable)?
-        .into_iter()
-        .enumerate()
-    {
+    for (i, r) in har::requests(&v).enumerate() {
         let Some(r) = r else { continue };
+        let authorization = r
+            .header("authorization")
+            .filter(|a| a.trim_start().to_ascii_lowercase().starts_with("oauth "));
         let mime = r.body_type.or_else(|| r.header("content-type"));
-        let form = match r.body {
-            Some(text) if is_form(mime) => parse_urlencoded(text),
-            _ => Vec::new(),
+        let form_body = r.body.filter(|_| is_form(mime));
+        let has_oauth = authorization.is_some()
+            || r.url.contains("oauth_signature=")
+            || form_body.is_some_and(|b| b.contains("oauth_signature"));
+        if !has_oauth {
+            continue;
+        }
+        let form = match form_body {
+            Some(b) => parse_params(b, "form body")?,
+            None => Vec::new(),
         };
+        if authorization.is_none()
+            && !r.url.contains("oauth_signature=")
+            && !form.iter().any(|(k, _)| k == "oauth_signature")
+        {
+            continue;
+        }
         let req = CapturedRequest {
             method: r.method.to_owned(),
             url: r.url.to_owned(),
-            authorization: r
-                .header("authorization")
-                .filter(|a| a.trim_start().to_ascii_lowercase().starts_with("oauth "))
-                .map(str::to_owned),
+            authorization: authorization.map(str::to_owned),
             form,
         };
-        let has_oauth = req.authorization.is_some()
-            || r.url.contains("oauth_signature=")
-            || req.form.iter().any(|(k, _)| k == "oauth_signature");
-        if has_oauth {
-            out.push((format!("entry {} ({} {})", i + 1, r.method, r.url), req));
-        }
+        out.push((format!("entry {} ({} {})", i + 1, r.method, r.url), req));
     }
     Ok(out)
 }
@@ -206,7 +211,7 @@ pub fn from_raw_http(bytes: &[u8], scheme: &str) -> Result<CapturedRequest, Erro
         format!("{scheme}://{host}{target}")
     };
     let form = if !body.is_empty() && is_form(header("content-type").as_deref()) {
-        parse_urlencoded(body.trim_end_matches('\n'))
+        parse_params(body.trim_end_matches('\n'), "form body")?
     } else {
         Vec::new()
     };

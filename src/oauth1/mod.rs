@@ -74,7 +74,19 @@ pub enum Error {
         /// What it needs.
         needs: &'static str,
     },
+    /// A query, form body or header with more parameters than anyone signs.
+    #[error("the {what} has {count} parameters; oauth1to2 reads at most {MAX_PARAMS}")]
+    TooManyParameters {
+        /// "query", "form body", "Authorization header".
+        what: &'static str,
+        /// How many it has.
+        count: usize,
+    },
 }
+
+/// The most parameters read from one query, form body or Authorization header: far more than
+/// any real request signs, and few enough that a hostile capture of millions costs nothing.
+pub const MAX_PARAMS: usize = 10_000;
 
 impl Error {
     /// What to do about it.
@@ -87,6 +99,7 @@ impl Error {
             Error::SignatureEncoding => "copy oauth_signature again; it is percent-encoded base64 in the header".into(),
             Error::Sign { .. } => "check the private key: it must be the RSA key that belongs to the certificate uploaded to the app".into(),
             Error::NoCredential { .. } => "give the certificate (or RSA public key) for RSA-SHA1, or the consumer secret and token secret for the HMAC methods and PLAINTEXT".into(),
+            Error::TooManyParameters { .. } => "this is not a request an integration sent: capture the one request to check, on its own".into(),
         }
     }
 }
@@ -197,6 +210,16 @@ fn hex_val(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// [`parse_urlencoded`] for untrusted input: counted first (nothing is allocated for the count),
+/// and refused with more than [`MAX_PARAMS`] pairs.
+pub fn parse_params(s: &str, what: &'static str) -> Result<Vec<(String, String)>, Error> {
+    let count = s.split('&').filter(|p| !p.is_empty()).count();
+    if count > MAX_PARAMS {
+        return Err(Error::TooManyParameters { what, count });
+    }
+    Ok(parse_urlencoded(s))
+}
+
 /// Splits `a=1&b=&c` into decoded pairs (`+` is a space). Empty segments are skipped.
 pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
     s.split('&')
@@ -262,7 +285,7 @@ pub fn normalise_url(url: &str) -> Result<NormalisedUrl, Error> {
     };
     Ok(NormalisedUrl {
         base_uri: format!("{scheme}://{host}{port_part}{}", encode_path(path)),
-        query: parse_urlencoded(query),
+        query: parse_params(query, "query")?,
     })
 }
 
@@ -683,6 +706,13 @@ pub fn parse_authorization(header: &str) -> Result<Vec<(String, String)>, Error>
         Some(p) if p.eq_ignore_ascii_case("oauth ") => &s[6..],
         _ => return Err(err("it does not start with `OAuth `".into())),
     };
+    let count = rest.split(',').filter(|i| !i.trim().is_empty()).count();
+    if count > MAX_PARAMS {
+        return Err(Error::TooManyParameters {
+            what: "Authorization header",
+            count,
+        });
+    }
     let mut out = Vec::new();
     for item in rest.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let (k, v) = item
