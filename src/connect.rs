@@ -466,15 +466,12 @@ pub fn api_call(
 ) -> Result<crate::xero::api::ApiAnswer, Oauth2Error> {
     // Refused before a token is even renewed when there is nowhere the token may go.
     let api_base = crate::provider::api_base(profile)?;
-    let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
+    let mut http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
     let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
-    let mut answer = crate::xero::api::call(
-        &http,
-        &api_base,
-        &t.access_token,
-        call,
-    )
-    .map_err(|e| e.redacted(&[&t.access_token]))?;
+    // The API's answers may be large (a report, a page of invoices); the token endpoint's not.
+    http.max_body = crate::oauth2::http::MAX_API_BODY;
+    let mut answer = crate::xero::api::call(&http, &api_base, &t.access_token, call)
+        .map_err(|e| e.redacted(&[&t.access_token]))?;
     answer.response.body = crate::text::redact_bytes(&answer.response.body, &t.access_token);
     Ok(answer)
 }

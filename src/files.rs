@@ -210,6 +210,10 @@ fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(Pa
 /// a certificate, a key, a state or batch file): 16 MiB.
 pub const MAX_FILE: usize = 16 << 20;
 
+/// The most it reads of a file that holds one secret or password (its first line is used):
+/// 64 KiB, far beyond any real one, so `/dev/zero` named by mistake costs nothing.
+pub const MAX_SECRET_FILE: usize = 64 << 10;
+
 /// The most it reads of a HAR export or an access log: 64 MiB.
 pub const MAX_EVIDENCE: usize = 64 << 20;
 

@@ -354,13 +354,15 @@ mod tests {
 
     #[test]
     fn escaped_strings_are_read_and_responses_are_skipped() {
-        let v = parse(r#"{"log": {"version": "1.2", "entries": [
+        let v = parse(
+            r#"{"log": {"version": "1.2", "entries": [
             {"request": {"method": "POST", "url": "https://x/a\u0062", "headers": "none",
              "postData": {"text": "q=\"1\""}},
              "response": {"content": {"text": "{\"big\": [1, 2, 3]}"}}},
             5,
             {"request": {"method": 7, "url": "https://x/c"}}
-        ]}, "extra": [1, {"a": null}]}"#)
+        ]}, "extra": [1, {"a": null}]}"#,
+        )
         .unwrap();
         let r: Vec<_> = requests(&v).collect();
         assert_eq!(r.len(), 3);
@@ -372,9 +374,15 @@ mod tests {
 
     #[test]
     fn entries_past_the_cap_are_refused_while_reading() {
-        let many = format!(r#"{{"log": {{"entries": [{}{{}}]}}}}"#, "{},".repeat(MAX_ENTRIES));
+        let many = format!(
+            r#"{{"log": {{"entries": [{}{{}}]}}}}"#,
+            "{},".repeat(MAX_ENTRIES)
+        );
         assert_eq!(parse(&many).unwrap_err(), HarError::TooManyEntries);
-        let enough = format!(r#"{{"log": {{"entries": [{}{{}}]}}}}"#, "{},".repeat(MAX_ENTRIES - 1));
+        let enough = format!(
+            r#"{{"log": {{"entries": [{}{{}}]}}}}"#,
+            "{},".repeat(MAX_ENTRIES - 1)
+        );
         assert_eq!(requests(&parse(&enough).unwrap()).count(), MAX_ENTRIES);
     }
 
@@ -401,7 +409,10 @@ mod tests {
         assert_eq!(parse(r#"{"log": 5}"#).unwrap_err(), HarError::NoEntries);
         assert_eq!(
             parse(r#"{"log": {"entries": 5}}"#).unwrap_err(),
-            HarError::Json { line: 1, column: 21 }
+            HarError::Json {
+                line: 1,
+                column: 21
+            }
         );
     }
 }

@@ -21,7 +21,15 @@ fn a_stand_in_api_needs_an_issuer_and_an_api_base() {
     ] {
         let o = run(bin()
             .env("OAUTH1TO2_HOME", home.path())
-            .args(["connect", "-p", "x", "--client-id", "ABC", "--scopes", "openid"])
+            .args([
+                "connect",
+                "-p",
+                "x",
+                "--client-id",
+                "ABC",
+                "--scopes",
+                "openid",
+            ])
             .args(extra));
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", both(&o));
         assert!(stderr(&o).contains("--api"), "{}", stderr(&o));
@@ -75,7 +83,8 @@ fn commands_in(report: &str) -> Vec<String> {
 fn paste_into_shell(dir: &std::path::Path, commands: &[String]) -> Vec<String> {
     let mut args = Vec::new();
     for c in commands {
-        let script = format!("oauth1to2() {{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; }}\n{c}\n");
+        let script =
+            format!("oauth1to2() {{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; }}\n{c}\n");
         let o = run(std::process::Command::new("sh")
             .arg("-c")
             .arg(&script)
@@ -88,7 +97,10 @@ fn paste_into_shell(dir: &std::path::Path, commands: &[String]) -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("PWNED"))
         .collect();
-    assert!(made.is_empty(), "a pasted step ran code: {made:?} from {commands:#?}");
+    assert!(
+        made.is_empty(),
+        "a pasted step ran code: {made:?} from {commands:#?}"
+    );
     args
 }
 
@@ -151,7 +163,10 @@ fn a_tenant_id_is_escaped_wherever_it_is_shown() {
         let o = run(bin().env("OAUTH1TO2_HOME", home.path()).args(args));
         assert!(o.status.success(), "{args:?}: {}", both(&o));
         let out = both(&o);
-        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{args:?}: {out:?}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
         assert!(out.contains("70784a63\\1B]0;owned\\07"), "{args:?}: {out}");
     };
     show(&["profile", "show", "acme"]);
@@ -160,7 +175,11 @@ fn a_tenant_id_is_escaped_wherever_it_is_shown() {
     let o = run(bin()
         .env("OAUTH1TO2_HOME", home.path())
         .args(["export", "-p", "acme", "--format", "env"]));
-    assert!(stdout(&o).contains(&format!("export XERO_TENANT_ID='{hostile}'")), "{}", both(&o));
+    assert!(
+        stdout(&o).contains(&format!("export XERO_TENANT_ID='{hostile}'")),
+        "{}",
+        both(&o)
+    );
 }
 
 #[test]
@@ -222,23 +241,72 @@ fn millions_of_parameters_are_refused_by_count_in_bounded_memory() {
     let cert = fixture("keys/publickey.cer");
     let cert = cert.to_str().unwrap();
     let t = std::time::Instant::now();
-    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "--raw", raw.to_str().unwrap()]);
+    let o = run_capped(
+        300,
+        &[
+            "oauth1",
+            "verify",
+            "--cert",
+            cert,
+            "--raw",
+            raw.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     assert!(
         stderr(&o).contains("the form body has 3500000 parameters; oauth1to2 reads at most 10000"),
         "{}",
         stderr(&o)
     );
-    assert!(t.elapsed() < std::time::Duration::from_secs(30), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t.elapsed()
+    );
     // The same in the query and in the header.
-    let url = format!("https://api.xero.com/api.xro/2.0/Contacts?{}", "a=1&".repeat(20_000));
-    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "GET", &url, "--authorization", auth]);
+    let url = format!(
+        "https://api.xero.com/api.xro/2.0/Contacts?{}",
+        "a=1&".repeat(20_000)
+    );
+    let o = run_capped(
+        300,
+        &[
+            "oauth1",
+            "verify",
+            "--cert",
+            cert,
+            "GET",
+            &url,
+            "--authorization",
+            auth,
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(stderr(&o).contains("the query has 20000 parameters"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the query has 20000 parameters"),
+        "{}",
+        stderr(&o)
+    );
     let header = format!("{auth}{}", ", a=\"1\"".repeat(11_000));
-    let o = run_capped(300, &["oauth1", "verify", "--cert", cert, "GET", "https://api.xero.com/", "--authorization", &header]);
+    let o = run_capped(
+        300,
+        &[
+            "oauth1",
+            "verify",
+            "--cert",
+            cert,
+            "GET",
+            "https://api.xero.com/",
+            "--authorization",
+            &header,
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(stderr(&o).contains("Authorization header has 11006 parameters"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Authorization header has 11006 parameters"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -252,18 +320,41 @@ fn a_har_of_many_large_entries_is_read_in_bounded_memory() {
             r#"{{"request":{{"method":"GET","url":"https://api.xero.com/api.xro/2.0/Invoices?page={i}","headers":[{{"name":"Accept","value":"application/json"}}]}},"response":{{"status":200,"content":{{"text":"{body}"}}}}}}"#
         ))
         .collect();
-    std::fs::write(&har, format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(","))).unwrap();
+    std::fs::write(
+        &har,
+        format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(",")),
+    )
+    .unwrap();
     // Parsed whole into JSON values, this took over 300 MB; typed, it takes the file and little more.
-    let o = run_capped(250, &["scopes", "plan", "--from-har", har.to_str().unwrap(), "--json"]);
+    let o = run_capped(
+        250,
+        &[
+            "scopes",
+            "plan",
+            "--from-har",
+            har.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", both(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["plan"]["scopes"][1]["scope"], "accounting.invoices.read", "{v}");
+    assert_eq!(
+        v["plan"]["scopes"][1]["scope"], "accounting.invoices.read",
+        "{v}"
+    );
     // Past the entry cap, it is refused while reading, with what to do.
     let many = format!(r#"{{"log":{{"entries":[{}{{}}]}}}}"#, "{},".repeat(200_000));
     std::fs::write(&har, many).unwrap();
-    let o = run_capped(250, &["scopes", "plan", "--from-har", har.to_str().unwrap()]);
+    let o = run_capped(
+        250,
+        &["scopes", "plan", "--from-har", har.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(stderr(&o).contains("more than 200000 entries"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("more than 200000 entries"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -271,22 +362,66 @@ fn audit_of_a_folder_with_link_loops_and_a_fifo_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("client");
     std::fs::create_dir_all(d.join("sub")).unwrap();
-    std::fs::copy(fixture("opmetrix/integration.toml"), d.join("sub/opmetrix.toml")).unwrap();
-    std::fs::copy(fixture("opmetrix/publickey.cer"), d.join("sub/publickey.cer")).unwrap();
+    std::fs::copy(
+        fixture("opmetrix/integration.toml"),
+        d.join("sub/opmetrix.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("opmetrix/publickey.cer"),
+        d.join("sub/publickey.cer"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
     std::os::unix::fs::symlink("../client", d.join("again")).unwrap();
     let fifo = d.join("pipe.toml");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let o = run(bin().args(["audit", "--json", "--at", "2026-12-01"]).arg(&d));
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let o = run(bin()
+        .args(["audit", "--json", "--at", "2026-12-01"])
+        .arg(&d));
     // 1: the Opmetrix certificate has error findings (a 1024-bit key).
     assert_eq!(o.status.code(), Some(1), "{}", both(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
     let err = stderr(&o);
     assert!(err.contains("pipe.toml: not a regular file"), "{err}");
-    assert!(err.contains("again: a link to a folder (not followed)"), "{err}");
+    assert!(
+        err.contains("again: a link to a folder (not followed)"),
+        "{err}"
+    );
     // Named on its own, the FIFO is refused at once instead of waited on.
     let o = run(bin().arg("audit").arg(&fifo));
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}
+
+#[test]
+fn secret_password_ca_and_token_files_are_read_up_to_a_cap() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_str().unwrap();
+    let pfx = fixture("keys/public_privatekey.pfx");
+    let key = fixture("keys/privatekey-pkcs8.pem");
+    let cases: Vec<Vec<String>> = vec![
+        vec!["cert".into(), "inspect".into(), pfx.display().to_string(), "--pfx-password-file".into(), "/dev/zero".into()],
+        vec!["oauth1".into(), "sign".into(), "--as".into(), "generic".into(), "--consumer-key".into(), "ck".into(), "--signature-method".into(), "HMAC-SHA1".into(), "--consumer-secret-file".into(), "/dev/zero".into(), "GET".into(), "https://api.xero.com/".into()],
+        vec!["oauth1".into(), "renew".into(), "--consumer-key".into(), "ck".into(), "--key".into(), key.display().to_string(), "--token-file".into(), "/dev/zero".into()],
+        vec!["connect".into(), "-p".into(), "x".into(), "--client-id".into(), "ABC".into(), "--scopes".into(), "openid".into(), "--issuer".into(), "https://login.example.com".into(), "--ca-file".into(), "/dev/zero".into(), "--timeout".into(), "5".into()],
+    ];
+    for args in cases {
+        let mut all = vec!["env".to_owned(), format!("OAUTH1TO2_HOME={h}"), env!("CARGO_BIN_EXE_oauth1to2").into()];
+        all.extend(args.iter().cloned());
+        let line = all.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ");
+        let t = std::time::Instant::now();
+        let o = run(std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {}; exec {line} </dev/null", 300 * 1024)));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", both(&o));
+        let err = stderr(&o);
+        assert!(err.contains("/dev/zero") && err.contains("larger than"), "{args:?}: {err}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "{args:?}");
+    }
 }

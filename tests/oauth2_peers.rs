@@ -1012,7 +1012,10 @@ fn a_generic_openid_profile_sends_its_token_to_no_other_providers_api() {
             && err.contains("has no API base"),
         "{err}"
     );
-    assert!(err.contains("hint: connect the profile again with its provider's API base"), "{err}");
+    assert!(
+        err.contains("hint: connect the profile again with its provider's API base"),
+        "{err}"
+    );
     assert!(!both(&o).contains("api.xero.com"), "{}", both(&o));
 
     let o = desk.run(&["tenants", "list", "-p", "generic"]);

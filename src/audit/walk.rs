@@ -85,7 +85,9 @@ fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Found) -> Result<(), 
             // A link to a regular file is read; a link to a folder is not followed.
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_file() && is_toml => found.files.push(path),
-                Ok(m) if m.is_dir() => found.skipped.push((path, "a link to a folder (not followed)")),
+                Ok(m) if m.is_dir() => found
+                    .skipped
+                    .push((path, "a link to a folder (not followed)")),
                 Ok(_) if is_toml => found.skipped.push((path, "not a regular file")),
                 Err(_) if is_toml => found.skipped.push((path, "a link to nothing")),
                 _ => {}

@@ -144,12 +144,14 @@ fn resolve_password(
         };
     }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CliError::input(
-                format!("cannot read the password file {}: {e}", path.display()),
-                "check the path; the file's first line is the password",
-            )
-        })?;
+        let text = oauth1to2::files::read_text_limited(path, oauth1to2::files::MAX_SECRET_FILE)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| {
+                CliError::input(
+                    format!("cannot read the password file {}: {e}", path.display()),
+                    "check the path; the file's first line is the password",
+                )
+            })?;
         let first = text.lines().next().unwrap_or("").to_owned();
         if first.is_empty() {
             return Err(CliError::input(

@@ -37,7 +37,6 @@ struct SignResult<'a> {
     authorization: &'a str,
 }
 
-
 pub fn run(cli: Args) -> Result<u8, CliError> {
     let signed = sign_request(&cli.signing)?;
     let args = &cli.signing;

@@ -108,8 +108,7 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
     }
     if let Some(h) = &args.har {
         let text = String::from_utf8_lossy(&common::read_input(h)?).into_owned();
-        let found =
-            capture::from_har(&text).map_err(|e| bad(h, e))?;
+        let found = capture::from_har(&text).map_err(|e| bad(h, e))?;
         if found.is_empty() {
             return Err(CliError::input(
                 format!("{h} holds no OAuth 1.0a requests"),
@@ -120,8 +119,7 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
     }
     if let Some(r) = &args.raw {
         let bytes = common::read_input(r)?;
-        let req = capture::from_raw_http(&bytes, &args.scheme)
-            .map_err(|e| bad(r, e))?;
+        let req = capture::from_raw_http(&bytes, &args.scheme).map_err(|e| bad(r, e))?;
         return Ok(vec![(format!("raw request {r}"), req)]);
     }
     let (Some(method), Some(url)) = (&args.method, &args.url) else {

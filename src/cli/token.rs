@@ -74,7 +74,10 @@ fn get(a: GetArgs) -> Result<u8, CliError> {
     let http = s.http()?;
     let t = s.fresh_tokens(&http, MARGIN_SECS, false)?;
     if a.env {
-        println!("export XERO_ACCESS_TOKEN={}", oauth1to2::text::shell(&t.access_token));
+        println!(
+            "export XERO_ACCESS_TOKEN={}",
+            oauth1to2::text::shell(&t.access_token)
+        );
         if let Some(tenant) = &s.profile.tenant_id {
             println!("export XERO_TENANT_ID={}", oauth1to2::text::shell(tenant));
         }
@@ -83,7 +86,6 @@ fn get(a: GetArgs) -> Result<u8, CliError> {
     }
     Ok(EXIT_OK)
 }
-
 
 #[derive(Serialize)]
 struct Shown {

@@ -622,7 +622,10 @@ mod tests {
         for raw in ["<img", "[link](", "\u{1b}", "\r", "`/c/acme`"] {
             assert!(!md.contains(raw), "{raw:?} got through:\n{md}");
         }
-        assert!(md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"), "{md}");
+        assert!(
+            md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"),
+            "{md}"
+        );
         assert!(md.contains("\\1B\\[2J\\0D"), "{md}");
         // Four cells a row: a | in a summary does not add one.
         let row = md.lines().find(|l| l.starts_with("| 5 |")).unwrap();

@@ -290,7 +290,9 @@ pub fn migrate_one(
             reason: crate::oauth2::http::describe(&e),
         })?;
     let status = resp.status().as_u16();
-    let text = resp.text().unwrap_or_default();
+    let text = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_IDENTITY_BODY)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     if !(200..300).contains(&status) {
         let detail = crate::xero::parse_oauth_problem(&text)
             .map(|p| p.code)

@@ -180,7 +180,14 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
     };
     let content_type = header("content-type");
     let www_auth = header("www-authenticate");
-    let body = resp.text().map_err(|e| network(&e))?;
+    let body = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_API_BODY)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|message| SendError::Network {
+            method: req.method.to_owned(),
+            url: crate::oauth2::http::strip_query(req.url),
+            message,
+            hint: "the server sent more than any API answer oauth1to2 reads; ask for less (a page, a filter)".into(),
+        })?;
     let oauth_problem = parse_oauth_problem(&body).or_else(|| {
         www_auth
             .as_deref()

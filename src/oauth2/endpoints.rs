@@ -72,7 +72,10 @@ pub fn discover(
     // A cached document that another user could have written is not believed: it names the
     // token endpoint the client secret goes to.
     let trusted = crate::files::writable_by_others(&cache_file).is_none();
-    if let Some(bytes) = trusted.then(|| std::fs::read(&cache_file).ok()).flatten() {
+    if let Some(bytes) = trusted
+        .then(|| crate::files::read_limited(&cache_file, crate::files::MAX_FILE).ok())
+        .flatten()
+    {
         if let Ok(c) = serde_json::from_slice::<Cached>(&bytes) {
             if now.saturating_sub(c.fetched_at) < DISCOVERY_TTL_SECS
                 && c.endpoints.issuer == issuer

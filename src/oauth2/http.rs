@@ -77,10 +77,40 @@ impl Response {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::blocking::Client,
+    /// The largest answer body read; a larger one is an error, not read through.
+    pub max_body: usize,
     /// Retries for idempotent requests after the first try.
     pub retries: u32,
     /// First backoff; doubles each time.
     pub backoff: Duration,
+}
+
+/// The largest answer read from an identity endpoint (token, discovery, keys, revocation,
+/// connections) and from OAuth 1.0a's: 4 MiB. Their real answers are a few KB.
+pub const MAX_IDENTITY_BODY: usize = 4 << 20;
+
+/// The largest answer `api` reads from a provider's API: 64 MiB.
+pub const MAX_API_BODY: usize = 64 << 20;
+
+/// Reads an answer's body, at most `cap` bytes: a larger one is an error once `cap` bytes are
+/// read, so a hostile or broken server cannot make us hold more.
+pub fn read_body(resp: reqwest::blocking::Response, cap: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large(cap));
+    }
+    let mut body = Vec::new();
+    resp.take(cap as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    if body.len() > cap {
+        return Err(too_large(cap));
+    }
+    Ok(body)
+}
+
+fn too_large(cap: usize) -> String {
+    format!("the answer is larger than {} MiB, the most oauth1to2 reads from it", cap >> 20)
 }
 
 /// The error type the `oauth2` crate sees.
@@ -93,9 +123,11 @@ impl HttpClient {
     pub fn new(timeouts: Timeouts, ca_file: Option<&Path>) -> Result<HttpClient, Oauth2Error> {
         let mut b = client_builder(timeouts);
         if let Some(path) = ca_file {
-            let pem = std::fs::read(path).map_err(|e| Oauth2Error::Io {
-                path: path.to_path_buf(),
-                message: format!("cannot read the CA file: {e}"),
+            let pem = crate::files::read_limited(path, crate::files::MAX_FILE).map_err(|e| {
+                Oauth2Error::Io {
+                    path: path.to_path_buf(),
+                    message: format!("cannot read the CA file: {e}"),
+                }
             })?;
             let certs =
                 reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Oauth2Error::Io {
@@ -118,6 +150,7 @@ impl HttpClient {
         })?;
         Ok(HttpClient {
             inner,
+            max_body: MAX_IDENTITY_BODY,
             retries: 2,
             backoff: Duration::from_millis(500),
         })
@@ -153,13 +186,10 @@ impl HttpClient {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = resp
-            .bytes()
-            .map_err(|e| Oauth2Error::Network {
-                url: strip_query(url),
-                message: describe(&e),
-            })?
-            .to_vec();
+        let body = read_body(resp, self.max_body).map_err(|message| Oauth2Error::Network {
+            url: strip_query(url),
+            message,
+        })?;
         Ok(Response {
             url: strip_query(url),
             status,
@@ -230,9 +260,9 @@ impl oauth2::SyncHttpClient for HttpClient {
         for (k, v) in resp.headers() {
             builder = builder.header(k, v);
         }
-        let body = resp.bytes().map_err(|e| TransportError(describe(&e)))?;
+        let body = read_body(resp, self.max_body).map_err(TransportError)?;
         builder
-            .body(body.to_vec())
+            .body(body)
             .map_err(|e| TransportError(e.to_string()))
     }
 }
@@ -425,6 +455,48 @@ mod tests {
             }
         });
         url
+    }
+
+    /// A server that answers every request with an endless chunked body (or, with
+    /// `declared`, a Content-Length of 300 MB it never sends).
+    fn endless_server(declared: bool) -> String {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/.well-known/openid-configuration", l.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut s = s;
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf);
+                    if declared {
+                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 300000000\r\n\r\n{");
+                        return;
+                    }
+                    let _ = s.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+                    let chunk = format!("{:x}\r\n{}\r\n", 65536, "a".repeat(65536));
+                    while s.write_all(chunk.as_bytes()).is_ok() {}
+                });
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn answers_past_the_cap_are_refused_not_read_through() {
+        for declared in [false, true] {
+            let url = endless_server(declared);
+            let c = HttpClient::new(Timeouts::default(), None).unwrap();
+            let e = c.send("GET", &url, &[], None).unwrap_err().to_string();
+            assert!(e.contains("larger than 4 MiB"), "{e}");
+            let req = oauth2::http::Request::builder()
+                .method("POST")
+                .uri(&url)
+                .body(Vec::new())
+                .unwrap();
+            let e = oauth2::SyncHttpClient::call(&c, req).unwrap_err().to_string();
+            assert!(e.contains("larger than 4 MiB"), "{e}");
+        }
     }
 
     #[test]

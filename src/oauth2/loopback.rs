@@ -429,7 +429,6 @@ pub fn page(title: &str, message: &str, ok: bool) -> String {
     )
 }
 
-
 /// Classifies a raw request head; public for the fuzz target.
 pub fn classify_request_head(head: &[u8]) -> Option<Option<Vec<(String, String)>>> {
     parse_request_head(head).map(|r| match r {

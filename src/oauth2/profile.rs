@@ -127,7 +127,8 @@ impl SecretRef {
                 _ => Err(fail(format!("the environment variable {var} is not set"))),
             },
             SecretRef::File(path) => {
-                let text = std::fs::read_to_string(path)
+                let text = crate::files::read_text_limited(path, crate::files::MAX_SECRET_FILE)
+                    .map(zeroize::Zeroizing::new)
                     .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
                 let first = text.lines().next().unwrap_or("").trim().to_owned();
                 if first.is_empty() {
@@ -400,7 +401,7 @@ impl Config {
                 message: format!("refusing to read the config file: {why}; run `chmod 600` on it (and `chmod 700` on its folder), and check its profiles before using them"),
             });
         }
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::files::read_text_limited(path, crate::files::MAX_FILE) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => {

@@ -221,7 +221,7 @@ impl TokenStore {
                 }),
             };
         }
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match crate::files::read_limited(&self.path, crate::files::MAX_FILE) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io(&self.path, format!("cannot read the token file: {e}"))),

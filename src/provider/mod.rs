@@ -295,7 +295,11 @@ fn provider_endpoints(
 /// OpenID provider standing in for a known provider's identity server), else its own. Its
 /// tenant model and scope catalogue are the ones that apply.
 pub fn api_of(profile: &Profile) -> &'static Provider {
-    profile.api.as_ref().map(of).unwrap_or_else(|| of_profile(profile))
+    profile
+        .api
+        .as_ref()
+        .map(of)
+        .unwrap_or_else(|| of_profile(profile))
 }
 
 /// The API base for a profile, without a trailing slash: the profile's own, else its

@@ -144,9 +144,8 @@ mod tests {
             "70784a63d24b46a9a4db0e70a274b056",
             "",
         ] {
-            let body = format!(
-                r#"[{{"id":"1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0001","tenantId":"{bad}"}}]"#
-            );
+            let body =
+                format!(r#"[{{"id":"1c8a3f0e-7d0b-4d53-9d43-1e6c7f0a0001","tenantId":"{bad}"}}]"#);
             let e = parse_list(body.as_bytes()).unwrap_err();
             assert!(e.contains("tenantId that is not a GUID"), "{e}");
             assert!(!e.contains('\u{1b}'), "{e}");

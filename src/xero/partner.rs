@@ -93,10 +93,12 @@ impl PartnerToken {
     /// Reads a token file.
     pub fn load(path: &Path) -> Result<PartnerToken, TokenError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TokenError::Read {
-            path: p.clone(),
-            reason: e.to_string(),
-        })?;
+        let text = crate::files::read_text_limited(path, crate::files::MAX_SECRET_FILE)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| TokenError::Read {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
         serde_json::from_str(&text).map_err(|e| TokenError::Format {
             path: p,
             // serde_json's message names the field and position, never the value.
@@ -268,7 +270,9 @@ pub fn renew(
             },
         })?;
     let status = resp.status().as_u16();
-    let body = resp.text().unwrap_or_default();
+    let body = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_IDENTITY_BODY)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     if !(200..300).contains(&status) {
         return Err(RenewError::Refused {
             status,
