@@ -149,4 +149,31 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn the_walk_stops_at_its_depth_and_count() {
+        let d = tempfile::tempdir().unwrap();
+        let mut deep = d.path().to_path_buf();
+        for i in 0..MAX_DEPTH + 2 {
+            deep = deep.join(format!("d{i}"));
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("deep.toml"), "").unwrap();
+        let found = find_inventories(&[d.path().to_path_buf()]).unwrap();
+        assert!(found.files.is_empty());
+        assert_eq!(found.skipped.len(), 1);
+        assert_eq!(found.skipped[0].1, "deeper than the walk goes");
+
+        let many = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_INVENTORIES {
+            std::fs::write(many.path().join(format!("{i}.toml")), "").unwrap();
+        }
+        let e = find_inventories(&[many.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(e, WalkError::TooMany(_)), "{e}");
+        std::fs::remove_file(many.path().join("0.toml")).unwrap();
+        assert_eq!(
+            find_inventories(&[many.path().to_path_buf()]).unwrap().files.len(),
+            MAX_INVENTORIES
+        );
+    }
 }
