@@ -216,6 +216,7 @@ fn browser_flow(
     let code = listener.wait(
         &expected_state,
         Some(&endpoints.issuer),
+        &redirect_uri,
         Duration::from_secs(a.timeout),
         pasted.as_ref(),
         &mut |n| match n {
@@ -225,7 +226,7 @@ fn browser_flow(
             ),
             _ => ui.notice(
                 Level::Warning,
-                "too many connections to the listener at once; closed one",
+                "too many connections to the listener at once (a local program is flooding it?); closing the oldest as new ones come",
             ),
         },
     )?;

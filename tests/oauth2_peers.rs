@@ -1040,3 +1040,59 @@ fn a_generic_openid_profile_sends_its_token_to_no_other_providers_api() {
 fn both(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
 }
+
+#[test]
+fn a_flood_of_trickling_connections_cannot_keep_out_the_real_callback() {
+    let Some(desk) = Desk::new(0) else { return };
+    let p = start_no_browser(&desk);
+    // 150 local connections, more than the listener serves at once, each sending a byte every
+    // 1.5 s and opening again whenever it is closed, for as long as the test runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = p.port;
+    let flood: Vec<_> = (0..150)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                        continue;
+                    };
+                    for b in b"GET /callback?state=x HTTP/1.1\r\n".iter().cycle() {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed)
+                            || s.write_all(&[*b]).is_err()
+                        {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(1500));
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let real = desk.home.path().join("real.json");
+    assert!(browse(&p.url.clone(), &[("CONSENT_RESULT", &real)], false));
+    let (code, err) = finish(p);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in flood {
+        let _ = t.join();
+    }
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(desk.peer.count("authorization_code:success"), 1);
+    // Said once, not once per connection.
+    assert_eq!(err.matches("too many connections").count(), 1, "{err}");
+}
+
+#[test]
+fn a_pasted_callback_from_another_address_is_refused_whatever_its_state() {
+    let Some(desk) = Desk::new(0) else { return };
+    let mut p = start_no_browser(&desk);
+    let state = p.url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let stdin = p.child.stdin.as_mut().unwrap();
+    writeln!(stdin, "https://elsewhere.example/anything?code=stolen&state={state}").unwrap();
+    let (code, err) = finish(p);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not this login's redirect URI"), "{err}");
+    assert!(err.contains("https://elsewhere.example/anything"), "{err}");
+    assert_eq!(desk.peer.count("authorization_code:success"), 0);
+}

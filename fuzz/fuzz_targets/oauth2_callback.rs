@@ -25,7 +25,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let text = String::from_utf8_lossy(data);
-    if let Ok(params) = loopback::parse_pasted(&text) {
+    if let Ok(params) = loopback::parse_pasted(&text, "http://localhost:8742/callback") {
+        assert!(
+            text.trim()
+                .to_ascii_lowercase()
+                .starts_with("http://localhost:8742/callback?"),
+            "accepted a pasted URL that is not the redirect URI"
+        );
         if loopback::check_callback(&params, "expected-state", None).is_ok() {
             assert!(
                 state_matched(&params),

@@ -2,8 +2,9 @@
 //!
 //! It binds loopback only (127.0.0.1, plus `[::1]` for a `localhost` redirect URI), never all
 //! interfaces. It is listening before the browser is sent to the provider. Each connection is
-//! served on its own thread with its own read deadline, so idle connections cannot hold up the
-//! real callback, and `--timeout` bounds the whole wait. It answers `/favicon.ico` and any
+//! served on its own thread and has 3 seconds from its accept to send its request, however
+//! slowly it trickles; with 64 open, the oldest is closed for the newest. So neither idle nor
+//! trickling connections can hold up the real callback, and `--timeout` bounds the whole wait. It answers `/favicon.ico` and any
 //! other path with 404 and keeps waiting. A callback whose `state` is not this login's gets a
 //! 400 page and is ignored: one forged request from a web page cannot end the login. The first
 //! callback with the right `state` ends it, success or error. The page it shows says whether it
@@ -11,9 +12,9 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why the browser step produced no code.
@@ -130,12 +131,40 @@ pub fn check_callback(
     }
 }
 
-/// Reads a pasted redirect URL (`http://localhost:8742/callback?code=...&state=...`).
-pub fn parse_pasted(text: &str) -> Result<Vec<(String, String)>, CallbackError> {
+/// `scheme://host:port/path` of a URL, lower-cased but for the path, without its query.
+fn address_of(url: &str) -> Option<String> {
+    let url = url.split(['?', '#']).next()?;
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    Some(format!(
+        "{}://{}{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase(),
+        if path.is_empty() { "/" } else { path }
+    ))
+}
+
+/// Reads a pasted redirect URL (`http://localhost:8742/callback?code=...&state=...`). Its
+/// scheme, host, port and path must be `redirect_uri`'s: a URL from anywhere else is refused,
+/// whatever its `state`.
+pub fn parse_pasted(
+    text: &str,
+    redirect_uri: &str,
+) -> Result<Vec<(String, String)>, CallbackError> {
     let t = text.trim();
     let (_, query) = t
         .split_once('?')
         .ok_or_else(|| CallbackError::BadPaste("it has no query (the part after ?)".into()))?;
+    match (address_of(t), address_of(redirect_uri)) {
+        (Some(got), Some(want)) if got == want => {}
+        (got, want) => {
+            return Err(CallbackError::BadPaste(format!(
+                "it is not this login's redirect URI: it goes to {}, and this login's is {}",
+                crate::text::term(got.as_deref().unwrap_or("no http(s) address")),
+                want.unwrap_or_default()
+            )))
+        }
+    }
     let query = query.split('#').next().unwrap_or("");
     let params = crate::oauth1::parse_urlencoded(query);
     if !params.iter().any(|(k, _)| k == "code" || k == "error") {
@@ -174,13 +203,19 @@ pub enum ListenerNotice {
     /// A request to `/callback` whose `state` is not this login's: a stale tab, or a forged
     /// request from a web page. It got a 400 page and was ignored.
     WrongState,
-    /// Too many connections were open at once; the newest was closed.
+    /// Too many connections were open at once; the oldest was closed to serve the newest.
+    /// Reported once per wait, however often it happens.
     Busy,
 }
 
-/// At most this many connections are served at once; each gets its own thread and its own
-/// read deadline, so idle connections never hold up the real callback.
+/// At most this many connections are served at once; each gets its own thread and
+/// [`REQUEST_DEADLINE`] from its accept to send its request. When all are taken, the oldest
+/// is closed for the newest: a flood of slow local connections cannot keep out the browser's
+/// callback, which sends its request at once.
 const MAX_CONNECTIONS: usize = 64;
+
+/// How long a connection has, from its accept, to send its whole request head.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(3);
 
 impl Listener {
     /// Binds 127.0.0.1:`port` only (0 picks a free port).
@@ -233,14 +268,16 @@ impl Listener {
             .collect()
     }
 
-    /// Waits for the callback (or a pasted redirect URL from `pasted`), checks it and returns
-    /// the code. `timeout` bounds the whole wait. Connections are served concurrently. Other
-    /// paths get 404; a callback with another `state` gets a 400 page, is reported through
-    /// `notice`, and the wait goes on. The first callback with the right `state` ends it.
+    /// Waits for the callback (or a pasted redirect URL from `pasted`, which must be
+    /// `redirect_uri`'s), checks it and returns the code. `timeout` bounds the whole wait.
+    /// Connections are served concurrently. Other paths get 404; a callback with another
+    /// `state` gets a 400 page, is reported through `notice`, and the wait goes on. The first
+    /// callback with the right `state` ends it.
     pub fn wait(
         self,
         expected_state: &str,
         expected_issuer: Option<&str>,
+        redirect_uri: &str,
         timeout: Duration,
         pasted: Option<&Receiver<String>>,
         notice: &mut dyn FnMut(ListenerNotice),
@@ -249,12 +286,15 @@ impl Listener {
             .checked_add(timeout)
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
         let (tx, rx) = mpsc::channel::<Served>();
-        let active = Arc::new(AtomicUsize::new(0));
+        // The connections being served, oldest first, each with a handle to close it by.
+        let active: Arc<Mutex<VecDeque<(u64, TcpStream)>>> = Arc::default();
+        let mut next_id = 0u64;
+        let mut told_busy = false;
         loop {
             if let Some(rx) = pasted {
                 if let Ok(line) = rx.try_recv() {
                     if !line.trim().is_empty() {
-                        let params = parse_pasted(&line)?;
+                        let params = parse_pasted(&line, redirect_uri)?;
                         return check_callback(&params, expected_state, expected_issuer);
                     }
                 }
@@ -269,12 +309,24 @@ impl Listener {
             for socket in &self.sockets {
                 if let Ok((stream, _)) = socket.accept() {
                     accepted = true;
-                    if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-                        drop(stream);
-                        notice(ListenerNotice::Busy);
+                    let Ok(handle) = stream.try_clone() else {
                         continue;
+                    };
+                    let id = next_id;
+                    next_id += 1;
+                    {
+                        let mut open = active.lock().unwrap_or_else(|p| p.into_inner());
+                        if open.len() >= MAX_CONNECTIONS {
+                            if let Some((_, oldest)) = open.pop_front() {
+                                let _ = oldest.shutdown(std::net::Shutdown::Both);
+                            }
+                            if !told_busy {
+                                told_busy = true;
+                                notice(ListenerNotice::Busy);
+                            }
+                        }
+                        open.push_back((id, handle));
                     }
-                    active.fetch_add(1, Ordering::SeqCst);
                     let (tx, active) = (tx.clone(), Arc::clone(&active));
                     let (state, issuer) = (
                         expected_state.to_owned(),
@@ -284,7 +336,8 @@ impl Listener {
                         if let Some(s) = serve_one(stream, &state, issuer.as_deref()) {
                             let _ = tx.send(s);
                         }
-                        active.fetch_sub(1, Ordering::SeqCst);
+                        let mut open = active.lock().unwrap_or_else(|p| p.into_inner());
+                        open.retain(|(i, _)| *i != id);
                     });
                 }
             }
@@ -313,7 +366,6 @@ fn serve_one(
     expected_issuer: Option<&str>,
 ) -> Option<Served> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let request = match read_request(&mut stream) {
         Some(r) => r,
@@ -362,16 +414,18 @@ fn serve_one(
     }
 }
 
-/// Reads the request head (at most 16 KiB, within 10 seconds) and classifies it.
+/// Reads the request head (at most 16 KiB, within [`REQUEST_DEADLINE`] of the accept, however
+/// slowly it trickles in) and classifies it.
 fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let started = Instant::now();
+    let until = Instant::now() + REQUEST_DEADLINE;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && !buf.windows(2).any(|w| w == b"\n\n") {
-        // A client that trickles bytes must not hold the one listener for long.
-        if buf.len() > 16 * 1024 || started.elapsed() > Duration::from_secs(10) {
+        let left = until.checked_duration_since(Instant::now())?;
+        if buf.len() > 16 * 1024 || left.is_zero() {
             return None;
         }
+        let _ = stream.set_read_timeout(Some(left));
         match stream.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -488,10 +542,25 @@ mod tests {
 
     #[test]
     fn pasted_urls() {
-        let p = parse_pasted("  http://localhost:8742/callback?code=x&state=y#frag\n").unwrap();
+        let r = "http://localhost:8742/callback";
+        let p = parse_pasted("  http://localhost:8742/callback?code=x&state=y#frag\n", r).unwrap();
         assert_eq!(p, q("code=x&state=y"));
-        assert!(parse_pasted("hello").is_err());
-        assert!(parse_pasted("http://localhost/callback?foo=1").is_err());
+        assert!(parse_pasted("hello", r).is_err());
+        assert!(parse_pasted("http://localhost:8742/callback?foo=1", r).is_err());
+        assert!(parse_pasted("HTTP://LOCALHOST:8742/callback?code=x&state=y", r).is_ok());
+        // Anywhere else, with the right state or not, is refused.
+        for elsewhere in [
+            "https://elsewhere.example/anything?code=x&state=y",
+            "https://localhost:8742/callback?code=x&state=y",
+            "http://127.0.0.1:8742/callback?code=x&state=y",
+            "http://localhost:8743/callback?code=x&state=y",
+            "http://localhost:8742/callback/x?code=x&state=y",
+            "http://localhost:8742/?code=x&state=y",
+            "http://localhost:8742@evil.example/callback?code=x&state=y",
+        ] {
+            let e = parse_pasted(elsewhere, r).unwrap_err().to_string();
+            assert!(e.contains("not this login's redirect URI"), "{elsewhere}: {e}");
+        }
     }
 
     #[test]
