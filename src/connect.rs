@@ -456,8 +456,9 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
 }
 
 /// Calls the provider's API as profile `name`: a token good for a minute (renewed under the
-/// lock if needed), the call, and the access token redacted from the answer's body, so a server
-/// that echoes the request cannot make us print it.
+/// lock if needed), the call, and every secret the profile holds (the access and refresh
+/// tokens, the client secret in each form it is sent in) redacted from the answer and from any
+/// error, so a server that echoes them cannot make us print them.
 pub fn api_call(
     name: &str,
     profile: &Profile,
@@ -471,8 +472,15 @@ pub fn api_call(
     let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
     // The API's answers may be large (a report, a page of invoices); the token endpoint's not.
     http.max_body = crate::oauth2::http::MAX_API_BODY;
+    let client_secret = profile.client_secret.as_ref().and_then(|r| r.read(name).ok());
+    let mut tokens = vec![t.access_token.as_str()];
+    tokens.extend(t.refresh_token.as_deref());
+    let known = crate::oauth2::flow::secret_forms(profile, client_secret.as_ref(), &tokens);
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let mut answer = crate::xero::api::call(&http, &api_base, &t.access_token, call)
-        .map_err(|e| e.redacted(&[&t.access_token]))?;
-    answer.response.body = crate::text::redact_bytes(&answer.response.body, &t.access_token);
+        .map_err(|e| e.redacted(&known))?;
+    for secret in &known {
+        answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);
+    }
     Ok(answer)
 }

@@ -1096,3 +1096,18 @@ fn a_pasted_callback_from_another_address_is_refused_whatever_its_state() {
     assert!(err.contains("https://elsewhere.example/anything"), "{err}");
     assert_eq!(desk.peer.count("authorization_code:success"), 0);
 }
+
+#[test]
+fn api_redacts_the_client_secret_and_refresh_token_a_server_echoes() {
+    let Some(desk) = Desk::new(0) else { return };
+    let (o, _) = desk.connect("web", "web-app", "approve");
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+    let refresh = desk.tokens("web")["refresh_token"].as_str().unwrap().to_owned();
+    // A server that echoes what it is sent (here the URL, carrying both) gets neither printed.
+    let path = format!("/api.xro/2.0/EchoTest?s={WEB_SECRET}&r={refresh}");
+    let o = desk.run(&["api", "-p", "web", "--no-tenant", "GET", &path]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains("url=/api.xro/2.0/EchoTest?s=[REDACTED]&r=[REDACTED]"), "{all}");
+    assert!(!all.contains(WEB_SECRET) && !all.contains(&refresh), "{all}");
+}

@@ -332,7 +332,7 @@ fn map_token_error<T: oauth2::ErrorResponseType + std::fmt::Display>(
 /// Every form in which the request may have carried a secret, for [`Oauth2Error::redacted`]:
 /// as it is, form-encoded (the body), and the client secret inside the HTTP Basic header
 /// (base64 of `id:secret`, with and without the form-encoding RFC 6749 section 2.3.1 asks for).
-fn secret_forms(
+pub(crate) fn secret_forms(
     profile: &Profile,
     client_secret: Option<&Password>,
     others: &[&str],

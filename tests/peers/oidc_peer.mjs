@@ -234,9 +234,9 @@ async function xero(req, res, url) {
     return send(res, 200, { Id: crypto.randomUUID(), Status: 'OK', ProviderName: 'oauth1to2 tests', DateTimeUTC: `/Date(${Date.now()})/`, [read[1]]: [] });
   }
   // Not Xero: a hostile or misconfigured server (a debugging proxy) that echoes the request's
-  // Authorization header in an error in Xero's problem shape, for the redaction test.
+  // Authorization header and the URL in an error in Xero's problem shape, for the redaction tests.
   if (url.pathname === '/api.xro/2.0/EchoTest') {
-    return send(res, 400, problem(400, 'Bad Request', `echo: authorization=${req.headers.authorization}`));
+    return send(res, 400, problem(400, 'Bad Request', `echo: authorization=${req.headers.authorization} url=${req.url}`));
   }
   return send(res, 404, problem(404, 'Not Found', 'The resource you\'re looking for cannot be found'));
 }
