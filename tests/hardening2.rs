@@ -425,3 +425,110 @@ fn secret_password_ca_and_token_files_are_read_up_to_a_cap() {
         assert!(t.elapsed() < std::time::Duration::from_secs(20), "{args:?}");
     }
 }
+
+/// A loopback HTTP server on a free port that answers every request with the JSON `body` makes
+/// of its own base URL, and keeps every request it got.
+fn json_server(
+    body: impl Fn(&str) -> String,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+    let body = body(&base);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut s = s;
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+            let mut got = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&got);
+                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    if rest.len() >= length {
+                        break;
+                    }
+                }
+            }
+            log.lock().unwrap().push(String::from_utf8_lossy(&got).into_owned());
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn a_discovery_document_naming_a_plain_http_endpoint_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    // The issuer is loopback (allowed); the token endpoint it names is not.
+    let (issuer, _) = json_server(|issuer| {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": "http://idp.example.com/token",
+        })
+        .to_string()
+    });
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .env("SECRET_VAR", "s3cret-value-123")
+        .args(["connect", "-p", "x", "--client-id", "ABC", "--scopes", "openid"])
+        .args(["--grant", "client-credentials", "--client-secret-env", "SECRET_VAR"])
+        .args(["--issuer", &issuer]));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the token endpoint http://idp.example.com/token is refused"), "{err}");
+    assert!(!both(&o).contains("s3cret-value-123"));
+}
+
+#[test]
+fn token_revoke_accepts_a_loopback_http_revocation_endpoint() {
+    let home = tempfile::tempdir().unwrap();
+    let (issuer, seen) = json_server(|issuer| {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": format!("{issuer}/token"),
+            "revocation_endpoint": format!("{issuer}/revoke"),
+        })
+        .to_string()
+    });
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[profiles.x]\nprovider = \"oidc\"\nissuer = \"{issuer}\"\nclient_id = \"ABC\"\nscopes = [\"openid\", \"offline_access\"]\n"),
+    )
+    .unwrap();
+    let tokens = home.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    std::fs::write(
+        tokens.join("x.json"),
+        r#"{"token_type":"bearer","access_token":"at-1234567890","refresh_token":"rt-1234567890","obtained_at":1}"#,
+    )
+    .unwrap();
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["token", "revoke", "-p", "x"]));
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let requests = seen.lock().unwrap().clone();
+    let revoke = requests
+        .iter()
+        .find(|r| r.starts_with("POST /revoke "))
+        .unwrap_or_else(|| panic!("no revocation request: {requests:#?}"));
+    assert!(revoke.contains("token=rt-1234567890&token_type_hint=refresh_token&client_id=ABC"), "{revoke}");
+    assert!(!tokens.join("x.json").exists());
+}

@@ -87,10 +87,12 @@ pub fn discover(
     }
     let url = format!("{issuer}/.well-known/openid-configuration");
     let doc = http.get_json(&url)?;
-    let endpoints = parse_discovery(&doc, issuer).map_err(|message| Oauth2Error::BadResponse {
+    let endpoints = read_discovery(&doc, issuer).map_err(|message| Oauth2Error::BadResponse {
         url: url.clone(),
         message,
     })?;
+    // A plain-http endpoint is refused as every such URL is (exit 2), naming it.
+    endpoints.check_secure()?;
     let cached = Cached {
         fetched_at: now,
         endpoints: endpoints.clone(),
@@ -107,8 +109,16 @@ pub fn discover(
     Ok(endpoints)
 }
 
-/// Reads the fields we need from a discovery document and checks its issuer.
+/// Reads the fields we need from a discovery document, checks its issuer, and that every
+/// endpoint is https (or loopback).
 pub fn parse_discovery(doc: &serde_json::Value, issuer: &str) -> Result<Endpoints, String> {
+    let e = read_discovery(doc, issuer)?;
+    e.check_secure().map_err(|e| e.to_string())?;
+    Ok(e)
+}
+
+/// Reads the fields we need from a discovery document and checks its issuer.
+fn read_discovery(doc: &serde_json::Value, issuer: &str) -> Result<Endpoints, String> {
     let field = |k: &str| doc.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let doc_issuer = field("issuer").ok_or("no \"issuer\" in the discovery document")?;
     // OpenID Connect Discovery 1.0 section 4.3: the issuer must match exactly.
@@ -126,7 +136,6 @@ pub fn parse_discovery(doc: &serde_json::Value, issuer: &str) -> Result<Endpoint
         jwks_uri: field("jwks_uri"),
         userinfo_endpoint: field("userinfo_endpoint"),
     };
-    e.check_secure().map_err(|e| e.to_string())?;
     Ok(e)
 }
 

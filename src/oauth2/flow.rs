@@ -530,8 +530,9 @@ pub fn renew(
 }
 
 /// Revokes the refresh token (or the access token when there is none) at the revocation
-/// endpoint. The `oauth2` crate refuses non-https revocation URLs (RFC 7009 section 2), and so
-/// do we: there is no switch to turn that off.
+/// endpoint (RFC 7009): a form POST, the client authenticated as for the token endpoint (HTTP
+/// Basic with a secret, else `client_id` in the body). The endpoint must be https, or loopback
+/// as every other URL that carries a secret; anything else is refused before sending.
 pub fn revoke(
     profile: &Profile,
     endpoints: &Endpoints,
@@ -539,34 +540,76 @@ pub fn revoke(
     secret: Option<&Password>,
     current: &TokenSet,
 ) -> Result<(), Oauth2Error> {
+    use base64::Engine;
     let url = endpoints
         .revocation_endpoint
         .clone()
         .ok_or_else(|| Oauth2Error::Usage("the provider has no revocation endpoint".into()))?;
-    let c = client(profile, endpoints, secret, None)?;
-    let token = match &current.refresh_token {
-        Some(r) => StandardRevocableToken::RefreshToken(RefreshToken::new(r.clone())),
-        None => StandardRevocableToken::AccessToken(AccessToken::new(current.access_token.clone())),
+    super::http::require_secure("the revocation endpoint", &url)?;
+    let enc =
+        |s: &str| oauth2::url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let (token, hint) = match &current.refresh_token {
+        Some(r) => (r.as_str(), "refresh_token"),
+        None => (current.access_token.as_str(), "access_token"),
     };
-    c.revoke_token(token)
-        .map_err(|e| match e {
-            oauth2::ConfigurationError::InsecureUrl(_) => Oauth2Error::Usage(format!(
-                "the revocation endpoint {url} is not https; tokens are only sent for revocation over https"
-            )),
-            other => Oauth2Error::Usage(other.to_string()),
-        })?
-        .request(http)
-        .map_err(|e| {
-            let known = secret_forms(
-                profile,
-                secret,
-                &[
-                    current.refresh_token.as_deref().unwrap_or(""),
-                    current.access_token.as_str(),
-                ],
-            );
-            map_token_error("the revocation endpoint", &url, e).redacted(&as_strs(&known))
-        })
+    let mut body = zeroize::Zeroizing::new(format!("token={}&token_type_hint={hint}", enc(token)));
+    let basic = secret.map(|s| {
+        zeroize::Zeroizing::new(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                enc(&profile.client_id),
+                enc(s.expose())
+            ))
+        ))
+    });
+    if basic.is_none() {
+        body.push_str(&format!("&client_id={}", enc(&profile.client_id)));
+    }
+    let mut headers = vec![
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "application/json"),
+    ];
+    if let Some(b) = &basic {
+        headers.push(("authorization", b.as_str()));
+    }
+    let known = secret_forms(
+        profile,
+        secret,
+        &[
+            current.refresh_token.as_deref().unwrap_or(""),
+            current.access_token.as_str(),
+        ],
+    );
+    let redact = |e: Oauth2Error| e.redacted(&as_strs(&known));
+    let r = http
+        .send("POST", &url, &headers, Some(body.as_bytes().to_vec()))
+        .map_err(redact)?;
+    if r.status == 200 {
+        return Ok(());
+    }
+    let error = serde_json::from_slice::<serde_json::Value>(&r.body)
+        .ok()
+        .and_then(|v| {
+            let code = v.get("error")?.as_str()?.to_owned();
+            let description = v
+                .get("error_description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned);
+            Some((code, description))
+        });
+    Err(redact(match error {
+        Some((error, description)) => Oauth2Error::OAuth {
+            endpoint: "the revocation endpoint".into(),
+            error,
+            description,
+        },
+        None => Oauth2Error::Http {
+            url: r.url.clone(),
+            status: r.status,
+            detail: r.error_detail(),
+        },
+    }))
 }
 
 #[cfg(test)]
