@@ -373,7 +373,7 @@ pub struct TokenStatus {
     pub reason: String,
     /// The granted scopes (empty when the provider never said).
     pub granted: Vec<String>,
-    /// Where they came from: `response`, `access-token`, `previous` or `unknown`.
+    /// Where they came from: `response`, `previous`, `as-requested` or `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub granted_from: Option<String>,
     /// When the consent that produced the grant happened (RFC 3339).

@@ -84,8 +84,8 @@ impl ReconsentError {
 pub struct ProfileCheck {
     /// The profile.
     pub profile: String,
-    /// Where the granted scopes came from: the provider (`response`, `access-token`,
-    /// `previous`), or `requested` when it never said and the profile's request stands in.
+    /// Where the granted scopes came from: the provider (`response`, `previous`), or
+    /// `as-requested` when it never said and the profile's request stands in.
     pub granted_from: String,
     /// When the consent that produced the grant happened (RFC 3339), if known.
     pub consented_at: Option<String>,
@@ -116,8 +116,10 @@ pub fn check_profile(
         return Err(ReconsentError::NoCatalogue(p.name));
     }
     let t = tokens_of(name, profile, paths)?;
-    let (granted, from) = if t.scopes.is_empty() {
-        (profile.scopes.clone(), "requested".to_owned())
+    // Tokens stored by an older version may carry the JWT access token's own claim
+    // (`access-token`); that claim is never trusted, so they count as what was requested.
+    let (granted, from) = if t.scopes.is_empty() || t.scopes_from.as_deref() == Some("access-token") {
+        (profile.scopes.clone(), "as-requested".to_owned())
     } else {
         (
             t.scopes.clone(),

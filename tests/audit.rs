@@ -776,6 +776,20 @@ har = "t.har"
         .as_str()
         .unwrap()
         .contains("the audit would choose authorization-code"));
+    // The client's reports say so too.
+    for (format, label) in [
+        ("markdown", "**Chosen in the inventory:**"),
+        ("html", "<em>Chosen in the inventory:</em>"),
+        ("text", "note:"),
+    ] {
+        let o = run(bin().args(["audit", "--format", format]).arg(&p));
+        let out = stdout(&o);
+        let line = out
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("{format}: no {label}\n{out}"));
+        assert!(line.contains("the audit would choose authorization-code"), "{format}: {line}");
+    }
     // The same traffic for an inventory naming another account, and for one naming none.
     for (account, id, message) in [
         (

@@ -532,3 +532,69 @@ fn token_revoke_accepts_a_loopback_http_revocation_endpoint() {
     assert!(revoke.contains("token=rt-1234567890&token_type_hint=refresh_token&client_id=ABC"), "{revoke}");
     assert!(!tokens.join("x.json").exists());
 }
+
+#[test]
+fn an_unusable_har_gets_a_hint_that_says_what_to_do_wherever_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("cut.har"), r#"{"log": {"entries": [{"request": {"#).unwrap();
+    std::fs::write(d.join("not.har"), r#"{"some": "json"}"#).unwrap();
+    std::fs::write(
+        d.join("ns.toml"),
+        "name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\naccount = \"1234567\"\n[endpoints]\nhar = \"cut.har\"\n",
+    )
+    .unwrap();
+    let cert = fixture("keys/publickey.cer");
+    let cert = cert.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["scopes", "plan", "--from-har", "cut.har"], "hint: export the HAR again"),
+        (&["scopes", "plan", "--from-har", "not.har"], "hint: this is JSON but not a HAR export"),
+        (&["audit", "ns.toml"], "hint: export the HAR again"),
+        (&["oauth1", "verify", "--har", "not.har", "--cert", cert], "the HAR file has no log.entries"),
+    ];
+    for (args, want) in cases {
+        let o = run(bin().args(args).current_dir(d));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", both(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_missing_or_misplaced_subcommand_is_an_error_with_a_hint() {
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&[], "error: `oauth1to2` needs a subcommand", "hint: one of: cert, oauth1, connect, token"),
+        (&["cert"], "error: `oauth1to2 cert` needs a subcommand", "hint: one of: new, inspect, check, repair, convert; `oauth1to2 cert --help`"),
+        (&["scopes"], "error: `oauth1to2 scopes` needs a subcommand", "hint: one of: plan, check, upgrade, link;"),
+        (&["check", "x.cer"], "error: unrecognized subcommand 'check'", "hint: did you mean `oauth1to2 cert check` or `oauth1to2 scopes check`?"),
+        (&["sign"], "error: unrecognized subcommand 'sign'", "hint: did you mean `oauth1to2 oauth1 sign`?"),
+    ];
+    for (args, error, hint) in cases {
+        let o = run(bin().args(args));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", both(&o));
+        let err = stderr(&o);
+        assert!(stdout(&o).is_empty(), "{args:?}: the help went to stdout");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {err}");
+        assert_eq!(lines[0], error, "{args:?}");
+        assert!(lines[1].starts_with(hint), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn oauth1_sign_json_names_every_hmac_method_it_signed_with() {
+    for method in ["HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512", "PLAINTEXT"] {
+        let o = run(bin()
+            .env("CS_VAR", "consumer-secret-1")
+            .env("TS_VAR", "token-secret-1")
+            .args(["oauth1", "sign", "--as", "generic", "--json", "--consumer-key", "ck"])
+            .args(["--token", "tok", "--consumer-secret-env", "CS_VAR", "--token-secret-env", "TS_VAR"])
+            .args(["--signature-method", method, "GET", "https://api.example.com/x"]));
+        assert!(o.status.success(), "{method}: {}", both(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["signature_method"], method, "{v}");
+        assert!(
+            v["authorization"].as_str().unwrap().contains(&format!("oauth_signature_method=\"{method}\"")),
+            "{v}"
+        );
+    }
+}

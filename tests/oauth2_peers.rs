@@ -1022,6 +1022,10 @@ fn a_generic_openid_profile_sends_its_token_to_no_other_providers_api() {
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     assert!(stderr(&o).contains("has no tenants"), "{}", stderr(&o));
 
+    // The stored token type is lower case, whatever the server's case ("Bearer" here).
+    let o = desk.run(&["token", "show", "-p", "generic", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["token_type"], "bearer", "{v}");
     // profile show says where the token may go: nowhere yet.
     let o = desk.run(&["profile", "show", "generic", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -32,22 +32,12 @@ const SOURCE: &str = "Oracle NetSuite help, The Request Token Structure (section
 /// The calls the inventory's evidence shows (list, HAR, log), in order, duplicates kept out.
 pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryError> {
     let mut out = calls::from_list(&inv.endpoints.calls).map_err(|e| {
-        inv.field_error(
-            inv.lines.calls,
-            format!("[endpoints] calls: {e}"),
-            "write each call as \"GET record/customer\", \"RESTlet 6/1\", \"SOAP search\", \"SuiteQL\" or \"SuiteAnalytics\"",
-        )
+        inv.field_error(inv.lines.calls, format!("[endpoints] calls: {e}"), e.hint())
     })?;
     for (is_har, line, name, text) in super::evidence_files(inv)? {
         let found = if is_har {
             calls::from_har(&text)
-                .map_err(|e| {
-                    inv.field_error(
-                        line,
-                        format!("{name}: {e}"),
-                        "give a HAR export (browser dev tools, mitmproxy, Fiddler, Charles) of the integration's traffic",
-                    )
-                })?
+                .map_err(|e| inv.field_error(line, format!("{name}: {e}"), e.hint()))?
                 .0
         } else {
             calls::from_log(&text).0

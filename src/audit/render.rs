@@ -157,6 +157,9 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
             a.recommendation.target.as_str(),
             md_escape(&a.recommendation.reason)
         );
+        if let Some(d) = &a.recommendation.differs_from_inventory {
+            let _ = writeln!(s, "  - **Chosen in the inventory:** {}", md_escape(d));
+        }
         if let Some(p) = &a.scopes {
             let _ = writeln!(
                 s,
@@ -291,9 +294,14 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
         row(
             "Target",
             format!(
-                "<strong>{}</strong>: {}",
+                "<strong>{}</strong>: {}{}",
                 a.recommendation.target.as_str(),
-                e(&a.recommendation.reason)
+                e(&a.recommendation.reason),
+                a.recommendation
+                    .differs_from_inventory
+                    .as_deref()
+                    .map(|d| format!("<br><em>Chosen in the inventory:</em> {}", e(d)))
+                    .unwrap_or_default()
             ),
         );
         if let Some(p) = &a.scopes {

@@ -176,8 +176,8 @@ pub enum EvidenceError {
         reason: String,
     },
     /// The HAR file is not usable.
-    #[error("not a HAR file: {0}")]
-    BadHar(String),
+    #[error("unusable HAR file: {0}")]
+    BadHar(#[from] crate::har::HarError),
     /// Nothing in the input is a Xero API call.
     #[error("no Xero API call found in {0}")]
     Empty(String),
@@ -188,7 +188,7 @@ impl EvidenceError {
     pub fn hint(&self) -> String {
         match self {
             EvidenceError::BadEntry { .. } => "write entries as Invoices, GET Contacts or POST /api.xro/2.0/Payments, separated by commas".into(),
-            EvidenceError::BadHar(_) => "export the HAR again from the browser's network tab (Save all as HAR) or from the proxy".into(),
+            EvidenceError::BadHar(e) => e.hint().into(),
             EvidenceError::Empty(_) => "the input must show requests to https://api.xero.com (/api.xro/2.0/..., /payroll.xro/..., ...)".into(),
         }
     }
@@ -272,8 +272,7 @@ pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
 /// Every Xero API request in a HAR file (browser dev tools, a proxy such as mitmproxy or
 /// Fiddler).
 pub fn from_har(name: &str, json: &str) -> Result<Evidence, EvidenceError> {
-    let bad = |e: crate::har::HarError| EvidenceError::BadHar(e.to_string());
-    let har = crate::har::parse(json).map_err(bad)?;
+    let har = crate::har::parse(json)?;
     let mut calls = Vec::new();
     let mut ignored = 0;
     for r in crate::har::requests(&har) {

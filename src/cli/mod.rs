@@ -157,12 +157,31 @@ pub fn main() -> ExitCode {
 /// `error: ...` then `hint: ...` (clap's `tip:` lines, or where to find the options), exit 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return missing_subcommand(&e.render().to_string());
+    }
+    if let (ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(word))) = (
         e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        e.get(clap::error::ContextKind::InvalidSubcommand),
     ) {
+        // `oauth1to2 check` is `oauth1to2 cert check`: name the group it lives in.
+        let top = <Cli as clap::CommandFactory>::command();
+        let homes: Vec<String> = top
+            .get_subcommands()
+            .filter(|g| g.find_subcommand(word).is_some_and(|c| c.get_name() == word))
+            .map(|g| format!("`oauth1to2 {} {word}`", g.get_name()))
+            .collect();
+        if !homes.is_empty() {
+            common::CliError {
+                message: format!("unrecognized subcommand '{}'", oauth1to2::text::term(word)),
+                hint: Some(format!("did you mean {}?", homes.join(" or "))),
+                code: common::EXIT_INPUT,
+            }
+            .print();
+            return ExitCode::from(common::EXIT_INPUT);
+        }
+    }
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
         return ExitCode::from(if e.use_stderr() {
             common::EXIT_INPUT
@@ -201,6 +220,38 @@ fn usage_error(e: clap::Error) -> ExitCode {
     common::CliError {
         message,
         hint: Some(hint),
+        code: common::EXIT_INPUT,
+    }
+    .print();
+    ExitCode::from(common::EXIT_INPUT)
+}
+
+/// `oauth1to2 cert` (or bare `oauth1to2`): the documented `error:`/`hint:` pair naming the
+/// subcommands, instead of the whole help (exit 2).
+fn missing_subcommand(help: &str) -> ExitCode {
+    let command = help
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage:"))
+        .map(|u| u.trim().trim_end_matches("<COMMAND>").trim().to_owned())
+        .unwrap_or_else(|| "oauth1to2".into());
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for word in command.split_whitespace().skip(1) {
+        match cmd.find_subcommand(word) {
+            Some(sub) => cmd = sub.clone(),
+            None => break,
+        }
+    }
+    let names: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        .map(|c| c.get_name())
+        .collect();
+    common::CliError {
+        message: format!("`{command}` needs a subcommand"),
+        hint: Some(format!(
+            "one of: {}; `{command} --help` says what each does",
+            names.join(", ")
+        )),
         code: common::EXIT_INPUT,
     }
     .print();

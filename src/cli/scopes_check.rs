@@ -73,8 +73,7 @@ fn words(v: &[String]) -> String {
 fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
     let c = &r.check;
     let from = match r.granted_from.as_str() {
-        "requested" => "the provider did not say what it granted: these are the scopes asked for",
-        "access-token" => "from the access token's scope claim",
+        "as-requested" => "the provider did not say what it granted: these are the scopes asked for (RFC 6749 section 5.1)",
         _ => "as the provider reported them",
     };
     println!("profile {}: granted {}", r.profile, words(&c.granted));

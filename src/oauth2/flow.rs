@@ -92,31 +92,17 @@ pub fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, 
     }
 }
 
-/// The `scope` claim of an access token that is a JWT (Xero's are), for information only: the
-/// signature is not checked, and nothing is decided on it but what to show. A space-separated
-/// string or an array of strings; `None` for an opaque token.
-pub fn jwt_scope_claim(token: &str) -> Option<Vec<String>> {
-    use base64::Engine;
-    let mut parts = token.split('.');
-    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || payload.len() > 64 * 1024 {
-        return None;
-    }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    match claims.get("scope")? {
-        serde_json::Value::String(s) => Some(s.split_whitespace().map(str::to_owned).collect()),
-        serde_json::Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => None,
-    }
-}
-
 impl TokenResponse {
     /// Turns the response into what we store. `previous` supplies what a refresh response may
     /// leave out (the refresh token when the server does not rotate, the scopes, the id token).
-    pub fn into_token_set(self, now: i64, previous: Option<&TokenSet>) -> TokenSet {
+    /// The grant is the response's `scope`, else (RFC 6749 section 5.1) the scopes `requested`;
+    /// a JWT access token's own `scope` claim is never read.
+    pub fn into_token_set(
+        self,
+        now: i64,
+        previous: Option<&TokenSet>,
+        requested: &[String],
+    ) -> TokenSet {
         let from_response = self
             .scopes
             .as_ref()
@@ -133,10 +119,8 @@ impl TokenResponse {
                     }
                 }),
             ),
-            (None, None) => match jwt_scope_claim(self.access_token.secret()) {
-                Some(s) => (s, "access-token"),
-                None => (Vec::new(), "unknown"),
-            },
+            (None, None) if !requested.is_empty() => (requested.to_vec(), "as-requested"),
+            (None, None) => (Vec::new(), "unknown"),
         };
         TokenSet {
             token_type: self.token_type.as_ref().to_owned(),
@@ -386,7 +370,7 @@ pub fn exchange_code(
                 .redacted(&as_strs(&known))
         })?;
     let id_token = resp.id_token().map(str::to_owned);
-    Ok((resp.into_token_set(now, None), id_token))
+    Ok((resp.into_token_set(now, None, &profile.scopes), id_token))
 }
 
 /// Client credentials (a Xero Custom Connection): one request, no browser, no refresh token.
@@ -407,7 +391,7 @@ pub fn client_credentials(
             map_token_error("the token endpoint", &endpoints.token_endpoint, e)
                 .redacted(&as_strs(&secret_forms(profile, Some(secret), &[])))
         })?;
-    Ok(resp.into_token_set(now, None))
+    Ok(resp.into_token_set(now, None, &profile.scopes))
 }
 
 /// The signed client assertion (RFC 7523) for `profile` at `token_endpoint`, as `policy` wants
@@ -471,7 +455,7 @@ pub fn client_credentials_with_assertion(
             _ => e,
         }
     })?;
-    Ok(resp.into_token_set(now, None))
+    Ok(resp.into_token_set(now, None, &profile.scopes))
 }
 
 /// Uses a refresh token. The new refresh token (if the server rotates) is in the result.
@@ -504,7 +488,7 @@ pub fn refresh(
             map_token_error("the token endpoint", &endpoints.token_endpoint, e)
                 .redacted(&as_strs(&known))
         })?;
-    Ok(resp.into_token_set(now, Some(current)))
+    Ok(resp.into_token_set(now, Some(current), &profile.scopes))
 }
 
 /// Gets a new access token the way the grant allows: refresh token, or (client credentials) a
@@ -679,7 +663,7 @@ mod tests {
             r#"{"access_token":"access-AAA111","token_type":"Bearer","refresh_token":"refresh-RRR999"}"#,
         )
         .unwrap();
-        let current = current.into_token_set(0, None);
+        let current = current.into_token_set(0, None, &[]);
         let http = HttpClient::new(Default::default(), None).unwrap();
         let err = refresh(&profile, &endpoints, &http, Some(&secret), &current, 0).unwrap_err();
         let text = format!("{err} {err:?}");
@@ -701,7 +685,7 @@ mod tests {
         let body =
             r#"{"access_token":"a","token_type":"Bearer","expires_in":"18446744073709551615"}"#;
         let r: TokenResponse = serde_json::from_str(body).unwrap();
-        let t = r.into_token_set(1_800_000_000, None);
+        let t = r.into_token_set(1_800_000_000, None, &[]);
         assert_eq!(t.expires_at, Some(i64::MAX));
         assert!(t.valid_for(i64::MIN, 60));
     }
@@ -714,7 +698,7 @@ mod tests {
         ] {
             let r: TokenResponse = serde_json::from_str(body).unwrap();
             assert_eq!(r.expires_in, Some(1800));
-            let t = r.into_token_set(100, None);
+            let t = r.into_token_set(100, None, &[]);
             assert_eq!(t.expires_at, Some(1900));
         }
         let r: Result<TokenResponse, _> = serde_json::from_str(
@@ -729,11 +713,11 @@ mod tests {
             r#"{"access_token":"a1","token_type":"Bearer","expires_in":60,"refresh_token":"r1","scope":"openid offline_access"}"#,
         )
         .unwrap();
-        let first = first.into_token_set(0, None);
+        let first = first.into_token_set(0, None, &[]);
         let second: TokenResponse =
             serde_json::from_str(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#)
                 .unwrap();
-        let second = second.into_token_set(50, Some(&first));
+        let second = second.into_token_set(50, Some(&first), &[]);
         assert_eq!(second.refresh_token.as_deref(), Some("r1"));
         assert_eq!(second.scopes, vec!["openid", "offline_access"]);
         let dbg = format!("{second:?}");
@@ -753,32 +737,28 @@ mod tests {
     }
 
     #[test]
-    fn granted_scopes_come_from_the_response_else_a_jwt_access_token() {
-        // Xero's access tokens are JWTs whose scope claim lists the grant.
-        let token = jwt(r#"{"sub":"x","scope":["openid","accounting.transactions"]}"#);
+    fn granted_scopes_come_from_the_response_else_as_requested_never_from_the_jwt() {
+        // A JWT access token whose own claim says granular scopes, to a request for the broad
+        // one: the grant is what was requested (RFC 6749 section 5.1), not the claim.
+        let token = jwt(r#"{"sub":"x","scope":["openid","accounting.invoices.read"]}"#);
         let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer"}}"#);
         let r: TokenResponse = serde_json::from_str(&body).unwrap();
-        let t = r.into_token_set(10, None);
-        assert_eq!(t.scopes, ["openid", "accounting.transactions"]);
-        assert_eq!(t.scopes_from.as_deref(), Some("access-token"));
+        let requested = ["openid".to_owned(), "accounting.transactions".to_owned()];
+        let t = r.into_token_set(10, None, &requested);
+        assert_eq!(t.scopes, requested);
+        assert_eq!(t.scopes_from.as_deref(), Some("as-requested"));
         assert_eq!(t.consented_at, Some(10));
-        // A space-separated claim too; the response's own scope wins over the claim.
-        let token = jwt(r#"{"scope":"a.read b"}"#);
-        assert_eq!(jwt_scope_claim(&token).unwrap(), ["a.read", "b"]);
+        // The response's own scope wins.
         let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer","scope":"c"}}"#);
         let r: TokenResponse = serde_json::from_str(&body).unwrap();
-        let t = r.into_token_set(10, None);
+        let t = r.into_token_set(10, None, &requested);
         assert_eq!(
             (t.scopes, t.scopes_from.as_deref()),
             (vec!["c".to_owned()], Some("response"))
         );
-        // An opaque token, a JWT without the claim, or garbage: unknown, never a guess.
-        for opaque in ["abc", "a.b", &jwt(r#"{"sub":"x"}"#), "x.%%%.y", &jwt("[1]")] {
-            assert_eq!(jwt_scope_claim(opaque), None, "{opaque}");
-        }
-        let r: TokenResponse =
-            serde_json::from_str(r#"{"access_token":"opaque","token_type":"Bearer"}"#).unwrap();
-        let t = r.into_token_set(10, None);
+        // Nothing said and nothing asked for: unknown, never a guess.
+        let r: TokenResponse = serde_json::from_str(&body.replace(r#","scope":"c""#, "")).unwrap();
+        let t = r.into_token_set(10, None, &[]);
         assert!(t.scopes.is_empty());
         assert_eq!(t.scopes_from.as_deref(), Some("unknown"));
     }

@@ -45,8 +45,7 @@ pub struct TokenSet {
     /// token (read for information only), else carried from the tokens this refresh replaced.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Where `scopes` came from: `response`, `access-token` (the JWT's claim), `previous` (a
-    /// refresh that did not say), `as-requested` (a response without `scope` to a request with
+    /// Where `scopes` came from: `response`, `previous` (a refresh that did not say), `as-requested` (a response without `scope` to a request with
     /// scopes: RFC 6749 section 5.1), or `unknown` (empty: the provider never said).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_from: Option<String>,

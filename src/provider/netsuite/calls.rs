@@ -251,9 +251,9 @@ pub fn envelope(body: &str) -> Envelope {
 /// Why evidence could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallsError {
-    /// Not a HAR file.
-    #[error("not a HAR file: {0}")]
-    BadHar(String),
+    /// Not a usable HAR file.
+    #[error("unusable HAR file: {0}")]
+    BadHar(#[from] crate::har::HarError),
     /// A list entry that is not understood.
     #[error("{entry:?}: {reason}")]
     BadEntry {
@@ -264,10 +264,19 @@ pub enum CallsError {
     },
 }
 
+impl CallsError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            CallsError::BadHar(e) => e.hint(),
+            CallsError::BadEntry { .. } => "write each call as \"GET record/customer\", \"RESTlet 6/1\", \"SOAP search\", \"SuiteQL\" or \"SuiteAnalytics\"",
+        }
+    }
+}
+
 /// The NetSuite calls in a HAR export, and how many entries were something else.
 pub fn from_har(json: &str) -> Result<(Vec<Call>, usize), CallsError> {
-    let bad = |e: crate::har::HarError| CallsError::BadHar(e.to_string());
-    let har = crate::har::parse(json).map_err(bad)?;
+    let har = crate::har::parse(json)?;
     let mut calls = Vec::new();
     let mut ignored = 0;
     for r in crate::har::requests(&har) {
