@@ -440,6 +440,32 @@ fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
         "{out}"
     );
     assert!(out.contains("netsuite-validity-over-two-years"), "{out}");
+    // The rule sets, as docs/lints.md lists them: the default runs no netsuite-* lint and
+    // generic drops not-rsa; netsuite-m2m runs the netsuite-* lints instead of not-rsa.
+    let ids_for = |rules: &str, cert: &Path| -> Vec<String> {
+        let o = run(bin()
+            .args(["cert", "check", "--for", rules, "--json"])
+            .arg(cert));
+        let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        c["certificates"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let xero_cert = x.join("publickey.cer");
+    let default = ids_for("xero-private-app", &xero_cert);
+    assert!(default.iter().all(|i| !i.starts_with("netsuite-")), "{default:?}");
+    let m2m = ids_for("netsuite-m2m", &xero_cert);
+    assert!(m2m.contains(&"netsuite-validity-over-two-years".to_owned()), "{m2m:?}");
+    let ec = dir.path().join("ec");
+    assert!(new_in(&ec, &["--for", "netsuite-m2m", "--key-type", "ec-p256"]).status.success());
+    let ec_cert = ec.join("netsuite-publickey.cer");
+    assert!(ids_for("xero-private-app", &ec_cert).contains(&"not-rsa".to_owned()));
+    assert!(!ids_for("generic", &ec_cert).contains(&"not-rsa".to_owned()));
+    let ec_m2m = ids_for("netsuite-m2m", &ec_cert);
+    assert!(!ec_m2m.iter().any(|i| i == "not-rsa" || i.starts_with("netsuite-")), "{ec_m2m:?}");
     // And `cert new` refuses what NetSuite would refuse, before writing anything.
     for (extra, why) in [
         (&["--bits", "2048"][..], "3072 or 4096"),
@@ -567,4 +593,25 @@ fn netsuite_m2m_ec_keys_are_made_on_each_curve_netsuite_takes() {
         assert!(stderr(&o).contains(why), "{}", stderr(&o));
         assert!(!e.exists());
     }
+}
+
+#[test]
+fn under_umask_000_a_new_out_dir_is_0700_its_keys_0600_and_its_certificate_0644() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fresh");
+    let o = run(std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_oauth1to2"))
+        .args(["cert", "new", "--cn", "Acme", "--pk8", "--pfx", "--pfx-password-env", "PFX_PW", "--out-dir"])
+        .arg(&out)
+        .env("PFX_PW", "correct horse battery staple"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    for private in ["privatekey.pem", "privatekey.pk8", "public_privatekey.pfx"] {
+        assert_eq!(mode(&out.join(private)), 0o600, "{private}");
+    }
+    assert_eq!(mode(&out.join("publickey.cer")), 0o644);
 }

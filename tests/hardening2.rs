@@ -598,3 +598,20 @@ fn oauth1_sign_json_names_every_hmac_method_it_signed_with() {
         );
     }
 }
+
+/// README: "oauth1to2 audit fixtures/netsuite/integration.toml  # SOAP calls, record types, scopes".
+#[test]
+fn the_readme_netsuite_line_finds_what_it_says() {
+    let o = run(bin()
+        .args(["audit", "--json"])
+        .arg(fixture("netsuite/integration.toml")));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let a = &v[0];
+    let ids: Vec<&str> = a["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"soap-call"), "{ids:?}");
+    assert_eq!(a["scopes"]["scope_string"], "rest_webservices restlets");
+    let checklist = a["checklist"].to_string();
+    for record in ["/record/v1/customer?limit=1", "/record/v1/salesOrder?limit=1"] {
+        assert!(checklist.contains(record), "{checklist}");
+    }
+}

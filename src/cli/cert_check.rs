@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, value_name = "KEY")]
     key: Option<String>,
     /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
-    /// plain X.509.
+    /// plain X.509; `netsuite-m2m` checks NetSuite's key and validity conditions.
     #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
     for_use: LintFor,
     /// Print the repaired certificate as clean PEM on stdout (the report goes to stderr).

@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
-    /// plain X.509.
+    /// plain X.509; `netsuite-m2m` checks NetSuite's key and validity conditions.
     #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
     for_use: LintFor,
     /// Check validity as of this date (2027-09-30 or RFC 3339) instead of now.
