@@ -183,6 +183,18 @@ fn an_unreachable_server_is_a_network_error() {
 
 /// Sends one request over a plain socket, returns the status code.
 fn send_raw(port: u16, method: &str, target: &str, auth: &str, body: Option<&str>) -> u16 {
+    send_raw_verdict(port, method, target, auth, body).0
+}
+
+/// Sends a request as given; the status, and whether the server found its nonce spent already
+/// (`None` when the answer says nothing of it).
+fn send_raw_verdict(
+    port: u16,
+    method: &str,
+    target: &str,
+    auth: &str,
+    body: Option<&str>,
+) -> (u16, Option<bool>) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -195,10 +207,16 @@ fn send_raw(port: u16, method: &str, target: &str, auth: &str, body: Option<&str
     write!(s, "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {auth}\r\n{ct}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
     let mut resp = String::new();
     let _ = s.read_to_string(&mut resp);
-    resp.split_whitespace()
+    let status = resp
+        .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let replay = resp
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str::<serde_json::Value>(b).ok())
+        .and_then(|v| v["replay"].as_bool());
+    (status, replay)
 }
 
 #[test]
@@ -218,61 +236,64 @@ fn the_same_requests_with_one_altered_byte_are_refused() {
     for method in ["GET", "POST", "PUT", "DELETE"] {
         for t in targets {
             let form = matches!(method, "POST" | "PUT");
-            let mut cmd = bin();
-            cmd.args([
-                "oauth1",
-                "sign",
-                "--consumer-key",
-                "PRIVATEAPPCONSUMERKEY0123456789",
-                "--key",
-            ])
-            .arg(fixture("keys/privatekey-pkcs1.pem"));
-            if form {
-                cmd.args(["-d", "Name=Acme Ltd"]);
-            }
-            let o = run(cmd.args([method, &format!("{base}{t}")]));
-            let auth = stdout(&o).trim().to_owned();
+            // Each signing has a fresh nonce, so each tampered copy below is refused for its
+            // signature alone, never as a replay of a spent nonce.
+            let sign = || {
+                let mut cmd = bin();
+                cmd.args([
+                    "oauth1",
+                    "sign",
+                    "--consumer-key",
+                    "PRIVATEAPPCONSUMERKEY0123456789",
+                    "--key",
+                ])
+                .arg(fixture("keys/privatekey-pkcs1.pem"));
+                if form {
+                    cmd.args(["-d", "Name=Acme Ltd"]);
+                }
+                let o = run(cmd.args([method, &format!("{base}{t}")]));
+                stdout(&o).trim().to_owned()
+            };
             let body = form.then_some("Name=Acme+Ltd");
             // Untouched: accepted (the control that makes the refusals below meaningful).
+            let auth = sign();
             assert_eq!(
-                send_raw(server.port, method, t, &auth, body),
-                200,
+                send_raw_verdict(server.port, method, t, &auth, body),
+                (200, Some(false)),
                 "{method} {t}"
             );
             // The same request again is a replay: the server is strict about nonces.
             assert_eq!(
-                send_raw(server.port, method, t, &auth, body),
-                401,
+                send_raw_verdict(server.port, method, t, &auth, body),
+                (401, Some(true)),
                 "replay {method} {t}"
             );
-            // One byte altered in the path, in a parameter, in the signature, in the body.
+            // One byte altered in the path, in a parameter, in the signature, in the body,
+            // each on a request signed afresh: refused, and not as a replay.
             let path_altered = format!("/X{}", &t[1..]);
             let param_altered = if t.contains('=') {
                 t.replacen('=', "=9", 1)
             } else {
                 format!("{t}?z=1")
             };
-            let sig_altered = auth.replacen("oauth_signature=\"", "oauth_signature=\"B", 1);
-            assert_eq!(
-                send_raw(server.port, method, &path_altered, &auth, body),
-                401,
-                "path {method} {t}"
-            );
-            assert_eq!(
-                send_raw(server.port, method, &param_altered, &auth, body),
-                401,
-                "param {method} {t}"
-            );
-            assert_eq!(
-                send_raw(server.port, method, t, &sig_altered, body),
-                401,
-                "signature {method} {t}"
-            );
+            let mut tampered: Vec<(&str, String, String, Option<String>)> = vec![
+                ("path", path_altered, sign(), body.map(String::from)),
+                ("param", param_altered, sign(), body.map(String::from)),
+                (
+                    "signature",
+                    t.to_owned(),
+                    sign().replacen("oauth_signature=\"", "oauth_signature=\"B", 1),
+                    body.map(String::from),
+                ),
+            ];
             if let Some(b) = body {
+                tampered.push(("body", t.to_owned(), sign(), Some(b.replace('A', "B"))));
+            }
+            for (what, target, auth, body) in tampered {
                 assert_eq!(
-                    send_raw(server.port, method, t, &auth, Some(&b.replace('A', "B"))),
-                    401,
-                    "body {method} {t}"
+                    send_raw_verdict(server.port, method, &target, &auth, body.as_deref()),
+                    (401, Some(false)),
+                    "{what} {method} {t}"
                 );
             }
             checked += 1;

@@ -313,6 +313,7 @@ def serve(cert_path, port_file):
         counter["arrived"].append({"method": method, "path": url.split("/", 3)[3] if url.count("/") >= 3 else "",
                                    "oauth_token": params.get("oauth_token"), "oauth_nonce": params.get("oauth_nonce"),
                                    "oauth_timestamp": params.get("oauth_timestamp"), "valid": ok, "replay": replay})
+        params["__replay"] = replay
         return ok, params
 
     class Handler(BaseHTTPRequestHandler):
@@ -339,11 +340,13 @@ def serve(cert_path, port_file):
             host = self.headers.get("Host")
             url = f"http://{host}{self.path}"
             headers = {k: v for k, v in self.headers.items()}
-            ok, _ = check(url, self.command, body, headers)
+            ok, params = check(url, self.command, body, headers)
             self.send_response(200 if ok else 401)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(json.dumps({"valid": ok}).encode())
+            # Whether the nonce had been spent already, so a test can tell a replay from a
+            # refused signature.
+            self.wfile.write(json.dumps({"valid": ok, "replay": params["__replay"]}).encode())
 
         def _signed(self, body):
             # oauthlib's verdict on the request's OAuth 1.0a signature, and its OAuth parameters.
