@@ -40,7 +40,8 @@ fn the_matching_key_is_recognised_in_every_form() {
 #[test]
 fn the_key_password_may_come_from_an_env_var() {
     let o = run(bin()
-        .args(["cert", "check", "--key"])
+        // --at: the fixture expires on 2031-11-22, and this test must not.
+        .args(["cert", "check", "--at", "2027-01-01", "--key"])
         .arg(fixture("keys/privatekey-encrypted.pem"))
         .args(["--key-password-env", "FIXTURE_PW"])
         .env("FIXTURE_PW", "fixture-password")
@@ -99,7 +100,7 @@ fn key_material_never_reaches_the_output() {
     let body_line = key_text.lines().nth(3).unwrap();
     for args in [vec!["--json"], vec![]] {
         let o = run(bin()
-            .args(["cert", "check"])
+            .args(["cert", "check", "--at", "2027-01-01"])
             .args(&args)
             .arg("--key")
             .arg(fixture("keys/privatekey-pkcs1.pem"))

@@ -33,6 +33,50 @@ fn openssl_ok(openssl: &Path, args: &[&str], dir: &Path) -> String {
     )
 }
 
+/// pkilint's findings for a certificate, `(severity, code)`. pkilint exits 1 both when it finds
+/// something and when it cannot read the file (writing only to stderr), so this asserts it
+/// decoded the certificate: its JSON report parses, and it walked the extensions far enough to
+/// identify the subject key identifier (every certificate `cert new` makes has one).
+fn pkilint(python: &Path, cert: &Path) -> Vec<(String, String)> {
+    let o = Command::new(python)
+        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint", "-s", "INFO", "-f", "JSON"])
+        .arg(cert)
+        .finish();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
+        panic!(
+            "pkilint did not decode {}: {}",
+            cert.display(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let found: Vec<(String, String)> = report["results"]
+        .as_array()
+        .expect("pkilint's JSON has results")
+        .iter()
+        .flat_map(|r| r["finding_descriptions"].as_array().cloned().unwrap_or_default())
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or("").to_owned(),
+                f["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        found.iter().any(|(_, c)| c.starts_with("pkix.subject_key_identifier")),
+        "pkilint did not reach the extensions of {}: {found:?}",
+        cert.display()
+    );
+    found
+}
+
+/// The ERROR and FATAL findings among pkilint's.
+fn pkilint_errors(python: &Path, cert: &Path) -> Vec<(String, String)> {
+    pkilint(python, cert)
+        .into_iter()
+        .filter(|(sev, _)| sev == "ERROR" || sev == "FATAL")
+        .collect()
+}
+
 #[test]
 fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
     let Some(openssl) = openssl() else { return };
@@ -175,23 +219,16 @@ fn a_new_certificate_satisfies_openssl_pkilint_and_our_own_check() {
     let info_err = String::from_utf8_lossy(&o.stderr);
     assert!(info_err.contains("AES-256-CBC"), "{info_err}");
 
-    // pkilint: no ERROR or FATAL findings.
-    let lint = Command::new(&python)
-        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
-        .arg(d.join("publickey.cer"))
-        .finish();
-    let lint_out = String::from_utf8_lossy(&lint.stdout);
-    assert!(
-        !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
-        "pkilint: {lint_out}"
-    );
-    // ...and pkilint really ran: the same command finds errors in the Opmetrix certificate.
+    // pkilint decoded it and found no ERROR or FATAL.
+    let errors = pkilint_errors(&python, &d.join("publickey.cer"));
+    assert!(errors.is_empty(), "pkilint: {errors:?}");
+    // ...and the same reading finds errors in the Opmetrix certificate.
     let control = Command::new(&python)
-        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
+        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint", "-f", "JSON"])
         .arg(fixture("opmetrix/publickey.cer"))
         .finish();
     assert!(
-        String::from_utf8_lossy(&control.stdout).contains("(ERROR)"),
+        String::from_utf8_lossy(&control.stdout).contains("\"ERROR\""),
         "pkilint did not run: {}",
         String::from_utf8_lossy(&control.stderr)
     );
@@ -404,16 +441,9 @@ fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
         &d,
     );
     assert_eq!(m1, m2);
-    // pkilint: no ERROR or FATAL findings.
-    let lint = Command::new(&python)
-        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
-        .arg(&cert)
-        .finish();
-    let lint_out = String::from_utf8_lossy(&lint.stdout);
-    assert!(
-        !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
-        "{lint_out}"
-    );
+    // pkilint decoded it and found no ERROR or FATAL.
+    let errors = pkilint_errors(&python, &cert);
+    assert!(errors.is_empty(), "pkilint: {errors:?}");
     // Our check with NetSuite's rules: nothing NetSuite refuses.
     let o = run(bin()
         .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
@@ -514,6 +544,9 @@ fn netsuite_m2m_checks_take_the_ec_curves_netsuite_takes() {
             .arg(&cert));
         let refused = stdout(&o).contains("netsuite-key-not-accepted");
         assert_eq!(!refused, accepted, "{curve}: {}", stdout(&o));
+        // An accepted curve passes (exit 0); the refusal is an error finding (exit 1).
+        let want = if accepted { 0 } else { 1 };
+        assert_eq!(o.status.code(), Some(want), "{curve}: {}", stdout(&o));
     }
 }
 
@@ -563,15 +596,8 @@ fn netsuite_m2m_ec_keys_are_made_on_each_curve_netsuite_takes() {
             from_cert, from_key,
             "{flag}: the key and the certificate are a pair"
         );
-        let lint = Command::new(&python)
-            .args(["-m", "pkilint.bin.lint_pkix_cert", "lint"])
-            .arg(&cert)
-            .finish();
-        let lint_out = String::from_utf8_lossy(&lint.stdout);
-        assert!(
-            !lint_out.contains("(ERROR)") && !lint_out.contains("(FATAL)"),
-            "{flag}: {lint_out}"
-        );
+        let errors = pkilint_errors(&python, &cert);
+        assert!(errors.is_empty(), "{flag}: pkilint: {errors:?}");
         let o = run(bin()
             .args(["cert", "check", "--for", "netsuite-m2m", "--json"])
             .arg(&cert));

@@ -77,7 +77,7 @@ impl Interaction for Scripted {
 
     fn authorize(&self, p: &AuthorizePrompt<'_>) -> Option<Receiver<String>> {
         assert!(p.open_browser);
-        assert!(p.listening.iter().all(|a| a.ip().is_loopback()));
+        assert!(!p.listening.is_empty() && p.listening.iter().all(|a| a.ip().is_loopback()));
         self.urls.borrow_mut().push(p.url.to_owned());
         // The browser, as `connect` would start it: Chromium through consent.mjs, in the
         // background, while the library's listener waits.

@@ -352,9 +352,9 @@ fn generic_hmac_sha512_signs_too_and_a_mismatched_account_is_refused() {
                 .to_string()
         })
         .collect();
-    assert!(peer(&python, &["verify-hmac"], &lines)
-        .iter()
-        .all(|v| v == "true"));
+    let verdicts = peer(&python, &["verify-hmac"], &lines);
+    assert_eq!(verdicts.len(), lines.len());
+    assert!(!verdicts.is_empty() && verdicts.iter().all(|v| v == "true"), "{verdicts:?}");
     // A realm for one account and a URL for another: refused before anything is signed.
     let o = run(bin()
         .args(["oauth1", "sign", "--as", "netsuite", "--account", "1234567"])
@@ -499,6 +499,7 @@ fn oauth1_request_as_netsuite_is_verified_by_oauthlib_and_its_errors_are_explain
             "Success"
         ]
     );
+    assert_eq!(arrived.len(), 7);
     assert!(arrived
         .iter()
         .all(|a| a["signature_method"] == "HMAC-SHA256"));

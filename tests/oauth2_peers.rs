@@ -572,15 +572,17 @@ fn a_localhost_redirect_listens_on_both_loopback_addresses() {
     let has_v6_loopback = std::fs::read_to_string("/proc/net/if_inet6")
         .unwrap_or_default()
         .contains("00000000000000000000000000000001");
-    if has_v6_loopback {
+    // Under the README's test command a machine without it fails here; a bare `cargo test`
+    // says it checked 127.0.0.1 only.
+    let checked_v6 = has_v6_loopback
+        || missing("IPv6 loopback", "this machine has no ::1 on lo").is_some();
+    if checked_v6 {
         assert!(tcp6.contains(&v6), "no listener on [::1]:{}", p.port);
         // And nothing on the IPv6 wildcard.
         assert!(!tcp6.contains(&format!(
             "00000000000000000000000000000000:{:04X} 00000000000000000000000000000000:0000 0A",
             p.port
         )));
-    } else {
-        eprintln!("note: this machine has no IPv6 loopback; only 127.0.0.1 was checked");
     }
     let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap();
     assert!(tcp.contains(&format!("0100007F:{:04X} 00000000:0000 0A", p.port)));

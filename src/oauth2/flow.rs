@@ -450,12 +450,29 @@ pub fn client_credentials_with_assertion(
         match &e {
             Oauth2Error::OAuth { error, .. } if error == "invalid_client" => Oauth2Error::Explained {
                 error: Box::new(e),
-                hint: "the provider refused the client assertion: check that the kid names the key it holds, that the key is the one whose public half or certificate it holds, that this machine's clock is right (the assertion's iat and exp), and that the client is registered for this algorithm".into(),
+                hint: assertion_refused_hint(http.server_time().map(|t| t - now)),
             },
             _ => e,
         }
     })?;
     Ok(resp.into_token_set(now, None, &profile.scopes))
+}
+
+/// What to check when a provider refuses a client assertion (`invalid_client`), told apart by
+/// what can be known here: how far the provider's clock (its `Date` header) is from the one
+/// the assertion was dated by. A provider says no more than `invalid_client` for a wrong kid, a
+/// wrong key or an expired assertion.
+pub fn assertion_refused_hint(provider_ahead_secs: Option<i64>) -> String {
+    match provider_ahead_secs {
+        Some(d) if d.abs() > 60 => format!(
+            "the provider's clock (its Date header) is {} s {} this machine's, so it judges the assertion's iat and exp {}: set this machine's clock right (NTP) and try again",
+            d.abs(),
+            if d > 0 { "ahead of" } else { "behind" },
+            if d > 0 { "expired" } else { "not yet valid" }
+        ),
+        Some(_) => "the provider refused the client assertion, and this machine's clock agrees with the provider's (within a minute): check that the kid names the key it holds, that the key is the one whose public half or certificate it holds, and that the client is registered for this algorithm".into(),
+        None => "the provider refused the client assertion: check that the kid names the key it holds, that the key is the one whose public half or certificate it holds, that this machine's clock is right (the assertion's iat and exp), and that the client is registered for this algorithm".into(),
+    }
 }
 
 /// Uses a refresh token. The new refresh token (if the server rotates) is in the result.

@@ -79,6 +79,9 @@ pub struct HttpClient {
     inner: reqwest::blocking::Client,
     /// The largest answer body read; a larger one is an error, not read through.
     pub max_body: usize,
+    /// The time the last answer's `Date` header gave (Unix seconds): the server's clock, to
+    /// tell a refusal for clock skew from others.
+    server_clock: std::sync::Arc<std::sync::Mutex<Option<i64>>>,
     /// Retries for idempotent requests after the first try.
     pub retries: u32,
     /// First backoff; doubles each time.
@@ -111,6 +114,13 @@ pub fn read_body(resp: reqwest::blocking::Response, cap: usize) -> Result<Vec<u8
 
 fn too_large(cap: usize) -> String {
     format!("the answer is larger than {} MiB, the most oauth1to2 reads from it", cap >> 20)
+}
+
+/// An HTTP `Date` (`Wed, 02 Dec 2026 19:30:00 GMT`, RFC 9110 section 5.6.7) as Unix seconds.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc2822)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 /// The error type the `oauth2` crate sees.
@@ -151,9 +161,23 @@ impl HttpClient {
         Ok(HttpClient {
             inner,
             max_body: MAX_IDENTITY_BODY,
+            server_clock: Default::default(),
             retries: 2,
             backoff: Duration::from_millis(500),
         })
+    }
+
+    /// The server's clock as its last answer's `Date` header gave it (Unix seconds), if any.
+    pub fn server_time(&self) -> Option<i64> {
+        *self.server_clock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn note_date(&self, headers: &reqwest::header::HeaderMap) {
+        let date = headers
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        *self.server_clock.lock().unwrap_or_else(|p| p.into_inner()) = date;
     }
 
     /// Sends one request, no retries.
@@ -175,6 +199,7 @@ impl HttpClient {
             req = req.body(b);
         }
         let resp = req.send().map_err(|e| network_error(url, &e))?;
+        self.note_date(resp.headers());
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -256,6 +281,7 @@ impl oauth2::SyncHttpClient for HttpClient {
             req = req.header(k, v);
         }
         let resp = req.send().map_err(|e| TransportError(describe(&e)))?;
+        self.note_date(resp.headers());
         let mut builder = oauth2::http::Response::builder().status(resp.status());
         for (k, v) in resp.headers() {
             builder = builder.header(k, v);
@@ -480,6 +506,12 @@ mod tests {
             }
         });
         url
+    }
+
+    #[test]
+    fn http_dates_are_read_as_servers_send_them() {
+        assert_eq!(parse_http_date("Wed, 02 Dec 2026 19:30:00 GMT"), Some(1_796_239_800));
+        assert_eq!(parse_http_date("not a date"), None);
     }
 
     #[test]

@@ -30,8 +30,9 @@ fn peers_required() -> bool {
     std::env::var("OAUTH1TO2_REQUIRE_PEERS").is_ok_and(|v| v == "1")
 }
 
-/// Returns `None` (after saying so) when a peer is missing and peers are optional.
-fn missing(peer: &str, why: &str) -> Option<()> {
+/// Returns `None` (after saying so) when a peer is missing and peers are optional; under
+/// OAUTH1TO2_REQUIRE_PEERS=1 (the README's test command) it fails the test instead.
+pub fn missing(peer: &str, why: &str) -> Option<()> {
     if peers_required() {
         panic!("peer `{peer}` is required (OAUTH1TO2_REQUIRE_PEERS=1) but {why}; run `bash scripts/test` to install it");
     }
