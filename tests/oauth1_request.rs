@@ -182,10 +182,6 @@ fn an_unreachable_server_is_a_network_error() {
 }
 
 /// Sends one request over a plain socket, returns the status code.
-fn send_raw(port: u16, method: &str, target: &str, auth: &str, body: Option<&str>) -> u16 {
-    send_raw_verdict(port, method, target, auth, body).0
-}
-
 /// Sends a request as given; the status, and whether the server found its nonce spent already
 /// (`None` when the answer says nothing of it).
 fn send_raw_verdict(
