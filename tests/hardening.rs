@@ -308,7 +308,16 @@ fn hostile_pastes_are_read_in_linear_time_and_capped_at_16_mib() {
     let dashes = dir.path().join("dashes.txt");
     std::fs::write(&dashes, "-".repeat(4 << 20)).unwrap();
     for p in [&mi, &dashes] {
+        // Linear, each takes well under a second (quadratic, minutes): 20 s bounds it even
+        // for an unoptimised build on a busy two-core machine.
+        let t = std::time::Instant::now();
         let o = run(bin().args(["cert", "check"]).arg(p));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "{}: {:?}",
+            p.display(),
+            t.elapsed()
+        );
         assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
         assert!(
             stderr(&o).contains("no certificate found"),

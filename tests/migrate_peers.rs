@@ -438,10 +438,17 @@ fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
     assert!(handoff.contains("NETSUITE_PRIVATE_KEY_FILE="), "{handoff}");
     let record = std::fs::read_to_string(dir.join("integration.migration-record.md")).unwrap();
     assert!(record.contains("From: OAuth 1.0 tba app"), "{record}");
-    // The connection renews itself with a new assertion.
+    // The connection renews itself with a new assertion: one more client-credentials grant at
+    // the provider, and a new access token stored.
+    let old_token = desk.tokens("harbour-order-sync")["access_token"].clone();
+    let grants = desk.peer.count("client_credentials:success");
     desk.expire_in("harbour-order-sync", 5);
     let o = desk.run(&["token", "get", "-p", "harbour-order-sync"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(desk.peer.count("client_credentials:success"), grants + 1);
+    let after = desk.tokens("harbour-order-sync")["access_token"].clone();
+    assert_ne!(after, old_token, "the token was not renewed");
+    assert_eq!(stdout(&o).trim(), after.as_str().unwrap());
     // `export --format json` carries the same NetSuite fields.
     let o = desk.run(&["export", "-p", "harbour-order-sync", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
