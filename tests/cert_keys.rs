@@ -142,8 +142,8 @@ fn inspect_reads_pkcs12_and_der_like_openssl() {
         .arg(fixture("keys/publickey.cer"))
         .arg("-out")
         .arg(&der)
-        .status()
-        .unwrap();
+        .finish()
+        .status;
     assert!(s.success());
     let o = run(bin().args(["cert", "inspect", "--json"]).arg(&der));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

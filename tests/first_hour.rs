@@ -204,8 +204,8 @@ fn completions_and_the_man_page() {
     let st = std::process::Command::new("bash")
         .arg("-n")
         .arg(&f)
-        .status()
-        .unwrap();
+        .finish()
+        .status;
     assert!(st.success());
     let o = run(bin().arg("man"));
     assert_eq!(o.status.code(), Some(0));

@@ -81,8 +81,9 @@ fn plain_http_is_refused_for_every_url_that_carries_a_secret() {
     assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
     assert!(stderr(&o).contains("http://api.example.com/x"));
     assert!(!all_output(&o).contains("consumer-secret-1"));
-    // A loopback test server is allowed: port 1 refuses the connection (exit 3, not 2).
-    let o = request("http://127.0.0.1:1/x");
+    // A loopback test server is allowed: this port refuses the connection (exit 3, not 2).
+    let refusing = refused_port();
+    let o = request(&format!("http://127.0.0.1:{}/x", refusing.port));
     assert_eq!(o.status.code(), Some(3), "{}", all_output(&o));
 }
 

@@ -375,11 +375,7 @@ fn audit_of_a_folder_with_link_loops_and_a_fifo_finishes() {
     std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
     std::os::unix::fs::symlink("../client", d.join("again")).unwrap();
     let fifo = d.join("pipe.toml");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    assert!(run(std::process::Command::new("mkfifo").arg(&fifo)).status.success());
     let o = run(bin()
         .args(["audit", "--json", "--at", "2026-12-01"])
         .arg(&d));
@@ -613,5 +609,51 @@ fn the_readme_netsuite_line_finds_what_it_says() {
     let checklist = a["checklist"].to_string();
     for record in ["/record/v1/customer?limit=1", "/record/v1/salesOrder?limit=1"] {
         assert!(checklist.contains(record), "{checklist}");
+    }
+}
+
+#[test]
+fn partner_renewal_and_migrate_partner_refuse_plain_http_to_other_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fixture("keys/privatekey-pkcs1.pem");
+    let token_file = dir.path().join("partner-token.json");
+    let token = serde_json::json!({"oauth_token": "T", "oauth_token_secret": "S", "oauth_session_handle": "H", "expires_at": 1});
+    std::fs::write(&token_file, token.to_string()).unwrap();
+    let o = run(bin()
+        .args(["oauth1", "renew", "--consumer-key", "CK", "--key"])
+        .arg(&key)
+        .arg("--token-file")
+        .arg(&token_file)
+        .args(["--access-token-url", "http://xero.example/oauth/AccessToken"]));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(stderr(&o).contains("http://xero.example/oauth/AccessToken"), "{}", stderr(&o));
+
+    let inv = dir.path().join("partner.toml");
+    std::fs::write(
+        &inv,
+        format!(
+            "name = \"P\"\napp_type = \"partner\"\nconsumer_key = \"CK\"\n[private_key]\npath = \"{}\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let batch = dir.path().join("tokens.json");
+    let tokens = r#"[{"label": "A", "oauth_token": "T", "oauth_session_handle": "H", "expires_at": 9999999999}]"#;
+    std::fs::write(&batch, tokens).unwrap();
+    for (flag, url) in [
+        ("--migrate-url", "http://xero.example/oauth/migrate"),
+        ("--access-token-url", "http://xero.example/oauth/AccessToken"),
+    ] {
+        let o = run(bin()
+            .arg("migrate")
+            .arg(&inv)
+            .arg("--partner")
+            .arg(&batch)
+            .args(["--client-id", "C", "--client-secret-env", "PSECRET", flag, url])
+            .env("PSECRET", "partner-secret-123"));
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", both(&o));
+        assert!(stderr(&o).contains(url), "{flag}: {}", stderr(&o));
+        assert!(!both(&o).contains("partner-secret-123"));
+        assert_eq!(std::fs::read_to_string(&batch).unwrap(), tokens, "nothing was rewritten");
     }
 }

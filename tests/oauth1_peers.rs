@@ -460,13 +460,12 @@ fn a_bare_public_key_verifies_like_the_certificate() {
     let Some(openssl) = openssl() else { return };
     let dir = tempfile::tempdir().unwrap();
     let pubkey = dir.path().join("public.pem");
-    let st = Command::new(&openssl)
+    let o = Command::new(&openssl)
         .args(["x509", "-noout", "-pubkey", "-in"])
         .arg(fixture("keys/publickey.cer"))
-        .stdout(std::fs::File::create(&pubkey).unwrap())
-        .status()
-        .unwrap();
-    assert!(st.success());
+        .finish();
+    assert!(o.status.success());
+    std::fs::write(&pubkey, &o.stdout).unwrap();
     let o = run(bin()
         .args(["oauth1", "verify", "--max-skew", "99999999999", "--cert"])
         .arg(&pubkey)
@@ -487,8 +486,8 @@ fn a_certificate_that_is_not_rsa_cannot_verify_and_says_so() {
         .arg(fixture("keys/ec-privatekey.pem"))
         .arg("-out")
         .arg(&ec)
-        .status()
-        .unwrap();
+        .finish()
+        .status;
     assert!(st.success());
     let o = run(bin()
         .args(["oauth1", "verify", "--cert"])

@@ -166,13 +166,9 @@ fn xero_oauth_problems_are_explained_and_rate_limits_not_retried() {
 
 #[test]
 fn an_unreachable_server_is_a_network_error() {
-    // A port nothing listens on: bind, learn the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let o = request(&["GET", &format!("http://127.0.0.1:{port}/x")]);
+    // A port nothing listens on, held so that nothing else can take it meanwhile.
+    let refusing = refused_port();
+    let o = request(&["GET", &format!("http://127.0.0.1:{}/x", refusing.port)]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("could not connect"), "{}", stderr(&o));
     assert!(

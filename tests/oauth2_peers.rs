@@ -449,10 +449,12 @@ fn browse(url: &str, env: &[(&str, &Path)], block: bool) -> bool {
     for (k, v) in env {
         c.env(k, v);
     }
-    if block {
-        c.env("CONSENT_BLOCK_CALLBACK", "1");
+    // The callback is blocked by a proxy that refuses every connection.
+    let refusing = block.then(refused_port);
+    if let Some(r) = &refusing {
+        c.env("CONSENT_BLOCK_CALLBACK", r.port.to_string());
     }
-    c.status().unwrap().success()
+    c.finish().status.success()
 }
 
 /// Opens connections that send nothing, as an idle or hostile local program would.
@@ -872,7 +874,7 @@ fn a_prompted_client_secret_is_kept_in_a_0600_file() {
     stdin
         .write_all(format!("{CC_SECRET}\n").as_bytes())
         .unwrap();
-    let status = child.wait().unwrap();
+    let status = wait_within(&mut child, Duration::from_secs(120));
     drop(stdin);
     while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(500)) {
         seen.extend(chunk);

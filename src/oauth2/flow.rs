@@ -695,6 +695,24 @@ mod tests {
         let basic =
             base64::engine::general_purpose::STANDARD.encode("client-1:client-secret-XYZ123");
         assert!(!text.contains(&basic), "{text}");
+
+        // The code exchange: the authorization code and the PKCE verifier it sent are
+        // redacted from the echo too (a fresh echoing endpoint: each answers once).
+        let endpoints = Endpoints {
+            token_endpoint: echoing_token_endpoint(),
+            ..endpoints
+        };
+        let request = authorization_request(&profile, &endpoints, "http://127.0.0.1:1/callback", false)
+            .unwrap();
+        let verifier = request.verifier.secret().clone();
+        let code = "auth-code-CCC777";
+        let err = exchange_code(&profile, &endpoints, &http, Some(&secret), code, request, 0)
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("grant_type=authorization_code"), "{text}");
+        for s in [code, verifier.as_str(), "client-secret-XYZ123"] {
+            assert!(!text.contains(s), "{s} was shown: {text}");
+        }
     }
 
     #[test]

@@ -268,7 +268,11 @@ impl TokenStore {
     /// Replaces the stored tokens with `new` under the lock, so no refresh runs halfway through
     /// (a new consent's grant: `scopes upgrade`).
     pub fn replace(&self, new: &TokenSet) -> Result<(), Oauth2Error> {
-        let _lock = self.lock(LOCK_WAIT)?;
+        self.replace_waiting(new, LOCK_WAIT)
+    }
+
+    fn replace_waiting(&self, new: &TokenSet, wait: Duration) -> Result<(), Oauth2Error> {
+        let _lock = self.lock(wait)?;
         self.save(new)
     }
 
@@ -560,18 +564,22 @@ mod tests {
         let s = TokenStore::new(dir.path(), "p");
         s.save(&tokens("r1", 100)).unwrap();
         let held = s.lock(Duration::from_secs(1)).unwrap();
-        let d = dir.path().to_path_buf();
-        let other =
-            std::thread::spawn(move || TokenStore::new(&d, "p").replace(&tokens("r2", 200)));
-        std::thread::sleep(Duration::from_millis(300));
-        let during = s.load().unwrap().unwrap();
+        // Another store on the same file (as another process would open it) cannot replace
+        // the tokens while the lock is held: with no time to wait, it is refused...
+        let other = TokenStore::new(dir.path(), "p");
+        assert!(other
+            .replace_waiting(&tokens("r2", 200), Duration::ZERO)
+            .is_err());
         assert_eq!(
-            during.refresh_token.as_deref(),
+            s.load().unwrap().unwrap().refresh_token.as_deref(),
             Some("r1"),
             "replaced while the lock was held"
         );
+        // ...and once it is released, it goes through.
         drop(held);
-        other.join().unwrap().unwrap();
+        other
+            .replace_waiting(&tokens("r2", 200), Duration::ZERO)
+            .unwrap();
         assert_eq!(
             s.load().unwrap().unwrap().refresh_token.as_deref(),
             Some("r2")

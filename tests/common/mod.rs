@@ -47,7 +47,7 @@ pub fn missing(peer: &str, why: &str) -> Option<()> {
 
 /// The openssl CLI, if present.
 pub fn openssl() -> Option<PathBuf> {
-    match Command::new("openssl").arg("version").output() {
+    match try_output_within(Command::new("openssl").arg("version"), Duration::from_secs(60)) {
         Ok(o) if o.status.success() => Some(PathBuf::from("openssl")),
         _ => missing("openssl", "`openssl version` failed").map(|_| PathBuf::new()),
     }
@@ -63,12 +63,48 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
             "python3".into()
         }
     });
-    match Command::new(&py)
-        .args(["-c", &format!("import {module}")])
-        .output()
-    {
+    match try_output_within(
+        Command::new(&py).args(["-c", &format!("import {module}")]),
+        Duration::from_secs(120),
+    ) {
         Ok(o) if o.status.success() => Some(PathBuf::from(py)),
         _ => missing(module, &format!("`{py}` cannot import it")).map(|_| PathBuf::new()),
+    }
+}
+
+/// A loopback port that refuses connections, for as long as the value lives: the local end of
+/// a loopback connection held open here. Nothing listens on it, and nothing else can listen
+/// on it meanwhile, so there is no bind-then-close race and no fixed port.
+pub struct RefusedPort {
+    pub port: u16,
+    _held: (std::net::TcpListener, std::net::TcpStream, std::net::TcpStream),
+}
+
+pub fn refused_port() -> RefusedPort {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (server, _) = l.accept().unwrap();
+    RefusedPort {
+        port: client.local_addr().unwrap().port(),
+        _held: (l, client, server),
+    }
+}
+
+/// Waits for a child the test spawned itself, at most `limit`; kills its process group and
+/// fails the test if it is still running then.
+pub fn wait_within(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() >= deadline {
+            let running = processes();
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("a command did not exit within {} s and was killed; processes:\n{running}", limit.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -96,6 +132,13 @@ impl Finish for Command {
 /// in a process group of its own, and fails the test if it has not finished within `limit`,
 /// or if, after it exited, something it started still holds its output open.
 pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let what = format!("{cmd:?}");
+    try_output_within(cmd, limit).unwrap_or_else(|e| panic!("cannot start {what}: {e}"))
+}
+
+/// [`output_within`], but a command that cannot be started (not installed) is an `Err`, for
+/// the checks that find out whether a peer is there.
+pub fn try_output_within(cmd: &mut Command, limit: Duration) -> std::io::Result<Output> {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     let what = format!("{cmd:?}");
@@ -105,8 +148,7 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        .spawn()?;
     let readers = [
         child
             .stdout
@@ -174,11 +216,11 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
         }
     }
     let [stdout, stderr] = readers.map(|(_, b)| std::mem::take(&mut *b.lock().unwrap()));
-    Output {
+    Ok(Output {
         status,
         stdout,
         stderr,
-    }
+    })
 }
 
 /// A pipe's reader thread: a message when it reached the end, and what it has read so far.
@@ -263,8 +305,7 @@ pub fn openssl_sha256(openssl: &Path, cert: &Path, inform: &str) -> Option<Strin
             "-in",
         ])
         .arg(cert)
-        .output()
-        .ok()?;
+        .finish();
     if !o.status.success() {
         return None;
     }
@@ -384,9 +425,7 @@ fn spawn_peer_server(mut cmd: Command) -> OauthlibServer {
 
 /// oidc-provider (node, tests/peers/node_modules) and Chromium, for the OAuth 2.0 tests.
 pub fn oidc_peers() -> Option<()> {
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
+    let node_ok = try_output_within(Command::new("node").arg("--version"), Duration::from_secs(60))
         .is_ok_and(|o| o.status.success());
     if !node_ok {
         return missing("node", "`node --version` failed");
@@ -407,9 +446,7 @@ pub fn oidc_peers() -> Option<()> {
 
 /// keyctl (Debian's keyutils): reads the kernel keyring that the keyring token store uses.
 pub fn keyctl() -> Option<()> {
-    let ok = Command::new("keyctl")
-        .arg("--version")
-        .output()
+    let ok = try_output_within(Command::new("keyctl").arg("--version"), Duration::from_secs(60))
         .is_ok_and(|o| o.status.success());
     if ok {
         Some(())

@@ -19,9 +19,10 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run',
     // To block the callback, send plain-http requests (only the loopback listener uses http) to
-    // a proxy that is not there; loopback is not bypassed, the https provider is reached directly.
+    // a proxy port the test holds that refuses every connection (CONSENT_BLOCK_CALLBACK is the
+    // port); loopback is not bypassed, the https provider is reached directly.
     ...(process.env.CONSENT_BLOCK_CALLBACK
-      ? ['--proxy-server=http=127.0.0.1:9', '--proxy-bypass-list=<-loopback>'] : [])],
+      ? [`--proxy-server=http=127.0.0.1:${process.env.CONSENT_BLOCK_CALLBACK}`, '--proxy-bypass-list=<-loopback>'] : [])],
 });
 let code = 0;
 let page = null;
