@@ -657,3 +657,38 @@ fn partner_renewal_and_migrate_partner_refuse_plain_http_to_other_hosts() {
         assert_eq!(std::fs::read_to_string(&batch).unwrap(), tokens, "nothing was rewritten");
     }
 }
+
+/// SECURITY.md: `--timeout` 1 to 86,400 s, `--max-wait` up to 3,600 s; out of range is exit 2.
+#[test]
+fn duration_flags_take_their_documented_range_and_no_more() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str, u64, u64); 4] = [
+        // An issuer that is refused before anything listens or connects.
+        (&["connect", "-p", "x", "--client-id", "A", "--scopes", "openid", "--issuer", "http://idp.example.com"], "--timeout", 1, 86_400),
+        (&["migrate", "fixtures/opmetrix/integration.toml", "--dry-run"], "--timeout", 1, 86_400),
+        (&["scopes", "upgrade", "-p", "nobody", "--to", "accounting.contacts.read"], "--timeout", 1, 86_400),
+        (&["api", "-p", "nobody", "GET", "/connections"], "--max-wait", 0, 3_600),
+    ];
+    for (args, flag, low, high) in cases {
+        for (value, in_range) in [(low, true), (high, true), (high + 1, false)] {
+            let value = value.to_string();
+            let o = run(bin()
+                .env("OAUTH1TO2_HOME", home.path())
+                .current_dir(root())
+                .args(args)
+                .args([flag, &value])
+                .stdin(std::process::Stdio::null()));
+            let err = stderr(&o);
+            let refused = err.contains(&format!("invalid value '{value}' for '{flag}"));
+            assert_eq!(!refused, in_range, "{args:?} {flag} {value}: {err}");
+            if !in_range {
+                assert_eq!(o.status.code(), Some(2), "{err}");
+            }
+        }
+    }
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["connect", "-p", "x", "--client-id", "A", "--timeout", "0"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value '0' for '--timeout"), "{}", stderr(&o));
+}

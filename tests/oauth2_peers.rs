@@ -1119,3 +1119,40 @@ fn api_redacts_the_client_secret_and_refresh_token_a_server_echoes() {
     assert!(all.contains("url=/api.xro/2.0/EchoTest?s=[REDACTED]&r=[REDACTED]"), "{all}");
     assert!(!all.contains(WEB_SECRET) && !all.contains(&refresh), "{all}");
 }
+
+#[test]
+fn ca_file_adds_a_ca_and_the_system_roots_stay_trusted() {
+    let Some(desk) = Desk::new(0) else { return };
+    let openssl = openssl().unwrap();
+    // Another CA, which signed nothing the provider shows.
+    let other = desk.home.path().join("other-ca.pem");
+    let o = Command::new(&openssl)
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args(["-nodes", "-days", "30", "-subj", "/CN=unrelated test CA", "-keyout"])
+        .arg(desk.home.path().join("other-ca.key"))
+        .arg("-out")
+        .arg(&other)
+        .finish();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args = desk.connect_args("cc", "cc-app");
+    let at = args.iter().position(|a| a == "--ca-file").unwrap();
+    args[at + 1] = other.display().to_string();
+    let connect = |system_roots: Option<&Path>| {
+        let mut c = desk.cmd();
+        c.args(&args);
+        // The system's roots, as rustls-native-certs reads them (SSL_CERT_FILE names the file).
+        match system_roots {
+            Some(f) => c.env("SSL_CERT_FILE", f),
+            None => c.env("SSL_CERT_FILE", desk.home.path().join("no-such-roots.pem")),
+        };
+        let o = c.finish();
+        desk.record(&o);
+        o
+    };
+    // Control: the provider's CA is in neither the system roots nor --ca-file: refused.
+    let o = connect(None);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // With the provider's CA among the system roots, --ca-file adds to them: it connects.
+    let o = connect(Some(&desk.peer.ca_file));
+    assert!(o.status.success(), "{}", stderr(&o));
+}
