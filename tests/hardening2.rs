@@ -692,3 +692,31 @@ fn duration_flags_take_their_documented_range_and_no_more() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("invalid value '0' for '--timeout"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_region_is_read_as_a_code_or_a_country_name_and_an_unknown_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = |region: &str| {
+        let inv = dir.path().join("r.toml");
+        std::fs::write(
+            &inv,
+            format!("name = \"R\"\napp_type = \"private\"\nregion = {region:?}\nconsumer_key = \"CK\"\n[endpoints]\ncalls = [\"GET Contacts\"]\n"),
+        )
+        .unwrap();
+        run(bin().args(["audit", "--json"]).arg(&inv))
+    };
+    for region in ["GB", "UK", "United Kingdom", "england", "Australia", "nz", "New Zealand", "USA"] {
+        let o = audit(region);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{region}: {}", both(&o)));
+        assert_eq!(v[0]["recommendation"]["target"], "custom-connection", "{region}: {v}");
+    }
+    let o = audit("ZA");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["recommendation"]["target"], "web");
+    assert!(v[0]["recommendation"]["reason"].as_str().unwrap().contains("not sold in ZA"), "{v}");
+    let o = audit("Narnia");
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let err = stderr(&o);
+    assert!(err.contains("region \"Narnia\" is not a country oauth1to2 knows"), "{err}");
+    assert!(err.contains("hint: write its ISO 3166 two-letter code"), "{err}");
+}

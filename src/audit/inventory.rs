@@ -417,6 +417,25 @@ fn hint_for(message: &str) -> String {
     }
 }
 
+/// A region as the audit compares it: a two-letter code, upper case, with the United Kingdom as
+/// `UK` (Xero's word; ISO's `GB` too), from a code or a country's name in English. `None` for
+/// anything else.
+pub fn region_code(region: &str) -> Option<String> {
+    let r = region.trim();
+    let named = match r.to_ascii_lowercase().as_str() {
+        "australia" => Some("AU"),
+        "new zealand" | "aotearoa" => Some("NZ"),
+        "united kingdom" | "great britain" | "britain" | "england" | "scotland" | "wales"
+        | "northern ireland" | "gb" | "uk" => Some("UK"),
+        "united states" | "united states of america" | "usa" | "us" => Some("US"),
+        _ => None,
+    };
+    if let Some(code) = named {
+        return Some(code.into());
+    }
+    (r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic())).then(|| r.to_ascii_uppercase())
+}
+
 /// Parses an inventory from text; `file` names it in errors and anchors relative paths.
 pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryError> {
     let mut inv: LegacyIntegration = toml::from_str(text).map_err(|e| {
@@ -454,6 +473,15 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
             "name is empty".into(),
             "give the integration a short name, e.g. name = \"Opmetrix\"",
         ));
+    }
+    if let Some(r) = inv.region.take() {
+        inv.region = Some(region_code(&r).ok_or_else(|| {
+            err(
+                "region",
+                format!("region {:?} is not a country oauth1to2 knows", crate::text::term(&r)),
+                "write its ISO 3166 two-letter code (AU, NZ, GB or UK, US, IE, ZA, ...) or one of: Australia, New Zealand, United Kingdom (or Great Britain, England, Scotland, Wales, Northern Ireland), United States",
+            )
+        })?);
     }
     if let Some(c) = &inv.certificate {
         match (&c.path, &c.pem) {
