@@ -20,7 +20,16 @@ fn the_main_job_shows_every_finding_most_important_first_with_the_oauth1_status(
         "--dry-run",
     ]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let err = stderr(&o);
+    // The plan is the command's output: on stdout, so `> plan.txt` keeps it; stderr has only
+    // the closing note.
+    assert!(
+        stderr(&o).starts_with("Dry run: nothing was written.") && stderr(&o).lines().count() == 1,
+        "{}",
+        stderr(&o)
+    );
+    let err = stdout(&o);
+    assert!(err.starts_with("[1/8 audit] Opmetrix"), "{err}");
+    assert!(err.contains("[2/8 plan] create the new Xero app:"), "{err}");
     assert!(err.contains("1 error, 3 warnings, 1 notice"), "{err}");
     assert!(!err.contains("(s)"), "{err}");
     assert!(err.contains("OAuth 1.0a: retired on 2021-09-30"), "{err}");

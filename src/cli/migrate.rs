@@ -157,7 +157,14 @@ impl Args {
 
 pub fn run(a: Args) -> Result<u8, CliError> {
     let paths = Paths::resolve()?;
-    let outcome = migrate::migrate(&a.options(), &paths, &Terminal::default()).map_err(error)?;
+    // A dry run's plan is the command's output (`> plan.txt` keeps it); with --json, stdout is
+    // the JSON and the plan stays on stderr.
+    let ui = if a.dry_run && !a.json {
+        Terminal::plan_on_stdout()
+    } else {
+        Terminal::default()
+    };
+    let outcome = migrate::migrate(&a.options(), &paths, &ui).map_err(error)?;
     match outcome {
         Migration::Steps(o) => steps_done(&a, &o),
         Migration::Partner(b) => Ok(batch_done(&b)),

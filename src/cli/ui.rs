@@ -18,6 +18,27 @@ use oauth1to2::text::term;
 #[derive(Debug, Default)]
 pub struct Terminal {
     bar: RefCell<Option<indicatif::ProgressBar>>,
+    /// The steps, findings and plan are the command's output (`migrate --dry-run`): on
+    /// stdout, so `> plan.txt` keeps them; notices and prompts stay on stderr.
+    plan_on_stdout: bool,
+}
+
+impl Terminal {
+    /// A terminal whose step-by-step output goes to stdout (see `plan_on_stdout`).
+    pub fn plan_on_stdout() -> Terminal {
+        Terminal {
+            plan_on_stdout: true,
+            ..Terminal::default()
+        }
+    }
+
+    fn show(&self, line: &str) {
+        if self.plan_on_stdout {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
 }
 
 impl Interaction for Terminal {
@@ -114,20 +135,26 @@ impl Interaction for Terminal {
                 total,
                 name,
                 text,
-            } => eprintln!("[{number}/{total} {name}] {}", term(text)),
-            Progress::Line(t) => eprintln!("{INDENT}{}", term(t)),
+            } => self.show(&format!("[{number}/{total} {name}] {}", term(text))),
+            Progress::Line(t) => self.show(&format!("{INDENT}{}", term(t))),
             Progress::Finding {
                 severity,
                 id,
                 message,
-            } => eprintln!(
+            } => self.show(&format!(
                 "{INDENT}{} {id}: {}",
-                super::style::severity_err(*severity),
+                if self.plan_on_stdout {
+                    super::style::severity(*severity)
+                } else {
+                    super::style::severity_err(*severity)
+                },
                 term(message)
-            ),
-            Progress::Item { number, text } => eprintln!("{INDENT}{number}. {}", term(text)),
+            )),
+            Progress::Item { number, text } => {
+                self.show(&format!("{INDENT}{number}. {}", term(text)))
+            }
             Progress::Connected(c) => print_connected(c),
-            Progress::Heading(t) => eprintln!("{}", term(t)),
+            Progress::Heading(t) => self.show(&term(t)),
             Progress::Batch {
                 done,
                 total,
