@@ -661,7 +661,8 @@ fn the_netsuite_example_is_a_tba_integration_moving_to_machine_to_machine() {
         .arg("--dry-run")
         .env("OAUTH1TO2_HOME", dir.path().join("home")));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let err = stderr(&o);
+    // The plan is the dry run's output, on stdout.
+    let err = stdout(&o);
     assert!(
         err.contains("create the new NetSuite integration record"),
         "{err}"

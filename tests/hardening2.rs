@@ -720,3 +720,26 @@ fn a_region_is_read_as_a_code_or_a_country_name_and_an_unknown_one_is_refused() 
     assert!(err.contains("region \"Narnia\" is not a country oauth1to2 knows"), "{err}");
     assert!(err.contains("hint: write its ISO 3166 two-letter code"), "{err}");
 }
+
+/// The checklist's verifying call is one the planned scopes allow: Oomnitza plans
+/// `offline_access assets.read`, which cannot read the Organisation.
+#[test]
+fn the_checklist_verifies_with_a_call_the_planned_scopes_allow() {
+    for (fixture_name, scopes, call) in [
+        ("oomnitza/integration.toml", "offline_access assets.read", "GET /assets.xro/1.0/AssetTypes."),
+        ("opmetrix/integration.toml", "accounting.settings.read", "GET /api.xro/2.0/Organisation."),
+    ] {
+        let o = run(bin().args(["audit", "--json"]).arg(fixture(fixture_name)));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v[0]["scopes"]["scope_string"].as_str().unwrap().contains(scopes), "{v}");
+        let verify: Vec<&str> = v[0]["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.as_str())
+            .filter(|s| s.starts_with("Verify with a read call"))
+            .collect();
+        assert_eq!(verify.len(), 1, "{verify:?}");
+        assert!(verify[0].ends_with(call), "{fixture_name}: {}", verify[0]);
+    }
+}

@@ -99,10 +99,11 @@ fn a_migration_killed_after_every_step_resumes_and_finishes() {
         "web-app",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The plan is the dry run's output, on stdout.
     assert!(
-        stderr(&o).contains("Redirect URI: http://"),
+        stdout(&o).contains("Redirect URI: http://"),
         "{}",
-        stderr(&o)
+        stdout(&o)
     );
     let listing: Vec<_> = std::fs::read_dir(inv.parent().unwrap()).unwrap().collect();
     assert_eq!(listing.len(), 1, "the dry run wrote nothing");

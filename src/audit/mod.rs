@@ -566,6 +566,27 @@ pub(crate) fn plan_scopes_for(
     Ok(Some(plan))
 }
 
+/// A read call the planned scopes allow, to verify a new connection with: the organisation when
+/// a settings scope is planned, else the first planned GET, else the connections list (which
+/// needs no scope).
+pub fn verification_path(plan: Option<&ScopePlan>) -> String {
+    let Some(plan) = plan else {
+        return "/connections".into();
+    };
+    if plan
+        .scopes
+        .iter()
+        .any(|s| s.scope.starts_with("accounting.settings"))
+    {
+        return "/api.xro/2.0/Organisation".into();
+    }
+    plan.scopes
+        .iter()
+        .flat_map(|s| &s.needed_by)
+        .find_map(|c| c.strip_prefix("GET ").map(str::to_owned))
+        .unwrap_or_else(|| "/connections".into())
+}
+
 fn checklist(
     inv: &LegacyIntegration,
     r: &Recommendation,
@@ -634,8 +655,9 @@ fn checklist(
         }
     }
     steps.push(format!(
-        "Verify with a read call: oauth1to2 api -p {} GET /api.xro/2.0/Organisation.",
-        shell(&profile_name(inv))
+        "Verify with a read call the planned scopes allow: oauth1to2 api -p {} GET {}.",
+        shell(&profile_name(inv)),
+        shell(&verification_path(plan))
     ));
     let decommission_from = steps.len();
     steps.push("Switch the integration to the new credentials and watch one full run.".into());

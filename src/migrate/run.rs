@@ -770,7 +770,7 @@ fn verify(run: &mut Run) -> Result<(), RunError> {
     let paths = if run.inv.app_type == AppType::Tba {
         netsuite_verification_paths(&run.inv)?
     } else {
-        vec![verification_path(&run.audit)]
+        vec![crate::audit::verification_path(run.audit.scopes.as_ref())]
     };
     if paths.is_empty() {
         let summary = "no REST record calls to verify with: the token was issued; check the RESTlet with the integration's first run".to_owned();
@@ -834,26 +834,6 @@ fn verify_call(
         });
     }
     Ok(status)
-}
-
-/// A read call the planned scopes allow: the organisation when a settings scope is planned,
-/// else the first planned GET, else the connections list.
-fn verification_path(audit: &IntegrationAudit) -> String {
-    let Some(plan) = &audit.scopes else {
-        return "/connections".into();
-    };
-    if plan
-        .scopes
-        .iter()
-        .any(|s| s.scope.starts_with("accounting.settings"))
-    {
-        return "/api.xro/2.0/Organisation".into();
-    }
-    plan.scopes
-        .iter()
-        .flat_map(|s| &s.needed_by)
-        .find_map(|c| c.strip_prefix("GET ").map(str::to_owned))
-        .unwrap_or_else(|| "/connections".into())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), RunError> {
