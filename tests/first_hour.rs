@@ -288,23 +288,27 @@ fn a_closed_pipe_ends_quietly_with_141() {
     let bundle = dir.path().join("many.pem");
     let one = std::fs::read_to_string(fixture("opmetrix/publickey.cer")).unwrap();
     std::fs::write(&bundle, one.repeat(3000)).unwrap();
-    let mut child = bin()
-        .args(["cert", "inspect", "--at", "2026-12-01"])
-        .arg(&bundle)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read a little, as `head` would, then go away.
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
-    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    for command in ["inspect", "check"] {
+        let mut child = bin()
+            .args(["cert", command, "--at", "2026-12-01"])
+            .arg(&bundle)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, as `head` would, then go away.
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let status = wait_within(&mut child, std::time::Duration::from_secs(120));
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert_eq!(status.code(), Some(141), "cert {command}: {err}");
+        assert!(err.is_empty(), "cert {command}: {err}");
+    }
 }

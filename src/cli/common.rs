@@ -103,6 +103,24 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
+/// Writes `bytes` to stdout. A reader that went away (`| head`) is not an error to report: it
+/// ends the command quietly with `EXIT_BROKEN_PIPE`, as for every other command.
+pub fn emit(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| CliError {
+            message: format!("cannot write output: {e}"),
+            hint: None,
+            code: if e.kind() == std::io::ErrorKind::BrokenPipe {
+                EXIT_BROKEN_PIPE
+            } else {
+                EXIT_INPUT
+            },
+        })
+}
+
 /// Writes pretty JSON and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;
