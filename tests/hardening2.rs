@@ -743,3 +743,79 @@ fn the_checklist_verifies_with_a_call_the_planned_scopes_allow() {
         assert!(verify[0].ends_with(call), "{fixture_name}: {}", verify[0]);
     }
 }
+
+/// `man --out-dir` writes every page the main page names, and each page's references exist.
+#[test]
+fn every_man_page_named_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let o = run(bin().args(["man", "--out-dir"]).arg(&out));
+    assert!(o.status.success(), "{}", both(&o));
+    let mut named = std::collections::BTreeSet::new();
+    let main = stdout(&run(bin().arg("man")));
+    let mut texts = vec![main];
+    for e in std::fs::read_dir(&out).unwrap() {
+        texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    for text in &texts {
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("oauth1to2\\-") {
+            let tail = &rest[at..];
+            let name_len = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\\'))
+                .unwrap_or(tail.len());
+            if tail[name_len..].starts_with("(1)") {
+                named.insert(tail[..name_len].replace("\\-", "-"));
+            }
+            rest = &tail[1..];
+        }
+    }
+    assert!(named.len() > 20, "{named:?}");
+    for page in &named {
+        assert!(out.join(format!("{page}.1")).exists(), "{page}(1) is named but was not written");
+    }
+    assert!(out.join("oauth1to2.1").exists());
+}
+
+/// Help examples stay copyable: an example that goes on to a second line ends its first line
+/// with `\`.
+#[test]
+fn help_examples_that_wrap_end_their_lines_with_a_backslash() {
+    let top = ["cert", "oauth1", "connect", "token", "tenants", "api", "profile", "init", "audit", "migrate", "export", "scopes", "completions", "man"];
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for t in top {
+        commands.push(vec![t.to_owned()]);
+        let help = stdout(&run(bin().args([t, "--help"])));
+        let subs: Vec<String> = help
+            .lines()
+            .skip_while(|l| l.trim() != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next().map(String::from))
+            .filter(|s| s != "help")
+            .collect();
+        for s in subs {
+            commands.push(vec![t.to_owned(), s]);
+        }
+    }
+    assert!(commands.len() > 30, "{commands:?}");
+    for c in &commands {
+        let o = run(bin().args(c).arg("--help").env("COLUMNS", "100"));
+        let help = stdout(&o);
+        let Some((_, examples)) = help.split_once("Examples:\n").or_else(|| help.split_once("Example:\n")) else {
+            continue;
+        };
+        let mut previous: Option<&str> = None;
+        for line in examples.lines().take_while(|l| !l.trim().is_empty()) {
+            // A line that starts with an option, a quoted argument or a pipe goes on from the
+            // line before: that line must end with `\`.
+            let continues = line.trim_start().starts_with(['-', '\'', '"', '|']);
+            if continues {
+                let p = previous.unwrap_or("");
+                assert!(p.trim_end().ends_with('\\'), "{c:?}: a wrapped example breaks a copy-paste:\n{p}\n{line}");
+            }
+            previous = Some(line);
+        }
+    }
+}

@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 let partial = cert::analyse_partial(&args.input, i + 1, der, &detail);
                 let mut buf = Vec::new();
                 let _ = cert_render::render_partial(&mut buf, &partial, loaded.certificates.len());
-                common::emit(&buf)?;
+                common::write_stdout(&buf)?;
                 return Err(cert::Error::Unparseable {
                     input: args.input.clone(),
                     index: i + 1,
@@ -184,7 +184,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             .collect();
         print!("{pem}");
     } else {
-        common::emit(&buf)?;
+        common::write_stdout(&buf)?;
     }
     Ok(code)
 }

@@ -23,7 +23,7 @@ use super::common::{self, CliError, KeyPasswordArgs, PfxPasswordArgs, EXIT_OK};
     after_help = "Examples:\n  oauth1to2 cert convert publickey.cer --to der -o publickey.der\n  \
 oauth1to2 cert convert privatekey.pem --to pk8 -o privatekey.pk8\n  \
 PFX_PW=... oauth1to2 cert convert publickey.cer --key privatekey.pem --to pfx -o public_privatekey.pfx --pfx-password-env PFX_PW\n  \
-PFX_PW=... oauth1to2 cert convert public_privatekey.pfx --to pem --key-out privatekey.pem --pfx-password-env PFX_PW"
+PFX_PW=... oauth1to2 cert convert public_privatekey.pfx --to pem \\\n    --key-out privatekey.pem --pfx-password-env PFX_PW"
 )]
 pub struct Args {
     /// The input file; `-` reads stdin.

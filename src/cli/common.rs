@@ -99,20 +99,7 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         .map_err(|e| CliError {
             message: format!("cannot write output: {e}"),
             hint: None,
-            code: EXIT_INPUT,
-        })
-}
-
-/// Writes `bytes` to stdout. A reader that went away (`| head`) is not an error to report: it
-/// ends the command quietly with `EXIT_BROKEN_PIPE`, as for every other command.
-pub fn emit(bytes: &[u8]) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError {
-            message: format!("cannot write output: {e}"),
-            hint: None,
+            // A reader that went away (`| head`) ends the command quietly (see cli::main).
             code: if e.kind() == std::io::ErrorKind::BrokenPipe {
                 EXIT_BROKEN_PIPE
             } else {

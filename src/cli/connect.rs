@@ -64,8 +64,8 @@ on the app (http://localhost:8742/callback by default), prints the login URL and
 the address the browser ends on back here.",
     after_help = "Examples:\n  \
 oauth1to2 connect --client-id ABC --scopes 'openid profile email offline_access accounting.contacts.read'\n  \
-XERO_SECRET=... oauth1to2 connect -p acme --grant authorization-code --client-id ABC --client-secret-env XERO_SECRET --scopes '...'\n  \
-oauth1to2 connect -p acme-cc --grant client-credentials --client-id ABC --client-secret-prompt --scopes 'accounting.invoices.read'\n\n\
+XERO_SECRET=... oauth1to2 connect -p acme --grant authorization-code --client-id ABC \\\n    --client-secret-env XERO_SECRET --scopes '...'\n  \
+oauth1to2 connect -p acme-cc --grant client-credentials --client-id ABC --client-secret-prompt \\\n    --scopes 'accounting.invoices.read'\n\n\
 Exit codes: 0 connected; 2 bad settings; 3 network; 4 the provider refused the client; \
 7 declined, timed out or a provider error; 8 a security check failed (state, issuer, id token)."
 )]

@@ -36,7 +36,7 @@ use super::ui::Terminal;
 #[command(after_help = "Examples:\n  \
 oauth1to2 migrate fixtures/opmetrix/integration.toml --dry-run\n  \
 oauth1to2 migrate clients/acme/integration.toml\n  \
-XERO_SECRET=... oauth1to2 migrate acme.toml --client-id ABC --client-secret-env XERO_SECRET --no-browser\n\n\
+XERO_SECRET=... oauth1to2 migrate acme.toml --client-id ABC --client-secret-env XERO_SECRET \\\n    --no-browser\n\n\
 Exit codes: 0 done (or the dry run printed the plan); 2 unusable inventory or input; 3 network; \
 4 refused credentials; 6 not connected; 7 consent declined or timed out; 8 a security check failed.")]
 pub struct Args {

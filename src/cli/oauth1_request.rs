@@ -20,7 +20,7 @@ use super::signing::{
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  oauth1to2 oauth1 request --consumer-key CK --key privatekey.pem GET https://api.xero.com/api.xro/2.0/Organisation\n  \
-oauth1to2 oauth1 request --consumer-key CK --key privatekey.pem --body-file invoice.json --content-type application/json PUT https://api.xero.com/api.xro/2.0/Invoices"
+oauth1to2 oauth1 request --consumer-key CK --key privatekey.pem --body-file invoice.json \\\n    --content-type application/json PUT https://api.xero.com/api.xro/2.0/Invoices"
 )]
 pub struct Args {
     #[command(flatten)]

@@ -26,7 +26,7 @@ use super::signing::parse_data;
 /// 2 unusable input.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  oauth1to2 oauth1 verify --cert publickey.cer GET 'https://api.xero.com/api.xro/2.0/Invoices' --authorization 'OAuth oauth_consumer_key=\"...\", ...'\n  \
+    after_help = "Examples:\n  oauth1to2 oauth1 verify --cert publickey.cer GET 'https://api.xero.com/api.xro/2.0/Invoices' \\\n    --authorization 'OAuth oauth_consumer_key=\"...\", ...'\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --curl \"$(cat failing-request.sh)\"\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --har session.har\n  \
 oauth1to2 oauth1 verify --cert publickey.cer --raw request.txt\n  \

@@ -17,7 +17,7 @@ use super::session::{ProfileArg, Session};
 #[command(after_help = "Examples:\n  \
 oauth1to2 scopes link -p acme --to 'accounting.invoices accounting.contacts.read' \\\n    \
 --redirect-uri https://app.example.com/xero/callback\n  \
-oauth1to2 scopes link -p acme --from-har session.har --redirect-uri https://app.example.com/cb --json\n\n\
+oauth1to2 scopes link -p acme --from-har session.har --redirect-uri https://app.example.com/cb \\\n    --json\n\n\
 Exit codes: 0 the link was printed; 2 unusable input; 6 no tokens to take the scopes from (give --to).")]
 pub struct Args {
     #[command(flatten)]
