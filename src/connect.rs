@@ -472,7 +472,10 @@ pub fn api_call(
     let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
     // The API's answers may be large (a report, a page of invoices); the token endpoint's not.
     http.max_body = crate::oauth2::http::MAX_API_BODY;
-    let client_secret = profile.client_secret.as_ref().and_then(|r| r.read(name).ok());
+    let client_secret = profile
+        .client_secret
+        .as_ref()
+        .and_then(|r| r.read(name).ok());
     let mut tokens = vec![t.access_token.as_str()];
     tokens.extend(t.refresh_token.as_deref());
     let known = crate::oauth2::flow::secret_forms(profile, client_secret.as_ref(), &tokens);

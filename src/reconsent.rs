@@ -118,7 +118,8 @@ pub fn check_profile(
     let t = tokens_of(name, profile, paths)?;
     // Tokens stored by an older version may carry the JWT access token's own claim
     // (`access-token`); that claim is never trusted, so they count as what was requested.
-    let (granted, from) = if t.scopes.is_empty() || t.scopes_from.as_deref() == Some("access-token") {
+    let (granted, from) = if t.scopes.is_empty() || t.scopes_from.as_deref() == Some("access-token")
+    {
         (profile.scopes.clone(), "as-requested".to_owned())
     } else {
         (

@@ -789,7 +789,10 @@ har = "t.har"
             .lines()
             .find(|l| l.contains(label))
             .unwrap_or_else(|| panic!("{format}: no {label}\n{out}"));
-        assert!(line.contains("the audit would choose authorization-code"), "{format}: {line}");
+        assert!(
+            line.contains("the audit would choose authorization-code"),
+            "{format}: {line}"
+        );
     }
     // The same traffic for an inventory naming another account, and for one naming none.
     for (account, id, message) in [

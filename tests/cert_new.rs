@@ -39,7 +39,15 @@ fn openssl_ok(openssl: &Path, args: &[&str], dir: &Path) -> String {
 /// identify the subject key identifier (every certificate `cert new` makes has one).
 fn pkilint(python: &Path, cert: &Path) -> Vec<(String, String)> {
     let o = Command::new(python)
-        .args(["-m", "pkilint.bin.lint_pkix_cert", "lint", "-s", "INFO", "-f", "JSON"])
+        .args([
+            "-m",
+            "pkilint.bin.lint_pkix_cert",
+            "lint",
+            "-s",
+            "INFO",
+            "-f",
+            "JSON",
+        ])
         .arg(cert)
         .finish();
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
@@ -53,7 +61,12 @@ fn pkilint(python: &Path, cert: &Path) -> Vec<(String, String)> {
         .as_array()
         .expect("pkilint's JSON has results")
         .iter()
-        .flat_map(|r| r["finding_descriptions"].as_array().cloned().unwrap_or_default())
+        .flat_map(|r| {
+            r["finding_descriptions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .map(|f| {
             (
                 f["severity"].as_str().unwrap_or("").to_owned(),
@@ -62,7 +75,9 @@ fn pkilint(python: &Path, cert: &Path) -> Vec<(String, String)> {
         })
         .collect();
     assert!(
-        found.iter().any(|(_, c)| c.starts_with("pkix.subject_key_identifier")),
+        found
+            .iter()
+            .any(|(_, c)| c.starts_with("pkix.subject_key_identifier")),
         "pkilint did not reach the extensions of {}: {found:?}",
         cert.display()
     );
@@ -486,16 +501,31 @@ fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
     };
     let xero_cert = x.join("publickey.cer");
     let default = ids_for("xero-private-app", &xero_cert);
-    assert!(default.iter().all(|i| !i.starts_with("netsuite-")), "{default:?}");
+    assert!(
+        default.iter().all(|i| !i.starts_with("netsuite-")),
+        "{default:?}"
+    );
     let m2m = ids_for("netsuite-m2m", &xero_cert);
-    assert!(m2m.contains(&"netsuite-validity-over-two-years".to_owned()), "{m2m:?}");
+    assert!(
+        m2m.contains(&"netsuite-validity-over-two-years".to_owned()),
+        "{m2m:?}"
+    );
     let ec = dir.path().join("ec");
-    assert!(new_in(&ec, &["--for", "netsuite-m2m", "--key-type", "ec-p256"]).status.success());
+    assert!(
+        new_in(&ec, &["--for", "netsuite-m2m", "--key-type", "ec-p256"])
+            .status
+            .success()
+    );
     let ec_cert = ec.join("netsuite-publickey.cer");
     assert!(ids_for("xero-private-app", &ec_cert).contains(&"not-rsa".to_owned()));
     assert!(!ids_for("generic", &ec_cert).contains(&"not-rsa".to_owned()));
     let ec_m2m = ids_for("netsuite-m2m", &ec_cert);
-    assert!(!ec_m2m.iter().any(|i| i == "not-rsa" || i.starts_with("netsuite-")), "{ec_m2m:?}");
+    assert!(
+        !ec_m2m
+            .iter()
+            .any(|i| i == "not-rsa" || i.starts_with("netsuite-")),
+        "{ec_m2m:?}"
+    );
     // And `cert new` refuses what NetSuite would refuse, before writing anything.
     for (extra, why) in [
         (&["--bits", "2048"][..], "3072 or 4096"),
@@ -630,7 +660,17 @@ fn under_umask_000_a_new_out_dir_is_0700_its_keys_0600_and_its_certificate_0644(
         .arg("-c")
         .arg("umask 000; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_oauth1to2"))
-        .args(["cert", "new", "--cn", "Acme", "--pk8", "--pfx", "--pfx-password-env", "PFX_PW", "--out-dir"])
+        .args([
+            "cert",
+            "new",
+            "--cn",
+            "Acme",
+            "--pk8",
+            "--pfx",
+            "--pfx-password-env",
+            "PFX_PW",
+            "--out-dir",
+        ])
         .arg(&out)
         .env("PFX_PW", "correct horse battery staple"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -640,4 +680,18 @@ fn under_umask_000_a_new_out_dir_is_0700_its_keys_0600_and_its_certificate_0644(
         assert_eq!(mode(&out.join(private)), 0o600, "{private}");
     }
     assert_eq!(mode(&out.join("publickey.cer")), 0o644);
+}
+
+/// Xero's private apps are retired: `cert new` does not send anyone to paste the certificate
+/// into Xero, and says what the keypair is still for.
+#[test]
+fn a_new_xero_style_certificate_says_what_it_is_still_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = new_in(dir.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("paste the certificate above into"), "{out}");
+    assert!(out.contains("it no longer takes this certificate"), "{out}");
+    assert!(out.contains("What the keypair is still for"), "{out}");
+    assert!(out.contains("--for netsuite-m2m"), "{out}");
 }

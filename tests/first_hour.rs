@@ -307,7 +307,12 @@ fn a_closed_pipe_ends_quietly_with_141() {
         drop(child.stdout.take());
         let status = wait_within(&mut child, std::time::Duration::from_secs(120));
         let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         assert_eq!(status.code(), Some(141), "cert {command}: {err}");
         assert!(err.is_empty(), "cert {command}: {err}");
     }

@@ -375,7 +375,9 @@ fn audit_of_a_folder_with_link_loops_and_a_fifo_finishes() {
     std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
     std::os::unix::fs::symlink("../client", d.join("again")).unwrap();
     let fifo = d.join("pipe.toml");
-    assert!(run(std::process::Command::new("mkfifo").arg(&fifo)).status.success());
+    assert!(run(std::process::Command::new("mkfifo").arg(&fifo))
+        .status
+        .success());
     let o = run(bin()
         .args(["audit", "--json", "--at", "2026-12-01"])
         .arg(&d));
@@ -402,22 +404,75 @@ fn secret_password_ca_and_token_files_are_read_up_to_a_cap() {
     let pfx = fixture("keys/public_privatekey.pfx");
     let key = fixture("keys/privatekey-pkcs8.pem");
     let cases: Vec<Vec<String>> = vec![
-        vec!["cert".into(), "inspect".into(), pfx.display().to_string(), "--pfx-password-file".into(), "/dev/zero".into()],
-        vec!["oauth1".into(), "sign".into(), "--as".into(), "generic".into(), "--consumer-key".into(), "ck".into(), "--signature-method".into(), "HMAC-SHA1".into(), "--consumer-secret-file".into(), "/dev/zero".into(), "GET".into(), "https://api.xero.com/".into()],
-        vec!["oauth1".into(), "renew".into(), "--consumer-key".into(), "ck".into(), "--key".into(), key.display().to_string(), "--token-file".into(), "/dev/zero".into()],
-        vec!["connect".into(), "-p".into(), "x".into(), "--client-id".into(), "ABC".into(), "--scopes".into(), "openid".into(), "--issuer".into(), "https://login.example.com".into(), "--ca-file".into(), "/dev/zero".into(), "--timeout".into(), "5".into()],
+        vec![
+            "cert".into(),
+            "inspect".into(),
+            pfx.display().to_string(),
+            "--pfx-password-file".into(),
+            "/dev/zero".into(),
+        ],
+        vec![
+            "oauth1".into(),
+            "sign".into(),
+            "--as".into(),
+            "generic".into(),
+            "--consumer-key".into(),
+            "ck".into(),
+            "--signature-method".into(),
+            "HMAC-SHA1".into(),
+            "--consumer-secret-file".into(),
+            "/dev/zero".into(),
+            "GET".into(),
+            "https://api.xero.com/".into(),
+        ],
+        vec![
+            "oauth1".into(),
+            "renew".into(),
+            "--consumer-key".into(),
+            "ck".into(),
+            "--key".into(),
+            key.display().to_string(),
+            "--token-file".into(),
+            "/dev/zero".into(),
+        ],
+        vec![
+            "connect".into(),
+            "-p".into(),
+            "x".into(),
+            "--client-id".into(),
+            "ABC".into(),
+            "--scopes".into(),
+            "openid".into(),
+            "--issuer".into(),
+            "https://login.example.com".into(),
+            "--ca-file".into(),
+            "/dev/zero".into(),
+            "--timeout".into(),
+            "5".into(),
+        ],
     ];
     for args in cases {
-        let mut all = vec!["env".to_owned(), format!("OAUTH1TO2_HOME={h}"), env!("CARGO_BIN_EXE_oauth1to2").into()];
+        let mut all = vec![
+            "env".to_owned(),
+            format!("OAUTH1TO2_HOME={h}"),
+            env!("CARGO_BIN_EXE_oauth1to2").into(),
+        ];
         all.extend(args.iter().cloned());
-        let line = all.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ");
+        let line = all
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let t = std::time::Instant::now();
         let o = run(std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("ulimit -v {}; exec {line} </dev/null", 300 * 1024)));
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", both(&o));
         let err = stderr(&o);
-        assert!(err.contains("/dev/zero") && err.contains("larger than"), "{args:?}: {err}");
+        assert!(
+            err.contains("/dev/zero") && err.contains("larger than"),
+            "{args:?}: {err}"
+        );
         assert!(t.elapsed() < std::time::Duration::from_secs(20), "{args:?}");
     }
 }
@@ -448,14 +503,20 @@ fn json_server(
                 if let Some((head, rest)) = text.split_once("\r\n\r\n") {
                     let length = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if rest.len() >= length {
                         break;
                     }
                 }
             }
-            log.lock().unwrap().push(String::from_utf8_lossy(&got).into_owned());
+            log.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&got).into_owned());
             let _ = s.write_all(
                 format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -483,12 +544,28 @@ fn a_discovery_document_naming_a_plain_http_endpoint_exits_2() {
     let o = run(bin()
         .env("OAUTH1TO2_HOME", home.path())
         .env("SECRET_VAR", "s3cret-value-123")
-        .args(["connect", "-p", "x", "--client-id", "ABC", "--scopes", "openid"])
-        .args(["--grant", "client-credentials", "--client-secret-env", "SECRET_VAR"])
+        .args([
+            "connect",
+            "-p",
+            "x",
+            "--client-id",
+            "ABC",
+            "--scopes",
+            "openid",
+        ])
+        .args([
+            "--grant",
+            "client-credentials",
+            "--client-secret-env",
+            "SECRET_VAR",
+        ])
         .args(["--issuer", &issuer]));
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     let err = stderr(&o);
-    assert!(err.contains("the token endpoint http://idp.example.com/token is refused"), "{err}");
+    assert!(
+        err.contains("the token endpoint http://idp.example.com/token is refused"),
+        "{err}"
+    );
     assert!(!both(&o).contains("s3cret-value-123"));
 }
 
@@ -525,7 +602,10 @@ fn token_revoke_accepts_a_loopback_http_revocation_endpoint() {
         .iter()
         .find(|r| r.starts_with("POST /revoke "))
         .unwrap_or_else(|| panic!("no revocation request: {requests:#?}"));
-    assert!(revoke.contains("token=rt-1234567890&token_type_hint=refresh_token&client_id=ABC"), "{revoke}");
+    assert!(
+        revoke.contains("token=rt-1234567890&token_type_hint=refresh_token&client_id=ABC"),
+        "{revoke}"
+    );
     assert!(!tokens.join("x.json").exists());
 }
 
@@ -543,10 +623,19 @@ fn an_unusable_har_gets_a_hint_that_says_what_to_do_wherever_it_is_read() {
     let cert = fixture("keys/publickey.cer");
     let cert = cert.to_str().unwrap();
     let cases: [(&[&str], &str); 4] = [
-        (&["scopes", "plan", "--from-har", "cut.har"], "hint: export the HAR again"),
-        (&["scopes", "plan", "--from-har", "not.har"], "hint: this is JSON but not a HAR export"),
+        (
+            &["scopes", "plan", "--from-har", "cut.har"],
+            "hint: export the HAR again",
+        ),
+        (
+            &["scopes", "plan", "--from-har", "not.har"],
+            "hint: this is JSON but not a HAR export",
+        ),
         (&["audit", "ns.toml"], "hint: export the HAR again"),
-        (&["oauth1", "verify", "--har", "not.har", "--cert", cert], "the HAR file has no log.entries"),
+        (
+            &["oauth1", "verify", "--har", "not.har", "--cert", cert],
+            "the HAR file has no log.entries",
+        ),
     ];
     for (args, want) in cases {
         let o = run(bin().args(args).current_dir(d));
@@ -557,12 +646,34 @@ fn an_unusable_har_gets_a_hint_that_says_what_to_do_wherever_it_is_read() {
 
 #[test]
 fn a_missing_or_misplaced_subcommand_is_an_error_with_a_hint() {
-    let cases: [(&[&str], &str, &str); 5] = [
-        (&[], "error: `oauth1to2` needs a subcommand", "hint: one of: cert, oauth1, connect, token"),
-        (&["cert"], "error: `oauth1to2 cert` needs a subcommand", "hint: one of: new, inspect, check, repair, convert; `oauth1to2 cert --help`"),
-        (&["scopes"], "error: `oauth1to2 scopes` needs a subcommand", "hint: one of: plan, check, upgrade, link;"),
-        (&["check", "x.cer"], "error: unrecognized subcommand 'check'", "hint: did you mean `oauth1to2 cert check` or `oauth1to2 scopes check`?"),
-        (&["sign"], "error: unrecognized subcommand 'sign'", "hint: did you mean `oauth1to2 oauth1 sign`?"),
+    let cases: [(&[&str], &str, &str); 7] = [
+        (&["cert", "inspect", "--format", "json", "x.cer"], "error: unexpected argument '--format' found", "hint: this command prints JSON with --json"),
+        (&["cert", "check", "--format=json", "x.cer"], "error: unexpected argument '--format' found", "hint: this command prints JSON with --json"),
+        (
+            &[],
+            "error: `oauth1to2` needs a subcommand",
+            "hint: one of: cert, oauth1, connect, token",
+        ),
+        (
+            &["cert"],
+            "error: `oauth1to2 cert` needs a subcommand",
+            "hint: one of: new, inspect, check, repair, convert; `oauth1to2 cert --help`",
+        ),
+        (
+            &["scopes"],
+            "error: `oauth1to2 scopes` needs a subcommand",
+            "hint: one of: plan, check, upgrade, link;",
+        ),
+        (
+            &["check", "x.cer"],
+            "error: unrecognized subcommand 'check'",
+            "hint: did you mean `oauth1to2 cert check` or `oauth1to2 scopes check`?",
+        ),
+        (
+            &["sign"],
+            "error: unrecognized subcommand 'sign'",
+            "hint: did you mean `oauth1to2 oauth1 sign`?",
+        ),
     ];
     for (args, error, hint) in cases {
         let o = run(bin().args(args));
@@ -582,14 +693,37 @@ fn oauth1_sign_json_names_every_hmac_method_it_signed_with() {
         let o = run(bin()
             .env("CS_VAR", "consumer-secret-1")
             .env("TS_VAR", "token-secret-1")
-            .args(["oauth1", "sign", "--as", "generic", "--json", "--consumer-key", "ck"])
-            .args(["--token", "tok", "--consumer-secret-env", "CS_VAR", "--token-secret-env", "TS_VAR"])
-            .args(["--signature-method", method, "GET", "https://api.example.com/x"]));
+            .args([
+                "oauth1",
+                "sign",
+                "--as",
+                "generic",
+                "--json",
+                "--consumer-key",
+                "ck",
+            ])
+            .args([
+                "--token",
+                "tok",
+                "--consumer-secret-env",
+                "CS_VAR",
+                "--token-secret-env",
+                "TS_VAR",
+            ])
+            .args([
+                "--signature-method",
+                method,
+                "GET",
+                "https://api.example.com/x",
+            ]));
         assert!(o.status.success(), "{method}: {}", both(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(v["signature_method"], method, "{v}");
         assert!(
-            v["authorization"].as_str().unwrap().contains(&format!("oauth_signature_method=\"{method}\"")),
+            v["authorization"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("oauth_signature_method=\"{method}\"")),
             "{v}"
         );
     }
@@ -603,11 +737,19 @@ fn the_readme_netsuite_line_finds_what_it_says() {
         .arg(fixture("netsuite/integration.toml")));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let a = &v[0];
-    let ids: Vec<&str> = a["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"soap-call"), "{ids:?}");
     assert_eq!(a["scopes"]["scope_string"], "rest_webservices restlets");
     let checklist = a["checklist"].to_string();
-    for record in ["/record/v1/customer?limit=1", "/record/v1/salesOrder?limit=1"] {
+    for record in [
+        "/record/v1/customer?limit=1",
+        "/record/v1/salesOrder?limit=1",
+    ] {
         assert!(checklist.contains(record), "{checklist}");
     }
 }
@@ -624,9 +766,16 @@ fn partner_renewal_and_migrate_partner_refuse_plain_http_to_other_hosts() {
         .arg(&key)
         .arg("--token-file")
         .arg(&token_file)
-        .args(["--access-token-url", "http://xero.example/oauth/AccessToken"]));
+        .args([
+            "--access-token-url",
+            "http://xero.example/oauth/AccessToken",
+        ]));
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(stderr(&o).contains("http://xero.example/oauth/AccessToken"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("http://xero.example/oauth/AccessToken"),
+        "{}",
+        stderr(&o)
+    );
 
     let inv = dir.path().join("partner.toml");
     std::fs::write(
@@ -642,19 +791,33 @@ fn partner_renewal_and_migrate_partner_refuse_plain_http_to_other_hosts() {
     std::fs::write(&batch, tokens).unwrap();
     for (flag, url) in [
         ("--migrate-url", "http://xero.example/oauth/migrate"),
-        ("--access-token-url", "http://xero.example/oauth/AccessToken"),
+        (
+            "--access-token-url",
+            "http://xero.example/oauth/AccessToken",
+        ),
     ] {
         let o = run(bin()
             .arg("migrate")
             .arg(&inv)
             .arg("--partner")
             .arg(&batch)
-            .args(["--client-id", "C", "--client-secret-env", "PSECRET", flag, url])
+            .args([
+                "--client-id",
+                "C",
+                "--client-secret-env",
+                "PSECRET",
+                flag,
+                url,
+            ])
             .env("PSECRET", "partner-secret-123"));
         assert_eq!(o.status.code(), Some(2), "{flag}: {}", both(&o));
         assert!(stderr(&o).contains(url), "{flag}: {}", stderr(&o));
         assert!(!both(&o).contains("partner-secret-123"));
-        assert_eq!(std::fs::read_to_string(&batch).unwrap(), tokens, "nothing was rewritten");
+        assert_eq!(
+            std::fs::read_to_string(&batch).unwrap(),
+            tokens,
+            "nothing was rewritten"
+        );
     }
 }
 
@@ -664,10 +827,47 @@ fn duration_flags_take_their_documented_range_and_no_more() {
     let home = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str, u64, u64); 4] = [
         // An issuer that is refused before anything listens or connects.
-        (&["connect", "-p", "x", "--client-id", "A", "--scopes", "openid", "--issuer", "http://idp.example.com"], "--timeout", 1, 86_400),
-        (&["migrate", "fixtures/opmetrix/integration.toml", "--dry-run"], "--timeout", 1, 86_400),
-        (&["scopes", "upgrade", "-p", "nobody", "--to", "accounting.contacts.read"], "--timeout", 1, 86_400),
-        (&["api", "-p", "nobody", "GET", "/connections"], "--max-wait", 0, 3_600),
+        (
+            &[
+                "connect",
+                "-p",
+                "x",
+                "--client-id",
+                "A",
+                "--scopes",
+                "openid",
+                "--issuer",
+                "http://idp.example.com",
+            ],
+            "--timeout",
+            1,
+            86_400,
+        ),
+        (
+            &["migrate", "fixtures/opmetrix/integration.toml", "--dry-run"],
+            "--timeout",
+            1,
+            86_400,
+        ),
+        (
+            &[
+                "scopes",
+                "upgrade",
+                "-p",
+                "nobody",
+                "--to",
+                "accounting.contacts.read",
+            ],
+            "--timeout",
+            1,
+            86_400,
+        ),
+        (
+            &["api", "-p", "nobody", "GET", "/connections"],
+            "--max-wait",
+            0,
+            3_600,
+        ),
     ];
     for (args, flag, low, high) in cases {
         for (value, in_range) in [(low, true), (high, true), (high + 1, false)] {
@@ -686,11 +886,21 @@ fn duration_flags_take_their_documented_range_and_no_more() {
             }
         }
     }
-    let o = run(bin()
-        .env("OAUTH1TO2_HOME", home.path())
-        .args(["connect", "-p", "x", "--client-id", "A", "--timeout", "0"]));
+    let o = run(bin().env("OAUTH1TO2_HOME", home.path()).args([
+        "connect",
+        "-p",
+        "x",
+        "--client-id",
+        "A",
+        "--timeout",
+        "0",
+    ]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("invalid value '0' for '--timeout"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid value '0' for '--timeout"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -705,20 +915,45 @@ fn a_region_is_read_as_a_code_or_a_country_name_and_an_unknown_one_is_refused() 
         .unwrap();
         run(bin().args(["audit", "--json"]).arg(&inv))
     };
-    for region in ["GB", "UK", "United Kingdom", "england", "Australia", "nz", "New Zealand", "USA"] {
+    for region in [
+        "GB",
+        "UK",
+        "United Kingdom",
+        "england",
+        "Australia",
+        "nz",
+        "New Zealand",
+        "USA",
+    ] {
         let o = audit(region);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{region}: {}", both(&o)));
-        assert_eq!(v[0]["recommendation"]["target"], "custom-connection", "{region}: {v}");
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{region}: {}", both(&o)));
+        assert_eq!(
+            v[0]["recommendation"]["target"], "custom-connection",
+            "{region}: {v}"
+        );
     }
     let o = audit("ZA");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["recommendation"]["target"], "web");
-    assert!(v[0]["recommendation"]["reason"].as_str().unwrap().contains("not sold in ZA"), "{v}");
+    assert!(
+        v[0]["recommendation"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not sold in ZA"),
+        "{v}"
+    );
     let o = audit("Narnia");
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     let err = stderr(&o);
-    assert!(err.contains("region \"Narnia\" is not a country oauth1to2 knows"), "{err}");
-    assert!(err.contains("hint: write its ISO 3166 two-letter code"), "{err}");
+    assert!(
+        err.contains("region \"Narnia\" is not a country oauth1to2 knows"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: write its ISO 3166 two-letter code"),
+        "{err}"
+    );
 }
 
 /// The checklist's verifying call is one the planned scopes allow: Oomnitza plans
@@ -726,12 +961,26 @@ fn a_region_is_read_as_a_code_or_a_country_name_and_an_unknown_one_is_refused() 
 #[test]
 fn the_checklist_verifies_with_a_call_the_planned_scopes_allow() {
     for (fixture_name, scopes, call) in [
-        ("oomnitza/integration.toml", "offline_access assets.read", "GET /assets.xro/1.0/AssetTypes."),
-        ("opmetrix/integration.toml", "accounting.settings.read", "GET /api.xro/2.0/Organisation."),
+        (
+            "oomnitza/integration.toml",
+            "offline_access assets.read",
+            "GET /assets.xro/1.0/AssetTypes.",
+        ),
+        (
+            "opmetrix/integration.toml",
+            "accounting.settings.read",
+            "GET /api.xro/2.0/Organisation.",
+        ),
     ] {
         let o = run(bin().args(["audit", "--json"]).arg(fixture(fixture_name)));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert!(v[0]["scopes"]["scope_string"].as_str().unwrap().contains(scopes), "{v}");
+        assert!(
+            v[0]["scopes"]["scope_string"]
+                .as_str()
+                .unwrap()
+                .contains(scopes),
+            "{v}"
+        );
         let verify: Vec<&str> = v[0]["checklist"]
             .as_array()
             .unwrap()
@@ -772,7 +1021,10 @@ fn every_man_page_named_is_written() {
     }
     assert!(named.len() > 20, "{named:?}");
     for page in &named {
-        assert!(out.join(format!("{page}.1")).exists(), "{page}(1) is named but was not written");
+        assert!(
+            out.join(format!("{page}.1")).exists(),
+            "{page}(1) is named but was not written"
+        );
     }
     assert!(out.join("oauth1to2.1").exists());
 }
@@ -781,7 +1033,22 @@ fn every_man_page_named_is_written() {
 /// with `\`.
 #[test]
 fn help_examples_that_wrap_end_their_lines_with_a_backslash() {
-    let top = ["cert", "oauth1", "connect", "token", "tenants", "api", "profile", "init", "audit", "migrate", "export", "scopes", "completions", "man"];
+    let top = [
+        "cert",
+        "oauth1",
+        "connect",
+        "token",
+        "tenants",
+        "api",
+        "profile",
+        "init",
+        "audit",
+        "migrate",
+        "export",
+        "scopes",
+        "completions",
+        "man",
+    ];
     let mut commands: Vec<Vec<String>> = Vec::new();
     for t in top {
         commands.push(vec![t.to_owned()]);
@@ -803,7 +1070,10 @@ fn help_examples_that_wrap_end_their_lines_with_a_backslash() {
     for c in &commands {
         let o = run(bin().args(c).arg("--help").env("COLUMNS", "100"));
         let help = stdout(&o);
-        let Some((_, examples)) = help.split_once("Examples:\n").or_else(|| help.split_once("Example:\n")) else {
+        let Some((_, examples)) = help
+            .split_once("Examples:\n")
+            .or_else(|| help.split_once("Example:\n"))
+        else {
             continue;
         };
         let mut previous: Option<&str> = None;
@@ -813,9 +1083,28 @@ fn help_examples_that_wrap_end_their_lines_with_a_backslash() {
             let continues = line.trim_start().starts_with(['-', '\'', '"', '|']);
             if continues {
                 let p = previous.unwrap_or("");
-                assert!(p.trim_end().ends_with('\\'), "{c:?}: a wrapped example breaks a copy-paste:\n{p}\n{line}");
+                assert!(
+                    p.trim_end().ends_with('\\'),
+                    "{c:?}: a wrapped example breaks a copy-paste:\n{p}\n{line}"
+                );
             }
             previous = Some(line);
         }
     }
+}
+
+/// A file that exists is not replaced: each command's hint names its own flags.
+#[test]
+fn an_existing_output_gets_the_commands_own_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.der");
+    std::fs::write(&out, "there").unwrap();
+    let o = run(bin()
+        .args(["cert", "convert", "--to", "der", "-o"])
+        .arg(&out)
+        .arg(fixture("keys/publickey.cer")));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("hint: choose another -o/--out (or --key-out)"), "{err}");
+    assert!(!err.contains("--out-dir"), "{err}");
 }

@@ -354,7 +354,10 @@ fn generic_hmac_sha512_signs_too_and_a_mismatched_account_is_refused() {
         .collect();
     let verdicts = peer(&python, &["verify-hmac"], &lines);
     assert_eq!(verdicts.len(), lines.len());
-    assert!(!verdicts.is_empty() && verdicts.iter().all(|v| v == "true"), "{verdicts:?}");
+    assert!(
+        !verdicts.is_empty() && verdicts.iter().all(|v| v == "true"),
+        "{verdicts:?}"
+    );
     // A realm for one account and a URL for another: refused before anything is signed.
     let o = run(bin()
         .args(["oauth1", "sign", "--as", "netsuite", "--account", "1234567"])

@@ -576,8 +576,8 @@ fn a_localhost_redirect_listens_on_both_loopback_addresses() {
         .contains("00000000000000000000000000000001");
     // Under the README's test command a machine without it fails here; a bare `cargo test`
     // says it checked 127.0.0.1 only.
-    let checked_v6 = has_v6_loopback
-        || missing("IPv6 loopback", "this machine has no ::1 on lo").is_some();
+    let checked_v6 =
+        has_v6_loopback || missing("IPv6 loopback", "this machine has no ::1 on lo").is_some();
     if checked_v6 {
         assert!(tcp6.contains(&v6), "no listener on [::1]:{}", p.port);
         // And nothing on the IPv6 wildcard.
@@ -1095,9 +1095,21 @@ fn a_flood_of_trickling_connections_cannot_keep_out_the_real_callback() {
 fn a_pasted_callback_from_another_address_is_refused_whatever_its_state() {
     let Some(desk) = Desk::new(0) else { return };
     let mut p = start_no_browser(&desk);
-    let state = p.url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let state = p
+        .url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let stdin = p.child.stdin.as_mut().unwrap();
-    writeln!(stdin, "https://elsewhere.example/anything?code=stolen&state={state}").unwrap();
+    writeln!(
+        stdin,
+        "https://elsewhere.example/anything?code=stolen&state={state}"
+    )
+    .unwrap();
     let (code, err) = finish(p);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("not this login's redirect URI"), "{err}");
@@ -1110,14 +1122,23 @@ fn api_redacts_the_client_secret_and_refresh_token_a_server_echoes() {
     let Some(desk) = Desk::new(0) else { return };
     let (o, _) = desk.connect("web", "web-app", "approve");
     assert!(o.status.success(), "connect: {}", stderr(&o));
-    let refresh = desk.tokens("web")["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = desk.tokens("web")["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // A server that echoes what it is sent (here the URL, carrying both) gets neither printed.
     let path = format!("/api.xro/2.0/EchoTest?s={WEB_SECRET}&r={refresh}");
     let o = desk.run(&["api", "-p", "web", "--no-tenant", "GET", &path]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     let all = format!("{}{}", stdout(&o), stderr(&o));
-    assert!(all.contains("url=/api.xro/2.0/EchoTest?s=[REDACTED]&r=[REDACTED]"), "{all}");
-    assert!(!all.contains(WEB_SECRET) && !all.contains(&refresh), "{all}");
+    assert!(
+        all.contains("url=/api.xro/2.0/EchoTest?s=[REDACTED]&r=[REDACTED]"),
+        "{all}"
+    );
+    assert!(
+        !all.contains(WEB_SECRET) && !all.contains(&refresh),
+        "{all}"
+    );
 }
 
 #[test]
@@ -1127,8 +1148,22 @@ fn ca_file_adds_a_ca_and_the_system_roots_stay_trusted() {
     // Another CA, which signed nothing the provider shows.
     let other = desk.home.path().join("other-ca.pem");
     let o = Command::new(&openssl)
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
-        .args(["-nodes", "-days", "30", "-subj", "/CN=unrelated test CA", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args([
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=unrelated test CA",
+            "-keyout",
+        ])
         .arg(desk.home.path().join("other-ca.key"))
         .arg("-out")
         .arg(&other)

@@ -172,7 +172,10 @@ mod tests {
         assert!(matches!(e, WalkError::TooMany(_)), "{e}");
         std::fs::remove_file(many.path().join("0.toml")).unwrap();
         assert_eq!(
-            find_inventories(&[many.path().to_path_buf()]).unwrap().files.len(),
+            find_inventories(&[many.path().to_path_buf()])
+                .unwrap()
+                .files
+                .len(),
             MAX_INVENTORIES
         );
     }

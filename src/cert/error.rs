@@ -146,7 +146,7 @@ impl Error {
             Error::Subject { .. } => "give --cn and/or --org (and optionally --org-unit, --country, --email), or one --subject \"C=NZ, O=Example Ltd, CN=Example Xero app\"".into(),
             Error::Validity { .. } => "give --days between 1 and 36500".into(),
             Error::Generate { .. } => "the signer refused these settings: try the defaults (RSA 2048, 1825 days); if those fail too, report it with the command you ran".into(),
-            Error::Write(WriteError::Exists { .. }) => "choose another --out-dir, move the file away, or pass --force to replace it".into(),
+            Error::Write(WriteError::Exists { .. }) => "write it somewhere else, move the file away, or ask for it to be replaced".into(),
             Error::Write(WriteError::Io { .. }) => "check that the folder exists and that you may write to it".into(),
         }
     }

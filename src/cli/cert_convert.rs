@@ -78,7 +78,12 @@ fn looks_like_key(bytes: &[u8]) -> bool {
 
 pub fn run(args: Args) -> Result<u8, CliError> {
     let write = |path: &PathBuf, bytes: &[u8], vis: Visibility| -> Result<(), CliError> {
-        write_atomic(path, bytes, vis, args.force).map_err(cert::Error::from)?;
+        write_atomic(path, bytes, vis, args.force).map_err(|e| {
+            CliError::input(
+                e.to_string(),
+                "choose another -o/--out (or --key-out), move the file away, or pass --force to replace it",
+            )
+        })?;
         eprintln!("wrote {}", path.display());
         Ok(())
     };

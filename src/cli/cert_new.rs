@@ -119,9 +119,9 @@ const NETSUITE_STEPS: [&str; 3] = [
 ];
 
 const NEXT_STEPS: [&str; 3] = [
-    "In Xero's developer portal (My Apps > New app > Private app), paste the certificate above into \"X509 Public Key Certificate\" and save.",
-    "Xero then shows the app's Consumer Key: a private app sends it as both oauth_consumer_key and oauth_token, signs with privatekey.pem, and never uses the Consumer Secret.",
-    "Xero retired OAuth 1.0a private apps on 30 September 2021. Use this keypair for a legacy or non-Xero OAuth 1.0a service, or to test one; for Xero itself plan the move to OAuth 2.0.",
+    "Xero retired OAuth 1.0a private apps on 30 September 2021: it no longer takes this certificate, and no new private app can be made. For Xero itself, move to OAuth 2.0 (`oauth1to2 audit`, `oauth1to2 migrate`).",
+    "What the keypair is still for: replacing a published or weak certificate in a legacy client or test rig, signing and checking OAuth 1.0a requests against a service that still takes RSA-SHA1 (`oauth1to2 oauth1 sign --key privatekey.pem`, `oauth1 verify --cert publickey.cer`).",
+    "For NetSuite's OAuth 2.0 machine-to-machine mapping, make a certificate with --for netsuite-m2m instead; for another provider's JWT client assertions, pass privatekey.pem to `oauth1to2 connect --assertion-key`.",
 ];
 
 pub fn run(args: Args) -> Result<u8, CliError> {
@@ -235,7 +235,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let pem = identity.key.to_pkcs8_pem()?;
     let mut files = Vec::new();
     let mut write = |path: &Path, bytes: &[u8], vis: Visibility, kind: &'static str| {
-        write_atomic(path, bytes, vis, args.force).map_err(cert::Error::from)?;
+        let exists = "choose another --out-dir, move the file away, or pass --force to replace it";
+        write_atomic(path, bytes, vis, args.force)
+            .map_err(|e| CliError::input(e.to_string(), exists))?;
         files.push(WrittenFile {
             path: path.display().to_string(),
             kind,
@@ -329,18 +331,16 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         if netsuite {
             "Certificate to upload (netsuite-publickey.cer holds the same):"
         } else {
-            "Certificate to paste:"
+            "Certificate (publickey.cer holds the same):"
         }
     );
     print!("{}", identity.certificate_pem);
     println!();
-    println!(
-        "SHA-1 fingerprint:   {}",
-        cert::hex_colons(&hex::decode(&report.sha1_fingerprint).unwrap_or_default())
-    );
+    let colons = |hex: &str| cert::hex_colons(&hex::decode(hex).unwrap_or_default());
+    println!("SHA-1 fingerprint:   {}", colons(&report.sha1_fingerprint));
     println!(
         "SHA-256 fingerprint: {}",
-        cert::hex_colons(&hex::decode(&report.sha256_fingerprint).unwrap_or_default())
+        colons(&report.sha256_fingerprint)
     );
     println!(
         "Expires:             {} (in {} days)",

@@ -46,7 +46,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     cmd.build();
     let Some(dir) = a.out_dir else {
         let mut page = Vec::new();
-        clap_mangen::Man::new(cmd).render(&mut page).map_err(render_error)?;
+        clap_mangen::Man::new(cmd)
+            .render(&mut page)
+            .map_err(render_error)?;
         write_stdout(&page)?;
         return Ok(EXIT_OK);
     };
@@ -61,7 +63,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     for (name, page) in &all {
         let path = dir.join(name);
         write_atomic(&path, page, Visibility::Public, true).map_err(|e| {
-            CliError::input(e.to_string(), "choose a folder you may write to (--out-dir)")
+            CliError::input(
+                e.to_string(),
+                "choose a folder you may write to (--out-dir)",
+            )
         })?;
     }
     eprintln!("Wrote {} man pages to {}.", all.len(), dir.display());

@@ -160,15 +160,39 @@ fn usage_error(e: clap::Error) -> ExitCode {
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return missing_subcommand(&e.render().to_string());
     }
-    if let (ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(word))) = (
-        e.kind(),
-        e.get(clap::error::ContextKind::InvalidSubcommand),
-    ) {
+    if let (ErrorKind::UnknownArgument, Some(clap::error::ContextValue::String(arg))) =
+        (e.kind(), e.get(clap::error::ContextKind::InvalidArg))
+    {
+        // `--format json` where the command has --json: clap would suggest --for.
+        if arg == "--format" || arg.starts_with("--format=") {
+            let usage = e.render().to_string();
+            let path = usage
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Usage:"))
+                .unwrap_or("")
+                .to_owned();
+            if command_at(&path).get_arguments().any(|a| a.get_id() == "json") {
+                common::CliError {
+                    message: "unexpected argument '--format' found".into(),
+                    hint: Some("this command prints JSON with --json (it has no --format)".into()),
+                    code: common::EXIT_INPUT,
+                }
+                .print();
+                return ExitCode::from(common::EXIT_INPUT);
+            }
+        }
+    }
+    if let (ErrorKind::InvalidSubcommand, Some(clap::error::ContextValue::String(word))) =
+        (e.kind(), e.get(clap::error::ContextKind::InvalidSubcommand))
+    {
         // `oauth1to2 check` is `oauth1to2 cert check`: name the group it lives in.
         let top = <Cli as clap::CommandFactory>::command();
         let homes: Vec<String> = top
             .get_subcommands()
-            .filter(|g| g.find_subcommand(word).is_some_and(|c| c.get_name() == word))
+            .filter(|g| {
+                g.find_subcommand(word)
+                    .is_some_and(|c| c.get_name() == word)
+            })
             .map(|g| format!("`oauth1to2 {} {word}`", g.get_name()))
             .collect();
         if !homes.is_empty() {
@@ -234,13 +258,7 @@ fn missing_subcommand(help: &str) -> ExitCode {
         .find_map(|l| l.trim().strip_prefix("Usage:"))
         .map(|u| u.trim().trim_end_matches("<COMMAND>").trim().to_owned())
         .unwrap_or_else(|| "oauth1to2".into());
-    let mut cmd = <Cli as clap::CommandFactory>::command();
-    for word in command.split_whitespace().skip(1) {
-        match cmd.find_subcommand(word) {
-            Some(sub) => cmd = sub.clone(),
-            None => break,
-        }
-    }
+    let cmd = command_at(&command);
     let names: Vec<&str> = cmd
         .get_subcommands()
         .filter(|c| !c.is_hide_set() && c.get_name() != "help")
@@ -256,4 +274,16 @@ fn missing_subcommand(help: &str) -> ExitCode {
     }
     .print();
     ExitCode::from(common::EXIT_INPUT)
+}
+
+/// The (sub)command a usage line names: `oauth1to2 cert check [OPTIONS]` is `cert check`.
+fn command_at(usage: &str) -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for word in usage.split_whitespace().skip(1) {
+        match cmd.find_subcommand(word) {
+            Some(sub) => cmd = sub.clone(),
+            None => break,
+        }
+    }
+    cmd
 }

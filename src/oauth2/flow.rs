@@ -446,12 +446,15 @@ pub fn client_credentials_with_assertion(
         req = req.add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())));
     }
     let resp = req.request(http).map_err(|e| {
-        let e = map_token_error("the token endpoint", &endpoints.token_endpoint, e).redacted(&[&jwt]);
+        let e =
+            map_token_error("the token endpoint", &endpoints.token_endpoint, e).redacted(&[&jwt]);
         match &e {
-            Oauth2Error::OAuth { error, .. } if error == "invalid_client" => Oauth2Error::Explained {
-                error: Box::new(e),
-                hint: assertion_refused_hint(http.server_time().map(|t| t - now)),
-            },
+            Oauth2Error::OAuth { error, .. } if error == "invalid_client" => {
+                Oauth2Error::Explained {
+                    error: Box::new(e),
+                    hint: assertion_refused_hint(http.server_time().map(|t| t - now)),
+                }
+            }
             _ => e,
         }
     })?;
@@ -702,8 +705,9 @@ mod tests {
             token_endpoint: echoing_token_endpoint(),
             ..endpoints
         };
-        let request = authorization_request(&profile, &endpoints, "http://127.0.0.1:1/callback", false)
-            .unwrap();
+        let request =
+            authorization_request(&profile, &endpoints, "http://127.0.0.1:1/callback", false)
+                .unwrap();
         let verifier = request.verifier.secret().clone();
         let code = "auth-code-CCC777";
         let err = exchange_code(&profile, &endpoints, &http, Some(&secret), code, request, 0)

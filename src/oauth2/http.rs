@@ -113,7 +113,10 @@ pub fn read_body(resp: reqwest::blocking::Response, cap: usize) -> Result<Vec<u8
 }
 
 fn too_large(cap: usize) -> String {
-    format!("the answer is larger than {} MiB, the most oauth1to2 reads from it", cap >> 20)
+    format!(
+        "the answer is larger than {} MiB, the most oauth1to2 reads from it",
+        cap >> 20
+    )
 }
 
 /// An HTTP `Date` (`Wed, 02 Dec 2026 19:30:00 GMT`, RFC 9110 section 5.6.7) as Unix seconds.
@@ -488,7 +491,10 @@ mod tests {
     fn endless_server(declared: bool) -> String {
         use std::io::{Read, Write};
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://127.0.0.1:{}/.well-known/openid-configuration", l.local_addr().unwrap().port());
+        let url = format!(
+            "http://127.0.0.1:{}/.well-known/openid-configuration",
+            l.local_addr().unwrap().port()
+        );
         std::thread::spawn(move || {
             for s in l.incoming().flatten() {
                 std::thread::spawn(move || {
@@ -496,7 +502,8 @@ mod tests {
                     let mut buf = [0u8; 4096];
                     let _ = s.read(&mut buf);
                     if declared {
-                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 300000000\r\n\r\n{");
+                        let _ =
+                            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 300000000\r\n\r\n{");
                         return;
                     }
                     let _ = s.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
@@ -510,7 +517,10 @@ mod tests {
 
     #[test]
     fn http_dates_are_read_as_servers_send_them() {
-        assert_eq!(parse_http_date("Wed, 02 Dec 2026 19:30:00 GMT"), Some(1_796_239_800));
+        assert_eq!(
+            parse_http_date("Wed, 02 Dec 2026 19:30:00 GMT"),
+            Some(1_796_239_800)
+        );
         assert_eq!(parse_http_date("not a date"), None);
     }
 
@@ -526,7 +536,9 @@ mod tests {
                 .uri(&url)
                 .body(Vec::new())
                 .unwrap();
-            let e = oauth2::SyncHttpClient::call(&c, req).unwrap_err().to_string();
+            let e = oauth2::SyncHttpClient::call(&c, req)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("larger than 4 MiB"), "{e}");
         }
     }

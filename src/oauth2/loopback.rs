@@ -10,9 +10,9 @@
 //! callback with the right `state` ends it, success or error. The page it shows says whether it
 //! worked and never contains the code or a token. The `state` is compared in constant time.
 
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -559,7 +559,10 @@ mod tests {
             "http://localhost:8742@evil.example/callback?code=x&state=y",
         ] {
             let e = parse_pasted(elsewhere, r).unwrap_err().to_string();
-            assert!(e.contains("not this login's redirect URI"), "{elsewhere}: {e}");
+            assert!(
+                e.contains("not this login's redirect URI"),
+                "{elsewhere}: {e}"
+            );
         }
     }
 

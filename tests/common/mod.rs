@@ -47,7 +47,10 @@ pub fn missing(peer: &str, why: &str) -> Option<()> {
 
 /// The openssl CLI, if present.
 pub fn openssl() -> Option<PathBuf> {
-    match try_output_within(Command::new("openssl").arg("version"), Duration::from_secs(60)) {
+    match try_output_within(
+        Command::new("openssl").arg("version"),
+        Duration::from_secs(60),
+    ) {
         Ok(o) if o.status.success() => Some(PathBuf::from("openssl")),
         _ => missing("openssl", "`openssl version` failed").map(|_| PathBuf::new()),
     }
@@ -77,7 +80,11 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
 /// on it meanwhile, so there is no bind-then-close race and no fixed port.
 pub struct RefusedPort {
     pub port: u16,
-    _held: (std::net::TcpListener, std::net::TcpStream, std::net::TcpStream),
+    _held: (
+        std::net::TcpListener,
+        std::net::TcpStream,
+        std::net::TcpStream,
+    ),
 }
 
 pub fn refused_port() -> RefusedPort {
@@ -102,7 +109,10 @@ pub fn wait_within(child: &mut std::process::Child, limit: Duration) -> std::pro
             let running = processes();
             let _ = child.kill();
             let _ = child.wait();
-            panic!("a command did not exit within {} s and was killed; processes:\n{running}", limit.as_secs());
+            panic!(
+                "a command did not exit within {} s and was killed; processes:\n{running}",
+                limit.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -425,8 +435,11 @@ fn spawn_peer_server(mut cmd: Command) -> OauthlibServer {
 
 /// oidc-provider (node, tests/peers/node_modules) and Chromium, for the OAuth 2.0 tests.
 pub fn oidc_peers() -> Option<()> {
-    let node_ok = try_output_within(Command::new("node").arg("--version"), Duration::from_secs(60))
-        .is_ok_and(|o| o.status.success());
+    let node_ok = try_output_within(
+        Command::new("node").arg("--version"),
+        Duration::from_secs(60),
+    )
+    .is_ok_and(|o| o.status.success());
     if !node_ok {
         return missing("node", "`node --version` failed");
     }
@@ -446,8 +459,11 @@ pub fn oidc_peers() -> Option<()> {
 
 /// keyctl (Debian's keyutils): reads the kernel keyring that the keyring token store uses.
 pub fn keyctl() -> Option<()> {
-    let ok = try_output_within(Command::new("keyctl").arg("--version"), Duration::from_secs(60))
-        .is_ok_and(|o| o.status.success());
+    let ok = try_output_within(
+        Command::new("keyctl").arg("--version"),
+        Duration::from_secs(60),
+    )
+    .is_ok_and(|o| o.status.success());
     if ok {
         Some(())
     } else {
