@@ -1108,3 +1108,32 @@ fn an_existing_output_gets_the_commands_own_hint() {
     assert!(err.contains("hint: choose another -o/--out (or --key-out)"), "{err}");
     assert!(!err.contains("--out-dir"), "{err}");
 }
+
+/// Hints name the flag to use, and never send a user to a profile that does not exist yet.
+#[test]
+fn hints_name_the_flag_and_no_profile_that_does_not_exist() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .env_remove("NOPE_VAR")
+        .args(["connect", "-p", "new", "--client-id", "A", "--grant", "client-credentials"])
+        .args(["--client-secret-env", "NOPE_VAR", "--scopes", "x", "--timeout", "5"]));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let err = stderr(&o);
+    assert!(err.contains("NOPE_VAR"), "{err}");
+    assert!(!err.contains("profile show"), "{err}");
+    assert!(!home.path().join("config.toml").exists(), "the profile was saved: {err}");
+    // migrate with no terminal to ask for the client id: the hint names --client-id.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["integration.toml", "publickey.cer"] {
+        std::fs::copy(fixture("opmetrix").join(f), dir.path().join(f)).unwrap();
+    }
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .arg("migrate")
+        .arg(dir.path().join("integration.toml")));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    let err = stderr(&o);
+    assert!(err.contains("hint: give --client-id ID"), "{err}");
+    assert!(!err.contains("oauth1to2 connect"), "{err}");
+}

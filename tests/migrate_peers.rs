@@ -303,6 +303,10 @@ fn an_ambiguous_organisation_asks_for_the_tenant() {
         "{err}"
     );
     assert!(err.contains("--tenant"), "{err}");
+    // On the error line itself, without a literal "\0A" where a line break was.
+    assert!(!err.contains("\\0A"), "{err}");
+    let line = err.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(line.contains("1. ") && line.contains("; 2. "), "{err}");
     assert_eq!(steps_done(&inv), STEPS[..4]);
     // Given the tenant, it carries on from there.
     let o = migrate_cmd(&desk, &inv)

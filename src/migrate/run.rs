@@ -139,7 +139,7 @@ pub enum RunError {
     #[error("the tenant {0:?} is not among the connected organisations")]
     UnknownTenant(String),
     /// The organisation's name matched none or several connected ones, and no one chose.
-    #[error("the organisation {wanted:?} matches {} of the connected ones:\n{list}", if *several { "several" } else { "none" })]
+    #[error("the organisation {wanted:?} matches {} of the connected ones: {list}", if *several { "several" } else { "none" })]
     TenantNotChosen {
         /// The inventory's organisation.
         wanted: String,
@@ -754,9 +754,9 @@ fn choose(ui: &dyn Interaction, conns: &[Tenant], wanted: &str) -> Result<Tenant
     let list = options
         .iter()
         .enumerate()
-        .map(|(i, o)| format!("  {}. {o}", i + 1))
+        .map(|(i, o)| format!("{}. {o}", i + 1))
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("; ");
     Err(RunError::TenantNotChosen {
         wanted: wanted.to_owned(),
         several,

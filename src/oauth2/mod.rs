@@ -218,7 +218,7 @@ impl Oauth2Error {
             Oauth2Error::Config { .. } => "fix the file at the line shown, or remove the profile with `oauth1to2 profile remove NAME` and connect again".into(),
             Oauth2Error::NoProfile { .. } => "list profiles with `oauth1to2 profile list`, or create one with `oauth1to2 connect --profile NAME --client-id ID`".into(),
             Oauth2Error::Io { .. } => "check the path and its permissions".into(),
-            Oauth2Error::Secret { .. } => "set the variable or create the file the profile names (see `oauth1to2 profile show`), or run `oauth1to2 connect` again with --client-secret-env, --client-secret-file or --client-secret-prompt".into(),
+            Oauth2Error::Secret { .. } => "set the variable or create the file named above, or give the secret another way: `oauth1to2 connect` with --client-secret-env, --client-secret-file or --client-secret-prompt".into(),
             Oauth2Error::Network { .. } => "check the network and the URL; nothing was changed".into(),
             Oauth2Error::Tls { hint, .. } => (*hint).into(),
             Oauth2Error::Http { status: 401, .. } => "the access token was refused: run `oauth1to2 token refresh`, or connect again".into(),
