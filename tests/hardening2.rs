@@ -1137,3 +1137,32 @@ fn hints_name_the_flag_and_no_profile_that_does_not_exist() {
     assert!(err.contains("hint: give --client-id ID"), "{err}");
     assert!(!err.contains("oauth1to2 connect"), "{err}");
 }
+
+/// One broken or foreign `.toml` in a client's folder does not stop the audit of the others: it
+/// is named, with what is wrong, and the run exits 1. Named on its own, it is still exit 2.
+#[test]
+fn a_broken_toml_in_a_folder_is_reported_and_the_others_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(fixture("oomnitza/integration.toml"), d.join("oomnitza.toml")).unwrap();
+    std::fs::write(d.join("broken.toml"), "name = \"x\"\napp_type = \n").unwrap();
+    std::fs::write(d.join("Cargo.toml"), "[package]\nname = \"other\"\nversion = \"0.1.0\"\n").unwrap();
+    for format in ["text", "markdown", "html", "json"] {
+        let o = run(bin().args(["audit", "--format", format]).arg(d));
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", both(&o));
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(out.contains("Oomnitza"), "{format}: {out}");
+        for f in ["broken.toml", "Cargo.toml"] {
+            assert!(err.contains(&format!("warning: not audited: {}", d.join(f).display())), "{format}: {err}");
+            if format != "json" {
+                assert!(out.contains(f) && out.contains("inventory-unusable"), "{format}: {out}");
+            }
+        }
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+        }
+    }
+    let o = run(bin().arg("audit").arg(d.join("broken.toml")));
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+}

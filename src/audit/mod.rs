@@ -144,6 +144,51 @@ pub fn audit_files(
     options: &AuditOptions,
     progress: &mut dyn FnMut(usize, &std::path::Path),
 ) -> Result<Vec<IntegrationAudit>, InventoryError> {
+    audit_each(files, options, progress).into_iter().collect()
+}
+
+/// An inventory found in a client's folder that could not be used (a TOML error, another
+/// tool's `.toml`), reported beside the audits of the others.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unusable {
+    /// The file.
+    pub file: String,
+    /// What is wrong, with the line when known.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+/// Audits what a walk found. A file named on its own that is unusable is the error (as in
+/// [`audit_files`]); one found in a folder is reported in the second list and the others are
+/// audited, so one broken or foreign `.toml` does not hide a client's whole estate.
+pub fn audit_found(
+    found: &walk::Found,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(usize, &std::path::Path),
+) -> Result<(Vec<IntegrationAudit>, Vec<Unusable>), InventoryError> {
+    let mut audits = Vec::new();
+    let mut unusable = Vec::new();
+    let results = audit_each(&found.files, options, progress);
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(a) => audits.push(a),
+            Err(e) if found.in_folder.get(i).copied().unwrap_or(false) => unusable.push(Unusable {
+                file: e.file.display().to_string(),
+                hint: e.hint(),
+                message: e.to_string(),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((audits, unusable))
+}
+
+fn audit_each(
+    files: &[std::path::PathBuf],
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(usize, &std::path::Path),
+) -> Vec<Result<IntegrationAudit, InventoryError>> {
     use rayon::prelude::*;
     let mut out = Vec::with_capacity(files.len());
     for chunk in files.chunks(64) {
@@ -151,14 +196,12 @@ pub fn audit_files(
             .par_iter()
             .map(|f| audit(&inventory::load(f)?, options))
             .collect();
-        for r in done {
-            out.push(r?);
-        }
+        out.extend(done);
         if let Some(last) = chunk.last() {
             progress(out.len(), last);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Audits one integration. A file the inventory names that cannot be read (certificate, key,

@@ -347,3 +347,58 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
     s.push_str("</body></html>\n");
     s
 }
+
+/// The files in a client's folder that were not usable inventories, for the end of the text
+/// report: each with what is wrong and how to fix it. Empty when there are none.
+pub fn unusable_text(unusable: &[super::Unusable]) -> String {
+    let mut s = String::new();
+    if unusable.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "\nNot audited ({}):", unusable.len());
+    for u in unusable {
+        let _ = writeln!(s, "  error    inventory-unusable: {}", crate::text::term(&u.message));
+        let _ = writeln!(s, "           {}", crate::text::term(&u.hint));
+    }
+    s
+}
+
+/// The same for the Markdown report.
+pub fn unusable_markdown(unusable: &[super::Unusable]) -> String {
+    let mut s = String::new();
+    if unusable.is_empty() {
+        return s;
+    }
+    s.push_str("\n## Not audited\n\n| severity | id | file | what is wrong | what to do |\n|---|---|---|---|---|\n");
+    for u in unusable {
+        let _ = writeln!(
+            s,
+            "| error | `inventory-unusable` | {} | {} | {} |",
+            md_escape(&u.file),
+            md_escape(&u.message),
+            md_escape(&u.hint)
+        );
+    }
+    s
+}
+
+/// The same for the HTML report: a section to put before `</body>`.
+pub fn unusable_html(unusable: &[super::Unusable]) -> String {
+    let e = crate::text::html;
+    let mut s = String::new();
+    if unusable.is_empty() {
+        return s;
+    }
+    s.push_str("<section><h2>Not audited</h2>\n<table><thead><tr><th>Severity</th><th>File</th><th>What is wrong</th><th>What to do</th></tr></thead><tbody>\n");
+    for u in unusable {
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"sev-error\">error</td><td><code>{}</code><br><code>inventory-unusable</code></td><td>{}</td><td>{}</td></tr>",
+            e(&u.file),
+            e(&u.message),
+            e(&u.hint)
+        );
+    }
+    s.push_str("</tbody></table></section>\n");
+    s
+}

@@ -15,6 +15,9 @@ pub const MAX_INVENTORIES: usize = 10_000;
 pub struct Found {
     /// The inventories, in order: each named file, then each folder's `*.toml`, sorted.
     pub files: Vec<PathBuf>,
+    /// For each of `files`, whether it was found in a folder (rather than named): a file found
+    /// in a client's folder that is not a usable inventory is reported, not fatal.
+    pub in_folder: Vec<bool>,
     /// What was passed over, with why (a linked folder, a `*.toml` that is not a regular file).
     pub skipped: Vec<(PathBuf, &'static str)>,
 }
@@ -56,6 +59,7 @@ pub fn find_inventories(inputs: &[PathBuf]) -> Result<Found, WalkError> {
         } else {
             found.files.push(p.clone());
         }
+        found.in_folder.resize(found.files.len(), p.is_dir());
     }
     Ok(found)
 }

@@ -60,7 +60,7 @@ pub struct Args {
     at: Option<OffsetDateTime>,
 }
 
-fn inventories(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+fn inventories(inputs: &[PathBuf]) -> Result<oauth1to2::audit::walk::Found, CliError> {
     let found = oauth1to2::audit::walk::find_inventories(inputs)
         .map_err(|e| CliError::input(e.to_string(), e.hint()))?;
     for (path, why) in &found.skipped {
@@ -72,25 +72,32 @@ fn inventories(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             "create one with `oauth1to2 init` or see docs/inventory.md",
         ));
     }
-    Ok(found.files)
+    Ok(found)
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let files = inventories(&a.inputs)?;
+    let found = inventories(&a.inputs)?;
     let now = a.at.unwrap_or_else(OffsetDateTime::now_utc);
     let options = AuditOptions { now };
-    let bar = super::common::progress_bar(files.len());
-    let audits: Vec<IntegrationAudit> = audit::audit_files(&files, &options, &mut |done, last| {
-        if let Some(b) = &bar {
-            b.set_position(done as u64);
-            b.set_message(last.display().to_string());
-        }
-    })
-    .map_err(inventory_error)?;
+    let bar = super::common::progress_bar(found.files.len());
+    let (audits, unusable): (Vec<IntegrationAudit>, _) =
+        audit::audit_found(&found, &options, &mut |done, last| {
+            if let Some(b) = &bar {
+                b.set_position(done as u64);
+                b.set_message(last.display().to_string());
+            }
+        })
+        .map_err(inventory_error)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let code = if audits.iter().any(|a| a.count(Severity::Error) > 0) {
+    // A file in the folder that is not a usable inventory is said on stderr whatever the
+    // format (JSON keeps its shape: an array of audits), and counts as a problem found.
+    for u in &unusable {
+        eprintln!("warning: not audited: {}", term(&u.message));
+        eprintln!("hint: {}", term(&u.hint));
+    }
+    let code = if !unusable.is_empty() || audits.iter().any(|a| a.count(Severity::Error) > 0) {
         EXIT_PROBLEMS
     } else {
         EXIT_OK
@@ -112,10 +119,15 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             s
         }
         // Colour only when the report goes to a terminal, never into a file.
-        Format::Text if a.output.is_none() => render::text_with(&audits, &super::style::severity),
-        Format::Text => render::text(&audits),
-        Format::Markdown => render::markdown(&audits),
-        Format::Html => render::html(&audits, &format_time(now.unix_timestamp())),
+        Format::Text if a.output.is_none() => {
+            render::text_with(&audits, &super::style::severity) + &render::unusable_text(&unusable)
+        }
+        Format::Text => render::text(&audits) + &render::unusable_text(&unusable),
+        Format::Markdown => render::markdown(&audits) + &render::unusable_markdown(&unusable),
+        Format::Html => render::html(&audits, &format_time(now.unix_timestamp())).replace(
+            "</body></html>\n",
+            &(render::unusable_html(&unusable) + "</body></html>\n"),
+        ),
     };
     match &a.output {
         Some(path) => {
