@@ -141,6 +141,28 @@ pub fn check_profile(
     })
 }
 
+/// Checks a list of scopes given by hand (a vendor's published list, an app's page in the
+/// developer portal) with no profile and no tokens: offline. `granted_from` is `given`.
+pub fn check_granted(
+    granted: &[String],
+    calls: Option<&[ApiCall]>,
+    app_created: Option<time::Date>,
+    today: time::Date,
+) -> Result<ProfileCheck, ReconsentError> {
+    let check = scope_check::check(&scope_check::CheckInput {
+        granted,
+        calls,
+        app_created,
+        today,
+    })?;
+    Ok(ProfileCheck {
+        profile: "(given)".into(),
+        granted_from: "given".into(),
+        consented_at: None,
+        check,
+    })
+}
+
 /// The scope set to move to: `to` when given (with the identity scopes the profile has, which
 /// are kept as they were), else the check's target.
 pub fn target_scopes(

@@ -1166,3 +1166,28 @@ fn a_broken_toml_in_a_folder_is_reported_and_the_others_audited() {
     let o = run(bin().arg("audit").arg(d.join("broken.toml")));
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
 }
+
+/// `scopes check --granted` works offline on a vendor's published list: no profile, no tokens.
+#[test]
+fn scopes_check_granted_works_offline_without_a_profile() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["scopes", "check", "--json", "--granted", "offline_access, accounting.transactions"])
+        .args(["--endpoints", "GET Invoices,GET Contacts"]));
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["granted_from"], "given");
+    assert_eq!(v["granted"], serde_json::json!(["offline_access", "accounting.transactions"]));
+    assert_eq!(v["deprecated"][0]["scope"], "accounting.transactions", "{v}");
+    assert!(v["add"].as_array().unwrap().iter().any(|s| s == "accounting.contacts.read"), "{v}");
+    // Nothing was read or written in the home folder.
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+    // A granular list that covers the calls: nothing to do, exit 0.
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["scopes", "check", "--granted", "accounting.invoices.read accounting.contacts.read"])
+        .args(["--endpoints", "GET Invoices,GET Contacts"]));
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert!(stdout(&o).contains("Nothing to do"), "{}", stdout(&o));
+}

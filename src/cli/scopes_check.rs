@@ -19,7 +19,8 @@ use super::session::{ProfileArg, Session};
 #[command(after_help = "Examples:\n  \
 oauth1to2 scopes check -p acme\n  \
 oauth1to2 scopes check -p acme --from-har session.har\n  \
-oauth1to2 scopes check -p acme --endpoints 'GET Invoices,POST Invoices,GET Contacts' --json\n\n\
+oauth1to2 scopes check -p acme --endpoints 'GET Invoices,POST Invoices,GET Contacts' --json\n  \
+oauth1to2 scopes check --granted 'offline_access accounting.transactions' --from-har session.har\n\n\
 Exit codes: 0 nothing needs doing; 1 a deprecated scope is granted, a needed scope is missing, \
 or a call cannot be made (the report says which); 2 unusable input; 6 the profile has no tokens.")]
 pub struct Args {
@@ -27,6 +28,10 @@ pub struct Args {
     profile: ProfileArg,
     #[command(flatten)]
     evidence: EvidenceArgs,
+    /// Check these scopes (space- or comma-separated: a vendor's published list, an app's page)
+    /// instead of a profile's grant: offline, no profile or tokens read.
+    #[arg(long, value_name = "SCOPES")]
+    granted: Option<String>,
     /// When the app was created (YYYY-MM-DD): an app created on or after 2026-03-02 is granted
     /// granular scopes only.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -37,16 +42,23 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
     let evidence = a.evidence.load()?;
-    let r = reconsent::check_profile(
-        &s.name,
-        &s.profile,
-        &s.paths,
-        evidence.as_ref().map(|e| e.calls.as_slice()),
-        a.app_created,
-        OffsetDateTime::now_utc().date(),
-    )
+    let calls = evidence.as_ref().map(|e| e.calls.as_slice());
+    let today = OffsetDateTime::now_utc().date();
+    let r = match &a.granted {
+        Some(list) => {
+            let granted: Vec<String> = list
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            reconsent::check_granted(&granted, calls, a.app_created, today)
+        }
+        None => {
+            let s = Session::load(&a.profile)?;
+            reconsent::check_profile(&s.name, &s.profile, &s.paths, calls, a.app_created, today)
+        }
+    }
     .map_err(reconsent_error)?;
     let code = if r.check.needs_doing() {
         EXIT_PROBLEMS
@@ -74,9 +86,14 @@ fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
     let c = &r.check;
     let from = match r.granted_from.as_str() {
         "as-requested" => "the provider did not say what it granted: these are the scopes asked for (RFC 6749 section 5.1)",
+        "given" => "as given with --granted",
         _ => "as the provider reported them",
     };
-    println!("profile {}: granted {}", r.profile, words(&c.granted));
+    if r.granted_from == "given" {
+        println!("scopes given: {}", words(&c.granted));
+    } else {
+        println!("profile {}: granted {}", r.profile, words(&c.granted));
+    }
     println!(
         "  ({from}{})",
         r.consented_at
@@ -143,6 +160,9 @@ fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
         .cloned()
         .collect::<Vec<_>>();
     println!("move to: {}", words(&c.target));
+    if r.granted_from == "given" {
+        return;
+    }
     println!("Next (a refresh never changes scopes; each organisation must authorise again):");
     println!(
         "  oauth1to2 scopes upgrade -p {} --to {}   re-consents this profile",
