@@ -1191,3 +1191,42 @@ fn scopes_check_granted_works_offline_without_a_profile() {
     assert_eq!(o.status.code(), Some(0), "{}", both(&o));
     assert!(stdout(&o).contains("Nothing to do"), "{}", stdout(&o));
 }
+
+/// Published certificates can be added from files, in the catalogue's own format, without
+/// rebuilding: `published-certs/*.pem` beside the config file.
+#[test]
+fn published_certificate_entries_can_be_added_from_files() {
+    let home = tempfile::tempdir().unwrap();
+    let cert = fixture("keys/publickey.cer");
+    let check = || {
+        run(bin()
+            .env("OAUTH1TO2_HOME", home.path())
+            .args(["cert", "check", "--json", "--at", "2027-01-01"])
+            .arg(&cert))
+    };
+    let ids = |o: &std::process::Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["certificates"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Control: not in the built-in catalogue.
+    assert!(!ids(&check()).contains(&"published-certificate".to_owned()));
+    let dir = home.path().join("published-certs");
+    std::fs::create_dir(&dir).unwrap();
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(
+        dir.join("acme-widgets.pem"),
+        format!("Vendor: Acme Widgets Ltd\nSource: Acme's setup guide, page 4\n\n{pem}"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.pem"), format!("just a note\n\n{pem}")).unwrap();
+    let o = check();
+    assert!(ids(&o).contains(&"published-certificate".to_owned()), "{}", stdout(&o));
+    assert!(stdout(&o).contains("published by Acme Widgets Ltd on a public page (Acme's setup guide, page 4)"), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("notes.pem: not a published-certificate entry (it has no Vendor: line"), "{err}");
+}

@@ -26,7 +26,7 @@ pub use key::{
 };
 pub use lint::{CheckOptions, Finding, Profile, Severity};
 pub use paste::{PasteError, PastedCertificate, RepairNote, SkippedBlock};
-pub use published::{published_certificate, PublishedCertificate};
+pub use published::{add_entries_from, published_certificate, PublishedCertificate};
 pub use report::{
     analyse_partial, BasicConstraintsInfo, CertificateReport, Extensions, PartialReport,
     PublicKeyInfo,

@@ -108,6 +108,25 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
+/// Adds the published-certificate entries a consultant keeps in `published-certs/` beside the
+/// config file (docs/lints.md) to the built-in catalogue. A file that is not an entry is said
+/// on stderr and left out.
+pub fn add_published_entries() {
+    let Ok(paths) = oauth1to2::oauth2::profile::Paths::resolve() else {
+        return;
+    };
+    let Some(dir) = paths.config_file.parent().map(|d| d.join("published-certs")) else {
+        return;
+    };
+    for (file, why) in cert::add_entries_from(&dir) {
+        eprintln!(
+            "warning: {}: not a published-certificate entry ({}); left out",
+            oauth1to2::text::term(&file.display().to_string()),
+            oauth1to2::text::term(&why)
+        );
+    }
+}
+
 /// Writes pretty JSON and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;

@@ -126,6 +126,12 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if matches!(
+        cli.command,
+        Command::Cert(_) | Command::Audit(_) | Command::Migrate(_)
+    ) {
+        common::add_published_entries();
+    }
     let result = match cli.command {
         Command::Cert(c) => cert::run(c),
         Command::Oauth1(c) => oauth1::run(c),
