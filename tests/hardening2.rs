@@ -1230,3 +1230,36 @@ fn published_certificate_entries_can_be_added_from_files() {
     let err = stderr(&o);
     assert!(err.contains("notes.pem: not a published-certificate entry (it has no Vendor: line"), "{err}");
 }
+
+/// `audit --for-client`: the report a consultant hands over. No tool commands, no local paths,
+/// the published certificate first as an exposure, the vendor's name, one portal path.
+#[test]
+fn the_client_report_has_no_commands_or_paths_and_leads_with_the_exposure() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["integration.toml", "publickey.cer"] {
+        std::fs::copy(fixture("opmetrix").join(f), dir.path().join(f)).unwrap();
+    }
+    let inv = dir.path().join("integration.toml");
+    for format in ["markdown", "html"] {
+        let o = run(bin()
+            .args(["audit", "--for-client", "--at", "2026-12-01", "--format", format])
+            .arg(&inv));
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", both(&o));
+        let out = stdout(&o);
+        assert!(!out.contains("oauth1to2 "), "{format}: a command: {out}");
+        assert!(!out.contains(dir.path().to_str().unwrap()) && !out.contains("integration.toml"), "{format}: a path: {out}");
+        assert!(out.contains("Opmetrix \\(I.T. Link Limited\\)") || out.contains("Opmetrix (I.T. Link Limited)"), "{format}: {out}");
+        let exposure = out.find("Exposure").unwrap_or_else(|| panic!("{format}: no exposure: {out}"));
+        let found = out.find("What we found").unwrap();
+        assert!(exposure < found, "{format}: the exposure comes first");
+        assert!(out.contains("My Apps") && !out.contains("Connected apps"), "{format}: one portal path");
+        assert!(out.contains("Decommission: delete the private app"), "{format}: {out}");
+    }
+    // The consultant's report is unchanged: it keeps its commands.
+    let o = run(bin().args(["audit", "--at", "2026-12-01", "--format", "markdown"]).arg(&inv));
+    assert!(stdout(&o).contains("oauth1to2 connect"), "{}", stdout(&o));
+    // Text and JSON are the consultant's formats.
+    let o = run(bin().args(["audit", "--for-client"]).arg(&inv));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("add --format markdown or --format html"), "{}", stderr(&o));
+}

@@ -5,6 +5,7 @@
 //! numbered checklist that ends with decommissioning. [`render`] turns it into text, Markdown
 //! or one self-contained HTML page.
 
+pub mod client;
 pub mod inventory;
 pub mod netsuite_tba;
 mod oauth2_app;

@@ -81,7 +81,7 @@ pub(crate) fn run(
                 "this certificate was published by {} on a public page ({}); whoever holds its private key can sign API requests as every Xero organisation that pasted it",
                 p.vendor, p.source
             ),
-            "treat every organisation that uploaded it as exposed: delete the private app in Xero (Settings > Connected apps) and reconnect the integration with OAuth 2.0 credentials of its own",
+            "treat every organisation that uploaded it as exposed: delete the private app in Xero's developer portal (My Apps) and reconnect the integration with OAuth 2.0 credentials of its own",
         ));
     }
 

@@ -35,6 +35,7 @@ pub enum Format {
 #[command(after_help = "Examples:\n  \
 oauth1to2 audit fixtures/opmetrix/integration.toml\n  \
 oauth1to2 audit clients/ --format html -o audit.html\n  \
+oauth1to2 audit clients/acme/ --format html --for-client -o acme-report.html\n  \
 oauth1to2 audit clients/acme.toml --json | jq '.[].findings'\n\n\
 A folder is searched for *.toml inventories. See docs/inventory.md for the file format.\n\n\
 Exit codes: 0 no integration has error findings; 1 at least one has; 2 an inventory is unusable \
@@ -49,6 +50,11 @@ pub struct Args {
     /// JSON output (same as --format json).
     #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// The report for the client (with --format markdown or html): each integration by its
+    /// vendor's name, a published certificate first as an exposure, and no tool commands or
+    /// local paths. The default report is the consultant's.
+    #[arg(long)]
+    for_client: bool,
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -76,6 +82,13 @@ fn inventories(inputs: &[PathBuf]) -> Result<oauth1to2::audit::walk::Found, CliE
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
+    let format = if a.json { Format::Json } else { a.format };
+    if a.for_client && !matches!(format, Format::Markdown | Format::Html) {
+        return Err(CliError::input(
+            "--for-client shapes the report handed to the client",
+            "add --format markdown or --format html",
+        ));
+    }
     let found = inventories(&a.inputs)?;
     let now = a.at.unwrap_or_else(OffsetDateTime::now_utc);
     let options = AuditOptions { now };
@@ -102,7 +115,6 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     } else {
         EXIT_OK
     };
-    let format = if a.json { Format::Json } else { a.format };
     let text = match format {
         Format::Json => {
             if a.output.is_none() {
@@ -123,6 +135,10 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             render::text_with(&audits, &super::style::severity) + &render::unusable_text(&unusable)
         }
         Format::Text => render::text(&audits) + &render::unusable_text(&unusable),
+        Format::Markdown if a.for_client => audit::client::markdown(&audits),
+        Format::Html if a.for_client => {
+            audit::client::html(&audits, &format_time(now.unix_timestamp()))
+        }
         Format::Markdown => render::markdown(&audits) + &render::unusable_markdown(&unusable),
         Format::Html => render::html(&audits, &format_time(now.unix_timestamp())).replace(
             "</body></html>\n",
