@@ -340,13 +340,78 @@ def bench_granular(tmp):
     print(f"\n  per-app time at 1000 / at 100: {growth:.2f} (linear means about 1; goal <= 1.5) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
 
 
+HOSTILE_PEER = r'''
+import json, sys, urllib.parse
+# The floor for reading a HAR: Python's json module parses it whole and collects the calls.
+har = json.load(open(sys.argv[1]))
+seen = set()
+for e in har["log"]["entries"]:
+    r = e["request"]
+    seen.add((r["method"], urllib.parse.urlsplit(r["url"]).path))
+print(len(seen))
+'''
+
+
+def timed_rss(cmd):
+    """Wall time and the peak resident memory (KiB) of one run of `cmd`."""
+    t = time.perf_counter()
+    pid = os.posix_spawnp(cmd[0], cmd, dict(os.environ), file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    _, status, usage = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), cmd)
+    return time.perf_counter() - t, usage.ru_maxrss
+
+
+def bench_hostile(tmp):
+    """Hostile and oversized input (issue 18): a 40 MB HAR whose responses the reader must skip,
+    and NetSuite SOAP bodies of nothing but '<' (quadratic once), each against a floor."""
+    py = ".venv/bin/python" if os.path.exists(".venv/bin/python") else "python3"
+    peer = tmp / "har_peer.py"
+    peer.write_text(HOSTILE_PEER)
+    body = "x" * 1000
+    rows = [{"request": {"method": "GET", "url": f"https://api.xero.com/api.xro/2.0/Invoices?page={i}", "headers": [{"name": "Accept", "value": "application/json"}]},
+             "response": {"status": 200, "content": {"text": body}}} for i in range(40000)]
+    har = tmp / "big.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": rows}}))
+    print(f"\n## a {har.stat().st_size / 1e6:.0f} MB HAR of 40,000 calls with 1 KB responses (5 alternating runs, medians)")
+    ours, theirs = [], []
+    for _ in range(5):
+        ours.append(timed_rss([OURS, "scopes", "plan", "--from-har", str(har), "--json"]))
+        theirs.append(timed_rss([py, str(peer), str(har)]))
+    (ot, orss), (pt, prss) = [(statistics.median(t for t, _ in r), max(m for _, m in r)) for r in (ours, theirs)]
+    print(f"  oauth1to2 scopes plan --from-har          {ot*1000:8.0f} ms, peak {orss/1024:6.0f} MiB")
+    print(f"  python json.load + collect the calls      {pt*1000:8.0f} ms, peak {prss/1024:6.0f} MiB")
+    print(f"  ratio python/ours: time {pt/ot:5.2f}x, memory {prss/orss:5.2f}x")
+    # SOAP: a NetSuite TBA inventory whose HAR posts bodies of '<' to SuiteTalk.
+    per_byte = {}
+    for size in (256 << 10, 1 << 20):
+        d = tmp / f"soap-{size}"
+        d.mkdir()
+        entries = [{"request": {"method": "POST", "url": "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2",
+                                "headers": [], "postData": {"mimeType": "text/xml", "text": "<" * size}}, "response": {"status": 200}} for _ in range(8)]
+        (d / "t.har").write_text(json.dumps({"log": {"entries": entries}}))
+        (d / "integration.toml").write_text('name = "S"\nprovider = "netsuite"\napp_type = "tba"\naccount = "1234567_SB1"\n[endpoints]\nhar = "t.har"\n')
+        med = alternate(f"NetSuite audit of 8 SOAP bodies of {size >> 10} KiB of '<'", {
+            f"oauth1to2 audit ({size >> 10} KiB bodies)": [OURS, "audit", "--json", str(d / "integration.toml")],
+            f"python json.load of the same HAR ({size >> 10} KiB)": [py, str(peer), str(d / "t.har")],
+        }, 5)
+        o = med[f"oauth1to2 audit ({size >> 10} KiB bodies)"]
+        p = med[f"python json.load of the same HAR ({size >> 10} KiB)"]
+        per_byte[size] = o / size
+        print(f"  ratio python/ours: {p/o:5.2f}x")
+    growth = per_byte[1 << 20] / per_byte[256 << 10]
+    print(f"\n  SOAP scan time per byte at 1 MiB / at 256 KiB: {growth:.2f} (linear means about 1 or less; quadratic about 4) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
+
+
 def main():
-    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular"]
+    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular", "hostile"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular}[w](tmp)
+            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular, "hostile": bench_hostile}[w](tmp)
 
 
 if __name__ == "__main__":
