@@ -32,7 +32,7 @@ impl Drop for Scripted {
     /// The browser processes end by themselves once the consent is done; reap them.
     fn drop(&mut self) {
         for mut b in self.browsers.take() {
-            let _ = b.wait();
+            let _ = wait_within(&mut b, std::time::Duration::from_secs(120));
         }
     }
 }

@@ -497,3 +497,22 @@ fn a_netsuite_tba_integration_moves_to_machine_to_machine() {
         .collect();
     desk.assert_nothing_leaked(&[body[..40].to_owned()]);
 }
+
+/// A refusal in the middle of a migration says to run the migration again, not `connect`.
+#[test]
+fn a_declined_consent_in_migrate_points_back_to_migrate() {
+    let Some(desk) = Desk::new(0) else { return };
+    let inv = inventory(&desk);
+    let mut c = migrate_cmd(&desk, &inv);
+    desk.consenting(&mut c, "deny");
+    let o = c.finish();
+    desk.record(&o);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("access_denied") || err.contains("declined"), "{err}");
+    assert!(
+        err.contains("hint: run the same `oauth1to2 migrate` command again: it resumes at this step"),
+        "{err}"
+    );
+    assert!(!err.contains("run connect again"), "{err}");
+}
