@@ -471,10 +471,13 @@ fn variant(req: &CapturedRequest, oauth: &[(String, String)], m: Mistake) -> Opt
         .split_once('?')
         .map(|(_, q)| q.split('#').next().unwrap_or(""))
         .unwrap_or("");
+    // The request's parts are borrowed; a mistake that changes one makes its own copy of that
+    // one only (the parameter lists can hold up to `MAX_PARAMS` each).
+    type Params<'p> = std::borrow::Cow<'p, [(String, String)]>;
     let mut base_uri = u.base_uri.clone();
-    let mut query = u.query.clone();
-    let mut form = req.form.clone();
-    let mut oauth = oauth.to_vec();
+    let mut query: Params = Params::Borrowed(&u.query);
+    let mut form: Params = Params::Borrowed(&req.form);
+    let mut oauth: Params = Params::Borrowed(oauth);
     let mut raw_sort = false;
     let mut double = false;
     match m {
@@ -490,30 +493,32 @@ fn variant(req: &CapturedRequest, oauth: &[(String, String)], m: Mistake) -> Opt
             if !raw_query.contains('+') {
                 return None;
             }
-            query = raw_query
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (
-                        super::percent_decode(k, false),
-                        super::percent_decode(v, false),
-                    )
-                })
-                .collect();
+            query = Params::Owned(
+                raw_query
+                    .split('&')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                        (
+                            super::percent_decode(k, false),
+                            super::percent_decode(v, false),
+                        )
+                    })
+                    .collect(),
+            );
         }
         Mistake::NoForm => {
             if form.is_empty() {
                 return None;
             }
-            form.clear();
+            form = Params::Borrowed(&[]);
         }
         Mistake::RawSort => raw_sort = true,
         Mistake::NoQuery => {
             if query.is_empty() {
                 return None;
             }
-            query.clear();
+            query = Params::Borrowed(&[]);
         }
         Mistake::KeepCase => {
             let original = req.url.split(['?', '#']).next()?;
@@ -524,7 +529,7 @@ fn variant(req: &CapturedRequest, oauth: &[(String, String)], m: Mistake) -> Opt
         }
         Mistake::NoVersion => {
             let before = oauth.len();
-            oauth.retain(|(k, _)| k != "oauth_version");
+            oauth.to_mut().retain(|(k, _)| k != "oauth_version");
             if oauth.len() == before {
                 return None;
             }
@@ -540,8 +545,8 @@ fn variant(req: &CapturedRequest, oauth: &[(String, String)], m: Mistake) -> Opt
     }
     let mut params: Vec<(String, String)> = query
         .iter()
-        .chain(&form)
-        .chain(&oauth)
+        .chain(form.iter())
+        .chain(oauth.iter())
         .filter(|(k, _)| k != "realm" && k != "oauth_signature")
         .map(|(k, v)| {
             if raw_sort {
