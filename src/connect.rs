@@ -100,13 +100,12 @@ pub fn connect_profile(
     profile: Profile,
     options: &BrowserOptions,
     paths: &Paths,
-    config: Config,
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let mut profile = profile;
     let provider = crate::provider::of_profile(&profile);
     provider.check_profile(name, &mut profile)?;
-    connect_inner(name, profile, options, paths, config, ui).map_err(|e| provider.explain(e))
+    connect_inner(name, profile, options, paths, ui).map_err(|e| provider.explain(e))
 }
 
 fn connect_inner(
@@ -114,15 +113,17 @@ fn connect_inner(
     profile: Profile,
     options: &BrowserOptions,
     paths: &Paths,
-    mut config: Config,
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let name = name.to_owned();
     let (tokens, claims) = obtain(&name, &profile, options, paths, ui)?;
     let store = TokenStore::with_backend(&paths.tokens_dir, &name, profile.token_store);
     store.save(&tokens)?;
-    let before = config.profiles.insert(name.clone(), profile.clone());
-    config.save(&paths.config_file)?;
+    // Read afresh under the lock: another process may have changed the config while the
+    // browser step waited.
+    let before = Config::update(&paths.config_file, |config| {
+        Ok(config.profiles.insert(name.clone(), profile.clone()))
+    })?;
     // Moved to the other store: the old copy of the grant must not linger.
     if let Some(old) = before.filter(|b| b.token_store != profile.token_store) {
         TokenStore::with_backend(&paths.tokens_dir, &name, old.token_store).remove()?;

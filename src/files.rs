@@ -206,6 +206,46 @@ fn create_temp(dir: &Path, name: &str, visibility: Visibility) -> io::Result<(Pa
     Err(last.unwrap_or_else(|| io::Error::other("no temporary name available")))
 }
 
+/// An exclusive advisory lock on a file, held while this value lives (released on drop, and
+/// by the kernel if the process dies).
+#[derive(Debug)]
+pub struct FileLock(#[allow(dead_code)] File);
+
+/// Takes an exclusive lock on `path` (created 0600 in a 0700 folder if missing), waiting up to
+/// `wait` for another holder; past it, an error of kind `WouldBlock`.
+pub fn lock_exclusive(path: &Path, wait: std::time::Duration) -> io::Result<FileLock> {
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(path)?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(FileLock(file)),
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    format!(
+                        "another oauth1to2 process has held the lock for {} seconds",
+                        wait.as_secs()
+                    ),
+                ))
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 /// The most oauth1to2 reads of a file the consultant names that is not evidence (an inventory,
 /// a certificate, a key, a state or batch file): 16 MiB.
 pub const MAX_FILE: usize = 16 << 20;

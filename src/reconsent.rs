@@ -473,9 +473,10 @@ pub fn upgrade(
             })?;
     }
     store.replace(&tokens)?;
-    let mut config = Config::load(&paths.config_file)?;
-    config.profiles.insert(name.to_owned(), next);
-    config.save(&paths.config_file)?;
+    Config::update(&paths.config_file, |config| {
+        config.profiles.insert(name.to_owned(), next);
+        Ok(())
+    })?;
     let _ = std::fs::remove_file(&backup);
     Ok(Upgraded {
         profile: name.to_owned(),

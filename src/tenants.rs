@@ -107,11 +107,13 @@ impl<'a> Tenants<'a> {
 
     /// Makes `tenant` the one the profile sends on API calls, and saves the profile.
     pub fn use_tenant(&self, tenant: &Tenant) -> Result<(), TenantError> {
-        let mut config = Config::load(&self.paths.config_file)?;
-        let mut p = self.profile.clone();
-        p.tenant_id = Some(tenant.tenant_id.clone());
-        config.profiles.insert(self.name.to_owned(), p);
-        config.save(&self.paths.config_file)?;
+        Config::update(&self.paths.config_file, |config| {
+            // The profile as it is now, with the tenant chosen.
+            let mut p = config.get(self.name)?.clone();
+            p.tenant_id = Some(tenant.tenant_id.clone());
+            config.profiles.insert(self.name.to_owned(), p);
+            Ok(())
+        })?;
         Ok(())
     }
 
@@ -141,11 +143,12 @@ impl<'a> Tenants<'a> {
             &t.id,
         )?;
         if self.profile.tenant_id.as_deref() == Some(t.tenant_id.as_str()) {
-            let mut config = Config::load(&self.paths.config_file)?;
-            let mut p = self.profile.clone();
-            p.tenant_id = None;
-            config.profiles.insert(self.name.to_owned(), p);
-            config.save(&self.paths.config_file)?;
+            Config::update(&self.paths.config_file, |config| {
+                let mut p = config.get(self.name)?.clone();
+                p.tenant_id = None;
+                config.profiles.insert(self.name.to_owned(), p);
+                Ok(())
+            })?;
         }
         Ok((t, existed))
     }

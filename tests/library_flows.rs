@@ -114,7 +114,7 @@ fn connect(name: &str, p: Profile, paths: &Paths, ui: &Scripted) -> oauth1to2::C
         no_browser: false,
         timeout: 60,
     };
-    connect_profile(name, p, &options, paths, Config::default(), ui).expect("connected")
+    connect_profile(name, p, &options, paths, ui).expect("connected")
 }
 
 #[test]

@@ -1191,3 +1191,41 @@ fn ca_file_adds_a_ca_and_the_system_roots_stay_trusted() {
     let o = connect(Some(&desk.peer.ca_file));
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// Two `connect`s at once on one config file: one waits in the browser step while the other
+/// finishes and saves its profile. Both profiles survive (the config is re-read under a lock
+/// when each saves).
+#[test]
+fn two_racing_connects_keep_both_profiles() {
+    let Some(desk) = Desk::new(0) else { return };
+    // The first waits for its callback (pasted later).
+    let mut waiting = start_no_browser(&desk);
+    // The second connects and saves while the first waits.
+    let o = desk.run(
+        &desk
+            .connect_args("cc", "cc-app")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The first finishes.
+    let result = desk.home.path().join("racing.json");
+    assert!(browse(&waiting.url, &[("CONSENT_RESULT", &result)], true));
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    let mut stdin = waiting.child.stdin.take().unwrap();
+    writeln!(stdin, "{}", page["url"].as_str().unwrap()).unwrap();
+    drop(stdin);
+    let (code, err) = finish(waiting);
+    assert_eq!(code, Some(0), "{err}");
+    let o = desk.run(&["profile", "list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"acme") && names.contains(&"cc"), "a profile was lost: {names:?}");
+}

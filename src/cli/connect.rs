@@ -239,14 +239,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         no_browser: a.no_browser,
         timeout: a.timeout,
     };
-    let out = connect_profile(
-        &name,
-        profile,
-        &options,
-        &paths,
-        config,
-        &Terminal::default(),
-    )?;
+    let out = connect_profile(&name, profile, &options, &paths, &Terminal::default())?;
     if a.json {
         print_json(&out)?;
     } else {

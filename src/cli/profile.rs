@@ -104,7 +104,7 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
 
 pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
     let paths = Paths::resolve()?;
-    let mut config = Config::load(&paths.config_file)?;
+    let config = Config::load(&paths.config_file)?;
     match cmd {
         ProfileCommand::List(a) => {
             let views: Vec<View> = config
@@ -202,8 +202,7 @@ pub fn run(cmd: ProfileCommand) -> Result<u8, CliError> {
             if !a.yes && !confirm(&format!("Remove profile {} and its stored tokens? (Nothing is revoked at the provider: use `oauth1to2 token revoke` for that.)", a.name))? {
                 return Err(CliError { message: format!("profile {} was not removed", a.name), hint: Some("answer y, or pass --yes".into()), code: EXIT_INPUT });
             }
-            let removed = config.profiles.remove(&a.name);
-            config.save(&paths.config_file)?;
+            let removed = Config::update(&paths.config_file, |c| Ok(c.profiles.remove(&a.name)))?;
             let backend = removed.map(|p| p.token_store).unwrap_or_default();
             TokenStore::with_backend(&paths.tokens_dir, &a.name, backend).remove()?;
             let _ = std::fs::remove_file(paths.tokens_dir.join(format!("{}.lock", a.name)));

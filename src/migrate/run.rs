@@ -672,12 +672,11 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
     }
     run.o.overrides.apply(&mut p);
     p.validate(&name)?;
-    let config = Config::load(&run.paths.config_file)?;
     run.say(
         Step::Connect,
         &format!("connecting profile {name} ({})", p.grant.as_str()),
     );
-    let out: Connected = connect_profile(&name, p, &run.o.browser, run.paths, config, run.ui)?;
+    let out: Connected = connect_profile(&name, p, &run.o.browser, run.paths, run.ui)?;
     run.ui.progress(&Progress::Connected(&out));
     run.save(Step::Connect, format!("profile {name} connected"))
 }

@@ -448,6 +448,25 @@ impl Config {
             .map_err(|e| io(e.to_string()))
     }
 
+    /// Changes the config file: under an exclusive lock (`config.lock` beside it), it is read
+    /// afresh, `change` is applied, and it is saved, so two processes changing it at once (two
+    /// `connect`s, one of them after a long browser wait) never lose each other's profile.
+    pub fn update<T>(
+        path: &Path,
+        change: impl FnOnce(&mut Config) -> Result<T, Oauth2Error>,
+    ) -> Result<T, Oauth2Error> {
+        let lock_path = path.with_file_name("config.lock");
+        let _lock = crate::files::lock_exclusive(&lock_path, std::time::Duration::from_secs(30))
+            .map_err(|e| Oauth2Error::Io {
+                path: lock_path.clone(),
+                message: format!("cannot lock the config file: {e}"),
+            })?;
+        let mut config = Config::load(path)?;
+        let out = change(&mut config)?;
+        config.save(path)?;
+        Ok(out)
+    }
+
     /// A profile by name.
     pub fn get(&self, name: &str) -> Result<&Profile, Oauth2Error> {
         self.profiles

@@ -18,9 +18,8 @@
 //! replaced whole on every save); the lock file and the protocol stay the same.
 
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Oauth2Error;
 use crate::files::{write_atomic, Visibility};
@@ -151,7 +150,7 @@ pub struct TokenStore {
 
 /// Held while refreshing; dropping it releases the lock.
 #[derive(Debug)]
-pub struct Lock(#[allow(dead_code)] File);
+pub struct Lock(#[allow(dead_code)] crate::files::FileLock);
 
 impl TokenStore {
     /// The file store of `profile` under `tokens_dir`.
@@ -278,37 +277,18 @@ impl TokenStore {
 
     /// Takes the exclusive lock, waiting up to `wait`.
     pub fn lock(&self, wait: Duration) -> Result<Lock, Oauth2Error> {
-        let dir = self.lock_path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(|e| self.io(dir, e))?;
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts
-            .open(&self.lock_path)
-            .map_err(|e| self.io(&self.lock_path, e))?;
-        let deadline = Instant::now() + wait;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Lock(file)),
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(25));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(self.io(
-                        &self.lock_path,
-                        format!(
-                            "another oauth1to2 process has held the token lock for {} seconds",
-                            wait.as_secs()
-                        ),
-                    ))
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(self.io(&self.lock_path, e)),
-            }
-        }
+        crate::files::lock_exclusive(&self.lock_path, wait)
+            .map(Lock)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::WouldBlock => self.io(
+                    &self.lock_path,
+                    format!(
+                        "another oauth1to2 process has held the token lock for {} seconds",
+                        wait.as_secs()
+                    ),
+                ),
+                _ => self.io(&self.lock_path, e),
+            })
     }
 
     /// Returns tokens whose access token is good for `margin` seconds, renewing them with
