@@ -477,7 +477,7 @@ pub fn api_call(
         .client_secret
         .as_ref()
         .and_then(|r| r.read(name).ok());
-    let mut tokens = vec![t.access_token.as_str()];
+    let mut tokens = vec![t.access_token.expose()];
     tokens.extend(t.refresh_token.as_deref());
     let known = crate::oauth2::flow::secret_forms(profile, client_secret.as_ref(), &tokens);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();

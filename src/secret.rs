@@ -31,9 +31,70 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// An OAuth token (access or refresh): its `Debug` prints `[REDACTED]` (so a new `Debug` of a
+/// struct holding one cannot leak it), it has no `Display` (`format!("{}", token)` does not
+/// compile), and its memory is zeroized on drop. The text is reached through
+/// [`Token::expose`] or a deref to `&str`, where it is sent to its provider. Stored as a plain
+/// JSON string.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(text: impl Into<String>) -> Self {
+        Token(text.into())
+    }
+
+    /// The token text. Call only where it is sent to its provider or handed to the user on
+    /// purpose (`token get`, `--reveal`).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Token {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Token {
+    fn from(s: String) -> Self {
+        Token(s)
+    }
+}
+
+impl From<&str> for Token {
+    fn from(s: &str) -> Self {
+        Token(s.to_owned())
+    }
+}
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token([REDACTED])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let t = Token::new("at-secret-123");
+        assert_eq!(t.expose(), "at-secret-123");
+        assert!(!format!("{t:?} {:?}", Some(t.clone())).contains("at-secret-123"));
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"at-secret-123\"");
+    }
 
     #[test]
     fn debug_never_shows_the_password() {

@@ -83,7 +83,7 @@ impl<'a> Tenants<'a> {
             paths,
             model,
             http,
-            access_token: t.access_token.clone(),
+            access_token: t.access_token.expose().to_owned(),
             list,
         })
     }

@@ -82,7 +82,7 @@ fn get(a: GetArgs) -> Result<u8, CliError> {
             println!("export XERO_TENANT_ID={}", oauth1to2::text::shell(tenant));
         }
     } else {
-        println!("{}", t.access_token);
+        println!("{}", t.access_token.expose());
     }
     Ok(EXIT_OK)
 }

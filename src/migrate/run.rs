@@ -275,7 +275,7 @@ impl Run<'_> {
         let profile = config.get(name)?.clone();
         let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
         let t = fresh_tokens(name, &profile, self.paths, &http, 60, false, self.ui)?;
-        Ok((config, profile, http, t.access_token.clone()))
+        Ok((config, profile, http, t.access_token.expose().to_owned()))
     }
 
     fn outcome(self, plan: Vec<String>, scopes: Vec<String>) -> Outcome {

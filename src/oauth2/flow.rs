@@ -124,10 +124,10 @@ impl TokenResponse {
         };
         TokenSet {
             token_type: self.token_type.as_ref().to_owned(),
-            access_token: self.access_token.secret().clone(),
+            access_token: self.access_token.secret().clone().into(),
             refresh_token: self
                 .refresh_token
-                .map(|r| r.secret().clone())
+                .map(|r| r.secret().clone().into())
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
             expires_at: self
                 .expires_in
@@ -497,9 +497,9 @@ pub fn refresh(
     let known = secret_forms(
         profile,
         secret,
-        &[rt.as_str(), current.access_token.as_str()],
+        &[rt.expose(), current.access_token.expose()],
     );
-    let rt = RefreshToken::new(rt.clone());
+    let rt = RefreshToken::new(rt.expose().to_owned());
     let resp = c
         .exchange_refresh_token(&rt)
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
@@ -553,8 +553,8 @@ pub fn revoke(
     let enc =
         |s: &str| oauth2::url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let (token, hint) = match &current.refresh_token {
-        Some(r) => (r.as_str(), "refresh_token"),
-        None => (current.access_token.as_str(), "access_token"),
+        Some(r) => (r.expose(), "refresh_token"),
+        None => (current.access_token.expose(), "access_token"),
     };
     let mut body = zeroize::Zeroizing::new(format!("token={}&token_type_hint={hint}", enc(token)));
     let basic = secret.map(|s| {
@@ -582,7 +582,7 @@ pub fn revoke(
         secret,
         &[
             current.refresh_token.as_deref().unwrap_or(""),
-            current.access_token.as_str(),
+            current.access_token.expose(),
         ],
     );
     let redact = |e: Oauth2Error| e.redacted(&as_strs(&known));

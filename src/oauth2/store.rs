@@ -33,15 +33,15 @@ pub struct TokenSet {
     /// Usually `bearer`.
     pub token_type: String,
     /// The access token.
-    pub access_token: String,
+    pub access_token: crate::secret::Token,
     /// The refresh token (only with `offline_access`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<crate::secret::Token>,
     /// When the access token expires, Unix seconds, if the server said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
-    /// The granted scopes: the token response's `scope`, else the `scope` claim of a JWT access
-    /// token (read for information only), else carried from the tokens this refresh replaced.
+    /// The granted scopes: the token response's `scope`, else what was requested (RFC 6749
+    /// section 5.1), else carried from the tokens this refresh replaced.
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Where `scopes` came from: `response`, `previous` (a refresh that did not say), `as-requested` (a response without `scope` to a request with
@@ -451,7 +451,7 @@ mod tests {
     fn tokens(rt: &str, expires_at: i64) -> TokenSet {
         TokenSet {
             token_type: "bearer".into(),
-            access_token: format!("at-{rt}"),
+            access_token: format!("at-{rt}").into(),
             refresh_token: Some(rt.into()),
             expires_at: Some(expires_at),
             scopes: vec!["offline_access".into()],
