@@ -309,7 +309,7 @@ fn init_asks_on_a_terminal() {
             .as_bytes(),
         )
         .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("Integration name"), "{}", stdout(&o));
     let (code, v, err) = audit_json(&[file.to_str().unwrap()]);

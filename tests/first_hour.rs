@@ -188,7 +188,7 @@ fn cert_repair_prints_clean_pem_and_exits_0_for_a_weak_certificate() {
         .unwrap()
         .write_all(&std::fs::read(fixture("pastes/broken/truncated.txt")).unwrap())
         .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
     assert!(stderr(&o).contains("cut short"), "{}", stderr(&o));

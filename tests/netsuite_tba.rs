@@ -106,7 +106,7 @@ fn peer(python: &std::path::Path, args: &[&str], lines: &[String]) -> Vec<String
             writeln!(stdin, "{l}").unwrap();
         }
     }
-    let out = child.wait_with_output().unwrap();
+    let out = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     assert!(out.status.success(), "oauthlib failed");
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -120,7 +120,7 @@ fn oauthlib_verify(python: &std::path::Path, lines: &[serde_json::Value]) -> Vec
             writeln!(stdin, "{l}").unwrap();
         }
     }
-    let out = child.wait_with_output().unwrap();
+    let out = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     assert!(out.status.success(), "oauthlib verifier failed");
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -251,7 +251,7 @@ fn we_accept_what_oauthlib_signs_and_explain_tampering() {
             writeln!(stdin, "{}", serde_json::json!({"method": s.method, "url": s.url, "body": body, "content_type": ct})).unwrap();
         }
     }
-    let out = child.wait_with_output().unwrap();
+    let out = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     assert!(
         out.status.success(),
         "oauthlib signer failed: {}",
@@ -428,7 +428,7 @@ fn rfc_5849_hmac_example_recomputed_by_openssl() {
         .unwrap()
         .write_all(base.as_bytes())
         .unwrap();
-    let mac = child.wait_with_output().unwrap().stdout;
+    let mac = finish_child(child, "a child the test fed", COMMAND_LIMIT).stdout;
     use base64::Engine;
     let expected = base64::engine::general_purpose::STANDARD.encode(mac);
     assert_eq!(v["signature"], expected.as_str());

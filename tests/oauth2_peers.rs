@@ -636,7 +636,7 @@ fn eight_processes_refresh_once() {
         .collect();
     let outs: Vec<Output> = children
         .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
+        .map(|c| finish_child(c, "token get", COMMAND_LIMIT))
         .collect();
     let new = desk.tokens("acme");
     assert_ne!(old["access_token"], new["access_token"]);
@@ -879,7 +879,7 @@ fn a_prompted_client_secret_is_kept_in_a_0600_file() {
     while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(500)) {
         seen.extend(chunk);
     }
-    let mut o = child.wait_with_output().unwrap();
+    let mut o = finish_child(child, "a child the test fed", COMMAND_LIMIT);
     o.stdout = seen;
     assert!(status.success(), "{}{}", stdout(&o), stderr(&o));
     let file = desk.home.path().join("secrets").join("cc.secret");

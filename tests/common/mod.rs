@@ -149,16 +149,23 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
 /// [`output_within`], but a command that cannot be started (not installed) is an `Err`, for
 /// the checks that find out whether a peer is there.
 pub fn try_output_within(cmd: &mut Command, limit: Duration) -> std::io::Result<Output> {
-    use std::io::Read;
     use std::os::unix::process::CommandExt;
     let what = format!("{cmd:?}");
     // As `output` does: a test that needs to write to stdin spawns the command itself.
-    let mut child = cmd
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
+    Ok(finish_child(child, &what, limit))
+}
+
+/// `Child::wait_with_output`, bounded: for a child a test spawned itself (to write to its
+/// stdin first). After `limit` it is killed (with its process group when it leads one) and the
+/// test fails with what it printed.
+pub fn finish_child(mut child: std::process::Child, what: &str, limit: Duration) -> Output {
+    use std::io::Read;
     let readers = [
         child
             .stdout
@@ -202,6 +209,7 @@ pub fn try_output_within(cmd: &mut Command, limit: Duration) -> std::io::Result<
             let running = processes();
             // SAFETY: kill(2) with a negative pid signals the process group the child leads.
             unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.kill();
             let _ = child.wait();
             let [out, err] = so_far(&readers).try_into().unwrap();
             panic!(
@@ -226,11 +234,11 @@ pub fn try_output_within(cmd: &mut Command, limit: Duration) -> std::io::Result<
         }
     }
     let [stdout, stderr] = readers.map(|(_, b)| std::mem::take(&mut *b.lock().unwrap()));
-    Ok(Output {
+    Output {
         status,
         stdout,
         stderr,
-    })
+    }
 }
 
 /// A pipe's reader thread: a message when it reached the end, and what it has read so far.
