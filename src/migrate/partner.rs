@@ -292,7 +292,10 @@ pub fn migrate_one(
     let status = resp.status().as_u16();
     let text = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_IDENTITY_BODY)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+        .map_err(|reason| MigrateError::Network {
+            url: url.split('?').next().unwrap_or(&url).to_owned(),
+            reason,
+        })?;
     if !(200..300).contains(&status) {
         let detail = crate::xero::parse_oauth_problem(&text)
             .map(|p| p.code)

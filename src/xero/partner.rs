@@ -272,7 +272,10 @@ pub fn renew(
     let status = resp.status().as_u16();
     let body = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_IDENTITY_BODY)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+        .map_err(|reason| RenewError::Network {
+            url: url.into(),
+            reason,
+        })?;
     if !(200..300).contains(&status) {
         return Err(RenewError::Refused {
             status,
