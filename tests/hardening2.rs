@@ -647,8 +647,16 @@ fn an_unusable_har_gets_a_hint_that_says_what_to_do_wherever_it_is_read() {
 #[test]
 fn a_missing_or_misplaced_subcommand_is_an_error_with_a_hint() {
     let cases: [(&[&str], &str, &str); 7] = [
-        (&["cert", "inspect", "--format", "json", "x.cer"], "error: unexpected argument '--format' found", "hint: this command prints JSON with --json"),
-        (&["cert", "check", "--format=json", "x.cer"], "error: unexpected argument '--format' found", "hint: this command prints JSON with --json"),
+        (
+            &["cert", "inspect", "--format", "json", "x.cer"],
+            "error: unexpected argument '--format' found",
+            "hint: this command prints JSON with --json",
+        ),
+        (
+            &["cert", "check", "--format=json", "x.cer"],
+            "error: unexpected argument '--format' found",
+            "hint: this command prints JSON with --json",
+        ),
         (
             &[],
             "error: `oauth1to2` needs a subcommand",
@@ -1105,7 +1113,10 @@ fn an_existing_output_gets_the_commands_own_hint() {
         .arg(fixture("keys/publickey.cer")));
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("hint: choose another -o/--out (or --key-out)"), "{err}");
+    assert!(
+        err.contains("hint: choose another -o/--out (or --key-out)"),
+        "{err}"
+    );
     assert!(!err.contains("--out-dir"), "{err}");
 }
 
@@ -1116,13 +1127,31 @@ fn hints_name_the_flag_and_no_profile_that_does_not_exist() {
     let o = run(bin()
         .env("OAUTH1TO2_HOME", home.path())
         .env_remove("NOPE_VAR")
-        .args(["connect", "-p", "new", "--client-id", "A", "--grant", "client-credentials"])
-        .args(["--client-secret-env", "NOPE_VAR", "--scopes", "x", "--timeout", "5"]));
+        .args([
+            "connect",
+            "-p",
+            "new",
+            "--client-id",
+            "A",
+            "--grant",
+            "client-credentials",
+        ])
+        .args([
+            "--client-secret-env",
+            "NOPE_VAR",
+            "--scopes",
+            "x",
+            "--timeout",
+            "5",
+        ]));
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     let err = stderr(&o);
     assert!(err.contains("NOPE_VAR"), "{err}");
     assert!(!err.contains("profile show"), "{err}");
-    assert!(!home.path().join("config.toml").exists(), "the profile was saved: {err}");
+    assert!(
+        !home.path().join("config.toml").exists(),
+        "the profile was saved: {err}"
+    );
     // migrate with no terminal to ask for the client id: the hint names --client-id.
     let dir = tempfile::tempdir().unwrap();
     for f in ["integration.toml", "publickey.cer"] {
@@ -1144,18 +1173,32 @@ fn hints_name_the_flag_and_no_profile_that_does_not_exist() {
 fn a_broken_toml_in_a_folder_is_reported_and_the_others_audited() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::copy(fixture("oomnitza/integration.toml"), d.join("oomnitza.toml")).unwrap();
+    std::fs::copy(
+        fixture("oomnitza/integration.toml"),
+        d.join("oomnitza.toml"),
+    )
+    .unwrap();
     std::fs::write(d.join("broken.toml"), "name = \"x\"\napp_type = \n").unwrap();
-    std::fs::write(d.join("Cargo.toml"), "[package]\nname = \"other\"\nversion = \"0.1.0\"\n").unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"other\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
     for format in ["text", "markdown", "html", "json"] {
         let o = run(bin().args(["audit", "--format", format]).arg(d));
         assert_eq!(o.status.code(), Some(1), "{format}: {}", both(&o));
         let (out, err) = (stdout(&o), stderr(&o));
         assert!(out.contains("Oomnitza"), "{format}: {out}");
         for f in ["broken.toml", "Cargo.toml"] {
-            assert!(err.contains(&format!("warning: not audited: {}", d.join(f).display())), "{format}: {err}");
+            assert!(
+                err.contains(&format!("warning: not audited: {}", d.join(f).display())),
+                "{format}: {err}"
+            );
             if format != "json" {
-                assert!(out.contains(f) && out.contains("inventory-unusable"), "{format}: {out}");
+                assert!(
+                    out.contains(f) && out.contains("inventory-unusable"),
+                    "{format}: {out}"
+                );
             }
         }
         if format == "json" {
@@ -1173,20 +1216,44 @@ fn scopes_check_granted_works_offline_without_a_profile() {
     let home = tempfile::tempdir().unwrap();
     let o = run(bin()
         .env("OAUTH1TO2_HOME", home.path())
-        .args(["scopes", "check", "--json", "--granted", "offline_access, accounting.transactions"])
+        .args([
+            "scopes",
+            "check",
+            "--json",
+            "--granted",
+            "offline_access, accounting.transactions",
+        ])
         .args(["--endpoints", "GET Invoices,GET Contacts"]));
     assert_eq!(o.status.code(), Some(1), "{}", both(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["granted_from"], "given");
-    assert_eq!(v["granted"], serde_json::json!(["offline_access", "accounting.transactions"]));
-    assert_eq!(v["deprecated"][0]["scope"], "accounting.transactions", "{v}");
-    assert!(v["add"].as_array().unwrap().iter().any(|s| s == "accounting.contacts.read"), "{v}");
+    assert_eq!(
+        v["granted"],
+        serde_json::json!(["offline_access", "accounting.transactions"])
+    );
+    assert_eq!(
+        v["deprecated"][0]["scope"], "accounting.transactions",
+        "{v}"
+    );
+    assert!(
+        v["add"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "accounting.contacts.read"),
+        "{v}"
+    );
     // Nothing was read or written in the home folder.
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
     // A granular list that covers the calls: nothing to do, exit 0.
     let o = run(bin()
         .env("OAUTH1TO2_HOME", home.path())
-        .args(["scopes", "check", "--granted", "accounting.invoices.read accounting.contacts.read"])
+        .args([
+            "scopes",
+            "check",
+            "--granted",
+            "accounting.invoices.read accounting.contacts.read",
+        ])
         .args(["--endpoints", "GET Invoices,GET Contacts"]));
     assert_eq!(o.status.code(), Some(0), "{}", both(&o));
     assert!(stdout(&o).contains("Nothing to do"), "{}", stdout(&o));
@@ -1225,10 +1292,23 @@ fn published_certificate_entries_can_be_added_from_files() {
     .unwrap();
     std::fs::write(dir.join("notes.pem"), format!("just a note\n\n{pem}")).unwrap();
     let o = check();
-    assert!(ids(&o).contains(&"published-certificate".to_owned()), "{}", stdout(&o));
-    assert!(stdout(&o).contains("published by Acme Widgets Ltd on a public page (Acme's setup guide, page 4)"), "{}", stdout(&o));
+    assert!(
+        ids(&o).contains(&"published-certificate".to_owned()),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains(
+            "published by Acme Widgets Ltd on a public page (Acme's setup guide, page 4)"
+        ),
+        "{}",
+        stdout(&o)
+    );
     let err = stderr(&o);
-    assert!(err.contains("notes.pem: not a published-certificate entry (it has no Vendor: line"), "{err}");
+    assert!(
+        err.contains("notes.pem: not a published-certificate entry (it has no Vendor: line"),
+        "{err}"
+    );
 }
 
 /// `audit --for-client`: the report a consultant hands over. No tool commands, no local paths,
@@ -1242,24 +1322,52 @@ fn the_client_report_has_no_commands_or_paths_and_leads_with_the_exposure() {
     let inv = dir.path().join("integration.toml");
     for format in ["markdown", "html"] {
         let o = run(bin()
-            .args(["audit", "--for-client", "--at", "2026-12-01", "--format", format])
+            .args([
+                "audit",
+                "--for-client",
+                "--at",
+                "2026-12-01",
+                "--format",
+                format,
+            ])
             .arg(&inv));
         assert_eq!(o.status.code(), Some(1), "{format}: {}", both(&o));
         let out = stdout(&o);
         assert!(!out.contains("oauth1to2 "), "{format}: a command: {out}");
-        assert!(!out.contains(dir.path().to_str().unwrap()) && !out.contains("integration.toml"), "{format}: a path: {out}");
-        assert!(out.contains("Opmetrix \\(I.T. Link Limited\\)") || out.contains("Opmetrix (I.T. Link Limited)"), "{format}: {out}");
-        let exposure = out.find("Exposure").unwrap_or_else(|| panic!("{format}: no exposure: {out}"));
+        assert!(
+            !out.contains(dir.path().to_str().unwrap()) && !out.contains("integration.toml"),
+            "{format}: a path: {out}"
+        );
+        assert!(
+            out.contains("Opmetrix \\(I.T. Link Limited\\)")
+                || out.contains("Opmetrix (I.T. Link Limited)"),
+            "{format}: {out}"
+        );
+        let exposure = out
+            .find("Exposure")
+            .unwrap_or_else(|| panic!("{format}: no exposure: {out}"));
         let found = out.find("What we found").unwrap();
         assert!(exposure < found, "{format}: the exposure comes first");
-        assert!(out.contains("My Apps") && !out.contains("Connected apps"), "{format}: one portal path");
-        assert!(out.contains("Decommission: delete the private app"), "{format}: {out}");
+        assert!(
+            out.contains("My Apps") && !out.contains("Connected apps"),
+            "{format}: one portal path"
+        );
+        assert!(
+            out.contains("Decommission: delete the private app"),
+            "{format}: {out}"
+        );
     }
     // The consultant's report is unchanged: it keeps its commands.
-    let o = run(bin().args(["audit", "--at", "2026-12-01", "--format", "markdown"]).arg(&inv));
+    let o = run(bin()
+        .args(["audit", "--at", "2026-12-01", "--format", "markdown"])
+        .arg(&inv));
     assert!(stdout(&o).contains("oauth1to2 connect"), "{}", stdout(&o));
     // Text and JSON are the consultant's formats.
     let o = run(bin().args(["audit", "--for-client"]).arg(&inv));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("add --format markdown or --format html"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("add --format markdown or --format html"),
+        "{}",
+        stderr(&o)
+    );
 }

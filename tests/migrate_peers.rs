@@ -509,9 +509,14 @@ fn a_declined_consent_in_migrate_points_back_to_migrate() {
     desk.record(&o);
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("access_denied") || err.contains("declined"), "{err}");
     assert!(
-        err.contains("hint: run the same `oauth1to2 migrate` command again: it resumes at this step"),
+        err.contains("access_denied") || err.contains("declined"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: run the same `oauth1to2 migrate` command again: it resumes at this step"
+        ),
         "{err}"
     );
     assert!(!err.contains("run connect again"), "{err}");

@@ -1227,5 +1227,8 @@ fn two_racing_connects_keep_both_profiles() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"acme") && names.contains(&"cc"), "a profile was lost: {names:?}");
+    assert!(
+        names.contains(&"acme") && names.contains(&"cc"),
+        "a profile was lost: {names:?}"
+    );
 }

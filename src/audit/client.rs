@@ -39,13 +39,20 @@ fn view(a: &IntegrationAudit) -> View<'_> {
         .iter()
         .find(|f| f.id == "published-certificate")
         .map(|f| f.message.as_str());
-    let mut facts = vec![(a.protocol, format!("{} app, {}", a.app_type.as_str(), a.oauth1_status))];
+    let mut facts = vec![(
+        a.protocol,
+        format!("{} app, {}", a.app_type.as_str(), a.oauth1_status),
+    )];
     if let Some(o) = &a.organisation {
         facts.push(("Organisation", o.clone()));
     }
     facts.push((
         "Moving to",
-        format!("{}: {}", a.recommendation.target.as_str(), a.recommendation.reason),
+        format!(
+            "{}: {}",
+            a.recommendation.target.as_str(),
+            a.recommendation.reason
+        ),
     ));
     if let Some(p) = &a.scopes {
         facts.push(("Access it will have", p.scope_string.clone()));
@@ -58,9 +65,20 @@ fn view(a: &IntegrationAudit) -> View<'_> {
             .findings
             .iter()
             .filter(|f| f.id != "published-certificate")
-            .map(|f| (f.severity, f.message.as_str(), Some(f.hint.as_str()).filter(|h| !consultants(h))))
+            .map(|f| {
+                (
+                    f.severity,
+                    f.message.as_str(),
+                    Some(f.hint.as_str()).filter(|h| !consultants(h)),
+                )
+            })
             .collect(),
-        steps: a.checklist.iter().map(String::as_str).filter(|s| !consultants(s)).collect(),
+        steps: a
+            .checklist
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !consultants(s))
+            .collect(),
     }
 }
 
@@ -113,7 +131,11 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
         let v = view(a);
         let _ = writeln!(s, "<section><h2>{}</h2>", e(&v.title));
         if let Some(x) = v.exposure {
-            let _ = writeln!(s, "<h3>Exposure</h3>\n<p class=\"sev-warning\">{}</p>\n<p>{EXPOSURE_TODO}</p>", e(x));
+            let _ = writeln!(
+                s,
+                "<h3>Exposure</h3>\n<p class=\"sev-warning\">{}</p>\n<p>{EXPOSURE_TODO}</p>",
+                e(x)
+            );
         }
         s.push_str("<dl>");
         for (k, val) in &v.facts {
@@ -123,7 +145,11 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
         if !v.findings.is_empty() {
             s.push_str("<h3>What we found</h3>\n<ul>\n");
             for (sev, message, hint) in &v.findings {
-                let _ = write!(s, "<li><span class=\"sev-{sev}\">{sev}</span>: {}", e(message));
+                let _ = write!(
+                    s,
+                    "<li><span class=\"sev-{sev}\">{sev}</span>: {}",
+                    e(message)
+                );
                 if let Some(h) = hint {
                     let _ = write!(s, " ({})", e(h));
                 }

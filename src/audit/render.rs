@@ -357,7 +357,11 @@ pub fn unusable_text(unusable: &[super::Unusable]) -> String {
     }
     let _ = writeln!(s, "\nNot audited ({}):", unusable.len());
     for u in unusable {
-        let _ = writeln!(s, "  error    inventory-unusable: {}", crate::text::term(&u.message));
+        let _ = writeln!(
+            s,
+            "  error    inventory-unusable: {}",
+            crate::text::term(&u.message)
+        );
         let _ = writeln!(s, "           {}", crate::text::term(&u.hint));
     }
     s

@@ -44,7 +44,10 @@ pub fn parse_entry(file: &str, text: &str) -> Result<PublishedCertificate, Strin
     let source = header("Source:").ok_or("it has no Source: line before the certificate")?;
     let block = pem::parse(text.as_bytes()).map_err(|e| format!("no PEM certificate: {e}"))?;
     if block.tag() != "CERTIFICATE" {
-        return Err(format!("its PEM block is a {}, not a CERTIFICATE", block.tag()));
+        return Err(format!(
+            "its PEM block is a {}, not a CERTIFICATE",
+            block.tag()
+        ));
     }
     Ok(PublishedCertificate {
         file: file.to_owned(),

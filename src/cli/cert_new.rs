@@ -311,15 +311,9 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         })?;
         return Ok(EXIT_OK);
     }
-    println!(
-        "Created a{} {} key and a self-signed certificate:",
-        if matches!(request.key_type, KeyType::Ec(_)) {
-            "n"
-        } else {
-            ""
-        },
-        request.key_type.describe()
-    );
+    let an = ["a", "an"][usize::from(matches!(request.key_type, KeyType::Ec(_)))];
+    let kind = request.key_type.describe();
+    println!("Created {an} {kind} key and a self-signed certificate:");
     for f in &files {
         println!("  {:<28} {} (mode {})", f.path, f.kind, f.mode);
     }

@@ -115,7 +115,11 @@ pub fn add_published_entries() {
     let Ok(paths) = oauth1to2::oauth2::profile::Paths::resolve() else {
         return;
     };
-    let Some(dir) = paths.config_file.parent().map(|d| d.join("published-certs")) else {
+    let Some(dir) = paths
+        .config_file
+        .parent()
+        .map(|d| d.join("published-certs"))
+    else {
         return;
     };
     for (file, why) in cert::add_entries_from(&dir) {

@@ -253,9 +253,13 @@ fn error(e: RunError) -> CliError {
     // In the middle of a migration the way on is the migration, not a `connect` of its own.
     let hint = flag_hint.map(str::to_owned).unwrap_or_else(|| e.hint());
     let lower = hint.to_ascii_lowercase();
-    let hint = if ["oauth1to2 connect", "connect again", "connect the profile again"]
-        .iter()
-        .any(|c| lower.contains(c))
+    let hint = if [
+        "oauth1to2 connect",
+        "connect again",
+        "connect the profile again",
+    ]
+    .iter()
+    .any(|c| lower.contains(c))
     {
         "run the same `oauth1to2 migrate` command again: it resumes at this step (add --restart to begin again with a new consent)".to_owned()
     } else {

@@ -177,7 +177,10 @@ fn usage_error(e: clap::Error) -> ExitCode {
                 .find_map(|l| l.trim().strip_prefix("Usage:"))
                 .unwrap_or("")
                 .to_owned();
-            if command_at(&path).get_arguments().any(|a| a.get_id() == "json") {
+            if command_at(&path)
+                .get_arguments()
+                .any(|a| a.get_id() == "json")
+            {
                 common::CliError {
                     message: "unexpected argument '--format' found".into(),
                     hint: Some("this command prints JSON with --json (it has no --format)".into()),
