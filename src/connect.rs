@@ -464,9 +464,9 @@ pub fn api_call(
     name: &str,
     profile: &Profile,
     paths: &Paths,
-    call: &crate::xero::api::ApiCall<'_>,
+    call: &crate::api::ApiCall<'_>,
     ui: &dyn Interaction,
-) -> Result<crate::xero::api::ApiAnswer, Oauth2Error> {
+) -> Result<crate::api::ApiAnswer, Oauth2Error> {
     // Refused before a token is even renewed when there is nowhere the token may go.
     let api_base = crate::provider::api_base(profile)?;
     let mut http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
@@ -481,7 +481,13 @@ pub fn api_call(
     tokens.extend(t.refresh_token.as_deref());
     let known = crate::oauth2::flow::secret_forms(profile, client_secret.as_ref(), &tokens);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let mut answer = crate::xero::api::call(&http, &api_base, &t.access_token, call)
+    let mut answer = crate::api::call(
+        &http,
+        &api_base,
+        &t.access_token,
+        crate::provider::tenant_header(profile),
+        call,
+    )
         .map_err(|e| e.redacted(&known))?;
     for secret in &known {
         answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);

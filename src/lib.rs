@@ -16,13 +16,16 @@
 // tests and benches allow it).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod api;
 pub mod audit;
 pub mod cert;
 pub mod connect;
 pub mod files;
+pub mod form;
 pub mod har;
 pub mod interact;
 pub mod migrate;
+pub mod net;
 pub mod oauth1;
 pub mod oauth2;
 pub mod provider;
@@ -30,7 +33,6 @@ pub mod reconsent;
 pub mod secret;
 pub mod tenants;
 pub mod text;
-pub mod xero;
 
 // The public API's main entry points, by name (the modules above hold the rest).
 pub use cert::{

@@ -422,11 +422,12 @@ pub fn upgrade(
                 continue;
             }
         };
-        let answer = crate::xero::api::call(
+        let answer = crate::api::call(
             &http,
             &crate::provider::api_base(profile)?,
             &tokens.access_token,
-            &crate::xero::api::ApiCall {
+            crate::provider::tenant_header(profile),
+            &crate::api::ApiCall {
                 method: "GET",
                 path: &call,
                 body: None,

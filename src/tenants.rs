@@ -9,7 +9,7 @@ use crate::oauth2::Oauth2Error;
 use crate::provider::{self, TenantModel};
 
 /// One tenant, in the provider's shape (Xero's connection: ids, type, name, dates).
-pub use crate::xero::connections::Connection as Tenant;
+pub use crate::provider::xero::connections::Connection as Tenant;
 
 /// Why a tenant could not be listed, picked or removed.
 #[derive(Debug, thiserror::Error)]

@@ -322,7 +322,7 @@ fn init_asks_on_a_terminal() {
     );
 }
 
-/// The worked example's findings, worked out by hand from src/provider/xero_scopes.tsv
+/// The worked example's findings, worked out by hand from src/provider/xero/scopes.tsv
 /// (fixtures/granular/README.md).
 const GRANULAR: &str = "fixtures/granular/integration.toml";
 

@@ -1,5 +1,5 @@
 //! The arithmetic of `scopes check` (granted against needed against deprecated), table-driven.
-//! Every expected value is worked out by hand from src/provider/xero_scopes.tsv:
+//! Every expected value is worked out by hand from src/provider/xero/scopes.tsv:
 //! - `accounting.transactions` (rows Invoices to ManualJournals) is replaced by
 //!   `accounting.invoices`, `accounting.payments`, `accounting.banktransactions` and
 //!   `accounting.manualjournals`, in that row order; `.read` likewise;

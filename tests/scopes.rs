@@ -1,5 +1,5 @@
 //! The scope planner over hand-written HAR and log fixtures (fixtures/scopes/README.md). The
-//! expected scopes are worked out by hand from src/provider/xero_scopes.tsv, row by row.
+//! expected scopes are worked out by hand from src/provider/xero/scopes.tsv, row by row.
 
 mod common;
 

@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         2 => {
-            let _ = oauth1to2::xero::connections::parse_list(rest);
+            let _ = oauth1to2::provider::xero::connections::parse_list(rest);
         }
         3 => {
             if let Ok(t) = serde_json::from_slice::<store::TokenSet>(rest) {

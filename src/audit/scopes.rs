@@ -3,7 +3,7 @@
 //! calls that need it.
 //!
 //! The mapping is data, not code: the provider entry's catalogue (Xero's is
-//! `src/provider/xero_scopes.tsv`), one row per resource, each citing the page it comes from.
+//! `src/provider/xero/scopes.tsv`), one row per resource, each citing the page it comes from.
 //! Rules applied here:
 //! - apps created on or after 2 March 2026 get granular scopes; older apps may keep the broad
 //!   ones until September 2027 (the plan says so and lists the granular ones to move to);
@@ -49,7 +49,7 @@ pub struct CatalogueRow {
 
 /// The catalogue could not be read (a bug in the shipped table; tests catch it).
 #[derive(Debug, thiserror::Error)]
-#[error("src/provider/xero_scopes.tsv line {line}: {message}")]
+#[error("src/provider/xero/scopes.tsv line {line}: {message}")]
 pub struct CatalogueError {
     /// 1-based line.
     pub line: usize,

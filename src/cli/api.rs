@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use oauth1to2::xero::api::{self, ApiCall};
+use oauth1to2::api::ApiCall;
 
 use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_OK};
 use super::session::{ProfileArg, Session};
@@ -84,7 +84,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     )?;
     if answer.waited_secs > 0 {
         eprintln!(
-            "note: waited {} s for Xero's rate limit (Retry-After)",
+            "note: waited {} s for the API's rate limit (Retry-After)",
             answer.waited_secs
         );
     }
@@ -124,7 +124,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
         ),
-        hint: Some(api::failure_hint(
+        hint: Some(oauth1to2::provider::api_of(&s.profile).api_failure_hint(
             r.status,
             r.error_detail().as_deref(),
             tenant.is_some(),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use oauth1to2::xero::partner;
+use oauth1to2::provider::xero::partner;
 
 use super::common::{self, CliError, KeyPasswordArgs, EXIT_OK};
 use super::signing::{renew_and_save, unix_now};

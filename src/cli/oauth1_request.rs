@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Partner-token renewal endpoint (Xero's by default; for a proxy or a test server).
-    #[arg(long, default_value = oauth1to2::xero::partner::ACCESS_TOKEN_URL, value_name = "URL")]
+    #[arg(long, default_value = oauth1to2::provider::xero::partner::ACCESS_TOKEN_URL, value_name = "URL")]
     access_token_url: String,
 }
 
@@ -86,11 +86,18 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             body,
             read_error: (args.signing.sign_as == SignAs::Netsuite)
                 .then_some(oauth1to2::provider::netsuite::read_error as send::ErrorReader),
+            problem_hints: match args.signing.sign_as {
+                SignAs::XeroPrivate | SignAs::XeroPartner => {
+                    oauth1to2::provider::xero::oauth1::problem_hint
+                }
+                _ => oauth1to2::oauth1::problem::generic_hint,
+            },
         },
     )
     .map_err(|e| match e {
-        send::SendError::Insecure(e) => CliError::from(e),
-        send::SendError::Method(_) => CliError::input(e.to_string(), e.hint()),
+        send::SendError::Insecure { .. } | send::SendError::Method(_) => {
+            CliError::input(e.to_string(), e.hint())
+        }
         send::SendError::Network { .. } => CliError {
             message: e.to_string(),
             hint: Some(e.hint()),

@@ -155,6 +155,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let now = oauth1to2::oauth2::now();
     let mut reports = Vec::new();
     let mut results = Vec::new();
+    let realm_rules = oauth1to2::provider::oauth1_realm_rules();
     for (label, req) in requests(&args)? {
         let v = verify_with(
             &req,
@@ -166,6 +167,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                         consumer: cs.expose(),
                         token: token.as_ref().map(|t| t.expose()).unwrap_or(""),
                     }),
+                realm_rules: &realm_rules,
             },
             now,
         )

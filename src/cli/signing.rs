@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use oauth1to2::oauth1::{self, SignatureBaseString, SignatureMethod, Signer};
-use oauth1to2::xero::partner::{self, PartnerToken, RenewError};
+use oauth1to2::provider::xero::partner::{self, PartnerToken, RenewError};
 
 use super::common::{self, CliError, KeyPasswordArgs, SecretArgs, EXIT_AUTH, EXIT_NETWORK};
 
@@ -116,14 +116,14 @@ pub use oauth1to2::oauth2::now as unix_now;
 
 pub fn load_partner_token(
     args: &SigningArgs,
-) -> Result<oauth1to2::xero::partner::PartnerToken, CliError> {
+) -> Result<oauth1to2::provider::xero::partner::PartnerToken, CliError> {
     let path = args.token_file.as_ref().ok_or_else(|| {
         CliError::input(
             "signing as xero-partner needs the token file",
             "add --token-file partner-token.json (see `oauth1to2 oauth1 renew --help` for its format)",
         )
     })?;
-    oauth1to2::xero::partner::PartnerToken::load(path).map_err(|e| {
+    oauth1to2::provider::xero::partner::PartnerToken::load(path).map_err(|e| {
         CliError::input(
             e.to_string(),
             "a token file is JSON with oauth_token, oauth_session_handle and expires_at (Unix seconds)",

@@ -17,7 +17,7 @@ use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{client_builder, require_secure, Timeouts};
 use crate::oauth2::profile::SecretRef;
 use crate::oauth2::Oauth2Error;
-use crate::xero::partner::{self as xp, PartnerToken};
+use crate::provider::xero::partner::{self as xp, PartnerToken};
 
 /// What the batch needs beyond the steps' options.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::files::{write_atomic, Visibility};
 use crate::oauth1::{self, SignatureMethod, Signer};
-use crate::xero::partner::{PartnerToken, RenewError};
+use crate::provider::xero::partner::{PartnerToken, RenewError};
 
 /// Xero's token migration endpoint.
 pub const MIGRATE_URL: &str = "https://api.xero.com/oauth/migrate";
@@ -297,7 +297,7 @@ pub fn migrate_one(
             reason,
         })?;
     if !(200..300).contains(&status) {
-        let detail = crate::xero::parse_oauth_problem(&text)
+        let detail = crate::provider::xero::oauth1::parse_oauth_problem(&text)
             .map(|p| p.code)
             .or_else(|| {
                 serde_json::from_str::<serde_json::Value>(&text)

@@ -21,7 +21,7 @@ use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, SecretRef};
 use crate::oauth2::Oauth2Error;
 use crate::tenants::{Tenant, TenantError, Tenants};
-use crate::xero::api::{self, ApiCall};
+use crate::api::{self, ApiCall};
 
 /// What a migration is asked to do.
 #[derive(Debug, Clone)]
@@ -813,6 +813,7 @@ fn verify_call(
         http,
         &crate::provider::api_base(profile)?,
         access,
+        crate::provider::tenant_header(profile),
         &ApiCall {
             method: "GET",
             path: &path,
@@ -826,7 +827,11 @@ fn verify_call(
     if !(200..300).contains(&status) {
         let detail = r.error_detail();
         return Err(RunError::Verify {
-            hint: api::failure_hint(status, detail.as_deref(), profile.tenant_id.is_some()),
+            hint: crate::provider::api_of(profile).api_failure_hint(
+                status,
+                detail.as_deref(),
+                profile.tenant_id.is_some(),
+            ),
             path,
             status,
             detail,

@@ -21,6 +21,7 @@ use sha1::{Digest, Sha1};
 use crate::cert::PrivateKey;
 
 pub mod capture;
+pub mod problem;
 pub mod send;
 pub mod verify;
 pub use verify::{
@@ -147,68 +148,8 @@ impl SignatureMethod {
     }
 }
 
-/// RFC 3986 percent-encoding as RFC 5849 §3.6 wants it: everything but the unreserved set
-/// (`A-Z a-z 0-9 - . _ ~`), UTF-8, upper-case hex.
-pub fn percent_encode(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    percent_encode_into(&mut out, s);
-    // Only ASCII was pushed.
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// [`percent_encode`] appended to `out`, without a String of its own (the HMAC key is built
-/// this way, in one zeroized buffer).
-fn unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Appends `s` percent-encoded: runs of unreserved bytes are copied whole.
-fn percent_encode_into(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !unreserved(b) {
-            out.extend_from_slice(&bytes[start..i]);
-            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
-            start = i + 1;
-        }
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// The length of `s` percent-encoded.
-fn percent_encoded_len(s: &str) -> usize {
-    s.bytes().map(|b| if unreserved(b) { 1 } else { 3 }).sum()
-}
-
-/// Decodes `%XX` escapes, and `+` as a space when `plus_is_space` (form and query encoding).
-/// Invalid escapes are kept as they are, as servers do.
-pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
+pub use crate::form::{parse_urlencoded, percent_decode, percent_encode};
+use crate::form::{percent_encode_into, percent_encoded_len, unreserved};
 
 /// [`parse_urlencoded`] for untrusted input: counted first (nothing is allocated for the count),
 /// and refused with more than [`MAX_PARAMS`] pairs.
@@ -218,17 +159,6 @@ pub fn parse_params(s: &str, what: &'static str) -> Result<Vec<(String, String)>
         return Err(Error::TooManyParameters { what, count });
     }
     Ok(parse_urlencoded(s))
-}
-
-/// Splits `a=1&b=&c` into decoded pairs (`+` is a space). Empty segments are skipped.
-pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k, true), percent_decode(v, true)),
-            None => (percent_decode(p, true), String::new()),
-        })
-        .collect()
 }
 
 /// A URL split the way the base string needs it.

@@ -1,11 +1,11 @@
 //! Sending a signed OAuth 1.0a request and reading the answer the way Xero's OAuth 1.0a API
 //! gave it: the status, the body, and an `oauth_problem` report from the body or the
 //! `WWW-Authenticate` header. No retries; no redirects (the client comes from
-//! `oauth2::http::client_builder`).
+//! `crate::net::client_builder`).
 
 use serde::Serialize;
 
-use crate::xero::{parse_oauth_problem, OAuthProblem};
+use super::problem::{OAuthProblem, ProblemHints};
 
 /// A request, signed. Its `Debug` leaves out the header (PLAINTEXT carries both secrets in it,
 /// and every method the token) and the body.
@@ -23,6 +23,9 @@ pub struct Outgoing<'a> {
     pub body: Option<(Vec<u8>, &'a str)>,
     /// Reads the service's own error answers (a provider entry's reader), if it has any.
     pub read_error: Option<ErrorReader>,
+    /// What each `oauth_problem` code means there (the provider's, or
+    /// [`super::problem::generic_hint`]).
+    pub problem_hints: ProblemHints,
 }
 
 /// Reads a service's error answer: `(status, WWW-Authenticate, body)`.
@@ -104,8 +107,13 @@ pub enum SendError {
     #[error("`{0}` is not an HTTP method")]
     Method(String),
     /// A URL that would carry the token in clear.
-    #[error(transparent)]
-    Insecure(crate::oauth2::Oauth2Error),
+    #[error("the request URL {url} may not carry a secret: {reason}")]
+    Insecure {
+        /// The URL, without its query.
+        url: String,
+        /// Why not.
+        reason: String,
+    },
     /// The server could not be reached (the text names TLS problems in plain words).
     #[error("{method} {url}: {message}")]
     Network {
@@ -125,7 +133,7 @@ impl SendError {
     pub fn hint(&self) -> String {
         match self {
             SendError::Method(_) => "use GET, POST, PUT or DELETE".into(),
-            SendError::Insecure(e) => e.hint(),
+            SendError::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             SendError::Network { hint, .. } => hint.clone(),
         }
     }
@@ -133,8 +141,13 @@ impl SendError {
 
 /// Sends `req` once and reads the whole answer.
 pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answer, SendError> {
-    use crate::oauth2::http::{describe, require_secure, tls_problem};
-    require_secure("the request URL", req.url).map_err(SendError::Insecure)?;
+    use crate::net::{describe, insecure_reason, strip_query, tls_problem};
+    if let Some(reason) = insecure_reason(req.url) {
+        return Err(SendError::Insecure {
+            url: strip_query(req.url),
+            reason,
+        });
+    }
     let method = reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| SendError::Method(req.method.to_owned()))?;
     let mut r = http
@@ -165,7 +178,7 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
         };
         SendError::Network {
             method: req.method.to_owned(),
-            url: crate::oauth2::http::strip_query(req.url),
+            url: strip_query(req.url),
             message,
             hint,
         }
@@ -180,18 +193,18 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
     };
     let content_type = header("content-type");
     let www_auth = header("www-authenticate");
-    let body = crate::oauth2::http::read_body(resp, crate::oauth2::http::MAX_API_BODY)
+    let body = crate::net::read_body(resp, crate::net::MAX_API_BODY)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|message| SendError::Network {
             method: req.method.to_owned(),
-            url: crate::oauth2::http::strip_query(req.url),
+            url: strip_query(req.url),
             message,
             hint: "the server sent more than any API answer oauth1to2 reads; ask for less (a page, a filter)".into(),
         })?;
-    let oauth_problem = parse_oauth_problem(&body).or_else(|| {
+    let oauth_problem = super::problem::parse(&body, req.problem_hints).or_else(|| {
         www_auth
             .as_deref()
-            .and_then(|w| parse_oauth_problem(&w.replace(", ", "&").replace('"', "")))
+            .and_then(|w| super::problem::parse(&w.replace(", ", "&").replace('"', ""), req.problem_hints))
     });
     let rate_limited = status == 503
         && (body.to_ascii_lowercase().contains("rate limit")
@@ -225,6 +238,7 @@ mod tests {
             form: &form,
             body: Some((b"body-secret".to_vec(), "application/json")),
             read_error: None,
+            problem_hints: crate::oauth1::problem::generic_hint,
         };
         let d = format!("{o:?}");
         for s in ["cs%26ts", "tok-123", "form-secret-value", "body-secret"] {

@@ -264,7 +264,13 @@ pub struct Credentials<'a> {
     pub key: Option<&'a RsaPublicKey>,
     /// The consumer and token secrets.
     pub secrets: Option<Secrets<'a>>,
+    /// Providers' rules for the realm (`(url, realm)` gives what the provider would refuse):
+    /// the signature can be right and the request refused anyway.
+    pub realm_rules: &'a [RealmRule],
 }
+
+/// A provider's rule for the header's realm: what it would refuse for this URL and realm.
+pub type RealmRule = fn(&str, Option<&str>) -> Option<String>;
 
 /// Verifies `req` with what its declared signature method needs ([`verify_request`] or
 /// [`verify_hmac_request`]); a method whose key or secrets were not given is an error naming it.
@@ -302,7 +308,7 @@ pub fn verify_with(
         .find(|(k, _)| k == "realm")
         .map(|(_, v)| v.as_str());
     v.refused_anyway
-        .extend(crate::provider::netsuite::realm_problem(&req.url, realm));
+        .extend(credentials.realm_rules.iter().filter_map(|rule| rule(&req.url, realm)));
     Ok(v)
 }
 

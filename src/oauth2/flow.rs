@@ -332,7 +332,7 @@ pub(crate) fn secret_forms(
     {
         v.push(s.to_owned());
         v.push(enc(s));
-        v.push(crate::oauth1::percent_encode(s));
+        v.push(crate::form::percent_encode(s));
     }
     if let Some(s) = client_secret {
         let b64 = &base64::engine::general_purpose::STANDARD;

@@ -166,7 +166,7 @@ pub fn parse_pasted(
         }
     }
     let query = query.split('#').next().unwrap_or("");
-    let params = crate::oauth1::parse_urlencoded(query);
+    let params = crate::form::parse_urlencoded(query);
     if !params.iter().any(|(k, _)| k == "code" || k == "error") {
         return Err(CallbackError::BadPaste(
             "it has no code= or error= parameter".into(),
@@ -449,7 +449,7 @@ fn parse_request_head(head: &[u8]) -> Option<Request> {
     if method != "GET" || path != "/callback" {
         return Some(Request::Other);
     }
-    Some(Request::Callback(crate::oauth1::parse_urlencoded(query)))
+    Some(Request::Callback(crate::form::parse_urlencoded(query)))
 }
 
 fn respond(stream: &mut TcpStream, status: u16, title: &str, message: &str) {
@@ -496,7 +496,7 @@ mod tests {
     use super::*;
 
     fn q(s: &str) -> Vec<(String, String)> {
-        crate::oauth1::parse_urlencoded(s)
+        crate::form::parse_urlencoded(s)
     }
 
     #[test]

@@ -85,6 +85,12 @@ pub struct Provider {
     pub machine_to_machine_regions: &'static [&'static str],
     /// What it wants of a JWT client assertion beyond RFC 7523.
     pub assertion: AssertionPolicy,
+    /// What a failed answer from its API means: `(status, the answer's detail, whether a
+    /// tenant was named)`; `crate::api::failure_hint` where it says nothing more.
+    pub api_failure_hint: fn(u16, Option<&str>, bool) -> String,
+    /// What it refuses in an OAuth 1.0a request's realm whatever the signature (NetSuite: the
+    /// account id, upper case, for the account the URL's host names); `None` when nothing.
+    pub oauth1_realm_rule: Option<crate::oauth1::verify::RealmRule>,
 }
 
 /// One way off a legacy app type at a provider.
@@ -166,6 +172,11 @@ impl Provider {
         }
     }
 
+    /// What a failed answer from its API means (see [`Provider::api_failure_hint`]'s field).
+    pub fn api_failure_hint(&self, status: u16, detail: Option<&str>, tenant_sent: bool) -> String {
+        (self.api_failure_hint)(status, detail, tenant_sent)
+    }
+
     /// `e`, carrying this provider's hint for it.
     pub fn explain(&self, e: Oauth2Error) -> Oauth2Error {
         let hint = self.hint(&e);
@@ -231,6 +242,14 @@ impl Provider {
     }
 }
 
+/// Every provider oauth1to2 knows, once.
+pub static REGISTRY: [&Provider; 3] = [&xero::PROVIDER, &netsuite::PROVIDER, &oidc::PROVIDER];
+
+/// Every provider's OAuth 1.0a realm rule (each looks at the URL's host, so all can be asked).
+pub fn oauth1_realm_rules() -> Vec<crate::oauth1::verify::RealmRule> {
+    REGISTRY.iter().filter_map(|p| p.oauth1_realm_rule).collect()
+}
+
 /// The entry for a provider.
 pub fn of(kind: &ProviderKind) -> &'static Provider {
     match kind {
@@ -289,6 +308,11 @@ fn provider_endpoints(
             discover(issuer, http, cache_dir, crate::oauth2::now())
         }
     }
+}
+
+/// The header a profile's API names a tenant in, if its API has tenants.
+pub fn tenant_header(profile: &Profile) -> Option<&'static str> {
+    api_of(profile).tenants.as_ref().map(|t| t.header)
 }
 
 /// The provider whose API a profile's API base serves: the one the profile names in `api` (an

@@ -1,42 +1,14 @@
-//! Facts about Xero that the other modules need: how its OAuth 1.0a endpoints reported
-//! problems, and what each problem meant for the person holding the integration.
+//! Xero's OAuth 1.0a endpoints: how they reported problems, and what each problem meant for
+//! the person holding the integration.
 //!
 //! Sources: developer.xero.com/documentation/auth-and-limits/oauth-issues, and how xeroizer's
 //! `http_response.rb` read the same answers.
 
-use serde::Serialize;
+pub use crate::oauth1::problem::OAuthProblem;
 
-pub mod api;
-pub mod connections;
-pub mod partner;
-
-/// The API base (the provider entry holds it).
-pub use crate::provider::xero::API_BASE;
-
-/// An `oauth_problem=...&oauth_problem_advice=...` answer, with what it means.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OAuthProblem {
-    /// The `oauth_problem` code, e.g. `signature_invalid`.
-    pub code: String,
-    /// Xero's `oauth_problem_advice`, if it sent one.
-    pub advice: Option<String>,
-    /// What it means and what to do.
-    pub hint: String,
-}
-
-/// Reads an OAuth 1.0a problem report from a response body (form-encoded, as Xero sent it).
+/// Reads an OAuth 1.0a problem report from a response body, with Xero's meaning of its code.
 pub fn parse_oauth_problem(body: &str) -> Option<OAuthProblem> {
-    let pairs = crate::oauth1::parse_urlencoded(body.trim());
-    let code = pairs.iter().find(|(k, _)| k == "oauth_problem")?.1.clone();
-    let advice = pairs
-        .iter()
-        .find(|(k, _)| k == "oauth_problem_advice")
-        .map(|(_, v)| v.clone());
-    Some(OAuthProblem {
-        hint: problem_hint(&code).to_owned(),
-        code,
-        advice,
-    })
+    crate::oauth1::problem::parse(body, problem_hint)
 }
 
 /// What an `oauth_problem` code means, in the consultant's terms.

@@ -286,6 +286,8 @@ pub static PROVIDER: Provider = Provider {
     m2m_scope_steps: &[],
     machine_to_machine_regions: &[],
     assertion: ASSERTIONS,
+    oauth1_realm_rule: Some(realm_problem),
+    api_failure_hint: crate::api::failure_hint,
 };
 
 /// What NetSuite's TBA error codes mean, and what to do: the authorization flow's

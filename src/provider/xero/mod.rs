@@ -1,6 +1,11 @@
 //! Xero: its identity endpoints (developer.xero.com/documentation/oauth2/auth-flow, and the
 //! discovery document at identity.xero.com), its API base, and what revocation does there.
-//! Xero's OAuth 1.0a facts, connections and API calls are in `crate::xero`.
+//! Its OAuth 1.0a problems (`oauth1`), partner tokens (`partner`) and connections
+//! (`connections`) are beside it.
+
+pub mod connections;
+pub mod oauth1;
+pub mod partner;
 
 use super::{EndpointSource, MigrationPath, Provider, ScopeCatalogue, TenantModel, TokenRules};
 use crate::oauth2::endpoints::Endpoints;
@@ -48,6 +53,8 @@ pub static PROVIDER: Provider = Provider {
     // Custom Connections are sold in these regions only (developer.xero.com/faq/custom-integration).
     machine_to_machine_regions: &["AU", "NZ", "UK", "US"],
     assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
+    oauth1_realm_rule: None,
+    api_failure_hint,
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
     // authorise again by e-mail is not documented (our caution, in the last step).
@@ -83,11 +90,11 @@ pub const MIGRATIONS: [MigrationPath; 3] = [
     },
 ];
 
-/// Xero's scopes: `xero_scopes.tsv` beside this file, one row per API resource citing the
+/// Xero's scopes: `scopes.tsv` beside this file, one row per API resource citing the
 /// Xero page it comes from; apps created on or after 2 March 2026 get granular scopes only,
 /// and older apps must move by September 2027 (developer.xero.com/faq/granular-scopes).
 pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
-    table: include_str!("xero_scopes.tsv"),
+    table: include_str!("scopes.tsv"),
     granular_from: time::macros::date!(2026 - 03 - 02),
     broad_deadline: "September 2027",
     // Our reading, not Xero's words: Xero says "by September 2027" and gives no day, so the
@@ -103,7 +110,42 @@ pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
 /// `xero-tenant-id` header.
 pub const CONNECTIONS: TenantModel = TenantModel {
     header: "xero-tenant-id",
-    list: crate::xero::connections::list,
-    remove: crate::xero::connections::delete,
-    find: crate::xero::connections::find,
+    list: connections::list,
+    remove: connections::delete,
+    find: connections::find,
 };
+
+/// What a failed answer from Xero's API means: its tenant header and its rate limit; the
+/// generic hint (`crate::api::failure_hint`) for the rest.
+pub fn api_failure_hint(status: u16, detail: Option<&str>, tenant_sent: bool) -> String {
+    let detail = detail.unwrap_or("");
+    match status {
+        403 if !tenant_sent || detail.contains("AuthenticationUnsuccessful") => {
+            if tenant_sent {
+                "Xero did not accept the tenant: the user may have lost access to it; check `oauth1to2 tenants list`".into()
+            } else {
+                "Xero needs the xero-tenant-id header: pick a tenant with `oauth1to2 tenants use ID` (see `oauth1to2 tenants list`), or name one for this call".into()
+            }
+        }
+        403 => "the token lacks a scope for this endpoint, or the organisation's plan does not include it: check `oauth1to2 token show`".into(),
+        404 => "no such endpoint or record: check the path (for example /api.xro/2.0/Organisation)".into(),
+        429 => "Xero's rate limit (60 calls a minute, 5,000 a day per organisation) was hit and the wait allowed for the call ran out: retry later, or allow a longer wait".into(),
+        s if s >= 500 => "Xero reported a server error: retry later".into(),
+        s if s != 401 => "Xero refused the request: the body above says why".into(),
+        _ => crate::api::failure_hint(status, Some(detail), tenant_sent),
+    }
+}
+
+#[cfg(test)]
+mod api_tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_the_missing_tenant_header() {
+        assert!(
+            api_failure_hint(403, Some("AuthenticationUnsuccessful"), false).contains("tenants use")
+        );
+        assert!(api_failure_hint(401, None, true).contains("scope"));
+        assert!(api_failure_hint(429, None, true).contains("60 calls a minute"));
+    }
+}

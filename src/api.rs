@@ -1,9 +1,10 @@
-//! Calls to the Xero API with an OAuth 2.0 bearer token, the way `gh api` calls GitHub's: a
-//! method, a path under the API base, an optional JSON body, and the `xero-tenant-id` header.
+//! Calls to a provider's API with an OAuth 2.0 bearer token, the way `gh api` calls GitHub's: a
+//! method, a path under the API base, an optional JSON body, and the tenant header where the
+//! provider's API has tenants (its entry names the header).
 //!
-//! A 429 is retried after `Retry-After` when that fits in the caller's bounded wait (Xero refuses
-//! the call before doing anything, so even a POST is safe to repeat). Network errors and 5xx are
-//! retried, with backoff, only for GET.
+//! A 429 is retried after `Retry-After` when that fits in the caller's bounded wait (a rate limit
+//! refuses the call before doing anything, so even a POST is safe to repeat). Network errors and
+//! 5xx are retried, with backoff, only for GET.
 
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ pub struct ApiCall<'a> {
     pub path: &'a str,
     /// JSON body.
     pub body: Option<Vec<u8>>,
-    /// The `xero-tenant-id` header.
+    /// The tenant the call acts for, sent in the provider's tenant header.
     pub tenant_id: Option<&'a str>,
     /// The longest total time to spend waiting on 429s.
     pub max_wait: Duration,
@@ -48,19 +49,26 @@ pub fn url_for(api_base: &str, path: &str) -> Result<String, Oauth2Error> {
     Ok(format!("{api_base}/{}", path.trim_start_matches('/')))
 }
 
-/// Sends the call.
+/// Sends the call. `tenant_header` is the header the provider's API names a tenant in (`None`
+/// where a token is for one account: then a tenant is an error, not dropped).
 pub fn call(
     http: &HttpClient,
     api_base: &str,
     access_token: &str,
+    tenant_header: Option<&str>,
     call: &ApiCall<'_>,
 ) -> Result<ApiAnswer, Oauth2Error> {
     let url = url_for(api_base, call.path)?;
+    if call.tenant_id.is_some() && tenant_header.is_none() {
+        return Err(Oauth2Error::Usage(format!(
+            "the API at {api_base} has no tenants, so a call to it cannot name one"
+        )));
+    }
     let auth = format!("Bearer {access_token}");
     let mut headers: Vec<(&str, &str)> =
         vec![("authorization", &auth), ("accept", "application/json")];
-    if let Some(t) = call.tenant_id {
-        headers.push((crate::provider::xero::CONNECTIONS.header, t));
+    if let (Some(t), Some(header)) = (call.tenant_id, tenant_header) {
+        headers.push((header, t));
     }
     if call.body.is_some() {
         headers.push(("content-type", "application/json"));
@@ -92,23 +100,16 @@ pub fn call(
     }
 }
 
-/// What a failed answer means, for the hint line.
-pub fn failure_hint(status: u16, detail: Option<&str>, tenant_sent: bool) -> String {
-    let detail = detail.unwrap_or("");
+/// What a failed answer means, for the hint line, where the provider's entry says nothing
+/// more (`crate::provider::Provider::api_failure_hint`).
+pub fn failure_hint(status: u16, _detail: Option<&str>, _tenant_sent: bool) -> String {
     match status {
         401 => "the access token was refused, or lacks a scope this endpoint needs: check the scopes with `oauth1to2 token show`, add the missing one to the profile and connect again".into(),
-        403 if !tenant_sent || detail.contains("AuthenticationUnsuccessful") => {
-            if tenant_sent {
-                "Xero did not accept the tenant: the user may have lost access to it; check `oauth1to2 tenants list`".into()
-            } else {
-                "Xero needs the xero-tenant-id header: pick a tenant with `oauth1to2 tenants use ID` (see `oauth1to2 tenants list`), or name one for this call".into()
-            }
-        }
-        403 => "the token lacks a scope for this endpoint, or the organisation's plan does not include it: check `oauth1to2 token show`".into(),
-        404 => "no such endpoint or record: check the path (for example /api.xro/2.0/Organisation)".into(),
-        429 => "Xero's rate limit (60 calls a minute, 5,000 a day per organisation) was hit and the wait allowed for the call ran out: retry later, or allow a longer wait".into(),
-        s if s >= 500 => "Xero reported a server error: retry later".into(),
-        _ => "Xero refused the request: the body above says why".into(),
+        403 => "the token lacks a scope or a permission for this endpoint: check `oauth1to2 token show`, and the role the app's user has".into(),
+        404 => "no such endpoint or record: check the path".into(),
+        429 => "the API's rate limit was hit and the wait allowed for the call ran out: retry later, or allow a longer wait".into(),
+        s if s >= 500 => "the API reported a server error: retry later".into(),
+        _ => "the API refused the request: the body above says why".into(),
     }
 }
 
@@ -133,10 +134,11 @@ mod tests {
     }
 
     #[test]
-    fn hints_name_the_missing_tenant_header() {
-        assert!(
-            failure_hint(403, Some("AuthenticationUnsuccessful"), false).contains("tenants use")
-        );
+    fn generic_hints_name_no_provider() {
+        for status in [401, 403, 404, 429, 500, 418] {
+            let h = failure_hint(status, None, false);
+            assert!(!h.contains("Xero") && !h.contains("tenant"), "{status}: {h}");
+        }
         assert!(failure_hint(401, None, true).contains("scope"));
     }
 }

@@ -26,4 +26,6 @@ pub static PROVIDER: Provider = Provider {
     m2m_scope_steps: &[],
     machine_to_machine_regions: &[],
     assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
+    oauth1_realm_rule: None,
+    api_failure_hint: crate::api::failure_hint,
 };

@@ -208,7 +208,7 @@ pub enum RenewError {
         /// HTTP status.
         status: u16,
         /// Xero's problem report, if any.
-        problem: Option<super::OAuthProblem>,
+        problem: Option<super::oauth1::OAuthProblem>,
     },
     /// The answer or the token file was unusable.
     #[error(transparent)]
@@ -279,7 +279,7 @@ pub fn renew(
     if !(200..300).contains(&status) {
         return Err(RenewError::Refused {
             status,
-            problem: super::parse_oauth_problem(&body),
+            problem: super::oauth1::parse_oauth_problem(&body),
         });
     }
     Ok(PartnerToken::from_renewal(&body, now)?)
