@@ -103,7 +103,7 @@ pub fn connect_profile(
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let mut profile = profile;
-    let provider = crate::provider::of_profile(&profile);
+    let provider = crate::provider::of_profile(&profile)?;
     provider.check_profile(name, &mut profile)?;
     connect_inner(name, profile, options, paths, ui).map_err(|e| provider.explain(e))
 }
@@ -165,7 +165,7 @@ pub(crate) fn obtain(
                 &endpoints,
                 &http,
                 a,
-                &crate::provider::of_profile(profile).assertion,
+                &crate::provider::of_profile(profile)?.assertion,
                 now(),
             )?,
             None,
@@ -201,7 +201,7 @@ fn browser_flow(
         profile,
         endpoints,
         &redirect_uri,
-        crate::provider::of_profile(profile).prompt_consent_for_offline_access,
+        crate::provider::of_profile(profile)?.prompt_consent_for_offline_access,
     )?;
     let listening = listener.addresses();
     let pasted = ui.authorize(&AuthorizePrompt {
@@ -274,7 +274,7 @@ pub fn fresh_tokens(
     force: bool,
     ui: &dyn Interaction,
 ) -> Result<TokenSet, Oauth2Error> {
-    let provider = crate::provider::of_profile(profile);
+    let provider = crate::provider::of_profile(profile)?;
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
     let (tokens, notices) = store
         .fresh(margin, force, now, |current| {
@@ -332,7 +332,7 @@ pub fn revoke_profile(
     profile: &Profile,
     paths: &Paths,
 ) -> Result<Revoked, Oauth2Error> {
-    let provider = crate::provider::of_profile(profile);
+    let provider = crate::provider::of_profile(profile)?;
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
     let run = || {
         let current = store.load()?.ok_or_else(|| Oauth2Error::NotConnected {
@@ -435,7 +435,7 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
     let mut status = TokenStatus::unusable(name, reason);
     status.usable = usable;
     if let Ok(Some(t)) = loaded {
-        let catalogue = crate::provider::api_of(profile).scopes;
+        let catalogue = crate::provider::api_of(profile).ok().and_then(|p| p.scopes);
         let retiring = match catalogue {
             Some(_) => crate::audit::scope_check::deprecated_scopes().unwrap_or_default(),
             None => Vec::new(),
@@ -485,7 +485,7 @@ pub fn api_call(
         &http,
         &api_base,
         &t.access_token,
-        crate::provider::tenant_header(profile),
+        crate::provider::tenant_header(profile)?,
         call,
     )
         .map_err(|e| e.redacted(&known))?;

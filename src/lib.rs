@@ -45,4 +45,4 @@ pub use connect::{
 pub use interact::{AuthorizePrompt, Interaction, Level};
 pub use oauth1::{verify_request, ProtocolParams, SignatureMethod, Signer};
 pub use oauth2::Oauth2Error;
-pub use provider::{Provider, ProviderKind};
+pub use provider::{Provider, ProviderId};

@@ -111,7 +111,7 @@ pub fn check_profile(
     app_created: Option<time::Date>,
     today: time::Date,
 ) -> Result<ProfileCheck, ReconsentError> {
-    let p = crate::provider::api_of(profile);
+    let p = crate::provider::api_of(profile)?;
     if p.scopes.is_none() {
         return Err(ReconsentError::NoCatalogue(p.name));
     }
@@ -216,7 +216,8 @@ pub fn portal_steps(profile: &Profile, scopes: &[String]) -> Vec<String> {
         .filter(|s| !IDENTITY.contains(s))
         .collect();
     crate::provider::of_profile(profile)
-        .m2m_scope_steps
+        .map(|p| p.m2m_scope_steps)
+        .unwrap_or(&[])
         .iter()
         .map(|s| {
             s.replace("{client_id}", &profile.client_id)
@@ -366,7 +367,7 @@ pub fn upgrade(
     if scopes.is_empty() {
         return Err(ReconsentError::NoScopes);
     }
-    let provider = crate::provider::of_profile(profile);
+    let provider = crate::provider::of_profile(profile)?;
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
     let old = tokens_of(name, profile, paths)?;
     let mut next = profile.clone();
@@ -426,7 +427,7 @@ pub fn upgrade(
             &http,
             &crate::provider::api_base(profile)?,
             &tokens.access_token,
-            crate::provider::tenant_header(profile),
+            crate::provider::tenant_header(profile)?,
             &crate::api::ApiCall {
                 method: "GET",
                 path: &call,
@@ -510,7 +511,7 @@ mod tests {
             "{steps:?}"
         );
         // A generic OpenID provider has no portal steps to give.
-        p.use_issuer("https://id.example.com");
+        crate::provider::use_issuer(&mut p, "https://id.example.com");
         assert!(portal_steps(&p, &["a".into()]).is_empty());
     }
 

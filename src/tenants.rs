@@ -71,7 +71,7 @@ impl<'a> Tenants<'a> {
         paths: &'a Paths,
         ui: &dyn Interaction,
     ) -> Result<Tenants<'a>, TenantError> {
-        let p = provider::api_of(profile);
+        let p = provider::api_of(profile)?;
         let model = p.tenants.as_ref().ok_or(TenantError::NoTenants(p.name))?;
         let api_base = provider::api_base(profile)?;
         let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;

@@ -96,10 +96,10 @@ impl Interaction for Scripted {
 
 fn profile(peer: &OidcPeer, client: &str, grant: Grant) -> Profile {
     let mut p = Profile::new(client);
-    p.use_issuer(&peer.issuer);
+    oauth1to2::provider::use_issuer(&mut p, &peer.issuer);
     p.api_base = Some(peer.issuer.clone());
     // The test provider stands in for Xero's identity server: its API is Xero's.
-    p.api = Some(oauth1to2::provider::ProviderKind::Xero);
+    p.api = Some(oauth1to2::provider::ProviderId::new("xero"));
     p.ca_file = Some(peer.ca_file.clone());
     p.redirect_port = 0;
     p.redirect_host = "127.0.0.1".into();
@@ -236,7 +236,7 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
         overrides: oauth1to2::oauth2::profile::Overrides {
             issuer: Some(peer.issuer.clone()),
             api_base: Some(peer.issuer.clone()),
-            api: Some(oauth1to2::provider::ProviderKind::Xero),
+            api: Some(oauth1to2::provider::ProviderId::new("xero")),
             ca_file: Some(peer.ca_file.clone()),
             port: Some(0),
             redirect_host: Some("127.0.0.1".into()),

@@ -124,7 +124,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
         ),
-        hint: Some(oauth1to2::provider::api_of(&s.profile).api_failure_hint(
+        hint: Some(oauth1to2::provider::api_of(&s.profile)?.api_failure_hint(
             r.status,
             r.error_detail().as_deref(),
             tenant.is_some(),

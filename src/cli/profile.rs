@@ -75,7 +75,9 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
     let store = TokenStore::with_backend(&paths.tokens_dir, name, p.token_store);
     View {
         name: name.to_owned(),
-        provider: oauth1to2::provider::of_profile(p).id.into(),
+        provider: oauth1to2::provider::of_profile(p)
+            .map(|e| e.id.to_owned())
+            .unwrap_or_else(|_| p.provider.as_str().to_owned()),
         issuer: p.issuer.clone(),
         account: p.account.clone(),
         token_endpoint: p.token_endpoint.clone(),

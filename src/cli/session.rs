@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::CallbackError;
-use oauth1to2::oauth2::profile::{check_name, Config, Overrides, Paths, Profile};
+use oauth1to2::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, ProviderId};
 use oauth1to2::oauth2::store::{TokenSet, TokenStore};
 use oauth1to2::oauth2::Oauth2Error;
 use oauth1to2::secret::Password;
@@ -147,31 +147,19 @@ pub fn confirm(question: &str) -> Result<bool, CliError> {
     ))
 }
 
-/// A provider with endpoints of its own (any other is found by `--issuer`).
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ProviderArg {
-    /// Xero (the default).
-    Xero,
-    /// NetSuite: endpoints per account (--account).
-    Netsuite,
-}
-
-impl From<ProviderArg> for oauth1to2::provider::ProviderKind {
-    fn from(p: ProviderArg) -> Self {
-        match p {
-            ProviderArg::Xero => Self::Xero,
-            ProviderArg::Netsuite => Self::Netsuite,
-        }
-    }
+/// The providers `--provider` and `--api` take: the registry's, less the ones found by
+/// discovery from `--issuer`.
+pub fn provider_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(oauth1to2::provider::named_providers())
 }
 
 /// Where the profile's endpoints are and how the redirect looks (`connect` and `migrate`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct EndpointArgs {
-    /// The provider, when not Xero: netsuite (give --account too). Any other OpenID provider
-    /// is chosen by --issuer.
-    #[arg(long, value_enum, value_name = "NAME", conflicts_with = "issuer")]
-    pub provider: Option<ProviderArg>,
+    /// The provider (default: the first listed). One whose endpoints are per account needs
+    /// --account too. Any other OpenID provider is chosen by --issuer.
+    #[arg(long, value_parser = provider_parser(), value_name = "NAME", conflicts_with = "issuer")]
+    pub provider: Option<String>,
     /// The NetSuite account id, in either spelling (1234567_SB1 or 1234567-sb1); the endpoints
     /// and the REST base are built from it.
     #[arg(long, value_name = "ID")]
@@ -190,8 +178,8 @@ pub struct EndpointArgs {
     pub api_base: Option<String>,
     /// With --issuer: the identity server stands in for this provider's (a staging or test
     /// server), so its tenants and scope catalogue apply at --api-base.
-    #[arg(long, value_enum, value_name = "NAME", requires_all = ["issuer", "api_base"])]
-    pub api: Option<ProviderArg>,
+    #[arg(long, value_parser = provider_parser(), value_name = "NAME", requires_all = ["issuer", "api_base"])]
+    pub api: Option<String>,
     /// Also trust this CA certificate (PEM) for the profile's endpoints.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
@@ -207,12 +195,16 @@ impl EndpointArgs {
     /// The library's form.
     pub fn overrides(&self) -> Overrides {
         Overrides {
-            provider: self.provider.map(Into::into),
+            provider: match (&self.provider, &self.issuer) {
+                (Some(p), _) => Some(ProviderId::new(p.as_str())),
+                (None, Some(_)) => Some(ProviderId::new(oauth1to2::provider::discovery().id)),
+                (None, None) => None,
+            },
             account: self.account.clone(),
             token_endpoint: self.token_endpoint.clone(),
             issuer: self.issuer.clone(),
             api_base: self.api_base.clone(),
-            api: self.api.map(Into::into),
+            api: self.api.as_deref().map(ProviderId::new),
             ca_file: self.ca_file.clone(),
             port: self.port,
             redirect_host: self.redirect_host.clone(),

@@ -666,7 +666,7 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
     p.scopes = scopes.to_vec();
     p.client_secret = run.state.client_secret.clone();
     if run.inv.app_type == AppType::Tba {
-        p.provider = crate::provider::ProviderKind::Netsuite;
+        p.provider = crate::provider::ProviderId::new(crate::provider::netsuite::PROVIDER.id);
         p.account = run.inv.account.clone();
         p.assertion = run.state.assertion.clone();
     }
@@ -686,7 +686,7 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
 fn tenant(run: &mut Run) -> Result<(), RunError> {
     let config = Config::load(&run.paths.config_file)?;
     let profile = config.get(&run.state.profile)?.clone();
-    if crate::provider::api_of(&profile).tenants.is_none() {
+    if crate::provider::api_of(&profile)?.tenants.is_none() {
         let summary = format!(
             "account {}: a token there is for that one account (no tenant to choose)",
             profile.account.as_deref().unwrap_or("(none)")
@@ -813,7 +813,7 @@ fn verify_call(
         http,
         &crate::provider::api_base(profile)?,
         access,
-        crate::provider::tenant_header(profile),
+        crate::provider::tenant_header(profile)?,
         &ApiCall {
             method: "GET",
             path: &path,
@@ -827,7 +827,7 @@ fn verify_call(
     if !(200..300).contains(&status) {
         let detail = r.error_detail();
         return Err(RunError::Verify {
-            hint: crate::provider::api_of(profile).api_failure_hint(
+            hint: crate::provider::api_of(profile)?.api_failure_hint(
                 status,
                 detail.as_deref(),
                 profile.tenant_id.is_some(),

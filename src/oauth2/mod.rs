@@ -124,6 +124,14 @@ pub enum Oauth2Error {
         /// What the keyring said (never the entry's contents).
         message: String,
     },
+    /// A profile names a provider the registry does not know.
+    #[error("provider {name:?} is not one oauth1to2 knows (it knows {known})")]
+    UnknownProvider {
+        /// The name given.
+        name: String,
+        /// The names it knows.
+        known: String,
+    },
     /// A URL that would carry a secret in clear: plain http to a host that is not loopback.
     #[error("{what} {url} is refused: {reason}")]
     Insecure {
@@ -232,6 +240,7 @@ impl Oauth2Error {
             Oauth2Error::NotConnected { profile } => format!("run `oauth1to2 connect --profile {profile}` first"),
             Oauth2Error::NoRefreshToken { profile } => format!("ask for the offline_access scope to get refresh tokens, or run `oauth1to2 connect --profile {profile}` again"),
             Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
+            Oauth2Error::UnknownProvider { .. } => "name one of the providers listed, or use a generic OpenID provider by its issuer URL".into(),
             Oauth2Error::Insecure { .. } => "use the provider's https:// address; plain http is accepted only for a loopback address (127.0.0.1, [::1], localhost), such as a local test server".into(),
             Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
             Oauth2Error::NoApiBase { .. } => "connect the profile again with its provider's API base (`oauth1to2 connect --profile NAME --api-base https://...`), or set `api_base` in its section of the config file".into(),

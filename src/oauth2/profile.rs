@@ -62,17 +62,28 @@ impl Paths {
     }
 }
 
-/// Which authorization server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// Xero, with its endpoints built in.
-    #[default]
-    Xero,
-    /// Any OpenID provider, found by discovery from `issuer`.
-    Oidc,
-    /// NetSuite, with its endpoints built from the profile's `account`.
-    Netsuite,
+/// Which provider a profile is for: a name the provider registry knows
+/// (`crate::provider::REGISTRY`), resolved when the profile is used. Empty: the registry's
+/// first entry, as in a config written before profiles named their provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProviderId(String);
+
+impl ProviderId {
+    /// The provider named `id`.
+    pub fn new(id: impl Into<String>) -> ProviderId {
+        ProviderId(id.into())
+    }
+
+    /// The name, as profiles store it (empty for the default).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether no provider was named (the registry's first entry applies).
+    pub fn is_default(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The OAuth 2.0 grant a profile uses.
@@ -153,7 +164,7 @@ impl SecretRef {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     /// A provider with built-in endpoints, by the name profiles store.
-    pub provider: Option<ProviderKind>,
+    pub provider: Option<ProviderId>,
     /// The account, for a provider whose endpoints are per account.
     pub account: Option<String>,
     /// The token endpoint, instead of the provider's.
@@ -163,7 +174,7 @@ pub struct Overrides {
     /// The API base for tenant and API calls.
     pub api_base: Option<String>,
     /// Whose API the API base serves, for an OpenID provider that stands in for one.
-    pub api: Option<ProviderKind>,
+    pub api: Option<ProviderId>,
     /// A CA certificate (PEM) to trust as well.
     pub ca_file: Option<PathBuf>,
     /// The loopback port of the redirect URI (0: any free port).
@@ -176,7 +187,7 @@ impl Overrides {
     /// Sets what was given on `p`.
     pub fn apply(&self, p: &mut Profile) {
         if let Some(i) = &self.issuer {
-            p.use_issuer(i);
+            p.issuer = Some(i.trim_end_matches('/').to_owned());
         }
         if let Some(k) = &self.provider {
             p.provider = k.clone();
@@ -220,9 +231,9 @@ impl Overrides {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// `xero` (default) or `oidc`.
-    #[serde(default)]
-    pub provider: ProviderKind,
+    /// The provider, by the name the registry knows it by.
+    #[serde(default, skip_serializing_if = "ProviderId::is_default")]
+    pub provider: ProviderId,
     /// The issuer URL, for `oidc` (discovery runs against it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
@@ -262,7 +273,7 @@ pub struct Profile {
     /// provider standing in for a known provider's (a staging or test server): that
     /// provider's tenants and scope catalogue apply. `None`: the profile's own provider's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api: Option<ProviderKind>,
+    pub api: Option<ProviderId>,
     /// An extra CA certificate (PEM) to trust for this profile's endpoints, e.g. a TLS-inspecting
     /// proxy's. The system's roots stay trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -291,7 +302,7 @@ impl Profile {
     /// A new profile with defaults.
     pub fn new(client_id: impl Into<String>) -> Profile {
         Profile {
-            provider: ProviderKind::Xero,
+            provider: ProviderId::default(),
             issuer: None,
             account: None,
             token_endpoint: None,
@@ -313,12 +324,6 @@ impl Profile {
     /// The redirect URI to register (for a fixed port).
     pub fn redirect_uri(&self, port: u16) -> String {
         format!("http://{}:{port}/callback", self.redirect_host)
-    }
-
-    /// Uses the OpenID provider at `issuer` (found by discovery) instead of Xero.
-    pub fn use_issuer(&mut self, issuer: &str) {
-        self.provider = ProviderKind::Oidc;
-        self.issuer = Some(issuer.trim_end_matches('/').to_owned());
     }
 
     /// Whether the scopes include `offline_access` (refresh tokens).

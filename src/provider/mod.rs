@@ -2,8 +2,8 @@
 //! behind it. The generic OAuth 2.0 code (`crate::oauth2`) knows no provider by name; it is told
 //! what it needs (endpoints, whether to ask for consent again, where the API is) from here.
 //!
-//! Each provider is one entry: a file in this folder with a [`Provider`] value, and one arm in
-//! [`of`]. [`ProviderKind`] (the name a profile stores) is matched nowhere else.
+//! Each provider is one folder here with a [`Provider`] value, and one line in
+//! [`REGISTRY`]. A profile names its provider by [`ProviderId`]; [`of`] resolves it.
 //!
 //! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
 //! its error codes, its tenant model, its scope catalogue and its migration paths.
@@ -18,7 +18,7 @@ use crate::oauth2::assertion::AssertionPolicy;
 use crate::oauth2::endpoints::{discover, Endpoints};
 use crate::oauth2::http::HttpClient;
 use crate::oauth2::profile::Profile;
-pub use crate::oauth2::profile::ProviderKind;
+pub use crate::oauth2::profile::ProviderId;
 use crate::oauth2::Oauth2Error;
 use crate::tenants::Tenant;
 
@@ -250,18 +250,56 @@ pub fn oauth1_realm_rules() -> Vec<crate::oauth1::verify::RealmRule> {
     REGISTRY.iter().filter_map(|p| p.oauth1_realm_rule).collect()
 }
 
-/// The entry for a provider.
-pub fn of(kind: &ProviderKind) -> &'static Provider {
-    match kind {
-        ProviderKind::Xero => &xero::PROVIDER,
-        ProviderKind::Oidc => &oidc::PROVIDER,
-        ProviderKind::Netsuite => &netsuite::PROVIDER,
+/// The entry named `id` (as profiles and inventories store it).
+pub fn by_id(id: &str) -> Option<&'static Provider> {
+    REGISTRY.iter().copied().find(|p| p.id == id)
+}
+
+/// The names the registry knows, for messages and `--help`.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|p| p.id).collect()
+}
+
+/// The names of the providers a profile can name directly (their endpoints are built in or
+/// per account; the others are found by discovery from an issuer).
+pub fn named_providers() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|p| !matches!(p.endpoints, EndpointSource::Discovery))
+        .map(|p| p.id)
+        .collect()
+}
+
+/// The entry for the provider `id` names: the registry's first for the default (empty) one;
+/// an error naming the known ones for a name it does not know.
+pub fn of(id: &ProviderId) -> Result<&'static Provider, Oauth2Error> {
+    if id.is_default() {
+        return Ok(REGISTRY[0]);
     }
+    by_id(id.as_str()).ok_or_else(|| Oauth2Error::UnknownProvider {
+        name: id.as_str().to_owned(),
+        known: names().join(", "),
+    })
 }
 
 /// The provider of a profile.
-pub fn of_profile(profile: &Profile) -> &'static Provider {
+pub fn of_profile(profile: &Profile) -> Result<&'static Provider, Oauth2Error> {
     of(&profile.provider)
+}
+
+/// The provider found by OpenID Connect discovery from an issuer.
+pub fn discovery() -> &'static Provider {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|p| matches!(p.endpoints, EndpointSource::Discovery))
+        .unwrap_or(REGISTRY[0])
+}
+
+/// Makes `profile` use the OpenID provider at `issuer`, found by discovery.
+pub fn use_issuer(profile: &mut Profile, issuer: &str) {
+    profile.provider = ProviderId::new(discovery().id);
+    profile.issuer = Some(issuer.trim_end_matches('/').to_owned());
 }
 
 /// The endpoints for a profile: built in, per account, or discovered (cached under
@@ -283,7 +321,7 @@ fn provider_endpoints(
     http: &HttpClient,
     cache_dir: &Path,
 ) -> Result<Endpoints, Oauth2Error> {
-    let provider = of_profile(profile);
+    let provider = of_profile(profile)?;
     match provider.endpoints {
         EndpointSource::BuiltIn(make) => Ok(make()),
         EndpointSource::PerAccount(model) => {
@@ -302,7 +340,7 @@ fn provider_endpoints(
                 .ok_or_else(|| {
                     Oauth2Error::Usage(format!(
                         "the {} provider is found by discovery, and this profile names no issuer URL (set the provider's issuer URL on the profile)",
-                        of_profile(profile).id
+                        provider.id
                     ))
                 })?;
             discover(issuer, http, cache_dir, crate::oauth2::now())
@@ -311,19 +349,18 @@ fn provider_endpoints(
 }
 
 /// The header a profile's API names a tenant in, if its API has tenants.
-pub fn tenant_header(profile: &Profile) -> Option<&'static str> {
-    api_of(profile).tenants.as_ref().map(|t| t.header)
+pub fn tenant_header(profile: &Profile) -> Result<Option<&'static str>, Oauth2Error> {
+    Ok(api_of(profile)?.tenants.as_ref().map(|t| t.header))
 }
 
 /// The provider whose API a profile's API base serves: the one the profile names in `api` (an
 /// OpenID provider standing in for a known provider's identity server), else its own. Its
 /// tenant model and scope catalogue are the ones that apply.
-pub fn api_of(profile: &Profile) -> &'static Provider {
-    profile
-        .api
-        .as_ref()
-        .map(of)
-        .unwrap_or_else(|| of_profile(profile))
+pub fn api_of(profile: &Profile) -> Result<&'static Provider, Oauth2Error> {
+    match &profile.api {
+        Some(api) => of(api),
+        None => of_profile(profile),
+    }
 }
 
 /// The API base for a profile, without a trailing slash: the profile's own, else its
@@ -331,7 +368,7 @@ pub fn api_of(profile: &Profile) -> &'static Provider {
 /// oauth1to2 knows (a generic OpenID provider) and that sets none has no API base: a token
 /// goes only to its own provider's API, never to another's by default.
 pub fn api_base(profile: &Profile) -> Result<String, Oauth2Error> {
-    let provider = of_profile(profile);
+    let provider = of_profile(profile)?;
     let per_account = match (provider.endpoints, profile.account.as_deref()) {
         (EndpointSource::PerAccount(model), Some(a)) => Some((model.api_base)(a)),
         _ => None,
@@ -353,24 +390,29 @@ pub fn api_base(profile: &Profile) -> Result<String, Oauth2Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kind(id: &str) -> &'static Provider {
+        by_id(id).unwrap()
+    }
     use netsuite::ACCOUNTS as ACCOUNTS_OF_NETSUITE;
 
     #[test]
     fn each_kind_has_one_entry_named_as_profiles_store_it() {
-        for kind in [
-            ProviderKind::Xero,
-            ProviderKind::Oidc,
-            ProviderKind::Netsuite,
-        ] {
-            let stored = serde_json::to_value(&kind).unwrap();
-            assert_eq!(stored, of(&kind).id);
+        for entry in REGISTRY {
+            let stored = serde_json::to_value(ProviderId::new(entry.id)).unwrap();
+            assert_eq!(stored, entry.id);
+            assert_eq!(of(&ProviderId::new(entry.id)).unwrap().id, entry.id);
         }
+        // The default is the registry's first; an unknown name is an error naming the known.
+        assert_eq!(of(&ProviderId::default()).unwrap().id, REGISTRY[0].id);
+        let e = of(&ProviderId::new("nosuch")).unwrap_err().to_string();
+        assert!(e.contains("nosuch") && e.contains("netsuite"), "{e}");
         assert!(matches!(
-            of(&ProviderKind::Xero).endpoints,
+            kind("xero").endpoints,
             EndpointSource::BuiltIn(_)
         ));
         assert!(matches!(
-            of(&ProviderKind::Oidc).endpoints,
+            kind("oidc").endpoints,
             EndpointSource::Discovery
         ));
     }
@@ -385,14 +427,14 @@ mod tests {
 
     #[test]
     fn a_provider_hint_wins_over_the_generic_one_and_keeps_the_error() {
-        let xero = of(&ProviderKind::Xero);
+        let xero = kind("xero");
         let e = xero.explain(oauth("invalid_grant"));
         assert!(e.hint().contains("30 minutes"), "{}", e.hint());
         assert!(e.hint().contains("60 days"), "{}", e.hint());
         assert!(matches!(e.inner(), Oauth2Error::OAuth { error, .. } if error == "invalid_grant"));
         assert_eq!(e.to_string(), oauth("invalid_grant").to_string());
         // A generic provider gives the generic hint, which names no provider.
-        let generic = of(&ProviderKind::Oidc).explain(oauth("invalid_grant"));
+        let generic = kind("oidc").explain(oauth("invalid_grant"));
         assert!(matches!(generic, Oauth2Error::OAuth { .. }), "not wrapped");
         assert!(!generic.hint().contains("Xero"), "{}", generic.hint());
         // Codes the entry does not know fall back to the generic hint.
@@ -406,12 +448,12 @@ mod tests {
             detail: None,
         };
         assert!(xero.hint(&limited).contains("60 calls a minute"));
-        assert!(!of(&ProviderKind::Oidc).hint(&limited).contains("Xero"));
+        assert!(!kind("oidc").hint(&limited).contains("Xero"));
     }
 
     #[test]
     fn an_interrupted_refresh_is_told_by_the_providers_grace() {
-        let xero = of(&ProviderKind::Xero);
+        let xero = kind("xero");
         let within = xero.interrupted_refresh_note(1_000, 1_000 + 29 * 60);
         assert!(
             within.contains("accepts a used refresh token again for 30 minutes"),
@@ -419,7 +461,7 @@ mod tests {
         );
         let past = xero.interrupted_refresh_note(1_000, 1_000 + 31 * 60);
         assert!(past.contains("more than 30 minutes ago"), "{past}");
-        let generic = of(&ProviderKind::Oidc).interrupted_refresh_note(1_000, 1_000 + 31 * 60);
+        let generic = kind("oidc").interrupted_refresh_note(1_000, 1_000 + 31 * 60);
         assert!(
             generic.contains("never completed") && !generic.contains("minutes"),
             "{generic}"
@@ -429,7 +471,7 @@ mod tests {
     #[test]
     fn xeros_migration_paths_cover_every_app_type_and_name_real_targets() {
         use crate::audit::inventory::{AppType, TargetKind};
-        let xero = of(&ProviderKind::Xero);
+        let xero = kind("xero");
         for t in [AppType::Private, AppType::Partner, AppType::Public] {
             let path = xero
                 .migration(t.as_str())
@@ -456,9 +498,9 @@ mod tests {
     #[test]
     fn a_netsuite_profile_needs_its_account_and_takes_no_rs256() {
         use crate::oauth2::assertion::{AssertionAlg, AssertionRef};
-        let ns = of(&ProviderKind::Netsuite);
+        let ns = kind("netsuite");
         let mut p = Profile::new("id");
-        p.provider = ProviderKind::Netsuite;
+        p.provider = ProviderId::new("netsuite");
         let e = ns.check_profile("ns", &mut p).unwrap_err().to_string();
         assert!(e.contains("account id"), "{e}");
         p.account = Some("1234567-sb1".into());
@@ -494,14 +536,14 @@ mod tests {
         assert!(e.contains("NetSuite refuses RS256"), "{e}");
         // The same key and algorithm are fine elsewhere; an account is not.
         let mut x = p.clone();
-        x.provider = ProviderKind::Xero;
-        let e = of(&ProviderKind::Xero)
+        x.provider = ProviderId::new("xero");
+        let e = kind("xero")
             .check_profile("x", &mut x)
             .unwrap_err()
             .to_string();
         assert!(e.contains("netsuite"), "{e}");
         x.account = None;
-        of(&ProviderKind::Xero).check_profile("x", &mut x).unwrap();
+        kind("xero").check_profile("x", &mut x).unwrap();
         // The profile's token endpoint wins over the provider's.
         p.token_endpoint = Some("https://127.0.0.1:9/token".into());
         let http = HttpClient::new(Default::default(), None).unwrap();
@@ -523,18 +565,18 @@ mod tests {
     #[test]
     fn a_generic_openid_profile_has_no_api_base_and_no_tenants_unless_given() {
         let mut p = Profile::new("id");
-        p.use_issuer("https://login.example.com");
+        use_issuer(&mut p, "https://login.example.com");
         let e = api_base(&p).unwrap_err().to_string();
         assert!(e.contains("https://login.example.com"), "{e}");
         assert!(!e.contains("api.xero.com"), "{e}");
-        assert!(api_of(&p).tenants.is_none());
-        assert!(api_of(&p).scopes.is_none());
+        assert!(api_of(&p).unwrap().tenants.is_none());
+        assert!(api_of(&p).unwrap().scopes.is_none());
         p.api_base = Some("https://api.example.com".into());
         assert_eq!(api_base(&p).unwrap(), "https://api.example.com");
-        assert!(api_of(&p).tenants.is_none());
+        assert!(api_of(&p).unwrap().tenants.is_none());
         // Named as a stand-in for Xero's identity server, Xero's tenants and scopes apply.
-        p.api = Some(ProviderKind::Xero);
-        assert_eq!(api_of(&p).id, "xero");
+        p.api = Some(ProviderId::new("xero"));
+        assert_eq!(api_of(&p).unwrap().id, "xero");
         assert_eq!(api_base(&p).unwrap(), "https://api.example.com");
         p.api_base = None;
         // ... but its token still never goes to Xero's own API by default.
