@@ -137,7 +137,10 @@ mod tests {
     fn generic_hints_name_no_provider() {
         for status in [401, 403, 404, 429, 500, 418] {
             let h = failure_hint(status, None, false);
-            assert!(!h.contains("Xero") && !h.contains("tenant"), "{status}: {h}");
+            assert!(
+                !h.contains("Xero") && !h.contains("tenant"),
+                "{status}: {h}"
+            );
         }
         assert!(failure_hint(401, None, true).contains("scope"));
     }

@@ -488,7 +488,7 @@ pub fn api_call(
         crate::provider::tenant_header(profile)?,
         call,
     )
-        .map_err(|e| e.redacted(&known))?;
+    .map_err(|e| e.redacted(&known))?;
     for secret in &known {
         answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);
     }

@@ -74,4 +74,3 @@ pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
-

@@ -22,6 +22,7 @@ pub mod cert;
 pub mod connect;
 pub mod files;
 pub mod form;
+pub mod handoff;
 pub mod har;
 pub mod interact;
 pub mod migrate;

@@ -7,9 +7,33 @@ use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{Config, Paths, Profile};
 use crate::oauth2::Oauth2Error;
 use crate::provider::{self, TenantModel};
+use serde::{Deserialize, Serialize};
 
-/// One tenant, in the provider's shape (Xero's connection: ids, type, name, dates).
-pub use crate::provider::xero::connections::Connection as Tenant;
+/// One tenant: an organisation a token may act for, in the shape the provider lists it
+/// (ids, type, name, dates; Xero's connections are the model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    /// The connection id, by which the app's access to it is removed.
+    pub id: String,
+    /// The auth event that created it.
+    #[serde(default)]
+    pub auth_event_id: Option<String>,
+    /// The tenant id (the value of the provider's tenant header).
+    pub tenant_id: String,
+    /// `ORGANISATION` or `PRACTICE`.
+    #[serde(default)]
+    pub tenant_type: Option<String>,
+    /// The organisation's name.
+    #[serde(default)]
+    pub tenant_name: Option<String>,
+    /// When it was created.
+    #[serde(default)]
+    pub created_date_utc: Option<String>,
+    /// When it was last updated.
+    #[serde(default)]
+    pub updated_date_utc: Option<String>,
+}
 
 /// Why a tenant could not be listed, picked or removed.
 #[derive(Debug, thiserror::Error)]

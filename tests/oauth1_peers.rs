@@ -502,7 +502,7 @@ fn a_certificate_that_is_not_rsa_cannot_verify_and_says_so() {
     let err = stderr(&o);
     assert!(err.contains("needs an RSA certificate"), "{err}");
     assert!(
-        err.contains("hint: pass the certificate uploaded to Xero"),
+        err.contains("hint: pass the certificate the provider holds"),
         "{err}"
     );
 }

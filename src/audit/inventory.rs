@@ -27,109 +27,6 @@ impl InventoryError {
     }
 }
 
-/// The app type: a legacy OAuth 1.0a one (private, partner, public), or an existing OAuth 2.0
-/// app whose scopes must move (web, pkce, custom-connection).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AppType {
-    /// One organisation, RSA-SHA1, a certificate uploaded to Xero.
-    Private,
-    /// Many organisations, RSA-SHA1, 30-minute tokens renewed with a session handle.
-    Partner,
-    /// HMAC-SHA1, 30-minute tokens, no renewal.
-    Public,
-    /// An OAuth 2.0 Web app (authorization code with a client secret).
-    Web,
-    /// An OAuth 2.0 mobile or desktop app (authorization code with PKCE, no secret).
-    Pkce,
-    /// An OAuth 2.0 Custom Connection (client credentials, one organisation).
-    CustomConnection,
-    /// NetSuite Token-Based Authentication: OAuth 1.0 with HMAC-SHA256, four credentials and
-    /// a realm (`provider = "netsuite"`).
-    Tba,
-}
-
-impl AppType {
-    /// Name, as in the file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppType::Private => "private",
-            AppType::Partner => "partner",
-            AppType::Public => "public",
-            AppType::Web => "web",
-            AppType::Pkce => "pkce",
-            AppType::CustomConnection => "custom-connection",
-            AppType::Tba => "tba",
-        }
-    }
-
-    /// Whether it is an existing OAuth 2.0 app (its move is to granular scopes, not off OAuth
-    /// 1.0a).
-    pub fn is_oauth2(self) -> bool {
-        matches!(
-            self,
-            AppType::Web | AppType::Pkce | AppType::CustomConnection
-        )
-    }
-
-    /// The OAuth 2.0 app type it is, for an existing OAuth 2.0 app.
-    pub fn as_target(self) -> Option<TargetKind> {
-        match self {
-            AppType::Web => Some(TargetKind::Web),
-            AppType::Pkce => Some(TargetKind::Pkce),
-            AppType::CustomConnection => Some(TargetKind::CustomConnection),
-            _ => None,
-        }
-    }
-
-    /// Its way off OAuth 1.0 (the provider entry's migration path); `None` for an OAuth 2.0
-    /// app.
-    pub fn migration(self) -> Option<&'static crate::provider::MigrationPath> {
-        match self {
-            AppType::Tba => crate::provider::netsuite::PROVIDER.migration(self.as_str()),
-            _ => crate::provider::xero::PROVIDER.migration(self.as_str()),
-        }
-    }
-
-    /// When Xero switched this kind of app off (empty for an OAuth 2.0 app).
-    pub fn retired_on(self) -> &'static str {
-        self.migration().map(|m| m.retired_on).unwrap_or("")
-    }
-}
-
-/// What the integration moves to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TargetKind {
-    /// A Xero Web app (authorization code with a client secret).
-    Web,
-    /// A Xero mobile or desktop app (authorization code with PKCE, no secret).
-    Pkce,
-    /// A Xero Custom Connection (client credentials, one organisation).
-    CustomConnection,
-    /// A third-party platform's own OAuth flow (the platform holds the tokens).
-    ThirdParty,
-    /// NetSuite OAuth 2.0 machine-to-machine: client credentials with a certificate and a
-    /// signed JWT assertion.
-    M2m,
-    /// NetSuite OAuth 2.0 authorization code: a user signs in.
-    AuthorizationCode,
-}
-
-impl TargetKind {
-    /// Name, as in the file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Web => "web",
-            TargetKind::Pkce => "pkce",
-            TargetKind::CustomConnection => "custom-connection",
-            TargetKind::ThirdParty => "third-party",
-            TargetKind::M2m => "m2m",
-            TargetKind::AuthorizationCode => "authorization-code",
-        }
-    }
-}
-
 /// A reference to a secret, or (wrongly) the secret itself.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecretField {
@@ -249,8 +146,8 @@ pub struct EndpointSource {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// What to move to; when absent, the audit recommends one.
-    pub kind: Option<TargetKind>,
+    /// What to move to, as the provider names it; when absent, the audit recommends one.
+    pub kind: Option<String>,
     /// When the new OAuth 2.0 app was or will be created (`2026-05-01`); decides granular
     /// scopes. Default: today.
     pub app_created: Option<toml::value::Datetime>,
@@ -265,26 +162,16 @@ pub struct Target {
     pub tenant_variable: Option<String>,
 }
 
-/// Whose integration it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InventoryProvider {
-    /// Xero (the default).
-    #[default]
-    Xero,
-    /// NetSuite.
-    Netsuite,
-}
-
 /// One legacy integration, as the consultant described it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyIntegration {
     /// A short name ("Opmetrix").
     pub name: String,
-    /// `xero` (the default) or `netsuite`.
+    /// The provider, by the name the registry knows it by (`crate::provider::REGISTRY`); when
+    /// absent, the registry's first. [`parse`] stores the resolved name.
     #[serde(default)]
-    pub provider: InventoryProvider,
+    pub provider: String,
     /// NetSuite: the account id, in either spelling.
     pub account: Option<String>,
     /// NetSuite TBA: the token id (an identifier; its secret is `token_secret`).
@@ -295,8 +182,8 @@ pub struct LegacyIntegration {
     pub signature_method: Option<String>,
     /// Who built it.
     pub vendor: Option<String>,
-    /// `private`, `partner` or `public`.
-    pub app_type: AppType,
+    /// The app type, as the provider names it (its entry lists them).
+    pub app_type: String,
     /// The Xero organisation it connects to.
     pub organisation: Option<String>,
     /// Where the organisation is (`AU`, `NZ`, `UK`, `US`, ...): Custom Connections are sold in
@@ -506,52 +393,113 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
             }
         }
     }
-    let netsuite = inv.provider == InventoryProvider::Netsuite;
-    if netsuite != (inv.app_type == AppType::Tba) {
+    // The provider's own rules: its name, its app types and targets, and its fields.
+    let provider = match inv.provider.as_str() {
+        "" => crate::provider::REGISTRY[0],
+        id => crate::provider::by_id(id).ok_or_else(|| {
+            err(
+                "provider",
+                format!(
+                    "provider {:?} is not one oauth1to2 knows",
+                    crate::text::term(id)
+                ),
+                &format!(
+                    "write one of: {}",
+                    crate::provider::inventory_providers().join(", ")
+                ),
+            )
+        })?,
+    };
+    inv.provider = provider.id.to_owned();
+    let Some(legacy) = provider.legacy else {
         return Err(err(
-            if netsuite { "app_type" } else { "provider" },
+            "provider",
             format!(
-                "app_type = \"{}\" does not go with provider = \"{}\"",
-                inv.app_type.as_str(),
-                if netsuite { "netsuite" } else { "xero" }
+                "{} has no legacy integrations oauth1to2 audits",
+                provider.name
             ),
-            "a NetSuite Token-Based Authentication integration is provider = \"netsuite\" with app_type = \"tba\"; a Xero one leaves provider out",
+            &format!(
+                "write one of: {}",
+                crate::provider::inventory_providers().join(", ")
+            ),
         ));
+    };
+    if legacy.app_type(&inv.app_type).is_none() {
+        let elsewhere = crate::provider::REGISTRY.iter().find(|p| {
+            p.legacy
+                .is_some_and(|l| l.app_type(&inv.app_type).is_some())
+        });
+        return Err(match elsewhere {
+            Some(other) => err(
+                if provider.id == crate::provider::REGISTRY[0].id {
+                    "provider"
+                } else {
+                    "app_type"
+                },
+                format!(
+                    "app_type = \"{}\" does not go with provider = \"{}\"",
+                    crate::text::term(&inv.app_type),
+                    provider.id
+                ),
+                &format!(
+                    "app_type = \"{}\" is {}'s: write provider = \"{}\"; {}'s app types are {}",
+                    crate::text::term(&inv.app_type),
+                    other.name,
+                    other.id,
+                    provider.name,
+                    legacy.app_type_names().join(", ")
+                ),
+            ),
+            None => err(
+                "app_type",
+                format!(
+                    "unknown app_type `{}`, expected one of {}",
+                    crate::text::term(&inv.app_type),
+                    legacy.app_type_names().join(", ")
+                ),
+                "use one of the values the message lists",
+            ),
+        });
     }
-    if let Some(kind) = inv.target.as_ref().and_then(|t| t.kind) {
-        let netsuite_kind = matches!(kind, TargetKind::M2m | TargetKind::AuthorizationCode);
-        if netsuite_kind != netsuite {
+    if let Some(kind) = inv.target.as_ref().and_then(|t| t.kind.as_deref()) {
+        if legacy.target(kind).is_none() {
             return Err(err(
                 "kind",
                 format!(
                     "[target] kind = \"{}\" is not a {} target",
-                    kind.as_str(),
-                    if netsuite { "NetSuite" } else { "Xero" }
+                    crate::text::term(kind),
+                    provider.name
                 ),
-                if netsuite {
-                    "a NetSuite integration moves to kind = \"m2m\" (machine-to-machine) or \"authorization-code\""
-                } else {
-                    "a Xero integration moves to kind = \"web\", \"pkce\", \"custom-connection\" or \"third-party\""
-                },
+                &format!(
+                    "a {} integration moves to kind = {}",
+                    provider.name,
+                    legacy
+                        .targets
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }
-    if let Some(a) = &inv.account {
-        if let Err(e) = crate::provider::netsuite::Account::parse(a) {
-            return Err(err("account", e.to_string(), &e.hint()));
-        }
+    if inv.account.is_some() && provider.account_model().is_none() {
+        return Err(err(
+            "account",
+            format!("{} has no accounts in its endpoints", provider.name),
+            "remove account, or name the provider whose endpoints are per account",
+        ));
     }
-    if let Some(m) = &inv.signature_method {
-        if !matches!(m.as_str(), "HMAC-SHA256" | "HMAC-SHA1") {
-            return Err(err(
-                "signature_method",
-                format!("signature_method {m:?} is not one TBA has used"),
-                "write HMAC-SHA256 (or HMAC-SHA1, if the code still signs that way)",
-            ));
-        }
+    if let Err(p) = (legacy.check)(&inv) {
+        return Err(err(p.field, p.message, &p.hint));
     }
     if let Some(t) = &inv.target {
-        if t.kind == Some(TargetKind::ThirdParty) && t.redirect_uri.is_none() {
+        let platform = t
+            .kind
+            .as_deref()
+            .and_then(|k| legacy.target(k))
+            .is_some_and(|k| k.platform);
+        if platform && t.redirect_uri.is_none() {
             return Err(err("kind", "a third-party target needs the platform's redirect_uri".into(), "copy the redirect URI from the platform's setup guide into [target] redirect_uri = \"https://...\""));
         }
         if let Some(u) = &t.redirect_uri {
@@ -562,7 +510,7 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
                 return Err(err(
                     "redirect_uri",
                     format!("redirect_uri {u:?} is neither https nor a localhost address"),
-                    "Xero accepts https redirect URIs, and http only for localhost",
+                    "write an https redirect URI; plain http is accepted only for localhost",
                 ));
             }
         }

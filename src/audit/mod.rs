@@ -7,20 +7,17 @@
 
 pub mod client;
 pub mod inventory;
-pub mod netsuite_tba;
-mod oauth2_app;
 pub mod render;
 pub mod scope_check;
 pub mod scopes;
 pub mod walk;
 
-use crate::text::shell;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::cert::{self, CheckOptions, Severity};
-use inventory::{AppType, InventoryError, LegacyIntegration, SecretField, TargetKind};
-use scopes::{PlanOptions, ScopePlan};
+use inventory::{InventoryError, LegacyIntegration, SecretField};
+use scopes::ScopePlan;
 
 /// One finding about an integration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,8 +48,8 @@ pub struct CertificateSummary {
 /// The recommended OAuth 2.0 target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Recommendation {
-    /// The target.
-    pub target: TargetKind,
+    /// The target, as the provider's inventories name it (`[target] kind`).
+    pub target: String,
     /// Why.
     pub reason: String,
     /// The inventory chose a different target: why ours differs (the inventory's choice is
@@ -72,9 +69,8 @@ pub struct IntegrationAudit {
     pub vendor: Option<String>,
     /// Its organisation.
     pub organisation: Option<String>,
-    /// `private`, `partner` or `public`; or `web`, `pkce` or `custom-connection` for an
-    /// existing OAuth 2.0 app.
-    pub app_type: AppType,
+    /// Its app type, as the provider's inventories name it (`private`, `tba`, `web`, ...).
+    pub app_type: String,
     /// `OAuth 1.0a` or `OAuth 2.0`: what the integration signs with today.
     pub protocol: &'static str,
     /// "retired on 2021-09-30" and what that means.
@@ -112,7 +108,7 @@ impl IntegrationAudit {
 
 /// Sorts findings most important first and gives the audit's status: `errors`, `warnings` or
 /// `ok`.
-pub(crate) fn sort_findings(findings: &mut [AuditFinding]) -> &'static str {
+pub fn sort_findings(findings: &mut [AuditFinding]) -> &'static str {
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     match findings.first().map(|f| f.severity) {
         Some(Severity::Error) => "errors",
@@ -121,7 +117,8 @@ pub(crate) fn sort_findings(findings: &mut [AuditFinding]) -> &'static str {
     }
 }
 
-pub(crate) fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
+/// A finding.
+pub fn finding(id: &str, severity: Severity, message: String, hint: &str) -> AuditFinding {
     AuditFinding {
         id: id.into(),
         severity,
@@ -205,26 +202,24 @@ fn audit_each(
     out
 }
 
-/// Audits one integration. A file the inventory names that cannot be read (certificate, key,
-/// HAR, log) is an error naming the inventory's line; everything else is a finding.
+/// Audits one integration, as its provider does. A file the inventory names that cannot be
+/// read (certificate, key, HAR, log) is an error naming the inventory's line; everything else
+/// is a finding.
 pub fn audit(
     inv: &LegacyIntegration,
     options: &AuditOptions,
 ) -> Result<IntegrationAudit, InventoryError> {
-    if inv.app_type.is_oauth2() {
-        return oauth2_app::audit(inv, options);
-    }
-    if inv.app_type == AppType::Tba {
-        return netsuite_tba::audit(inv, options);
-    }
-    // The OAuth 1.0a retirement is the reason for the work, not a finding: it is reported as
-    // `oauth1_status`, so that the exit code tells integrations with real problems apart.
-    let mut findings = Vec::new();
+    (crate::provider::legacy_of(inv)?.audit)(inv, options)
+}
 
-    // The certificate and key.
-    let (certificate, key_matches) = check_certificate(inv, options, &mut findings)?;
+/// The target the integration's provider recommends, and why.
+pub fn recommend(inv: &LegacyIntegration) -> Result<Recommendation, InventoryError> {
+    Ok((crate::provider::legacy_of(inv)?.recommend)(inv))
+}
 
-    // Secrets in the inventory itself.
+/// The findings about secrets written into the inventory itself: the consumer secret inline,
+/// a private key pasted as the certificate.
+pub fn inventory_secret_findings(inv: &LegacyIntegration, findings: &mut Vec<AuditFinding>) {
     if let Some(SecretField::Inline(_)) = &inv.consumer_secret {
         findings.push(finding(
             "inline-secret",
@@ -243,52 +238,20 @@ pub fn audit(
             ));
         }
     }
-
-    let recommendation = recommend(inv);
-    let scopes = plan_scopes(inv, options, recommendation.target, &mut findings)?;
-    let status = sort_findings(&mut findings);
-    let (checklist, decommission_from) = checklist(inv, &recommendation, scopes.as_ref());
-    Ok(IntegrationAudit {
-        file: inv.file.display().to_string(),
-        name: inv.name.clone(),
-        vendor: inv.vendor.clone(),
-        organisation: inv.organisation.clone(),
-        app_type: inv.app_type,
-        protocol: "OAuth 1.0a",
-        oauth1_status: format!(
-            "retired on {}: Xero no longer accepts OAuth 1.0a {} app requests",
-            inv.app_type.retired_on(),
-            inv.app_type.as_str()
-        ),
-        status,
-        findings,
-        certificate,
-        key_matches,
-        recommendation,
-        scopes,
-        checklist,
-        decommission_from,
-    })
 }
 
-fn check_certificate(
+/// The inventory's certificate checked with `profile`'s lints (the rule set the provider names
+/// for it). `expected`: whether the app type signs with a certificate, so that a missing one is
+/// worth a notice.
+pub fn check_certificate_as(
     inv: &LegacyIntegration,
     options: &AuditOptions,
-    findings: &mut Vec<AuditFinding>,
-) -> Result<(Option<CertificateSummary>, Option<bool>), InventoryError> {
-    check_certificate_as(inv, options, cert::Profile::XeroPrivateApp, findings)
-}
-
-/// The inventory's certificate checked with `profile`'s lints (a Xero private app's, or a
-/// NetSuite machine-to-machine certificate's).
-pub(crate) fn check_certificate_as(
-    inv: &LegacyIntegration,
-    options: &AuditOptions,
-    profile: cert::Profile,
+    policy: &'static cert::KeyPolicy,
+    expected: bool,
     findings: &mut Vec<AuditFinding>,
 ) -> Result<(Option<CertificateSummary>, Option<bool>), InventoryError> {
     let Some(source) = &inv.certificate else {
-        if !matches!(inv.app_type, AppType::Public | AppType::Tba) {
+        if expected {
             findings.push(finding(
                 "no-certificate",
                 Severity::Notice,
@@ -355,7 +318,7 @@ pub(crate) fn check_certificate_as(
         return Ok((None, None));
     };
     let check = CheckOptions {
-        profile,
+        policy,
         now: options.now,
         key: key.as_ref(),
     };
@@ -377,78 +340,19 @@ pub(crate) fn check_certificate_as(
     ))
 }
 
-/// The target to move to, and why.
-pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
-    let region = inv.region.as_deref().map(|r| r.trim().to_ascii_uppercase());
-    let paid_region = region.as_deref().is_some_and(|r| {
-        crate::provider::xero::PROVIDER
-            .machine_to_machine_regions
-            .contains(&r)
-    });
-    let chosen = inv.target.as_ref().and_then(|t| t.kind);
-    let (target, reason) = if chosen == Some(TargetKind::ThirdParty) {
-        let platform = inv
-            .target
-            .as_ref()
-            .and_then(|t| t.platform.clone())
-            .unwrap_or_else(|| "the platform".into());
-        (
-            TargetKind::ThirdParty,
-            format!("{platform} runs its own OAuth 2.0 flow: create a Xero Web app with its redirect URI and hand it the client id, secret, scopes and tenant id; {platform} keeps the tokens"),
-        )
-    } else {
-        match inv.app_type {
-            AppType::Private if paid_region => (
-                TargetKind::CustomConnection,
-                format!("a private app served one organisation with no user present; a Custom Connection does the same (client credentials, no browser, no refresh token to lose) and is sold in {}", region.as_deref().unwrap_or("")),
-            ),
-            AppType::Private => (
-                TargetKind::Web,
-                match region.as_deref() {
-                    Some(r) => format!("Custom Connections are not sold in {r} (only AU, NZ, UK and US): a Web app with one consent and a stored refresh token keeps the integration running unattended"),
-                    None => "no region is given, so a Custom Connection (AU, NZ, UK and US only) cannot be assumed: a Web app with one consent and a stored refresh token keeps it running unattended; set region to reconsider".into(),
-                },
-            ),
-            AppType::Partner => (
-                TargetKind::Web,
-                "a partner app served many organisations from a server: a Web app (with a client secret) does the same, and its tokens can be moved with POST /oauth/migrate without asking each organisation again".into(),
-            ),
-            AppType::Public => (
-                TargetKind::Pkce,
-                "a public app could not keep a secret: an app with PKCE needs none".into(),
-            ),
-            AppType::Web | AppType::Pkce | AppType::CustomConnection => (
-                inv.app_type.as_target().unwrap_or(TargetKind::Web),
-                "it is already an OAuth 2.0 app: it keeps its type and moves its scopes".into(),
-            ),
-            AppType::Tba => netsuite_tba::target(inv),
-        }
-    };
-    follow_inventory(inv, target, reason)
-}
-
 /// The recommendation: the audit's target and reason, unless the inventory chose another
 /// (then that one, with a note of the difference).
-pub(crate) fn follow_inventory(
-    inv: &LegacyIntegration,
-    target: TargetKind,
-    reason: String,
-) -> Recommendation {
-    let chosen = inv.target.as_ref().and_then(|t| t.kind);
+pub fn follow_inventory(inv: &LegacyIntegration, target: &str, reason: String) -> Recommendation {
+    let chosen = inv.target.as_ref().and_then(|t| t.kind.as_deref());
     let differs_from_inventory = chosen.filter(|c| *c != target).map(|c| {
         format!(
-            "the inventory chose {}; the audit would choose {} ({reason}). migrate follows the inventory",
-            c.as_str(),
-            target.as_str()
+            "the inventory chose {c}; the audit would choose {target} ({reason}). migrate follows the inventory"
         )
     });
     Recommendation {
-        target: chosen.unwrap_or(target),
+        target: chosen.unwrap_or(target).to_owned(),
         reason: if differs_from_inventory.is_some() {
-            format!(
-                "chosen in the inventory ({})",
-                chosen.map(|c| c.as_str()).unwrap_or("")
-            )
+            format!("chosen in the inventory ({})", chosen.unwrap_or(""))
         } else {
             reason
         },
@@ -456,12 +360,8 @@ pub(crate) fn follow_inventory(
     }
 }
 
-fn app_created(inv: &LegacyIntegration) -> Option<Date> {
-    toml_date(inv.target.as_ref()?.app_created.as_ref()?)
-}
-
 /// A TOML date as a calendar date.
-pub(crate) fn toml_date(d: &toml::value::Datetime) -> Option<Date> {
+pub fn toml_date(d: &toml::value::Datetime) -> Option<Date> {
     let d = d.date?;
     Date::from_calendar_date(
         i32::from(d.year),
@@ -472,10 +372,10 @@ pub(crate) fn toml_date(d: &toml::value::Datetime) -> Option<Date> {
 }
 
 /// One evidence file, read: `(is_har, the field's line, the file's name, its text)`.
-pub(crate) type EvidenceFile = (bool, Option<usize>, String, String);
+pub type EvidenceFile = (bool, Option<usize>, String, String);
 
 /// The inventory's evidence files, read (each up to `MAX_EVIDENCE`), the HAR first.
-pub(crate) fn evidence_files(inv: &LegacyIntegration) -> Result<Vec<EvidenceFile>, InventoryError> {
+pub fn evidence_files(inv: &LegacyIntegration) -> Result<Vec<EvidenceFile>, InventoryError> {
     let mut out = Vec::new();
     for (path, is_har, line) in [
         (&inv.endpoints.har, true, inv.lines.har),
@@ -495,235 +395,6 @@ pub(crate) fn evidence_files(inv: &LegacyIntegration) -> Result<Vec<EvidenceFile
         out.push((is_har, line, name, text));
     }
     Ok(out)
-}
-
-/// The calls the inventory lists or its HAR and log show, sorted and deduplicated.
-pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, InventoryError> {
-    let mut calls = Vec::new();
-    if !inv.endpoints.calls.is_empty() {
-        let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
-            inv.field_error(
-                inv.lines.calls,
-                format!("[endpoints] calls: {e}"),
-                "write each call as \"GET Invoices\", \"POST /api.xro/2.0/Contacts\" or a bare name \"Items\"",
-            )
-        })?;
-        calls.extend(e.calls);
-    }
-    for (is_har, line, name, text) in evidence_files(inv)? {
-        let e = if is_har {
-            scopes::from_har(&name, &text)
-        } else {
-            scopes::from_log(&name, &text)
-        }
-        .map_err(|e| {
-            inv.field_error(
-                line,
-                format!("{name}: {e}"),
-                "give a HAR export or an access log with requests to https://api.xero.com",
-            )
-        })?;
-        calls.extend(e.calls);
-    }
-    calls.sort();
-    calls.dedup();
-    Ok(calls)
-}
-
-fn plan_scopes(
-    inv: &LegacyIntegration,
-    options: &AuditOptions,
-    target: TargetKind,
-    findings: &mut Vec<AuditFinding>,
-) -> Result<Option<ScopePlan>, InventoryError> {
-    plan_scopes_for(inv, &calls_of(inv)?, options, target, findings)
-}
-
-/// The scope plan for `calls` (from [`calls_of`]), with its findings.
-pub(crate) fn plan_scopes_for(
-    inv: &LegacyIntegration,
-    calls: &[scopes::ApiCall],
-    options: &AuditOptions,
-    target: TargetKind,
-    findings: &mut Vec<AuditFinding>,
-) -> Result<Option<ScopePlan>, InventoryError> {
-    if calls.is_empty() {
-        findings.push(finding(
-            "no-endpoints",
-            Severity::Notice,
-            "the inventory lists no API calls and no HAR or log to find them in".into(),
-            "add [endpoints] calls = [\"GET Invoices\", ...], or har = / log = with the integration's traffic, to plan the smallest scopes",
-        ));
-        return Ok(None);
-    }
-    let Ok(plan) = scopes::plan(
-        calls,
-        &PlanOptions {
-            app_created: app_created(inv),
-            today: options.now.date(),
-            offline_access: target != TargetKind::CustomConnection,
-        },
-    ) else {
-        return Ok(None);
-    };
-    for u in &plan.unmapped {
-        findings.push(finding(
-            "unmapped-call",
-            Severity::Warning,
-            format!("{}: {}", u.call, u.reason),
-            "find the scope on Xero's scopes page and add it by hand",
-        ));
-    }
-    if let Some(t) = inv.target.as_ref().filter(|t| !t.scopes.is_empty()) {
-        let identity = ["openid", "profile", "email", "offline_access"];
-        let extra: Vec<&str> = t
-            .scopes
-            .iter()
-            .map(String::as_str)
-            .filter(|s| !identity.contains(s) && !plan.scopes.iter().any(|p| p.scope == *s))
-            .collect();
-        if !extra.is_empty() {
-            findings.push(finding(
-                "platform-scopes-wider",
-                Severity::Notice,
-                format!(
-                    "{} asks for {} beyond what the integration's calls need ({})",
-                    t.platform.as_deref().unwrap_or("the platform"),
-                    extra.join(" "),
-                    plan.scope_string
-                ),
-                "ask the platform whether the narrower scopes will do; scopes are consented by the client",
-            ));
-        }
-    }
-    if plan.scheme == "broad" {
-        findings.push(finding(
-            "broad-scopes",
-            Severity::Notice,
-            format!(
-                "the plan uses broad scopes, which Xero retires for existing apps in {}",
-                scopes::BROAD_DEADLINE
-            ),
-            "request the granular replacements listed with each scope before then",
-        ));
-    }
-    Ok(Some(plan))
-}
-
-/// A read call the planned scopes allow, to verify a new connection with: the organisation when
-/// a settings scope is planned, else the first planned GET, else the connections list (which
-/// needs no scope).
-pub fn verification_path(plan: Option<&ScopePlan>) -> String {
-    let Some(plan) = plan else {
-        return "/connections".into();
-    };
-    if plan
-        .scopes
-        .iter()
-        .any(|s| s.scope.starts_with("accounting.settings"))
-    {
-        return "/api.xro/2.0/Organisation".into();
-    }
-    plan.scopes
-        .iter()
-        .flat_map(|s| &s.needed_by)
-        .find_map(|c| c.strip_prefix("GET ").map(str::to_owned))
-        .unwrap_or_else(|| "/connections".into())
-}
-
-fn checklist(
-    inv: &LegacyIntegration,
-    r: &Recommendation,
-    plan: Option<&ScopePlan>,
-) -> (Vec<String>, usize) {
-    let mut steps = Vec::new();
-    let scopes = plan
-        .map(|p| p.scope_string.clone())
-        .unwrap_or_else(|| "(plan them first: see the scopes section)".into());
-    let org = inv
-        .organisation
-        .as_deref()
-        .unwrap_or("the client's organisation");
-    match r.target {
-        TargetKind::CustomConnection => {
-            steps.push("In the Xero developer portal (My Apps), create a Custom Connection; choose the scopes below and the user who will authorise it.".into());
-            steps.push(format!("Scopes: {scopes}"));
-            steps.push(format!("Have the user of {org} accept the emailed authorisation, and pay for the connection."));
-            steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
-            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes {}", shell(&profile_name(inv)), shell(&scopes)));
-        }
-        // NetSuite's targets have their own checklist (netsuite_tba).
-        TargetKind::M2m | TargetKind::AuthorizationCode => {}
-        TargetKind::ThirdParty => {
-            let t = inv.target.as_ref();
-            let platform = t
-                .and_then(|t| t.platform.as_deref())
-                .unwrap_or("the platform");
-            steps.push(format!("In the Xero developer portal (My Apps), create a Web app named for {platform}; company URL: the client's {platform} address."));
-            steps.push(format!(
-                "Redirect URI: {}",
-                t.and_then(|t| t.redirect_uri.as_deref())
-                    .unwrap_or("(the platform's)")
-            ));
-            steps.push("Copy the client id from Configuration; generate a secret and keep it for the platform only.".into());
-            steps.push(format!(
-                "Scopes for {platform}: {}",
-                t.filter(|t| !t.scopes.is_empty())
-                    .map(|t| t.scopes.join(" "))
-                    .unwrap_or(scopes.clone())
-            ));
-            steps.push(format!("Find the tenant id of {org} (oauth1to2 tenants list) and store it in {platform} as {}.", t.and_then(|t| t.tenant_variable.as_deref()).unwrap_or("its tenant variable")));
-            steps.push(format!(
-                "Enter the credentials in {platform} and authenticate once as a user of {org}."
-            ));
-        }
-        TargetKind::Web | TargetKind::Pkce => {
-            let kind = if r.target == TargetKind::Web {
-                "Web app"
-            } else {
-                "Mobile or desktop app (PKCE)"
-            };
-            steps.push(format!("In the Xero developer portal (My Apps), create a {kind}; redirect URI http://localhost:8742/callback."));
-            steps.push(format!("Scopes: {scopes}"));
-            if r.target == TargetKind::Web {
-                steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
-            } else {
-                steps.push("Copy the client id (a PKCE app has no secret).".into());
-            }
-            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", shell(&inv.file.display().to_string()), shell(&profile_name(inv))));
-            steps.push(format!(
-                "Choose the tenant: oauth1to2 tenants use -p {} {}.",
-                shell(&profile_name(inv)),
-                shell(org)
-            ));
-        }
-    }
-    steps.push(format!(
-        "Verify with a read call the planned scopes allow: oauth1to2 api -p {} GET {}.",
-        shell(&profile_name(inv)),
-        shell(&verification_path(plan))
-    ));
-    let decommission_from = steps.len();
-    steps.push("Switch the integration to the new credentials and watch one full run.".into());
-    match inv.app_type {
-        AppType::Private => steps.push(format!(
-            "Decommission: delete the private app \"{}\" in Xero (My Apps).",
-            inv.name
-        )),
-        AppType::Partner | AppType::Public => steps.push(format!(
-            "Decommission: delete the OAuth 1.0a {} app in Xero once every token is migrated.",
-            inv.app_type.as_str()
-        )),
-        AppType::Web | AppType::Pkce | AppType::CustomConnection | AppType::Tba => {}
-    }
-    if inv.certificate.is_some() || inv.private_key.is_some() {
-        steps.push("Retire the certificate and private key: delete every copy of the key (servers, backups, mail), and record the certificate's fingerprint as retired.".into());
-    }
-    steps.push(
-        "Remove the consumer key and secret from every config file, environment and secret store."
-            .into(),
-    );
-    (steps, decommission_from)
 }
 
 /// The profile name `migrate` uses for an integration: its name, lowercased, letters and

@@ -191,7 +191,7 @@ pub fn markdown(audits: &[IntegrationAudit]) -> String {
                     md_escape(&sc.needed_by.join(", ")),
                     md_escape(&sc.reason),
                     if sc.confirm {
-                        " (confirm on Xero's scope page)"
+                        " (confirm on the provider's scope page)"
                     } else {
                         ""
                     }
@@ -330,7 +330,7 @@ pub fn html(audits: &[IntegrationAudit], generated_at: &str) -> String {
                     e(&sc.needed_by.join(", ")),
                     e(&sc.reason),
                     if sc.confirm {
-                        " (confirm on Xero's scope page)"
+                        " (confirm on the provider's scope page)"
                     } else {
                         ""
                     }

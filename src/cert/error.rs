@@ -89,7 +89,7 @@ pub enum Error {
         detail: String,
     },
     /// A key that is not RSA.
-    #[error("{input} holds a {algorithm} key; Xero's OAuth 1.0a apps signed with RSA keys")]
+    #[error("{input} holds a {algorithm} key; RSA-SHA1 signs with RSA keys only")]
     NotRsa {
         /// File name or `-`.
         input: String,
@@ -134,17 +134,17 @@ impl Error {
             Error::Paste { source, .. } => source.hint().into(),
             Error::UnknownBinary { .. } => "pass a certificate (.cer, .pem, .der) or a .pfx file; `oauth1to2 cert inspect` reads all of them".into(),
             Error::Unparseable { .. } => "the certificate is malformed (the fields that could be read are shown above, with its fingerprints): ask its issuer for a corrected one or copy it again from the original source, and check it is not a request or a key".into(),
-            Error::PasswordNeeded { .. } => "give the password with --pfx-password-env VAR or --pfx-password-file FILE (or run on a terminal to be asked)".into(),
+            Error::PasswordNeeded { .. } => "give the password of the .pfx file, from an environment variable or a file, or type it at a terminal".into(),
             Error::WrongPassword { .. } => "check the password; passwords are case-sensitive and a file's trailing newline is ignored".into(),
             Error::Pkcs12 { .. } => "re-export it, or check it with `openssl pkcs12 -info -in FILE`".into(),
             Error::NoCertificateInPkcs12 { .. } => "export the .pfx again with its certificate included".into(),
-            Error::VerifyingKey { .. } => "pass the certificate uploaded to Xero, or an RSA public key in PEM (BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY)".into(),
+            Error::VerifyingKey { .. } => "pass the certificate the provider holds, or an RSA public key in PEM (BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY)".into(),
             Error::Key { .. } => "pass the private key as PEM (PKCS#1 or PKCS#8, encrypted or not), DER, or a .pfx file".into(),
-            Error::NotRsa { .. } => "use the RSA key whose certificate was uploaded to Xero".into(),
-            Error::KeySize { bits } if *bits < 2048 => "keys under 2048 bits can be factored with public resources and are refused by today's linters; Xero's old instructions said 1024, use --bits 2048 (the default), 3072 or 4096".into(),
-            Error::KeySize { .. } => "use --bits 2048 (the default), 3072 or 4096".into(),
-            Error::Subject { .. } => "give --cn and/or --org (and optionally --org-unit, --country, --email), or one --subject \"C=NZ, O=Example Ltd, CN=Example Xero app\"".into(),
-            Error::Validity { .. } => "give --days between 1 and 36500".into(),
+            Error::NotRsa { .. } => "use the RSA key whose certificate the provider holds".into(),
+            Error::KeySize { bits } if *bits < 2048 => "keys under 2048 bits can be factored with public resources and are refused by today's linters (old instructions said 1024): make one of 2048 (the default), 3072 or 4096 bits".into(),
+            Error::KeySize { .. } => "make one of 2048 (the default), 3072 or 4096 bits".into(),
+            Error::Subject { .. } => "give a common name, an organisation or both (and optionally a unit, a country and an e-mail address), or a whole subject such as \"C=NZ, O=Example Ltd, CN=Example app\"".into(),
+            Error::Validity { .. } => "give between 1 and 36500 days".into(),
             Error::Generate { .. } => "the signer refused these settings: try the defaults (RSA 2048, 1825 days); if those fail too, report it with the command you ran".into(),
             Error::Write(WriteError::Exists { .. }) => "write it somewhere else, move the file away, or ask for it to be replaced".into(),
             Error::Write(WriteError::Io { .. }) => "check that the folder exists and that you may write to it".into(),

@@ -6,30 +6,17 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::validate::{Validator, VecLogger, X509StructureValidator};
 
 use super::names;
+use super::policy::{KeyFacts, KeyPolicy, GENERIC};
 use super::published;
 use super::report::{CertificateReport, Facts};
 use super::PrivateKey;
 
 pub use super::finding::{Finding, Severity};
 
-/// Which rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Profile {
-    /// A certificate uploaded to a Xero private (or partner) app: it must carry an RSA key,
-    /// because Xero verified RSA-SHA1 signatures with it.
-    #[default]
-    XeroPrivateApp,
-    /// A certificate uploaded for NetSuite's OAuth 2.0 machine-to-machine (client credentials)
-    /// mapping: RSA 3072 or 4096 bits, or EC P-256, P-384 or P-521, valid at most two years.
-    NetsuiteM2m,
-    /// Plain X.509 checks only.
-    Generic,
-}
-
 /// Inputs to the lints besides the certificate.
 pub struct CheckOptions<'a> {
-    /// Which rules apply.
-    pub profile: Profile,
+    /// Which rules apply: plain X.509, and the policy's own.
+    pub policy: &'static KeyPolicy,
     /// The time to check validity against (normally now).
     pub now: OffsetDateTime,
     /// A private key that should belong to the certificate.
@@ -37,17 +24,17 @@ pub struct CheckOptions<'a> {
 }
 
 impl CheckOptions<'_> {
-    /// Default profile, checked as of now, no key.
+    /// Plain X.509 lints, checked as of now, no key.
     pub fn now() -> CheckOptions<'static> {
         CheckOptions {
-            profile: Profile::default(),
+            policy: &GENERIC,
             now: OffsetDateTime::now_utc(),
             key: None,
         }
     }
 }
 
-fn finding(
+pub(crate) fn finding(
     id: &'static str,
     severity: Severity,
     message: impl Into<String>,
@@ -78,10 +65,10 @@ pub(crate) fn run(
             "published-certificate",
             Severity::Warning,
             format!(
-                "this certificate was published by {} on a public page ({}); whoever holds its private key can sign API requests as every Xero organisation that pasted it",
-                p.vendor, p.source
+                "this certificate was published by {} on a public page ({}); {}",
+                p.vendor, p.source, options.policy.published.0
             ),
-            "treat every organisation that uploaded it as exposed: delete the private app in Xero's developer portal (My Apps) and reconnect the integration with OAuth 2.0 credentials of its own",
+            options.policy.published.1,
         ));
     }
 
@@ -95,14 +82,6 @@ pub(crate) fn run(
                 facts.public_key.bits
             ),
             renew,
-        ));
-    }
-    if options.profile == Profile::XeroPrivateApp && key_alg != "RSA" {
-        out.push(finding(
-            "not-rsa",
-            Severity::Error,
-            format!("the key is {key_alg}, but Xero's OAuth 1.0a apps verified RSA-SHA1 signatures and accepted only RSA certificates"),
-            "make an RSA keypair with `oauth1to2 cert new`, or check it with the `generic` rule set if it is not for a Xero app",
         ));
     }
 
@@ -152,9 +131,14 @@ pub(crate) fn run(
         ));
     }
     let lifetime_days = (na - nb).whole_days();
-    if options.profile == Profile::NetsuiteM2m {
-        netsuite_m2m(facts, lifetime_days, &mut out);
-    }
+    (options.policy.lints)(
+        &KeyFacts {
+            algorithm: key_alg,
+            bits: facts.public_key.bits,
+            lifetime_days,
+        },
+        &mut out,
+    );
     if lifetime_days > 5 * 366 {
         let years = lifetime_days / 365;
         let extra = if years >= 50 {
@@ -211,7 +195,7 @@ pub(crate) fn run(
                 "key-mismatch",
                 Severity::Error,
                 format!(
-                    "the private key {} does not belong to this certificate; Xero answers such signatures with oauth_problem=signature_invalid",
+                    "the private key {} does not belong to this certificate; a signature made with it is refused (oauth_problem=signature_invalid)",
                     key.source()
                 ),
                 "find the key that was generated with this certificate, or upload the certificate that belongs to this key",
@@ -219,34 +203,6 @@ pub(crate) fn run(
         }
     }
     out
-}
-
-/// NetSuite's certificate conditions for the client-credentials mapping (docs.oracle.com,
-/// NetSuite help, subsect_162755332391 "Certificate Conditions").
-fn netsuite_m2m(facts: &Facts, lifetime_days: i64, out: &mut Vec<Finding>) {
-    let page = "NetSuite's certificate conditions (help topic subsect_162755332391)";
-    let (alg, bits) = (facts.public_key.algorithm.as_str(), facts.public_key.bits);
-    let accepted = match alg {
-        "RSA" => matches!(bits, 3072 | 4096),
-        "EC" => matches!(bits, 256 | 384 | 521),
-        _ => false,
-    };
-    if !accepted {
-        out.push(finding(
-            "netsuite-key-not-accepted",
-            Severity::Error,
-            format!("the key is {alg} {bits} bits; NetSuite's machine-to-machine mapping takes RSA 3072 or 4096 bits, or EC 256, 384 or 521 bits ({page})"),
-            "make one that fits with `oauth1to2 cert new --for netsuite-m2m` (RSA 3072 by default)",
-        ));
-    }
-    if lifetime_days > 731 {
-        out.push(finding(
-            "netsuite-validity-over-two-years",
-            Severity::Warning,
-            format!("the certificate is valid for {lifetime_days} days; NetSuite shortens any longer validity to two years, so it stops working before the date it carries ({page})"),
-            "make one valid for 730 days or less (`oauth1to2 cert new --for netsuite-m2m` does), and plan its rotation",
-        ));
-    }
 }
 
 /// x509-parser's structural validation: serial encoding and other DER-level problems.

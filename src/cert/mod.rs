@@ -16,6 +16,7 @@ mod lint;
 mod names;
 pub mod paste;
 pub mod pkcs12;
+pub mod policy;
 mod published;
 mod report;
 
@@ -24,8 +25,9 @@ pub use generate::{generate, GeneratedIdentity, NewCertificate, Subject};
 pub use key::{
     load_private_key, rsa_public_key_from_pem, rsa_public_key_of_certificate, PrivateKey,
 };
-pub use lint::{CheckOptions, Finding, Profile, Severity};
+pub use lint::{CheckOptions, Finding, Severity};
 pub use paste::{PasteError, PastedCertificate, RepairNote, SkippedBlock};
+pub use policy::KeyPolicy;
 pub use published::{add_entries_from, published_certificate, PublishedCertificate};
 pub use report::{
     analyse_partial, BasicConstraintsInfo, CertificateReport, Extensions, PartialReport,

@@ -99,8 +99,9 @@ pub fn write(
         Sha1::digest(certificate_der).to_vec()
     };
     let mut store = KeyStore::new();
+    // The entry's alias (friendly name); readers ignore it.
     store.add_entry(
-        "xero",
+        "oauth1to2",
         KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, [cert])),
     );
     let writer = store.writer(password.expose());

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use oauth1to2::cert::{self, CertificateReport, CheckOptions, RepairNote, Severity, SkippedBlock};
 
-use super::cert_render::{self, LintFor};
+use super::cert_render;
 use super::common::{
     self, CliError, KeyPasswordArgs, PfxPasswordArgs, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
 };
@@ -36,8 +36,8 @@ pub struct Args {
     key: Option<String>,
     /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
     /// plain X.509; `netsuite-m2m` checks NetSuite's key and validity conditions.
-    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
-    for_use: LintFor,
+    #[arg(long = "for", value_name = "USE", value_parser = cert_render::key_policy_parser(), default_value = cert_render::default_key_policy())]
+    for_use: String,
     /// Print the repaired certificate as clean PEM on stdout (the report goes to stderr).
     #[arg(long)]
     pem: bool,
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     for (i, der) in loaded.certificates.iter().enumerate() {
         // The key belongs to the first (leaf) certificate of a chain.
         let options = CheckOptions {
-            profile: args.for_use.into(),
+            policy: cert_render::key_policy(&args.for_use),
             now,
             key: if i == 0 { key.as_ref() } else { None },
         };

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use oauth1to2::cert::{self, CertificateReport, CheckOptions};
 use oauth1to2::text::term;
 
-use super::cert_render::{render, render_partial, LintFor};
+use super::cert_render::{self, render, render_partial};
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_INPUT, EXIT_OK};
 
 /// Show what certificates are.
@@ -31,8 +31,8 @@ pub struct Args {
     json: bool,
     /// Which lint rules: `xero-private-app` (default) also requires an RSA key; `generic` is
     /// plain X.509; `netsuite-m2m` checks NetSuite's key and validity conditions.
-    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
-    for_use: LintFor,
+    #[arg(long = "for", value_name = "USE", value_parser = cert_render::key_policy_parser(), default_value = cert_render::default_key_policy())]
+    for_use: String,
     /// Check validity as of this date (2027-09-30 or RFC 3339) instead of now.
     #[arg(long, value_name = "DATE", value_parser = common::parse_at)]
     at: Option<OffsetDateTime>,
@@ -42,7 +42,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8, CliError> {
     let options = CheckOptions {
-        profile: args.for_use.into(),
+        policy: cert_render::key_policy(&args.for_use),
         now: args.at.unwrap_or_else(OffsetDateTime::now_utc),
         key: None,
     };

@@ -8,7 +8,7 @@ use oauth1to2::cert::generate::{Curve, KeyType, NewCertificate, Subject, Subject
 use oauth1to2::cert::{self, CertificateReport, CheckOptions};
 use oauth1to2::files::{write_atomic, Visibility};
 
-use super::cert_render::LintFor;
+use super::cert_render;
 use super::common::{self, CliError, PfxPasswordArgs, EXIT_OK};
 
 /// Make a keypair and a self-signed certificate for a Xero private app, or for NetSuite.
@@ -29,19 +29,20 @@ PFX_PW=... oauth1to2 cert new --cn acme --pfx --pfx-password-env PFX_PW --pk8\n 
 oauth1to2 cert new --for netsuite-m2m --cn \"Acme NetSuite integration\" --org \"Acme Ltd\" --out-dir ns/"
 )]
 pub struct Args {
-    /// What the certificate is for: xero-private-app (default) or netsuite-m2m.
-    #[arg(long = "for", value_name = "USE", value_enum, default_value_t = LintFor::XeroPrivateApp)]
-    for_use: LintFor,
-    /// RSA key size: 2048 (the default), 3072 or 4096; 3072 (the default) or 4096 for
-    /// netsuite-m2m. (Xero's old docs said 1024; that is refused.)
+    /// What the certificate is for: its key types and sizes, validity, file names and lints
+    /// (the first listed is the default).
+    #[arg(long = "for", value_name = "USE", value_parser = cert_render::key_policy_parser(), default_value = cert_render::default_key_policy())]
+    for_use: String,
+    /// RSA key size: 2048, 3072 or 4096, where the rule set takes it (its default otherwise:
+    /// 2048, or 3072 for netsuite-m2m). 1024 is refused.
     #[arg(long, value_name = "BITS")]
     bits: Option<usize>,
-    /// The key: rsa (the default), or for netsuite-m2m an EC key, ec-p256, ec-p384 or ec-p521
-    /// (its assertions are then signed ES256, ES384 or ES512).
+    /// The key: rsa (the default), or, where the rule set takes one, an EC key: ec-p256,
+    /// ec-p384 or ec-p521 (its assertions are then signed ES256, ES384 or ES512).
     #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyTypeArg::Rsa, conflicts_with = "bits")]
     key_type: KeyTypeArg,
-    /// Days the certificate is valid from now: 1825 by default (Xero's example), 730 (and at
-    /// most 730) for netsuite-m2m.
+    /// Days the certificate is valid from now: the rule set's default (1825, or 730 for
+    /// netsuite-m2m), and at most its limit.
     #[arg(long, value_name = "DAYS")]
     days: Option<u32>,
     /// Common name (CN), e.g. the integration's name.
@@ -112,18 +113,6 @@ struct NewResult<'a> {
     next_steps: Vec<&'static str>,
 }
 
-const NETSUITE_STEPS: [&str; 3] = [
-    "In NetSuite, go to Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup > Create New: choose the entity, the role and the integration record (one with the Client Credentials grant), and upload netsuite-publickey.cer. One certificate serves one integration record, role and entity.",
-    "NetSuite shows a Certificate ID: keep it with the integration record's client id. The JWT client assertions are signed with netsuite-privatekey.pem and carry the Certificate ID as kid.",
-    "Keep netsuite-privatekey.pem secret (mode 0600); it is never uploaded. The certificate is valid for two years at most: NetSuite mails administrators two months before it expires.",
-];
-
-const NEXT_STEPS: [&str; 3] = [
-    "Xero retired OAuth 1.0a private apps on 30 September 2021: it no longer takes this certificate, and no new private app can be made. For Xero itself, move to OAuth 2.0 (`oauth1to2 audit`, `oauth1to2 migrate`).",
-    "What the keypair is still for: replacing a published or weak certificate in a legacy client or test rig, signing and checking OAuth 1.0a requests against a service that still takes RSA-SHA1 (`oauth1to2 oauth1 sign --key privatekey.pem`, `oauth1 verify --cert publickey.cer`).",
-    "For NetSuite's OAuth 2.0 machine-to-machine mapping, make a certificate with --for netsuite-m2m instead; for another provider's JWT client assertions, pass privatekey.pem to `oauth1to2 connect --assertion-key`.",
-];
-
 pub fn run(args: Args) -> Result<u8, CliError> {
     let subject = match &args.subject {
         Some(s) => Subject::parse(s)?,
@@ -147,39 +136,28 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             Subject(parts)
         }
     };
-    let netsuite = matches!(args.for_use, LintFor::NetsuiteM2m);
-    let bits = args.bits.unwrap_or(if netsuite { 3072 } else { 2048 });
-    let days = args.days.unwrap_or(if netsuite { 730 } else { 1825 });
+    let policy = cert_render::key_policy(&args.for_use);
+    let bits = args.bits.unwrap_or(policy.default_rsa_bits);
+    let days = args.days.unwrap_or(policy.default_days);
     let key_type = match args.key_type {
         KeyTypeArg::Rsa => KeyType::Rsa(bits),
         KeyTypeArg::EcP256 => KeyType::Ec(Curve::P256),
         KeyTypeArg::EcP384 => KeyType::Ec(Curve::P384),
         KeyTypeArg::EcP521 => KeyType::Ec(Curve::P521),
     };
-    if let KeyType::Ec(_) = key_type {
-        if !netsuite {
-            return Err(CliError::input(
-                "--key-type ec-*: a Xero private app signs RSA-SHA1 and needs an RSA key",
-                "drop --key-type for Xero, or add --for netsuite-m2m for a NetSuite machine-to-machine certificate",
-            ));
-        }
-        if args.pfx || args.pfx_legacy {
-            return Err(CliError::input(
-                "--pfx writes RSA keys only (the .pfx is for Xero's .NET samples)",
-                "drop --pfx; the EC key is in netsuite-privatekey.pem (PKCS#8), and --pk8 writes it as DER",
-            ));
-        }
-    }
-    if netsuite && matches!(key_type, KeyType::Rsa(_)) && !matches!(bits, 3072 | 4096) {
+    policy.check(key_type, days).map_err(|e| {
+        CliError::input(
+            format!("--for {}: {e}", policy.id),
+            "drop --bits, --key-type and --days for the rule set's defaults, or choose another --for",
+        )
+    })?;
+    if matches!(key_type, KeyType::Ec(_)) && (args.pfx || args.pfx_legacy) {
         return Err(CliError::input(
-            format!("--bits {bits}: NetSuite's machine-to-machine mapping takes RSA keys of 3072 or 4096 bits"),
-            "drop --bits (3072 is the default for netsuite-m2m), give --bits 4096, or --key-type ec-p256",
-        ));
-    }
-    if netsuite && days > 730 {
-        return Err(CliError::input(
-            format!("--days {days}: NetSuite shortens any certificate to two years, so it would stop working before the date it carries"),
-            "give --days 730 or less (730 is the default for netsuite-m2m)",
+            "--pfx writes RSA keys only (the .pfx is for .NET clients that load RSA keys)",
+            format!(
+                "drop --pfx; the EC key is in {} (PKCS#8), and --pk8 writes it as DER",
+                policy.key_file()
+            ),
         ));
     }
     let request = NewCertificate {
@@ -192,9 +170,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     cert::generate::validate(&request)?;
 
     let want_pfx = args.pfx || args.pfx_legacy;
-    let prefix = if netsuite { "netsuite-" } else { "" };
-    let key_path = args.out_dir.join(format!("{prefix}privatekey.pem"));
-    let cert_path = args.out_dir.join(format!("{prefix}publickey.cer"));
+    let key_path = args.out_dir.join(policy.key_file());
+    let cert_path = args.out_dir.join(policy.certificate_file());
     let pfx_path = args.out_dir.join("public_privatekey.pfx");
     let pk8_path = args.out_dir.join("privatekey.pk8");
     let mut planned = vec![&key_path, &cert_path];
@@ -292,15 +269,11 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         &identity.certificate_der,
         &[],
         &CheckOptions {
-            profile: args.for_use.into(),
+            policy,
             ..CheckOptions::now()
         },
     )?;
-    let next_steps: &[&str] = if netsuite {
-        &NETSUITE_STEPS
-    } else {
-        &NEXT_STEPS
-    };
+    let next_steps = policy.next_steps;
 
     if args.json {
         common::print_json(&NewResult {
@@ -321,12 +294,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         "\nKeep the private key secret: it never leaves this machine and is never uploaded.\n"
     );
     println!(
-        "{}\n",
-        if netsuite {
-            "Certificate to upload (netsuite-publickey.cer holds the same):"
+        "Certificate{} ({} holds the same):\n",
+        if policy.file_prefix.is_empty() {
+            ""
         } else {
-            "Certificate (publickey.cer holds the same):"
-        }
+            " to upload"
+        },
+        policy.certificate_file()
     );
     print!("{}", identity.certificate_pem);
     println!();

@@ -4,27 +4,27 @@
 
 use std::io::Write;
 
-use oauth1to2::cert::{self, CertificateReport, Profile};
+use oauth1to2::cert::{self, CertificateReport, KeyPolicy};
 use oauth1to2::text::term;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum LintFor {
-    /// A certificate uploaded to a Xero private or partner app.
-    XeroPrivateApp,
-    /// A certificate for NetSuite's OAuth 2.0 machine-to-machine mapping.
-    NetsuiteM2m,
-    /// Plain X.509 lints only.
-    Generic,
+/// The rule sets `--for` takes: every provider's key policy, then `generic`; each with what it
+/// is for.
+pub fn key_policy_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        oauth1to2::provider::key_policies()
+            .into_iter()
+            .map(|p| clap::builder::PossibleValue::new(p.id).help(p.about)),
+    )
 }
 
-impl From<LintFor> for Profile {
-    fn from(p: LintFor) -> Profile {
-        match p {
-            LintFor::XeroPrivateApp => Profile::XeroPrivateApp,
-            LintFor::NetsuiteM2m => Profile::NetsuiteM2m,
-            LintFor::Generic => Profile::Generic,
-        }
-    }
+/// The default rule set: the first provider's first.
+pub fn default_key_policy() -> &'static str {
+    oauth1to2::provider::key_policies()[0].id
+}
+
+/// The policy `--for` named (the parser took only known names).
+pub fn key_policy(id: &str) -> &'static KeyPolicy {
+    oauth1to2::provider::key_policy(id).unwrap_or(&oauth1to2::cert::policy::GENERIC)
 }
 
 fn none_if_empty(v: &[String]) -> String {

@@ -65,10 +65,22 @@ impl CliError {
 impl From<cert::Error> for CliError {
     fn from(e: cert::Error) -> Self {
         CliError {
-            hint: Some(e.hint()),
+            hint: Some(cert_hint(&e)),
             message: e.to_string(),
             code: EXIT_INPUT,
         }
+    }
+}
+
+/// The library's hint, said with the flags that do it.
+fn cert_hint(e: &cert::Error) -> String {
+    match e {
+        cert::Error::PasswordNeeded { .. } => "give the password with --pfx-password-env VAR or --pfx-password-file FILE (or run on a terminal to be asked)".into(),
+        cert::Error::KeySize { bits } if *bits < 2048 => "keys under 2048 bits can be factored with public resources and are refused by today's linters; old instructions said 1024: use --bits 2048 (the default), 3072 or 4096".into(),
+        cert::Error::KeySize { .. } => "use --bits 2048 (the default), 3072 or 4096".into(),
+        cert::Error::Subject { .. } => "give --cn and/or --org (and optionally --org-unit, --country, --email), or one --subject \"C=NZ, O=Example Ltd, CN=Example app\"".into(),
+        cert::Error::Validity { .. } => "give --days between 1 and 36500".into(),
+        other => other.hint(),
     }
 }
 

@@ -8,14 +8,19 @@ use oauth1to2::migrate::{self, ExportFormat, Handoff};
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
 use super::session::{ProfileArg, Session};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    /// `export XERO_CLIENT_ID=...` lines, for `eval` or an .env file.
-    Env,
-    /// One JSON object.
-    Json,
-    /// The fields as Oomnitza's Xero guide asks for them; the tenant id as `Xero.Tenant Id`.
-    Oomnitza,
+/// `env`, `json`, and the platforms the registry's providers know.
+fn format_parser() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    let mut values = vec![
+        PossibleValue::new("env")
+            .help("`export NAME=...` lines named by the provider, for `eval` or an .env file"),
+        PossibleValue::new("json").help("One JSON object"),
+    ];
+    for p in oauth1to2::provider::platforms() {
+        values
+            .push(PossibleValue::new(p.id).help(format!("The fields as {} asks for them", p.name)));
+    }
+    clap::builder::PossibleValuesParser::new(values)
 }
 
 /// Print what a third-party platform or a deployment needs to use a profile's app: client id,
@@ -32,8 +37,8 @@ pub struct Args {
     #[command(flatten)]
     profile: ProfileArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Env)]
-    format: Format,
+    #[arg(long, value_parser = format_parser(), default_value = "env")]
+    format: String,
     /// The redirect URI registered on the app for the platform (default: the profile's; for
     /// --format oomnitza, Oomnitza's proxy).
     #[arg(long, value_name = "URI")]
@@ -77,10 +82,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         location = Some(format!("file {} (0600)", path.display()));
         eprintln!("Wrote the client secret to {} (mode 0600).", path.display());
     }
-    let format = match if a.json { Format::Json } else { a.format } {
-        Format::Env => ExportFormat::Env,
-        Format::Json => ExportFormat::Json,
-        Format::Oomnitza => ExportFormat::Oomnitza,
+    let format = match if a.json { "json" } else { a.format.as_str() } {
+        "json" => ExportFormat::Json,
+        "env" => ExportFormat::Env,
+        other => oauth1to2::provider::platforms()
+            .into_iter()
+            .find(|p| p.id == other)
+            .map(ExportFormat::Platform)
+            .unwrap_or(ExportFormat::Env),
     };
     let mut handoff = Handoff::of_profile(&s.profile, format, a.redirect_uri.clone());
     if a.reveal {
@@ -100,7 +109,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     if let ExportFormat::Json = format {
         print_json(&handoff)?;
     } else {
-        print!("{}", migrate::render_handoff(&handoff, format));
+        let provider = oauth1to2::provider::api_of(&s.profile)?;
+        print!(
+            "{}",
+            migrate::render_handoff(&handoff, format, provider.handoff_env)
+        );
     }
     Ok(EXIT_OK)
 }

@@ -10,8 +10,8 @@ use oauth1to2::migrate::batch::{BatchOutcome, PartnerOptions};
 use oauth1to2::migrate::partner::MIGRATE_URL;
 use oauth1to2::migrate::{self, Migration, Options, Outcome, RunError};
 use oauth1to2::oauth2::profile::{Paths, SecretRef};
-use oauth1to2::text::term;
 use oauth1to2::provider::xero::partner::ACCESS_TOKEN_URL;
+use oauth1to2::text::term;
 
 use super::common::{
     CliError, KeyPasswordArgs, EXIT_AUTH, EXIT_HTTP, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,

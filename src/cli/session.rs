@@ -195,11 +195,7 @@ impl EndpointArgs {
     /// The library's form.
     pub fn overrides(&self) -> Overrides {
         Overrides {
-            provider: match (&self.provider, &self.issuer) {
-                (Some(p), _) => Some(ProviderId::new(p.as_str())),
-                (None, Some(_)) => Some(ProviderId::new(oauth1to2::provider::discovery().id)),
-                (None, None) => None,
-            },
+            provider: self.provider.as_deref().map(ProviderId::new),
             account: self.account.clone(),
             token_endpoint: self.token_endpoint.clone(),
             issuer: self.issuer.clone(),
@@ -213,6 +209,6 @@ impl EndpointArgs {
 
     /// Sets what was given on `p`.
     pub fn apply(&self, p: &mut Profile) {
-        self.overrides().apply(p)
+        oauth1to2::provider::apply_overrides(&self.overrides(), p)
     }
 }

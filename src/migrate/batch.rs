@@ -96,7 +96,7 @@ pub enum BatchRunError {
         /// The inventory file.
         inventory: String,
         /// What it says.
-        app_type: &'static str,
+        app_type: String,
     },
     /// The inventory has no consumer key.
     #[error("{0} has no consumer_key")]
@@ -158,15 +158,13 @@ pub fn run(
     p: &PartnerOptions,
     ui: &dyn Interaction,
 ) -> Result<BatchOutcome, BatchRunError> {
-    if !b
-        .inv
-        .app_type
-        .migration()
-        .is_some_and(|m| m.token_migration)
-    {
+    let token_migration = crate::provider::by_id(&b.inv.provider)
+        .and_then(|p| p.migration(&b.inv.app_type))
+        .is_some_and(|m| m.token_migration);
+    if !token_migration {
         return Err(BatchRunError::NotPartner {
             inventory: b.inventory.display().to_string(),
-            app_type: b.inv.app_type.as_str(),
+            app_type: b.inv.app_type.clone(),
         });
     }
     let consumer_key = b

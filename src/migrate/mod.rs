@@ -13,10 +13,10 @@ pub use run::{migrate, Migration, Options, Outcome, RunError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-use crate::audit::inventory::{LegacyIntegration, TargetKind};
+use crate::audit::inventory::LegacyIntegration;
 use crate::audit::IntegrationAudit;
 use crate::files::{write_atomic, Visibility, WriteError};
-use crate::oauth2::profile::{Grant, Profile, SecretRef};
+use crate::oauth2::profile::SecretRef;
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -240,17 +240,6 @@ pub fn save_state(path: &Path, state: &MigrationState) -> Result<(), StateError>
     Ok(())
 }
 
-/// The OAuth 2.0 grant for a target.
-pub fn grant_for(target: TargetKind) -> crate::oauth2::profile::Grant {
-    use crate::oauth2::profile::Grant;
-    match target {
-        TargetKind::Web | TargetKind::ThirdParty => Grant::AuthorizationCode,
-        TargetKind::Pkce => Grant::Pkce,
-        TargetKind::CustomConnection | TargetKind::M2m => Grant::ClientCredentials,
-        TargetKind::AuthorizationCode => Grant::AuthorizationCode,
-    }
-}
-
 /// The scopes the new app asks for: the plan's, plus what a third-party platform asks for.
 pub fn scopes_for(inv: &LegacyIntegration, audit: &IntegrationAudit) -> Vec<String> {
     let mut out: Vec<String> = audit
@@ -258,11 +247,11 @@ pub fn scopes_for(inv: &LegacyIntegration, audit: &IntegrationAudit) -> Vec<Stri
         .as_ref()
         .map(|p| p.scopes.iter().map(|s| s.scope.clone()).collect())
         .unwrap_or_default();
-    if let Some(t) = inv
-        .target
-        .as_ref()
-        .filter(|t| t.kind == Some(TargetKind::ThirdParty))
-    {
+    let platform = crate::provider::legacy_of(inv)
+        .ok()
+        .and_then(|l| l.target(&audit.recommendation.target))
+        .is_some_and(|t| t.platform);
+    if let Some(t) = inv.target.as_ref().filter(|_| platform) {
         for s in &t.scopes {
             if !out.contains(s) {
                 out.push(s.clone());
@@ -272,251 +261,7 @@ pub fn scopes_for(inv: &LegacyIntegration, audit: &IntegrationAudit) -> Vec<Stri
     out
 }
 
-/// Step 2: how to create the Xero app, click by click, in the manner of a vendor's setup
-/// guide. `redirect_uri` is the loopback URI `connect` will use.
-pub fn plan_steps(
-    inv: &LegacyIntegration,
-    audit: &IntegrationAudit,
-    redirect_uri: &str,
-) -> Vec<String> {
-    let target = audit.recommendation.target;
-    let scopes = scopes_for(inv, audit).join(" ");
-    if matches!(target, TargetKind::M2m | TargetKind::AuthorizationCode) {
-        // NetSuite: the integration record; the certificate and its mapping come in step 3.
-        return vec![
-            crate::audit::netsuite_tba::record_step(inv, target, &scopes, redirect_uri),
-            "Keep the Client ID at hand: oauth1to2 asks for it next (or give --client-id).".into(),
-        ];
-    }
-    let org = inv
-        .organisation
-        .as_deref()
-        .unwrap_or("the client's organisation");
-    let mut s = vec![
-        "Sign in at https://developer.xero.com/app/manage as a user who can manage the client's apps (a dedicated user is best).".to_owned(),
-    ];
-    match target {
-        TargetKind::CustomConnection => {
-            s.push("Click New app. Choose the integration type Custom connection.".into());
-            s.push(format!("App name: \"{} (OAuth 2.0)\".", inv.name));
-            s.push(format!("Scopes: tick {scopes}."));
-            s.push(format!("Authorising user: a user of {org}; Xero emails them to accept, and the connection is billed to the organisation."));
-            s.push("Click Save and connect. When the user has accepted, open Configuration: copy the Client id, click Generate a secret and copy it (Xero shows it once).".into());
-        }
-        TargetKind::M2m | TargetKind::AuthorizationCode => {}
-        TargetKind::Web | TargetKind::Pkce | TargetKind::ThirdParty => {
-            let kind = match target {
-                TargetKind::Pkce => "Mobile or desktop app (auth code with PKCE)",
-                _ => "Web app",
-            };
-            s.push(format!("Click New app. Integration type: {kind}."));
-            s.push(format!("App name: \"{} (OAuth 2.0)\".", inv.name));
-            let company = match (
-                target,
-                inv.target.as_ref().and_then(|t| t.platform.as_deref()),
-            ) {
-                (TargetKind::ThirdParty, Some(p)) => format!("the client's {p} address"),
-                _ => "the client's or vendor's website".into(),
-            };
-            s.push(format!("Company or application URL: {company}."));
-            if target == TargetKind::ThirdParty {
-                let uri = inv
-                    .target
-                    .as_ref()
-                    .and_then(|t| t.redirect_uri.as_deref())
-                    .unwrap_or("(the platform's)");
-                s.push(format!("Redirect URI: {uri} (the platform's), and a second one, {redirect_uri}, so that oauth1to2 can find the tenant and verify the scopes."));
-            } else {
-                s.push(format!("Redirect URI: {redirect_uri} (exactly; Xero compares it character by character)."));
-            }
-            s.push("Tick the terms and click Create app.".into());
-            if target == TargetKind::Pkce {
-                s.push(
-                    "Open Configuration and copy the Client id (a PKCE app has no secret).".into(),
-                );
-            } else {
-                s.push("Open Configuration: copy the Client id, click Generate a secret and copy it (Xero shows it once).".into());
-            }
-            s.push(format!(
-                "oauth1to2 will ask for these scopes when it connects: {scopes}."
-            ));
-        }
-    }
-    s.push("Keep the secret out of mail and chat: put it in an environment variable or a 0600 file, or paste it when oauth1to2 asks (it is not echoed).".into());
-    s
-}
-
-/// What a third-party platform or a deployment needs: no secret unless `client_secret` is set.
-/// Its `Debug` hides the secret.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-pub struct Handoff {
-    /// The app's client id.
-    pub client_id: String,
-    /// Where the secret is (its description), when not revealed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret_location: Option<String>,
-    /// The secret itself, only with an explicit reveal.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
-    /// Scopes, space-separated.
-    pub scopes: String,
-    /// The redirect URI registered on the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
-    /// The tenant (organisation) id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
-    /// NetSuite: the account id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    /// A client assertion's key id (NetSuite: the Certificate ID).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_id: Option<String>,
-    /// A client assertion's private key file (its path, never the key).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_key_file: Option<String>,
-}
-
-impl std::fmt::Debug for Handoff {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handoff")
-            .field("client_id", &self.client_id)
-            .field("client_secret_location", &self.client_secret_location)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("scopes", &self.scopes)
-            .field("redirect_uri", &self.redirect_uri)
-            .field("tenant_id", &self.tenant_id)
-            .field("account", &self.account)
-            .field("certificate_id", &self.certificate_id)
-            .field("private_key_file", &self.private_key_file)
-            .finish()
-    }
-}
-
-impl Handoff {
-    /// What profile `p` hands over: its client id, where its secret is (never the secret),
-    /// scopes and tenant, and the redirect URI: `redirect_uri` when given, else Oomnitza's own
-    /// for that format, else the profile's (none for client credentials, which has no browser).
-    pub fn of_profile(p: &Profile, format: ExportFormat, redirect_uri: Option<String>) -> Handoff {
-        let redirect_uri = redirect_uri.or_else(|| match format {
-            ExportFormat::Oomnitza => Some(OOMNITZA_REDIRECT_URI.to_owned()),
-            _ => (p.grant != Grant::ClientCredentials).then(|| p.redirect_uri(p.redirect_port)),
-        });
-        Handoff {
-            client_id: p.client_id.clone(),
-            client_secret_location: p.client_secret.as_ref().map(|r| r.describe()),
-            client_secret: None,
-            scopes: p.scopes.join(" "),
-            redirect_uri,
-            tenant_id: p.tenant_id.clone(),
-            account: p.account.clone(),
-            certificate_id: p.assertion.as_ref().map(|a| a.kid.clone()),
-            private_key_file: p.assertion.as_ref().map(|a| a.key.display().to_string()),
-        }
-    }
-}
-
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// `export XERO_CLIENT_ID=...` lines.
-    Env,
-    /// One JSON object.
-    Json,
-    /// The fields as Oomnitza's Xero guide names them, tenant id under `Xero.Tenant Id`.
-    Oomnitza,
-}
-
-/// Oomnitza's OAuth proxy redirect URI, from its Xero setup guide.
-pub const OOMNITZA_REDIRECT_URI: &str =
-    "https://generic-oauth2-proxy.oomnitza.com/oauth2/redirect_url";
-/// The global variable Oomnitza keeps the tenant id in.
-pub const OOMNITZA_TENANT_VARIABLE: &str = "Xero.Tenant Id";
-
-use crate::text::shell as sh_quote;
-use crate::text::term;
-
-/// Renders a handoff.
-pub fn render_handoff(h: &Handoff, format: ExportFormat) -> String {
-    match format {
-        ExportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(h).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        ExportFormat::Env if h.account.is_some() => {
-            // NetSuite: the account, the client id, and the assertion's key id and key file.
-            let mut s = String::new();
-            for (name, value) in [
-                ("NETSUITE_ACCOUNT_ID", h.account.as_deref()),
-                ("NETSUITE_CLIENT_ID", Some(h.client_id.as_str())),
-                ("NETSUITE_CERTIFICATE_ID", h.certificate_id.as_deref()),
-                ("NETSUITE_PRIVATE_KEY_FILE", h.private_key_file.as_deref()),
-                ("NETSUITE_SCOPES", Some(h.scopes.as_str())),
-            ] {
-                if let Some(v) = value {
-                    s.push_str(&format!("export {name}={}\n", sh_quote(v)));
-                }
-            }
-            if let Some(l) = &h.client_secret_location {
-                s.push_str(&format!(
-                    "# NETSUITE_CLIENT_SECRET: not exported; it is in {l}\n"
-                ));
-            }
-            s
-        }
-        ExportFormat::Env => {
-            let mut s = format!("export XERO_CLIENT_ID={}\n", sh_quote(&h.client_id));
-            match (&h.client_secret, &h.client_secret_location) {
-                (Some(v), _) => s.push_str(&format!("export XERO_CLIENT_SECRET={}\n", sh_quote(v))),
-                (None, Some(l)) => s.push_str(&format!(
-                    "# XERO_CLIENT_SECRET: not exported; it is in {l}\n"
-                )),
-                (None, None) => {}
-            }
-            s.push_str(&format!("export XERO_SCOPES={}\n", sh_quote(&h.scopes)));
-            if let Some(r) = &h.redirect_uri {
-                s.push_str(&format!("export XERO_REDIRECT_URI={}\n", sh_quote(r)));
-            }
-            match &h.tenant_id {
-                Some(t) => s.push_str(&format!("export XERO_TENANT_ID={}\n", sh_quote(t))),
-                None => s.push_str(
-                    "# XERO_TENANT_ID: not exported; no tenant is chosen yet (oauth1to2 tenants use)\n",
-                ),
-            }
-            s
-        }
-        ExportFormat::Oomnitza => {
-            let mut s = String::from("# For Oomnitza: Configuration > Security > Credentials > Add new credential > Xero\n");
-            s.push_str(&format!("Client ID: {}\n", term(&h.client_id)));
-            match (&h.client_secret, &h.client_secret_location) {
-                (Some(v), _) => s.push_str(&format!("Client Secret: {v}\n")),
-                (None, Some(l)) => {
-                    s.push_str(&format!("Client Secret: (not shown; it is in {l})\n"))
-                }
-                (None, None) => {}
-            }
-            s.push_str(&format!("Scopes: {}\n", term(&h.scopes)));
-            s.push_str(&format!(
-                "Redirect URI (register on the Xero app): {}\n",
-                term(h.redirect_uri.as_deref().unwrap_or(OOMNITZA_REDIRECT_URI))
-            ));
-            s.push_str("# Configuration > General > Global Settings > Add new variable\n");
-            s.push_str(&format!(
-                "{OOMNITZA_TENANT_VARIABLE}: {}\n",
-                term(
-                    h.tenant_id
-                        .as_deref()
-                        .unwrap_or("(choose a tenant first: oauth1to2 tenants use)")
-                )
-            ));
-            s
-        }
-    }
-}
+pub use crate::handoff::{render_handoff, ExportFormat, Handoff};
 
 /// The migration record: what was done, when, by which steps. No secrets.
 pub fn render_record(
@@ -536,12 +281,12 @@ pub fn render_record(
     s.push_str(&format!(
         "- From: {} {} app ({})\n",
         audit.protocol,
-        inv.app_type.as_str(),
+        inv.app_type,
         md(&audit.oauth1_status)
     ));
     s.push_str(&format!(
         "- To: {} ({})\n",
-        audit.recommendation.target.as_str(),
+        audit.recommendation.target,
         md(&audit.recommendation.reason)
     ));
     s.push_str(&format!("- OAuth 2.0 profile: {}\n", code(&state.profile)));
@@ -653,56 +398,5 @@ mod tests {
         s.finish(Step::Audit, "t2".into(), "b");
         assert_eq!(s.steps.len(), 1);
         assert_eq!(s.next(), Some(Step::Plan));
-    }
-
-    #[test]
-    fn handoffs_keep_the_secret_out_unless_revealed() {
-        let mut h = Handoff {
-            client_id: "ABC".into(),
-            client_secret_location: Some("file /x/secret".into()),
-            client_secret: None,
-            scopes: "openid assets.read".into(),
-            redirect_uri: None,
-            tenant_id: Some("70784a63-d24b-46a9-a4db-0e70a274b056".into()),
-            account: None,
-            certificate_id: None,
-            private_key_file: None,
-        };
-        let o = render_handoff(&h, ExportFormat::Oomnitza);
-        assert!(o.contains("Xero.Tenant Id: 70784a63-d24b-46a9-a4db-0e70a274b056"));
-        assert!(o.contains(OOMNITZA_REDIRECT_URI));
-        h.client_secret = Some("s3cret value".into());
-        let e = render_handoff(&h, ExportFormat::Env);
-        assert!(e.contains("export XERO_CLIENT_SECRET='s3cret value'"));
-        assert!(e.contains("export XERO_SCOPES='openid assets.read'"));
-        // Debug output never shows it.
-        let d = format!("{h:?}");
-        assert!(!d.contains("s3cret"), "{d}");
-        assert!(d.contains("[REDACTED]") && d.contains("ABC"), "{d}");
-    }
-
-    #[test]
-    fn a_profiles_handoff_names_where_the_secret_is_and_its_redirect() {
-        let mut p = Profile::new("ABC");
-        p.client_secret = Some(SecretRef::Env("XERO_SECRET".into()));
-        p.scopes = vec!["offline_access".into(), "accounting.invoices".into()];
-        let h = Handoff::of_profile(&p, ExportFormat::Env, None);
-        assert_eq!(h.client_secret, None);
-        assert_eq!(
-            h.client_secret_location.as_deref(),
-            Some("environment variable XERO_SECRET")
-        );
-        assert_eq!(h.scopes, "offline_access accounting.invoices");
-        assert_eq!(
-            h.redirect_uri.as_deref(),
-            Some("http://localhost:8742/callback")
-        );
-        let o = Handoff::of_profile(&p, ExportFormat::Oomnitza, None);
-        assert_eq!(o.redirect_uri.as_deref(), Some(OOMNITZA_REDIRECT_URI));
-        p.grant = Grant::ClientCredentials;
-        assert_eq!(
-            Handoff::of_profile(&p, ExportFormat::Env, None).redirect_uri,
-            None
-        );
     }
 }

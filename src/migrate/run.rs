@@ -10,7 +10,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
-use crate::audit::inventory::{self, AppType, InventoryError, LegacyIntegration, TargetKind};
+use crate::api::{self, ApiCall};
+use crate::audit::inventory::{self, InventoryError, LegacyIntegration};
 use crate::audit::{self, AuditOptions, IntegrationAudit};
 use crate::cert::Severity;
 use crate::connect::{connect_profile, format_time, fresh_tokens, prompt_secret_to_file};
@@ -18,10 +19,12 @@ use crate::connect::{BrowserOptions, Connected};
 use crate::files::{write_atomic, Visibility};
 use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
-use crate::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, SecretRef};
+use crate::oauth2::profile::{
+    check_name, Config, Overrides, Paths, Profile, ProviderId, SecretRef,
+};
 use crate::oauth2::Oauth2Error;
+use crate::provider::legacy::{CertificateStep, Credential, MigrationPlan, Target};
 use crate::tenants::{Tenant, TenantError, Tenants};
-use crate::api::{self, ApiCall};
 
 /// What a migration is asked to do.
 #[derive(Debug, Clone)]
@@ -93,7 +96,7 @@ pub enum RunError {
     #[error(
         "the inventory describes an OAuth 2.0 {0} app: there is nothing to migrate off OAuth 1.0a"
     )]
-    NotLegacy(&'static str),
+    NotLegacy(String),
     /// The state file cannot be read.
     #[error("{0}")]
     State(String),
@@ -180,7 +183,7 @@ impl RunError {
             RunError::OtherProfile { was, .. } => format!("use profile {was:?} to go on, or start the migration again from the beginning with the new profile"),
             RunError::NotGiven(what) => format!("give the {what} up front"),
             RunError::BadClientId(_) => "copy the Client id from the app's Configuration page".into(),
-            RunError::NoOrganisation => "start the migration again from the beginning and pick the organisation on Xero's consent page".into(),
+            RunError::NoOrganisation => "start the migration again from the beginning and pick the organisation on the provider's consent page".into(),
             RunError::UnknownTenant(_) | RunError::TenantNotChosen { .. } => "name one of the connected organisations' tenant ids (see the tenants list)".into(),
             RunError::Verify { hint, .. } => hint.clone(),
             RunError::Tenants(e) => e.hint(),
@@ -264,8 +267,16 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn target(&self) -> TargetKind {
-        self.audit.recommendation.target
+    /// The target, as the provider describes it (the audit's target is one of its own).
+    fn target(&self) -> Result<&'static Target, RunError> {
+        crate::provider::legacy_of(&self.inv)?
+            .target(&self.audit.recommendation.target)
+            .ok_or_else(|| {
+                RunError::State(format!(
+                    "the provider has no target {:?}",
+                    self.audit.recommendation.target
+                ))
+            })
     }
 
     /// The saved profile, its HTTP client and tokens good for a minute.
@@ -302,16 +313,27 @@ impl Run<'_> {
 /// Runs the migration the inventory describes: the steps not yet done, or the partner batch.
 pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migration, RunError> {
     let inv = inventory::load(&o.inventory)?;
-    if inv.app_type.is_oauth2() {
-        return Err(RunError::NotLegacy(inv.app_type.as_str()));
+    let legacy = crate::provider::legacy_of(&inv)?;
+    if legacy.app_type(&inv.app_type).is_some_and(|t| t.oauth2) {
+        return Err(RunError::NotLegacy(inv.app_type.clone()));
     }
-    if inv.app_type == AppType::Tba && inv.account.is_none() {
-        return Err(RunError::Inventory(InventoryError {
+    let plan_of = legacy.migration.ok_or_else(|| {
+        RunError::Inventory(InventoryError {
             file: o.inventory.clone(),
             line: None,
-            message: "a NetSuite migration needs the account id, and the inventory names none".into(),
-            hint: "add account = \"1234567\" (or \"1234567_SB1\" for a sandbox) to the inventory; Setup > Company > Company Information shows it".into(),
-        }));
+            message: format!("oauth1to2 does not migrate {} integrations", inv.provider),
+            hint: "audit it, and follow the audit's checklist".into(),
+        })
+    })?;
+    if let Some((field, message, hint)) = plan_of.requires {
+        if field == "account" && inv.account.is_none() {
+            return Err(RunError::Inventory(InventoryError {
+                file: o.inventory.clone(),
+                line: None,
+                message: message.into(),
+                hint: hint.into(),
+            }));
+        }
     }
     let audit = audit::audit(
         &inv,
@@ -355,7 +377,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
         state,
     };
     if let Some(p) = &o.partner {
-        let client_id = client_id(&run)?;
+        let client_id = client_id(&run, plan_of)?;
         let secret = match &o.client_secret {
             Some(s) => s.clone(),
             None => prompt_secret_to_file(&run.state.profile, paths, ui)?,
@@ -388,17 +410,10 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
     // 1. Audit (always shown; recorded once).
     show_audit(&run);
     // 2. Plan.
-    let plan = super::plan_steps(&run.inv, &run.audit, &o.overrides.redirect_uri_shown());
+    let plan = (plan_of.portal_steps)(&run.inv, &run.audit, &o.overrides.redirect_uri_shown());
     let scopes = super::scopes_for(&run.inv, &run.audit);
     if !run.state.done(Step::Plan) || o.dry_run {
-        run.say(
-            Step::Plan,
-            if run.inv.app_type == AppType::Tba {
-                "create the new NetSuite integration record:"
-            } else {
-                "create the new Xero app:"
-            },
-        );
+        run.say(Step::Plan, plan_of.plan_heading);
         for (i, s) in plan.iter().enumerate() {
             ui.progress(&Progress::Item {
                 number: i + 1,
@@ -414,7 +429,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
             "{} error(s), {} warning(s); target {}",
             run.audit.count(Severity::Error),
             run.audit.count(Severity::Warning),
-            run.target().as_str()
+            run.target()?.id
         );
         run.save(Step::Audit, summary)?;
     }
@@ -428,7 +443,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
         run.save(Step::Plan, summary)?;
     }
     if !run.state.done(Step::Credentials) {
-        credentials(&mut run)?;
+        credentials(&mut run, plan_of)?;
     }
     if !run.state.done(Step::Connect) {
         connect(&mut run, &scopes)?;
@@ -437,7 +452,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
         tenant(&mut run)?;
     }
     if !run.state.done(Step::Verify) {
-        verify(&mut run)?;
+        verify(&mut run, plan_of)?;
     }
     if !run.state.done(Step::Outputs) {
         outputs(&mut run)?;
@@ -485,12 +500,8 @@ fn show_audit(run: &Run) {
 }
 
 /// The new app's client id: given, or asked for.
-fn client_id(run: &Run) -> Result<String, RunError> {
-    let question = if run.inv.app_type == AppType::Tba {
-        "Client ID of the new NetSuite integration record (shown once, when it was saved)"
-    } else {
-        "Client id of the new Xero app (from its Configuration page)"
-    };
+fn client_id(run: &Run, plan: &MigrationPlan) -> Result<String, RunError> {
+    let question = plan.client_id_question;
     let id = match &run.o.client_id {
         Some(id) => id.trim().to_owned(),
         None => run
@@ -508,11 +519,18 @@ fn client_id(run: &Run) -> Result<String, RunError> {
 
 /// Step 3: The client id and, for a confidential client, where its secret is (checked readable
 /// now, not after the browser step).
-fn credentials(run: &mut Run) -> Result<(), RunError> {
-    let client_id = client_id(run)?;
-    let grant = super::grant_for(run.target());
-    if run.target() == TargetKind::M2m {
-        return m2m_credentials(run, client_id);
+fn credentials(run: &mut Run, plan: &MigrationPlan) -> Result<(), RunError> {
+    let client_id = client_id(run, plan)?;
+    let target = run.target()?;
+    let grant = target.grant;
+    if target.credential == Credential::CertificateAssertion {
+        let step = plan.certificate.ok_or_else(|| {
+            RunError::State(format!(
+                "the provider's target {} needs a certificate it does not say how to make",
+                target.id
+            ))
+        })?;
+        return assertion_credentials(run, client_id, step);
     }
     let secret = if !grant.needs_secret() {
         None
@@ -544,19 +562,22 @@ fn credentials(run: &mut Run) -> Result<(), RunError> {
     run.save(Step::Credentials, summary)
 }
 
-/// Step 3 for NetSuite machine-to-machine: the client id, the key and certificate (made
-/// beside the inventory unless one is given, and kept when a run is resumed: its certificate
-/// may be uploaded already), and the Certificate ID NetSuite gave for it.
-fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
-    use crate::audit::netsuite_tba;
+/// Step 3 for a target whose credential is a signed assertion: the client id, the key and
+/// certificate (made beside the inventory unless one is given, and kept when a run is
+/// resumed: its certificate may be uploaded already), and the id the provider gave it.
+fn assertion_credentials(
+    run: &mut Run,
+    client_id: String,
+    step: &CertificateStep,
+) -> Result<(), RunError> {
     use crate::oauth2::assertion::{AssertionKey, AssertionRef};
     let (key_path, cert_path) = match &run.o.assertion_key {
         Some(k) => (std::path::absolute(k).unwrap_or_else(|_| k.clone()), None),
         None => {
             let dir = super::m2m_dir(&run.o.inventory);
             let dir = std::path::absolute(&dir).unwrap_or(dir);
-            let key = dir.join("netsuite-privatekey.pem");
-            let cert = dir.join("netsuite-publickey.cer");
+            let key = dir.join(step.key_file);
+            let cert = dir.join(step.certificate_file);
             let kept = key.exists();
             if kept != cert.exists() {
                 let (present, missing) = if kept { (key, cert) } else { (cert, key) };
@@ -573,9 +594,9 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
             } else {
                 run.say(
                     Step::Credentials,
-                    &netsuite_tba::certificate_step(&run.inv, &dir.display().to_string()),
+                    &(step.make_step)(&run.inv, &dir.display().to_string()),
                 );
-                make_m2m_certificate(&run.inv, &dir)?;
+                make_certificate(&run.inv, &dir, step)?;
             }
             (key, Some(cert))
         }
@@ -584,7 +605,7 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
     if let Some(c) = &cert_path {
         run.ui.progress(&Progress::Line(&format!(
             "{} The certificate is {}.",
-            netsuite_tba::UPLOAD_STEP,
+            step.upload_step,
             c.display()
         )));
     }
@@ -592,7 +613,7 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
         Some(k) => k.trim().to_owned(),
         None => run
             .ui
-            .ask("Certificate ID NetSuite shows for the uploaded certificate")
+            .ask(step.key_id_question)
             .ok_or(RunError::NotGiven("certificate id"))?
             .trim()
             .to_owned(),
@@ -617,10 +638,14 @@ fn m2m_credentials(run: &mut Run, client_id: String) -> Result<(), RunError> {
     run.save(Step::Credentials, summary)
 }
 
-/// Makes NetSuite's key (RSA 3072, 0600) and certificate (730 days) in `dir` (0700), as
-/// `cert new --for netsuite-m2m` does.
-fn make_m2m_certificate(inv: &LegacyIntegration, dir: &Path) -> Result<(), RunError> {
-    use crate::cert::generate::{KeyType, NewCertificate, Subject, SubjectPart};
+/// Makes the key (0600) and certificate the provider's step names in `dir` (0700), as
+/// `cert new --for` the provider does.
+fn make_certificate(
+    inv: &LegacyIntegration,
+    dir: &Path,
+    step: &CertificateStep,
+) -> Result<(), RunError> {
+    use crate::cert::generate::{NewCertificate, Subject, SubjectPart};
     let write_err = |path: &Path, e: &dyn std::fmt::Display| RunError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -631,13 +656,13 @@ fn make_m2m_certificate(inv: &LegacyIntegration, dir: &Path) -> Result<(), RunEr
         subject.insert(0, SubjectPart::Organization(v.chars().take(64).collect()));
     }
     let identity = crate::cert::generate(&NewCertificate {
-        key_type: KeyType::Rsa(3072),
-        days: 730,
+        key_type: step.key_type,
+        days: step.days,
         subject: Subject(subject),
         now: OffsetDateTime::now_utc(),
     })?;
-    let key = dir.join("netsuite-privatekey.pem");
-    let cert = dir.join("netsuite-publickey.cer");
+    let key = dir.join(step.key_file);
+    let cert = dir.join(step.certificate_file);
     let pem = identity.key.to_pkcs8_pem()?;
     // Created new, never over a file: a key left without its certificate (or the other way
     // round) is the person's to look at, not ours to replace.
@@ -662,15 +687,13 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
         .clone()
         .ok_or_else(|| RunError::State("the state file has no client id".into()))?;
     let mut p = Profile::new(client_id);
-    p.grant = super::grant_for(run.target());
+    p.grant = run.target()?.grant;
     p.scopes = scopes.to_vec();
     p.client_secret = run.state.client_secret.clone();
-    if run.inv.app_type == AppType::Tba {
-        p.provider = crate::provider::ProviderId::new(crate::provider::netsuite::PROVIDER.id);
-        p.account = run.inv.account.clone();
-        p.assertion = run.state.assertion.clone();
-    }
-    run.o.overrides.apply(&mut p);
+    p.provider = ProviderId::new(run.inv.provider.as_str());
+    p.account = run.inv.account.clone();
+    p.assertion = run.state.assertion.clone();
+    crate::provider::apply_overrides(&run.o.overrides, &mut p);
     p.validate(&name)?;
     run.say(
         Step::Connect,
@@ -764,13 +787,9 @@ fn choose(ui: &dyn Interaction, conns: &[Tenant], wanted: &str) -> Result<Tenant
 }
 
 /// Step 6: A real read call with the new tokens.
-fn verify(run: &mut Run) -> Result<(), RunError> {
+fn verify(run: &mut Run, plan: &MigrationPlan) -> Result<(), RunError> {
     let (_, profile, http, access) = run.session()?;
-    let paths = if run.inv.app_type == AppType::Tba {
-        netsuite_verification_paths(&run.inv)?
-    } else {
-        vec![crate::audit::verification_path(run.audit.scopes.as_ref())]
-    };
+    let paths = (plan.verification_paths)(&run.inv, &run.audit)?;
     if paths.is_empty() {
         let summary = "no REST record calls to verify with: the token was issued; check the RESTlet with the integration's first run".to_owned();
         run.say(Step::Verify, &summary);
@@ -790,15 +809,6 @@ fn verify(run: &mut Run) -> Result<(), RunError> {
             .join(", "),
     );
     run.save(Step::Verify, summary)
-}
-
-/// A REST read call for each record type a NetSuite integration used.
-fn netsuite_verification_paths(inv: &LegacyIntegration) -> Result<Vec<String>, RunError> {
-    let calls = crate::audit::netsuite_tba::calls_of(inv)?;
-    Ok(crate::audit::netsuite_tba::record_types(&calls)
-        .iter()
-        .map(|t| format!("/record/v1/{t}?limit=1"))
-        .collect())
 }
 
 /// One GET with the new token; its status, or why it failed.
@@ -853,7 +863,7 @@ fn outputs(run: &mut Run) -> Result<(), RunError> {
     let config = Config::load(&run.paths.config_file)?;
     let p = config.get(&name)?.clone();
     let own_redirect = p.redirect_uri(p.redirect_port);
-    let redirect_uri = if run.target() == TargetKind::ThirdParty {
+    let redirect_uri = if run.target()?.platform {
         run.inv
             .target
             .as_ref()
@@ -862,21 +872,29 @@ fn outputs(run: &mut Run) -> Result<(), RunError> {
     } else {
         own_redirect
     };
-    let oomnitza = run
+    let provider = crate::provider::api_of(&p)?;
+    let platform = run
         .inv
         .target
         .as_ref()
         .and_then(|t| t.platform.as_deref())
-        .is_some_and(|p| p.eq_ignore_ascii_case("oomnitza"));
-    let (format, ext) = if oomnitza {
-        (ExportFormat::Oomnitza, "oomnitza.txt")
-    } else {
-        (ExportFormat::Env, "env")
+        .and_then(|name| {
+            provider
+                .platforms
+                .iter()
+                .find(|k| k.name.eq_ignore_ascii_case(name) || k.id.eq_ignore_ascii_case(name))
+        });
+    let (format, ext) = match platform {
+        Some(k) => (ExportFormat::Platform(k), format!("{}.txt", k.id)),
+        None => (ExportFormat::Env, "env".to_owned()),
     };
     let handoff = Handoff::of_profile(&p, format, Some(redirect_uri));
-    let handoff_path = super::handoff_path(&run.o.inventory, ext);
+    let handoff_path = super::handoff_path(&run.o.inventory, &ext);
     let record_path = super::record_path(&run.o.inventory);
-    write_private(&handoff_path, &super::render_handoff(&handoff, format))?;
+    write_private(
+        &handoff_path,
+        &super::render_handoff(&handoff, format, provider.handoff_env),
+    )?;
     let store =
         crate::oauth2::store::TokenStore::with_backend(&run.paths.tokens_dir, &name, p.token_store);
     run.state.outputs = vec![

@@ -202,9 +202,9 @@ pub fn send(http: &reqwest::blocking::Client, req: &Outgoing<'_>) -> Result<Answ
             hint: "the server sent more than any API answer oauth1to2 reads; ask for less (a page, a filter)".into(),
         })?;
     let oauth_problem = super::problem::parse(&body, req.problem_hints).or_else(|| {
-        www_auth
-            .as_deref()
-            .and_then(|w| super::problem::parse(&w.replace(", ", "&").replace('"', ""), req.problem_hints))
+        www_auth.as_deref().and_then(|w| {
+            super::problem::parse(&w.replace(", ", "&").replace('"', ""), req.problem_hints)
+        })
     });
     let rate_limited = status == 503
         && (body.to_ascii_lowercase().contains("rate limit")

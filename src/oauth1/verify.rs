@@ -235,7 +235,7 @@ pub fn verify_request(
     match outcome {
         Outcome::Valid | Outcome::NoMatch => {}
         Outcome::WrongKey => likely_causes.push(
-            "the request was signed with a different private key than the one in this certificate: Xero answered oauth_problem=signature_invalid; check the key with `oauth1to2 cert check --key KEY CERT`".to_owned(),
+            "the request was signed with a different private key than the one in this certificate (a server answers that with oauth_problem=signature_invalid); check the key with `oauth1to2 cert check --key KEY CERT`".to_owned(),
         ),
         Outcome::WrongBaseString => {
             match &cause {
@@ -307,8 +307,12 @@ pub fn verify_with(
         .iter()
         .find(|(k, _)| k == "realm")
         .map(|(_, v)| v.as_str());
-    v.refused_anyway
-        .extend(credentials.realm_rules.iter().filter_map(|rule| rule(&req.url, realm)));
+    v.refused_anyway.extend(
+        credentials
+            .realm_rules
+            .iter()
+            .filter_map(|rule| rule(&req.url, realm)),
+    );
     Ok(v)
 }
 
@@ -385,7 +389,7 @@ pub fn verify_hmac_request(
             .find(|m| *m != method && ok(*m, &base.text, secrets.token))
         {
             Some(format!(
-                "the signer computed {} while declaring {declared} (NetSuite accepts only HMAC-SHA256 since 2023.1)",
+                "the signer computed {} while declaring {declared} (a server that takes only the declared method refuses it)",
                 m.as_str()
             ))
         } else if with_realm

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use super::Oauth2Error;
 pub use crate::net::{
-    client_builder, describe, insecure_reason, parse_http_date, read_body, strip_query, tls_problem,
-    Timeouts, MAX_API_BODY, MAX_IDENTITY_BODY, POOL_IDLE,
+    client_builder, describe, insecure_reason, parse_http_date, read_body, strip_query,
+    tls_problem, Timeouts, MAX_API_BODY, MAX_IDENTITY_BODY, POOL_IDLE,
 };
 
 /// A response, read in full.

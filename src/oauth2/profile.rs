@@ -184,7 +184,8 @@ pub struct Overrides {
 }
 
 impl Overrides {
-    /// Sets what was given on `p`.
+    /// Sets what was given on `p`. An issuer does not change the provider here:
+    /// `crate::provider::apply_overrides` makes it the one found by discovery.
     pub fn apply(&self, p: &mut Profile) {
         if let Some(i) = &self.issuer {
             p.issuer = Some(i.trim_end_matches('/').to_owned());

@@ -8,6 +8,7 @@
 //! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
 //! its error codes, its tenant model, its scope catalogue and its migration paths.
 
+pub mod legacy;
 pub mod netsuite;
 pub mod oidc;
 pub mod xero;
@@ -91,6 +92,16 @@ pub struct Provider {
     /// What it refuses in an OAuth 1.0a request's realm whatever the signature (NetSuite: the
     /// account id, upper case, for the account the URL's host names); `None` when nothing.
     pub oauth1_realm_rule: Option<crate::oauth1::verify::RealmRule>,
+    /// Its legacy integrations: inventories, audit, migration; `None` when oauth1to2 moves
+    /// none off it.
+    pub legacy: Option<&'static legacy::Legacy>,
+    /// The key policies of the certificates it takes (`cert new --for`, `cert check --for`).
+    pub key_policies: &'static [&'static crate::cert::KeyPolicy],
+    /// The shell variables a profile's handoff is written as (`crate::handoff::generic_env`
+    /// where it names none of its own).
+    pub handoff_env: fn(&crate::handoff::Handoff) -> String,
+    /// Third-party platforms that run its OAuth flow and take the handoff in their own form.
+    pub platforms: &'static [&'static crate::handoff::Platform],
 }
 
 /// One way off a legacy app type at a provider.
@@ -172,6 +183,14 @@ impl Provider {
         }
     }
 
+    /// Its account model, where its endpoints are per account.
+    pub fn account_model(&self) -> Option<&'static AccountModel> {
+        match self.endpoints {
+            EndpointSource::PerAccount(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// What a failed answer from its API means (see [`Provider::api_failure_hint`]'s field).
     pub fn api_failure_hint(&self, status: u16, detail: Option<&str>, tenant_sent: bool) -> String {
         (self.api_failure_hint)(status, detail, tenant_sent)
@@ -247,7 +266,10 @@ pub static REGISTRY: [&Provider; 3] = [&xero::PROVIDER, &netsuite::PROVIDER, &oi
 
 /// Every provider's OAuth 1.0a realm rule (each looks at the URL's host, so all can be asked).
 pub fn oauth1_realm_rules() -> Vec<crate::oauth1::verify::RealmRule> {
-    REGISTRY.iter().filter_map(|p| p.oauth1_realm_rule).collect()
+    REGISTRY
+        .iter()
+        .filter_map(|p| p.oauth1_realm_rule)
+        .collect()
 }
 
 /// The entry named `id` (as profiles and inventories store it).
@@ -258,6 +280,59 @@ pub fn by_id(id: &str) -> Option<&'static Provider> {
 /// The names the registry knows, for messages and `--help`.
 pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|p| p.id).collect()
+}
+
+/// Every key policy: the providers' (the first is the default), then the generic one.
+pub fn key_policies() -> Vec<&'static crate::cert::KeyPolicy> {
+    let mut all: Vec<_> = REGISTRY
+        .iter()
+        .flat_map(|p| p.key_policies.iter().copied())
+        .collect();
+    all.push(&crate::cert::policy::GENERIC);
+    all
+}
+
+/// The key policy named `id`.
+pub fn key_policy(id: &str) -> Option<&'static crate::cert::KeyPolicy> {
+    key_policies().into_iter().find(|p| p.id == id)
+}
+
+/// Every platform a provider knows, for `export --format`.
+pub fn platforms() -> Vec<&'static crate::handoff::Platform> {
+    REGISTRY
+        .iter()
+        .flat_map(|p| p.platforms.iter().copied())
+        .collect()
+}
+
+/// The providers whose legacy integrations inventories can describe.
+pub fn inventory_providers() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|p| p.legacy.is_some())
+        .map(|p| p.id)
+        .collect()
+}
+
+/// The legacy side of an inventory's provider (the inventory was checked against it when read).
+pub fn legacy_of(
+    inv: &crate::audit::inventory::LegacyIntegration,
+) -> Result<&'static legacy::Legacy, crate::audit::inventory::InventoryError> {
+    let provider = match inv.provider.as_str() {
+        "" => Some(REGISTRY[0]),
+        id => by_id(id),
+    };
+    provider
+        .and_then(|p| p.legacy)
+        .ok_or_else(|| crate::audit::inventory::InventoryError {
+            file: inv.file.clone(),
+            line: None,
+            message: format!(
+                "provider {:?} has no legacy integrations oauth1to2 audits",
+                inv.provider
+            ),
+            hint: format!("write one of: {}", inventory_providers().join(", ")),
+        })
 }
 
 /// The names of the providers a profile can name directly (their endpoints are built in or
@@ -294,6 +369,15 @@ pub fn discovery() -> &'static Provider {
         .copied()
         .find(|p| matches!(p.endpoints, EndpointSource::Discovery))
         .unwrap_or(REGISTRY[0])
+}
+
+/// Sets what `overrides` gives on `profile`: an issuer without a provider means the OpenID
+/// provider found by discovery from it.
+pub fn apply_overrides(overrides: &crate::oauth2::profile::Overrides, profile: &mut Profile) {
+    overrides.apply(profile);
+    if overrides.issuer.is_some() && overrides.provider.is_none() {
+        profile.provider = ProviderId::new(discovery().id);
+    }
 }
 
 /// Makes `profile` use the OpenID provider at `issuer`, found by discovery.
@@ -407,14 +491,8 @@ mod tests {
         assert_eq!(of(&ProviderId::default()).unwrap().id, REGISTRY[0].id);
         let e = of(&ProviderId::new("nosuch")).unwrap_err().to_string();
         assert!(e.contains("nosuch") && e.contains("netsuite"), "{e}");
-        assert!(matches!(
-            kind("xero").endpoints,
-            EndpointSource::BuiltIn(_)
-        ));
-        assert!(matches!(
-            kind("oidc").endpoints,
-            EndpointSource::Discovery
-        ));
+        assert!(matches!(kind("xero").endpoints, EndpointSource::BuiltIn(_)));
+        assert!(matches!(kind("oidc").endpoints, EndpointSource::Discovery));
     }
 
     fn oauth(code: &str) -> Oauth2Error {
@@ -469,21 +547,27 @@ mod tests {
     }
 
     #[test]
-    fn xeros_migration_paths_cover_every_app_type_and_name_real_targets() {
-        use crate::audit::inventory::{AppType, TargetKind};
-        let xero = kind("xero");
-        for t in [AppType::Private, AppType::Partner, AppType::Public] {
-            let path = xero
-                .migration(t.as_str())
-                .expect("an entry for each app type");
-            assert_eq!(t.migration().unwrap().from, t.as_str());
-            for target in path.targets {
-                let parsed: Result<TargetKind, _> =
-                    serde_json::from_value(serde_json::json!(target));
-                assert!(parsed.is_ok(), "{target} is not a target kind");
+    fn migration_paths_cover_every_legacy_app_type_and_name_real_targets() {
+        for provider in REGISTRY {
+            let Some(legacy) = provider.legacy else {
+                assert!(provider.migrations.is_empty(), "{}", provider.id);
+                continue;
+            };
+            for t in legacy.app_types.iter().filter(|t| !t.oauth2) {
+                let path = provider
+                    .migration(t.id)
+                    .unwrap_or_else(|| panic!("{}: no path off {}", provider.id, t.id));
+                for target in path.targets {
+                    assert!(
+                        legacy.target(target).is_some(),
+                        "{}: {target} is not a target",
+                        provider.id
+                    );
+                }
             }
         }
-        // Only partner apps can move their tokens without a new consent.
+        // Only Xero's partner apps can move their tokens without a new consent.
+        let xero = kind("xero");
         let movable: Vec<_> = xero
             .migrations
             .iter()
@@ -491,6 +575,7 @@ mod tests {
             .map(|m| m.from)
             .collect();
         assert_eq!(movable, ["partner"]);
+        use xero::audit::AppType;
         assert_eq!(AppType::Private.retired_on(), "2021-09-30");
         assert_eq!(AppType::Public.retired_on(), "2021-03-31");
     }

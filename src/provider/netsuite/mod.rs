@@ -6,7 +6,10 @@
 //! (HMAC-SHA256; HMAC-SHA1 ended in 2023.1), subsect_156934879823 (the TBA error codes),
 //! section_162790605110 (the OAuth 2.0 token endpoint).
 
+pub mod audit;
 pub mod calls;
+pub mod handoff;
+pub mod keys;
 
 use super::{AccountModel, EndpointSource, Provider, TokenRules};
 use crate::oauth1::SignatureMethod;
@@ -287,6 +290,10 @@ pub static PROVIDER: Provider = Provider {
     machine_to_machine_regions: &[],
     assertion: ASSERTIONS,
     oauth1_realm_rule: Some(realm_problem),
+    legacy: Some(&audit::LEGACY),
+    key_policies: &[&keys::M2M],
+    handoff_env: handoff::env,
+    platforms: &[],
     api_failure_hint: crate::api::failure_hint,
 };
 

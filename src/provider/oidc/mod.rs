@@ -27,5 +27,9 @@ pub static PROVIDER: Provider = Provider {
     machine_to_machine_regions: &[],
     assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
     oauth1_realm_rule: None,
+    legacy: None,
+    key_policies: &[],
+    handoff_env: crate::handoff::generic_env,
+    platforms: &[],
     api_failure_hint: crate::api::failure_hint,
 };

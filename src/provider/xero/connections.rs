@@ -3,35 +3,11 @@
 //! Shapes from developer.xero.com/documentation/oauth2/auth-flow and Xero-OpenAPI's
 //! `xero-identity.yaml`.
 
-use serde::{Deserialize, Serialize};
-
 use crate::oauth2::http::HttpClient;
 use crate::oauth2::Oauth2Error;
 
-/// One connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Connection {
-    /// The connection id (for `DELETE /connections/{id}`).
-    pub id: String,
-    /// The auth event that created it.
-    #[serde(default)]
-    pub auth_event_id: Option<String>,
-    /// The tenant id (the `xero-tenant-id` header value).
-    pub tenant_id: String,
-    /// `ORGANISATION` or `PRACTICE`.
-    #[serde(default)]
-    pub tenant_type: Option<String>,
-    /// The organisation's name.
-    #[serde(default)]
-    pub tenant_name: Option<String>,
-    /// When it was created.
-    #[serde(default)]
-    pub created_date_utc: Option<String>,
-    /// When it was last updated.
-    #[serde(default)]
-    pub updated_date_utc: Option<String>,
-}
+/// One connection: a tenant, in the shape Xero's `GET /connections` answers with.
+pub use crate::tenants::Tenant as Connection;
 
 /// Lists the connections the access token can see.
 pub fn list(

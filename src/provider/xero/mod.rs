@@ -3,8 +3,13 @@
 //! Its OAuth 1.0a problems (`oauth1`), partner tokens (`partner`) and connections
 //! (`connections`) are beside it.
 
+pub mod audit;
 pub mod connections;
+pub mod handoff;
+pub mod keys;
+pub mod migration;
 pub mod oauth1;
+mod oauth2_app;
 pub mod partner;
 
 use super::{EndpointSource, MigrationPath, Provider, ScopeCatalogue, TenantModel, TokenRules};
@@ -54,6 +59,10 @@ pub static PROVIDER: Provider = Provider {
     machine_to_machine_regions: &["AU", "NZ", "UK", "US"],
     assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
     oauth1_realm_rule: None,
+    legacy: Some(&migration::LEGACY),
+    key_policies: &[&keys::PRIVATE_APP],
+    handoff_env: handoff::env,
+    platforms: &[&handoff::OOMNITZA],
     api_failure_hint,
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
@@ -143,7 +152,8 @@ mod api_tests {
     #[test]
     fn hints_name_the_missing_tenant_header() {
         assert!(
-            api_failure_hint(403, Some("AuthenticationUnsuccessful"), false).contains("tenants use")
+            api_failure_hint(403, Some("AuthenticationUnsuccessful"), false)
+                .contains("tenants use")
         );
         assert!(api_failure_hint(401, None, true).contains("scope"));
         assert!(api_failure_hint(429, None, true).contains("60 calls a minute"));

@@ -6,11 +6,12 @@
 use crate::text::shell;
 use time::Date;
 
-use super::inventory::{InventoryError, LegacyIntegration, TargetKind};
-use super::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
-use super::{
-    calls_of, finding, plan_scopes_for, profile_name, sort_findings, toml_date, AuditFinding,
-    AuditOptions, IntegrationAudit, Recommendation,
+use super::audit::{app_type, calls_of, plan_scopes_for, TargetKind};
+use crate::audit::inventory::{InventoryError, LegacyIntegration};
+use crate::audit::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
+use crate::audit::{
+    finding, profile_name, sort_findings, toml_date, AuditFinding, AuditOptions, IntegrationAudit,
+    Recommendation,
 };
 use crate::cert::Severity;
 
@@ -31,7 +32,7 @@ pub fn audit(
     options: &AuditOptions,
 ) -> Result<IntegrationAudit, InventoryError> {
     let catalogue = crate::provider::xero::SCOPES;
-    let kind = inv.app_type.as_target().unwrap_or(TargetKind::Web);
+    let kind = app_type(inv).as_target().unwrap_or(TargetKind::Web);
     let today = options.now.date();
     let created = inv.app_created.as_ref().and_then(toml_date);
     let mut findings = Vec::new();
@@ -68,7 +69,7 @@ pub fn audit(
         name: inv.name.clone(),
         vendor: inv.vendor.clone(),
         organisation: inv.organisation.clone(),
-        app_type: inv.app_type,
+        app_type: inv.app_type.clone(),
         protocol: "OAuth 2.0",
         oauth1_status: format!(
             "in use; Xero's broad scopes go by {}",
@@ -79,7 +80,7 @@ pub fn audit(
         certificate: None,
         key_matches: None,
         recommendation: Recommendation {
-            target: kind,
+            target: kind.as_str().to_owned(),
             reason: "it is already an OAuth 2.0 app: it keeps its type and moves to granular scopes, and every connected organisation authorises again".into(),
             differs_from_inventory: None,
         },

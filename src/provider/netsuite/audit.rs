@@ -7,15 +7,134 @@
 use crate::text::shell;
 use std::collections::BTreeMap;
 
-use super::inventory::{InventoryError, LegacyIntegration, SecretField, TargetKind};
-use super::scopes::{PlannedScope, ScopePlan, UnmappedCall};
-use super::{
+use super::calls::{self, Api, Call};
+use super::Account;
+use crate::audit::inventory::{InventoryError, LegacyIntegration, SecretField};
+use crate::audit::scopes::{PlannedScope, ScopePlan, UnmappedCall};
+use crate::audit::{
     finding, profile_name, sort_findings, AuditFinding, AuditOptions, IntegrationAudit,
     Recommendation,
 };
 use crate::cert::Severity;
-use crate::provider::netsuite::calls::{self, Api, Call};
-use crate::provider::netsuite::Account;
+use crate::oauth2::profile::Grant;
+use crate::provider::legacy::{
+    AppType, CertificateStep, Credential, FieldProblem, Legacy, MigrationPlan, Target,
+};
+
+/// NetSuite's legacy integrations: Token-Based Authentication, moving to machine-to-machine
+/// or the authorization code grant.
+pub static LEGACY: Legacy = Legacy {
+    app_types: &[AppType {
+        id: "tba",
+        oauth2: false,
+    }],
+    targets: &[
+        Target {
+            id: M2M,
+            grant: Grant::ClientCredentials,
+            credential: Credential::CertificateAssertion,
+            platform: false,
+        },
+        Target {
+            id: AUTHORIZATION_CODE,
+            grant: Grant::AuthorizationCode,
+            credential: Credential::Secret,
+            platform: false,
+        },
+    ],
+    check,
+    audit,
+    recommend,
+    migration: Some(&MIGRATION),
+};
+
+/// Machine-to-machine: client credentials with a certificate and a signed JWT assertion.
+pub const M2M: &str = "m2m";
+/// The authorization code grant: a user signs in.
+pub const AUTHORIZATION_CODE: &str = "authorization-code";
+
+static MIGRATION: MigrationPlan = MigrationPlan {
+    plan_heading: "create the new NetSuite integration record:",
+    client_id_question:
+        "Client ID of the new NetSuite integration record (shown once, when it was saved)",
+    requires: Some((
+        "account",
+        "a NetSuite migration needs the account id, and the inventory names none",
+        "add account = \"1234567\" (or \"1234567_SB1\" for a sandbox) to the inventory; Setup > Company > Company Information shows it",
+    )),
+    portal_steps: migration_steps,
+    verification_paths,
+    certificate: Some(&CERTIFICATE),
+};
+
+// The certificate conditions of NetSuite's M2M setup (help topic subsect_162755332391):
+// RSA 3072 by default, valid for two years at most.
+static CERTIFICATE: CertificateStep = CertificateStep {
+    key_file: "netsuite-privatekey.pem",
+    certificate_file: "netsuite-publickey.cer",
+    key_type: crate::cert::generate::KeyType::Rsa(3072),
+    days: 730,
+    make_step: certificate_step,
+    upload_step: UPLOAD_STEP,
+    key_id_question: "Certificate ID NetSuite shows for the uploaded certificate",
+};
+
+/// NetSuite's checks of an inventory: the account's spelling, the signature method.
+fn check(inv: &LegacyIntegration) -> Result<(), FieldProblem> {
+    if let Some(a) = &inv.account {
+        if let Err(e) = Account::parse(a) {
+            return Err(FieldProblem {
+                field: "account",
+                message: e.to_string(),
+                hint: e.hint(),
+            });
+        }
+    }
+    if let Some(m) = &inv.signature_method {
+        if !matches!(m.as_str(), "HMAC-SHA256" | "HMAC-SHA1") {
+            return Err(FieldProblem {
+                field: "signature_method",
+                message: format!("signature_method {m:?} is not one TBA has used"),
+                hint: "write HMAC-SHA256 (or HMAC-SHA1, if the code still signs that way)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn recommend(inv: &LegacyIntegration) -> Recommendation {
+    let (kind, reason) = target(inv);
+    crate::audit::follow_inventory(inv, kind, reason)
+}
+
+/// The portal steps `migrate` shows: the integration record, then the Client ID.
+fn migration_steps(
+    inv: &LegacyIntegration,
+    audit: &IntegrationAudit,
+    redirect_uri: &str,
+) -> Vec<String> {
+    let scopes = audit
+        .scopes
+        .as_ref()
+        .map(|p| p.scope_string.clone())
+        .unwrap_or_default();
+    vec![
+        record_step(inv, &audit.recommendation.target, &scopes, redirect_uri),
+        "Keep the Client ID at hand: oauth1to2 asks for it next (or give --client-id).".into(),
+    ]
+}
+
+/// A REST read call for each record type the integration used.
+fn verification_paths(
+    inv: &LegacyIntegration,
+    _audit: &IntegrationAudit,
+) -> Result<Vec<String>, InventoryError> {
+    let calls = calls_of(inv)?;
+    Ok(record_types(&calls)
+        .iter()
+        .map(|t| format!("/record/v1/{t}?limit=1"))
+        .collect())
+}
 
 /// The stable ids of this audit's findings (docs/inventory.md lists them).
 pub const HMAC_SHA1: &str = "tba-hmac-sha1";
@@ -30,11 +149,11 @@ pub const NO_ACCOUNT: &str = "no-account";
 const SOURCE: &str = "Oracle NetSuite help, The Request Token Structure (section_162790605110)";
 
 /// The calls the inventory's evidence shows (list, HAR, log), in order, duplicates kept out.
-pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryError> {
+pub fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryError> {
     let mut out = calls::from_list(&inv.endpoints.calls).map_err(|e| {
         inv.field_error(inv.lines.calls, format!("[endpoints] calls: {e}"), e.hint())
     })?;
-    for (is_har, line, name, text) in super::evidence_files(inv)? {
+    for (is_har, line, name, text) in crate::audit::evidence_files(inv)? {
         let found = if is_har {
             calls::from_har(&text)
                 .map_err(|e| inv.field_error(line, format!("{name}: {e}"), e.hint()))?
@@ -50,15 +169,15 @@ pub(crate) fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryEr
 }
 
 /// Where a TBA integration goes, and why.
-pub(crate) fn target(inv: &LegacyIntegration) -> (TargetKind, String) {
+pub fn target(inv: &LegacyIntegration) -> (&'static str, String) {
     if inv.unattended == Some(false) {
         (
-            TargetKind::AuthorizationCode,
+            AUTHORIZATION_CODE,
             "a user signs in for every run: the authorization code grant keeps that (with PKCE, and a refresh token while the user is away)".into(),
         )
     } else {
         (
-            TargetKind::M2m,
+            M2M,
             "a TBA token acts for one user and role with no one present; machine-to-machine (client credentials with a certificate, signed JWT assertions) does the same for an entity and role mapped to the certificate, with no shared secret to leak".into(),
         )
     }
@@ -96,15 +215,10 @@ pub fn audit(
     let calls = calls_of(inv)?;
     signature_findings(inv, account.as_ref(), &calls, &mut findings);
     let plan = plan(&calls, &mut findings);
-    let certificate = super::check_certificate_as(
-        inv,
-        options,
-        crate::cert::Profile::NetsuiteM2m,
-        &mut findings,
-    )?;
+    let certificate =
+        crate::audit::check_certificate_as(inv, options, &super::keys::M2M, false, &mut findings)?;
 
-    let (kind, reason) = target(inv);
-    let recommendation = super::follow_inventory(inv, kind, reason);
+    let recommendation = recommend(inv);
     let status = sort_findings(&mut findings);
     let (checklist, decommission_from) = checklist(inv, &recommendation, plan.as_ref(), &calls);
     Ok(IntegrationAudit {
@@ -112,11 +226,11 @@ pub fn audit(
         name: inv.name.clone(),
         vendor: inv.vendor.clone(),
         organisation: inv.organisation.clone(),
-        app_type: inv.app_type,
+        app_type: inv.app_type.clone(),
         protocol: "OAuth 1.0",
         oauth1_status: format!(
             "in use; as of NetSuite {} no new TBA integrations can be created (existing ones keep working), and SOAP web services accept only TBA",
-            crate::provider::netsuite::TBA_NO_NEW_FROM
+            super::TBA_NO_NEW_FROM
         ),
         status,
         findings,
@@ -305,7 +419,7 @@ fn checklist(
             soap.join(", ")
         ));
     }
-    steps.extend(plan_steps(inv, r.target, &scopes));
+    steps.extend(plan_steps(inv, &r.target, &scopes));
     steps.extend(verify_steps(calls, &profile_name(inv)));
     let decommission_from = steps.len();
     steps.extend(decommission_steps(inv));
@@ -325,13 +439,13 @@ fn account_of(inv: &LegacyIntegration) -> String {
 /// `redirect_uri` is the loopback URI `connect` will use (authorization code only).
 pub fn record_step(
     inv: &LegacyIntegration,
-    target: TargetKind,
+    target: &str,
     scopes: &str,
     redirect_uri: &str,
 ) -> String {
     let account = account_of(inv);
     let scope_names = scopes.replace(' ', ", ");
-    if target == TargetKind::AuthorizationCode {
+    if target == AUTHORIZATION_CODE {
         format!("In NetSuite ({account}), Setup > Integration > Manage Integrations > New: name it \"{} (OAuth 2.0)\", tick Authorization Code Grant, clear Token-Based Authentication, add the redirect URI {redirect_uri}, tick the scopes {scope_names}, save, and copy the Client ID and Client Secret (shown once).", inv.name)
     } else {
         format!("In NetSuite ({account}), Setup > Integration > Manage Integrations > New: name it \"{} (OAuth 2.0)\", tick Client Credentials (Machine to Machine) Grant, clear Token-Based Authentication and the other grants, tick the scopes {scope_names}, save, and copy the Client ID (shown once).", inv.name)
@@ -348,11 +462,11 @@ pub const UPLOAD_STEP: &str = "Upload the certificate: Setup > Integration > Man
 
 /// Steps 1 to 4 of NetSuite's plan: the integration record, the certificate, its mapping, the
 /// connection. `migrate` runs the same steps.
-fn plan_steps(inv: &LegacyIntegration, target: TargetKind, scopes: &str) -> Vec<String> {
+fn plan_steps(inv: &LegacyIntegration, target: &str, scopes: &str) -> Vec<String> {
     let (account, profile) = (account_of(inv), profile_name(inv));
     let (sh_account, sh_profile, sh_scopes) = (shell(&account), shell(&profile), shell(scopes));
     let record = record_step(inv, target, scopes, "http://localhost:8742/callback");
-    if target == TargetKind::AuthorizationCode {
+    if target == AUTHORIZATION_CODE {
         return vec![
             record,
             format!("Connect: oauth1to2 connect -p {sh_profile} --provider netsuite --account {sh_account} --grant authorization-code --client-id CLIENT_ID --client-secret-prompt --scopes {sh_scopes} (a user signs in)."),
