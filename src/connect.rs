@@ -437,7 +437,7 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
     if let Ok(Some(t)) = loaded {
         let catalogue = crate::provider::api_of(profile).ok().and_then(|p| p.scopes);
         let retiring = match catalogue {
-            Some(_) => crate::audit::scope_check::deprecated_scopes().unwrap_or_default(),
+            Some(c) => crate::audit::scope_check::deprecated_scopes(c).unwrap_or_default(),
             None => Vec::new(),
         };
         status.deprecated = t

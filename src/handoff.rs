@@ -179,10 +179,19 @@ mod tests {
         };
         let e = generic_env(&h);
         assert!(e.starts_with("export OAUTH2_CLIENT_ID=ABC\n"), "{e}");
-        assert!(e.contains("# OAUTH2_CLIENT_SECRET: not exported; it is in file /x/secret\n"), "{e}");
-        assert!(e.contains("export OAUTH2_SCOPES='openid api.read'\n"), "{e}");
+        assert!(
+            e.contains("# OAUTH2_CLIENT_SECRET: not exported; it is in file /x/secret\n"),
+            "{e}"
+        );
+        assert!(
+            e.contains("export OAUTH2_SCOPES='openid api.read'\n"),
+            "{e}"
+        );
         assert!(e.contains("export OAUTH2_CERTIFICATE_ID=kid-1\n"), "{e}");
-        assert!(e.contains("export OAUTH2_PRIVATE_KEY_FILE='/k/key pem'\n"), "{e}");
+        assert!(
+            e.contains("export OAUTH2_PRIVATE_KEY_FILE='/k/key pem'\n"),
+            "{e}"
+        );
         assert!(!e.contains("TENANT_ID") && !e.contains("ACCOUNT_ID"), "{e}");
     }
 }

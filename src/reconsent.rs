@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::time::Duration;
 
 use crate::audit::scope_check::{self, ScopeCheck, IDENTITY};
-use crate::audit::scopes::{self, ApiCall, CatalogueError};
+use crate::audit::scopes::{self, ApiCall, CatalogueError, ScopeCatalogue};
 use crate::connect::{format_time, BrowserOptions};
 use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
@@ -112,9 +112,9 @@ pub fn check_profile(
     today: time::Date,
 ) -> Result<ProfileCheck, ReconsentError> {
     let p = crate::provider::api_of(profile)?;
-    if p.scopes.is_none() {
+    let Some(catalogue) = p.scopes else {
         return Err(ReconsentError::NoCatalogue(p.name));
-    }
+    };
     let t = tokens_of(name, profile, paths)?;
     // Tokens stored by an older version may carry the JWT access token's own claim
     // (`access-token`); that claim is never trusted, so they count as what was requested.
@@ -128,6 +128,7 @@ pub fn check_profile(
         )
     };
     let check = scope_check::check(&scope_check::CheckInput {
+        catalogue,
         granted: &granted,
         calls,
         app_created,
@@ -144,12 +145,14 @@ pub fn check_profile(
 /// Checks a list of scopes given by hand (a vendor's published list, an app's page in the
 /// developer portal) with no profile and no tokens: offline. `granted_from` is `given`.
 pub fn check_granted(
+    catalogue: &'static ScopeCatalogue,
     granted: &[String],
     calls: Option<&[ApiCall]>,
     app_created: Option<time::Date>,
     today: time::Date,
 ) -> Result<ProfileCheck, ReconsentError> {
     let check = scope_check::check(&scope_check::CheckInput {
+        catalogue,
         granted,
         calls,
         app_created,
@@ -293,9 +296,12 @@ pub struct Upgraded {
 
 /// A read call that a granted scope allows: the first catalogue row it covers that can be read
 /// on its own (not `*`, not attachments).
-fn read_call_for(scope: &str) -> Result<Option<String>, &'static CatalogueError> {
+fn read_call_for(
+    cat: &'static ScopeCatalogue,
+    scope: &str,
+) -> Result<Option<String>, &'static CatalogueError> {
     let base = scope.strip_suffix(".read").unwrap_or(scope);
-    Ok(scopes::catalogue()?
+    Ok(scopes::catalogue(cat)?
         .iter()
         .filter(|r| r.resource != "*" && r.resource != "Attachments")
         .find(|r| {
@@ -368,6 +374,7 @@ pub fn upgrade(
         return Err(ReconsentError::NoScopes);
     }
     let provider = crate::provider::of_profile(profile)?;
+    let catalogue = crate::provider::api_of(profile)?.scopes;
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
     let old = tokens_of(name, profile, paths)?;
     let mut next = profile.clone();
@@ -416,7 +423,11 @@ pub fn upgrade(
         .iter()
         .filter(|s| !before.contains(s) && !IDENTITY.contains(&s.as_str()))
     {
-        let call = match (read_call_for(s)?, profile.tenant_id.as_deref()) {
+        let read_call = match catalogue {
+            Some(c) => read_call_for(c, s)?,
+            None => None,
+        };
+        let call = match (read_call, profile.tenant_id.as_deref()) {
             (Some(path), Some(_)) => path,
             _ => {
                 unverified.push(s.clone());
@@ -529,14 +540,22 @@ mod tests {
             ("payroll.employees", "/payroll.xro/1.0/Employees"),
         ] {
             assert_eq!(
-                read_call_for(scope).unwrap().as_deref(),
+                read_call_for(&crate::provider::xero::SCOPES, scope)
+                    .unwrap()
+                    .as_deref(),
                 Some(call),
                 "{scope}"
             );
         }
         // files and assets are `*` rows: nothing to read on its own.
-        assert_eq!(read_call_for("files").unwrap(), None);
-        assert_eq!(read_call_for("no.such.scope").unwrap(), None);
+        assert_eq!(
+            read_call_for(&crate::provider::xero::SCOPES, "files").unwrap(),
+            None
+        );
+        assert_eq!(
+            read_call_for(&crate::provider::xero::SCOPES, "no.such.scope").unwrap(),
+            None
+        );
     }
 
     fn tokens(scopes: &[&str], from: &str) -> TokenSet {

@@ -8,6 +8,7 @@
 
 use oauth1to2::audit::scope_check::{check, deprecated_scopes, CheckInput, ScopeCheck};
 use oauth1to2::audit::scopes;
+use oauth1to2::provider::xero::SCOPES as XERO;
 use time::macros::date;
 use time::Date;
 
@@ -148,8 +149,9 @@ fn words(s: &str) -> Vec<String> {
 
 fn run(c: &Case) -> ScopeCheck {
     let granted = words(c.granted);
-    let calls = c.calls.map(|l| scopes::from_list(l).unwrap().calls);
+    let calls = c.calls.map(|l| scopes::from_list(&XERO, l).unwrap().calls);
     check(&CheckInput {
+        catalogue: &XERO,
         granted: &granted,
         calls: calls.as_deref(),
         app_created: None,
@@ -195,7 +197,7 @@ fn the_check_matches_the_catalogue_worked_by_hand() {
 
 #[test]
 fn the_deprecated_scopes_are_the_three_broad_ones() {
-    let d = deprecated_scopes().unwrap();
+    let d = deprecated_scopes(&XERO).unwrap();
     let names: Vec<&str> = d.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(
         names,
@@ -224,6 +226,7 @@ fn an_app_created_on_or_after_2_march_2026_is_granular_only() {
         (date!(2026 - 03 - 02), true),
     ] {
         let r = check(&CheckInput {
+            catalogue: &XERO,
             granted: &granted,
             calls: None,
             app_created: Some(created),

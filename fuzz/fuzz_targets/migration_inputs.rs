@@ -5,6 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use oauth1to2::audit::{inventory, scopes};
+use oauth1to2::provider::xero::SCOPES as XERO;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(e) = e {
             for created in [None, Some(time::macros::date!(2025 - 01 - 01))] {
                 let _ = scopes::plan(
+                    &XERO,
                     &e.calls,
                     &scopes::PlanOptions {
                         app_created: created,
@@ -33,9 +35,10 @@ fuzz_target!(|data: &[u8]| {
                 let _ = oauth1to2::audit::recommend(&inv);
                 let _ = oauth1to2::audit::profile_name(&inv);
                 // An OAuth 2.0 app's scopes against its listed calls.
-                if let Ok(e) = scopes::from_list(&inv.endpoints.calls.join(",")) {
+                if let Ok(e) = scopes::from_list(&XERO, &inv.endpoints.calls.join(",")) {
                     let _ = oauth1to2::audit::scope_check::check(
                         &oauth1to2::audit::scope_check::CheckInput {
+                            catalogue: &XERO,
                             granted: &inv.scopes,
                             calls: Some(&e.calls),
                             app_created: None,
@@ -45,16 +48,16 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        1 => plan(scopes::from_list(&text)),
-        2 => plan(scopes::from_har("fuzz.har", &text)),
-        3 => plan(scopes::from_log("fuzz.log", &text)),
+        1 => plan(scopes::from_list(&XERO, &text)),
+        2 => plan(scopes::from_har(&XERO, "fuzz.har", &text)),
+        3 => plan(scopes::from_log(&XERO, "fuzz.log", &text)),
         4 => {
-            let _ = serde_json::from_slice::<Vec<oauth1to2::migrate::partner::BatchEntry>>(rest);
-            let _ = serde_json::from_slice::<oauth1to2::migrate::partner::MigrationResult>(rest);
+            let _ = serde_json::from_slice::<Vec<oauth1to2::provider::xero::token_migration::BatchEntry>>(rest);
+            let _ = serde_json::from_slice::<oauth1to2::provider::xero::token_migration::MigrationResult>(rest);
         }
         _ => {
             let _ = serde_json::from_slice::<oauth1to2::migrate::MigrationState>(rest);
-            let _ = serde_json::from_slice::<oauth1to2::migrate::partner::MigratedTokens>(rest);
+            let _ = serde_json::from_slice::<oauth1to2::provider::xero::token_migration::MigratedTokens>(rest);
         }
     }
 });

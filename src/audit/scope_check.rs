@@ -1,7 +1,7 @@
 //! The granted scopes of an existing OAuth 2.0 app against the move to granular scopes: which
 //! granted scopes are deprecated broad ones (and what replaces them), and, when there is
 //! evidence of the app's calls, what to add, what is granted but unused, and which calls the
-//! grant cannot make at all. All from the provider's scope catalogue (Xero's for now).
+//! grant cannot make at all. All from the provider's scope catalogue.
 //!
 //! A refresh never changes scopes: moving means a new consent (`scopes upgrade` for the
 //! consultant's own connection, `scopes link` for each organisation's admin).
@@ -9,7 +9,7 @@
 use serde::Serialize;
 use time::Date;
 
-use super::scopes::{self, ApiCall, CatalogueError, PlanOptions, UnmappedCall};
+use super::scopes::{self, ApiCall, CatalogueError, PlanOptions, ScopeCatalogue, UnmappedCall};
 
 /// Scopes that are about the user and the grant, not the API: kept as the profile had them.
 pub const IDENTITY: [&str; 4] = ["openid", "profile", "email", "offline_access"];
@@ -37,6 +37,8 @@ pub struct MissingCall {
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct CheckInput<'a> {
+    /// The provider's scope catalogue.
+    pub catalogue: &'static ScopeCatalogue,
     /// The granted scopes.
     pub granted: &'a [String],
     /// The app's calls, when there is evidence of them.
@@ -89,9 +91,11 @@ impl ScopeCheck {
 
 /// Every deprecated broad scope with its replacements, from the catalogue: a broad scope is
 /// deprecated when a row maps it to a different granular scope.
-pub fn deprecated_scopes() -> Result<Vec<(String, Vec<String>)>, &'static CatalogueError> {
+pub fn deprecated_scopes(
+    cat: &'static ScopeCatalogue,
+) -> Result<Vec<(String, Vec<String>)>, &'static CatalogueError> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for r in scopes::catalogue()? {
+    for r in scopes::catalogue(cat)? {
         if !r.granular_known {
             continue;
         }
@@ -114,8 +118,11 @@ pub fn deprecated_scopes() -> Result<Vec<(String, Vec<String>)>, &'static Catalo
 
 /// The scopes that allow `call`, broad and granular (a write scope also allows reading); `None`
 /// when no catalogue row covers it.
-pub fn allowing(call: &ApiCall) -> Result<Option<Vec<String>>, &'static CatalogueError> {
-    let rows = scopes::catalogue()?;
+pub fn allowing(
+    cat: &'static ScopeCatalogue,
+    call: &ApiCall,
+) -> Result<Option<Vec<String>>, &'static CatalogueError> {
+    let rows = scopes::catalogue(cat)?;
     let Some(r) = scopes::row_for(rows, &call.path) else {
         return Ok(None);
     };
@@ -155,9 +162,9 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 
 /// Checks the granted scopes (see the module's description).
 pub fn check(input: &CheckInput<'_>) -> Result<ScopeCheck, &'static CatalogueError> {
-    let catalogue = crate::provider::xero::SCOPES;
+    let catalogue = input.catalogue;
     let granted: Vec<String> = input.granted.to_vec();
-    let all_deprecated = deprecated_scopes()?;
+    let all_deprecated = deprecated_scopes(catalogue)?;
     let is_identity = |s: &str| IDENTITY.contains(&s);
 
     let mut needed = Vec::new();
@@ -167,6 +174,7 @@ pub fn check(input: &CheckInput<'_>) -> Result<ScopeCheck, &'static CatalogueErr
     if let Some(calls) = input.calls {
         // The granular set the calls need, whatever the app's age.
         let plan = scopes::plan(
+            catalogue,
             calls,
             &PlanOptions {
                 app_created: Some(catalogue.granular_from),
@@ -177,7 +185,7 @@ pub fn check(input: &CheckInput<'_>) -> Result<ScopeCheck, &'static CatalogueErr
         needed = plan.scopes.iter().map(|s| s.scope.clone()).collect();
         unmapped = plan.unmapped;
         for c in calls {
-            let Some(allowed) = allowing(c)? else {
+            let Some(allowed) = allowing(catalogue, c)? else {
                 continue;
             };
             let granting: Vec<&String> = granted.iter().filter(|g| allowed.contains(g)).collect();

@@ -2,11 +2,12 @@
 //! access log) to the smallest set of OAuth 2.0 scopes that covers them, each explained by the
 //! calls that need it.
 //!
-//! The mapping is data, not code: the provider entry's catalogue (Xero's is
-//! `src/provider/xero/scopes.tsv`), one row per resource, each citing the page it comes from.
-//! Rules applied here:
-//! - apps created on or after 2 March 2026 get granular scopes; older apps may keep the broad
-//!   ones until September 2027 (the plan says so and lists the granular ones to move to);
+//! The mapping is data, not code: the provider entry's catalogue
+//! ([`crate::provider::ScopeCatalogue`]), one row per resource, each citing the page it comes
+//! from. Every function here takes the catalogue it plans with. Rules applied here:
+//! - apps created on or after the catalogue's granular day get granular scopes; older apps may
+//!   keep the broad ones until its deadline (the plan says so and lists the granular ones to
+//!   move to);
 //! - a family of calls that is only ever read (GET) gets the `.read` variant;
 //! - `offline_access` is added when the target needs refresh tokens;
 //! - calls no row covers are listed as unmapped, never guessed.
@@ -15,12 +16,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
 
-/// The day Xero stopped offering broad scopes to new apps (from its provider entry).
-pub const GRANULAR_FROM: Date = crate::provider::xero::SCOPES.granular_from;
-/// When older apps must have moved to granular scopes.
-pub const BROAD_DEADLINE: &str = crate::provider::xero::SCOPES.broad_deadline;
+pub use crate::provider::ScopeCatalogue;
 
-const CATALOGUE: &str = crate::provider::xero::SCOPES.table;
+/// A day as the plan writes it: `2 March 2026`.
+pub fn day_text(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
 
 /// One row of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,8 +50,10 @@ pub struct CatalogueRow {
 
 /// The catalogue could not be read (a bug in the shipped table; tests catch it).
 #[derive(Debug, thiserror::Error)]
-#[error("src/provider/xero/scopes.tsv line {line}: {message}")]
+#[error("{file} line {line}: {message}")]
 pub struct CatalogueError {
+    /// The table's file.
+    pub file: &'static str,
     /// 1-based line.
     pub line: usize,
     /// What is wrong.
@@ -64,28 +67,29 @@ impl CatalogueError {
     }
 }
 
-fn page(key: &str) -> String {
-    match key {
-        "S" => "https://developer.xero.com/documentation/guides/oauth2/scopes/".into(),
-        "G" => "https://developer.xero.com/faq/granular-scopes".into(),
-        other => other.into(),
-    }
+/// The page a short name in the table names.
+fn page(cat: &ScopeCatalogue, key: &str) -> String {
+    cat.pages
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, url)| (*url).to_owned())
+        .unwrap_or_else(|| key.to_owned())
 }
 
-/// The shipped catalogue, parsed once per process.
-pub fn catalogue() -> Result<&'static [CatalogueRow], &'static CatalogueError> {
-    static ROWS: std::sync::OnceLock<Result<Vec<CatalogueRow>, CatalogueError>> =
-        std::sync::OnceLock::new();
-    match ROWS.get_or_init(parse_catalogue) {
+/// The catalogue's rows, parsed once per process.
+pub fn catalogue(
+    cat: &'static ScopeCatalogue,
+) -> Result<&'static [CatalogueRow], &'static CatalogueError> {
+    match cat.rows.get_or_init(|| parse_catalogue(cat)) {
         Ok(rows) => Ok(rows),
         Err(e) => Err(e),
     }
 }
 
-fn parse_catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
+fn parse_catalogue(cat: &ScopeCatalogue) -> Result<Vec<CatalogueRow>, CatalogueError> {
     let mut rows = Vec::new();
     let mut header_seen = false;
-    for (i, line) in CATALOGUE.lines().enumerate() {
+    for (i, line) in cat.table.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
@@ -96,6 +100,7 @@ fn parse_catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() != 9 {
             return Err(CatalogueError {
+                file: cat.table_file,
                 line: i + 1,
                 message: format!("{} columns, want 9", f.len()),
             });
@@ -112,6 +117,7 @@ fn parse_catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
         let broad_read = opt(f[4]);
         if f[7] != "documented" && f[7] != "inferred" {
             return Err(CatalogueError {
+                file: cat.table_file,
                 line: i + 1,
                 message: format!("basis {:?} is neither documented nor inferred", f[7]),
             });
@@ -126,7 +132,7 @@ fn parse_catalogue() -> Result<Vec<CatalogueRow>, CatalogueError> {
             broad,
             broad_read,
             basis: f[7].into(),
-            sources: f[8].split_whitespace().map(page).collect(),
+            sources: f[8].split_whitespace().map(|k| page(cat, k)).collect(),
         });
     }
     Ok(rows)
@@ -178,9 +184,14 @@ pub enum EvidenceError {
     /// The HAR file is not usable.
     #[error("unusable HAR file: {0}")]
     BadHar(#[from] crate::har::HarError),
-    /// Nothing in the input is a Xero API call.
-    #[error("no Xero API call found in {0}")]
-    Empty(String),
+    /// Nothing in the input is a call to the catalogue's API.
+    #[error("no call to {host} found in {input}")]
+    Empty {
+        /// The input.
+        input: String,
+        /// The API's host.
+        host: &'static str,
+    },
 }
 
 impl EvidenceError {
@@ -189,16 +200,16 @@ impl EvidenceError {
         match self {
             EvidenceError::BadEntry { .. } => "write entries as Invoices, GET Contacts or POST /api.xro/2.0/Payments, separated by commas".into(),
             EvidenceError::BadHar(e) => e.hint().into(),
-            EvidenceError::Empty(_) => "the input must show requests to https://api.xero.com (/api.xro/2.0/..., /payroll.xro/..., ...)".into(),
+            EvidenceError::Empty { host, .. } => format!("the input must show requests to https://{host} (or paths under its APIs)"),
         }
     }
 }
 
 const METHODS: [&str; 6] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"];
 
-/// Turns a path or URL into the Xero API path, if it is one: `https://api.xero.com/api.xro/2.0/
-/// Invoices/ID?x` becomes `/api.xro/2.0/Invoices/ID`.
-fn api_path(url_or_path: &str) -> Option<String> {
+/// Turns a path or URL into the catalogue's API path, if it is one:
+/// `https://api.xero.com/api.xro/2.0/Invoices/ID?x` becomes `/api.xro/2.0/Invoices/ID`.
+fn api_path(cat: &ScopeCatalogue, url_or_path: &str) -> Option<String> {
     let s = url_or_path.trim();
     let path = if let Some(rest) = s
         .strip_prefix("https://")
@@ -206,7 +217,8 @@ fn api_path(url_or_path: &str) -> Option<String> {
     {
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
-        if !(host == "api.xero.com" || host.starts_with("api.xero.com:")) {
+        let bare = host.split(':').next().unwrap_or(&host);
+        if bare != cat.api_host {
             return None;
         }
         format!("/{path}")
@@ -215,21 +227,16 @@ fn api_path(url_or_path: &str) -> Option<String> {
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
     let lower = path.to_ascii_lowercase();
-    [
-        "/api.xro/",
-        "/payroll.xro/",
-        "/files.xro/",
-        "/assets.xro/",
-        "/projects.xro/",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
-    .then(|| path.trim_end_matches('/').to_owned())
+    cat.api_prefixes
+        .iter()
+        .any(|p| lower.starts_with(p))
+        .then(|| path.trim_end_matches('/').to_owned())
 }
 
-/// `--endpoints Invoices,GET Contacts,POST /api.xro/2.0/Payments,Reports/BalanceSheet`. A bare
-/// name is an Accounting API resource; without a method it may be read or written (`ANY`).
-pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
+/// A list of calls: `Invoices,GET Contacts,POST /api.xro/2.0/Payments,Reports/BalanceSheet`. A
+/// bare name is a resource under the catalogue's first API; without a method it may be read or
+/// written (`ANY`).
+pub fn from_list(cat: &ScopeCatalogue, list: &str) -> Result<Evidence, EvidenceError> {
     let mut calls = Vec::new();
     for entry in list
         .split([',', '\n'])
@@ -249,15 +256,19 @@ pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
             None => ("ANY".to_owned(), entry),
         };
         let path = if target.starts_with('/') || target.contains("://") {
-            api_path(target).ok_or_else(|| EvidenceError::BadEntry {
+            api_path(cat, target).ok_or_else(|| EvidenceError::BadEntry {
                 entry: entry.into(),
-                reason: "not a Xero API path (/api.xro/2.0/..., /payroll.xro/..., ...)".into(),
+                reason: format!(
+                    "not a path under the API at {} ({}...)",
+                    cat.api_host,
+                    cat.api_prefixes.join("..., ")
+                ),
             })?
         } else if target
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '/')
         {
-            format!("/api.xro/2.0/{}", target.trim_matches('/'))
+            format!("{}/{}", cat.bare_name_prefix, target.trim_matches('/'))
         } else {
             return Err(EvidenceError::BadEntry {
                 entry: entry.into(),
@@ -266,17 +277,17 @@ pub fn from_list(list: &str) -> Result<Evidence, EvidenceError> {
         };
         calls.push(ApiCall { method, path });
     }
-    finish("the endpoint list", calls, 0)
+    finish(cat, "the endpoint list", calls, 0)
 }
 
-/// Every Xero API request in a HAR file (browser dev tools, a proxy such as mitmproxy or
-/// Fiddler).
-pub fn from_har(name: &str, json: &str) -> Result<Evidence, EvidenceError> {
+/// Every request to the catalogue's API in a HAR file (browser dev tools, a proxy such as
+/// mitmproxy or Fiddler).
+pub fn from_har(cat: &ScopeCatalogue, name: &str, json: &str) -> Result<Evidence, EvidenceError> {
     let har = crate::har::parse(json)?;
     let mut calls = Vec::new();
     let mut ignored = 0;
     for r in crate::har::requests(&har) {
-        match r.and_then(|r| Some((r.method, api_path(r.url)?, r.url))) {
+        match r.and_then(|r| Some((r.method, api_path(cat, r.url)?, r.url))) {
             Some((m, path, url)) if url.contains("://") => calls.push(ApiCall {
                 method: m.to_ascii_uppercase(),
                 path,
@@ -284,13 +295,13 @@ pub fn from_har(name: &str, json: &str) -> Result<Evidence, EvidenceError> {
             _ => ignored += 1,
         }
     }
-    finish(name, calls, ignored)
+    finish(cat, name, calls, ignored)
 }
 
-/// Every Xero API request in an access log: combined/common log format
+/// Every request to the catalogue's API in an access log: combined/common log format
 /// (`"GET /api.xro/2.0/Invoices HTTP/1.1"`), or any line with a method followed by an
 /// `https://api.xero.com/...` URL or an API path.
-pub fn from_log(name: &str, text: &str) -> Result<Evidence, EvidenceError> {
+pub fn from_log(cat: &ScopeCatalogue, name: &str, text: &str) -> Result<Evidence, EvidenceError> {
     let mut calls = Vec::new();
     let mut ignored = 0;
     for line in text.lines() {
@@ -301,7 +312,7 @@ pub fn from_log(name: &str, text: &str) -> Result<Evidence, EvidenceError> {
         let found = words.windows(2).find_map(|w| {
             let m = w[0].to_ascii_uppercase();
             if METHODS.contains(&m.as_str()) {
-                api_path(w[1]).map(|path| ApiCall { method: m, path })
+                api_path(cat, w[1]).map(|path| ApiCall { method: m, path })
             } else {
                 None
             }
@@ -312,16 +323,20 @@ pub fn from_log(name: &str, text: &str) -> Result<Evidence, EvidenceError> {
             None => ignored += 1,
         }
     }
-    finish(name, calls, ignored)
+    finish(cat, name, calls, ignored)
 }
 
 fn finish(
+    cat: &ScopeCatalogue,
     source: &str,
     mut calls: Vec<ApiCall>,
     ignored: usize,
 ) -> Result<Evidence, EvidenceError> {
     if calls.is_empty() {
-        return Err(EvidenceError::Empty(source.into()));
+        return Err(EvidenceError::Empty {
+            input: source.into(),
+            host: cat.api_host,
+        });
     }
     calls.sort();
     calls.dedup();
@@ -431,14 +446,16 @@ pub(crate) fn row_for<'a>(rows: &'a [CatalogueRow], path: &str) -> Option<&'a Ca
     best
 }
 
-/// Plans the scopes for `calls`.
+/// Plans the scopes for `calls` from the catalogue `cat`.
 pub fn plan(
+    cat: &'static ScopeCatalogue,
     calls: &[ApiCall],
     options: &PlanOptions,
 ) -> Result<ScopePlan, &'static CatalogueError> {
-    let rows = catalogue()?;
+    let rows = catalogue(cat)?;
     let created = options.app_created.unwrap_or(options.today);
-    let granular = created >= GRANULAR_FROM;
+    let granular = created >= cat.granular_from;
+    let from = day_text(cat.granular_from);
     // Per catalogue row: its calls and whether any writes.
     let mut by_row: BTreeMap<usize, (Vec<&ApiCall>, bool)> = BTreeMap::new();
     let mut unmapped = Vec::new();
@@ -452,7 +469,7 @@ pub fn plan(
             }
             None => unmapped.push(UnmappedCall {
                 call: c.to_string(),
-                reason: "no row of the scope catalogue covers this path; look it up on Xero's scopes page and ask for the scope by hand".into(),
+                reason: format!("no row of the scope catalogue covers this path; look it up on {}'s scope pages and ask for the scope by hand", cat.provider),
             }),
         }
     }
@@ -473,8 +490,8 @@ pub fn plan(
                     unmapped.push(UnmappedCall {
                         call: c.to_string(),
                         reason: format!(
-                            "{} has no granular scope in the catalogue; an app created on or after 2 March 2026 may not reach it. Check Xero's scope pages",
-                            r.resource
+                            "{} has no granular scope in the catalogue; an app created on or after {from} may not reach it. Check {}'s scope pages",
+                            r.resource, cat.provider
                         ),
                     });
                 }
@@ -553,15 +570,15 @@ pub fn plan(
                     .into(),
                 granular_replacement: vec![],
                 confirm: false,
-                sources: vec![page("S")],
+                sources: vec![page(cat, cat.scopes_page)],
             },
         );
     }
     let scheme_reason = match (granular, options.app_created) {
-        (true, Some(d)) => format!("the app was created on {d}, on or after 2 March 2026: Xero only gives it granular scopes"),
-        (true, None) => "a new app (created today) only gets granular scopes from Xero (since 2 March 2026)".into(),
-        (false, Some(d)) => format!("the app was created on {d}, before 2 March 2026: it may keep broad scopes until {BROAD_DEADLINE}, then it must use the granular ones listed"),
-        (false, None) => unreachable_reason(),
+        (true, Some(d)) => format!("the app was created on {d}, on or after {from}: {} only gives it granular scopes", cat.provider),
+        (true, None) => format!("a new app (created today) only gets granular scopes from {} (since {from})", cat.provider),
+        (false, Some(d)) => format!("the app was created on {d}, before {from}: it may keep broad scopes until {}, then it must use the granular ones listed", cat.broad_deadline),
+        (false, None) => unreachable_reason(cat),
     };
     Ok(ScopePlan {
         scheme: if granular { "granular" } else { "broad" },
@@ -577,10 +594,14 @@ pub fn plan(
     })
 }
 
-// `today` is never before 2026-03-02 on a machine with a correct clock; a wrong clock still
-// gets a sentence rather than a panic.
-fn unreachable_reason() -> String {
-    format!("the system clock says today is before 2 March 2026; broad scopes are planned (until {BROAD_DEADLINE})")
+// `today` is never before the granular day on a machine with a correct clock; a wrong clock
+// still gets a sentence rather than a panic.
+fn unreachable_reason(cat: &ScopeCatalogue) -> String {
+    format!(
+        "the system clock says today is before {}; broad scopes are planned (until {})",
+        day_text(cat.granular_from),
+        cat.broad_deadline
+    )
 }
 
 #[cfg(test)]
@@ -588,26 +609,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_catalogue_parses_and_every_row_cites_a_page() {
-        let rows = catalogue().unwrap();
-        assert!(rows.len() > 40);
-        for r in rows {
-            assert!(!r.sources.is_empty(), "{r:?}");
-            assert!(r
-                .sources
-                .iter()
-                .all(|s| s.starts_with("https://developer.xero.com/")));
-            assert!(r.broad.is_some() || r.broad_read.is_some(), "{r:?}");
+    fn every_catalogue_parses_and_every_row_cites_one_of_its_pages() {
+        for p in crate::provider::REGISTRY {
+            let Some(cat) = p.scopes else { continue };
+            let rows = catalogue(cat).unwrap();
+            assert!(rows.len() > 40, "{}", p.id);
+            for r in rows {
+                assert!(!r.sources.is_empty(), "{r:?}");
+                assert!(
+                    r.sources
+                        .iter()
+                        .all(|s| cat.pages.iter().any(|(_, url)| url == s)),
+                    "{r:?}"
+                );
+                assert!(r.broad.is_some() || r.broad_read.is_some(), "{r:?}");
+            }
         }
     }
 
     #[test]
     fn paths_and_urls() {
+        let xero = &crate::provider::xero::SCOPES;
         assert_eq!(
-            api_path("https://api.xero.com/api.xro/2.0/Invoices/abc?page=2").as_deref(),
+            api_path(xero, "https://api.xero.com/api.xro/2.0/Invoices/abc?page=2").as_deref(),
             Some("/api.xro/2.0/Invoices/abc")
         );
-        assert_eq!(api_path("https://example.com/api.xro/2.0/Invoices"), None);
-        assert_eq!(api_path("/connections"), None);
+        assert_eq!(
+            api_path(xero, "https://api.xero.com:443/api.xro/2.0/Invoices").as_deref(),
+            Some("/api.xro/2.0/Invoices")
+        );
+        assert_eq!(
+            api_path(xero, "https://example.com/api.xro/2.0/Invoices"),
+            None
+        );
+        assert_eq!(
+            api_path(xero, "https://api.xero.com.evil/api.xro/2.0/Invoices"),
+            None
+        );
+        assert_eq!(api_path(xero, "/connections"), None);
+        assert_eq!(day_text(xero.granular_from), "2 March 2026");
     }
 }

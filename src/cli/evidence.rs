@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use oauth1to2::audit::scopes::{self, Evidence, EvidenceError};
+use oauth1to2::audit::scopes::{self, Evidence, EvidenceError, ScopeCatalogue};
 
 use super::common::{reconsent_error, split_words, CliError, EXIT_INPUT};
 use super::session::Session;
@@ -40,17 +40,41 @@ fn evidence_error(source: &str, e: EvidenceError) -> CliError {
     }
 }
 
+/// The scope catalogue for a profile (its API's), or, with none, the registry's first.
+pub fn catalogue_for(
+    profile: Option<&oauth1to2::oauth2::profile::Profile>,
+) -> Result<&'static ScopeCatalogue, CliError> {
+    let found = match profile {
+        Some(p) => {
+            let api = oauth1to2::provider::api_of(p)?;
+            api.scopes.ok_or_else(|| {
+                CliError::input(
+                    format!("oauth1to2 has no scope catalogue for {}", api.name),
+                    "plan the scopes from the provider's documentation",
+                )
+            })?
+        }
+        None => oauth1to2::provider::default_catalogue().ok_or_else(|| {
+            CliError::input(
+                "oauth1to2 has no scope catalogue",
+                "plan the scopes from the provider's documentation",
+            )
+        })?,
+    };
+    Ok(found)
+}
+
 impl EvidenceArgs {
-    /// The calls, if any evidence was given.
-    pub fn load(&self) -> Result<Option<Evidence>, CliError> {
+    /// The calls, if any evidence was given, read against the catalogue's API.
+    pub fn load(&self, cat: &'static ScopeCatalogue) -> Result<Option<Evidence>, CliError> {
         Ok(Some(if let Some(list) = &self.endpoints {
-            scopes::from_list(list).map_err(|e| evidence_error("--endpoints", e))?
+            scopes::from_list(cat, list).map_err(|e| evidence_error("--endpoints", e))?
         } else if let Some(p) = &self.from_har {
             let name = p.display().to_string();
-            scopes::from_har(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
+            scopes::from_har(cat, &name, &read(p)?).map_err(|e| evidence_error(&name, e))?
         } else if let Some(p) = &self.from_log {
             let name = p.display().to_string();
-            scopes::from_log(&name, &read(p)?).map_err(|e| evidence_error(&name, e))?
+            scopes::from_log(cat, &name, &read(p)?).map_err(|e| evidence_error(&name, e))?
         } else {
             return Ok(None);
         }))
@@ -73,7 +97,7 @@ impl TargetArgs {
     /// The library's choice of scopes for profile `s` (`reconsent::plan_target`).
     pub fn scopes(&self, s: &Session) -> Result<Vec<String>, CliError> {
         let to = self.to.as_deref().map(split_words);
-        let evidence = self.evidence.load()?;
+        let evidence = self.evidence.load(catalogue_for(Some(&s.profile))?)?;
         oauth1to2::reconsent::plan_target(
             &s.name,
             &s.profile,

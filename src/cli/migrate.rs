@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 
 use oauth1to2::connect::BrowserOptions;
-use oauth1to2::migrate::batch::{BatchOutcome, PartnerOptions};
-use oauth1to2::migrate::partner::MIGRATE_URL;
+use oauth1to2::migrate::batch::{BatchOptions, BatchOutcome};
 use oauth1to2::migrate::{self, Migration, Options, Outcome, RunError};
 use oauth1to2::oauth2::profile::{Paths, SecretRef};
 use oauth1to2::provider::xero::partner::ACCESS_TOKEN_URL;
+use oauth1to2::provider::xero::token_migration::MIGRATE_URL;
 use oauth1to2::text::term;
 
 use super::common::{
@@ -137,7 +137,7 @@ impl Args {
             overrides: self.endpoints.overrides(),
             assertion_key: self.assertion_key.clone(),
             certificate_id: self.certificate_id.clone(),
-            partner: p.partner.clone().map(|tokens_file| PartnerOptions {
+            partner: p.partner.clone().map(|tokens_file| BatchOptions {
                 tokens_file,
                 key: p.key.clone(),
                 key_password: p.key_password.secret_ref(),

@@ -42,7 +42,12 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let evidence = a.evidence.load()?;
+    let session = match a.granted {
+        Some(_) => None,
+        None => Some(Session::load(&a.profile)?),
+    };
+    let catalogue = super::evidence::catalogue_for(session.as_ref().map(|s| &s.profile))?;
+    let evidence = a.evidence.load(catalogue)?;
     let calls = evidence.as_ref().map(|e| e.calls.as_slice());
     let today = OffsetDateTime::now_utc().date();
     let r = match &a.granted {
@@ -52,10 +57,12 @@ pub fn run(a: Args) -> Result<u8, CliError> {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect();
-            reconsent::check_granted(&granted, calls, a.app_created, today)
+            reconsent::check_granted(catalogue, &granted, calls, a.app_created, today)
         }
         None => {
-            let s = Session::load(&a.profile)?;
+            let s = session
+                .as_ref()
+                .ok_or_else(|| CliError::input("no profile to check", "name one with --profile"))?;
             reconsent::check_profile(&s.name, &s.profile, &s.paths, calls, a.app_created, today)
         }
     }

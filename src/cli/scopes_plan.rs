@@ -33,13 +33,15 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let Some(evidence) = a.evidence.load()? else {
+    let catalogue = super::evidence::catalogue_for(None)?;
+    let Some(evidence) = a.evidence.load(catalogue)? else {
         return Err(CliError::input(
             "nothing to plan from",
             "give --endpoints, --from-har or --from-log",
         ));
     };
     let plan = scopes::plan(
+        catalogue,
         &evidence.calls,
         &PlanOptions {
             app_created: a.app_created,

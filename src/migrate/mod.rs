@@ -5,7 +5,6 @@
 //! through the `Interaction` trait) and `batch` a partner app's token batch.
 
 pub mod batch;
-pub mod partner;
 mod run;
 
 pub use run::{migrate, Migration, Options, Outcome, RunError};

@@ -48,7 +48,7 @@ pub struct Options {
     /// Endpoints and redirect of the new profile, when not the provider's.
     pub overrides: Overrides,
     /// A partner app's token batch instead of the steps.
-    pub partner: Option<super::batch::PartnerOptions>,
+    pub partner: Option<super::batch::BatchOptions>,
     /// NetSuite machine-to-machine: a key made already (`cert new --for netsuite-m2m`)
     /// instead of the one `migrate` makes.
     pub assertion_key: Option<PathBuf>,
@@ -382,7 +382,13 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
             Some(s) => s.clone(),
             None => prompt_secret_to_file(&run.state.profile, paths, ui)?,
         };
-        return Ok(Migration::Partner(super::batch::run(
+        let batch = plan_of.token_batch.ok_or_else(|| {
+            RunError::Batch(super::batch::BatchRunError::NotPartner {
+                inventory: o.inventory.display().to_string(),
+                app_type: run.inv.app_type.clone(),
+            })
+        })?;
+        return Ok(Migration::Partner(batch(
             &super::batch::Batch {
                 inventory: &o.inventory,
                 inv: &run.inv,

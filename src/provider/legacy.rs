@@ -86,6 +86,8 @@ pub struct MigrationPlan {
         fn(&LegacyIntegration, &IntegrationAudit) -> Result<Vec<String>, InventoryError>,
     /// How a certificate for [`Credential::CertificateAssertion`] is made and registered.
     pub certificate: Option<&'static CertificateStep>,
+    /// Moves the app's existing tokens without a new consent, where the provider can.
+    pub token_batch: Option<crate::migrate::batch::TokenBatch>,
 }
 
 /// A key and certificate that `migrate` makes for a target whose credential is a signed

@@ -65,6 +65,7 @@ static MIGRATION: MigrationPlan = MigrationPlan {
     portal_steps: migration_steps,
     verification_paths,
     certificate: Some(&CERTIFICATE),
+    token_batch: None,
 };
 
 // The certificate conditions of NetSuite's M2M setup (help topic subsect_162755332391):

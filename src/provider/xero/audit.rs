@@ -253,7 +253,7 @@ fn app_created(inv: &LegacyIntegration) -> Option<Date> {
 pub fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, InventoryError> {
     let mut calls = Vec::new();
     if !inv.endpoints.calls.is_empty() {
-        let e = scopes::from_list(&inv.endpoints.calls.join(",")).map_err(|e| {
+        let e = scopes::from_list(&super::SCOPES, &inv.endpoints.calls.join(",")).map_err(|e| {
             inv.field_error(
                 inv.lines.calls,
                 format!("[endpoints] calls: {e}"),
@@ -264,9 +264,9 @@ pub fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, Invento
     }
     for (is_har, line, name, text) in crate::audit::evidence_files(inv)? {
         let e = if is_har {
-            scopes::from_har(&name, &text)
+            scopes::from_har(&super::SCOPES, &name, &text)
         } else {
-            scopes::from_log(&name, &text)
+            scopes::from_log(&super::SCOPES, &name, &text)
         }
         .map_err(|e| {
             inv.field_error(
@@ -309,6 +309,7 @@ pub fn plan_scopes_for(
         return Ok(None);
     }
     let Ok(plan) = scopes::plan(
+        &super::SCOPES,
         calls,
         &PlanOptions {
             app_created: app_created(inv),
@@ -354,7 +355,7 @@ pub fn plan_scopes_for(
             Severity::Notice,
             format!(
                 "the plan uses broad scopes, which Xero retires for existing apps in {}",
-                scopes::BROAD_DEADLINE
+                super::SCOPES.broad_deadline
             ),
             "request the granular replacements listed with each scope before then",
         ));

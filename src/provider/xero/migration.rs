@@ -74,6 +74,7 @@ static MIGRATION: MigrationPlan = MigrationPlan {
     portal_steps,
     verification_paths,
     certificate: None,
+    token_batch: Some(super::batch::run),
 };
 
 /// Xero asks nothing of an inventory beyond its shape.

@@ -4,6 +4,7 @@
 //! (`connections`) are beside it.
 
 pub mod audit;
+pub mod batch;
 pub mod connections;
 pub mod handoff;
 pub mod keys;
@@ -11,6 +12,7 @@ pub mod migration;
 pub mod oauth1;
 mod oauth2_app;
 pub mod partner;
+pub mod token_migration;
 
 use super::{EndpointSource, MigrationPath, Provider, ScopeCatalogue, TenantModel, TokenRules};
 use crate::oauth2::endpoints::Endpoints;
@@ -102,8 +104,27 @@ pub const MIGRATIONS: [MigrationPath; 3] = [
 /// Xero's scopes: `scopes.tsv` beside this file, one row per API resource citing the
 /// Xero page it comes from; apps created on or after 2 March 2026 get granular scopes only,
 /// and older apps must move by September 2027 (developer.xero.com/faq/granular-scopes).
-pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
+pub static SCOPES: ScopeCatalogue = ScopeCatalogue {
+    provider: "Xero",
     table: include_str!("scopes.tsv"),
+    table_file: "src/provider/xero/scopes.tsv",
+    pages: &[
+        (
+            "S",
+            "https://developer.xero.com/documentation/guides/oauth2/scopes/",
+        ),
+        ("G", "https://developer.xero.com/faq/granular-scopes"),
+    ],
+    scopes_page: "S",
+    api_host: "api.xero.com",
+    api_prefixes: &[
+        "/api.xro/",
+        "/payroll.xro/",
+        "/files.xro/",
+        "/assets.xro/",
+        "/projects.xro/",
+    ],
+    bare_name_prefix: "/api.xro/2.0",
     granular_from: time::macros::date!(2026 - 03 - 02),
     broad_deadline: "September 2027",
     // Our reading, not Xero's words: Xero says "by September 2027" and gives no day, so the
@@ -113,6 +134,7 @@ pub const SCOPES: ScopeCatalogue = ScopeCatalogue {
     // scope validation failed", XeroAPI/xero-mcp-server#175). Xero gives no day: from 1 May
     // 2026 is our reading.
     m2m_granular_from: time::macros::date!(2026 - 05 - 01),
+    rows: std::sync::OnceLock::new(),
 };
 
 /// Xero's connections: `GET /connections` and `DELETE /connections/{id}`, and the

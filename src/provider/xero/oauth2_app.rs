@@ -31,7 +31,7 @@ pub fn audit(
     inv: &LegacyIntegration,
     options: &AuditOptions,
 ) -> Result<IntegrationAudit, InventoryError> {
-    let catalogue = crate::provider::xero::SCOPES;
+    let catalogue = &super::SCOPES;
     let kind = app_type(inv).as_target().unwrap_or(TargetKind::Web);
     let today = options.now.date();
     let created = inv.app_created.as_ref().and_then(toml_date);
@@ -49,6 +49,7 @@ pub fn audit(
     let calls = calls_of(inv)?;
     let plan = plan_scopes_for(inv, &calls, options, kind, &mut findings)?;
     let check = scope_check::check(&CheckInput {
+        catalogue,
         granted: &inv.scopes,
         calls: (!calls.is_empty()).then_some(calls.as_slice()),
         app_created: created,
@@ -97,7 +98,7 @@ fn scope_findings(
     c: &ScopeCheck,
     findings: &mut Vec<AuditFinding>,
 ) {
-    let catalogue = crate::provider::xero::SCOPES;
+    let catalogue = &super::SCOPES;
     let m2m_refused = kind == TargetKind::CustomConnection
         && created.is_some_and(|d| d >= catalogue.m2m_granular_from);
     for d in &c.deprecated {

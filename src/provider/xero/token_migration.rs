@@ -1,4 +1,4 @@
-//! Partner apps: moving many OAuth 1.0a access tokens to OAuth 2.0 with `POST /oauth/migrate`,
+//! Xero's partner apps: moving many OAuth 1.0a access tokens to OAuth 2.0 with `POST /oauth/migrate`,
 //! one organisation at a time, without asking any of them to consent again.
 //!
 //! Each call is signed RSA-SHA1 with the partner app's key and the organisation's current
@@ -10,9 +10,10 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+use super::partner::{PartnerToken, RenewError};
 use crate::files::{write_atomic, Visibility};
+use crate::migrate::batch::{batch_error, BatchError};
 use crate::oauth1::{self, SignatureMethod, Signer};
-use crate::provider::xero::partner::{PartnerToken, RenewError};
 
 /// Xero's token migration endpoint.
 pub const MIGRATE_URL: &str = "https://api.xero.com/oauth/migrate";
@@ -36,30 +37,6 @@ impl std::fmt::Debug for BatchEntry {
             .field("label", &self.label)
             .field("token", &self.token)
             .finish()
-    }
-}
-
-/// A batch or results file cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct BatchError {
-    /// The file.
-    pub path: String,
-    /// What is wrong (never a token).
-    pub message: String,
-}
-
-impl BatchError {
-    /// What to do about it.
-    pub fn hint(&self) -> String {
-        "fix the file; see docs/migrate.md for the batch and results formats".into()
-    }
-}
-
-fn batch_error(path: &Path, message: impl Into<String>) -> BatchError {
-    BatchError {
-        path: path.display().to_string(),
-        message: message.into(),
     }
 }
 
@@ -297,7 +274,7 @@ pub fn migrate_one(
             reason,
         })?;
     if !(200..300).contains(&status) {
-        let detail = crate::provider::xero::oauth1::parse_oauth_problem(&text)
+        let detail = super::oauth1::parse_oauth_problem(&text)
             .map(|p| p.code)
             .or_else(|| {
                 serde_json::from_str::<serde_json::Value>(&text)
