@@ -231,8 +231,16 @@ fn browser_flow(
             ),
         },
     )?;
-    let (tokens, id_token) =
-        flow::exchange_code(profile, endpoints, http, secret, &code.0, request, now())?;
+    let (tokens, id_token) = flow::exchange_code(
+        profile,
+        endpoints,
+        http,
+        secret,
+        &crate::provider::of_profile(profile)?.assertion,
+        &code.0,
+        request,
+        now(),
+    )?;
     let claims = if profile.wants_openid() {
         let id_token = id_token.ok_or_else(|| {
             Oauth2Error::IdToken(

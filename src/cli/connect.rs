@@ -94,7 +94,7 @@ pub struct Args {
     #[arg(long, group = "secret")]
     client_secret_prompt: bool,
     /// Authenticate with a JWT client assertion signed by this private key (PEM) instead of a
-    /// secret (`private_key_jwt`, RFC 7523; client-credentials only).
+    /// secret (`private_key_jwt`, RFC 7523), with client credentials or the authorization code.
     #[arg(
         long,
         value_name = "KEY.pem",
@@ -194,10 +194,10 @@ fn merge(
         p.client_secret = Some(prompt_secret_to_file(name, paths, &Terminal::default())?);
     }
     if let (Some(key), Some(kid)) = (&a.assertion_key, &a.assertion_kid) {
-        if p.grant != Grant::ClientCredentials {
+        if p.grant == Grant::Pkce {
             return Err(CliError::input(
-                "--assertion-key authenticates a client-credentials app",
-                "add --grant client-credentials",
+                "--assertion-key authenticates a confidential client, and a PKCE app is public",
+                "add --grant client-credentials (no user) or --grant authorization-code (a user signs in)",
             ));
         }
         let x5t_s256 = match &a.assertion_x5t {

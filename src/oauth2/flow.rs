@@ -347,28 +347,54 @@ fn as_strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// Exchanges an authorization code (with its PKCE verifier).
+/// The signed client assertion for a token request, when the profile authenticates with one
+/// (`private_key_jwt`, RFC 7523 section 2.2) instead of a secret: a new one for each request.
+fn assertion_for(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    policy: &super::assertion::AssertionPolicy,
+    now: i64,
+) -> Result<Option<String>, Oauth2Error> {
+    profile
+        .assertion
+        .as_ref()
+        .map(|a| client_assertion(profile, a, &endpoints.token_endpoint, policy, now))
+        .transpose()
+}
+
+/// Exchanges an authorization code (with its PKCE verifier). The client authenticates with its
+/// secret, or with a signed assertion when the profile has an assertion key.
+#[allow(clippy::too_many_arguments)]
 pub fn exchange_code(
     profile: &Profile,
     endpoints: &Endpoints,
     http: &HttpClient,
     secret: Option<&Password>,
+    policy: &super::assertion::AssertionPolicy,
     code: &str,
     request: AuthorizationRequest,
     now: i64,
 ) -> Result<(TokenSet, Option<String>), Oauth2Error> {
+    let jwt = assertion_for(profile, endpoints, policy, now)?;
+    let secret = if jwt.is_some() { None } else { secret };
     let c = client(profile, endpoints, secret, Some(&request.redirect_uri))?;
     let verifier = request.verifier.secret().clone();
-    let known = secret_forms(profile, secret, &[code, verifier.as_str()]);
-    let resp = c
+    let mut also = vec![code, verifier.as_str()];
+    also.extend(jwt.as_deref());
+    let known = secret_forms(profile, secret, &also);
+    let mut req = c
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
-        .set_pkce_verifier(request.verifier)
-        .request(http)
-        .map_err(|e| {
-            map_token_error("the token endpoint", &endpoints.token_endpoint, e)
-                .redacted(&as_strs(&known))
-        })?;
+        .set_pkce_verifier(request.verifier);
+    if let Some(j) = &jwt {
+        req = req
+            .add_extra_param("client_assertion_type", super::assertion::ASSERTION_TYPE)
+            .add_extra_param("client_assertion", j.clone());
+    }
+    let resp = req.request(http).map_err(|e| {
+        map_token_error("the token endpoint", &endpoints.token_endpoint, e)
+            .redacted(&as_strs(&known))
+    })?;
     let id_token = resp.id_token().map(str::to_owned);
     Ok((resp.into_token_set(now, None, &profile.scopes), id_token))
 }
@@ -478,15 +504,19 @@ pub fn assertion_refused_hint(provider_ahead_secs: Option<i64>) -> String {
     }
 }
 
-/// Uses a refresh token. The new refresh token (if the server rotates) is in the result.
+/// Uses a refresh token. The new refresh token (if the server rotates) is in the result. The
+/// client authenticates as for the code exchange.
 pub fn refresh(
     profile: &Profile,
     endpoints: &Endpoints,
     http: &HttpClient,
     secret: Option<&Password>,
+    policy: &super::assertion::AssertionPolicy,
     current: &TokenSet,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
+    let jwt = assertion_for(profile, endpoints, policy, now)?;
+    let secret = if jwt.is_some() { None } else { secret };
     let c = client(profile, endpoints, secret, None)?;
     let rt = current
         .refresh_token
@@ -494,20 +524,22 @@ pub fn refresh(
         .ok_or_else(|| Oauth2Error::NoRefreshToken {
             profile: String::new(),
         })?;
-    let known = secret_forms(
-        profile,
-        secret,
-        &[rt.expose(), current.access_token.expose()],
-    );
+    let mut also = vec![rt.expose(), current.access_token.expose()];
+    also.extend(jwt.as_deref());
+    let known = secret_forms(profile, secret, &also);
     let rt = RefreshToken::new(rt.expose().to_owned());
-    let resp = c
+    let mut req = c
         .exchange_refresh_token(&rt)
-        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
-        .request(http)
-        .map_err(|e| {
-            map_token_error("the token endpoint", &endpoints.token_endpoint, e)
-                .redacted(&as_strs(&known))
-        })?;
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?;
+    if let Some(j) = &jwt {
+        req = req
+            .add_extra_param("client_assertion_type", super::assertion::ASSERTION_TYPE)
+            .add_extra_param("client_assertion", j.clone());
+    }
+    let resp = req.request(http).map_err(|e| {
+        map_token_error("the token endpoint", &endpoints.token_endpoint, e)
+            .redacted(&as_strs(&known))
+    })?;
     Ok(resp.into_token_set(now, Some(current), &profile.scopes))
 }
 
@@ -529,7 +561,7 @@ pub fn renew(
         (Grant::ClientCredentials, Some(s), None) => {
             client_credentials(profile, endpoints, http, s, now)
         }
-        _ => refresh(profile, endpoints, http, secret, current, now),
+        _ => refresh(profile, endpoints, http, secret, policy, current, now),
     }
 }
 
@@ -685,7 +717,16 @@ mod tests {
         .unwrap();
         let current = current.into_token_set(0, None, &[]);
         let http = HttpClient::new(Default::default(), None).unwrap();
-        let err = refresh(&profile, &endpoints, &http, Some(&secret), &current, 0).unwrap_err();
+        let err = refresh(
+            &profile,
+            &endpoints,
+            &http,
+            Some(&secret),
+            &super::super::assertion::AssertionPolicy::RFC7523,
+            &current,
+            0,
+        )
+        .unwrap_err();
         let text = format!("{err} {err:?}");
         // The server did echo the request: the grant type is in the description.
         assert!(text.contains("grant_type=refresh_token"), "{text}");
@@ -710,8 +751,17 @@ mod tests {
                 .unwrap();
         let verifier = request.verifier.secret().clone();
         let code = "auth-code-CCC777";
-        let err = exchange_code(&profile, &endpoints, &http, Some(&secret), code, request, 0)
-            .unwrap_err();
+        let err = exchange_code(
+            &profile,
+            &endpoints,
+            &http,
+            Some(&secret),
+            &super::super::assertion::AssertionPolicy::RFC7523,
+            code,
+            request,
+            0,
+        )
+        .unwrap_err();
         let text = format!("{err} {err:?}");
         assert!(text.contains("grant_type=authorization_code"), "{text}");
         for s in [code, verifier.as_str(), "client-secret-XYZ123"] {

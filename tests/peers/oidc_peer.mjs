@@ -11,7 +11,7 @@
 //   REFRESH_GRACE_SECONDS    how long a used refresh token is accepted again (Xero: 1800); 0 = never
 //
 // Clients: pkce-app (public, PKCE), web-app (confidential, client_secret_basic),
-// cc-app (client_credentials). The native application type lets loopback redirect URIs use any
+// cc-app (client_credentials), the private_key_jwt clients below (jwt-code on every grant). The native application type lets loopback redirect URIs use any
 // port (RFC 8252 section 7.3).
 //
 // Test-only routes: GET /__stats (how many token requests of each grant type succeeded or
@@ -90,6 +90,14 @@ if (process.env.JWT_KEYS_DIR) {
       scope: 'rest_webservices restlets suite_analytics',
     });
   }
+  // A generic OpenID client that authenticates with private_key_jwt on every grant it has:
+  // the authorization code (a user signs in), its refresh token, and client credentials.
+  jwtClients.push({
+    client_id: 'jwt-code', application_type: 'native', token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'PS256', jwks: { keys: [{ ...rsa, alg: 'PS256' }] },
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], response_types: ['code'],
+    redirect_uris: loopback, scope: 'openid offline_access email api.read',
+  });
   // The client `migrate` sets up: its key is made during the migration, so oidc-provider reads
   // it from a jwks_uri served below from the certificate the test copies in (ns-migrate.cer,
   // with the Certificate ID in ns-migrate.kid).
@@ -121,7 +129,7 @@ const provider = new Provider(issuer, {
     },
     ...jwtClients,
   ],
-  scopes: ['openid', 'offline_access', 'profile', 'email', ...xeroScopes, ...netsuiteScopes],
+  scopes: ['openid', 'offline_access', 'profile', 'email', 'api.read', ...xeroScopes, ...netsuiteScopes],
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
   findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: sub }) }),
   features: {
