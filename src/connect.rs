@@ -11,7 +11,7 @@ use crate::oauth2::endpoints::Endpoints;
 use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::loopback::{Listener, ListenerNotice};
 use crate::oauth2::profile::{Config, Grant, Paths, Profile, SecretRef};
-use crate::oauth2::store::{Notice, TokenSet, TokenStore};
+use crate::oauth2::store::{TokenSet, TokenStore};
 use crate::oauth2::{flow, idtoken, now, Oauth2Error};
 use crate::secret::Password;
 
@@ -104,7 +104,7 @@ pub fn connect_profile(
 ) -> Result<Connected, Oauth2Error> {
     let mut profile = profile;
     let provider = crate::provider::of_profile(&profile)?;
-    provider.check_profile(name, &mut profile)?;
+    provider.prepare_profile(name, &mut profile)?;
     connect_inner(name, profile, options, paths, ui).map_err(|e| provider.explain(e))
 }
 
@@ -270,9 +270,8 @@ fn browser_flow(
     Ok((tokens, claims))
 }
 
-/// Tokens for profile `name` good for `margin` seconds (or renewed now with `force`). A renewal
-/// runs under the store's lock, with a refresh token (or, for client credentials, a new token
-/// request); what the store had to recover from is told through `ui`.
+/// Tokens for profile `name` good for `margin` seconds (or renewed now with `force`), as
+/// [`crate::session::Session::fresh_tokens`] gets them, with `http` as the session's client.
 pub fn fresh_tokens(
     name: &str,
     profile: &Profile,
@@ -282,44 +281,8 @@ pub fn fresh_tokens(
     force: bool,
     ui: &dyn Interaction,
 ) -> Result<TokenSet, Oauth2Error> {
-    let provider = crate::provider::of_profile(profile)?;
-    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
-    let (tokens, notices) = store
-        .fresh(margin, force, now, |current| {
-            let endpoints = crate::provider::endpoints(profile, http, &paths.cache_dir)?;
-            let secret = match &profile.client_secret {
-                Some(r) => Some(r.read(name)?),
-                None => None,
-            };
-            if !renewable(profile, current) {
-                return Err(Oauth2Error::NoRefreshToken {
-                    profile: name.to_owned(),
-                });
-            }
-            flow::renew(
-                profile,
-                &endpoints,
-                http,
-                secret.as_ref(),
-                &provider.assertion,
-                current,
-                now(),
-            )
-        })
-        .map_err(|e| provider.explain(e))?;
-    for n in notices {
-        if let Notice::ResumedInterruptedRefresh {
-            started_at,
-            retried_at,
-        } = n
-        {
-            ui.notice(
-                Level::Info,
-                &provider.interrupted_refresh_note(started_at, retried_at),
-            );
-        }
-    }
-    Ok(tokens)
+    crate::session::Session::with_client(name, profile.clone(), paths, http.clone())?
+        .fresh_tokens(margin, force, ui)
 }
 
 /// What a revocation did.
@@ -335,25 +298,23 @@ pub struct Revoked {
 
 /// Revokes profile `name`'s grant at the provider, then deletes its stored tokens (they are
 /// kept when the provider refuses).
-pub fn revoke_profile(
-    name: &str,
-    profile: &Profile,
-    paths: &Paths,
-) -> Result<Revoked, Oauth2Error> {
-    let provider = crate::provider::of_profile(profile)?;
-    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
+pub fn revoke_profile(session: &crate::session::Session) -> Result<Revoked, Oauth2Error> {
+    let (name, profile, provider) = (&session.name, &session.profile, session.provider);
     let run = || {
-        let current = store.load()?.ok_or_else(|| Oauth2Error::NotConnected {
-            profile: name.to_owned(),
-        })?;
-        let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-        let endpoints = crate::provider::endpoints(profile, &http, &paths.cache_dir)?;
+        let current = session
+            .tokens
+            .load()?
+            .ok_or_else(|| Oauth2Error::NotConnected {
+                profile: name.to_owned(),
+            })?;
+        let endpoints =
+            crate::provider::endpoints(profile, &session.http, &session.paths.cache_dir)?;
         let secret = match &profile.client_secret {
             Some(r) => Some(r.read(name)?),
             None => None,
         };
-        flow::revoke(profile, &endpoints, &http, secret.as_ref(), &current)?;
-        store.remove()?;
+        flow::revoke(profile, &endpoints, &session.http, secret.as_ref(), &current)?;
+        session.tokens.remove()?;
         Ok(endpoints.revocation_endpoint.unwrap_or_default())
     };
     let endpoint = run().map_err(|e| provider.explain(e))?;
@@ -412,9 +373,9 @@ impl TokenStatus {
 }
 
 /// Reads profile `name`'s tokens (no network) and says whether they can be used.
-pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus {
-    let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
-    let loaded = store.load();
+pub fn token_status(session: &crate::session::Session) -> TokenStatus {
+    let (name, profile) = (&session.name, &session.profile);
+    let loaded = session.tokens.load();
     let (usable, reason) = match &loaded {
         Err(e) => (false, e.to_string()),
         Ok(None) => (false, format!("profile {name:?} has no stored token")),
@@ -464,10 +425,7 @@ pub fn token_status(name: &str, profile: &Profile, paths: &Paths) -> TokenStatus
     status
 }
 
-/// Calls the provider's API as profile `name`: a token good for a minute (renewed under the
-/// lock if needed), the call, and every secret the profile holds (the access and refresh
-/// tokens, the client secret in each form it is sent in) redacted from the answer and from any
-/// error, so a server that echoes them cannot make us print them.
+/// Calls the provider's API as profile `name` (see [`crate::session::Session::api_call`]).
 pub fn api_call(
     name: &str,
     profile: &Profile,
@@ -475,30 +433,5 @@ pub fn api_call(
     call: &crate::api::ApiCall<'_>,
     ui: &dyn Interaction,
 ) -> Result<crate::api::ApiAnswer, Oauth2Error> {
-    // Refused before a token is even renewed when there is nowhere the token may go.
-    let api_base = crate::provider::api_base(profile)?;
-    let mut http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-    let t = fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
-    // The API's answers may be large (a report, a page of invoices); the token endpoint's not.
-    http.max_body = crate::oauth2::http::MAX_API_BODY;
-    let client_secret = profile
-        .client_secret
-        .as_ref()
-        .and_then(|r| r.read(name).ok());
-    let mut tokens = vec![t.access_token.expose()];
-    tokens.extend(t.refresh_token.as_deref());
-    let known = crate::oauth2::flow::secret_forms(profile, client_secret.as_ref(), &tokens);
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    let mut answer = crate::api::call(
-        &http,
-        &api_base,
-        &t.access_token,
-        crate::provider::tenant_header(profile)?,
-        call,
-    )
-    .map_err(|e| e.redacted(&known))?;
-    for secret in &known {
-        answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);
-    }
-    Ok(answer)
+    crate::session::Session::of(name, profile.clone(), paths)?.api_call(call, ui)
 }

@@ -1,6 +1,6 @@
 //! Moving a connected profile to new scopes (Xero's move to granular scopes). A refresh never
 //! changes scopes, so each move is a new consent:
-//! - [`check_profile`]: the profile's granted scopes against the deprecated broad ones and,
+//! - [`check_grant`]: the profile's granted scopes against the deprecated broad ones and,
 //!   given evidence, against what the calls need (`scopes check`);
 //! - [`link`]: the authorize link with the new scopes for an organisation's admin, completed by
 //!   the app's own front-end at its registered redirect URI; no token passes through us
@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::audit::scope_check::{self, ScopeCheck, IDENTITY};
 use crate::audit::scopes::{self, ApiCall, CatalogueError, ScopeCatalogue};
+use crate::session::Session;
 use crate::connect::{format_time, BrowserOptions};
 use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
@@ -102,16 +103,15 @@ fn tokens_of(name: &str, profile: &Profile, paths: &Paths) -> Result<TokenSet, O
         })
 }
 
-/// Checks profile `name`'s granted scopes (see [`scope_check::check`]).
-pub fn check_profile(
-    name: &str,
-    profile: &Profile,
-    paths: &Paths,
+/// Checks the session's granted scopes (see [`scope_check::check`]).
+pub fn check_grant(
+    session: &Session,
     calls: Option<&[ApiCall]>,
     app_created: Option<time::Date>,
     today: time::Date,
 ) -> Result<ProfileCheck, ReconsentError> {
-    let p = crate::provider::api_of(profile)?;
+    let (name, profile, paths) = (&session.name, &session.profile, &session.paths);
+    let p = session.api;
     let Some(catalogue) = p.scopes else {
         return Err(ReconsentError::NoCatalogue(p.name));
     };
@@ -195,17 +195,16 @@ pub fn target_scopes(
 /// tokens are not needed then), else the check's target with the evidence's calls (`to`, when
 /// given too, still wins; the identity scopes are kept either way).
 pub fn plan_target(
-    name: &str,
-    profile: &Profile,
-    paths: &Paths,
+    session: &Session,
     to: Option<&[String]>,
     calls: Option<&[ApiCall]>,
     today: time::Date,
 ) -> Result<Vec<String>, ReconsentError> {
+    let profile = &session.profile;
     let check = if to.is_some() && calls.is_none() {
         None
     } else {
-        Some(check_profile(name, profile, paths, calls, None, today)?.check)
+        Some(check_grant(session, calls, None, today)?.check)
     };
     Ok(target_scopes(profile, to, check.as_ref()))
 }
@@ -363,9 +362,7 @@ fn test_pause() {}
 /// For a Custom Connection (client credentials) the portal decides the scopes: the caller shows
 /// its steps first; here a token is requested with the scopes and, if refused, without any.
 pub fn upgrade(
-    name: &str,
-    profile: &Profile,
-    paths: &Paths,
+    session: &Session,
     scopes: &[String],
     browser: &BrowserOptions,
     ui: &dyn Interaction,
@@ -373,8 +370,8 @@ pub fn upgrade(
     if scopes.is_empty() {
         return Err(ReconsentError::NoScopes);
     }
-    let provider = crate::provider::of_profile(profile)?;
-    let catalogue = crate::provider::api_of(profile)?.scopes;
+    let (name, profile, paths) = (&session.name, &session.profile, &session.paths);
+    let (provider, catalogue) = (session.provider, session.api.scopes);
     let store = TokenStore::with_backend(&paths.tokens_dir, name, profile.token_store);
     let old = tokens_of(name, profile, paths)?;
     let mut next = profile.clone();

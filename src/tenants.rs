@@ -3,8 +3,8 @@
 //! `tenants list|use|disconnect` and the migration's tenant step use these.
 
 use crate::interact::Interaction;
-use crate::oauth2::http::{HttpClient, Timeouts};
-use crate::oauth2::profile::{Config, Paths, Profile};
+use crate::oauth2::profile::Config;
+use crate::session::Session;
 use crate::oauth2::Oauth2Error;
 use crate::provider::{self, TenantModel};
 use serde::{Deserialize, Serialize};
@@ -77,36 +77,24 @@ impl TenantError {
 
 /// A profile's tenants, listed with a fresh token.
 pub struct Tenants<'a> {
-    name: &'a str,
-    profile: &'a Profile,
-    paths: &'a Paths,
+    session: &'a Session,
     model: &'static TenantModel,
-    http: HttpClient,
     access_token: String,
     /// What the provider listed.
     pub list: Vec<Tenant>,
 }
 
 impl<'a> Tenants<'a> {
-    /// Lists profile `name`'s tenants (refreshing its token under the lock if needed).
-    pub fn fetch(
-        name: &'a str,
-        profile: &'a Profile,
-        paths: &'a Paths,
-        ui: &dyn Interaction,
-    ) -> Result<Tenants<'a>, TenantError> {
-        let p = provider::api_of(profile)?;
+    /// Lists the session's tenants (refreshing its token under the lock if needed).
+    pub fn fetch(session: &'a Session, ui: &dyn Interaction) -> Result<Tenants<'a>, TenantError> {
+        let p = session.api;
         let model = p.tenants.as_ref().ok_or(TenantError::NoTenants(p.name))?;
-        let api_base = provider::api_base(profile)?;
-        let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-        let t = crate::connect::fresh_tokens(name, profile, paths, &http, 60, false, ui)?;
-        let list = (model.list)(&http, &api_base, &t.access_token)?;
+        let api_base = provider::api_base(&session.profile)?;
+        let t = session.fresh_tokens(60, false, ui)?;
+        let list = (model.list)(&session.http, &api_base, &t.access_token)?;
         Ok(Tenants {
-            name,
-            profile,
-            paths,
+            session,
             model,
-            http,
             access_token: t.access_token.expose().to_owned(),
             list,
         })
@@ -131,11 +119,11 @@ impl<'a> Tenants<'a> {
 
     /// Makes `tenant` the one the profile sends on API calls, and saves the profile.
     pub fn use_tenant(&self, tenant: &Tenant) -> Result<(), TenantError> {
-        Config::update(&self.paths.config_file, |config| {
+        Config::update(&self.session.paths.config_file, |config| {
             // The profile as it is now, with the tenant chosen.
-            let mut p = config.get(self.name)?.clone();
+            let mut p = config.get(&self.session.name)?.clone();
             p.tenant_id = Some(tenant.tenant_id.clone());
-            config.profiles.insert(self.name.to_owned(), p);
+            config.profiles.insert(self.session.name.clone(), p);
             Ok(())
         })?;
         Ok(())
@@ -161,16 +149,16 @@ impl<'a> Tenants<'a> {
             return Err(TenantError::NotConfirmed(label));
         }
         let existed = (self.model.remove)(
-            &self.http,
-            &provider::api_base(self.profile)?,
+            &self.session.http,
+            &provider::api_base(&self.session.profile)?,
             &self.access_token,
             &t.id,
         )?;
-        if self.profile.tenant_id.as_deref() == Some(t.tenant_id.as_str()) {
-            Config::update(&self.paths.config_file, |config| {
-                let mut p = config.get(self.name)?.clone();
+        if self.session.profile.tenant_id.as_deref() == Some(t.tenant_id.as_str()) {
+            Config::update(&self.session.paths.config_file, |config| {
+                let mut p = config.get(&self.session.name)?.clone();
                 p.tenant_id = None;
-                config.profiles.insert(self.name.to_owned(), p);
+                config.profiles.insert(self.session.name.clone(), p);
                 Ok(())
             })?;
         }

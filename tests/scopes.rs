@@ -147,7 +147,7 @@ fn bad_evidence_is_refused_with_the_input_named() {
         ),
         (
             vec!["--from-log".to_owned(), quiet.display().to_string()],
-            "no Xero API call found in",
+            "no call to api.xero.com found in",
         ),
         (
             vec![

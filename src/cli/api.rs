@@ -8,7 +8,7 @@ use std::time::Duration;
 use oauth1to2::api::ApiCall;
 
 use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_OK};
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 
 /// Call the Xero API with the profile's bearer token and tenant, and print the JSON body.
 #[derive(Debug, ClapArgs)]
@@ -63,7 +63,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             ));
         }
     }
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let tenant = if a.no_tenant {
         None
     } else {

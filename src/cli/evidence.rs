@@ -99,9 +99,7 @@ impl TargetArgs {
         let to = self.to.as_deref().map(split_words);
         let evidence = self.evidence.load(catalogue_for(Some(&s.profile))?)?;
         oauth1to2::reconsent::plan_target(
-            &s.name,
-            &s.profile,
-            &s.paths,
+            s,
             to.as_deref(),
             evidence.as_ref().map(|e| e.calls.as_slice()),
             time::OffsetDateTime::now_utc().date(),

@@ -6,7 +6,7 @@ use oauth1to2::files::{write_atomic, Visibility};
 use oauth1to2::migrate::{self, ExportFormat, Handoff};
 
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 
 /// `env`, `json`, and the platforms the registry's providers know.
 fn format_parser() -> clap::builder::PossibleValuesParser {
@@ -58,9 +58,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let secret = if a.reveal || a.secret_out.is_some() {
-        s.secret()?
+        super::session::secret(&s)?
     } else {
         None
     };

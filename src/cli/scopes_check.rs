@@ -8,7 +8,7 @@ use oauth1to2::text::term;
 
 use super::common::{parse_date, print_json, reconsent_error, CliError, EXIT_OK, EXIT_PROBLEMS};
 use super::evidence::EvidenceArgs;
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 
 /// Compare a profile's granted scopes with the deprecated broad ones and with what the calls need.
 ///
@@ -44,7 +44,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<u8, CliError> {
     let session = match a.granted {
         Some(_) => None,
-        None => Some(Session::load(&a.profile)?),
+        None => Some(super::session::open(&a.profile)?),
     };
     let catalogue = super::evidence::catalogue_for(session.as_ref().map(|s| &s.profile))?;
     let evidence = a.evidence.load(catalogue)?;
@@ -63,7 +63,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             let s = session
                 .as_ref()
                 .ok_or_else(|| CliError::input("no profile to check", "name one with --profile"))?;
-            reconsent::check_profile(&s.name, &s.profile, &s.paths, calls, a.app_created, today)
+            reconsent::check_grant(s, calls, a.app_created, today)
         }
     }
     .map_err(reconsent_error)?;

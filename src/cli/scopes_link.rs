@@ -6,7 +6,7 @@ use oauth1to2::text::term;
 
 use super::common::{print_json, reconsent_error, CliError, EXIT_OK};
 use super::evidence::TargetArgs;
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 
 /// Print the authorize link with new scopes for an organisation's admin to open.
 ///
@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let scopes = a.target.scopes(&s)?;
     let link =
         reconsent::link(&s.profile, &s.paths, &a.redirect_uri, &scopes).map_err(reconsent_error)?;

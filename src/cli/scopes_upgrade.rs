@@ -8,7 +8,7 @@ use oauth1to2::text::term;
 
 use super::common::{print_json, reconsent_error, CliError, EXIT_OK};
 use super::evidence::TargetArgs;
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 use super::ui::Terminal;
 
 /// Re-consent a profile with new scopes, check the new grant, then switch to it.
@@ -45,7 +45,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let scopes = a.target.scopes(&s)?;
     eprintln!("Moving profile {} to: {}", s.name, term(&scopes.join(" ")));
     if s.profile.grant == Grant::ClientCredentials {
@@ -58,9 +58,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         }
     }
     let up = reconsent::upgrade(
-        &s.name,
-        &s.profile,
-        &s.paths,
+        &s,
         &scopes,
         &BrowserOptions {
             no_browser: a.no_browser,

@@ -5,10 +5,9 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use oauth1to2::oauth2::http::{HttpClient, Timeouts};
 use oauth1to2::oauth2::loopback::CallbackError;
-use oauth1to2::oauth2::profile::{check_name, Config, Overrides, Paths, Profile, ProviderId};
-use oauth1to2::oauth2::store::{TokenSet, TokenStore};
+use oauth1to2::oauth2::profile::{check_name, Overrides, Paths, Profile, ProviderId};
+use oauth1to2::oauth2::store::TokenSet;
 use oauth1to2::oauth2::Oauth2Error;
 use oauth1to2::secret::Password;
 
@@ -60,63 +59,27 @@ impl From<Oauth2Error> for CliError {
     }
 }
 
-/// A loaded profile and what it needs.
-pub struct Session {
-    pub name: String,
-    pub paths: Paths,
-    pub profile: Profile,
+/// The library's session: one profile resolved (see `oauth1to2::session`).
+pub use oauth1to2::session::Session;
+
+/// Opens the named profile; it must exist, and its provider must be one the registry knows.
+pub fn open(arg: &ProfileArg) -> Result<Session, CliError> {
+    check_name(&arg.profile)?;
+    let paths = Paths::resolve()?;
+    Ok(Session::open(&arg.profile, &paths)?)
 }
 
-impl Session {
-    /// Loads the named profile; it must exist.
-    pub fn load(arg: &ProfileArg) -> Result<Session, CliError> {
-        check_name(&arg.profile)?;
-        let paths = Paths::resolve()?;
-        let config = Config::load(&paths.config_file)?;
-        let profile = config.get(&arg.profile)?.clone();
-        Ok(Session {
-            name: arg.profile.clone(),
-            paths,
-            profile,
-        })
+/// The profile's client secret, if it has one.
+pub fn secret(s: &Session) -> Result<Option<Password>, CliError> {
+    match &s.profile.client_secret {
+        Some(r) => Ok(Some(r.read(&s.name)?)),
+        None => Ok(None),
     }
+}
 
-    pub fn store(&self) -> TokenStore {
-        TokenStore::with_backend(&self.paths.tokens_dir, &self.name, self.profile.token_store)
-    }
-
-    pub fn http(&self) -> Result<HttpClient, CliError> {
-        Ok(HttpClient::new(
-            Timeouts::default(),
-            self.profile.ca_file.as_deref(),
-        )?)
-    }
-
-    pub fn secret(&self) -> Result<Option<Password>, CliError> {
-        match &self.profile.client_secret {
-            Some(r) => Ok(Some(r.read(&self.name)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// Tokens good for `margin` seconds, refreshed under the lock if needed (the library's
-    /// `connect::fresh_tokens`); its notices go to stderr.
-    pub fn fresh_tokens(
-        &self,
-        http: &HttpClient,
-        margin: i64,
-        force: bool,
-    ) -> Result<TokenSet, CliError> {
-        Ok(oauth1to2::connect::fresh_tokens(
-            &self.name,
-            &self.profile,
-            &self.paths,
-            http,
-            margin,
-            force,
-            &super::ui::Terminal::default(),
-        )?)
-    }
+/// Tokens good for `margin` seconds, renewed under the lock if needed; the notices go to stderr.
+pub fn fresh_tokens(s: &Session, margin: i64, force: bool) -> Result<TokenSet, CliError> {
+    Ok(s.fresh_tokens(margin, force, &super::ui::Terminal::default())?)
 }
 
 /// Prints `prompt` on stderr and reads one line from stdin, trimmed; `None` at end of input.

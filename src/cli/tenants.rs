@@ -7,7 +7,7 @@ use oauth1to2::text::term;
 use oauth1to2::tenants::{TenantError, Tenants};
 
 use super::common::{print_json, CliError, EXIT_INPUT, EXIT_OK};
-use super::session::{ProfileArg, Session};
+use super::session::ProfileArg;
 use super::ui::Terminal;
 
 #[derive(Debug, Subcommand)]
@@ -70,8 +70,8 @@ fn error(e: TenantError) -> CliError {
 }
 
 fn list(a: ListArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
-    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &Terminal::default()).map_err(error)?;
+    let s = super::session::open(&a.profile)?;
+    let t = Tenants::fetch(&s, &Terminal::default()).map_err(error)?;
     if a.json {
         print_json(&t.list)?;
         return Ok(EXIT_OK);
@@ -99,8 +99,8 @@ fn list(a: ListArgs) -> Result<u8, CliError> {
 }
 
 fn use_tenant(a: UseArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
-    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &Terminal::default()).map_err(error)?;
+    let s = super::session::open(&a.profile)?;
+    let t = Tenants::fetch(&s, &Terminal::default()).map_err(error)?;
     let c = t.pick(&a.tenant).map_err(error)?;
     t.use_tenant(c).map_err(error)?;
     eprintln!(
@@ -113,9 +113,9 @@ fn use_tenant(a: UseArgs) -> Result<u8, CliError> {
 }
 
 fn disconnect(a: DisconnectArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let ui = Terminal::default();
-    let t = Tenants::fetch(&s.name, &s.profile, &s.paths, &ui).map_err(error)?;
+    let t = Tenants::fetch(&s, &ui).map_err(error)?;
     let (c, existed) = t.disconnect(&a.tenant, a.yes, &ui).map_err(error)?;
     if existed {
         eprintln!(

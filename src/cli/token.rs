@@ -70,9 +70,8 @@ pub fn run(cmd: TokenCommand) -> Result<u8, CliError> {
 }
 
 fn get(a: GetArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
-    let http = s.http()?;
-    let t = s.fresh_tokens(&http, MARGIN_SECS, false)?;
+    let s = super::session::open(&a.profile)?;
+    let t = super::session::fresh_tokens(&s, MARGIN_SECS, false)?;
     if a.env {
         println!(
             "export XERO_ACCESS_TOKEN={}",
@@ -135,7 +134,7 @@ fn shown(s: &Session, t: &TokenSet, reveal: bool) -> Shown {
 }
 
 fn load_tokens(s: &Session) -> Result<TokenSet, CliError> {
-    Ok(s.store()
+    Ok(s.tokens
         .load()?
         .ok_or_else(|| oauth1to2::oauth2::Oauth2Error::NotConnected {
             profile: s.name.clone(),
@@ -143,7 +142,7 @@ fn load_tokens(s: &Session) -> Result<TokenSet, CliError> {
 }
 
 fn show(a: ShowArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
+    let s = super::session::open(&a.profile)?;
     let t = load_tokens(&s)?;
     let v = shown(&s, &t, a.reveal);
     if a.json {
@@ -176,7 +175,7 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
         println!("note:           a refresh started {at} never completed; the next use retries it");
     }
     println!("obtained:       {}", v.obtained_at);
-    println!("stored in:      {}", s.store().location());
+    println!("stored in:      {}", s.tokens.location());
     if a.reveal {
         println!("access_token:   {}", v.access_token);
         if let Some(r) = &v.refresh_token {
@@ -200,9 +199,9 @@ fn human_secs(s: i64) -> String {
 }
 
 fn status(a: StatusArgs) -> Result<u8, CliError> {
-    let st = match Session::load(&a.profile) {
+    let st = match super::session::open(&a.profile) {
         Err(e) => oauth1to2::connect::TokenStatus::unusable(&a.profile.profile, e.message),
-        Ok(s) => oauth1to2::connect::token_status(&s.name, &s.profile, &s.paths),
+        Ok(s) => oauth1to2::connect::token_status(&s),
     };
     if a.json {
         print_json(&st)?;
@@ -237,9 +236,8 @@ fn status(a: StatusArgs) -> Result<u8, CliError> {
 }
 
 fn refresh(a: StatusArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
-    let http = s.http()?;
-    let t = s.fresh_tokens(&http, MARGIN_SECS, true)?;
+    let s = super::session::open(&a.profile)?;
+    let t = super::session::fresh_tokens(&s, MARGIN_SECS, true)?;
     let v = shown(&s, &t, false);
     if a.json {
         print_json(&v)?;
@@ -259,8 +257,8 @@ fn refresh(a: StatusArgs) -> Result<u8, CliError> {
 }
 
 fn revoke(a: StatusArgs) -> Result<u8, CliError> {
-    let s = Session::load(&a.profile)?;
-    let r = oauth1to2::connect::revoke_profile(&s.name, &s.profile, &s.paths)?;
+    let s = super::session::open(&a.profile)?;
+    let r = oauth1to2::connect::revoke_profile(&s)?;
     if a.json {
         print_json(
             &serde_json::json!({"profile": r.profile, "revoked": true, "tokens_deleted": true}),

@@ -10,15 +10,15 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
-use crate::api::{self, ApiCall};
+use crate::api::ApiCall;
+use crate::session::Session;
 use crate::audit::inventory::{self, InventoryError, LegacyIntegration};
 use crate::audit::{self, AuditOptions, IntegrationAudit};
 use crate::cert::Severity;
-use crate::connect::{connect_profile, format_time, fresh_tokens, prompt_secret_to_file};
+use crate::connect::{connect_profile, format_time, prompt_secret_to_file};
 use crate::connect::{BrowserOptions, Connected};
 use crate::files::{write_atomic, Visibility};
 use crate::interact::{Interaction, Progress};
-use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{
     check_name, Config, Overrides, Paths, Profile, ProviderId, SecretRef,
 };
@@ -279,14 +279,9 @@ impl Run<'_> {
             })
     }
 
-    /// The saved profile, its HTTP client and tokens good for a minute.
-    fn session(&self) -> Result<(Config, Profile, HttpClient, String), RunError> {
-        let name = &self.state.profile;
-        let config = Config::load(&self.paths.config_file)?;
-        let profile = config.get(name)?.clone();
-        let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
-        let t = fresh_tokens(name, &profile, self.paths, &http, 60, false, self.ui)?;
-        Ok((config, profile, http, t.access_token.expose().to_owned()))
+    /// The saved profile, as a session.
+    fn session(&self) -> Result<Session, RunError> {
+        Ok(Session::open(&self.state.profile, self.paths)?)
     }
 
     fn outcome(self, plan: Vec<String>, scopes: Vec<String>) -> Outcome {
@@ -713,17 +708,16 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
 /// Step 5: The organisation: the one named by the caller, else the one whose name is the
 /// inventory's, else the person's choice.
 fn tenant(run: &mut Run) -> Result<(), RunError> {
-    let config = Config::load(&run.paths.config_file)?;
-    let profile = config.get(&run.state.profile)?.clone();
-    if crate::provider::api_of(&profile)?.tenants.is_none() {
+    let session = run.session()?;
+    if session.api.tenants.is_none() {
         let summary = format!(
             "account {}: a token there is for that one account (no tenant to choose)",
-            profile.account.as_deref().unwrap_or("(none)")
+            session.profile.account.as_deref().unwrap_or("(none)")
         );
         run.say(Step::Tenant, &summary);
         return run.save(Step::Tenant, summary);
     }
-    let tenants = Tenants::fetch(&run.state.profile, &profile, run.paths, run.ui)?;
+    let tenants = Tenants::fetch(&session, run.ui)?;
     let conns = &tenants.list;
     let chosen: Tenant = match &run.o.tenant {
         Some(id) => tenants
@@ -794,7 +788,7 @@ fn choose(ui: &dyn Interaction, conns: &[Tenant], wanted: &str) -> Result<Tenant
 
 /// Step 6: A real read call with the new tokens.
 fn verify(run: &mut Run, plan: &MigrationPlan) -> Result<(), RunError> {
-    let (_, profile, http, access) = run.session()?;
+    let session = run.session()?;
     let paths = (plan.verification_paths)(&run.inv, &run.audit)?;
     if paths.is_empty() {
         let summary = "no REST record calls to verify with: the token was issued; check the RESTlet with the integration's first run".to_owned();
@@ -803,7 +797,7 @@ fn verify(run: &mut Run, plan: &MigrationPlan) -> Result<(), RunError> {
     }
     let mut done = Vec::new();
     for path in paths {
-        let status = verify_call(&profile, &http, &access, &path)?;
+        let status = verify_call(&session, &path, run.ui)?;
         done.push(format!("GET {path} answered {status}"));
     }
     let summary = done.join("; ");
@@ -818,18 +812,10 @@ fn verify(run: &mut Run, plan: &MigrationPlan) -> Result<(), RunError> {
 }
 
 /// One GET with the new token; its status, or why it failed.
-fn verify_call(
-    profile: &Profile,
-    http: &HttpClient,
-    access: &str,
-    path: &str,
-) -> Result<u16, RunError> {
+fn verify_call(session: &Session, path: &str, ui: &dyn Interaction) -> Result<u16, RunError> {
     let path = path.to_owned();
-    let answer = api::call(
-        http,
-        &crate::provider::api_base(profile)?,
-        access,
-        crate::provider::tenant_header(profile)?,
+    let profile = &session.profile;
+    let answer = session.api_call(
         &ApiCall {
             method: "GET",
             path: &path,
@@ -837,13 +823,14 @@ fn verify_call(
             tenant_id: profile.tenant_id.as_deref(),
             max_wait: Duration::from_secs(60),
         },
+        ui,
     )?;
     let r = &answer.response;
     let status = r.status;
     if !(200..300).contains(&status) {
         let detail = r.error_detail();
         return Err(RunError::Verify {
-            hint: crate::provider::api_of(profile)?.api_failure_hint(
+            hint: session.api.api_failure_hint(
                 status,
                 detail.as_deref(),
                 profile.tenant_id.is_some(),

@@ -337,6 +337,58 @@ impl TokenStore {
     }
 }
 
+/// What flows need of a token store, so that a caller can hand them another (a shared one, for
+/// many machines): where the tokens are, reading, replacing and removing them, and tokens good
+/// for a margin, renewed under the store's lock so that a rotated refresh token is never lost
+/// (the protocol in the module docs). The file and keyring stores ([`TokenStore`]) are one.
+pub trait TokenBackend: Send + Sync + std::fmt::Debug {
+    /// Where the tokens are, for people.
+    fn location(&self) -> String;
+    /// The stored tokens, if any.
+    fn load(&self) -> Result<Option<TokenSet>, Oauth2Error>;
+    /// Replaces the stored tokens.
+    fn replace(&self, new: &TokenSet) -> Result<(), Oauth2Error>;
+    /// Removes them; `false` when there were none.
+    fn remove(&self) -> Result<bool, Oauth2Error>;
+    /// Tokens good for `margin` seconds (or renewed now with `force`), renewed with `renew`
+    /// under the store's lock.
+    fn fresh_with(
+        &self,
+        margin: i64,
+        force: bool,
+        now: &dyn Fn() -> i64,
+        renew: &mut dyn FnMut(&TokenSet) -> Result<TokenSet, Oauth2Error>,
+    ) -> Result<(TokenSet, Vec<Notice>), Oauth2Error>;
+}
+
+impl TokenBackend for TokenStore {
+    fn location(&self) -> String {
+        TokenStore::location(self)
+    }
+
+    fn load(&self) -> Result<Option<TokenSet>, Oauth2Error> {
+        TokenStore::load(self)
+    }
+
+    fn replace(&self, new: &TokenSet) -> Result<(), Oauth2Error> {
+        TokenStore::replace(self, new)
+    }
+
+    fn remove(&self) -> Result<bool, Oauth2Error> {
+        TokenStore::remove(self)
+    }
+
+    fn fresh_with(
+        &self,
+        margin: i64,
+        force: bool,
+        now: &dyn Fn() -> i64,
+        renew: &mut dyn FnMut(&TokenSet) -> Result<TokenSet, Oauth2Error>,
+    ) -> Result<(TokenSet, Vec<Notice>), Oauth2Error> {
+        self.fresh(margin, force, now, |current| renew(current))
+    }
+}
+
 use crate::files::create_private_dir;
 
 /// A test-only fault hook, compiled into debug builds only: with

@@ -234,10 +234,11 @@ impl Provider {
         Oauth2Error::Explained { error, hint }
     }
 
-    /// Checks what this provider needs of a profile before anything is sent: an account where
-    /// its endpoints are per account (and none where they are not), and an assertion algorithm
-    /// it takes.
-    pub fn check_profile(&self, name: &str, profile: &mut Profile) -> Result<(), Oauth2Error> {
+    /// Prepares a profile for this provider before anything is sent: checks that it names an
+    /// account where the endpoints are per account (and none where they are not) and an
+    /// assertion algorithm the provider takes, and stores the account in the provider's own
+    /// spelling.
+    pub fn prepare_profile(&self, name: &str, profile: &mut Profile) -> Result<(), Oauth2Error> {
         let bad = |m: String| Oauth2Error::Usage(format!("profile {name:?}: {m}"));
         match (&self.endpoints, profile.account.as_deref()) {
             (EndpointSource::PerAccount(model), Some(given)) => {
@@ -611,10 +612,10 @@ mod tests {
         let ns = kind("netsuite");
         let mut p = Profile::new("id");
         p.provider = ProviderId::new("netsuite");
-        let e = ns.check_profile("ns", &mut p).unwrap_err().to_string();
+        let e = ns.prepare_profile("ns", &mut p).unwrap_err().to_string();
         assert!(e.contains("account id"), "{e}");
         p.account = Some("1234567-sb1".into());
-        ns.check_profile("ns", &mut p).unwrap();
+        ns.prepare_profile("ns", &mut p).unwrap();
         assert_eq!(
             p.account.as_deref(),
             Some("1234567_SB1"),
@@ -634,7 +635,7 @@ mod tests {
             "https://1234567-sb1.app.netsuite.com/app/login/oauth2/authorize.nl"
         );
         p.account = Some("1234567/SB1".into());
-        assert!(ns.check_profile("ns", &mut p).is_err());
+        assert!(ns.prepare_profile("ns", &mut p).is_err());
         p.account = Some("1234567".into());
         p.assertion = Some(AssertionRef {
             key: "k.pem".into(),
@@ -642,18 +643,18 @@ mod tests {
             alg: AssertionAlg::RS256,
             x5t_s256: None,
         });
-        let e = ns.check_profile("ns", &mut p).unwrap_err().to_string();
+        let e = ns.prepare_profile("ns", &mut p).unwrap_err().to_string();
         assert!(e.contains("NetSuite refuses RS256"), "{e}");
         // The same key and algorithm are fine elsewhere; an account is not.
         let mut x = p.clone();
         x.provider = ProviderId::new("xero");
         let e = kind("xero")
-            .check_profile("x", &mut x)
+            .prepare_profile("x", &mut x)
             .unwrap_err()
             .to_string();
         assert!(e.contains("netsuite"), "{e}");
         x.account = None;
-        kind("xero").check_profile("x", &mut x).unwrap();
+        kind("xero").prepare_profile("x", &mut x).unwrap();
         // The profile's token endpoint wins over the provider's.
         p.token_endpoint = Some("https://127.0.0.1:9/token".into());
         let http = HttpClient::new(Default::default(), None).unwrap();
