@@ -313,7 +313,13 @@ pub fn revoke_profile(session: &crate::session::Session) -> Result<Revoked, Oaut
             Some(r) => Some(r.read(name)?),
             None => None,
         };
-        flow::revoke(profile, &endpoints, &session.http, secret.as_ref(), &current)?;
+        flow::revoke(
+            profile,
+            &endpoints,
+            &session.http,
+            secret.as_ref(),
+            &current,
+        )?;
         session.tokens.remove()?;
         Ok(endpoints.revocation_endpoint.unwrap_or_default())
     };

@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use crate::audit::scope_check::{self, ScopeCheck, IDENTITY};
 use crate::audit::scopes::{self, ApiCall, CatalogueError, ScopeCatalogue};
-use crate::session::Session;
 use crate::connect::{format_time, BrowserOptions};
 use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{Config, Grant, Paths, Profile};
 use crate::oauth2::store::{TokenSet, TokenStore};
 use crate::oauth2::{flow, Oauth2Error};
+use crate::session::Session;
 
 /// Why a check, a link or an upgrade stopped.
 #[derive(Debug, thiserror::Error)]

@@ -197,6 +197,10 @@ mod tests {
         assert!(e.contains("nosuch"), "{e}");
         let s = Session::of("x", Profile::new("id"), &paths).unwrap();
         assert_eq!(s.provider.id, crate::provider::REGISTRY[0].id);
-        assert!(s.tokens.location().contains("x.json"), "{}", s.tokens.location());
+        assert!(
+            s.tokens.location().contains("x.json"),
+            "{}",
+            s.tokens.location()
+        );
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::interact::Interaction;
 use crate::oauth2::profile::Config;
-use crate::session::Session;
 use crate::oauth2::Oauth2Error;
 use crate::provider::{self, TenantModel};
+use crate::session::Session;
 use serde::{Deserialize, Serialize};
 
 /// One tenant: an organisation a token may act for, in the shape the provider lists it

@@ -332,3 +332,151 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
         .with_file_name("integration.migration-record.md")
         .exists());
 }
+
+/// A long-running caller holds one `Session` and uses it from several threads at once: the
+/// expired token is renewed exactly once (under the store's lock), every thread's call goes
+/// through with the renewed token, and the rotated refresh token is the one kept.
+#[test]
+fn one_session_serves_several_threads_and_renews_once() {
+    if oidc_peers().is_none() {
+        return;
+    }
+    let peer = OidcPeer::start(0);
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let ui = Scripted::new(None);
+    let mut p = profile(&peer, "pkce-app", Grant::Pkce);
+    p.tenant_id = Some("70784a63-d24b-46a9-a4db-0e70a274b056".into());
+    connect("acme", p, &paths, &ui);
+    drop(ui);
+    let session = oauth1to2::session::Session::open("acme", &paths).expect("opened");
+    assert_eq!(session.provider.id, "oidc");
+    assert_eq!(session.api.id, "xero", "the API it stands in for");
+    // The access token is about to expire: every caller needs a new one.
+    let mut t = session.tokens.load().unwrap().unwrap();
+    let old_refresh = t.refresh_token.as_ref().unwrap().expose().to_owned();
+    t.expires_at = Some(oauth1to2::oauth2::now() + 5);
+    session.tokens.replace(&t).unwrap();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let ui = Scripted::new(None);
+                    session
+                        .api_call(
+                            &oauth1to2::api::ApiCall {
+                                method: "GET",
+                                path: "/api.xro/2.0/Organisation",
+                                body: None,
+                                tenant_id: session.profile.tenant_id.as_deref(),
+                                max_wait: std::time::Duration::from_secs(5),
+                            },
+                            &ui,
+                        )
+                        .expect("the call went through")
+                        .response
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses, [200, 200, 200, 200]);
+    assert_eq!(peer.count("refresh_token:success"), 1, "renewed once");
+    assert_eq!(peer.count("refresh_token:error"), 0);
+    assert_eq!(peer.count("xero:organisation"), 4);
+    let kept = session.tokens.load().unwrap().unwrap();
+    assert_ne!(
+        kept.refresh_token.as_ref().unwrap().expose(),
+        old_refresh,
+        "the rotated refresh token is the one kept"
+    );
+}
+
+/// The NetSuite TBA example moved to machine-to-machine through the library alone: the key and
+/// certificate are made, the run stops for the Certificate ID when no one can give it, and
+/// finishes once it is given (the certificate uploaded: here, served to oidc-provider from its
+/// jwks_uri), with a REST read per record type through the session.
+#[test]
+fn a_netsuite_migration_through_the_trait() {
+    if oidc_peers().is_none() {
+        return;
+    }
+    let peer = OidcPeer::start(0);
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path());
+    let dir = home.path().join("harbour");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["integration.toml", "traffic.har"] {
+        std::fs::copy(root().join("fixtures/netsuite").join(f), dir.join(f)).unwrap();
+    }
+    let inv = dir.join("integration.toml");
+    let mut options = Options {
+        inventory: inv.clone(),
+        dry_run: false,
+        restart: false,
+        profile: None,
+        client_id: Some("ns-migrate".into()),
+        client_secret: None,
+        tenant: None,
+        browser: BrowserOptions {
+            no_browser: true,
+            timeout: 5,
+        },
+        overrides: oauth1to2::oauth2::profile::Overrides {
+            token_endpoint: Some(format!("{}/token", peer.issuer)),
+            api_base: Some(format!("{}/services/rest", peer.issuer)),
+            ca_file: Some(peer.ca_file.clone()),
+            ..Default::default()
+        },
+        partner: None,
+        assertion_key: None,
+        certificate_id: None,
+    };
+
+    // 1. No one to give the Certificate ID: the key and certificate are made, then it stops.
+    let nobody = Scripted::new(None);
+    let err = migrate::migrate(&options, &paths, &nobody).unwrap_err();
+    assert!(matches!(err, RunError::NotGiven("certificate id")), "{err}");
+    let shown = nobody.progress.borrow().join("\n");
+    assert!(
+        shown.contains("create the new NetSuite integration record"),
+        "{shown}"
+    );
+    let cert = dir.join("integration.m2m/netsuite-publickey.cer");
+    assert!(cert.exists() && dir.join("integration.m2m/netsuite-privatekey.pem").exists());
+    assert_eq!(steps(&inv), ["audit", "plan"]);
+
+    // 2. The certificate is uploaded (the provider reads it from its jwks_uri), its id given.
+    std::fs::copy(&cert, peer.assertion_keys.join("ns-migrate.cer")).unwrap();
+    std::fs::write(peer.assertion_keys.join("ns-migrate.kid"), "ns-cert-1").unwrap();
+    options.certificate_id = Some("ns-cert-1".into());
+    let person = Scripted::new(None);
+    let Migration::Steps(out) = migrate::migrate(&options, &paths, &person).expect("finished")
+    else {
+        panic!("not a partner batch")
+    };
+    assert!(out.complete);
+    assert_eq!(
+        out.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
+        Step::ALL
+    );
+    assert!(person.urls.borrow().is_empty(), "no browser for M2M");
+    assert_eq!(peer.count("client_credentials:success"), 1);
+    assert_eq!(peer.count("netsuite:record:customer"), 1);
+    assert_eq!(peer.count("netsuite:record:salesOrder"), 1);
+    let last = &peer.stats()["last_assertion"];
+    assert_eq!(last["header"]["kid"], "ns-cert-1", "{last}");
+    assert_eq!(last["claims"]["iss"], "ns-migrate", "{last}");
+    // The profile is NetSuite's, with the account; a session on it finds no tenants to pick.
+    let session =
+        oauth1to2::session::Session::open(&out.profile, &paths).expect("the migrated profile");
+    assert_eq!(session.provider.id, "netsuite");
+    assert!(session.api.tenants.is_none());
+    assert_eq!(session.profile.account.as_deref(), Some("1234567_SB1"));
+    let handoff = std::fs::read_to_string(dir.join("integration.handoff.env")).unwrap();
+    assert!(
+        handoff.contains("export NETSUITE_CERTIFICATE_ID=ns-cert-1"),
+        "{handoff}"
+    );
+}

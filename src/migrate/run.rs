@@ -11,7 +11,6 @@ use time::OffsetDateTime;
 
 use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
 use crate::api::ApiCall;
-use crate::session::Session;
 use crate::audit::inventory::{self, InventoryError, LegacyIntegration};
 use crate::audit::{self, AuditOptions, IntegrationAudit};
 use crate::cert::Severity;
@@ -24,6 +23,7 @@ use crate::oauth2::profile::{
 };
 use crate::oauth2::Oauth2Error;
 use crate::provider::legacy::{CertificateStep, Credential, MigrationPlan, Target};
+use crate::session::Session;
 use crate::tenants::{Tenant, TenantError, Tenants};
 
 /// What a migration is asked to do.
