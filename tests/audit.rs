@@ -303,7 +303,7 @@ fn init_asks_on_a_terminal() {
         .unwrap()
         .write_all(
             format!(
-                "Acme sync\nprivate\nAcme Ltd\nnz\n{}\nGET Contacts, GET Items\n",
+                "Acme sync\n\nprivate\nAcme Ltd\nnz\n{}\nGET Contacts, GET Items\n",
                 cert.display()
             )
             .as_bytes(),

@@ -6,6 +6,7 @@
 //! or one self-contained HTML page.
 
 pub mod client;
+pub mod draft;
 pub mod inventory;
 pub mod render;
 pub mod scope_check;

@@ -1,29 +1,21 @@
 //! `oauth1to2 init [FILE]`: writes an inventory (docs/inventory.md) from flags, asking on a
-//! terminal for what the flags leave out. The file is checked by the same parser `audit` uses
-//! before it is written, and never holds a secret.
+//! terminal (through the Interaction trait, the library's `Draft`) for what the flags leave
+//! out. The file is checked by the same parser `audit` uses before it is written, and never
+//! holds a secret.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use oauth1to2::audit::inventory;
+use oauth1to2::audit::draft::Draft;
+use oauth1to2::audit::inventory::SecretReference;
 use oauth1to2::files::{write_atomic, Visibility};
 
 use super::common::{CliError, EXIT_INPUT, EXIT_OK};
-use super::session::read_answer;
+use super::ui::Terminal;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum AppTypeArg {
-    Private,
-    Partner,
-    Public,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum TargetArg {
-    Web,
-    Pkce,
-    CustomConnection,
-    ThirdParty,
+/// The providers whose integrations an inventory can describe (the first is the default).
+fn provider_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(oauth1to2::provider::inventory_providers())
 }
 
 /// Create an inventory file describing one legacy integration.
@@ -47,12 +39,23 @@ pub struct Args {
     /// Who built it.
     #[arg(long)]
     vendor: Option<String>,
-    /// The OAuth 1.0a app type.
-    #[arg(long, value_enum)]
-    app_type: Option<AppTypeArg>,
-    /// The Xero organisation's name.
+    /// Whose integration it is (the first listed is the default).
+    #[arg(long, value_parser = provider_parser(), value_name = "NAME")]
+    provider: Option<String>,
+    /// The app type, as the provider names it (private, partner, public for Xero; tba for
+    /// NetSuite; see docs/inventory.md).
+    #[arg(long, value_name = "TYPE")]
+    app_type: Option<String>,
+    /// The organisation's name.
     #[arg(long)]
     organisation: Option<String>,
+    /// The account, where the provider's endpoints are per account (NetSuite: 1234567 or
+    /// 1234567_SB1).
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// The token id of the token the integration signs with (NetSuite TBA).
+    #[arg(long, value_name = "ID")]
+    token_id: Option<String>,
     /// The organisation's country (AU, NZ, UK, US, ...).
     #[arg(long)]
     region: Option<String>,
@@ -65,7 +68,7 @@ pub struct Args {
     /// The file holding the consumer secret.
     #[arg(long, value_name = "FILE")]
     consumer_secret_file: Option<PathBuf>,
-    /// The certificate uploaded to Xero (path, relative to the inventory).
+    /// The certificate uploaded to the provider (path, relative to the inventory).
     #[arg(long, value_name = "PATH")]
     certificate: Option<PathBuf>,
     /// The private key, if the client holds it (path).
@@ -80,9 +83,9 @@ pub struct Args {
     /// An access log of the integration's traffic.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// The target (omit to let `audit` recommend one).
-    #[arg(long, value_enum)]
-    target: Option<TargetArg>,
+    /// The target, as the provider names it (omit to let `audit` recommend one).
+    #[arg(long, value_name = "KIND")]
+    target: Option<String>,
     /// Third-party: the platform's name.
     #[arg(long)]
     platform: Option<String>,
@@ -94,155 +97,66 @@ pub struct Args {
     force: bool,
 }
 
-fn q(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-fn ask(question: &str, required: bool) -> Result<Option<String>, CliError> {
-    let prompt = format!(
-        "{question}{}: ",
-        if required { "" } else { " (Enter to skip)" }
-    );
-    loop {
-        match read_answer(&prompt)? {
-            Some(t) if !t.is_empty() => return Ok(Some(t)),
-            // End of input, or Enter on an optional field.
-            None => return Ok(None),
-            Some(_) if !required => return Ok(None),
-            Some(_) => {}
-        }
+pub fn run(a: Args) -> Result<u8, CliError> {
+    let secret = |env: &Option<String>, file: &Option<PathBuf>| match (env, file) {
+        (Some(v), _) => Some(SecretReference {
+            env: Some(v.clone()),
+            file: None,
+        }),
+        (None, Some(f)) => Some(SecretReference {
+            env: None,
+            file: Some(f.clone()),
+        }),
+        (None, None) => None,
+    };
+    let mut draft = Draft {
+        provider: a.provider.clone(),
+        name: a.name.clone(),
+        vendor: a.vendor.clone(),
+        app_type: a.app_type.clone(),
+        organisation: a.organisation.clone(),
+        region: a.region.clone(),
+        account: a.account.clone(),
+        token_id: a.token_id.clone(),
+        consumer_key: a.consumer_key.clone(),
+        consumer_secret: secret(&a.consumer_secret_env, &a.consumer_secret_file),
+        token_secret: None,
+        certificate: a.certificate.clone(),
+        private_key: a.private_key.clone(),
+        calls: a.calls.clone(),
+        har: a.har.clone(),
+        log: a.log.clone(),
+        target: a.target.clone(),
+        platform: a.platform.clone(),
+        redirect_uri: a.redirect_uri.clone(),
+    };
+    if std::io::stdin().is_terminal() {
+        draft.ask_missing(&Terminal::default());
     }
-}
-
-pub fn run(mut a: Args) -> Result<u8, CliError> {
-    let interactive = std::io::stdin().is_terminal();
-    if interactive {
-        if a.name.is_none() {
-            a.name = ask("Integration name (e.g. Opmetrix)", true)?;
+    let text = draft.to_toml(&a.file).map_err(|e| {
+        let hint = match e.field {
+            "name" => "give --name 'Acme stock sync' (or run on a terminal to be asked)".into(),
+            "app_type" => format!(
+                "give --app-type: {}",
+                e.hint.trim_start_matches("give one of: ")
+            ),
+            "provider" => format!(
+                "give --provider: {}",
+                e.hint.trim_start_matches("name one of: ")
+            ),
+            _ => e.hint.clone(),
+        };
+        CliError {
+            message: match e.field {
+                "name" => "no --name given".into(),
+                "app_type" => "no --app-type given".into(),
+                _ => e.message.clone(),
+            },
+            hint: Some(hint),
+            code: EXIT_INPUT,
         }
-        if a.app_type.is_none() {
-            a.app_type =
-                match ask("OAuth 1.0a app type: private, partner or public", true)?.as_deref() {
-                    Some("partner") => Some(AppTypeArg::Partner),
-                    Some("public") => Some(AppTypeArg::Public),
-                    Some("private") => Some(AppTypeArg::Private),
-                    other => {
-                        return Err(CliError::input(
-                            format!("{:?} is not an app type", other.unwrap_or("")),
-                            "answer private, partner or public",
-                        ))
-                    }
-                };
-        }
-        if a.organisation.is_none() {
-            a.organisation = ask("Xero organisation name", false)?;
-        }
-        if a.region.is_none() {
-            a.region = ask("Organisation's country (AU, NZ, UK, US, ...)", false)?;
-        }
-        if a.certificate.is_none() {
-            a.certificate = ask("Certificate file uploaded to Xero", false)?.map(PathBuf::from);
-        }
-        if a.calls.is_none() && a.har.is_none() && a.log.is_none() {
-            a.calls = ask("API calls it makes (GET Contacts,POST Invoices,...)", false)?;
-        }
-    }
-    let name = a.name.clone().ok_or_else(|| {
-        CliError::input(
-            "no --name given",
-            "give --name 'Acme stock sync' (or run on a terminal to be asked)",
-        )
     })?;
-    let app_type = a.app_type.ok_or_else(|| {
-        CliError::input(
-            "no --app-type given",
-            "give --app-type private, partner or public",
-        )
-    })?;
-    let mut t = String::from("# Inventory of a legacy Xero OAuth 1.0a integration (docs/inventory.md).\n# Written by `oauth1to2 init`; check it with `oauth1to2 audit`.\n");
-    t.push_str(&format!("name = {}\n", q(&name)));
-    if let Some(v) = &a.vendor {
-        t.push_str(&format!("vendor = {}\n", q(v)));
-    }
-    t.push_str(&format!(
-        "app_type = {}\n",
-        q(match app_type {
-            AppTypeArg::Private => "private",
-            AppTypeArg::Partner => "partner",
-            AppTypeArg::Public => "public",
-        })
-    ));
-    if let Some(v) = &a.organisation {
-        t.push_str(&format!("organisation = {}\n", q(v)));
-    }
-    if let Some(v) = &a.region {
-        t.push_str(&format!("region = {}\n", q(&v.to_ascii_uppercase())));
-    }
-    if let Some(v) = &a.consumer_key {
-        t.push_str(&format!("consumer_key = {}\n", q(v)));
-    }
-    if let Some(v) = &a.consumer_secret_env {
-        t.push_str(&format!("consumer_secret = {{ env = {} }}\n", q(v)));
-    } else if let Some(v) = &a.consumer_secret_file {
-        t.push_str(&format!(
-            "consumer_secret = {{ file = {} }}\n",
-            q(&v.display().to_string())
-        ));
-    }
-    if let Some(c) = &a.certificate {
-        t.push_str(&format!(
-            "\n[certificate]\npath = {}\n",
-            q(&c.display().to_string())
-        ));
-    }
-    if let Some(k) = &a.private_key {
-        t.push_str(&format!(
-            "\n[private_key]\npath = {}\n",
-            q(&k.display().to_string())
-        ));
-    }
-    if a.calls.is_some() || a.har.is_some() || a.log.is_some() {
-        t.push_str("\n[endpoints]\n");
-        if let Some(c) = &a.calls {
-            let list: Vec<String> = c
-                .split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(q)
-                .collect();
-            t.push_str(&format!("calls = [{}]\n", list.join(", ")));
-        }
-        if let Some(h) = &a.har {
-            t.push_str(&format!("har = {}\n", q(&h.display().to_string())));
-        }
-        if let Some(l) = &a.log {
-            t.push_str(&format!("log = {}\n", q(&l.display().to_string())));
-        }
-    }
-    if let Some(target) = a.target {
-        t.push_str(&format!(
-            "\n[target]\nkind = {}\n",
-            q(match target {
-                TargetArg::Web => "web",
-                TargetArg::Pkce => "pkce",
-                TargetArg::CustomConnection => "custom-connection",
-                TargetArg::ThirdParty => "third-party",
-            })
-        ));
-        if let Some(p) = &a.platform {
-            t.push_str(&format!("platform = {}\n", q(p)));
-        }
-        if let Some(r) = &a.redirect_uri {
-            t.push_str(&format!("redirect_uri = {}\n", q(r)));
-        }
-    }
-    // The same parser `audit` uses: an inventory init writes is one audit can read.
-    inventory::parse(&a.file, &t).map_err(|e| CliError {
-        message: format!("the inventory would not be valid: {}", e.message),
-        hint: Some(e.hint.clone()),
-        code: EXIT_INPUT,
-    })?;
-    write_atomic(&a.file, t.as_bytes(), Visibility::Public, a.force).map_err(|e| CliError {
+    write_atomic(&a.file, text.as_bytes(), Visibility::Public, a.force).map_err(|e| CliError {
         message: e.to_string(),
         hint: Some("choose another file, or pass --force to replace it".into()),
         code: EXIT_INPUT,

@@ -5,7 +5,7 @@ use oauth1to2::text::term;
 
 use super::common::{self, CliError, EXIT_AUTH, EXIT_HTTP, EXIT_NETWORK, EXIT_OK};
 use super::signing::{
-    http_client, load_partner_token, renew_and_save, sign_request, unix_now, SignAs, SigningArgs,
+    http_client, load_partner_token, renew_and_save, sign_request, style, unix_now, SigningArgs,
 };
 
 /// Sign a request like a Xero private app and send it; print the status and body.
@@ -46,7 +46,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     // PLAINTEXT puts both secrets in the header, and every method sends the token: only over
     // https, or to a loopback test server.
     oauth1to2::oauth2::http::require_secure("the request URL", &args.signing.url)?;
-    if args.signing.sign_as == SignAs::XeroPartner {
+    let style = style(&args.signing);
+    if style.token == oauth1to2::oauth1::style::TokenSource::RenewedFile {
         // Renew a token that is expired or about to, before signing with it.
         let token = load_partner_token(&args.signing)?;
         if token.expires_within(unix_now(), 60) {
@@ -84,14 +85,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             authorization: &signed.authorization,
             form: &signed.form,
             body,
-            read_error: (args.signing.sign_as == SignAs::Netsuite)
-                .then_some(oauth1to2::provider::netsuite::read_error as send::ErrorReader),
-            problem_hints: match args.signing.sign_as {
-                SignAs::XeroPrivate | SignAs::XeroPartner => {
-                    oauth1to2::provider::xero::oauth1::problem_hint
-                }
-                _ => oauth1to2::oauth1::problem::generic_hint,
-            },
+            read_error: style.read_error,
+            problem_hints: style.problem_hints,
         },
     )
     .map_err(|e| match e {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use oauth1to2::oauth1::style::{SigningStyle, TokenSource};
 use oauth1to2::oauth1::{self, SignatureBaseString, SignatureMethod, Signer};
 use oauth1to2::provider::xero::partner::{self, PartnerToken, RenewError};
 
@@ -22,9 +23,9 @@ pub struct SigningArgs {
     /// The private key (PKCS#1/PKCS#8 PEM, encrypted PKCS#8, DER or .pfx), for RSA-SHA1.
     #[arg(long, value_name = "FILE")]
     pub key: Option<String>,
-    /// Sign as which kind of app: xero-private (default), xero-partner, netsuite (TBA) or generic.
-    #[arg(long = "as", value_name = "APP", value_enum, default_value_t = SignAs::XeroPrivate)]
-    pub sign_as: SignAs,
+    /// Sign as which kind of app (the first listed is the default).
+    #[arg(long = "as", value_name = "APP", value_parser = style_parser(), default_value = default_style())]
+    pub sign_as: String,
     /// The signature method (with --as generic only; Xero private apps used RSA-SHA1, NetSuite
     /// TBA uses HMAC-SHA256).
     #[arg(long, value_enum)]
@@ -60,17 +61,25 @@ pub struct SigningArgs {
     pub secrets: SecretArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SignAs {
-    /// oauth_token = consumer key, RSA-SHA1, oauth_version=1.0.
-    XeroPrivate,
-    /// oauth_token from --token-file (30-minute tokens, renewed with `oauth1 renew`), RSA-SHA1.
-    XeroPartner,
-    /// NetSuite Token-Based Authentication: HMAC-SHA256, realm = --account, --token and both
-    /// secrets.
-    Netsuite,
-    /// Any OAuth 1.0a provider: --signature-method, --token and secrets as given.
-    Generic,
+/// The signing styles `--as` takes: every provider's, then `generic`.
+fn style_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        oauth1to2::provider::signing_styles()
+            .into_iter()
+            .map(|s| clap::builder::PossibleValue::new(s.id).help(s.about)),
+    )
+}
+
+fn default_style() -> &'static str {
+    oauth1to2::provider::signing_styles()[0].id
+}
+
+/// The style `--as` named (the parser took only known names).
+pub fn style(args: &SigningArgs) -> &'static SigningStyle {
+    oauth1to2::provider::signing_styles()
+        .into_iter()
+        .find(|s| s.id == args.sign_as)
+        .unwrap_or(&oauth1to2::oauth1::style::GENERIC)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -131,28 +140,29 @@ pub fn load_partner_token(
     })
 }
 
-/// With `--as netsuite`: the realm from `--account`, after checking that the URL's host names the
-/// same account (a realm for one account and a URL for another is refused by NetSuite).
-fn netsuite_realm(args: &SigningArgs) -> Result<Option<String>, CliError> {
-    use oauth1to2::provider::netsuite::tba_realm;
-    if args.sign_as != SignAs::Netsuite {
+/// Where the style makes the realm from the account: the realm from `--account`, after the
+/// style checked that the URL's host names the same account.
+fn style_realm(args: &SigningArgs, style: &SigningStyle) -> Result<Option<String>, CliError> {
+    let Some(realm_for) = style.realm else {
         return Ok(None);
-    }
+    };
     let given = args.account.as_deref().ok_or_else(|| {
         CliError::input(
-            "NetSuite TBA needs the account id",
+            format!("signing as {} needs the account id", style.id),
             "add --account 1234567 (or 1234567_SB1 for a sandbox)",
         )
     })?;
-    let realm =
-        tba_realm(given, &args.url).map_err(|e| CliError::input(e.to_string(), e.hint()))?;
+    let realm = realm_for(given, &args.url).map_err(|(why, todo)| CliError::input(why, todo))?;
     if args.realm.as_deref().is_some_and(|r| r != realm) {
         return Err(CliError::input(
             format!(
                 "--realm {:?} is not the account's realm {realm}",
                 args.realm.as_deref().unwrap_or("")
             ),
-            "drop --realm: with --as netsuite the realm is the account id",
+            format!(
+                "drop --realm: with --as {} the realm is the account id",
+                style.id
+            ),
         ));
     }
     Ok(Some(realm))
@@ -160,46 +170,41 @@ fn netsuite_realm(args: &SigningArgs) -> Result<Option<String>, CliError> {
 
 /// Signs per the arguments; shared with `oauth1 request`.
 pub fn sign_request(args: &SigningArgs) -> Result<SignedRequest, CliError> {
-    let method =
-        match (args.sign_as, args.signature_method) {
-            (SignAs::XeroPrivate | SignAs::XeroPartner, None | Some(MethodArg::RsaSha1)) => {
-                SignatureMethod::RsaSha1
-            }
-            (SignAs::XeroPrivate | SignAs::XeroPartner, _) => {
-                return Err(CliError::input(
-                    "Xero private and partner apps sign with RSA-SHA1 only",
-                    "drop --signature-method, or use --as generic",
-                ))
-            }
-            (SignAs::Netsuite, None | Some(MethodArg::HmacSha256)) => {
-                oauth1to2::provider::netsuite::TBA_METHOD
-            }
-            (SignAs::Netsuite, Some(_)) => return Err(CliError::input(
-                "NetSuite TBA signs with HMAC-SHA256 only (HMAC-SHA1 stopped working in 2023.1)",
-                "drop --signature-method, or use --as generic to sign otherwise",
-            )),
-            (_, None | Some(MethodArg::RsaSha1)) => SignatureMethod::RsaSha1,
-            (_, Some(MethodArg::HmacSha1)) => SignatureMethod::HmacSha1,
-            (_, Some(MethodArg::HmacSha256)) => SignatureMethod::HmacSha256,
-            (_, Some(MethodArg::HmacSha512)) => SignatureMethod::HmacSha512,
-            (_, Some(MethodArg::Plaintext)) => SignatureMethod::Plaintext,
-        };
-    let realm = netsuite_realm(args)?.or_else(|| args.realm.clone());
-    let token = match args.sign_as {
-        SignAs::XeroPrivate => Some(args.consumer_key.clone()),
-        SignAs::XeroPartner => {
+    let style = style(args);
+    let asked = args.signature_method.map(|m| match m {
+        MethodArg::RsaSha1 => SignatureMethod::RsaSha1,
+        MethodArg::HmacSha1 => SignatureMethod::HmacSha1,
+        MethodArg::HmacSha256 => SignatureMethod::HmacSha256,
+        MethodArg::HmacSha512 => SignatureMethod::HmacSha512,
+        MethodArg::Plaintext => SignatureMethod::Plaintext,
+    });
+    let method = style.method(asked).map_err(|why| {
+        CliError::input(
+            why,
+            "drop --signature-method, or use --as generic to sign otherwise",
+        )
+    })?;
+    let realm = style_realm(args, style)?.or_else(|| args.realm.clone());
+    let token = match style.token {
+        TokenSource::ConsumerKey => Some(args.consumer_key.clone()),
+        TokenSource::RenewedFile => {
             let t = load_partner_token(args)?;
             let now = unix_now();
             if t.expires_within(now, 0) {
-                eprintln!("warning: the partner token expired {} seconds ago; Xero will answer token_expired (run `oauth1to2 oauth1 renew`, or use `oauth1 request`, which renews)", now - t.expires_at);
+                eprintln!("warning: the token expired {} seconds ago; the provider will answer token_expired (run `oauth1to2 oauth1 renew`, or use `oauth1 request`, which renews)", now - t.expires_at);
             }
             Some(t.oauth_token.clone())
         }
-        SignAs::Generic => args.token.clone(),
-        SignAs::Netsuite => Some(args.token.clone().ok_or_else(|| {
+        TokenSource::Given {
+            required: false, ..
+        } => args.token.clone(),
+        TokenSource::Given {
+            required: true,
+            what,
+        } => Some(args.token.clone().ok_or_else(|| {
             CliError::input(
-                "NetSuite TBA needs the token id",
-                "add --token TOKEN_ID (from the access token in NetSuite), with --token-secret-env VAR",
+                format!("signing as {} needs {what}", style.id),
+                "add --token TOKEN, with --token-secret-env VAR",
             )
         })?),
     };

@@ -23,6 +23,7 @@ use crate::cert::PrivateKey;
 pub mod capture;
 pub mod problem;
 pub mod send;
+pub mod style;
 pub mod verify;
 pub use verify::{
     verify_request, verify_with, CapturedRequest, Credentials, Outcome, Verification,

@@ -22,6 +22,36 @@ pub struct Legacy {
     pub recommend: fn(&LegacyIntegration) -> Recommendation,
     /// How `migrate` moves an integration; `None` when it does not.
     pub migration: Option<&'static MigrationPlan>,
+    /// What `init` asks a person about one of its integrations, after the name and app type.
+    pub questions: &'static [Question],
+    /// How `init` asks for the calls an integration makes.
+    pub calls_question: &'static str,
+}
+
+/// A field of an inventory that `init` can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The organisation it connects to.
+    Organisation,
+    /// The organisation's country.
+    Region,
+    /// The account, where the endpoints are per account.
+    Account,
+    /// The token id of the token it signs with.
+    TokenId,
+    /// The certificate's path.
+    Certificate,
+}
+
+/// One question `init` asks.
+#[derive(Debug)]
+pub struct Question {
+    /// What it fills in.
+    pub field: Field,
+    /// The question.
+    pub ask: &'static str,
+    /// Whether it must be answered.
+    pub required: bool,
 }
 
 /// One app type.

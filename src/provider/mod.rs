@@ -102,6 +102,8 @@ pub struct Provider {
     pub handoff_env: fn(&crate::handoff::Handoff) -> String,
     /// Third-party platforms that run its OAuth flow and take the handoff in their own form.
     pub platforms: &'static [&'static crate::handoff::Platform],
+    /// How its legacy apps signed OAuth 1.0a requests (`oauth1 sign --as`).
+    pub signing_styles: &'static [&'static crate::oauth1::style::SigningStyle],
 }
 
 /// One way off a legacy app type at a provider.
@@ -321,6 +323,16 @@ pub fn key_policies() -> Vec<&'static crate::cert::KeyPolicy> {
 /// The key policy named `id`.
 pub fn key_policy(id: &str) -> Option<&'static crate::cert::KeyPolicy> {
     key_policies().into_iter().find(|p| p.id == id)
+}
+
+/// Every signing style: the providers' (the first is the default), then the generic one.
+pub fn signing_styles() -> Vec<&'static crate::oauth1::style::SigningStyle> {
+    let mut all: Vec<_> = REGISTRY
+        .iter()
+        .flat_map(|p| p.signing_styles.iter().copied())
+        .collect();
+    all.push(&crate::oauth1::style::GENERIC);
+    all
 }
 
 /// Every platform a provider knows, for `export --format`.

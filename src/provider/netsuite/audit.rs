@@ -18,7 +18,8 @@ use crate::audit::{
 use crate::cert::Severity;
 use crate::oauth2::profile::Grant;
 use crate::provider::legacy::{
-    AppType, CertificateStep, Credential, FieldProblem, Legacy, MigrationPlan, Target,
+    AppType, CertificateStep, Credential, Field, FieldProblem, Legacy, MigrationPlan, Question,
+    Target,
 };
 
 /// NetSuite's legacy integrations: Token-Based Authentication, moving to machine-to-machine
@@ -46,6 +47,19 @@ pub static LEGACY: Legacy = Legacy {
     audit,
     recommend,
     migration: Some(&MIGRATION),
+    questions: &[
+        Question {
+            field: Field::Account,
+            ask: "NetSuite account id (1234567, or 1234567_SB1 for a sandbox)",
+            required: true,
+        },
+        Question {
+            field: Field::TokenId,
+            ask: "Token id of the TBA access token",
+            required: false,
+        },
+    ],
+    calls_question: "API calls it makes (GET record/customer,RESTlet 6/1,...)",
 };
 
 /// Machine-to-machine: client credentials with a certificate and a signed JWT assertion.

@@ -23,6 +23,27 @@ pub const TBA_NO_NEW_FROM: &str = "2027.1";
 /// The signature method TBA accepts.
 pub const TBA_METHOD: SignatureMethod = SignatureMethod::HmacSha256;
 
+/// Token-Based Authentication: HMAC-SHA256, the realm the account id (checked against the
+/// URL's host), the token id as `oauth_token`, NetSuite's error answers read.
+pub static TBA: crate::oauth1::style::SigningStyle = crate::oauth1::style::SigningStyle {
+    id: "netsuite",
+    about: "NetSuite Token-Based Authentication: HMAC-SHA256, the account id as realm, the token id and both secrets",
+    method: Some(TBA_METHOD),
+    method_refused: "NetSuite TBA signs with HMAC-SHA256 only (HMAC-SHA1 stopped working in 2023.1)",
+    token: crate::oauth1::style::TokenSource::Given {
+        required: true,
+        what: "the token id",
+    },
+    realm: Some(realm_for),
+    read_error: Some(read_error),
+    problem_hints: crate::oauth1::problem::generic_hint,
+};
+
+/// The realm for `account` at `url` ([`tba_realm`]), or why not and what to do.
+fn realm_for(account: &str, url: &str) -> Result<String, (String, String)> {
+    tba_realm(account, url).map_err(|e| (e.to_string(), e.hint()))
+}
+
 /// A NetSuite account id, as given in either spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -294,6 +315,7 @@ pub static PROVIDER: Provider = Provider {
     key_policies: &[&keys::M2M],
     handoff_env: handoff::env,
     platforms: &[],
+    signing_styles: &[&TBA],
     api_failure_hint: crate::api::failure_hint,
 };
 

@@ -31,5 +31,6 @@ pub static PROVIDER: Provider = Provider {
     key_policies: &[],
     handoff_env: crate::handoff::generic_env,
     platforms: &[],
+    signing_styles: &[],
     api_failure_hint: crate::api::failure_hint,
 };

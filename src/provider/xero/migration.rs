@@ -5,7 +5,9 @@ use super::audit::{self, target_kind, TargetKind};
 use crate::audit::inventory::{InventoryError, LegacyIntegration};
 use crate::audit::IntegrationAudit;
 use crate::oauth2::profile::Grant;
-use crate::provider::legacy::{AppType, Credential, FieldProblem, Legacy, MigrationPlan, Target};
+use crate::provider::legacy::{
+    AppType, Credential, Field, FieldProblem, Legacy, MigrationPlan, Question, Target,
+};
 
 /// Xero's legacy integrations and its existing OAuth 2.0 apps.
 pub static LEGACY: Legacy = Legacy {
@@ -65,6 +67,24 @@ pub static LEGACY: Legacy = Legacy {
     audit: audit::audit,
     recommend: audit::recommend,
     migration: Some(&MIGRATION),
+    questions: &[
+        Question {
+            field: Field::Organisation,
+            ask: "Xero organisation name",
+            required: false,
+        },
+        Question {
+            field: Field::Region,
+            ask: "Organisation's country (AU, NZ, UK, US, ...)",
+            required: false,
+        },
+        Question {
+            field: Field::Certificate,
+            ask: "Certificate file uploaded to Xero",
+            required: false,
+        },
+    ],
+    calls_question: "API calls it makes (GET Contacts,POST Invoices,...)",
 };
 
 static MIGRATION: MigrationPlan = MigrationPlan {

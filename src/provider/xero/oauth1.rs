@@ -5,6 +5,33 @@
 //! `http_response.rb` read the same answers.
 
 pub use crate::oauth1::problem::OAuthProblem;
+use crate::oauth1::style::{SigningStyle, TokenSource};
+use crate::oauth1::SignatureMethod;
+
+/// A private app: one organisation, RSA-SHA1, `oauth_token` = the consumer key, and
+/// `oauth_version=1.0` (developer.xero.com/documentation/auth-and-limits/private-applications).
+pub static PRIVATE: SigningStyle = SigningStyle {
+    id: "xero-private",
+    about: "oauth_token = consumer key, RSA-SHA1, oauth_version=1.0",
+    method: Some(SignatureMethod::RsaSha1),
+    method_refused: "Xero private and partner apps sign with RSA-SHA1 only",
+    token: TokenSource::ConsumerKey,
+    realm: None,
+    read_error: None,
+    problem_hints: problem_hint,
+};
+
+/// A partner app: RSA-SHA1, a 30-minute token renewed with its session handle.
+pub static PARTNER: SigningStyle = SigningStyle {
+    id: "xero-partner",
+    about: "oauth_token from a token file (30-minute tokens, renewed with their session handle), RSA-SHA1",
+    method: Some(SignatureMethod::RsaSha1),
+    method_refused: "Xero private and partner apps sign with RSA-SHA1 only",
+    token: TokenSource::RenewedFile,
+    realm: None,
+    read_error: None,
+    problem_hints: problem_hint,
+};
 
 /// Reads an OAuth 1.0a problem report from a response body, with Xero's meaning of its code.
 pub fn parse_oauth_problem(body: &str) -> Option<OAuthProblem> {
