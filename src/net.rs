@@ -67,12 +67,12 @@ pub fn tls_problem(text: &str) -> Option<(&'static str, &'static str)> {
     if t.contains("unknownissuer") {
         Some((
             "the server's certificate is not signed by a certificate authority this machine trusts",
-            "if a company proxy or a test server signs its own certificates, give its CA with --ca-file CA.pem; otherwise check the URL",
+            "if a company proxy or a test server signs its own certificates, trust its CA certificate as well (the profile's CA file); otherwise check the URL",
         ))
     } else if t.contains("causedasendentity") {
         Some((
             "the server presents a CA certificate as its own certificate",
-            "the server is misconfigured (its certificate is a CA's); if it is a test server, give it a proper leaf certificate, or trust its CA with --ca-file",
+            "the server is misconfigured (its certificate is a CA's); if it is a test server, give it a proper leaf certificate, or trust its CA certificate as well (the profile's CA file)",
         ))
     } else if t.contains("notvalidforname") || t.contains("notvalidforthename") {
         Some((

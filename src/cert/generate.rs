@@ -301,7 +301,7 @@ pub fn validate(request: &NewCertificate) -> Result<(), Error> {
     }
     if request.days == 0 || request.days > 36_500 {
         return Err(Error::Validity {
-            detail: format!("--days {} is outside 1..=36500", request.days),
+            detail: format!("{} days is outside 1..=36500", request.days),
         });
     }
     request.subject.validate()

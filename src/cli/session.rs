@@ -53,9 +53,31 @@ impl From<Oauth2Error> for CliError {
     fn from(e: Oauth2Error) -> Self {
         CliError {
             code: code_for(&e),
-            hint: Some(e.hint()),
+            hint: Some(cli_hint(&e)),
             message: e.to_string(),
         }
+    }
+}
+
+/// The library's hint, said with the commands and flags that do it.
+fn cli_hint(e: &Oauth2Error) -> String {
+    match e {
+        Oauth2Error::NoProfile { .. } => "list profiles with `oauth1to2 profile list`, or create one with `oauth1to2 connect --profile NAME --client-id ID`".into(),
+        Oauth2Error::Secret { .. } => "set the variable or create the file named above, or give the secret another way: `oauth1to2 connect` with --client-secret-env, --client-secret-file or --client-secret-prompt".into(),
+        Oauth2Error::IdToken(_) => "the answer did not come from the provider you configured, or was replayed: do not use it; check --issuer and the client id, then connect again".into(),
+        Oauth2Error::NotConnected { profile } => format!("run `oauth1to2 connect --profile {profile}` first"),
+        Oauth2Error::NoRefreshToken { profile } => format!("ask for the offline_access scope to get refresh tokens, or run `oauth1to2 connect --profile {profile}` again"),
+        Oauth2Error::Keyring { profile, .. } => format!("keep the tokens in a 0600 file instead: `oauth1to2 connect --profile {profile} --token-store file` (on Linux the keyring is the kernel's, which is emptied at reboot)"),
+        Oauth2Error::Usage(_) => "see `oauth1to2 connect --help`".into(),
+        Oauth2Error::NoApiBase { .. } => "connect the profile again with its provider's API base (`oauth1to2 connect --profile NAME --api-base https://...`), or set `api_base` in its section of the config file".into(),
+        Oauth2Error::Tls { .. } => e.hint().replace("the profile's CA file", "--ca-file CA.pem"),
+        Oauth2Error::Callback(c) => match c {
+            CallbackError::IssuerMismatch { .. } => "the response came from another authorization server; nothing was stored. Check --issuer".into(),
+            CallbackError::Timeout { .. } => "run connect again and finish the login within the time (raise it with --timeout), or use --no-browser and paste the final URL".into(),
+            CallbackError::Bind { .. } => "another program uses the port: stop it, or pick another port with --port (and register the new redirect URI)".into(),
+            _ => e.hint(),
+        },
+        _ => e.hint(),
     }
 }
 

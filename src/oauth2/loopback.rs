@@ -77,11 +77,11 @@ impl CallbackError {
             CallbackError::AccessDenied { .. } => "nothing was granted; run connect again and choose Allow (the organisation's admin may need to approve the app)",
             CallbackError::Provider { .. } => "check the app's redirect URI and scopes in the developer portal, then connect again",
             CallbackError::StateMismatch => "a stale or forged callback reached the listener; nothing was stored. Run connect again and use the newest link only",
-            CallbackError::IssuerMismatch { .. } => "the response came from another authorization server; nothing was stored. Check --issuer",
+            CallbackError::IssuerMismatch { .. } => "the response came from another authorization server; nothing was stored. Check the issuer URL",
             CallbackError::MissingCode => "the provider sent an unexpected redirect; check the redirect URI registered for the app",
-            CallbackError::Timeout { .. } => "run connect again and finish the login within the time (raise it with --timeout), or use --no-browser and paste the final URL",
+            CallbackError::Timeout { .. } => "connect again and finish the login within the time (or allow more), or paste the final URL from a browser instead",
             CallbackError::BadPaste(_) => "paste the whole address from the browser's address bar after the login, starting with http://",
-            CallbackError::Bind { .. } => "another program uses the port: stop it, or pick another port with --port (and register the new redirect URI)",
+            CallbackError::Bind { .. } => "another program uses the port: stop it, or pick another port (and register the new redirect URI)",
         }
     }
 }

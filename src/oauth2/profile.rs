@@ -345,20 +345,20 @@ impl Profile {
         }
         if self.grant.needs_secret() && self.client_secret.is_none() && self.assertion.is_none() {
             return Err(bad(format!(
-                "the {} grant needs a client secret: give --client-secret-env VAR, --client-secret-file FILE or --client-secret-prompt",
+                "the {} grant needs a client secret (from an environment variable, a file or a prompt) or a client assertion key",
                 self.grant.as_str()
             )));
         }
         if let Some(i) = &self.issuer {
-            super::http::require_secure("--issuer", i)?;
+            super::http::require_secure("the issuer URL", i)?;
         }
         if let Some(b) = &self.api_base {
             // The API base gets the bearer token on every call.
-            super::http::require_secure("--api-base", b)?;
+            super::http::require_secure("the API base", b)?;
         }
         if let Some(t) = &self.token_endpoint {
             // The token endpoint gets the client's credentials.
-            super::http::require_secure("--token-endpoint", t)?;
+            super::http::require_secure("the token endpoint", t)?;
         }
         if self.redirect_host != "localhost" && self.redirect_host != "127.0.0.1" {
             return Err(bad(format!(

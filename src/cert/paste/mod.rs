@@ -142,7 +142,7 @@ impl PasteError {
     pub fn hint(&self) -> &'static str {
         match self {
             PasteError::NoCertificate => "copy the whole block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, and try again",
-            PasteError::NotACertificate { .. } => "pass a certificate (publickey.cer); a private key goes to --key",
+            PasteError::NotACertificate { .. } => "pass a certificate (publickey.cer); a private key is given as the key, not as the certificate",
             PasteError::Truncated { .. } => "the copy lost its end: copy the whole block again, from the BEGIN line to the END line",
             PasteError::TrailingData { glued: true, .. } => "put each certificate between its own -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines, split at the point shown",
             PasteError::TrailingData { .. } => "remove what follows the certificate, or copy the block again",

@@ -252,7 +252,7 @@ fn stored(account: &str) -> Account {
 
 /// How NetSuite accounts are written and where their endpoints are.
 pub static ACCOUNTS: AccountModel = AccountModel {
-    what: "account id (--account, such as 1234567 or 1234567_SB1)",
+    what: "account id (such as 1234567 or 1234567_SB1)",
     parse: |given| {
         Account::parse(given)
             .map(|a| a.realm)
@@ -290,7 +290,7 @@ pub static PROVIDER: Provider = Provider {
     // cause is our reading of the M2M set-up pages (section_162686838198,
     // section_162790605110), not a documented table.
     error_hints: &[
-        ("invalid_client", "NetSuite refused the client assertion. Check, in this account: that --assertion-kid is the Certificate ID shown in Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup (the mapping is per account, is not copied to sandboxes and is cleared by a sandbox refresh); that the mapping's certificate is the public half of --assertion-key and is neither revoked nor expired; that the client id is the integration record's; and that this machine's clock is right"),
+        ("invalid_client", "NetSuite refused the client assertion. Check, in this account: that the assertion key id is the Certificate ID shown in Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup (the mapping is per account, is not copied to sandboxes and is cleared by a sandbox refresh); that the mapping's certificate is the public half of the assertion key and is neither revoked nor expired; that the client id is the integration record's; and that this machine's clock is right"),
         ("unauthorized_client", "the integration record does not allow this grant: tick \"Client Credentials (Machine to Machine) Grant\" on it, and check that the mapping's entity and role may use it"),
         ("invalid_scope", "NetSuite's scopes are restlets, rest_webservices and suite_analytics, and the integration record must allow each one asked for (they go inside the assertion)"),
         ("invalid_grant", "NetSuite refused the grant: for a machine-to-machine profile, check the M2M mapping (entity, role, certificate) and that the role has the REST Web Services or RESTlets permission"),
