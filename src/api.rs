@@ -11,9 +11,9 @@ use std::time::Duration;
 use crate::oauth2::http::{HttpClient, Response};
 use crate::oauth2::Oauth2Error;
 
-/// One API call.
+/// One request to a provider's API.
 #[derive(Debug, Clone)]
-pub struct ApiCall<'a> {
+pub struct ApiRequest<'a> {
     /// HTTP method, upper case.
     pub method: &'a str,
     /// A path such as `/api.xro/2.0/Organisation`, or a full URL under the API base.
@@ -56,7 +56,7 @@ pub fn call(
     api_base: &str,
     access_token: &str,
     tenant_header: Option<&str>,
-    call: &ApiCall<'_>,
+    call: &ApiRequest<'_>,
 ) -> Result<ApiAnswer, Oauth2Error> {
     let url = url_for(api_base, call.path)?;
     if call.tenant_id.is_some() && tenant_header.is_none() {

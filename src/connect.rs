@@ -351,7 +351,7 @@ pub struct TokenStatus {
     pub granted: Vec<String>,
     /// Where they came from: `response`, `previous`, `as-requested` or `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub granted_from: Option<String>,
+    pub granted_from: Option<crate::oauth2::store::ScopesFrom>,
     /// When the consent that produced the grant happened (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consented_at: Option<String>,
@@ -436,7 +436,7 @@ pub fn api_call(
     name: &str,
     profile: &Profile,
     paths: &Paths,
-    call: &crate::api::ApiCall<'_>,
+    call: &crate::api::ApiRequest<'_>,
     ui: &dyn Interaction,
 ) -> Result<crate::api::ApiAnswer, Oauth2Error> {
     crate::session::Session::of(name, profile.clone(), paths)?.api_call(call, ui)

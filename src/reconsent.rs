@@ -19,7 +19,7 @@ use crate::connect::{format_time, BrowserOptions};
 use crate::interact::{Interaction, Progress};
 use crate::oauth2::http::{HttpClient, Timeouts};
 use crate::oauth2::profile::{Config, Grant, Paths, Profile};
-use crate::oauth2::store::{TokenSet, TokenStore};
+use crate::oauth2::store::{ScopesFrom, TokenSet, TokenStore};
 use crate::oauth2::{flow, Oauth2Error};
 use crate::session::Session;
 
@@ -87,7 +87,7 @@ pub struct ProfileCheck {
     pub profile: String,
     /// Where the granted scopes came from: the provider (`response`, `previous`), or
     /// `as-requested` when it never said and the profile's request stands in.
-    pub granted_from: String,
+    pub granted_from: ScopesFrom,
     /// When the consent that produced the grant happened (RFC 3339), if known.
     pub consented_at: Option<String>,
     /// The check.
@@ -118,13 +118,12 @@ pub fn check_grant(
     let t = tokens_of(name, profile, paths)?;
     // Tokens stored by an older version may carry the JWT access token's own claim
     // (`access-token`); that claim is never trusted, so they count as what was requested.
-    let (granted, from) = if t.scopes.is_empty() || t.scopes_from.as_deref() == Some("access-token")
-    {
-        (profile.scopes.clone(), "as-requested".to_owned())
+    let (granted, from) = if t.scopes.is_empty() || t.scopes_from == Some(ScopesFrom::AccessToken) {
+        (profile.scopes.clone(), ScopesFrom::AsRequested)
     } else {
         (
             t.scopes.clone(),
-            t.scopes_from.clone().unwrap_or_else(|| "response".into()),
+            t.scopes_from.unwrap_or(ScopesFrom::Response),
         )
     };
     let check = scope_check::check(&scope_check::CheckInput {
@@ -160,7 +159,7 @@ pub fn check_granted(
     })?;
     Ok(ProfileCheck {
         profile: "(given)".into(),
-        granted_from: "given".into(),
+        granted_from: ScopesFrom::Given,
         consented_at: None,
         check,
     })
@@ -322,13 +321,13 @@ fn granted_check(
     requested: &[String],
     asked_without_scopes: bool,
 ) -> Result<bool, ReconsentError> {
-    let said = tokens.scopes_from.as_deref() == Some("response");
+    let said = tokens.scopes_from == Some(ScopesFrom::Response);
     if !said {
         if asked_without_scopes {
             return Ok(false);
         }
         tokens.scopes = requested.to_vec();
-        tokens.scopes_from = Some("as-requested".into());
+        tokens.scopes_from = Some(ScopesFrom::AsRequested);
     }
     let refused: Vec<String> = requested
         .iter()
@@ -436,7 +435,7 @@ pub fn upgrade(
             &crate::provider::api_base(profile)?,
             &tokens.access_token,
             crate::provider::tenant_header(profile)?,
-            &crate::api::ApiCall {
+            &crate::api::ApiRequest {
                 method: "GET",
                 path: &call,
                 body: None,
@@ -555,14 +554,14 @@ mod tests {
         );
     }
 
-    fn tokens(scopes: &[&str], from: &str) -> TokenSet {
+    fn tokens(scopes: &[&str], from: ScopesFrom) -> TokenSet {
         TokenSet {
             token_type: "Bearer".into(),
             access_token: "a".into(),
             refresh_token: None,
             expires_at: None,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            scopes_from: Some(from.into()),
+            scopes_from: Some(from),
             consented_at: None,
             id_token: None,
             obtained_at: 0,
@@ -574,26 +573,26 @@ mod tests {
     fn the_new_grant_must_hold_every_requested_scope() {
         let want: Vec<String> = vec!["a".into(), "b".into()];
         // Said, and complete.
-        let mut t = tokens(&["a", "b", "c"], "response");
+        let mut t = tokens(&["a", "b", "c"], ScopesFrom::Response);
         assert!(granted_check(&mut t, &want, false).unwrap());
         // Said, and one left out: refused, naming it.
-        let mut t = tokens(&["a"], "response");
+        let mut t = tokens(&["a"], ScopesFrom::Response);
         match granted_check(&mut t, &want, false) {
             Err(ReconsentError::Refused { refused, .. }) => assert_eq!(refused, ["b"]),
             other => panic!("{other:?}"),
         }
         // Not said, to a request with scopes: exactly those (RFC 6749 5.1).
-        let mut t = tokens(&[], "unknown");
+        let mut t = tokens(&[], ScopesFrom::Unknown);
         assert!(granted_check(&mut t, &want, false).unwrap());
         assert_eq!(t.scopes, want);
-        assert_eq!(t.scopes_from.as_deref(), Some("as-requested"));
+        assert_eq!(t.scopes_from, Some(ScopesFrom::AsRequested));
         // Not said, to a request without scopes: unknown.
-        let mut t = tokens(&[], "unknown");
+        let mut t = tokens(&[], ScopesFrom::Unknown);
         assert!(!granted_check(&mut t, &want, true).unwrap());
         assert!(t.scopes.is_empty());
         // A JWT access token's claim decides nothing: a claim of everything, to a request
         // without scopes, is still unknown.
-        let mut t = tokens(&["a", "b"], "access-token");
+        let mut t = tokens(&["a", "b"], ScopesFrom::AccessToken);
         assert!(!granted_check(&mut t, &want, true).unwrap());
     }
 

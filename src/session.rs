@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use crate::api::{ApiAnswer, ApiCall};
+use crate::api::{ApiAnswer, ApiRequest};
 use crate::interact::{Interaction, Level};
 use crate::oauth2::flow;
 use crate::oauth2::http::{HttpClient, Timeouts};
@@ -147,7 +147,7 @@ impl Session {
     /// answer and from any error, so a server that echoes them cannot make us print them.
     pub fn api_call(
         &self,
-        call: &ApiCall<'_>,
+        call: &ApiRequest<'_>,
         ui: &dyn Interaction,
     ) -> Result<ApiAnswer, Oauth2Error> {
         // Refused before a token is even renewed when there is nowhere the token may go.

@@ -242,7 +242,7 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
             redirect_host: Some("127.0.0.1".into()),
             ..Default::default()
         },
-        partner: None,
+        token_batch: None,
         assertion_key: None,
         certificate_id: None,
     };
@@ -364,7 +364,7 @@ fn one_session_serves_several_threads_and_renews_once() {
                     let ui = Scripted::new(None);
                     session
                         .api_call(
-                            &oauth1to2::api::ApiCall {
+                            &oauth1to2::api::ApiRequest {
                                 method: "GET",
                                 path: "/api.xro/2.0/Organisation",
                                 body: None,
@@ -429,7 +429,7 @@ fn a_netsuite_migration_through_the_trait() {
             ca_file: Some(peer.ca_file.clone()),
             ..Default::default()
         },
-        partner: None,
+        token_batch: None,
         assertion_key: None,
         certificate_id: None,
     };

@@ -132,7 +132,7 @@ pub struct KeySource {
 /// The calls the integration makes, or the evidence to derive them from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EndpointSource {
+pub struct CallEvidence {
     /// `["GET Invoices", "POST Contacts", ...]`.
     #[serde(default)]
     pub calls: Vec<String>,
@@ -212,7 +212,7 @@ pub struct LegacyIntegration {
     pub redirect_uri: Option<String>,
     /// What it calls.
     #[serde(default)]
-    pub endpoints: EndpointSource,
+    pub endpoints: CallEvidence,
     /// Where it goes.
     pub target: Option<Target>,
     /// The file it was read from (set by [`load`]).

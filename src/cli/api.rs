@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use oauth1to2::api::ApiCall;
+use oauth1to2::api::ApiRequest;
 
 use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_OK};
 use super::session::ProfileArg;
@@ -73,7 +73,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         &s.name,
         &s.profile,
         &s.paths,
-        &ApiCall {
+        &ApiRequest {
             method: &method,
             path: &a.path,
             body,

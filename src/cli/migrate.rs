@@ -137,7 +137,7 @@ impl Args {
             overrides: self.endpoints.overrides(),
             assertion_key: self.assertion_key.clone(),
             certificate_id: self.certificate_id.clone(),
-            partner: p.partner.clone().map(|tokens_file| BatchOptions {
+            token_batch: p.partner.clone().map(|tokens_file| BatchOptions {
                 tokens_file,
                 key: p.key.clone(),
                 key_password: p.key_password.secret_ref(),
@@ -167,7 +167,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let outcome = migrate::migrate(&a.options(), &paths, &ui).map_err(error)?;
     match outcome {
         Migration::Steps(o) => steps_done(&a, &o),
-        Migration::Partner(b) => Ok(batch_done(&b)),
+        Migration::TokenBatch(b) => Ok(batch_done(&b)),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use time::{Date, OffsetDateTime};
 
+use oauth1to2::oauth2::store::ScopesFrom;
 use oauth1to2::reconsent::{self, ProfileCheck};
 use oauth1to2::text::term;
 
@@ -91,12 +92,12 @@ fn words(v: &[String]) -> String {
 
 fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
     let c = &r.check;
-    let from = match r.granted_from.as_str() {
-        "as-requested" => "the provider did not say what it granted: these are the scopes asked for (RFC 6749 section 5.1)",
-        "given" => "as given with --granted",
+    let from = match r.granted_from {
+        ScopesFrom::AsRequested => "the provider did not say what it granted: these are the scopes asked for (RFC 6749 section 5.1)",
+        ScopesFrom::Given => "as given with --granted",
         _ => "as the provider reported them",
     };
-    if r.granted_from == "given" {
+    if r.granted_from == ScopesFrom::Given {
         println!("scopes given: {}", words(&c.granted));
     } else {
         println!("profile {}: granted {}", r.profile, words(&c.granted));
@@ -167,7 +168,7 @@ fn render(r: &ProfileCheck, source: Option<(&str, usize)>) {
         .cloned()
         .collect::<Vec<_>>();
     println!("move to: {}", words(&c.target));
-    if r.granted_from == "given" {
+    if r.granted_from == ScopesFrom::Given {
         return;
     }
     println!("Next (a refresh never changes scopes; each organisation must authorise again):");

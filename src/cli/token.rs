@@ -213,7 +213,7 @@ fn status(a: StatusArgs) -> Result<u8, CliError> {
         );
         if !st.granted.is_empty() {
             println!("granted: {}", term(&st.granted.join(" ")));
-        } else if st.granted_from.as_deref() == Some("unknown") {
+        } else if st.granted_from == Some(oauth1to2::oauth2::store::ScopesFrom::Unknown) {
             println!("granted: (the provider did not say)");
         }
         if let Some(at) = &st.consented_at {

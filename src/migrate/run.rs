@@ -10,7 +10,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{ExportFormat, Handoff, MigrationState, Step, StepRecord};
-use crate::api::ApiCall;
+use crate::api::ApiRequest;
 use crate::audit::inventory::{self, InventoryError, LegacyIntegration};
 use crate::audit::{self, AuditOptions, IntegrationAudit};
 use crate::cert::Severity;
@@ -48,7 +48,7 @@ pub struct Options {
     /// Endpoints and redirect of the new profile, when not the provider's.
     pub overrides: Overrides,
     /// A partner app's token batch instead of the steps.
-    pub partner: Option<super::batch::BatchOptions>,
+    pub token_batch: Option<super::batch::BatchOptions>,
     /// NetSuite machine-to-machine: a key made already (`cert new --for netsuite-m2m`)
     /// instead of the one `migrate` makes.
     pub assertion_key: Option<PathBuf>,
@@ -199,8 +199,8 @@ impl RunError {
 pub enum Migration {
     /// The steps ran (or the dry run planned them).
     Steps(Box<Outcome>),
-    /// A partner batch ran (or the dry run listed it).
-    Partner(super::batch::BatchOutcome),
+    /// A token batch ran (or the dry run listed it).
+    TokenBatch(super::batch::BatchOutcome),
 }
 
 /// A test-only fault hook (debug builds): after saving `step`, write FILE and wait to be killed.
@@ -371,7 +371,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
         state_path,
         state,
     };
-    if let Some(p) = &o.partner {
+    if let Some(p) = &o.token_batch {
         let client_id = client_id(&run, plan_of)?;
         let secret = match &o.client_secret {
             Some(s) => s.clone(),
@@ -383,7 +383,7 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
                 app_type: run.inv.app_type.clone(),
             })
         })?;
-        return Ok(Migration::Partner(batch(
+        return Ok(Migration::TokenBatch(batch(
             &super::batch::Batch {
                 inventory: &o.inventory,
                 inv: &run.inv,
@@ -816,7 +816,7 @@ fn verify_call(session: &Session, path: &str, ui: &dyn Interaction) -> Result<u1
     let path = path.to_owned();
     let profile = &session.profile;
     let answer = session.api_call(
-        &ApiCall {
+        &ApiRequest {
             method: "GET",
             path: &path,
             body: None,

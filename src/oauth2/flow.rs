@@ -107,20 +107,18 @@ impl TokenResponse {
             .scopes
             .as_ref()
             .map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        use super::store::ScopesFrom;
         let (scopes, scopes_from) = match (from_response, previous) {
-            (Some(s), _) => (s, "response"),
+            (Some(s), _) => (s, ScopesFrom::Response),
             (None, Some(p)) => (
                 p.scopes.clone(),
-                p.scopes_from.as_deref().map_or("previous", |f| {
-                    if f == "unknown" {
-                        "unknown"
-                    } else {
-                        "previous"
-                    }
-                }),
+                match p.scopes_from {
+                    Some(ScopesFrom::Unknown) => ScopesFrom::Unknown,
+                    _ => ScopesFrom::Previous,
+                },
             ),
-            (None, None) if !requested.is_empty() => (requested.to_vec(), "as-requested"),
-            (None, None) => (Vec::new(), "unknown"),
+            (None, None) if !requested.is_empty() => (requested.to_vec(), ScopesFrom::AsRequested),
+            (None, None) => (Vec::new(), ScopesFrom::Unknown),
         };
         TokenSet {
             token_type: self.token_type.as_ref().to_owned(),
@@ -133,7 +131,7 @@ impl TokenResponse {
                 .expires_in
                 .map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX))),
             scopes,
-            scopes_from: Some(scopes_from.to_owned()),
+            scopes_from: Some(scopes_from),
             consented_at: Some(previous.and_then(|p| p.consented_at).unwrap_or(now)),
             id_token: self
                 .id_token
@@ -812,8 +810,14 @@ mod tests {
         let dbg = format!("{second:?}");
         assert!(!dbg.contains("a2") && !dbg.contains("r1"), "{dbg}");
         // The grant's scopes and consent time carry over a refresh.
-        assert_eq!(first.scopes_from.as_deref(), Some("response"));
-        assert_eq!(second.scopes_from.as_deref(), Some("previous"));
+        assert_eq!(
+            first.scopes_from,
+            Some(super::super::store::ScopesFrom::Response)
+        );
+        assert_eq!(
+            second.scopes_from,
+            Some(super::super::store::ScopesFrom::Previous)
+        );
         assert_eq!(first.consented_at, Some(0));
         assert_eq!(second.consented_at, Some(0));
     }
@@ -835,20 +839,29 @@ mod tests {
         let requested = ["openid".to_owned(), "accounting.transactions".to_owned()];
         let t = r.into_token_set(10, None, &requested);
         assert_eq!(t.scopes, requested);
-        assert_eq!(t.scopes_from.as_deref(), Some("as-requested"));
+        assert_eq!(
+            t.scopes_from,
+            Some(super::super::store::ScopesFrom::AsRequested)
+        );
         assert_eq!(t.consented_at, Some(10));
         // The response's own scope wins.
         let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer","scope":"c"}}"#);
         let r: TokenResponse = serde_json::from_str(&body).unwrap();
         let t = r.into_token_set(10, None, &requested);
         assert_eq!(
-            (t.scopes, t.scopes_from.as_deref()),
-            (vec!["c".to_owned()], Some("response"))
+            (t.scopes, t.scopes_from),
+            (
+                vec!["c".to_owned()],
+                Some(super::super::store::ScopesFrom::Response)
+            )
         );
         // Nothing said and nothing asked for: unknown, never a guess.
         let r: TokenResponse = serde_json::from_str(&body.replace(r#","scope":"c""#, "")).unwrap();
         let t = r.into_token_set(10, None, &[]);
         assert!(t.scopes.is_empty());
-        assert_eq!(t.scopes_from.as_deref(), Some("unknown"));
+        assert_eq!(
+            t.scopes_from,
+            Some(super::super::store::ScopesFrom::Unknown)
+        );
     }
 }

@@ -44,10 +44,9 @@ pub struct TokenSet {
     /// section 5.1), else carried from the tokens this refresh replaced.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Where `scopes` came from: `response`, `previous` (a refresh that did not say), `as-requested` (a response without `scope` to a request with
-    /// scopes: RFC 6749 section 5.1), or `unknown` (empty: the provider never said).
+    /// Where `scopes` came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes_from: Option<String>,
+    pub scopes_from: Option<ScopesFrom>,
     /// When the consent (or client-credentials request) that produced this grant happened,
     /// Unix seconds; a refresh keeps it, since a refresh never changes scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +59,41 @@ pub struct TokenSet {
     /// Set while a refresh is in flight; left behind if it never completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_started_at: Option<i64>,
+}
+
+/// Where a grant's list of scopes came from, as token files and JSON reports write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopesFrom {
+    /// The token response's `scope`.
+    Response,
+    /// The tokens a refresh replaced (its response did not say).
+    Previous,
+    /// What was requested: the response had no `scope` (RFC 6749 section 5.1).
+    AsRequested,
+    /// A token set written by an older version from the access token's own claim, which is
+    /// never trusted (it counts as what was requested).
+    AccessToken,
+    /// Given by hand (a vendor's list, an app's page), not by a provider.
+    Given,
+    /// The provider never said (and nothing was requested); also any value this version does
+    /// not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ScopesFrom {
+    /// As token files and reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopesFrom::Response => "response",
+            ScopesFrom::Previous => "previous",
+            ScopesFrom::AsRequested => "as-requested",
+            ScopesFrom::AccessToken => "access-token",
+            ScopesFrom::Given => "given",
+            ScopesFrom::Unknown => "unknown",
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenSet {
