@@ -52,7 +52,7 @@ fn plain_http_is_refused_for_every_url_that_carries_a_secret() {
     // The API base gets the bearer token.
     let o = connect(&["--api-base", "http://api.example.com"]);
     assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
-    assert!(stderr(&o).contains("the API base http://api.example.com"));
+    assert!(stderr(&o).contains("--api-base http://api.example.com"));
     // Nothing was stored.
     assert!(!home.path().join("config.toml").exists());
 

@@ -51,10 +51,23 @@ pub fn code_for(e: &Oauth2Error) -> u8 {
 
 impl From<Oauth2Error> for CliError {
     fn from(e: Oauth2Error) -> Self {
+        // A URL refused for a profile is named by the flag that gave it.
+        let message = match &e {
+            Oauth2Error::Insecure { what, url, reason } => {
+                let flag = match what.as_str() {
+                    "the issuer URL" => "--issuer",
+                    "the API base" => "--api-base",
+                    "the profile's token endpoint" => "--token-endpoint",
+                    other => other,
+                };
+                format!("{flag} {url} is refused: {reason}")
+            }
+            _ => e.to_string(),
+        };
         CliError {
             code: code_for(&e),
             hint: Some(cli_hint(&e)),
-            message: e.to_string(),
+            message,
         }
     }
 }

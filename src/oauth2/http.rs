@@ -261,7 +261,7 @@ pub fn network_error(url: &str, e: &reqwest::Error) -> Oauth2Error {
 }
 
 /// Refuses a URL that would carry a secret in clear (see [`insecure_reason`]). `what` names the
-/// URL's role in the error ("the token endpoint", "--api-base").
+/// URL's role in the error ("the token endpoint", "the API base").
 pub fn require_secure(what: &str, url: &str) -> Result<(), Oauth2Error> {
     match insecure_reason(url) {
         None => Ok(()),

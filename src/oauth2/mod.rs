@@ -135,7 +135,7 @@ pub enum Oauth2Error {
     /// A URL that would carry a secret in clear: plain http to a host that is not loopback.
     #[error("{what} {url} is refused: {reason}")]
     Insecure {
-        /// Its role: "--issuer", "the token endpoint", ...
+        /// Its role: "the issuer URL", "the token endpoint", ...
         what: String,
         /// The URL, without its query.
         url: String,

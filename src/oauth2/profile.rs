@@ -358,7 +358,7 @@ impl Profile {
         }
         if let Some(t) = &self.token_endpoint {
             // The token endpoint gets the client's credentials.
-            super::http::require_secure("the token endpoint", t)?;
+            super::http::require_secure("the profile's token endpoint", t)?;
         }
         if self.redirect_host != "localhost" && self.redirect_host != "127.0.0.1" {
             return Err(bad(format!(
