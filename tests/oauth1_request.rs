@@ -127,7 +127,7 @@ fn xero_oauth_problems_are_explained_and_rate_limits_not_retried() {
         stderr(&o)
     );
     assert!(
-        stderr(&o).contains("hint: ") && stderr(&o).contains("cert check --key"),
+        stderr(&o).contains("hint: ") && stderr(&o).contains("cert check`, given the key"),
         "{}",
         stderr(&o)
     );

@@ -41,7 +41,7 @@ pub fn parse_oauth_problem(body: &str) -> Option<OAuthProblem> {
 /// What an `oauth_problem` code means, in the consultant's terms.
 pub fn problem_hint(code: &str) -> &'static str {
     match code {
-        "signature_invalid" => "Xero could not verify the signature: either the private key does not belong to the certificate uploaded to the app (check with `oauth1to2 cert check --key KEY CERT`), or the base string was built differently (check a captured request with `oauth1to2 oauth1 verify`)",
+        "signature_invalid" => "Xero could not verify the signature: either the private key does not belong to the certificate uploaded to the app (check the pair with `oauth1to2 cert check`, given the key), or the base string was built differently (check a captured request with `oauth1to2 oauth1 verify`)",
         "signature_method_rejected" => "private and partner apps had to sign with RSA-SHA1; HMAC-SHA1 was for public apps only",
         "token_rejected" => "the oauth_token is unknown: for a private app it must equal the consumer key; for a partner app the access token is wrong or was revoked",
         "token_expired" => "partner app access tokens lived 30 minutes: renew with the session handle (POST /oauth/AccessToken) and retry",
@@ -64,7 +64,7 @@ mod tests {
         let p = parse_oauth_problem("oauth_problem=signature_invalid&oauth_problem_advice=Failed%20to%20validate%20signature").unwrap();
         assert_eq!(p.code, "signature_invalid");
         assert_eq!(p.advice.as_deref(), Some("Failed to validate signature"));
-        assert!(p.hint.contains("cert check --key"));
+        assert!(p.hint.contains("cert check`, given the key"));
         let p = parse_oauth_problem("oauth_problem=rate%20limit%20exceeded&oauth_problem_advice=please%20wait%20before%20retrying%20the%20xero%20api").unwrap();
         assert!(p.hint.contains("60 calls a minute"));
         assert!(parse_oauth_problem("{\"Status\":\"OK\"}").is_none());
