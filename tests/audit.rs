@@ -824,6 +824,9 @@ har = "t.har"
         ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\n[target]\nkind = \"web\"\n", "not a NetSuite target"),
         ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\naccount = \"12/34\"\n", "not a NetSuite account id"),
         ("name = \"x\"\nprovider = \"netsuite\"\napp_type = \"tba\"\nsignature_method = \"PLAINTEXT\"\n", "not one TBA has used"),
+        ("name = \"x\"\napp_type = \"private\"\naccount = \"1234567\"\n", "Xero has no accounts in its endpoints"),
+        ("name = \"x\"\nprovider = \"nosuch\"\napp_type = \"tba\"\n", "provider \"nosuch\" is not one oauth1to2 knows"),
+        ("name = \"x\"\nprovider = \"xero\"\napp_type = \"tba\"\n", "does not go with provider = \"xero\""),
     ] {
         let p = inventory(dir.path(), "bad.toml", body);
         let (code, _, err) = audit_json(&[p.to_str().unwrap()]);
