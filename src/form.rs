@@ -12,11 +12,13 @@ pub fn percent_encode(s: &str) -> String {
 
 /// [`percent_encode`] appended to `out`, without a String of its own (the HMAC key is built
 /// this way, in one zeroized buffer).
+#[inline(always)]
 pub(crate) fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 /// Appends `s` percent-encoded: runs of unreserved bytes are copied whole.
+#[inline(always)]
 pub(crate) fn percent_encode_into(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = s.as_bytes();
@@ -32,6 +34,7 @@ pub(crate) fn percent_encode_into(out: &mut Vec<u8>, s: &str) {
 }
 
 /// The length of `s` percent-encoded.
+#[inline(always)]
 pub(crate) fn percent_encoded_len(s: &str) -> usize {
     s.bytes().map(|b| if unreserved(b) { 1 } else { 3 }).sum()
 }
