@@ -8,7 +8,8 @@
 
 use std::fmt::Write;
 
-use super::{IntegrationAudit, Severity};
+use super::IntegrationAudit;
+use crate::cert::Severity;
 
 /// Whether a line is one of the consultant's: it names the tool or carries a command.
 fn consultants(line: &str) -> bool {

@@ -2,7 +2,8 @@
 //! consultant can send to a client: no external assets, readable on screen and on paper, a
 //! summary table and a status badge per integration.
 
-use super::{IntegrationAudit, Severity};
+use super::IntegrationAudit;
+use crate::cert::Severity;
 use crate::text::term as t;
 use std::fmt::Write;
 

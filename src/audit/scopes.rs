@@ -16,7 +16,39 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
 
-pub use crate::provider::ScopeCatalogue;
+/// A provider's scope catalogue: which scope each API resource needs, as data, and what the
+/// planner needs to read evidence of calls to its API.
+#[derive(Debug)]
+pub struct ScopeCatalogue {
+    /// The provider's name, for messages.
+    pub provider: &'static str,
+    /// The table, tab-separated, one row per API resource with its sources (see
+    /// `crate::audit::scopes` for the columns).
+    pub table: &'static str,
+    /// Where the table is in this repository, for errors about it.
+    pub table_file: &'static str,
+    /// Short names the table's source column uses for pages, and the pages.
+    pub pages: &'static [(&'static str, &'static str)],
+    /// The short name of the page that documents the scopes (cited for `offline_access`).
+    pub scopes_page: &'static str,
+    /// The API's host: calls in evidence are to it.
+    pub api_host: &'static str,
+    /// The path prefixes of its APIs (`/api.xro/`); a bare resource name is under the first.
+    pub api_prefixes: &'static [&'static str],
+    /// Where a bare resource name (`Invoices`) lives.
+    pub bare_name_prefix: &'static str,
+    /// The day new apps got granular scopes only.
+    pub granular_from: time::Date,
+    /// When older apps must have moved to granular scopes, as the provider says it.
+    pub broad_deadline: &'static str,
+    /// The last day the deprecated broad scopes are taken to work.
+    pub broad_last_day: time::Date,
+    /// Machine-to-machine apps (Custom Connections) created on or after this day are refused
+    /// broad scopes.
+    pub m2m_granular_from: time::Date,
+    /// The table, parsed once.
+    pub rows: std::sync::OnceLock<Result<Vec<CatalogueRow>, CatalogueError>>,
+}
 
 /// A day as the plan writes it: `2 March 2026`.
 pub fn day_text(d: Date) -> String {

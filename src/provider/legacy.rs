@@ -3,7 +3,7 @@
 //! never ask which provider they are looking at.
 
 use crate::audit::inventory::{InventoryError, LegacyIntegration};
-use crate::audit::{AuditOptions, IntegrationAudit, Recommendation};
+use crate::audit::model::{AuditOptions, IntegrationAudit, Recommendation};
 use crate::oauth2::profile::Grant;
 
 /// What a provider's legacy integrations are, and how each is audited and moved.

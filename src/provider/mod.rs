@@ -121,41 +121,7 @@ pub struct MigrationPath {
     pub token_migration: bool,
 }
 
-/// A provider's scope catalogue: which scope each API resource needs, as data, and what the
-/// planner needs to read evidence of calls to its API.
-#[derive(Debug)]
-pub struct ScopeCatalogue {
-    /// The provider's name, for messages.
-    pub provider: &'static str,
-    /// The table, tab-separated, one row per API resource with its sources (see
-    /// `crate::audit::scopes` for the columns).
-    pub table: &'static str,
-    /// Where the table is in this repository, for errors about it.
-    pub table_file: &'static str,
-    /// Short names the table's source column uses for pages, and the pages.
-    pub pages: &'static [(&'static str, &'static str)],
-    /// The short name of the page that documents the scopes (cited for `offline_access`).
-    pub scopes_page: &'static str,
-    /// The API's host: calls in evidence are to it.
-    pub api_host: &'static str,
-    /// The path prefixes of its APIs (`/api.xro/`); a bare resource name is under the first.
-    pub api_prefixes: &'static [&'static str],
-    /// Where a bare resource name (`Invoices`) lives.
-    pub bare_name_prefix: &'static str,
-    /// The day new apps got granular scopes only.
-    pub granular_from: time::Date,
-    /// When older apps must have moved to granular scopes, as the provider says it.
-    pub broad_deadline: &'static str,
-    /// The last day the deprecated broad scopes are taken to work.
-    pub broad_last_day: time::Date,
-    /// Machine-to-machine apps (Custom Connections) created on or after this day are refused
-    /// broad scopes.
-    pub m2m_granular_from: time::Date,
-    /// The table, parsed once.
-    pub rows: std::sync::OnceLock<
-        Result<Vec<crate::audit::scopes::CatalogueRow>, crate::audit::scopes::CatalogueError>,
-    >,
-}
+pub use crate::audit::scopes::ScopeCatalogue;
 
 /// The scope catalogue of the first provider that has one (for commands that are not given a
 /// profile).

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use super::calls::{self, Api, Call};
 use super::Account;
 use crate::audit::inventory::{InventoryError, LegacyIntegration, SecretField};
-use crate::audit::scopes::{PlannedScope, ScopePlan, UnmappedCall};
-use crate::audit::{
+use crate::audit::model::{
     finding, profile_name, sort_findings, AuditFinding, AuditOptions, IntegrationAudit,
     Recommendation,
 };
+use crate::audit::scopes::{PlannedScope, ScopePlan, UnmappedCall};
 use crate::cert::Severity;
 use crate::oauth2::profile::Grant;
 use crate::provider::legacy::{
@@ -119,7 +119,7 @@ fn check(inv: &LegacyIntegration) -> Result<(), FieldProblem> {
 
 fn recommend(inv: &LegacyIntegration) -> Recommendation {
     let (kind, reason) = target(inv);
-    crate::audit::follow_inventory(inv, kind, reason)
+    crate::audit::model::follow_inventory(inv, kind, reason)
 }
 
 /// The portal steps `migrate` shows: the integration record, then the Client ID.
@@ -168,7 +168,7 @@ pub fn calls_of(inv: &LegacyIntegration) -> Result<Vec<Call>, InventoryError> {
     let mut out = calls::from_list(&inv.endpoints.calls).map_err(|e| {
         inv.field_error(inv.lines.calls, format!("[endpoints] calls: {e}"), e.hint())
     })?;
-    for (is_har, line, name, text) in crate::audit::evidence_files(inv)? {
+    for (is_har, line, name, text) in crate::audit::model::evidence_files(inv)? {
         let found = if is_har {
             calls::from_har(&text)
                 .map_err(|e| inv.field_error(line, format!("{name}: {e}"), e.hint()))?
@@ -230,8 +230,13 @@ pub fn audit(
     let calls = calls_of(inv)?;
     signature_findings(inv, account.as_ref(), &calls, &mut findings);
     let plan = plan(&calls, &mut findings);
-    let certificate =
-        crate::audit::check_certificate_as(inv, options, &super::keys::M2M, false, &mut findings)?;
+    let certificate = crate::audit::model::check_certificate_as(
+        inv,
+        options,
+        &super::keys::M2M,
+        false,
+        &mut findings,
+    )?;
 
     let recommendation = recommend(inv);
     let status = sort_findings(&mut findings);

@@ -6,10 +6,10 @@
 use time::Date;
 
 use crate::audit::inventory::{InventoryError, LegacyIntegration};
-use crate::audit::scopes::{self, PlanOptions, ScopePlan};
-use crate::audit::{
+use crate::audit::model::{
     finding, sort_findings, toml_date, AuditFinding, AuditOptions, IntegrationAudit, Recommendation,
 };
+use crate::audit::scopes::{self, PlanOptions, ScopePlan};
 use crate::cert::Severity;
 use crate::text::shell;
 
@@ -149,7 +149,7 @@ pub fn audit(
     let mut findings = Vec::new();
 
     // The certificate and key.
-    let (certificate, key_matches) = crate::audit::check_certificate_as(
+    let (certificate, key_matches) = crate::audit::model::check_certificate_as(
         inv,
         options,
         &super::keys::PRIVATE_APP,
@@ -158,7 +158,7 @@ pub fn audit(
     )?;
 
     // Secrets in the inventory itself.
-    crate::audit::inventory_secret_findings(inv, &mut findings);
+    crate::audit::model::inventory_secret_findings(inv, &mut findings);
 
     let recommendation = recommend(inv);
     let scopes = plan_scopes(
@@ -242,7 +242,7 @@ pub fn recommend(inv: &LegacyIntegration) -> Recommendation {
             ),
         }
     };
-    crate::audit::follow_inventory(inv, target.as_str(), reason)
+    crate::audit::model::follow_inventory(inv, target.as_str(), reason)
 }
 
 fn app_created(inv: &LegacyIntegration) -> Option<Date> {
@@ -262,7 +262,7 @@ pub fn calls_of(inv: &LegacyIntegration) -> Result<Vec<scopes::ApiCall>, Invento
         })?;
         calls.extend(e.calls);
     }
-    for (is_har, line, name, text) in crate::audit::evidence_files(inv)? {
+    for (is_har, line, name, text) in crate::audit::model::evidence_files(inv)? {
         let e = if is_har {
             scopes::from_har(&super::SCOPES, &name, &text)
         } else {
@@ -404,7 +404,7 @@ fn checklist(
             steps.push(format!("Scopes: {scopes}"));
             steps.push(format!("Have the user of {org} accept the emailed authorisation, and pay for the connection."));
             steps.push("Copy the client id; generate the secret and store it in an environment variable or 0600 file (never in the inventory).".into());
-            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes {}", shell(&crate::audit::profile_name(inv)), shell(&scopes)));
+            steps.push(format!("Connect: oauth1to2 connect -p {} --grant client-credentials --client-id ID --client-secret-env VAR --scopes {}", shell(&crate::audit::model::profile_name(inv)), shell(&scopes)));
         }
         TargetKind::ThirdParty => {
             let t = inv.target.as_ref();
@@ -442,17 +442,17 @@ fn checklist(
             } else {
                 steps.push("Copy the client id (a PKCE app has no secret).".into());
             }
-            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", shell(&inv.file.display().to_string()), shell(&crate::audit::profile_name(inv))));
+            steps.push(format!("Connect once as a user of {org}: oauth1to2 migrate {} (or oauth1to2 connect -p {} ...).", shell(&inv.file.display().to_string()), shell(&crate::audit::model::profile_name(inv))));
             steps.push(format!(
                 "Choose the tenant: oauth1to2 tenants use -p {} {}.",
-                shell(&crate::audit::profile_name(inv)),
+                shell(&crate::audit::model::profile_name(inv)),
                 shell(org)
             ));
         }
     }
     steps.push(format!(
         "Verify with a read call the planned scopes allow: oauth1to2 api -p {} GET {}.",
-        shell(&crate::audit::profile_name(inv)),
+        shell(&crate::audit::model::profile_name(inv)),
         shell(&verification_path(plan))
     ));
     let decommission_from = steps.len();

@@ -3,7 +3,7 @@
 
 use super::audit::{self, target_kind, TargetKind};
 use crate::audit::inventory::{InventoryError, LegacyIntegration};
-use crate::audit::IntegrationAudit;
+use crate::audit::model::IntegrationAudit;
 use crate::oauth2::profile::Grant;
 use crate::provider::legacy::{
     AppType, Credential, Field, FieldProblem, Legacy, MigrationPlan, Question, Target,

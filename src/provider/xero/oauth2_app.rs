@@ -8,11 +8,11 @@ use time::Date;
 
 use super::audit::{app_type, calls_of, plan_scopes_for, TargetKind};
 use crate::audit::inventory::{InventoryError, LegacyIntegration};
-use crate::audit::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
-use crate::audit::{
+use crate::audit::model::{
     finding, profile_name, sort_findings, toml_date, AuditFinding, AuditOptions, IntegrationAudit,
     Recommendation,
 };
+use crate::audit::scope_check::{self, CheckInput, ScopeCheck, IDENTITY};
 use crate::cert::Severity;
 
 /// The stable ids of this audit's findings (docs/inventory.md lists them).
