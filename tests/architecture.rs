@@ -203,3 +203,20 @@ fn no_library_hint_names_a_flag() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+#[test]
+fn the_readme_lists_every_provider_in_the_registry() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Providers")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Providers section");
+    for p in oauth1to2::provider::REGISTRY {
+        assert!(
+            section.contains(&format!("- `{}`:", p.id)),
+            "{} is not in the README's list",
+            p.id
+        );
+    }
+}
