@@ -834,3 +834,47 @@ har = "t.har"
         assert!(err.contains(why), "{body}: {err}");
     }
 }
+
+/// `init` covers every provider in the registry: a NetSuite TBA inventory written from flags is
+/// one `audit` reads as NetSuite's, and an app type of another provider's is refused, naming it.
+#[test]
+fn init_writes_a_netsuite_inventory_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("harbour.toml");
+    let o = run(bin()
+        .arg("init")
+        .arg(&file)
+        .args([
+            "--provider",
+            "netsuite",
+            "--name",
+            "Harbour",
+            "--app-type",
+            "tba",
+        ])
+        .args(["--account", "1234567_SB1", "--token-id", "2c8c5eb8b4"])
+        .stdin(std::process::Stdio::null()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, v, err) = audit_json(&[file.to_str().unwrap()]);
+    assert_eq!(v[0]["app_type"], "tba", "{err}");
+    assert_eq!(v[0]["recommendation"]["target"], "m2m", "{v}");
+    let o = run(bin()
+        .arg("init")
+        .arg(dir.path().join("wrong.toml"))
+        .args([
+            "--provider",
+            "netsuite",
+            "--name",
+            "H",
+            "--app-type",
+            "private",
+        ])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("\"private\" is Xero's"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("wrong.toml").exists());
+}
