@@ -20,6 +20,7 @@ pub mod api;
 pub mod audit;
 pub mod cert;
 pub mod connect;
+pub mod exchange;
 pub mod files;
 pub mod form;
 pub mod handoff;
