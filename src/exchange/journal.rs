@@ -1,0 +1,367 @@
+//! The exchange journal: what a bulk exchange did, written before anything else, so that a run
+//! killed at any moment loses no pair it received and never exchanges a user twice.
+//!
+//! One JSON object per line, appended and flushed to the disk (`fsync`) before the run goes on:
+//! an `attempt` before each request, then the `received` pair (every field the provider sent)
+//! before anything else is done with it, or the user's `outcome` (`reconsent`, `failed`). The
+//! file is created 0600 in a 0700 folder and only ever appended to. Replaying it gives each
+//! user's state; a last line cut short by a crash is the one thing it leaves out.
+//!
+//! One run holds a journal at a time: [`Journal::open`] takes its lock without waiting, and a
+//! second run on the same journal is refused at once.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::files::FileLock;
+use crate::secret::Token;
+
+/// One line of the journal.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Record {
+    /// A request is about to go out for `user`.
+    Attempt {
+        /// The user.
+        user: String,
+        /// When (Unix seconds).
+        at: i64,
+    },
+    /// The provider answered `user`'s exchange with a pair: kept before anything else.
+    Received {
+        /// The user.
+        user: String,
+        /// When (Unix seconds).
+        at: i64,
+        /// The new access token.
+        access_token: Token,
+        /// The new refresh token, if one came.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refresh_token: Option<Token>,
+        /// When the access token expires (Unix seconds), if the provider said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
+        /// The scopes granted, as the provider wrote them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        /// Every other field of the answer, kept as it came.
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        other: serde_json::Map<String, serde_json::Value>,
+    },
+    /// `user` will not be exchanged in this run: `status` is `reconsent` (the user must consent
+    /// again) or `failed`, with the reason (never a token).
+    Outcome {
+        /// The user.
+        user: String,
+        /// When (Unix seconds).
+        at: i64,
+        /// `reconsent` or `failed`.
+        status: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Record::Attempt { user, at } => f
+                .debug_struct("Attempt")
+                .field("user", user)
+                .field("at", at)
+                .finish(),
+            Record::Received { user, at, .. } => f
+                .debug_struct("Received")
+                .field("user", user)
+                .field("at", at)
+                .finish_non_exhaustive(),
+            Record::Outcome {
+                user,
+                status,
+                reason,
+                ..
+            } => f
+                .debug_struct("Outcome")
+                .field("user", user)
+                .field("status", status)
+                .field("reason", reason)
+                .finish(),
+        }
+    }
+}
+
+impl Record {
+    /// The user it is about.
+    pub fn user(&self) -> &str {
+        match self {
+            Record::Attempt { user, .. }
+            | Record::Received { user, .. }
+            | Record::Outcome { user, .. } => user,
+        }
+    }
+}
+
+/// Where one user stands, from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserState {
+    /// A request went out and nothing came back that was kept (a crash in between): what to do
+    /// depends on the provider (exchange again where that is safe, else probe the old token).
+    InFlight,
+    /// A pair was received and kept: never exchange this user again.
+    Received,
+    /// The user must consent again.
+    Reconsent(String),
+    /// It failed in an earlier run; it may be retried.
+    Failed(String),
+}
+
+/// Why the journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Another run holds it.
+    #[error("{path}: another exchange run is using this journal")]
+    Busy {
+        /// The journal.
+        path: PathBuf,
+    },
+    /// It cannot be read, created or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The journal.
+        path: PathBuf,
+        /// What happened.
+        message: String,
+    },
+    /// A line before the last is not a record: the file was changed by hand or is another file.
+    #[error("{path} line {line}: not a journal record")]
+    Corrupt {
+        /// The journal.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+    },
+}
+
+impl JournalError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            JournalError::Busy { .. } => "wait for the other run to finish, or give this run its own journal".into(),
+            JournalError::Io { .. } => "check the folder exists and that you may write to it".into(),
+            JournalError::Corrupt { .. } => "restore the journal from the run that wrote it; never edit it by hand (it holds every pair received)".into(),
+        }
+    }
+}
+
+/// An open journal, held by one run.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    _lock: FileLock,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> JournalError {
+    JournalError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl Journal {
+    /// Opens (or creates, 0600 in a 0700 folder) the journal at `path` and takes its lock; the
+    /// records already in it, replayed.
+    pub fn open(path: &Path) -> Result<(Journal, Vec<Record>), JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::create_private_dir(dir).map_err(|e| io(dir, e))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = crate::files::lock_exclusive(&lock_path, std::time::Duration::ZERO).map_err(
+            |e| match e.kind() {
+                std::io::ErrorKind::WouldBlock => JournalError::Busy {
+                    path: path.to_path_buf(),
+                },
+                _ => io(&lock_path, e),
+            },
+        )?;
+        let mut opts = OpenOptions::new();
+        opts.read(true).append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(path).map_err(|e| io(path, e))?;
+        // It holds tokens: 0600 whatever the umask made it, or a copy left it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io(path, e))?;
+        }
+        let records = replay(path)?;
+        Ok((
+            Journal {
+                path: path.to_path_buf(),
+                file,
+                _lock: lock,
+            },
+            records,
+        ))
+    }
+
+    /// Appends `record` and flushes it to the disk before returning.
+    pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+        let mut line =
+            zeroize::Zeroizing::new(serde_json::to_string(record).map_err(|e| io(&self.path, e))?);
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| io(&self.path, e))
+    }
+}
+
+/// The records in the journal at `path`; a last line cut short by a crash is left out.
+pub fn replay(path: &Path) -> Result<Vec<Record>, JournalError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => zeroize::Zeroizing::new(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(path, e)),
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(l) {
+            Ok(r) => out.push(r),
+            // The last line, without its newline: a write cut short.
+            Err(_) if i == lines.len() - 1 => {}
+            Err(_) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each user's state after `records`, in the order they were written.
+pub fn states(records: &[Record]) -> HashMap<String, UserState> {
+    let mut out: HashMap<String, UserState> = HashMap::new();
+    for r in records {
+        let state = match r {
+            Record::Attempt { .. } => match out.get(r.user()) {
+                // An attempt after a pair is never written; if it were, the pair still stands.
+                Some(UserState::Received) => continue,
+                _ => UserState::InFlight,
+            },
+            Record::Received { .. } => UserState::Received,
+            Record::Outcome { status, reason, .. } if status == "reconsent" => {
+                UserState::Reconsent(reason.clone())
+            }
+            Record::Outcome { reason, .. } => UserState::Failed(reason.clone()),
+        };
+        out.insert(r.user().to_owned(), state);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(user: &str, token: &str) -> Record {
+        Record::Received {
+            user: user.into(),
+            at: 1,
+            access_token: Token::new(token),
+            refresh_token: Some(Token::new(format!("r-{token}"))),
+            expires_at: Some(7201),
+            scope: Some("basic write".into()),
+            other: serde_json::Map::from_iter([("user_id".to_owned(), serde_json::json!("g-1"))]),
+        }
+    }
+
+    #[test]
+    fn records_survive_a_reopen_and_a_second_run_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs/exchange.journal");
+        let (mut j, before) = Journal::open(&path).unwrap();
+        assert!(before.is_empty());
+        j.append(&Record::Attempt {
+            user: "u1".into(),
+            at: 1,
+        })
+        .unwrap();
+        j.append(&received("u1", "access-1")).unwrap();
+        j.append(&Record::Attempt {
+            user: "u2".into(),
+            at: 2,
+        })
+        .unwrap();
+        j.append(&Record::Outcome {
+            user: "u3".into(),
+            at: 3,
+            status: "reconsent".into(),
+            reason: "invalid_grant".into(),
+        })
+        .unwrap();
+        // A second run on the same journal is refused while the first holds it.
+        assert!(matches!(
+            Journal::open(&path),
+            Err(JournalError::Busy { .. })
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+            drop(j);
+            // A journal copied with wider permissions is made 0600 when it is opened again.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let (j2, _) = Journal::open(&path).unwrap();
+            assert_eq!(mode(&path), 0o600);
+            drop(j2);
+        }
+        #[cfg(not(unix))]
+        drop(j);
+        let (_j, records) = Journal::open(&path).unwrap();
+        assert_eq!(records.len(), 4);
+        assert_eq!(records[1], received("u1", "access-1"));
+        let s = states(&records);
+        assert_eq!(s["u1"], UserState::Received);
+        assert_eq!(s["u2"], UserState::InFlight);
+        assert_eq!(s["u3"], UserState::Reconsent("invalid_grant".into()));
+        // Debug shows no token.
+        let shown = format!("{records:?}");
+        assert!(
+            !shown.contains("access-1") && !shown.contains("r-access-1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_line_cut_short_at_the_end_is_left_out_and_one_before_it_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let whole = serde_json::to_string(&received("u1", "a")).unwrap();
+        std::fs::write(&path, format!("{whole}\n{}", &whole[..whole.len() / 2])).unwrap();
+        let records = replay(&path).unwrap();
+        assert_eq!(records.len(), 1);
+        std::fs::write(&path, format!("{}\n{whole}\n", &whole[..10])).unwrap();
+        assert!(matches!(
+            replay(&path),
+            Err(JournalError::Corrupt { line: 1, .. })
+        ));
+    }
+}
