@@ -1,8 +1,11 @@
 //! Per-user token exchange: trading each user's OAuth 1.0a token for an OAuth 2.0 pair without a
 //! new consent, in bulk and resumably (issue 20). So far: the list of users ([`input`]), the
-//! journal every pair is kept in before anything else ([`journal`]) and the rate budget
-//! ([`rate`]).
+//! journal every pair is kept in before anything else ([`journal`]), the rate budget
+//! ([`rate`]) and the loop of one worker over a provider's [`run::Exchanger`] ([`run`]). Not
+//! yet: the providers' exchangers, concurrency and the per-user lock across processes, the
+//! output file, the command.
 
 pub mod input;
 pub mod journal;
 pub mod rate;
+pub mod run;
