@@ -103,7 +103,7 @@ pub fn connect_profile(
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let mut profile = profile;
-    let provider = crate::provider::of_profile(&profile)?;
+    let provider = crate::provider::name_provider(&mut profile)?;
     provider.prepare_profile(name, &mut profile)?;
     connect_inner(name, profile, options, paths, ui).map_err(|e| provider.explain(e))
 }

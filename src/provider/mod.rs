@@ -361,6 +361,15 @@ pub fn of(id: &ProviderId) -> Result<&'static Provider, Oauth2Error> {
     })
 }
 
+/// The provider of a new profile, its name written into it: a profile that names none gets
+/// the registry's first by name, so that the saved config says which provider it is for and a
+/// later change to the registry's order cannot change it.
+pub fn name_provider(profile: &mut Profile) -> Result<&'static Provider, Oauth2Error> {
+    let provider = of_profile(profile)?;
+    profile.provider = ProviderId::new(provider.id);
+    Ok(provider)
+}
+
 /// The provider of a profile.
 pub fn of_profile(profile: &Profile) -> Result<&'static Provider, Oauth2Error> {
     of(&profile.provider)
@@ -493,6 +502,16 @@ mod tests {
         }
         // The default is the registry's first; an unknown name is an error naming the known.
         assert_eq!(of(&ProviderId::default()).unwrap().id, REGISTRY[0].id);
+        // A new profile is saved with its provider named, not left to the default.
+        let mut p = Profile::new("id");
+        assert!(p.provider.is_default());
+        assert_eq!(name_provider(&mut p).unwrap().id, REGISTRY[0].id);
+        assert_eq!(p.provider.as_str(), REGISTRY[0].id);
+        let saved = toml::to_string(&p).unwrap();
+        assert!(
+            saved.contains(&format!("provider = \"{}\"", REGISTRY[0].id)),
+            "{saved}"
+        );
         let e = of(&ProviderId::new("nosuch")).unwrap_err().to_string();
         assert!(e.contains("nosuch") && e.contains("netsuite"), "{e}");
         assert!(matches!(kind("xero").endpoints, EndpointSource::BuiltIn(_)));
