@@ -199,6 +199,27 @@ kind = "web"
     p
 }
 
+/// A migration of `inv` with nothing given: each test says what it gives.
+fn options_for(inv: &std::path::Path) -> Options {
+    Options {
+        inventory: inv.to_path_buf(),
+        dry_run: false,
+        restart: false,
+        profile: None,
+        client_id: None,
+        client_secret: None,
+        tenant: None,
+        browser: BrowserOptions {
+            no_browser: true,
+            timeout: 5,
+        },
+        overrides: Default::default(),
+        token_batch: None,
+        assertion_key: None,
+        certificate_id: None,
+    }
+}
+
 fn steps(inv: &std::path::Path) -> Vec<String> {
     let state = migrate::load_state(&migrate::state_path(inv))
         .unwrap()
@@ -222,13 +243,7 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
     let secret_file = home.path().join("web.secret");
     std::fs::write(&secret_file, format!("{WEB_SECRET}\n")).unwrap();
     let mut options = Options {
-        inventory: inv.clone(),
-        dry_run: false,
-        restart: false,
-        profile: None,
-        client_id: None,
         client_secret: Some(oauth1to2::oauth2::profile::SecretRef::File(secret_file)),
-        tenant: None,
         browser: BrowserOptions {
             no_browser: false,
             timeout: 60,
@@ -242,9 +257,7 @@ fn a_migration_through_the_trait_stops_where_a_person_is_missing_and_resumes() {
             redirect_host: Some("127.0.0.1".into()),
             ..Default::default()
         },
-        token_batch: None,
-        assertion_key: None,
-        certificate_id: None,
+        ..options_for(&inv)
     };
 
     // 1. No client id and no one to ask: audit and plan are saved, then it stops.
@@ -412,26 +425,14 @@ fn a_netsuite_migration_through_the_trait() {
     }
     let inv = dir.join("integration.toml");
     let mut options = Options {
-        inventory: inv.clone(),
-        dry_run: false,
-        restart: false,
-        profile: None,
         client_id: Some("ns-migrate".into()),
-        client_secret: None,
-        tenant: None,
-        browser: BrowserOptions {
-            no_browser: true,
-            timeout: 5,
-        },
         overrides: oauth1to2::oauth2::profile::Overrides {
             token_endpoint: Some(format!("{}/token", peer.issuer)),
             api_base: Some(format!("{}/services/rest", peer.issuer)),
             ca_file: Some(peer.ca_file.clone()),
             ..Default::default()
         },
-        token_batch: None,
-        assertion_key: None,
-        certificate_id: None,
+        ..options_for(&inv)
     };
 
     // 1. No one to give the Certificate ID: the key and certificate are made, then it stops.

@@ -226,9 +226,12 @@ impl Journal {
     }
 }
 
+/// The largest journal replayed: 2 GiB (about five million users' pairs).
+pub const MAX_JOURNAL: usize = 2 << 30;
+
 /// The records in the journal at `path`; a last line cut short by a crash is left out.
 pub fn replay(path: &Path) -> Result<Vec<Record>, JournalError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_text_limited(path, MAX_JOURNAL) {
         Ok(t) => zeroize::Zeroizing::new(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(path, e)),

@@ -123,6 +123,25 @@ fn now_secs(clock: &dyn Clock) -> i64 {
     clock.now() as i64
 }
 
+/// Journals `user`'s outcome (`reconsent` or `failed`) and lists it in `into`.
+fn settle(
+    journal: &mut Journal,
+    clock: &dyn Clock,
+    user: &str,
+    status: &str,
+    reason: String,
+    into: &mut Vec<(String, String)>,
+) -> Result<(), JournalError> {
+    journal.append(&Record::Outcome {
+        user: user.to_owned(),
+        at: now_secs(clock),
+        status: status.into(),
+        reason: reason.clone(),
+    })?;
+    into.push((user.to_owned(), reason));
+    Ok(())
+}
+
 /// Runs the exchange over `list`, with `journal` (opened, and `prior` its records).
 pub fn run(
     list: &TokenList,
@@ -143,13 +162,14 @@ pub fn run(
             }
             Some(UserState::InFlight) => {
                 if let AfterCrash::Reconsent(reason) = exchanger.after_crash(user) {
-                    journal.append(&Record::Outcome {
-                        user: user.user_id.clone(),
-                        at: now_secs(clock),
-                        status: "reconsent".into(),
-                        reason: reason.clone(),
-                    })?;
-                    report.reconsent.push((user.user_id.clone(), reason));
+                    settle(
+                        journal,
+                        clock,
+                        &user.user_id,
+                        "reconsent",
+                        reason,
+                        &mut report.reconsent,
+                    )?;
                     continue;
                 }
             }
@@ -187,23 +207,25 @@ pub fn run(
                     break;
                 }
                 Answer::UserRefused(reason) => {
-                    journal.append(&Record::Outcome {
-                        user: user.user_id.clone(),
-                        at: now_secs(clock),
-                        status: "reconsent".into(),
-                        reason: reason.clone(),
-                    })?;
-                    report.reconsent.push((user.user_id.clone(), reason));
+                    settle(
+                        journal,
+                        clock,
+                        &user.user_id,
+                        "reconsent",
+                        reason,
+                        &mut report.reconsent,
+                    )?;
                     break;
                 }
                 Answer::AppRefused(reason) | Answer::Unexpected(reason) => {
-                    journal.append(&Record::Outcome {
-                        user: user.user_id.clone(),
-                        at: now_secs(clock),
-                        status: "failed".into(),
-                        reason: reason.clone(),
-                    })?;
-                    report.failed.push((user.user_id.clone(), reason.clone()));
+                    settle(
+                        journal,
+                        clock,
+                        &user.user_id,
+                        "failed",
+                        reason.clone(),
+                        &mut report.failed,
+                    )?;
                     report.stopped = Some(reason);
                     return Ok(report);
                 }
@@ -215,13 +237,14 @@ pub fn run(
                         bucket.shut_until(clock.now() + s as f64);
                     }
                     if attempt >= settings.attempts {
-                        journal.append(&Record::Outcome {
-                            user: user.user_id.clone(),
-                            at: now_secs(clock),
-                            status: "failed".into(),
-                            reason: reason.clone(),
-                        })?;
-                        report.failed.push((user.user_id.clone(), reason));
+                        settle(
+                            journal,
+                            clock,
+                            &user.user_id,
+                            "failed",
+                            reason,
+                            &mut report.failed,
+                        )?;
                         break;
                     }
                     let jitter = f64::from(rand::random::<u8>()) / 255.0;

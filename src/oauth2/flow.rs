@@ -360,6 +360,17 @@ fn assertion_for(
         .transpose()
 }
 
+/// The token request's parameters that carry a client assertion (RFC 7523 section 2.2).
+fn assertion_params(jwt: &str) -> [(&'static str, String); 2] {
+    [
+        (
+            "client_assertion_type",
+            super::assertion::ASSERTION_TYPE.to_owned(),
+        ),
+        ("client_assertion", jwt.to_owned()),
+    ]
+}
+
 /// Exchanges an authorization code (with its PKCE verifier). The client authenticates with its
 /// secret, or with a signed assertion when the profile has an assertion key.
 #[allow(clippy::too_many_arguments)]
@@ -384,10 +395,8 @@ pub fn exchange_code(
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?
         .set_pkce_verifier(request.verifier);
-    if let Some(j) = &jwt {
-        req = req
-            .add_extra_param("client_assertion_type", super::assertion::ASSERTION_TYPE)
-            .add_extra_param("client_assertion", j.clone());
+    for (k, v) in jwt.as_deref().map(assertion_params).into_iter().flatten() {
+        req = req.add_extra_param(k, v);
     }
     let resp = req.request(http).map_err(|e| {
         map_token_error("the token endpoint", &endpoints.token_endpoint, e)
@@ -458,14 +467,14 @@ pub fn client_credentials_with_assertion(
     policy: &super::assertion::AssertionPolicy,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
-    use super::assertion;
     let jwt = client_assertion(profile, a, &endpoints.token_endpoint, policy, now)?;
     let c = client(profile, endpoints, None, None)?;
     let mut req = c
         .exchange_client_credentials()
-        .map_err(|e| Oauth2Error::Usage(e.to_string()))?
-        .add_extra_param("client_assertion_type", assertion::ASSERTION_TYPE)
-        .add_extra_param("client_assertion", jwt.clone());
+        .map_err(|e| Oauth2Error::Usage(e.to_string()))?;
+    for (k, v) in assertion_params(&jwt) {
+        req = req.add_extra_param(k, v);
+    }
     if policy.scope_in_jwt.is_none() {
         req = req.add_scopes(profile.scopes.iter().map(|s| Scope::new(s.clone())));
     }
@@ -529,10 +538,8 @@ pub fn refresh(
     let mut req = c
         .exchange_refresh_token(&rt)
         .map_err(|e| Oauth2Error::Usage(e.to_string()))?;
-    if let Some(j) = &jwt {
-        req = req
-            .add_extra_param("client_assertion_type", super::assertion::ASSERTION_TYPE)
-            .add_extra_param("client_assertion", j.clone());
+    for (k, v) in jwt.as_deref().map(assertion_params).into_iter().flatten() {
+        req = req.add_extra_param(k, v);
     }
     let resp = req.request(http).map_err(|e| {
         map_token_error("the token endpoint", &endpoints.token_endpoint, e)
