@@ -55,7 +55,8 @@ impl Budget {
     /// How long `n` calls take at this rate, the first window's burst included.
     pub fn time_for(self, n: u64) -> Duration {
         let beyond_burst = n.saturating_sub(u64::from(self.calls));
-        Duration::from_secs_f64(beyond_burst as f64 / self.per_second())
+        Duration::try_from_secs_f64(beyond_burst as f64 / self.per_second())
+            .unwrap_or(Duration::MAX)
     }
 }
 
@@ -149,6 +150,9 @@ mod tests {
         // 100,000 users at 8,000 per 15 minutes: the first 8,000 at once, then 92,000 at 8.89/s.
         let t = x.at(80).time_for(100_000).as_secs();
         assert_eq!(t, 92_000 * 900 / 8_000);
+        // A list too long for the budget to say is the longest wait, not a panic.
+        let slow = Budget::parse(&format!("1/{}", u32::MAX)).unwrap();
+        assert_eq!(slow.time_for(u64::MAX), Duration::MAX);
     }
 
     #[test]
