@@ -27,6 +27,7 @@ pub const MAX_USERS: usize = 5_000_000;
 pub const REQUIRED: [&str; 3] = ["user_id", "oauth_token", "oauth_token_secret"];
 
 /// One user's OAuth 1.0a token, as listed.
+#[derive(Clone)]
 pub struct UserToken {
     /// The 1-based line it was on.
     pub line: usize,

@@ -11,3 +11,4 @@ pub mod lock;
 pub mod output;
 pub mod rate;
 pub mod run;
+pub mod spec;

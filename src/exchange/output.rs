@@ -1,7 +1,8 @@
 //! The output of a bulk exchange: one CSV row per listed user, built from the journal (the
 //! record of what happened, so the output can be written again after a crash), with `user_id`,
 //! `status` (`exchanged`, `reconsent`, `failed`, or `pending` for a user not reached),
-//! `access_token`, `refresh_token`, `expires_at`, `scope` and `reason`, then the list's other
+//! `access_token`, `refresh_token`, `expires_at`, `scope`, `reason` and `provider_user_id` (the
+//! provider's own id for the user, where the new token no longer names it), then the list's other
 //! columns, passed through. It holds tokens: it is written 0600, atomically (never a partial
 //! file), and refused over an existing file unless the caller says to replace it.
 
@@ -12,7 +13,7 @@ use super::journal::Record;
 use crate::files::{write_atomic, Visibility, WriteError};
 
 /// The columns before the list's own.
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 8] = [
     "user_id",
     "status",
     "access_token",
@@ -20,6 +21,7 @@ pub const COLUMNS: [&str; 7] = [
     "expires_at",
     "scope",
     "reason",
+    "provider_user_id",
 ];
 
 /// The output's text. Every value is CSV-quoted where it needs to be and otherwise written as
@@ -48,6 +50,7 @@ pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String
                 refresh_token,
                 expires_at,
                 scope,
+                other,
                 ..
             }) => vec![
                 u.user_id.clone(),
@@ -60,6 +63,11 @@ pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String
                 expires_at.map(|e| e.to_string()).unwrap_or_default(),
                 scope.clone().unwrap_or_default(),
                 String::new(),
+                match other.get(super::run::PROVIDER_USER_ID) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                },
             ],
             Some(Record::Outcome { status, reason, .. }) => vec![
                 u.user_id.clone(),
@@ -69,6 +77,7 @@ pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String
                 String::new(),
                 String::new(),
                 reason.clone(),
+                String::new(),
             ],
             _ => vec![
                 u.user_id.clone(),
@@ -78,6 +87,7 @@ pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String
                 String::new(),
                 String::new(),
                 "not reached yet".into(),
+                String::new(),
             ],
         };
         for c in &list.extra_columns {
@@ -136,7 +146,10 @@ mod tests {
                 refresh_token: Some(Token::new("ref1")),
                 expires_at: Some(7201),
                 scope: Some("basic write".into()),
-                other: serde_json::Map::new(),
+                other: serde_json::json!({"provider_user_id": "g-1", "x": 1})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
             },
             Record::Outcome {
                 user: "u2".into(),
@@ -158,6 +171,7 @@ mod tests {
                 "expires_at",
                 "scope",
                 "reason",
+                "provider_user_id",
                 "email"
             ]
         );
@@ -175,12 +189,13 @@ mod tests {
                 "7201",
                 "basic write",
                 "",
+                "g-1",
                 "a@example.com"
             ]
         );
         assert_eq!(rows[1][1], "reconsent");
         assert_eq!(rows[1][6], "invalid_grant");
-        assert_eq!(rows[1][7], "=HYPERLINK(\"x\")", "passed through as it came");
+        assert_eq!(rows[1][8], "=HYPERLINK(\"x\")", "passed through as it came");
         assert_eq!(rows[2][1], "pending");
         // Written 0600, and not over an existing file unless asked.
         let dir = tempfile::tempdir().unwrap();

@@ -1,16 +1,22 @@
-//! The exchange loop, one worker: for each user not settled by the journal, wait for the rate
-//! budget, journal the attempt, ask the provider, and journal what came back before anything
-//! else. A user whose token the provider refuses goes to the re-consent list; 429, 5xx and
-//! network failures are retried with backoff (a `Retry-After` shuts the bucket); an answer that
-//! says the app itself is refused stops the run at once, before it burns the list.
+//! The exchange loop: several workers take users from a [`Source`] and, for each user not
+//! settled by the journal, wait for the shared rate budget, take the user's lock, journal the
+//! attempt, ask the provider, and journal what came back before anything else; only then is the
+//! outcome handed back to the source (a database row is updated after the journal has it). A
+//! user whose token the provider refuses goes to the re-consent list; 429, 5xx and network
+//! failures are retried with backoff (a `Retry-After` shuts the bucket for every worker); an
+//! answer that says the app itself is refused stops the run at once, before it burns the list.
 //!
 //! The provider's side is the [`Exchanger`] trait (its request, its answers, what a request lost
 //! to a crash means there); time is the [`Clock`] trait, so the loop is tested without waiting.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::input::{TokenList, UserToken};
-use super::journal::{Journal, JournalError, Record, UserState};
+use super::journal::{Journal, JournalError, Record};
+use super::lock::UserLocks;
 use super::rate::{backoff, Bucket, Budget};
 use crate::secret::Token;
 
@@ -26,7 +32,8 @@ pub enum Answer {
         expires_in: Option<u64>,
         /// The scopes, as written.
         scope: Option<String>,
-        /// The rest of the answer.
+        /// The rest of the answer (and [`PROVIDER_USER_ID`] where the provider names the user
+        /// another way).
         other: serde_json::Map<String, serde_json::Value>,
     },
     /// The user's token was refused (revoked, expired, not this app's): the user must consent
@@ -46,19 +53,25 @@ pub enum Answer {
     Unexpected(String),
 }
 
+/// The key in a received pair's other fields for the provider's own id of the user, where the
+/// new token no longer identifies the user (Garmin's `userId`); the output has a column for it.
+pub const PROVIDER_USER_ID: &str = "provider_user_id";
+
 /// What a request lost to a crash (journalled, no answer kept) means at a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterCrash {
     /// Exchange again: it is safe there (X: a second exchange returns a new pair and the first
-    /// dies with the crash that lost it).
+    /// dies with the crash that lost it), or the old token was found unspent.
     ExchangeAgain,
     /// Do not exchange again: the user goes to the re-consent list with this reason (Tumblr: a
     /// successful exchange spends the OAuth 1.0a token, so the pair may be lost).
     Reconsent(String),
+    /// It could not be told now (the check failed): leave the user for the next run.
+    NotNow(String),
 }
 
-/// A provider's exchange.
-pub trait Exchanger {
+/// A provider's exchange. Workers share it.
+pub trait Exchanger: Send + Sync {
     /// Exchanges one user's token.
     fn exchange(&self, user: &UserToken) -> Answer;
     /// What a request lost to a crash means for `user`.
@@ -66,7 +79,7 @@ pub trait Exchanger {
 }
 
 /// The time: now, and waiting.
-pub trait Clock {
+pub trait Clock: Send + Sync {
     /// Now, in Unix seconds (fractional).
     fn now(&self) -> f64;
     /// Waits `secs` seconds.
@@ -91,10 +104,60 @@ impl Clock for SystemClock {
     }
 }
 
+/// A source could not give a user or take an outcome back.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct SourceError {
+    /// The source (a file, a table).
+    pub source_name: String,
+    /// What happened.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// Where the users come from and where their outcomes go back to. Workers share it.
+pub trait Source: Send + Sync {
+    /// The next user to exchange; `None` at the end.
+    fn next(&self) -> Result<Option<UserToken>, SourceError>;
+    /// `user`'s outcome, once the journal has it (a pair, or why not). A source that is written
+    /// back (a table) writes it; a list does nothing (the output is written from the journal).
+    fn settled(&self, user: &UserToken, record: &Record) -> Result<(), SourceError>;
+}
+
+/// A list read from a file, in its order.
+#[derive(Debug)]
+pub struct ListSource<'a> {
+    list: &'a TokenList,
+    next: Mutex<usize>,
+}
+
+impl<'a> ListSource<'a> {
+    /// The users of `list`.
+    pub fn new(list: &'a TokenList) -> ListSource<'a> {
+        ListSource {
+            list,
+            next: Mutex::new(0),
+        }
+    }
+}
+
+impl Source for ListSource<'_> {
+    fn next(&self) -> Result<Option<UserToken>, SourceError> {
+        let mut i = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let u = self.list.users.get(*i).cloned();
+        *i += 1;
+        Ok(u)
+    }
+    fn settled(&self, _: &UserToken, _: &Record) -> Result<(), SourceError> {
+        Ok(())
+    }
+}
+
 /// How the loop runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// The rate budget.
+    /// The rate budget, shared by every worker.
     pub budget: Budget,
     /// Tries per user for answers that say "not now", the first included.
     pub attempts: u32,
@@ -102,13 +165,20 @@ pub struct Settings {
     pub backoff: Duration,
     /// The longest backoff.
     pub backoff_cap: Duration,
+    /// Workers (requests in flight at once), at least one.
+    pub workers: usize,
+    /// Stop when the run's first this many answers all refuse the user and none gave a pair:
+    /// at a provider whose refusal does not say whether the user's token or the app's
+    /// credentials were refused, that is the app. Those users are then left for the next run,
+    /// not put on the re-consent list. Zero turns the check off.
+    pub refused_in_a_row: usize,
 }
 
 /// What a run did.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Users exchanged in this run.
-    pub exchanged: Vec<String>,
+    pub exchanged: usize,
     /// Users settled by an earlier run (a pair kept, or a re-consent), not asked again.
     pub already: usize,
     /// Users who must consent again, with why.
@@ -119,71 +189,276 @@ pub struct Report {
     pub stopped: Option<String>,
 }
 
+impl Report {
+    /// Users the run has dealt with so far.
+    pub fn done(&self) -> usize {
+        self.exchanged + self.already + self.reconsent.len() + self.failed.len()
+    }
+}
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The journal could not be written: the run stops, since nothing may be done that is not
+    /// in it.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The source could not be read or written back.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+impl RunError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            RunError::Journal(e) => e.hint(),
+            RunError::Source(e) => e.hint.clone(),
+        }
+    }
+}
+
+/// A run: what it reads, what it asks, how.
+pub struct Run<'a> {
+    /// The users.
+    pub source: &'a dyn Source,
+    /// The provider.
+    pub exchanger: &'a dyn Exchanger,
+    /// How.
+    pub settings: Settings,
+    /// The time.
+    pub clock: &'a dyn Clock,
+    /// Per-user locks shared with other runs on this machine, if any.
+    pub locks: Option<&'a UserLocks>,
+    /// Told the report so far after each user (a progress bar); never given a secret.
+    pub progress: Option<&'a (dyn Fn(&Report) + Sync)>,
+}
+
+/// What a worker holds in common with the others.
+struct Shared<'j> {
+    journal: Mutex<&'j mut Journal>,
+    bucket: Mutex<Bucket>,
+    report: Mutex<Report>,
+    stop: AtomicBool,
+    /// The users refused since the run began, while no pair has come; `None` once one has.
+    refused: Mutex<Option<Vec<UserToken>>>,
+    /// Each user's last word in the journal before this run: `None` for a request in flight.
+    prior: HashMap<String, Option<Record>>,
+}
+
 fn now_secs(clock: &dyn Clock) -> i64 {
     clock.now() as i64
 }
 
-/// Journals `user`'s outcome (`reconsent` or `failed`) and lists it in `into`.
-fn settle(
-    journal: &mut Journal,
-    clock: &dyn Clock,
-    user: &str,
-    status: &str,
-    reason: String,
-    into: &mut Vec<(String, String)>,
-) -> Result<(), JournalError> {
-    journal.append(&Record::Outcome {
-        user: user.to_owned(),
-        at: now_secs(clock),
-        status: status.into(),
-        reason: reason.clone(),
-    })?;
-    into.push((user.to_owned(), reason));
-    Ok(())
-}
+/// How long a worker waits for a user's lock that another run holds (one request's time).
+const LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// Runs the exchange over `list`, with `journal` (opened, and `prior` its records).
-pub fn run(
-    list: &TokenList,
-    journal: &mut Journal,
-    prior: &[Record],
-    exchanger: &dyn Exchanger,
-    settings: &Settings,
-    clock: &dyn Clock,
-) -> Result<Report, JournalError> {
-    let states = super::journal::states(prior);
-    let mut report = Report::default();
-    let mut bucket = Bucket::new(settings.budget, clock.now());
-    for user in &list.users {
-        match states.get(&user.user_id) {
-            Some(UserState::Received | UserState::Reconsent(_)) => {
-                report.already += 1;
-                continue;
-            }
-            Some(UserState::InFlight) => {
-                if let AfterCrash::Reconsent(reason) = exchanger.after_crash(user) {
-                    settle(
-                        journal,
-                        clock,
-                        &user.user_id,
-                        "reconsent",
-                        reason,
-                        &mut report.reconsent,
-                    )?;
-                    continue;
+impl Run<'_> {
+    /// Runs the exchange with `journal` (opened, and `prior` its records).
+    pub fn go(&self, journal: &mut Journal, prior: &[Record]) -> Result<Report, RunError> {
+        let mut last: HashMap<String, Option<Record>> = HashMap::new();
+        for r in prior {
+            match r {
+                Record::Attempt { .. } => {
+                    if !matches!(last.get(r.user()), Some(Some(Record::Received { .. }))) {
+                        last.insert(r.user().to_owned(), None);
+                    }
+                }
+                _ => {
+                    last.insert(r.user().to_owned(), Some(r.clone()));
                 }
             }
-            Some(UserState::Failed(_)) | None => {}
         }
+        let shared = Shared {
+            journal: Mutex::new(journal),
+            bucket: Mutex::new(Bucket::new(self.settings.budget, self.clock.now())),
+            report: Mutex::new(Report::default()),
+            stop: AtomicBool::new(false),
+            refused: Mutex::new(Some(Vec::new())),
+            prior: last,
+        };
+        let workers = self.settings.workers.max(1);
+        let results: Vec<Result<(), RunError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| s.spawn(|| self.worker(&shared)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for r in results {
+            r?;
+        }
+        Ok(shared
+            .report
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn worker(&self, sh: &Shared<'_>) -> Result<(), RunError> {
+        let stop = |sh: &Shared<'_>| {
+            sh.stop.store(true, Ordering::SeqCst);
+        };
+        while !sh.stop.load(Ordering::SeqCst) {
+            let user = match self.source.next() {
+                Ok(Some(u)) => u,
+                Ok(None) => break,
+                Err(e) => {
+                    stop(sh);
+                    return Err(e.into());
+                }
+            };
+            if let Err(e) = self.one(sh, &user) {
+                stop(sh);
+                return Err(e);
+            }
+            if let Some(p) = self.progress {
+                p(&sh.report.lock().unwrap_or_else(|e| e.into_inner()));
+            }
+        }
+        Ok(())
+    }
+
+    fn append(&self, sh: &Shared<'_>, record: &Record) -> Result<(), RunError> {
+        sh.journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .append(record)?;
+        Ok(())
+    }
+
+    fn report(&self, sh: &Shared<'_>, f: impl FnOnce(&mut Report)) {
+        f(&mut sh.report.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Journals `user`'s outcome (`reconsent` or `failed`), hands it to the source and lists it.
+    fn settle(
+        &self,
+        sh: &Shared<'_>,
+        user: &UserToken,
+        status: &str,
+        reason: String,
+    ) -> Result<(), RunError> {
+        let record = Record::Outcome {
+            user: user.user_id.clone(),
+            at: now_secs(self.clock),
+            status: status.into(),
+            reason: reason.clone(),
+        };
+        self.append(sh, &record)?;
+        self.source.settled(user, &record)?;
+        let entry = (user.user_id.clone(), reason);
+        self.report(sh, |r| {
+            if status == "reconsent" {
+                r.reconsent.push(entry)
+            } else {
+                r.failed.push(entry)
+            }
+        });
+        Ok(())
+    }
+
+    /// A user refused: re-consent, unless every answer of the run so far was a refusal and
+    /// there are `refused_in_a_row` of them, which stops the run and leaves them for the next.
+    fn refused(&self, sh: &Shared<'_>, user: &UserToken, reason: String) -> Result<(), RunError> {
+        let n = self.settings.refused_in_a_row;
+        let tripped = {
+            let mut r = sh.refused.lock().unwrap_or_else(|e| e.into_inner());
+            match r.as_mut() {
+                Some(list) if n > 0 => {
+                    list.push(user.clone());
+                    (list.len() >= n).then(|| std::mem::take(list))
+                }
+                _ => None,
+            }
+        };
+        self.settle(sh, user, "reconsent", reason.clone())?;
+        let Some(users) = tripped else {
+            return Ok(());
+        };
+        sh.stop.store(true, Ordering::SeqCst);
+        let why = format!(
+            "the first {n} users were all refused ({reason}): that is the app's credentials, not {n} users; check the consumer key and secret (or the client) and run again"
+        );
+        for u in &users {
+            let record = Record::Outcome {
+                user: u.user_id.clone(),
+                at: now_secs(self.clock),
+                status: "failed".into(),
+                reason:
+                    "not judged: the run stopped because every user before was refused the same way"
+                        .into(),
+            };
+            self.append(sh, &record)?;
+            self.source.settled(u, &record)?;
+        }
+        self.report(sh, |r| {
+            for u in &users {
+                if let Some(i) = r.reconsent.iter().position(|(id, _)| *id == u.user_id) {
+                    let (id, _) = r.reconsent.remove(i);
+                    r.failed.push((id, "not judged: the run stopped".into()));
+                }
+            }
+            r.stopped.get_or_insert(why);
+        });
+        Ok(())
+    }
+
+    fn one(&self, sh: &Shared<'_>, user: &UserToken) -> Result<(), RunError> {
+        match sh.prior.get(&user.user_id) {
+            Some(Some(r @ (Record::Received { .. } | Record::Outcome { .. }))) if !matches!(r, Record::Outcome { status, .. } if status == "failed") =>
+            {
+                // Settled before: handed to the source again (a crash may have come between
+                // the journal and a table), never asked again.
+                self.source.settled(user, r)?;
+                self.report(sh, |r| r.already += 1);
+                return Ok(());
+            }
+            Some(None) => match self.exchanger.after_crash(user) {
+                AfterCrash::ExchangeAgain => {}
+                AfterCrash::Reconsent(reason) => {
+                    return self.settle(sh, user, "reconsent", reason);
+                }
+                AfterCrash::NotNow(reason) => {
+                    // Left in flight: the next run asks again.
+                    self.report(sh, |r| r.failed.push((user.user_id.clone(), reason)));
+                    return Ok(());
+                }
+            },
+            _ => {}
+        }
+        let _guard = match self.locks {
+            Some(l) => match l.lock(&user.user_id, LOCK_WAIT) {
+                Ok(Some(g)) => Some(g),
+                Ok(None) | Err(_) => {
+                    let reason = "another run held this user's lock for a minute; it is left for the next run".to_owned();
+                    self.report(sh, |r| r.failed.push((user.user_id.clone(), reason)));
+                    return Ok(());
+                }
+            },
+            None => None,
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            clock.sleep(bucket.take(clock.now()));
-            journal.append(&Record::Attempt {
-                user: user.user_id.clone(),
-                at: now_secs(clock),
-            })?;
-            match exchanger.exchange(user) {
+            let wait = sh
+                .bucket
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(self.clock.now());
+            self.clock.sleep(wait);
+            if sh.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            self.append(
+                sh,
+                &Record::Attempt {
+                    user: user.user_id.clone(),
+                    at: now_secs(self.clock),
+                },
+            )?;
+            match self.exchanger.exchange(user) {
                 Answer::Pair {
                     access_token,
                     refresh_token,
@@ -191,9 +466,8 @@ pub fn run(
                     scope,
                     other,
                 } => {
-                    let at = now_secs(clock);
-                    // Kept before anything else is done with it.
-                    journal.append(&Record::Received {
+                    let at = now_secs(self.clock);
+                    let record = Record::Received {
                         user: user.user_id.clone(),
                         at,
                         access_token,
@@ -202,83 +476,93 @@ pub fn run(
                             .map(|s| at.saturating_add(i64::try_from(s).unwrap_or(i64::MAX))),
                         scope,
                         other,
-                    })?;
-                    report.exchanged.push(user.user_id.clone());
-                    break;
+                    };
+                    // Kept before anything else is done with it.
+                    self.append(sh, &record)?;
+                    self.source.settled(user, &record)?;
+                    self.report(sh, |r| r.exchanged += 1);
+                    *sh.refused.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    return Ok(());
                 }
                 Answer::UserRefused(reason) => {
-                    settle(
-                        journal,
-                        clock,
-                        &user.user_id,
-                        "reconsent",
-                        reason,
-                        &mut report.reconsent,
-                    )?;
-                    break;
+                    return self.refused(sh, user, reason);
                 }
                 Answer::AppRefused(reason) | Answer::Unexpected(reason) => {
-                    settle(
-                        journal,
-                        clock,
-                        &user.user_id,
-                        "failed",
-                        reason.clone(),
-                        &mut report.failed,
-                    )?;
-                    report.stopped = Some(reason);
-                    return Ok(report);
+                    sh.stop.store(true, Ordering::SeqCst);
+                    self.settle(sh, user, "failed", reason.clone())?;
+                    self.report(sh, |r| {
+                        r.stopped.get_or_insert(reason);
+                    });
+                    return Ok(());
                 }
                 Answer::TryLater {
                     retry_after,
                     reason,
                 } => {
                     if let Some(s) = retry_after {
-                        bucket.shut_until(clock.now() + s as f64);
+                        sh.bucket
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .shut_until(self.clock.now() + s as f64);
                     }
-                    if attempt >= settings.attempts {
-                        settle(
-                            journal,
-                            clock,
-                            &user.user_id,
-                            "failed",
-                            reason,
-                            &mut report.failed,
-                        )?;
-                        break;
+                    if attempt >= self.settings.attempts {
+                        return self.settle(sh, user, "failed", reason);
                     }
                     let jitter = f64::from(rand::random::<u8>()) / 255.0;
-                    clock.sleep(
-                        backoff(attempt, settings.backoff, settings.backoff_cap, jitter)
-                            .as_secs_f64(),
+                    self.clock.sleep(
+                        backoff(
+                            attempt,
+                            self.settings.backoff,
+                            self.settings.backoff_cap,
+                            jitter,
+                        )
+                        .as_secs_f64(),
                     );
                 }
             }
         }
     }
-    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exchange::input::{parse, Format};
-    use std::cell::{Cell, RefCell};
+    use std::sync::Mutex as RefCell;
 
     /// Time that passes only when slept.
     #[derive(Default)]
-    struct FakeClock(Cell<f64>, RefCell<Vec<f64>>);
+    struct FakeClock(Mutex<f64>, Mutex<Vec<f64>>);
 
     impl Clock for FakeClock {
         fn now(&self) -> f64 {
-            self.0.get()
+            *self.0.lock().unwrap()
         }
         fn sleep(&self, secs: f64) {
             if secs > 0.0 {
-                self.1.borrow_mut().push(secs);
-                self.0.set(self.0.get() + secs);
+                self.1.lock().unwrap().push(secs);
+                *self.0.lock().unwrap() += secs;
             }
         }
+    }
+
+    fn run(
+        list: &TokenList,
+        journal: &mut Journal,
+        prior: &[Record],
+        exchanger: &dyn Exchanger,
+        settings: &Settings,
+        clock: &dyn Clock,
+    ) -> Result<Report, RunError> {
+        Run {
+            source: &ListSource::new(list),
+            exchanger,
+            settings: *settings,
+            clock,
+            locks: None,
+            progress: None,
+        }
+        .go(journal, prior)
     }
 
     /// Answers from a script per user, in order; records who was asked.
@@ -305,8 +589,8 @@ mod tests {
 
     impl Exchanger for Script {
         fn exchange(&self, user: &UserToken) -> Answer {
-            self.asked.borrow_mut().push(user.user_id.clone());
-            let mut a = self.answers.borrow_mut();
+            self.asked.lock().unwrap().push(user.user_id.clone());
+            let mut a = self.answers.lock().unwrap();
             let list = a.get_mut(&user.user_id).expect("a scripted user");
             assert!(!list.is_empty(), "{} asked once too often", user.user_id);
             list.remove(0)
@@ -344,6 +628,8 @@ mod tests {
             attempts: 3,
             backoff: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(8),
+            workers: 1,
+            refused_in_a_row: 3,
         }
     }
 
@@ -370,11 +656,11 @@ mod tests {
             &clock,
         )
         .unwrap();
-        assert_eq!(r.exchanged, ["u1", "u3"]);
+        assert_eq!(r.exchanged, 2);
         assert_eq!(r.reconsent, [("u2".into(), "invalid_grant".into())]);
         assert!(r.stopped.is_none() && r.failed.is_empty());
         // Two a window of ten seconds: the third waited five.
-        assert_eq!(*clock.1.borrow(), [5.0]);
+        assert_eq!(*clock.1.lock().unwrap(), [5.0]);
         drop(j);
         let records = super::super::journal::replay(&path).unwrap();
         let kinds: Vec<String> = records
@@ -425,12 +711,16 @@ mod tests {
             &clock,
         )
         .unwrap();
-        assert_eq!(r.exchanged, ["u1"]);
+        assert_eq!(r.exchanged, 1);
         assert_eq!(r.stopped.as_deref(), Some("invalid_client"));
-        assert_eq!(*script.asked.borrow(), ["u1", "u1", "u2"], "u3 never asked");
+        assert_eq!(
+            *script.asked.lock().unwrap(),
+            ["u1", "u1", "u2"],
+            "u3 never asked"
+        );
         // The retry waited for Retry-After, not only the backoff.
-        let slept: f64 = clock.1.borrow().iter().sum();
-        assert!(slept >= 30.0, "{:?}", clock.1.borrow());
+        let slept: f64 = clock.1.lock().unwrap().iter().sum();
+        assert!(slept >= 30.0, "{:?}", clock.1.lock().unwrap());
     }
 
     #[test]
@@ -462,10 +752,9 @@ mod tests {
                 j.append(&r).unwrap();
             }
         }
-        for (again, asked, exchanged, reconsent) in [
-            (true, vec!["u2", "u3"], vec!["u2", "u3"], 0),
-            (false, vec!["u3"], vec!["u3"], 1),
-        ] {
+        for (again, asked, exchanged, reconsent) in
+            [(true, vec!["u2", "u3"], 2, 0), (false, vec!["u3"], 1, 1)]
+        {
             let copy = dir.path().join(format!("j-{again}"));
             std::fs::copy(&path, &copy).unwrap();
             let (mut j, prior) = Journal::open(&copy).unwrap();
@@ -483,9 +772,79 @@ mod tests {
             )
             .unwrap();
             assert_eq!(r.already, 1, "u1's pair is never asked for again");
-            assert_eq!(*script.asked.borrow(), asked);
+            assert_eq!(*script.asked.lock().unwrap(), asked);
             assert_eq!(r.exchanged, exchanged);
             assert_eq!(r.reconsent.len(), reconsent);
         }
+    }
+
+    #[test]
+    fn refusals_from_the_start_stop_the_run_and_are_left_for_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (mut j, prior) = Journal::open(&path).unwrap();
+        let no = || vec![Answer::UserRefused("HTTP 401".into())];
+        let script = Script::new(
+            true,
+            vec![
+                ("u1", no()),
+                ("u2", no()),
+                ("u3", no()),
+                ("u4", vec![pair("a4")]),
+            ],
+        );
+        let r = run(
+            &list(&["u1", "u2", "u3", "u4"]),
+            &mut j,
+            &prior,
+            &script,
+            &settings(),
+            &FakeClock::default(),
+        )
+        .unwrap();
+        assert!(
+            r.stopped
+                .as_deref()
+                .unwrap()
+                .contains("the first 3 users were all refused"),
+            "{r:?}"
+        );
+        assert!(r.reconsent.is_empty(), "{r:?}");
+        assert_eq!(r.failed.len(), 3);
+        assert_eq!(
+            *script.asked.lock().unwrap(),
+            ["u1", "u2", "u3"],
+            "u4 never asked"
+        );
+        drop(j);
+        // The next run asks them again.
+        let states =
+            crate::exchange::journal::states(&crate::exchange::journal::replay(&path).unwrap());
+        assert!(matches!(
+            states["u1"],
+            crate::exchange::journal::UserState::Failed(_)
+        ));
+        // Once a pair has come, a refusal is the user's.
+        let (mut j2, prior2) = Journal::open(&dir.path().join("j2")).unwrap();
+        let script = Script::new(
+            true,
+            vec![
+                ("u4", vec![pair("a4")]),
+                ("u1", no()),
+                ("u2", no()),
+                ("u3", no()),
+            ],
+        );
+        let r = run(
+            &list(&["u4", "u1", "u2", "u3"]),
+            &mut j2,
+            &prior2,
+            &script,
+            &settings(),
+            &FakeClock::default(),
+        )
+        .unwrap();
+        assert!(r.stopped.is_none());
+        assert_eq!(r.reconsent.len(), 3);
     }
 }

@@ -8,9 +8,12 @@
 //! An entry holds its endpoints (or discovery), its API base, its token rules and the hints for
 //! its error codes, its tenant model, its scope catalogue and its migration paths.
 
+pub mod garmin;
 pub mod legacy;
 pub mod netsuite;
 pub mod oidc;
+pub mod tumblr;
+pub mod x;
 pub mod xero;
 
 use std::path::Path;
@@ -104,6 +107,9 @@ pub struct Provider {
     pub platforms: &'static [&'static crate::handoff::Platform],
     /// How its legacy apps signed OAuth 1.0a requests (`oauth1 sign --as`).
     pub signing_styles: &'static [&'static crate::oauth1::style::SigningStyle],
+    /// Its per-user exchange of OAuth 1.0a tokens for OAuth 2.0 pairs (`exchange`); `None`
+    /// when it has none.
+    pub exchange: Option<&'static crate::exchange::spec::ExchangeSpec>,
 }
 
 /// One way off a legacy app type at a provider.
@@ -256,7 +262,14 @@ impl Provider {
 }
 
 /// Every provider oauth1to2 knows, once.
-pub static REGISTRY: [&Provider; 3] = [&xero::PROVIDER, &netsuite::PROVIDER, &oidc::PROVIDER];
+pub static REGISTRY: [&Provider; 6] = [
+    &xero::PROVIDER,
+    &netsuite::PROVIDER,
+    &oidc::PROVIDER,
+    &garmin::PROVIDER,
+    &x::PROVIDER,
+    &tumblr::PROVIDER,
+];
 
 /// Every provider's OAuth 1.0a realm rule (each looks at the URL's host, so all can be asked).
 pub fn oauth1_realm_rules() -> Vec<crate::oauth1::verify::RealmRule> {

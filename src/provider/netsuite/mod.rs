@@ -316,6 +316,7 @@ pub static PROVIDER: Provider = Provider {
     handoff_env: handoff::env,
     platforms: &[],
     signing_styles: &[&TBA],
+    exchange: None,
     api_failure_hint: crate::api::failure_hint,
 };
 

@@ -32,5 +32,6 @@ pub static PROVIDER: Provider = Provider {
     handoff_env: crate::handoff::generic_env,
     platforms: &[],
     signing_styles: &[],
+    exchange: None,
     api_failure_hint: crate::api::failure_hint,
 };

@@ -66,6 +66,7 @@ pub static PROVIDER: Provider = Provider {
     handoff_env: handoff::env,
     platforms: &[&handoff::OOMNITZA],
     signing_styles: &[&oauth1::PRIVATE, &oauth1::PARTNER],
+    exchange: None,
     api_failure_hint,
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
