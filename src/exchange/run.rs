@@ -187,6 +187,8 @@ pub struct Report {
     pub failed: Vec<(String, String)>,
     /// Why the run stopped before the end of the list, if it did.
     pub stopped: Option<String>,
+    /// Whether it stopped because the provider refused the app.
+    pub app_refused: bool,
 }
 
 impl Report {
@@ -400,7 +402,10 @@ impl Run<'_> {
                     r.failed.push((id, "not judged: the run stopped".into()));
                 }
             }
-            r.stopped.get_or_insert(why);
+            if r.stopped.is_none() {
+                r.stopped = Some(why);
+                r.app_refused = true;
+            }
         });
         Ok(())
     }
@@ -487,11 +492,18 @@ impl Run<'_> {
                 Answer::UserRefused(reason) => {
                     return self.refused(sh, user, reason);
                 }
-                Answer::AppRefused(reason) | Answer::Unexpected(reason) => {
+                a @ (Answer::AppRefused(_) | Answer::Unexpected(_)) => {
+                    let app = matches!(a, Answer::AppRefused(_));
+                    let (Answer::AppRefused(reason) | Answer::Unexpected(reason)) = a else {
+                        return Ok(());
+                    };
                     sh.stop.store(true, Ordering::SeqCst);
                     self.settle(sh, user, "failed", reason.clone())?;
                     self.report(sh, |r| {
-                        r.stopped.get_or_insert(reason);
+                        if r.stopped.is_none() {
+                            r.stopped = Some(reason);
+                            r.app_refused = app;
+                        }
                     });
                     return Ok(());
                 }

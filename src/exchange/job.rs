@@ -1,0 +1,424 @@
+//! One bulk exchange, as a caller asks for it: the provider, the app's credentials, the list
+//! of users, where the output and the journal go, and how fast. [`plan`] checks it all and
+//! says what a run would do, sending nothing (`--dry-run`); [`execute`] runs it and writes the
+//! output from the journal. The one entry point the command (or any other caller) needs.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::input::{self, TokenList};
+use super::journal::{self, Journal, Record, UserState};
+use super::lock::UserLocks;
+use super::rate::Budget;
+use super::run::{ListSource, Report, Run, Settings, Source, SystemClock};
+use super::spec::{App, ExchangeSpec};
+use crate::provider::Provider;
+use crate::secret::Password;
+
+/// Where the users are.
+#[derive(Debug, Clone)]
+pub enum Users {
+    /// A CSV or JSON-lines file.
+    File(PathBuf),
+    /// A PostgreSQL table, leased a batch at a time (see [`super::postgres`]).
+    Table(super::postgres::TableConfig),
+}
+
+/// A bulk exchange.
+#[derive(Debug)]
+pub struct Job {
+    /// The provider.
+    pub provider: &'static Provider,
+    /// The OAuth 1.0a consumer key.
+    pub consumer_key: Option<String>,
+    /// The OAuth 1.0a consumer secret.
+    pub consumer_secret: Option<Password>,
+    /// The OAuth 2.0 client id.
+    pub client_id: Option<String>,
+    /// The OAuth 2.0 client secret.
+    pub client_secret: Option<Password>,
+    /// The users.
+    pub users: Users,
+    /// The output CSV (a file of users only; a table is written back row by row).
+    pub out: Option<PathBuf>,
+    /// Whether the output may replace an existing file.
+    pub replace_out: bool,
+    /// The journal; next to the output (`OUT.journal`) when not given.
+    pub journal: Option<PathBuf>,
+    /// The exchange endpoint, if not the provider's (a test server, a proxy).
+    pub endpoint: Option<String>,
+    /// The base of the provider's other calls, if not its own.
+    pub api_base: Option<String>,
+    /// The rate budget, if not the provider's default; `None` and `unlimited` for none at all.
+    pub rate: Option<Budget>,
+    /// No rate limit (a benchmark against a local server).
+    pub unlimited: bool,
+    /// Workers.
+    pub workers: usize,
+    /// Scopes to ask for, where the provider takes a subset.
+    pub scope: Option<String>,
+    /// The per-user locks' folder, shared by the runs on this machine.
+    pub locks_dir: Option<PathBuf>,
+    /// Tries per user for "not now" answers.
+    pub attempts: u32,
+}
+
+/// Why a job cannot run, with what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct JobError {
+    /// What is wrong, naming the input.
+    pub message: String,
+    /// What to do, in words.
+    pub hint: String,
+    /// Whether it is the input (rather than the journal, a table or the disk).
+    pub input: bool,
+}
+
+impl JobError {
+    fn input(message: impl Into<String>, hint: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            hint: hint.into(),
+            input: true,
+        }
+    }
+    fn other(message: impl Into<String>, hint: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            hint: hint.into(),
+            input: false,
+        }
+    }
+}
+
+/// What a run would do (and, after it, what it was set to do).
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The provider's id.
+    pub provider: String,
+    /// The exchange endpoint.
+    pub endpoint: String,
+    /// Users in the list (for a table: `None`, it is leased as it goes).
+    pub users: Option<usize>,
+    /// Rows refused, with their line and why (never a token).
+    pub bad_rows: Vec<(usize, String)>,
+    /// Users the journal says are settled (a pair kept, or re-consent).
+    pub settled: usize,
+    /// Users a request went out for and no answer was kept (a crash).
+    pub interrupted: usize,
+    /// Users to ask.
+    pub to_ask: Option<usize>,
+    /// The rate budget, as `CALLS/SECONDS`, or `unlimited`.
+    pub rate: String,
+    /// Where the default budget comes from.
+    pub rate_source: &'static str,
+    /// Seconds the users to ask take at that rate.
+    pub eta_secs: Option<u64>,
+    /// Workers.
+    pub workers: usize,
+    /// The journal.
+    pub journal: PathBuf,
+    /// The output.
+    pub out: Option<PathBuf>,
+    /// What a request lost to a crash means there.
+    pub after_crash: &'static str,
+    /// What is not confirmed about this exchange.
+    pub unconfirmed: &'static [&'static str],
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The plan it ran.
+    pub plan: Plan,
+    /// Users exchanged in this run.
+    pub exchanged: usize,
+    /// Users settled by an earlier run.
+    pub already: usize,
+    /// Users who must consent again, with why.
+    pub reconsent: Vec<(String, String)>,
+    /// Users not exchanged, with why; the next run tries them again.
+    pub failed: Vec<(String, String)>,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<String>,
+    /// Whether the stop was the provider refusing the app.
+    pub app_refused: bool,
+}
+
+fn spec_of(p: &'static Provider) -> Result<&'static ExchangeSpec, JobError> {
+    p.exchange.ok_or_else(|| {
+        let with: Vec<&str> = crate::provider::REGISTRY
+            .iter()
+            .filter(|p| p.exchange.is_some())
+            .map(|p| p.id)
+            .collect();
+        JobError::input(
+            format!("{} has no per-user token exchange", p.name),
+            format!("the providers with one are: {}", with.join(", ")),
+        )
+    })
+}
+
+impl Job {
+    fn journal_path(&self) -> Result<PathBuf, JobError> {
+        if let Some(j) = &self.journal {
+            return Ok(j.clone());
+        }
+        match &self.out {
+            Some(o) => {
+                let mut s = o.as_os_str().to_owned();
+                s.push(".journal");
+                Ok(PathBuf::from(s))
+            }
+            None => Err(JobError::input(
+                "no journal: a run needs one, next to its output or named",
+                "name the output file, or the journal",
+            )),
+        }
+    }
+
+    fn budget(&self, spec: &ExchangeSpec) -> Option<Budget> {
+        if self.unlimited {
+            return None;
+        }
+        Some(
+            self.rate
+                .unwrap_or_else(|| spec.budget.at(spec.budget_percent)),
+        )
+    }
+
+    fn check_credentials(&self, spec: &ExchangeSpec) -> Result<(), JobError> {
+        let name = self.provider.name;
+        if spec.needs_consumer_secret {
+            if self.consumer_key.as_deref().unwrap_or("").is_empty() {
+                return Err(JobError::input(
+                    format!("{name}'s exchange is signed by the OAuth 1.0a app: its consumer key is missing"),
+                    "give the consumer key of the app the users' tokens were issued to",
+                ));
+            }
+            if self.consumer_secret.is_none() {
+                return Err(JobError::input(
+                    format!("{name}'s exchange is signed by the OAuth 1.0a app: its consumer secret is missing"),
+                    "give the consumer secret from an environment variable or a file",
+                ));
+            }
+        }
+        if spec.needs_client_id && self.client_id.as_deref().unwrap_or("").is_empty() {
+            return Err(JobError::input(
+                format!("{name}'s exchange is made by the OAuth 2.0 app: its client id is missing"),
+                "give the OAuth 2.0 client id (and its secret, for a confidential client)",
+            ));
+        }
+        for (what, url) in [
+            ("the exchange endpoint", self.endpoint.as_deref()),
+            ("the API base", self.api_base.as_deref()),
+        ] {
+            if let Some(reason) = url.and_then(crate::net::insecure_reason) {
+                return Err(JobError::input(
+                    format!(
+                        "{what} {}: {reason}",
+                        crate::net::strip_query(url.unwrap_or(""))
+                    ),
+                    "use https (plain http only to a loopback address, for a test server)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn app(&self, spec: &ExchangeSpec) -> Result<App, JobError> {
+        let http = crate::net::client_builder(super::spec::TIMEOUTS)
+            .pool_max_idle_per_host(self.workers.max(1))
+            .build()
+            .map_err(|e| JobError::other(format!("cannot set up HTTP: {e}"), "report this"))?;
+        Ok(App {
+            http,
+            endpoint: self
+                .endpoint
+                .clone()
+                .unwrap_or_else(|| spec.endpoint.to_owned()),
+            api_base: self
+                .api_base
+                .clone()
+                .unwrap_or_else(|| spec.api_base.to_owned()),
+            consumer_key: self.consumer_key.clone().unwrap_or_default(),
+            consumer_secret: self.consumer_secret.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            scope: self.scope.clone(),
+        })
+    }
+}
+
+fn read_list(path: &Path) -> Result<TokenList, JobError> {
+    input::read(path).map_err(|e| JobError::input(e.to_string(), e.hint()))
+}
+
+fn journal_error(e: journal::JournalError) -> JobError {
+    JobError::other(e.to_string(), e.hint())
+}
+
+/// Checks the job and says what a run would do; sends nothing, writes nothing.
+pub fn plan(job: &Job) -> Result<Plan, JobError> {
+    let spec = spec_of(job.provider)?;
+    job.check_credentials(spec)?;
+    let journal = job.journal_path()?;
+    let records = journal::replay(&journal).map_err(journal_error)?;
+    let list = match &job.users {
+        Users::File(p) => Some(read_list(p)?),
+        Users::Table(t) => {
+            t.check()
+                .map_err(|e| JobError::input(e.message.clone(), e.hint.clone()))?;
+            None
+        }
+    };
+    Ok(plan_of(job, spec, list.as_ref(), &records, journal))
+}
+
+fn plan_of(
+    job: &Job,
+    spec: &ExchangeSpec,
+    list: Option<&TokenList>,
+    records: &[Record],
+    journal: PathBuf,
+) -> Plan {
+    let states = journal::states(records);
+    let (mut settled, mut interrupted) = (0, 0);
+    let users = list.map(|l| l.users.len());
+    if let Some(l) = list {
+        for u in &l.users {
+            match states.get(&u.user_id) {
+                Some(UserState::Received | UserState::Reconsent(_)) => settled += 1,
+                Some(UserState::InFlight) => interrupted += 1,
+                _ => {}
+            }
+        }
+    }
+    let to_ask = users.map(|n| n - settled);
+    let budget = job.budget(spec);
+    Plan {
+        provider: job.provider.id.to_owned(),
+        endpoint: crate::net::strip_query(job.endpoint.as_deref().unwrap_or(spec.endpoint)),
+        users,
+        bad_rows: list
+            .map(|l| l.bad.iter().map(|b| (b.line, b.reason.clone())).collect())
+            .unwrap_or_default(),
+        settled,
+        interrupted,
+        to_ask,
+        rate: budget
+            .map(|b| format!("{}/{}", b.calls, b.per_secs))
+            .unwrap_or_else(|| "unlimited".into()),
+        rate_source: spec.budget_source,
+        eta_secs: match (budget, to_ask) {
+            (Some(b), Some(n)) => Some(b.time_for(n as u64).as_secs()),
+            (None, Some(_)) => Some(0),
+            _ => None,
+        },
+        workers: job.workers.max(1),
+        journal,
+        out: job.out.clone(),
+        after_crash: spec.after_crash,
+        unconfirmed: spec.unconfirmed,
+    }
+}
+
+/// Runs the job: the journal first, then every user, then the output (for a file of users),
+/// written from the journal. `progress` is told the report after each user.
+pub fn execute(
+    job: &Job,
+    progress: Option<&(dyn Fn(&Report) + Sync)>,
+) -> Result<Outcome, JobError> {
+    let spec = spec_of(job.provider)?;
+    job.check_credentials(spec)?;
+    let journal_path = job.journal_path()?;
+    if let (Users::File(_), None) = (&job.users, &job.out) {
+        return Err(JobError::input(
+            "no output file: a file of users is answered with an output CSV",
+            "name the output file",
+        ));
+    }
+    // The output is refused before anything is sent, not after.
+    if let Some(out) = &job.out {
+        if out.exists() && !job.replace_out && !journal_path.exists() {
+            return Err(JobError::input(
+                format!(
+                    "{} exists and this is not a run to resume (no journal)",
+                    out.display()
+                ),
+                "name another output file, or allow it to be replaced",
+            ));
+        }
+    }
+    let (mut journal, prior) = Journal::open(&journal_path).map_err(journal_error)?;
+    let locks = match &job.locks_dir {
+        Some(d) => Some(
+            UserLocks::new(
+                d,
+                job.provider.id,
+                job.client_id
+                    .as_deref()
+                    .unwrap_or(job.consumer_key.as_deref().unwrap_or("")),
+            )
+            .map_err(|e| JobError::other(format!("{}: {e}", d.display()), "check the folder"))?,
+        ),
+        None => None,
+    };
+    let exchanger = (spec.exchanger)(job.app(spec)?);
+    let settings = Settings {
+        budget: job.budget(spec).unwrap_or(Budget {
+            calls: u32::MAX,
+            per_secs: 1,
+        }),
+        attempts: job.attempts.max(1),
+        backoff: std::time::Duration::from_secs(1),
+        backoff_cap: std::time::Duration::from_secs(60),
+        workers: job.workers.max(1),
+        refused_in_a_row: 5,
+    };
+    let list = match &job.users {
+        Users::File(p) => Some(read_list(p)?),
+        Users::Table(_) => None,
+    };
+    let list_source = list.as_ref().map(ListSource::new);
+    let table = match &job.users {
+        Users::Table(t) => Some(
+            super::postgres::TableSource::connect(t, &prior)
+                .map_err(|e| JobError::other(e.to_string(), e.hint.clone()))?,
+        ),
+        Users::File(_) => None,
+    };
+    let source: &dyn Source = match (&list_source, &table) {
+        (Some(l), _) => l,
+        (None, Some(t)) => t,
+        (None, None) => return Err(JobError::other("no users to read", "report this")),
+    };
+    let plan = plan_of(job, spec, list.as_ref(), &prior, journal_path.clone());
+    let report = Run {
+        source,
+        exchanger: exchanger.as_ref(),
+        settings,
+        clock: &SystemClock,
+        locks: locks.as_ref(),
+        progress,
+    }
+    .go(&mut journal, &prior)
+    .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
+    drop(journal);
+    if let (Some(list), Some(out)) = (&list, &job.out) {
+        let records = journal::replay(&journal_path).map_err(journal_error)?;
+        super::output::write(out, list, &records, true)
+            .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
+    }
+    Ok(Outcome {
+        plan,
+        exchanged: report.exchanged,
+        already: report.already,
+        reconsent: report.reconsent,
+        failed: report.failed,
+        stopped: report.stopped,
+        app_refused: report.app_refused,
+    })
+}
