@@ -127,6 +127,16 @@ impl KeyPasswordArgs {
     }
 }
 
+/// A secret from an environment variable or the first line of a file (one of them given).
+pub fn resolve_secret(
+    env: Option<&str>,
+    file: Option<&PathBuf>,
+    what: &str,
+    flags: &str,
+) -> Result<Password, CliError> {
+    resolve_password(env, file, what, flags, false)
+}
+
 fn resolve_password(
     env: Option<&str>,
     file: Option<&PathBuf>,

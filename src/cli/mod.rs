@@ -14,6 +14,8 @@ mod common;
 mod completions;
 mod connect;
 mod evidence;
+mod exchange;
+mod exchange_render;
 mod export;
 mod init;
 mod inputs;
@@ -90,6 +92,8 @@ enum Command {
     Audit(audit::Args),
     /// Move a legacy integration to working OAuth 2.0 credentials, step by step (resumable).
     Migrate(migrate::Args),
+    /// Exchange every user's OAuth 1.0a token for an OAuth 2.0 pair, in bulk and resumably (Garmin, X, Tumblr).
+    Exchange(exchange::Args),
     /// Print the handoff a platform or deployment needs: client id, scopes, redirect URI, tenant.
     Export(export::Args),
     /// Plan scopes from the calls, and move a connected app to granular scopes (check, upgrade, link).
@@ -145,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::Scopes(c) => scopes::run(c),
         Command::Migrate(a) => migrate::run(a),
         Command::Export(a) => export::run(a),
+        Command::Exchange(a) => exchange::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };

@@ -409,6 +409,15 @@ pub fn start_netsuite_stub(
     spawn_peer_server(cmd)
 }
 
+/// Starts the exchange stubs (tests/peers/exchange_stub.py) with the app and users in `conf`
+/// (a JSON file).
+pub fn start_exchange_stub(python: &Path, conf: &Path) -> OauthlibServer {
+    let mut cmd = Command::new(python);
+    cmd.arg(root().join("tests/peers/exchange_stub.py"))
+        .arg(conf);
+    spawn_peer_server(cmd)
+}
+
 /// Spawns a peer server that takes a port file as its last argument, and waits for its port.
 fn spawn_peer_server(mut cmd: Command) -> OauthlibServer {
     use std::time::{Duration, Instant};

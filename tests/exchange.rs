@@ -1,0 +1,521 @@
+//! `oauth1to2 exchange` against the providers' exchange stubs (tests/peers/exchange_stub.py):
+//! oauthlib verifies every OAuth 1.0a signature (Garmin, Tumblr), the X stub checks every RFC
+//! 8693 parameter and the Basic client authentication, and each stub counts what the engine must
+//! never do (a spent token exchanged again, a user exchanged twice). The runs are killed with
+//! SIGKILL at random moments and resumed.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{bin, output_within, start_exchange_stub, stderr, stdout, OauthlibServer};
+
+const CK: &str = "ck-partner-app";
+const CS: &str = "cs-consumer-secret-9f2";
+const CLIENT: &str = "x-client-id";
+const CLIENT_SECRET: &str = "x-client-secret-77a";
+
+struct Bench {
+    dir: tempfile::TempDir,
+    stub: OauthlibServer,
+    /// user id -> (token, secret)
+    users: Vec<(String, String, String)>,
+}
+
+fn token_of(provider: &str, i: usize) -> (String, String, String) {
+    (
+        format!("user-{i:05}"),
+        format!("{provider}-tok-{i:05}-{}", hex(i * 7919)),
+        format!("{provider}-sec-{i:05}-{}", hex(i * 104729)),
+    )
+}
+
+fn hex(n: usize) -> String {
+    format!("{:08x}", n.wrapping_mul(2654435761))
+}
+
+/// A stub for `provider`'s app with `n` users (`revoked` of them revoked), and the list.
+fn bench(provider: &str, n: usize, revoked: &[usize]) -> Option<Bench> {
+    let python = common::python_with("oauthlib")?;
+    let dir = tempfile::tempdir().unwrap();
+    let users: Vec<_> = (0..n).map(|i| token_of(provider, i)).collect();
+    let conf = serde_json::json!({
+        "consumer_key": CK, "consumer_secret": CS,
+        "client_id": CLIENT, "client_secret": CLIENT_SECRET,
+        "users": users.iter().map(|(_, t, s)| (t.clone(), s.clone())).collect::<HashMap<_, _>>(),
+        "revoked": revoked.iter().map(|i| users[*i].1.clone()).collect::<Vec<_>>(),
+    });
+    let conf_path = dir.path().join("stub.json");
+    std::fs::write(&conf_path, conf.to_string()).unwrap();
+    let mut csv = String::from("user_id,oauth_token,oauth_token_secret,email\n");
+    for (u, t, s) in &users {
+        csv.push_str(&format!("{u},{t},{s},{u}@example.com\n"));
+    }
+    std::fs::write(dir.path().join("users.csv"), csv).unwrap();
+    let stub = start_exchange_stub(&python, &conf_path);
+    Some(Bench { dir, stub, users })
+}
+
+impl Bench {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.stub.port)
+    }
+
+    fn endpoint(&self, provider: &str) -> String {
+        let path = match provider {
+            "x" => "/2/oauth2/token",
+            "tumblr" => "/v2/oauth2/exchange",
+            _ => "/partner-gateway/rest/user/token-exchange",
+        };
+        format!("{}{path}", self.base())
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("exchanged.csv")
+    }
+
+    fn cmd(&self, provider: &str, extra: &[&str]) -> Command {
+        let mut c = bin();
+        c.env("OAUTH1TO2_HOME", self.dir.path().join("home"))
+            .env("CS", CS)
+            .env("XS", CLIENT_SECRET)
+            .args(["exchange", "--provider", provider])
+            .args([
+                "--tokens",
+                self.dir.path().join("users.csv").to_str().unwrap(),
+            ])
+            .args(["--out", self.out().to_str().unwrap()])
+            .args(["--token-endpoint", &self.endpoint(provider)])
+            .args(["--api-base", &self.base()]);
+        if provider == "x" {
+            c.args(["--client-id", CLIENT, "--client-secret-env", "XS"]);
+        } else {
+            c.args(["--consumer-key", CK, "--consumer-secret-env", "CS"]);
+        }
+        c.args(extra);
+        c
+    }
+
+    fn run(&self, provider: &str, extra: &[&str]) -> Output {
+        output_within(&mut self.cmd(provider, extra), Duration::from_secs(300))
+    }
+
+    fn state(&self) -> serde_json::Value {
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
+            .unwrap()
+            .get_json(&format!("{}/__state", self.base()))
+            .unwrap()
+    }
+
+    fn fault(&self, f: serde_json::Value) {
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/__fault", self.base()))
+            .body(f.to_string())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    /// The output, by user id: the row as a map.
+    fn rows(&self) -> HashMap<String, HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(self.out()).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        r.records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                let row: HashMap<String, String> = header
+                    .iter()
+                    .cloned()
+                    .zip(rec.iter().map(String::from))
+                    .collect();
+                (row["user_id"].clone(), row)
+            })
+            .collect()
+    }
+
+    fn assert_no_secret_in(&self, o: &Output) {
+        let text = format!("{}{}", stdout(o), stderr(o));
+        for (_, t, s) in &self.users {
+            assert!(
+                !text.contains(t.as_str()) && !text.contains(s.as_str()),
+                "a user's secret was printed"
+            );
+        }
+        assert!(!text.contains(CS) && !text.contains(CLIENT_SECRET));
+        assert!(
+            !text.contains("at-") && !text.contains("rt-"),
+            "a new token was printed:\n{text}"
+        );
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn each_provider_exchanges_a_list_and_lists_who_must_consent_again() {
+    for provider in ["garmin", "x", "tumblr"] {
+        let Some(b) = bench(provider, 40, &[7]) else {
+            return;
+        };
+        let o = b.run(provider, &["--rate", "unlimited", "--concurrency", "4"]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{provider}: one user must consent again\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        b.assert_no_secret_in(&o);
+        assert!(stdout(&o).contains("exchanged now: 39"), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("user-00007"),
+            "the re-consent list names the user"
+        );
+        let st = b.state();
+        assert_eq!(
+            st["counts"]["double"], 0,
+            "{provider}: nothing exchanged twice"
+        );
+        assert_eq!(
+            st["counts"]["bad_signature"], 0,
+            "{provider}: oauthlib took every signature"
+        );
+        let rows = b.rows();
+        assert_eq!(rows.len(), 40);
+        for (u, t, _) in &b.users {
+            let row = &rows[u];
+            assert_eq!(row["email"], format!("{u}@example.com"), "passed through");
+            if u == "user-00007" {
+                assert_eq!(row["status"], "reconsent");
+                assert!(row["access_token"].is_empty());
+                continue;
+            }
+            assert_eq!(row["status"], "exchanged", "{provider} {u}");
+            // The pair in the output is the one the provider issued, and still valid there.
+            assert_eq!(
+                row["access_token"],
+                st["tokens"][t]["valid"].as_str().unwrap()
+            );
+            assert_eq!(st["tokens"][t]["exchanges"], 1);
+            assert!(row["refresh_token"].starts_with("rt-"));
+            let expires: i64 = row["expires_at"].parse().unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            let lifetime = match provider {
+                "x" => 7200,
+                "tumblr" => 2520,
+                _ => 86400,
+            };
+            assert!(
+                (expires - now - lifetime).abs() < 120,
+                "{provider}: expires_at {expires}"
+            );
+            match provider {
+                "garmin" => {
+                    assert_eq!(row["provider_user_id"], format!("g-{}", &t[t.len() - 12..]))
+                }
+                "tumblr" => assert_eq!(row["scope"], "basic write"),
+                _ => assert!(row["scope"].contains("offline.access")),
+            }
+        }
+        assert_eq!(mode(&b.out()), 0o600);
+        let journal = b.dir.path().join("exchanged.csv.journal");
+        assert_eq!(mode(&journal), 0o600);
+        // The same command again asks for nobody.
+        let again = b.run(provider, &["--rate", "unlimited"]);
+        assert!(
+            stdout(&again).contains("exchanged now: 0; earlier: 40"),
+            "{}",
+            stdout(&again)
+        );
+        assert_eq!(b.state()["counts"]["exchange"], 39);
+    }
+}
+
+#[test]
+fn a_refused_app_stops_the_run_before_it_burns_the_list() {
+    // X says the client is refused: the first answer stops the run.
+    let Some(b) = bench("x", 30, &[]) else { return };
+    let mut c = b.cmd("x", &["--rate", "unlimited", "--concurrency", "1"]);
+    c.env("XS", "wrong-secret");
+    let o = output_within(&mut c, Duration::from_secs(120));
+    assert_eq!(o.status.code(), Some(4), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("X refuses the app"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("wrong-secret"));
+    assert_eq!(b.state()["counts"]["exchange"], 0);
+    // Tumblr cannot tell a refused app from a refused user: five refusals in a row from the
+    // start stop the run, and those users are left for the next run, not put on the list.
+    let Some(b) = bench("tumblr", 30, &[]) else {
+        return;
+    };
+    let mut c = b.cmd("tumblr", &["--rate", "unlimited", "--concurrency", "1"]);
+    c.env("CS", "wrong-consumer-secret");
+    let o = output_within(&mut c, Duration::from_secs(120));
+    assert_eq!(o.status.code(), Some(4), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("the first 5 users were all refused"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        b.state()["counts"]["bad_signature"],
+        5,
+        "five requests, not thirty"
+    );
+    let rows = b.rows();
+    assert!(rows.values().all(|r| r["status"] != "reconsent"));
+    // Put right, the same command exchanges everyone.
+    let o = b.run("tumblr", &["--rate", "unlimited"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(b.rows().values().all(|r| r["status"] == "exchanged"));
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_honouring_retry_after() {
+    let Some(b) = bench("tumblr", 3, &[]) else {
+        return;
+    };
+    b.fault(serde_json::json!({"status": 429, "count": 1, "retry_after": "2"}));
+    b.fault(serde_json::json!({"status": 500, "count": 1}));
+    let t0 = Instant::now();
+    let o = b.run("tumblr", &["--rate", "unlimited", "--concurrency", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        t0.elapsed() >= Duration::from_secs(2),
+        "Retry-After: 2 was waited for"
+    );
+    assert_eq!(b.state()["counts"]["exchange"], 3);
+    // A server that keeps failing: the user is failed after --attempts, and retried next run.
+    let Some(b2) = bench("x", 2, &[]) else { return };
+    b2.fault(serde_json::json!({"status": 503, "count": 4}));
+    let o = b2.run(
+        "x",
+        &[
+            "--rate",
+            "unlimited",
+            "--concurrency",
+            "1",
+            "--attempts",
+            "2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("failed: 2"), "{}", stdout(&o));
+    let o = b2.run("x", &["--rate", "unlimited", "--resume"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn a_dry_run_checks_and_plans_and_sends_nothing() {
+    let Some(b) = bench("x", 25_000, &[]) else {
+        return;
+    };
+    let o = b.run("x", &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("25000 users") && out.contains("to ask: 25000"),
+        "{out}"
+    );
+    // 8,000 of X's 10,000 per 900 s: the first 8,000 at once, then 17,000 at 8.9 a second.
+    assert!(
+        out.contains("rate: 8000/900") && out.contains("about 32 min"),
+        "{out}"
+    );
+    assert!(out.contains("nothing was sent"));
+    assert!(!b.out().exists());
+    assert_eq!(b.state()["counts"]["exchange"], 0);
+    let j = b.run("x", &["--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["to_ask"], 25000);
+    assert_eq!(v["eta_secs"], 17000 * 900 / 8000);
+    // A missing secret is named with the flags that give it.
+    let mut c = b.cmd("tumblr", &["--dry-run"]);
+    c.env_remove("CS");
+    let o = output_within(&mut c, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("CS"), "{}", stderr(&o));
+    // A plain-http endpoint off this machine is refused before anything is read.
+    let mut c = bin();
+    c.env("XS", "s")
+        .args([
+            "exchange",
+            "--provider",
+            "x",
+            "--client-id",
+            "c",
+            "--client-secret-env",
+            "XS",
+        ])
+        .args([
+            "--tokens",
+            b.dir.path().join("users.csv").to_str().unwrap(),
+            "--out",
+            "o.csv",
+        ])
+        .args([
+            "--token-endpoint",
+            "http://api.example.com/2/oauth2/token",
+            "--dry-run",
+        ]);
+    let o = output_within(&mut c, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("plain http"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_server_that_dies_mid_run_loses_no_pair() {
+    let Some(b) = bench("garmin", 20, &[]) else {
+        return;
+    };
+    b.fault(serde_json::json!({"die_after": 6}));
+    let o = b.run(
+        "garmin",
+        &[
+            "--rate",
+            "unlimited",
+            "--concurrency",
+            "1",
+            "--attempts",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let rows = b.rows();
+    let exchanged = rows.values().filter(|r| r["status"] == "exchanged").count();
+    assert_eq!(
+        exchanged, 6,
+        "every pair the server sent before it died is in the output"
+    );
+    assert!(rows.values().all(|r| r["status"] != "reconsent"));
+}
+
+/// SIGKILL at random moments, 20 times, then a run to the end: every pair the provider issued
+/// is in the output, and no user is exchanged twice (Tumblr: a spent token is never sent again;
+/// a pair lost to the kill shows as re-consent, from the probe of the old token). For X, a user
+/// exchanged again after a kill holds the newest pair, the only valid one.
+#[test]
+fn killed_twenty_times_no_pair_is_lost_and_no_user_is_exchanged_twice() {
+    for provider in ["tumblr", "x"] {
+        let Some(b) = bench(provider, 400, &[]) else {
+            return;
+        };
+        let mut rng = 0x9e3779b97f4a7c15u64 ^ std::process::id() as u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut mid_run = 0;
+        for _ in 0..20 {
+            let before = b.state()["counts"]["exchange"].as_u64().unwrap();
+            let mut child = b
+                .cmd(provider, &["--rate", "20/1", "--concurrency", "4"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let at = Duration::from_millis(20 + next() % 400);
+            let t0 = Instant::now();
+            while t0.elapsed() < at && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let running = child.try_wait().unwrap().is_none();
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+            let after = b.state()["counts"]["exchange"].as_u64().unwrap();
+            if running && after > before && after < 400 {
+                mid_run += 1;
+            }
+        }
+        assert!(
+            mid_run >= 10,
+            "{provider}: only {mid_run} kills landed mid-run"
+        );
+        let o = b.run(provider, &["--rate", "unlimited"]);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let st = b.state();
+        let again: u64 = b
+            .users
+            .iter()
+            .map(|(_, t, _)| {
+                st["tokens"][t]["exchanges"]
+                    .as_u64()
+                    .unwrap_or(0)
+                    .saturating_sub(1)
+            })
+            .sum();
+        assert_eq!(st["counts"]["double"].as_u64(), Some(again));
+        if provider == "tumblr" {
+            assert_eq!(again, 0, "no spent token was sent again");
+        }
+        let rows = b.rows();
+        let mut lost = 0;
+        for (u, t, _) in &b.users {
+            let row = &rows[u];
+            let s = &st["tokens"][t];
+            match row["status"].as_str() {
+                "exchanged" => assert_eq!(
+                    row["access_token"],
+                    s["valid"].as_str().unwrap(),
+                    "{provider} {u}: the valid pair"
+                ),
+                "reconsent" => {
+                    assert_eq!(provider, "tumblr", "X never needs re-consent after a crash");
+                    assert!(row["reason"].contains("crash"), "{}", row["reason"]);
+                    assert_eq!(s["exchanges"], 1, "lost: issued once, never again");
+                    lost += 1;
+                }
+                other => panic!("{provider} {u}: {other} {}", row["reason"]),
+            }
+            if provider == "tumblr" {
+                assert_eq!(s["exchanges"], 1, "{u}: exchanged exactly once");
+            }
+        }
+        assert!(
+            lost <= 20 * 4,
+            "at most the requests in flight at each kill are lost: {lost}"
+        );
+        #[allow(clippy::disallowed_macros)]
+        {
+            eprintln!(
+                "{provider}: {mid_run} kills mid-run, {lost} pairs lost in flight (re-consent)"
+            );
+        }
+        // Every pair the journal received is in the output.
+        let journal = std::fs::read_to_string(b.dir.path().join("exchanged.csv.journal")).unwrap();
+        let mut last: HashMap<String, String> = HashMap::new();
+        for l in journal.lines().filter(|l| !l.is_empty()) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+                continue;
+            };
+            if v["kind"] == "received" {
+                last.insert(
+                    v["user"].as_str().unwrap().into(),
+                    v["access_token"].as_str().unwrap().into(),
+                );
+            }
+        }
+        assert_eq!(
+            last.len(),
+            rows.values().filter(|r| r["status"] == "exchanged").count()
+        );
+        for (u, at) in &last {
+            assert_eq!(&rows[u]["access_token"], at);
+        }
+    }
+}
