@@ -352,7 +352,7 @@ pub fn execute(
             ));
         }
     }
-    let (mut journal, prior) = Journal::open(&journal_path).map_err(journal_error)?;
+    let (journal, prior) = Journal::open(&journal_path).map_err(journal_error)?;
     let locks = match &job.locks_dir {
         Some(d) => Some(
             UserLocks::new(
@@ -404,7 +404,7 @@ pub fn execute(
         locks: locks.as_ref(),
         progress,
     }
-    .go(&mut journal, &prior)
+    .go(&journal, &prior)
     .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
     drop(journal);
     if let (Some(list), Some(out)) = (&list, &job.out) {

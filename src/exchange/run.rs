@@ -238,7 +238,7 @@ pub struct Run<'a> {
 
 /// What a worker holds in common with the others.
 struct Shared<'j> {
-    journal: Mutex<&'j mut Journal>,
+    journal: &'j Journal,
     bucket: Mutex<Bucket>,
     report: Mutex<Report>,
     stop: AtomicBool,
@@ -257,7 +257,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 impl Run<'_> {
     /// Runs the exchange with `journal` (opened, and `prior` its records).
-    pub fn go(&self, journal: &mut Journal, prior: &[Record]) -> Result<Report, RunError> {
+    pub fn go(&self, journal: &Journal, prior: &[Record]) -> Result<Report, RunError> {
         let mut last: HashMap<String, Option<Record>> = HashMap::new();
         for r in prior {
             match r {
@@ -272,7 +272,7 @@ impl Run<'_> {
             }
         }
         let shared = Shared {
-            journal: Mutex::new(journal),
+            journal,
             bucket: Mutex::new(Bucket::new(self.settings.budget, self.clock.now())),
             report: Mutex::new(Report::default()),
             stop: AtomicBool::new(false),
@@ -323,10 +323,7 @@ impl Run<'_> {
     }
 
     fn append(&self, sh: &Shared<'_>, record: &Record) -> Result<(), RunError> {
-        sh.journal
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .append(record)?;
+        sh.journal.append(record)?;
         Ok(())
     }
 
@@ -560,7 +557,7 @@ mod tests {
 
     fn run(
         list: &TokenList,
-        journal: &mut Journal,
+        journal: &Journal,
         prior: &[Record],
         exchanger: &dyn Exchanger,
         settings: &Settings,
@@ -649,7 +646,7 @@ mod tests {
     fn pairs_are_journalled_refused_users_listed_and_the_rate_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, prior) = Journal::open(&path).unwrap();
+        let (j, prior) = Journal::open(&path).unwrap();
         let script = Script::new(
             true,
             vec![
@@ -661,7 +658,7 @@ mod tests {
         let clock = FakeClock::default();
         let r = run(
             &list(&["u1", "u2", "u3"]),
-            &mut j,
+            &j,
             &prior,
             &script,
             &settings(),
@@ -695,7 +692,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_and_an_app_refusal_stops_the_run() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut j, prior) = Journal::open(&dir.path().join("j")).unwrap();
+        let (j, prior) = Journal::open(&dir.path().join("j")).unwrap();
         let script = Script::new(
             true,
             vec![
@@ -716,7 +713,7 @@ mod tests {
         let clock = FakeClock::default();
         let r = run(
             &list(&["u1", "u2", "u3"]),
-            &mut j,
+            &j,
             &prior,
             &script,
             &settings(),
@@ -740,7 +737,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         {
-            let (mut j, _) = Journal::open(&path).unwrap();
+            let (j, _) = Journal::open(&path).unwrap();
             for r in [
                 Record::Attempt {
                     user: "u1".into(),
@@ -769,14 +766,14 @@ mod tests {
         {
             let copy = dir.path().join(format!("j-{again}"));
             std::fs::copy(&path, &copy).unwrap();
-            let (mut j, prior) = Journal::open(&copy).unwrap();
+            let (j, prior) = Journal::open(&copy).unwrap();
             let script = Script::new(
                 again,
                 vec![("u2", vec![pair("a2")]), ("u3", vec![pair("a3")])],
             );
             let r = run(
                 &list(&["u1", "u2", "u3"]),
-                &mut j,
+                &j,
                 &prior,
                 &script,
                 &settings(),
@@ -794,7 +791,7 @@ mod tests {
     fn refusals_from_the_start_stop_the_run_and_are_left_for_the_next() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, prior) = Journal::open(&path).unwrap();
+        let (j, prior) = Journal::open(&path).unwrap();
         let no = || vec![Answer::UserRefused("HTTP 401".into())];
         let script = Script::new(
             true,
@@ -807,7 +804,7 @@ mod tests {
         );
         let r = run(
             &list(&["u1", "u2", "u3", "u4"]),
-            &mut j,
+            &j,
             &prior,
             &script,
             &settings(),
@@ -837,7 +834,7 @@ mod tests {
             crate::exchange::journal::UserState::Failed(_)
         ));
         // Once a pair has come, a refusal is the user's.
-        let (mut j2, prior2) = Journal::open(&dir.path().join("j2")).unwrap();
+        let (j2, prior2) = Journal::open(&dir.path().join("j2")).unwrap();
         let script = Script::new(
             true,
             vec![
@@ -849,7 +846,7 @@ mod tests {
         );
         let r = run(
             &list(&["u4", "u1", "u2", "u3"]),
-            &mut j2,
+            &j2,
             &prior2,
             &script,
             &settings(),

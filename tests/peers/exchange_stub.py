@@ -124,6 +124,9 @@ def main(conf_path, port_file):
 
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: without this, Nagle and the delayed ACK add
+        # 40 ms to every answer on a kept-alive connection.
+        disable_nagle_algorithm = True
 
         def log_message(self, *a):
             pass
