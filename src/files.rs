@@ -59,6 +59,17 @@ pub fn write_atomic(
     visibility: Visibility,
     force: bool,
 ) -> Result<(), WriteError> {
+    write_atomic_with(path, visibility, force, |f| f.write_all(bytes))
+}
+
+/// [`write_atomic`], for a file written piece by piece by `fill` (a large output streamed): the
+/// same temporary file, flush and rename, so a reader never sees part of it.
+pub fn write_atomic_with(
+    path: &Path,
+    visibility: Visibility,
+    force: bool,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), WriteError> {
     let io_err = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -78,7 +89,7 @@ pub fn write_atomic(
         .unwrap_or_else(|| "out".into());
     let (tmp_path, mut file) = create_temp(&dir, &file_name, visibility).map_err(io_err)?;
     let result = (|| {
-        file.write_all(bytes)?;
+        fill(&mut file)?;
         file.sync_all()?;
         drop(file);
         if force {

@@ -250,16 +250,14 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         }
         return Ok(EXIT_OK);
     }
-    if a.resume && !job::plan(&job).map_err(job_error)?.journal.exists() {
+    let planned = job::plan(&job).map_err(job_error)?;
+    if a.resume && !planned.journal.exists() {
         return Err(CliError::input(
             "--resume: there is no journal to resume",
             "drop --resume to start a new run (or name the journal of the run to resume)",
         ));
     }
-    let total = match &job.users {
-        Users::File(_) => job::plan(&job).map_err(job_error)?.users.unwrap_or(0),
-        Users::Table(_) => 0,
-    };
+    let total = planned.users.unwrap_or(0);
     let bar = if a.json {
         None
     } else {

@@ -18,6 +18,12 @@ pub fn print_plan(p: &Plan, dry: bool) {
     for (line, why) in &p.bad_rows {
         println!("  line {line} skipped: {}", term(why));
     }
+    if p.bad_row_count > p.bad_rows.len() {
+        println!(
+            "  ... and {} more rows skipped",
+            p.bad_row_count - p.bad_rows.len()
+        );
+    }
     if p.settled > 0 || p.interrupted > 0 {
         println!(
             "  journal {}: {} settled by an earlier run, {} interrupted by a crash",

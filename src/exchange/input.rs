@@ -8,16 +8,17 @@
 //! user already listed is a bad row: one user is exchanged once. Tokens and secrets are held as
 //! secrets: no `Debug`, error or report shows them.
 //!
-//! Everything read is capped: the file ([`MAX_FILE`]), a row ([`MAX_ROW`]) and the number of
-//! users ([`MAX_USERS`]); a larger list belongs in a database table.
+//! The list is read a row at a time ([`Rows`]), so its size does not set the memory a run
+//! needs. A row is capped ([`MAX_ROW`]) and so is the number of users ([`MAX_USERS`]); a larger
+//! list belongs in a database table.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::secret::{Password, Token};
 
-/// The largest list read: 512 MiB (a million users is about 200 MB of CSV).
-pub const MAX_FILE: usize = 512 << 20;
 /// The longest row: 64 KiB.
 pub const MAX_ROW: usize = 64 << 10;
 /// The most users in one list.
@@ -118,54 +119,345 @@ impl Format {
     }
 }
 
-/// Reads the list in `path` (see the module's description).
-pub fn read(path: &Path) -> Result<TokenList, InputError> {
+/// Opens the list in `path` for reading row by row (see the module's description); its header
+/// (CSV) is read and checked now.
+pub fn open(path: &Path) -> Result<Rows<BufReader<File>>, InputError> {
     let file = path.display().to_string();
-    let text = crate::files::read_text_limited(path, MAX_FILE).map_err(|e| InputError {
+    let f = File::open(path).map_err(|e| InputError {
         file: file.clone(),
         message: format!("cannot read it: {e}"),
-        hint: "check the path; a list larger than 512 MiB belongs in a database table".into(),
+        hint: "check the path".into(),
     })?;
-    parse(&file, &text, Format::of(path, &text))
+    Rows::new(file, BufReader::with_capacity(256 << 10, f), None, path)
 }
 
-/// Parses a list's text; `file` names it in errors.
+/// Parses a whole list's text; `file` names it in errors.
 pub fn parse(file: &str, text: &str, format: Format) -> Result<TokenList, InputError> {
-    let mut list = match format {
-        Format::Csv => parse_csv(file, text)?,
-        Format::JsonLines => parse_json_lines(text),
-    };
-    // One user, one exchange: a second row for a user is skipped, naming the first.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut kept = Vec::with_capacity(list.users.len());
-    for u in std::mem::take(&mut list.users) {
-        match seen.get(&u.user_id) {
-            Some(first) => list.bad.push(BadRow {
+    let mut rows = Rows::new(file.into(), text.as_bytes(), Some(format), Path::new(file))?;
+    let mut list = TokenList::default();
+    while let Some(row) = rows.next_row()? {
+        match row {
+            Ok(u) => list.users.push(u),
+            Err(b) => list.bad.push(b),
+        }
+    }
+    list.extra_columns = rows.extra_columns().to_vec();
+    Ok(list)
+}
+
+/// A list read one row at a time: memory for one row, and for the duplicate check a 16-byte
+/// digest and a line number per user.
+pub struct Rows<R> {
+    file: String,
+    r: R,
+    format: Format,
+    header: Vec<String>,
+    extra_columns: Vec<String>,
+    /// Physical lines read so far.
+    line: usize,
+    /// Each user's digest and first line.
+    seen: HashMap<[u8; 16], u32>,
+    done: bool,
+}
+
+impl<R> std::fmt::Debug for Rows<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rows")
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A record's first line, and its bytes or (too long) its length.
+type Record = (usize, Result<Vec<u8>, usize>);
+
+/// Reads one physical line (through its `\n`) into `buf`, keeping at most `cap` bytes of it:
+/// the bytes it spans, and whether it was cut. 0 at the end of the input.
+fn read_line_capped<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(usize, bool)> {
+    let (mut total, mut cut) = (0, false);
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok((total, cut));
+        }
+        let (n, found) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        let room = cap.saturating_sub(buf.len());
+        if n > room {
+            cut = true;
+            buf.extend_from_slice(&avail[..room]);
+        } else {
+            buf.extend_from_slice(&avail[..n]);
+        }
+        r.consume(n);
+        total += n;
+        if found {
+            return Ok((total, cut));
+        }
+    }
+}
+
+fn csv_fields(bytes: &[u8]) -> Option<Vec<String>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = csv::StringRecord::new();
+    match rdr.read_record(&mut rec) {
+        Ok(true) => Some(rec.iter().map(str::to_owned).collect()),
+        Ok(false) => Some(Vec::new()),
+        Err(_) => None,
+    }
+}
+
+impl<R: BufRead> Rows<R> {
+    fn new(
+        file: String,
+        mut r: R,
+        format: Option<Format>,
+        path: &Path,
+    ) -> Result<Rows<R>, InputError> {
+        let format = match format {
+            Some(f) => f,
+            None => {
+                let head = r.fill_buf().map_err(|e| InputError {
+                    file: file.clone(),
+                    message: format!("cannot read it: {e}"),
+                    hint: "check the path".into(),
+                })?;
+                let start = String::from_utf8_lossy(&head[..head.len().min(64)]).into_owned();
+                Format::of(path, &start)
+            }
+        };
+        let mut rows = Rows {
+            file,
+            r,
+            format,
+            header: Vec::new(),
+            extra_columns: Vec::new(),
+            line: 0,
+            seen: HashMap::new(),
+            done: false,
+        };
+        if format == Format::Csv {
+            rows.read_header()?;
+        }
+        Ok(rows)
+    }
+
+    /// The columns besides the three required, in order (for JSON lines: as met so far).
+    pub fn extra_columns(&self) -> &[String] {
+        &self.extra_columns
+    }
+
+    /// The next record's first line and bytes, or its length when it is too long; `None` at
+    /// the end.
+    fn next_record(&mut self) -> Result<Option<Record>, InputError> {
+        if self.done {
+            return Ok(None);
+        }
+        let first = self.line + 1;
+        let (mut buf, mut len, mut cut, mut quotes) = (Vec::new(), 0usize, false, 0usize);
+        loop {
+            let before = buf.len();
+            let (n, c) =
+                read_line_capped(&mut self.r, &mut buf, MAX_ROW + 1).map_err(|e| InputError {
+                    file: self.file.clone(),
+                    message: format!("cannot read on after line {}: {e}", self.line),
+                    hint: "check the file is whole and readable".into(),
+                })?;
+            if n == 0 {
+                self.done = true;
+                if len == 0 {
+                    return Ok(None);
+                }
+                break;
+            }
+            self.line += 1;
+            len += n;
+            cut |= c;
+            if self.format == Format::Csv && !cut {
+                quotes += buf[before..].iter().filter(|b| **b == b'"').count();
+                // A quoted field goes on over the line's end.
+                if quotes % 2 == 1 {
+                    continue;
+                }
+            }
+            break;
+        }
+        Ok(Some((
+            first,
+            if cut || len > MAX_ROW {
+                Err(len)
+            } else {
+                Ok(buf)
+            },
+        )))
+    }
+
+    fn read_header(&mut self) -> Result<(), InputError> {
+        let err = |file: &str, message: String| {
+            InputError {
+            file: file.into(),
+            message,
+            hint: "the first line names the columns: user_id,oauth_token,oauth_token_secret (others are kept)".into(),
+        }
+        };
+        let header = loop {
+            match self.next_record()? {
+                None => return Err(err(&self.file, "it is empty: there is no header".into())),
+                Some((_, Err(len))) => {
+                    return Err(err(
+                        &self.file,
+                        format!("its header is {len} bytes long, not a header"),
+                    ))
+                }
+                Some((_, Ok(bytes))) => match csv_fields(&bytes) {
+                    None => return Err(err(&self.file, "its header cannot be read as CSV".into())),
+                    Some(f) if f.iter().all(|h| h.trim().is_empty()) => continue,
+                    Some(f) => break f,
+                },
+            }
+        };
+        self.header = header
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|r| !self.header.iter().any(|h| h == r))
+            .collect();
+        if !missing.is_empty() {
+            return Err(err(
+                &self.file,
+                format!(
+                    "the header has no {} column{}",
+                    missing.join(", "),
+                    if missing.len() == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        self.extra_columns = self
+            .header
+            .iter()
+            .filter(|h| !REQUIRED.contains(&h.as_str()) && !h.is_empty())
+            .cloned()
+            .collect();
+        Ok(())
+    }
+
+    /// The next row: a user, or a bad row with why; `None` at the end. An error only when the
+    /// file cannot be read on, or lists more than [`MAX_USERS`] users.
+    pub fn next_row(&mut self) -> Result<Option<Result<UserToken, BadRow>>, InputError> {
+        loop {
+            let Some((line, rec)) = self.next_record()? else {
+                return Ok(None);
+            };
+            let bytes = match rec {
+                Ok(b) => b,
+                Err(len) => {
+                    return Ok(Some(Err(BadRow {
+                        line,
+                        reason: format!(
+                            "the row is {len} bytes, longer than the {MAX_ROW} a row may be"
+                        ),
+                    })))
+                }
+            };
+            let row = match self.format {
+                Format::Csv => self.csv_row(line, &bytes),
+                Format::JsonLines => self.json_row(line, &bytes),
+            };
+            let Some(row) = row else { continue };
+            let row = match row {
+                Ok(u) => self.first_time(u),
+                bad => bad,
+            };
+            return Ok(Some(row));
+        }
+    }
+
+    /// One user, one exchange: a second row for a user is bad, naming the first.
+    fn first_time(&mut self, u: UserToken) -> Result<UserToken, BadRow> {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(u.user_id.as_bytes());
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&d[..16]);
+        if let Some(first) = self.seen.get(&key) {
+            return Err(BadRow {
                 line: u.line,
                 reason: format!(
                     "user_id {:?} is listed again (first on line {first}); a user is exchanged once",
                     shown(&u.user_id)
                 ),
-            }),
-            None => {
-                seen.insert(u.user_id.clone(), u.line);
-                kept.push(u);
-            }
+            });
         }
+        if self.seen.len() >= MAX_USERS {
+            return Err(BadRow {
+                line: u.line,
+                reason: format!(
+                    "the list has more than {MAX_USERS} users; split it, or use a table"
+                ),
+            });
+        }
+        self.seen
+            .insert(key, u32::try_from(u.line).unwrap_or(u32::MAX));
+        Ok(u)
     }
-    list.users = kept;
-    list.bad.sort_by_key(|b| b.line);
-    if list.users.len() > MAX_USERS {
-        return Err(InputError {
-            file: file.into(),
-            message: format!(
-                "it lists {} users, more than the {MAX_USERS} one list may hold",
-                list.users.len()
-            ),
-            hint: "split the list, or read the users from a database table".into(),
-        });
+
+    fn csv_row(&mut self, line: usize, bytes: &[u8]) -> Option<Result<UserToken, BadRow>> {
+        let bad = |reason: String| Some(Err(BadRow { line, reason }));
+        let Some(fields) = csv_fields(bytes) else {
+            return bad("the row is not valid CSV (or not UTF-8)".into());
+        };
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            return None;
+        }
+        if fields.len() != self.header.len() {
+            return bad(format!(
+                "the row has {} fields and the header {}",
+                fields.len(),
+                self.header.len()
+            ));
+        }
+        let fields = self.header.iter().cloned().zip(fields).collect();
+        Some(user_of(line, bytes.len(), fields, &self.extra_columns))
     }
-    Ok(list)
+
+    fn json_row(&mut self, line: usize, bytes: &[u8]) -> Option<Result<UserToken, BadRow>> {
+        let raw = String::from_utf8_lossy(bytes);
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&raw)
+        else {
+            return Some(Err(BadRow {
+                line,
+                reason: "the row is not a JSON object".into(),
+            }));
+        };
+        let mut fields = Vec::new();
+        for (k, v) in map {
+            let text = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if !REQUIRED.contains(&k.as_str()) && !self.extra_columns.contains(&k) {
+                self.extra_columns.push(k.clone());
+            }
+            fields.push((k, text));
+        }
+        Some(user_of(line, bytes.len(), fields, &self.extra_columns))
+    }
 }
 
 /// A value from the file as messages show it: at most 64 characters, control characters
@@ -228,163 +520,6 @@ fn user_of(
         token_secret: Password::new(secret.trim().to_owned()),
         extra,
     })
-}
-
-fn parse_csv(file: &str, text: &str) -> Result<TokenList, InputError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| InputError {
-            file: file.into(),
-            message: format!("its header cannot be read: {e}"),
-            hint: "the first line names the columns: user_id,oauth_token,oauth_token_secret".into(),
-        })?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|r| !header.iter().any(|h| h == r))
-        .collect();
-    if !missing.is_empty() {
-        return Err(InputError {
-            file: file.into(),
-            message: format!(
-                "the header has no {} column{}",
-                missing.join(", "),
-                if missing.len() == 1 { "" } else { "s" }
-            ),
-            hint: "the first line names the columns, at least user_id,oauth_token,oauth_token_secret (others are kept)".into(),
-        });
-    }
-    let extra_columns: Vec<String> = header
-        .iter()
-        .filter(|h| !REQUIRED.contains(&h.as_str()) && !h.is_empty())
-        .cloned()
-        .collect();
-    let mut list = TokenList {
-        extra_columns: extra_columns.clone(),
-        ..TokenList::default()
-    };
-    let mut record = csv::StringRecord::new();
-    // Lines are counted from byte offsets, once through the text (the reader's own count skips
-    // blank lines).
-    let bytes = text.as_bytes();
-    let (mut counted_to, mut lines_before) = (0usize, 0usize);
-    let mut line_at = |byte: usize| {
-        // A record's position may be where the blank lines before it start.
-        let mut byte = byte.min(bytes.len());
-        while byte < bytes.len() && matches!(bytes[byte], b'\n' | b'\r') {
-            byte += 1;
-        }
-        if byte > counted_to {
-            lines_before += bytes[counted_to..byte]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            counted_to = byte;
-        }
-        lines_before + 1
-    };
-    loop {
-        let start = reader.position().byte();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let len = (reader.position().byte() - start) as usize;
-                let line = line_at(record.position().map_or(start, |p| p.byte()) as usize);
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                if record.len() != header.len() {
-                    list.bad.push(BadRow {
-                        line,
-                        reason: format!(
-                            "the row has {} fields and the header {}",
-                            record.len(),
-                            header.len()
-                        ),
-                    });
-                    continue;
-                }
-                let fields = header
-                    .iter()
-                    .cloned()
-                    .zip(record.iter().map(str::to_owned))
-                    .collect();
-                match user_of(line, len, fields, &extra_columns) {
-                    Ok(u) => list.users.push(u),
-                    Err(b) => list.bad.push(b),
-                }
-            }
-            Err(e) => {
-                let line = line_at(e.position().map_or(start, |p| p.byte()) as usize);
-                list.bad.push(BadRow {
-                    line,
-                    reason: "the row is not valid CSV".into(),
-                });
-                if e.is_io_error() {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(list)
-}
-
-fn parse_json_lines(text: &str) -> TokenList {
-    let mut list = TokenList::default();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        if raw.len() > MAX_ROW {
-            list.bad.push(BadRow {
-                line,
-                reason: format!(
-                    "the row is {} bytes, longer than the {MAX_ROW} a row may be",
-                    raw.len()
-                ),
-            });
-            continue;
-        }
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(raw)
-        else {
-            list.bad.push(BadRow {
-                line,
-                reason: "the row is not a JSON object".into(),
-            });
-            continue;
-        };
-        let mut fields = Vec::new();
-        let mut extra_here = Vec::new();
-        for (k, v) in map {
-            let text = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
-            if !REQUIRED.contains(&k.as_str()) {
-                extra_here.push(k.clone());
-            }
-            fields.push((k, text));
-        }
-        for k in extra_here {
-            if !list.extra_columns.contains(&k) {
-                list.extra_columns.push(k);
-            }
-        }
-        let extra_columns = list.extra_columns.clone();
-        match user_of(line, raw.len(), fields, &extra_columns) {
-            Ok(u) => list.users.push(u),
-            Err(b) => list.bad.push(b),
-        }
-    }
-    list
 }
 
 #[cfg(test)]

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::input::{self, TokenList};
-use super::journal::{self, Journal, Record, UserState};
+use super::input::{self, UserToken};
+use super::journal::{self, Index, Journal, Last, Record};
 use super::lock::UserLocks;
 use super::rate::Budget;
-use super::run::{ListSource, Report, Run, Settings, Source, SystemClock};
+use super::run::{Report, Run, Settings, Source, SourceError, SystemClock};
 use super::spec::{App, ExchangeSpec};
 use crate::provider::Provider;
 use crate::secret::Password;
@@ -102,8 +102,13 @@ pub struct Plan {
     pub endpoint: String,
     /// Users in the list (for a table: `None`, it is leased as it goes).
     pub users: Option<usize>,
-    /// Rows refused, with their line and why (never a token).
+    /// Rows refused, with their line and why (never a token): the first
+    /// [`BAD_ROWS_LISTED`].
     pub bad_rows: Vec<(usize, String)>,
+    /// How many rows were refused.
+    pub bad_row_count: usize,
+    /// The list's own columns, passed through to the output.
+    pub extra_columns: Vec<String>,
     /// Users the journal says are settled (a pair kept, or re-consent).
     pub settled: usize,
     /// Users a request went out for and no answer was kept (a crash).
@@ -145,6 +150,32 @@ pub struct Outcome {
     pub stopped: Option<String>,
     /// Whether the stop was the provider refusing the app.
     pub app_refused: bool,
+}
+
+/// A list file, read a row at a time as workers ask (bad rows were reported by the plan).
+struct FileSource(std::sync::Mutex<input::Rows<std::io::BufReader<std::fs::File>>>);
+
+impl Source for FileSource {
+    fn next(&self) -> Result<Option<UserToken>, SourceError> {
+        let mut rows = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match rows.next_row() {
+                Ok(Some(Ok(u))) => return Ok(Some(u)),
+                Ok(Some(Err(_))) => continue,
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    return Err(SourceError {
+                        source_name: e.file.clone(),
+                        message: e.message.clone(),
+                        hint: e.hint(),
+                    })
+                }
+            }
+        }
+    }
+    fn settled(&self, _: &UserToken, _: &Record) -> Result<(), SourceError> {
+        Ok(())
+    }
 }
 
 fn spec_of(p: &'static Provider) -> Result<&'static ExchangeSpec, JobError> {
@@ -252,12 +283,57 @@ impl Job {
     }
 }
 
-fn read_list(path: &Path) -> Result<TokenList, JobError> {
-    input::read(path).map_err(|e| JobError::input(e.to_string(), e.hint()))
-}
-
 fn journal_error(e: journal::JournalError) -> JobError {
     JobError::other(e.to_string(), e.hint())
+}
+
+fn input_error(e: input::InputError) -> JobError {
+    JobError::input(e.to_string(), e.hint())
+}
+
+/// The most bad rows a plan lists one by one (the rest are counted).
+pub const BAD_ROWS_LISTED: usize = 1000;
+
+/// What one reading of a list found, against the journal's index.
+struct ListScan {
+    users: usize,
+    bad_rows: Vec<(usize, String)>,
+    bad_count: usize,
+    settled: usize,
+    interrupted: usize,
+    extra_columns: Vec<String>,
+}
+
+fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
+    let mut rows = input::open(path).map_err(input_error)?;
+    let mut s = ListScan {
+        users: 0,
+        bad_rows: Vec::new(),
+        bad_count: 0,
+        settled: 0,
+        interrupted: 0,
+        extra_columns: Vec::new(),
+    };
+    while let Some(row) = rows.next_row().map_err(input_error)? {
+        match row {
+            Ok(u) => {
+                s.users += 1;
+                match index.get(&u.user_id) {
+                    Some(Last::Received(_) | Last::Reconsent(_)) => s.settled += 1,
+                    Some(Last::InFlight) => s.interrupted += 1,
+                    _ => {}
+                }
+            }
+            Err(b) => {
+                s.bad_count += 1;
+                if s.bad_rows.len() < BAD_ROWS_LISTED {
+                    s.bad_rows.push((b.line, b.reason));
+                }
+            }
+        }
+    }
+    s.extra_columns = rows.extra_columns().to_vec();
+    Ok(s)
 }
 
 /// Checks the job and says what a run would do; sends nothing, writes nothing.
@@ -265,46 +341,31 @@ pub fn plan(job: &Job) -> Result<Plan, JobError> {
     let spec = spec_of(job.provider)?;
     job.check_credentials(spec)?;
     let journal = job.journal_path()?;
-    let records = journal::replay(&journal).map_err(journal_error)?;
+    let index = Index::of(&journal).map_err(journal_error)?;
     let list = match &job.users {
-        Users::File(p) => Some(read_list(p)?),
+        Users::File(p) => Some(scan_list(p, &index)?),
         Users::Table(t) => {
             t.check()
                 .map_err(|e| JobError::input(e.message.clone(), e.hint.clone()))?;
             None
         }
     };
-    Ok(plan_of(job, spec, list.as_ref(), &records, journal))
+    Ok(plan_of(job, spec, list.as_ref(), journal))
 }
 
-fn plan_of(
-    job: &Job,
-    spec: &ExchangeSpec,
-    list: Option<&TokenList>,
-    records: &[Record],
-    journal: PathBuf,
-) -> Plan {
-    let states = journal::states(records);
-    let (mut settled, mut interrupted) = (0, 0);
-    let users = list.map(|l| l.users.len());
-    if let Some(l) = list {
-        for u in &l.users {
-            match states.get(&u.user_id) {
-                Some(UserState::Received | UserState::Reconsent(_)) => settled += 1,
-                Some(UserState::InFlight) => interrupted += 1,
-                _ => {}
-            }
-        }
-    }
+fn plan_of(job: &Job, spec: &ExchangeSpec, list: Option<&ListScan>, journal: PathBuf) -> Plan {
+    let users = list.map(|l| l.users);
+    let settled = list.map_or(0, |l| l.settled);
+    let interrupted = list.map_or(0, |l| l.interrupted);
     let to_ask = users.map(|n| n - settled);
     let budget = job.budget(spec);
     Plan {
         provider: job.provider.id.to_owned(),
         endpoint: crate::net::strip_query(job.endpoint.as_deref().unwrap_or(spec.endpoint)),
         users,
-        bad_rows: list
-            .map(|l| l.bad.iter().map(|b| (b.line, b.reason.clone())).collect())
-            .unwrap_or_default(),
+        bad_rows: list.map(|l| l.bad_rows.clone()).unwrap_or_default(),
+        bad_row_count: list.map_or(0, |l| l.bad_count),
+        extra_columns: list.map(|l| l.extra_columns.clone()).unwrap_or_default(),
         settled,
         interrupted,
         to_ask,
@@ -378,26 +439,22 @@ pub fn execute(
         workers: job.workers.max(1),
         refused_in_a_row: 5,
     };
-    let list = match &job.users {
-        Users::File(p) => Some(read_list(p)?),
+    let scan = match &job.users {
+        Users::File(p) => Some(scan_list(p, &prior)?),
         Users::Table(_) => None,
     };
-    let list_source = list.as_ref().map(ListSource::new);
-    let table = match &job.users {
-        Users::Table(t) => Some(
-            super::postgres::TableSource::connect(t, &prior)
+    let source: Box<dyn Source> = match &job.users {
+        Users::File(p) => Box::new(FileSource(std::sync::Mutex::new(
+            input::open(p).map_err(input_error)?,
+        ))),
+        Users::Table(t) => Box::new(
+            super::postgres::TableSource::connect(t)
                 .map_err(|e| JobError::other(e.to_string(), e.hint.clone()))?,
         ),
-        Users::File(_) => None,
     };
-    let source: &dyn Source = match (&list_source, &table) {
-        (Some(l), _) => l,
-        (None, Some(t)) => t,
-        (None, None) => return Err(JobError::other("no users to read", "report this")),
-    };
-    let plan = plan_of(job, spec, list.as_ref(), &prior, journal_path.clone());
+    let plan = plan_of(job, spec, scan.as_ref(), journal_path.clone());
     let report = Run {
-        source,
+        source: source.as_ref(),
         exchanger: exchanger.as_ref(),
         settings,
         clock: &SystemClock,
@@ -407,10 +464,9 @@ pub fn execute(
     .go(&journal, &prior)
     .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
     drop(journal);
-    if let (Some(list), Some(out)) = (&list, &job.out) {
-        let records = journal::replay(&journal_path).map_err(journal_error)?;
-        super::output::write(out, list, &records, true)
-            .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
+    if let (Users::File(input), Some(out)) = (&job.users, &job.out) {
+        super::output::write_streaming(out, input, &journal_path, &plan.extra_columns, true)
+            .map_err(|e| JobError::other(e.message, e.hint))?;
     }
     Ok(Outcome {
         plan,

@@ -180,8 +180,8 @@ fn io(path: &Path, e: impl std::fmt::Display) -> JournalError {
 
 impl Journal {
     /// Opens (or creates, 0600 in a 0700 folder) the journal at `path` and takes its lock; the
-    /// records already in it, replayed.
-    pub fn open(path: &Path) -> Result<(Journal, Vec<Record>), JournalError> {
+    /// index of the records already in it.
+    pub fn open(path: &Path) -> Result<(Journal, Index), JournalError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::files::create_private_dir(dir).map_err(|e| io(dir, e))?;
         }
@@ -209,7 +209,7 @@ impl Journal {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| io(path, e))?;
         }
-        let records = replay(path)?;
+        let records = Index::of(path)?;
         let flush = file.try_clone().map_err(|e| io(path, e))?;
         Ok((
             Journal {
@@ -220,6 +220,11 @@ impl Journal {
             },
             records,
         ))
+    }
+
+    /// The record at `offset` (from the index).
+    pub fn read_at(&self, offset: u64) -> Result<Record, JournalError> {
+        read_at(&self.path, offset)
     }
 
     /// Appends `record` and flushes it to the disk before returning.
@@ -246,35 +251,147 @@ impl Journal {
     }
 }
 
-/// The largest journal replayed: 2 GiB (about five million users' pairs).
-pub const MAX_JOURNAL: usize = 2 << 30;
+/// The longest journal line read: 1 MiB (a record is a few KB; a longer line is not one).
+pub const MAX_LINE: usize = 1 << 20;
 
-/// The records in the journal at `path`; a last line cut short by a crash is left out.
-pub fn replay(path: &Path) -> Result<Vec<Record>, JournalError> {
-    let text = match crate::files::read_text_limited(path, MAX_JOURNAL) {
-        Ok(t) => zeroize::Zeroizing::new(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+/// Reads the journal at `path` a line at a time, giving each record and its byte offset to
+/// `each`; a last line cut short by a crash is left out. A missing journal has no records.
+pub fn scan(path: &Path, mut each: impl FnMut(u64, Record)) -> Result<(), JournalError> {
+    use std::io::{BufRead, Read};
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io(path, e)),
     };
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut out = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if l.trim().is_empty() {
+    let mut r = std::io::BufReader::with_capacity(256 << 10, file);
+    let (mut offset, mut line_no) = (0u64, 0usize);
+    let mut line = zeroize::Zeroizing::new(Vec::new());
+    // A bad line is only an error if another follows it.
+    let mut pending_bad: Option<usize> = None;
+    loop {
+        line.clear();
+        let n = (&mut r)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| io(path, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        if let Some(l) = pending_bad {
+            return Err(JournalError::Corrupt {
+                path: path.to_path_buf(),
+                line: l,
+            });
+        }
+        line_no += 1;
+        let at = offset;
+        offset += n as u64;
+        let text = std::str::from_utf8(&line).unwrap_or("");
+        if text.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(l) {
-            Ok(r) => out.push(r),
-            // The last line, without its newline: a write cut short.
-            Err(_) if i == lines.len() - 1 => {}
-            Err(_) => {
-                return Err(JournalError::Corrupt {
-                    path: path.to_path_buf(),
-                    line: i + 1,
-                })
-            }
+        match serde_json::from_str::<Record>(text) {
+            Ok(rec) if line.ends_with(b"\n") => each(at, rec),
+            _ => pending_bad = Some(line_no),
         }
     }
+}
+
+/// The records in the journal at `path`; a last line cut short by a crash is left out. Holds
+/// them all: for small journals and tests ([`Index`] is what a run keeps).
+pub fn replay(path: &Path) -> Result<Vec<Record>, JournalError> {
+    let mut out = Vec::new();
+    scan(path, |_, r| out.push(r))?;
     Ok(out)
+}
+
+/// A user's last word in a journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Last {
+    /// A request went out and nothing came back that was kept.
+    InFlight,
+    /// A pair was kept, at this offset.
+    Received(u64),
+    /// Re-consent, at this offset.
+    Reconsent(u64),
+    /// Failed, at this offset.
+    Failed(u64),
+}
+
+/// Each user's last word in a journal, by a 16-byte digest of the user id: about 40 bytes a
+/// user, whatever the journal holds. The record itself is read back when needed
+/// ([`Journal::read_at`], [`read_at`]).
+#[derive(Debug, Default)]
+pub struct Index {
+    entries: Vec<([u8; 16], Last)>,
+}
+
+fn digest(user: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(user.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
+impl Index {
+    /// The index of the journal at `path`.
+    pub fn of(path: &Path) -> Result<Index, JournalError> {
+        let mut map: HashMap<[u8; 16], Last> = HashMap::new();
+        scan(path, |at, r| {
+            let key = digest(r.user());
+            let last = match &r {
+                // An attempt after a pair is never written; if it were, the pair still stands.
+                Record::Attempt { .. } => match map.get(&key) {
+                    Some(Last::Received(_)) => return,
+                    _ => Last::InFlight,
+                },
+                Record::Received { .. } => Last::Received(at),
+                Record::Outcome { status, .. } if status == "reconsent" => Last::Reconsent(at),
+                Record::Outcome { .. } => Last::Failed(at),
+            };
+            map.insert(key, last);
+        })?;
+        let mut entries: Vec<_> = map.into_iter().collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        Ok(Index { entries })
+    }
+
+    /// `user`'s last word, if the journal has one.
+    pub fn get(&self, user: &str) -> Option<Last> {
+        let k = digest(user);
+        self.entries
+            .binary_search_by_key(&k, |e| e.0)
+            .ok()
+            .map(|i| self.entries[i].1)
+    }
+
+    /// Users with a last word.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The record at `offset` in the journal at `path` (an offset from [`Index`]).
+pub fn read_at(path: &Path, offset: u64) -> Result<Record, JournalError> {
+    use std::io::{BufRead, Read, Seek};
+    let mut f = File::open(path).map_err(|e| io(path, e))?;
+    f.seek(std::io::SeekFrom::Start(offset))
+        .map_err(|e| io(path, e))?;
+    let mut line = zeroize::Zeroizing::new(Vec::new());
+    std::io::BufReader::new(f)
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| io(path, e))?;
+    serde_json::from_slice(&line).map_err(|_| JournalError::Corrupt {
+        path: path.to_path_buf(),
+        line: 0,
+    })
 }
 
 /// Each user's state after `records`, in the order they were written.
@@ -358,9 +475,19 @@ mod tests {
         }
         #[cfg(not(unix))]
         drop(j);
-        let (_j, records) = Journal::open(&path).unwrap();
+        let (j, index) = Journal::open(&path).unwrap();
+        let records = replay(&path).unwrap();
         assert_eq!(records.len(), 4);
         assert_eq!(records[1], received("u1", "access-1"));
+        // The index keeps each user's last word, and reads it back.
+        assert_eq!(index.len(), 3);
+        let Some(Last::Received(at)) = index.get("u1") else {
+            panic!("{:?}", index.get("u1"))
+        };
+        assert_eq!(j.read_at(at).unwrap(), received("u1", "access-1"));
+        assert_eq!(index.get("u2"), Some(Last::InFlight));
+        assert!(matches!(index.get("u3"), Some(Last::Reconsent(_))));
+        assert_eq!(index.get("u4"), None);
         let s = states(&records);
         assert_eq!(s["u1"], UserState::Received);
         assert_eq!(s["u2"], UserState::InFlight);

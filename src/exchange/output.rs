@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use super::input::TokenList;
+use super::input::{TokenList, UserToken};
 use super::journal::Record;
-use crate::files::{write_atomic, Visibility, WriteError};
+use crate::files::{write_atomic, write_atomic_with, Visibility, WriteError};
 
 /// The columns before the list's own.
 pub const COLUMNS: [&str; 8] = [
@@ -24,9 +24,78 @@ pub const COLUMNS: [&str; 8] = [
     "provider_user_id",
 ];
 
-/// The output's text. Every value is CSV-quoted where it needs to be and otherwise written as
-/// it is: the file is data for the partner's systems (a token may well start with `-`), not a
-/// sheet to open.
+/// One user's row: the columns before the list's own, from the user's last word in the journal
+/// (`None`: not reached), then the list's columns.
+fn row(u: &UserToken, last: Option<&Record>, extra_columns: &[String]) -> Vec<String> {
+    let mut row: Vec<String> = match last {
+        Some(Record::Received {
+            access_token,
+            refresh_token,
+            expires_at,
+            scope,
+            other,
+            ..
+        }) => vec![
+            u.user_id.clone(),
+            "exchanged".into(),
+            access_token.expose().to_owned(),
+            refresh_token
+                .as_ref()
+                .map(|t| t.expose().to_owned())
+                .unwrap_or_default(),
+            expires_at.map(|e| e.to_string()).unwrap_or_default(),
+            scope.clone().unwrap_or_default(),
+            String::new(),
+            match other.get(super::run::PROVIDER_USER_ID) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => String::new(),
+            },
+        ],
+        Some(Record::Outcome { status, reason, .. }) => vec![
+            u.user_id.clone(),
+            status.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            reason.clone(),
+            String::new(),
+        ],
+        _ => vec![
+            u.user_id.clone(),
+            "pending".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            "not reached yet".into(),
+            String::new(),
+        ],
+    };
+    for c in extra_columns {
+        row.push(
+            u.extra
+                .iter()
+                .find(|(k, _)| k == c)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        );
+    }
+    row
+}
+
+fn header(extra_columns: &[String]) -> Vec<&str> {
+    COLUMNS
+        .iter()
+        .copied()
+        .chain(extra_columns.iter().map(String::as_str))
+        .collect()
+}
+
+/// The output's text for a list held whole and its journal's records (small lists, tests).
+/// Every value is CSV-quoted where it needs to be and otherwise written as it is: the file is
+/// data for the partner's systems (a token may well start with `-`), not a sheet to open.
 pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String> {
     use std::collections::HashMap;
     // The last word on each user.
@@ -37,69 +106,13 @@ pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String
         }
     }
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let header: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(list.extra_columns.iter().map(String::as_str))
-        .collect();
-    let _ = w.write_record(&header);
+    let _ = w.write_record(header(&list.extra_columns));
     for u in &list.users {
-        let mut row: Vec<String> = match last.get(u.user_id.as_str()) {
-            Some(Record::Received {
-                access_token,
-                refresh_token,
-                expires_at,
-                scope,
-                other,
-                ..
-            }) => vec![
-                u.user_id.clone(),
-                "exchanged".into(),
-                access_token.expose().to_owned(),
-                refresh_token
-                    .as_ref()
-                    .map(|t| t.expose().to_owned())
-                    .unwrap_or_default(),
-                expires_at.map(|e| e.to_string()).unwrap_or_default(),
-                scope.clone().unwrap_or_default(),
-                String::new(),
-                match other.get(super::run::PROVIDER_USER_ID) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(v) => v.to_string(),
-                    None => String::new(),
-                },
-            ],
-            Some(Record::Outcome { status, reason, .. }) => vec![
-                u.user_id.clone(),
-                status.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                reason.clone(),
-                String::new(),
-            ],
-            _ => vec![
-                u.user_id.clone(),
-                "pending".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                "not reached yet".into(),
-                String::new(),
-            ],
-        };
-        for c in &list.extra_columns {
-            row.push(
-                u.extra
-                    .iter()
-                    .find(|(k, _)| k == c)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default(),
-            );
-        }
-        let _ = w.write_record(&row);
+        let _ = w.write_record(row(
+            u,
+            last.get(u.user_id.as_str()).copied(),
+            &list.extra_columns,
+        ));
     }
     let bytes = w.into_inner().unwrap_or_default();
     zeroize::Zeroizing::new(String::from_utf8(bytes).unwrap_or_default())
@@ -115,6 +128,74 @@ pub fn write(
 ) -> Result<(), WriteError> {
     let text = render(list, records);
     write_atomic(path, text.as_bytes(), Visibility::Private, replace)
+}
+
+/// Why the output could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct OutputError {
+    /// What happened, naming the file.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// Writes the output for the list in `input` from the journal at `journal` (0600, atomically),
+/// a row at a time: the list is read again, and each user's last word is read back from the
+/// journal by its index, so neither is held whole. `extra_columns` are the list's own columns
+/// (all of them: for JSON lines, as a first reading found them).
+pub fn write_streaming(
+    path: &Path,
+    input: &Path,
+    journal: &Path,
+    extra_columns: &[String],
+    replace: bool,
+) -> Result<(), OutputError> {
+    use super::journal::{read_at, Index, Last};
+    let err = |e: String, hint: &str| OutputError {
+        message: e,
+        hint: hint.into(),
+    };
+    let index = Index::of(journal).map_err(|e| err(e.to_string(), &e.hint()))?;
+    let mut rows = super::input::open(input).map_err(|e| err(e.to_string(), &e.hint()))?;
+    let mut failure: Option<OutputError> = None;
+    let result = write_atomic_with(path, Visibility::Private, replace, |f| {
+        let mut w =
+            csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(256 << 10, f));
+        let io = |e: csv::Error| std::io::Error::other(e.to_string());
+        w.write_record(header(extra_columns)).map_err(io)?;
+        loop {
+            let u = match rows.next_row() {
+                Ok(Some(Ok(u))) => u,
+                Ok(Some(Err(_))) => continue,
+                Ok(None) => break,
+                Err(e) => {
+                    failure = Some(err(e.to_string(), &e.hint()));
+                    return Err(std::io::Error::other("the list could not be read again"));
+                }
+            };
+            let last = match index.get(&u.user_id) {
+                Some(Last::Received(at) | Last::Reconsent(at) | Last::Failed(at)) => {
+                    match read_at(journal, at) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            failure = Some(err(e.to_string(), &e.hint()));
+                            return Err(std::io::Error::other("the journal could not be read"));
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let fields = zeroize::Zeroizing::new(row(&u, last.as_ref(), extra_columns));
+            w.write_record(fields.iter()).map_err(io)?;
+        }
+        w.flush()
+    });
+    match (result, failure) {
+        (_, Some(f)) => Err(f),
+        (Ok(()), None) => Ok(()),
+        (Err(e), None) => Err(err(e.to_string(), &e.hint())),
+    }
 }
 
 #[cfg(test)]

@@ -250,7 +250,7 @@ fn db(e: postgres::Error) -> SourceError {
 
 impl TableSource {
     /// Connects, and queues the rows this worker leased before a crash (they come first).
-    pub fn connect(config: &TableConfig, _prior: &[Record]) -> Result<TableSource, SourceError> {
+    pub fn connect(config: &TableConfig) -> Result<TableSource, SourceError> {
         let cfg = config.pg_config()?;
         let mut client = cfg.connect(postgres::NoTls).map_err(db)?;
         let sql = format!(
@@ -313,6 +313,10 @@ fn user_of(row: &postgres::Row) -> Result<UserToken, SourceError> {
 }
 
 impl Source for TableSource {
+    fn writes_back(&self) -> bool {
+        true
+    }
+
     fn next(&self) -> Result<Option<UserToken>, SourceError> {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         if q.is_empty() {

@@ -9,13 +9,12 @@
 //! The provider's side is the [`Exchanger`] trait (its request, its answers, what a request lost
 //! to a crash means there); time is the [`Clock`] trait, so the loop is tested without waiting.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use super::input::{TokenList, UserToken};
-use super::journal::{Journal, JournalError, Record};
+use super::journal::{Index, Journal, JournalError, Last, Record};
 use super::lock::UserLocks;
 use super::rate::{backoff, Bucket, Budget};
 use crate::secret::Token;
@@ -123,6 +122,11 @@ pub trait Source: Send + Sync {
     /// `user`'s outcome, once the journal has it (a pair, or why not). A source that is written
     /// back (a table) writes it; a list does nothing (the output is written from the journal).
     fn settled(&self, user: &UserToken, record: &Record) -> Result<(), SourceError>;
+    /// Whether outcomes are written back to it (then a user settled by an earlier run is
+    /// handed to it again, in case a crash came between the journal and the source).
+    fn writes_back(&self) -> bool {
+        false
+    }
 }
 
 /// A list read from a file, in its order.
@@ -244,8 +248,8 @@ struct Shared<'j> {
     stop: AtomicBool,
     /// The users refused since the run began, while no pair has come; `None` once one has.
     refused: Mutex<Option<Vec<UserToken>>>,
-    /// Each user's last word in the journal before this run: `None` for a request in flight.
-    prior: HashMap<String, Option<Record>>,
+    /// Each user's last word in the journal before this run.
+    prior: &'j Index,
 }
 
 fn now_secs(clock: &dyn Clock) -> i64 {
@@ -257,27 +261,14 @@ const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 impl Run<'_> {
     /// Runs the exchange with `journal` (opened, and `prior` its records).
-    pub fn go(&self, journal: &Journal, prior: &[Record]) -> Result<Report, RunError> {
-        let mut last: HashMap<String, Option<Record>> = HashMap::new();
-        for r in prior {
-            match r {
-                Record::Attempt { .. } => {
-                    if !matches!(last.get(r.user()), Some(Some(Record::Received { .. }))) {
-                        last.insert(r.user().to_owned(), None);
-                    }
-                }
-                _ => {
-                    last.insert(r.user().to_owned(), Some(r.clone()));
-                }
-            }
-        }
+    pub fn go(&self, journal: &Journal, prior: &Index) -> Result<Report, RunError> {
         let shared = Shared {
             journal,
             bucket: Mutex::new(Bucket::new(self.settings.budget, self.clock.now())),
             report: Mutex::new(Report::default()),
             stop: AtomicBool::new(false),
             refused: Mutex::new(Some(Vec::new())),
-            prior: last,
+            prior,
         };
         let workers = self.settings.workers.max(1);
         let results: Vec<Result<(), RunError>> = std::thread::scope(|s| {
@@ -409,15 +400,17 @@ impl Run<'_> {
 
     fn one(&self, sh: &Shared<'_>, user: &UserToken) -> Result<(), RunError> {
         match sh.prior.get(&user.user_id) {
-            Some(Some(r @ (Record::Received { .. } | Record::Outcome { .. }))) if !matches!(r, Record::Outcome { status, .. } if status == "failed") =>
-            {
+            Some(Last::Received(at) | Last::Reconsent(at)) => {
                 // Settled before: handed to the source again (a crash may have come between
                 // the journal and a table), never asked again.
-                self.source.settled(user, r)?;
+                if self.source.writes_back() {
+                    let r = sh.journal.read_at(at)?;
+                    self.source.settled(user, &r)?;
+                }
                 self.report(sh, |r| r.already += 1);
                 return Ok(());
             }
-            Some(None) => match self.exchanger.after_crash(user) {
+            Some(Last::InFlight) => match self.exchanger.after_crash(user) {
                 AfterCrash::ExchangeAgain => {}
                 AfterCrash::Reconsent(reason) => {
                     return self.settle(sh, user, "reconsent", reason);
@@ -428,7 +421,7 @@ impl Run<'_> {
                     return Ok(());
                 }
             },
-            _ => {}
+            Some(Last::Failed(_)) | None => {}
         }
         let _guard = match self.locks {
             Some(l) => match l.lock(&user.user_id, LOCK_WAIT) {
@@ -558,7 +551,7 @@ mod tests {
     fn run(
         list: &TokenList,
         journal: &Journal,
-        prior: &[Record],
+        prior: &Index,
         exchanger: &dyn Exchanger,
         settings: &Settings,
         clock: &dyn Clock,
