@@ -155,8 +155,15 @@ pub struct Rows<R> {
     extra_columns: Vec<String>,
     /// Physical lines read so far.
     line: usize,
-    /// Each user's digest and first line.
+    /// Each user's digest and first line (the first reading of a list).
     seen: HashMap<[u8; 16], u32>,
+    /// The lines of rows that list a user again: found by the first reading, and then skipped
+    /// by those after it, which keep no digests.
+    duplicates: Vec<usize>,
+    /// Whether this reading knows the duplicates already.
+    known: bool,
+    /// Users read.
+    users: usize,
     done: bool,
 }
 
@@ -244,6 +251,9 @@ impl<R: BufRead> Rows<R> {
             extra_columns: Vec::new(),
             line: 0,
             seen: HashMap::new(),
+            duplicates: Vec::new(),
+            known: false,
+            users: 0,
             done: false,
         };
         if format == Format::Csv {
@@ -385,13 +395,36 @@ impl<R: BufRead> Rows<R> {
         }
     }
 
+    /// The lines of the rows that listed a user again, so far.
+    pub fn duplicates(&self) -> &[usize] {
+        &self.duplicates
+    }
+
+    /// Reads on without a digest per user: `duplicates` (from a first reading of the same
+    /// file) are the rows to skip.
+    pub fn knowing_duplicates(mut self, duplicates: Vec<usize>) -> Self {
+        self.duplicates = duplicates;
+        self.known = true;
+        self
+    }
+
     /// One user, one exchange: a second row for a user is bad, naming the first.
     fn first_time(&mut self, u: UserToken) -> Result<UserToken, BadRow> {
         use sha2::Digest;
+        if self.known {
+            if self.duplicates.binary_search(&u.line).is_ok() {
+                return Err(BadRow {
+                    line: u.line,
+                    reason: format!("user_id {:?} is listed again", shown(&u.user_id)),
+                });
+            }
+            return Ok(u);
+        }
         let d = sha2::Sha256::digest(u.user_id.as_bytes());
         let mut key = [0u8; 16];
         key.copy_from_slice(&d[..16]);
         if let Some(first) = self.seen.get(&key) {
+            self.duplicates.push(u.line);
             return Err(BadRow {
                 line: u.line,
                 reason: format!(
@@ -400,7 +433,8 @@ impl<R: BufRead> Rows<R> {
                 ),
             });
         }
-        if self.seen.len() >= MAX_USERS {
+        self.users += 1;
+        if self.users > MAX_USERS {
             return Err(BadRow {
                 line: u.line,
                 reason: format!(

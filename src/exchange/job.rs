@@ -302,6 +302,7 @@ struct ListScan {
     settled: usize,
     interrupted: usize,
     extra_columns: Vec<String>,
+    duplicates: Vec<usize>,
 }
 
 fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
@@ -313,6 +314,7 @@ fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
         settled: 0,
         interrupted: 0,
         extra_columns: Vec::new(),
+        duplicates: Vec::new(),
     };
     while let Some(row) = rows.next_row().map_err(input_error)? {
         match row {
@@ -333,6 +335,7 @@ fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
         }
     }
     s.extra_columns = rows.extra_columns().to_vec();
+    s.duplicates = rows.duplicates().to_vec();
     Ok(s)
 }
 
@@ -445,7 +448,11 @@ pub fn execute(
     };
     let source: Box<dyn Source> = match &job.users {
         Users::File(p) => Box::new(FileSource(std::sync::Mutex::new(
-            input::open(p).map_err(input_error)?,
+            input::open(p).map_err(input_error)?.knowing_duplicates(
+                scan.as_ref()
+                    .map(|s| s.duplicates.clone())
+                    .unwrap_or_default(),
+            ),
         ))),
         Users::Table(t) => Box::new(
             super::postgres::TableSource::connect(t)
@@ -465,8 +472,16 @@ pub fn execute(
     .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
     drop(journal);
     if let (Users::File(input), Some(out)) = (&job.users, &job.out) {
-        super::output::write_streaming(out, input, &journal_path, &plan.extra_columns, true)
-            .map_err(|e| JobError::other(e.message, e.hint))?;
+        let duplicates = scan.map(|s| s.duplicates).unwrap_or_default();
+        super::output::write_streaming(
+            out,
+            input,
+            &journal_path,
+            &plan.extra_columns,
+            duplicates,
+            true,
+        )
+        .map_err(|e| JobError::other(e.message, e.hint))?;
     }
     Ok(Outcome {
         plan,

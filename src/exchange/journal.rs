@@ -377,6 +377,63 @@ impl Index {
     }
 }
 
+/// A journal opened for reading records back by offset, one `pread` each.
+#[derive(Debug)]
+pub struct Reader {
+    path: PathBuf,
+    file: File,
+    buf: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl Reader {
+    /// Opens the journal at `path` for reading.
+    pub fn open(path: &Path) -> Result<Reader, JournalError> {
+        Ok(Reader {
+            path: path.to_path_buf(),
+            file: File::open(path).map_err(|e| io(path, e))?,
+            buf: zeroize::Zeroizing::new(vec![0; 8 << 10]),
+        })
+    }
+
+    /// The record at `offset` (an offset from [`Index`]).
+    pub fn read_at(&mut self, offset: u64) -> Result<Record, JournalError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut len = 0;
+            loop {
+                if len == self.buf.len() {
+                    if len >= MAX_LINE {
+                        break;
+                    }
+                    self.buf.resize(len * 2, 0);
+                }
+                let n = self
+                    .file
+                    .read_at(&mut self.buf[len..], offset + len as u64)
+                    .map_err(|e| io(&self.path, e))?;
+                if n == 0 {
+                    break;
+                }
+                let found = self.buf[len..len + n].iter().position(|b| *b == b'\n');
+                len += n;
+                if let Some(i) = found {
+                    len = len - n + i;
+                    break;
+                }
+            }
+            serde_json::from_slice(&self.buf[..len]).map_err(|_| JournalError::Corrupt {
+                path: self.path.clone(),
+                line: 0,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            read_at(&self.path, offset)
+        }
+    }
+}
+
 /// The record at `offset` in the journal at `path` (an offset from [`Index`]).
 pub fn read_at(path: &Path, offset: u64) -> Result<Record, JournalError> {
     use std::io::{BufRead, Read, Seek};
@@ -485,6 +542,15 @@ mod tests {
             panic!("{:?}", index.get("u1"))
         };
         assert_eq!(j.read_at(at).unwrap(), received("u1", "access-1"));
+        let mut reader = Reader::open(&path).unwrap();
+        assert_eq!(reader.read_at(at).unwrap(), received("u1", "access-1"));
+        let Some(Last::Reconsent(at3)) = index.get("u3") else {
+            panic!()
+        };
+        assert!(matches!(
+            reader.read_at(at3).unwrap(),
+            Record::Outcome { .. }
+        ));
         assert_eq!(index.get("u2"), Some(Last::InFlight));
         assert!(matches!(index.get("u3"), Some(Last::Reconsent(_))));
         assert_eq!(index.get("u4"), None);

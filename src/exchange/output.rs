@@ -143,21 +143,26 @@ pub struct OutputError {
 /// Writes the output for the list in `input` from the journal at `journal` (0600, atomically),
 /// a row at a time: the list is read again, and each user's last word is read back from the
 /// journal by its index, so neither is held whole. `extra_columns` are the list's own columns
-/// (all of them: for JSON lines, as a first reading found them).
+/// (all of them: for JSON lines, as a first reading found them), `duplicates` the lines a first
+/// reading found listing a user again.
 pub fn write_streaming(
     path: &Path,
     input: &Path,
     journal: &Path,
     extra_columns: &[String],
+    duplicates: Vec<usize>,
     replace: bool,
 ) -> Result<(), OutputError> {
-    use super::journal::{read_at, Index, Last};
+    use super::journal::{Index, Last, Reader};
     let err = |e: String, hint: &str| OutputError {
         message: e,
         hint: hint.into(),
     };
     let index = Index::of(journal).map_err(|e| err(e.to_string(), &e.hint()))?;
-    let mut rows = super::input::open(input).map_err(|e| err(e.to_string(), &e.hint()))?;
+    let mut rows = super::input::open(input)
+        .map_err(|e| err(e.to_string(), &e.hint()))?
+        .knowing_duplicates(duplicates);
+    let mut reader = Reader::open(journal).map_err(|e| err(e.to_string(), &e.hint()))?;
     let mut failure: Option<OutputError> = None;
     let result = write_atomic_with(path, Visibility::Private, replace, |f| {
         let mut w =
@@ -176,7 +181,7 @@ pub fn write_streaming(
             };
             let last = match index.get(&u.user_id) {
                 Some(Last::Received(at) | Last::Reconsent(at) | Last::Failed(at)) => {
-                    match read_at(journal, at) {
+                    match reader.read_at(at) {
                         Ok(r) => Some(r),
                         Err(e) => {
                             failure = Some(err(e.to_string(), &e.hint()));
