@@ -172,7 +172,19 @@ fn each_provider_exchanges_a_list_and_lists_who_must_consent_again() {
             stderr(&o)
         );
         b.assert_no_secret_in(&o);
+        assert_eq!(
+            stderr(&o),
+            "",
+            "no progress bar when stderr is not a terminal"
+        );
         assert!(stdout(&o).contains("exchanged now: 39"), "{}", stdout(&o));
+        // The per-user locks: a few shared files under the data folder, no user id in a name.
+        let locks: Vec<String> = std::fs::read_dir(b.dir.path().join("home/exchange-locks"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!locks.is_empty() && locks.len() <= 40, "{}", locks.len());
+        assert!(locks.iter().all(|n| !n.contains("user")));
         assert!(
             stdout(&o).contains("user-00007"),
             "the re-consent list names the user"
@@ -251,6 +263,29 @@ fn a_refused_app_stops_the_run_before_it_burns_the_list() {
     assert!(stdout(&o).contains("X refuses the app"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("wrong-secret"));
     assert_eq!(b.state()["counts"]["exchange"], 0);
+    // A scope beyond the old grant: X says invalid_scope, a request to fix, and the run stops.
+    std::fs::remove_file(b.out()).unwrap();
+    std::fs::remove_file(b.dir.path().join("exchanged.csv.journal")).unwrap();
+    let o = b.run(
+        "x",
+        &[
+            "--rate",
+            "unlimited",
+            "--concurrency",
+            "1",
+            "--scope",
+            "dm.write",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(5), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("invalid_scope"), "{}", stdout(&o));
+    // A new run (its journal gone) does not overwrite an output it did not write, unless told.
+    std::fs::remove_file(b.dir.path().join("exchanged.csv.journal")).unwrap();
+    let o = b.run("x", &["--rate", "unlimited"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("exists"), "{}", stderr(&o));
+    let o = b.run("x", &["--rate", "unlimited", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     // Tumblr cannot tell a refused app from a refused user: five refusals in a row from the
     // start stop the run, and those users are left for the next run, not put on the list.
     let Some(b) = bench("tumblr", 30, &[]) else {
@@ -337,6 +372,33 @@ fn a_dry_run_checks_and_plans_and_sends_nothing() {
     let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     assert_eq!(v["to_ask"], 25000);
     assert_eq!(v["eta_secs"], 17000 * 900 / 8000);
+    // A list without a required column is refused as a whole, naming it.
+    std::fs::write(b.dir.path().join("bad.csv"), "user_id,token\nu1,t\n").unwrap();
+    let mut c = bin();
+    c.env("XS", "s")
+        .args([
+            "exchange",
+            "--provider",
+            "x",
+            "--client-id",
+            "c",
+            "--client-secret-env",
+            "XS",
+        ])
+        .args([
+            "--tokens",
+            b.dir.path().join("bad.csv").to_str().unwrap(),
+            "--out",
+            "o.csv",
+            "--dry-run",
+        ]);
+    let o = output_within(&mut c, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("oauth_token, oauth_token_secret columns"),
+        "{}",
+        stderr(&o)
+    );
     // A missing secret is named with the flags that give it.
     let mut c = b.cmd("tumblr", &["--dry-run"]);
     c.env_remove("CS");
@@ -415,30 +477,46 @@ fn killed_twenty_times_no_pair_is_lost_and_no_user_is_exchanged_twice() {
             rng ^= rng << 17;
             rng
         };
+        let count = || -> u64 {
+            oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
+                .unwrap()
+                .get_json(&format!("{}/__count", b.base()))
+                .unwrap()
+                .as_u64()
+                .unwrap()
+        };
         let mut mid_run = 0;
         for _ in 0..20 {
-            let before = b.state()["counts"]["exchange"].as_u64().unwrap();
+            let before = count();
             let mut child = b
-                .cmd(provider, &["--rate", "20/1", "--concurrency", "4"])
+                .cmd(provider, &["--rate", "10/1", "--concurrency", "4"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .unwrap();
-            let at = Duration::from_millis(20 + next() % 400);
+            // Once the run is exchanging, a random moment later: SIGKILL.
             let t0 = Instant::now();
-            while t0.elapsed() < at && child.try_wait().unwrap().is_none() {
+            while count() == before
+                && child.try_wait().unwrap().is_none()
+                && t0.elapsed() < Duration::from_secs(60)
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let at = Duration::from_millis(next() % 300);
+            let t1 = Instant::now();
+            while t1.elapsed() < at && child.try_wait().unwrap().is_none() {
                 std::thread::sleep(Duration::from_millis(2));
             }
             let running = child.try_wait().unwrap().is_none();
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
-            let after = b.state()["counts"]["exchange"].as_u64().unwrap();
+            let after = count();
             if running && after > before && after < 400 {
                 mid_run += 1;
             }
         }
         assert!(
-            mid_run >= 10,
+            mid_run >= 15,
             "{provider}: only {mid_run} kills landed mid-run"
         );
         let o = b.run(provider, &["--rate", "unlimited"]);
@@ -518,4 +596,193 @@ fn killed_twenty_times_no_pair_is_lost_and_no_user_is_exchanged_twice() {
             assert_eq!(&rows[u]["access_token"], at);
         }
     }
+}
+
+#[test]
+fn bad_and_repeated_rows_are_skipped_by_line_and_the_rest_exchanged() {
+    let Some(b) = bench("tumblr", 4, &[]) else {
+        return;
+    };
+    let u = &b.users;
+    let csv = format!(
+        "user_id,oauth_token,oauth_token_secret,email\n\
+         {},{},{},a@example.com\n\
+         {},,{},b@example.com\n\
+         {},{},{},c@example.com\n\
+         {},{},{},again@example.com\n\
+         {},{},{},\"multi\nline\"\n",
+        u[0].0,
+        u[0].1,
+        u[0].2,
+        u[1].0,
+        u[1].2,
+        u[2].0,
+        u[2].1,
+        u[2].2,
+        u[0].0,
+        u[0].1,
+        u[0].2,
+        u[3].0,
+        u[3].1,
+        u[3].2,
+    );
+    std::fs::write(b.dir.path().join("users.csv"), csv).unwrap();
+    let o = b.run("tumblr", &["--rate", "unlimited"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("line 3 skipped: user \"user-00001\": oauth_token is empty"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 5 skipped: its user_id is listed again (first on line 2)"),
+        "{out}"
+    );
+    assert!(out.contains("exchanged now: 3"), "{out}");
+    b.assert_no_secret_in(&o);
+    let rows = b.rows();
+    assert_eq!(
+        rows.len(),
+        3,
+        "one row per user listed well, the first of a repeated one"
+    );
+    assert_eq!(rows["user-00000"]["email"], "a@example.com");
+    assert_eq!(
+        rows["user-00003"]["email"], "multi\nline",
+        "a quoted field over two lines"
+    );
+    assert_eq!(b.state()["counts"]["exchange"], 3);
+}
+
+/// New users connect with the ordinary PKCE `connect`, sent to the provider's own
+/// authorization endpoint (the step stops there: the providers cannot be reached from here).
+#[test]
+fn new_users_connect_at_each_providers_authorization_endpoint_with_pkce() {
+    for (provider, endpoint) in [
+        ("garmin", "https://connect.garmin.com/oauth2Confirm?"),
+        ("x", "https://x.com/i/oauth2/authorize?"),
+        ("tumblr", "https://www.tumblr.com/oauth2/authorize?"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let o = output_within(
+            bin()
+                .env("OAUTH1TO2_HOME", home.path())
+                .args(["connect", "--provider", provider, "--client-id", "new-app"])
+                .args([
+                    "--scopes",
+                    "offline.access",
+                    "--no-browser",
+                    "--port",
+                    "0",
+                    "--timeout",
+                    "2",
+                ])
+                .stdin(std::process::Stdio::null()),
+            Duration::from_secs(60),
+        );
+        assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        let url = text
+            .split_whitespace()
+            .find(|w| w.starts_with(endpoint))
+            .unwrap_or_else(|| panic!("{provider}: no URL at {endpoint} in:\n{text}"));
+        let query: HashMap<String, String> =
+            oauth1to2::form::parse_urlencoded(url.split_once('?').unwrap().1)
+                .into_iter()
+                .collect();
+        assert_eq!(query["client_id"], "new-app");
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["code_challenge"].len(), 43);
+        assert!(query["redirect_uri"].starts_with("http://localhost:"));
+    }
+}
+
+/// docs/exchange.md's table of providers says what `exchange --dry-run` prints by default.
+#[test]
+fn the_documented_endpoints_and_rates_are_the_defaults() {
+    let doc = std::fs::read_to_string(common::root().join("docs/exchange.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "user_id,oauth_token,oauth_token_secret\nu1,t1,s1\n",
+    )
+    .unwrap();
+    let mut seen = 0;
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(|c| c.trim().trim_matches('`'))
+            .collect();
+        let (provider, endpoint, rate, after) = (cells[1], cells[2], cells[3], cells[4]);
+        if !["garmin", "x", "tumblr"].contains(&provider) {
+            continue;
+        }
+        seen += 1;
+        let o = output_within(
+            bin()
+                .env("OAUTH1TO2_HOME", dir.path().join("home"))
+                .env("S", "secret")
+                .args(["exchange", "--provider", provider, "--consumer-key", "ck"])
+                .args([
+                    "--consumer-secret-env",
+                    "S",
+                    "--client-id",
+                    "c",
+                    "--client-secret-env",
+                    "S",
+                ])
+                .args(["--tokens", dir.path().join("users.csv").to_str().unwrap()])
+                .args([
+                    "--out",
+                    dir.path().join("o.csv").to_str().unwrap(),
+                    "--dry-run",
+                    "--json",
+                ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["endpoint"], endpoint, "{provider}");
+        assert_eq!(v["rate"], rate, "{provider}");
+        let rule = v["after_crash"].as_str().unwrap();
+        match after {
+            "exchange again" => assert!(rule.starts_with("exchanged again"), "{rule}"),
+            _ => assert!(
+                rule.contains("probed") && rule.contains("consent again"),
+                "{rule}"
+            ),
+        }
+    }
+    assert_eq!(seen, 3, "the table lists the three providers");
+}
+
+#[test]
+fn the_bundled_list_is_planned_with_its_bad_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let o = output_within(
+        bin()
+            .env("OAUTH1TO2_HOME", home.path())
+            .env("TUMBLR_SECRET", "s")
+            .args(["exchange", "--provider", "tumblr", "--consumer-key", "CK"])
+            .args(["--consumer-secret-env", "TUMBLR_SECRET", "--tokens"])
+            .arg(common::fixture("exchange/users.csv"))
+            .args([
+                "--out",
+                home.path().join("exchanged.csv").to_str().unwrap(),
+                "--dry-run",
+            ]),
+        Duration::from_secs(60),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("3 users"), "{out}");
+    assert!(
+        out.contains("line 4 skipped: user \"1043\": oauth_token is empty"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 6 skipped: its user_id is listed again (first on line 3)"),
+        "{out}"
+    );
+    assert!(!out.contains("tok-1041") && !out.contains("sec-1041"));
 }

@@ -206,6 +206,12 @@ fn two_workers_share_one_table_and_exchange_each_row_once() {
         &[&ids, &toks, &secs],
     )
     .unwrap();
+    // A row that failed before is left alone until someone sets it back to pending.
+    db.execute(
+        "INSERT INTO partner_users (uid, tok, tok_secret, status, reason) VALUES ('zz-failed', 'pgtok-x', 'pgsec-x', 'failed', 'earlier')",
+        &[],
+    )
+    .unwrap();
 
     // Two workers race from the start; the first is killed with SIGKILL a moment in, and
     // started again on its own journal, where it takes back the rows it had leased.
@@ -262,7 +268,7 @@ fn two_workers_share_one_table_and_exchange_each_row_once() {
         .unwrap();
     let rows = db
         .query(
-            "SELECT uid, tok, status, access_token, worker, plan, expires_at FROM partner_users ORDER BY uid",
+            "SELECT uid, tok, status, access_token, worker, plan, expires_at FROM partner_users WHERE uid <> 'zz-failed' ORDER BY uid",
             &[],
         )
         .unwrap();
@@ -281,6 +287,14 @@ fn two_workers_share_one_table_and_exchange_each_row_once() {
         again += s["exchanges"].as_u64().unwrap() - 1;
     }
     assert_eq!(workers.len(), 2, "both workers wrote rows");
+    let failed = db
+        .query_one(
+            "SELECT status, worker FROM partner_users WHERE uid = 'zz-failed'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(failed.get::<_, String>(0), "failed");
+    assert_eq!(failed.get::<_, Option<String>>(1), None, "never leased");
     // Only a row in flight at the kill may be asked twice, and only of X (where a second
     // exchange is safe and kills the first pair); the racing workers never took the same row.
     assert!(

@@ -15,8 +15,8 @@ pub fn print_plan(p: &Plan, dry: bool) {
         term(&p.provider),
         term(&p.endpoint)
     );
-    for (line, why) in &p.bad_rows {
-        println!("  line {line} skipped: {}", term(why));
+    for b in &p.bad_rows {
+        println!("  line {} skipped: {}", b.line, term(&b.reason));
     }
     if p.bad_row_count > p.bad_rows.len() {
         println!(
@@ -73,14 +73,14 @@ pub fn print_outcome(o: &Outcome) {
     }
     if !o.reconsent.is_empty() {
         println!("must consent again:");
-        for (u, why) in &o.reconsent {
-            println!("  {}  {}", term(u), term(why));
+        for n in &o.reconsent {
+            println!("  {}  {}", term(&n.user_id), term(&n.reason));
         }
     }
     if !o.failed.is_empty() {
         println!("failed (run the same command again to retry them):");
-        for (u, why) in &o.failed {
-            println!("  {}  {}", term(u), term(why));
+        for n in &o.failed {
+            println!("  {}  {}", term(&n.user_id), term(&n.reason));
         }
     }
     if let Some(s) = &o.stopped {

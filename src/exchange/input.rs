@@ -410,27 +410,21 @@ impl<R: BufRead> Rows<R> {
 
     /// One user, one exchange: a second row for a user is bad, naming the first.
     fn first_time(&mut self, u: UserToken) -> Result<UserToken, BadRow> {
-        use sha2::Digest;
         if self.known {
             if self.duplicates.binary_search(&u.line).is_ok() {
                 return Err(BadRow {
                     line: u.line,
-                    reason: format!("user_id {:?} is listed again", shown(&u.user_id)),
+                    reason: "its user_id is listed again".into(),
                 });
             }
             return Ok(u);
         }
-        let d = sha2::Sha256::digest(u.user_id.as_bytes());
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&d[..16]);
+        let key = digest(&u.user_id);
         if let Some(first) = self.seen.get(&key) {
             self.duplicates.push(u.line);
             return Err(BadRow {
                 line: u.line,
-                reason: format!(
-                    "user_id {:?} is listed again (first on line {first}); a user is exchanged once",
-                    shown(&u.user_id)
-                ),
+                reason: listed_again(*first as usize),
             });
         }
         self.users += 1;
@@ -492,6 +486,20 @@ impl<R: BufRead> Rows<R> {
         }
         Some(user_of(line, bytes.len(), fields, &self.extra_columns))
     }
+}
+
+/// A user id's 16-byte digest: what duplicate checks and the journal's index keep.
+pub fn digest(user_id: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(user_id.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
+/// Why a row that lists a user again is skipped.
+pub fn listed_again(first_line: usize) -> String {
+    format!("its user_id is listed again (first on line {first_line}); a user is exchanged once")
 }
 
 /// A value from the file as messages show it: at most 64 characters, control characters

@@ -104,7 +104,7 @@ pub struct Plan {
     pub users: Option<usize>,
     /// Rows refused, with their line and why (never a token): the first
     /// [`BAD_ROWS_LISTED`].
-    pub bad_rows: Vec<(usize, String)>,
+    pub bad_rows: Vec<BadRowNote>,
     /// How many rows were refused.
     pub bad_row_count: usize,
     /// The list's own columns, passed through to the output.
@@ -133,6 +133,30 @@ pub struct Plan {
     pub unconfirmed: &'static [&'static str],
 }
 
+/// A row of the list that was skipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct BadRowNote {
+    /// Its first line.
+    pub line: usize,
+    /// Why (never a token).
+    pub reason: String,
+}
+
+/// A user, and why it is listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserNote {
+    /// The user's id in the list.
+    pub user_id: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn notes(v: Vec<(String, String)>) -> Vec<UserNote> {
+    v.into_iter()
+        .map(|(user_id, reason)| UserNote { user_id, reason })
+        .collect()
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -143,9 +167,9 @@ pub struct Outcome {
     /// Users settled by an earlier run.
     pub already: usize,
     /// Users who must consent again, with why.
-    pub reconsent: Vec<(String, String)>,
+    pub reconsent: Vec<UserNote>,
     /// Users not exchanged, with why; the next run tries them again.
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<UserNote>,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
     /// Whether the stop was the provider refusing the app.
@@ -297,7 +321,7 @@ pub const BAD_ROWS_LISTED: usize = 1000;
 /// What one reading of a list found, against the journal's index.
 struct ListScan {
     users: usize,
-    bad_rows: Vec<(usize, String)>,
+    bad_rows: Vec<BadRowNote>,
     bad_count: usize,
     settled: usize,
     interrupted: usize,
@@ -306,7 +330,11 @@ struct ListScan {
 }
 
 fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
-    let mut rows = input::open(path).map_err(input_error)?;
+    // Read without a map of users: each user's digest and line go in a list, sorted after the
+    // reading to find the repeated ones (20 bytes a user, not a hash table's 40 or more).
+    let mut rows = input::open(path)
+        .map_err(input_error)?
+        .knowing_duplicates(Vec::new());
     let mut s = ListScan {
         users: 0,
         bad_rows: Vec::new(),
@@ -316,26 +344,71 @@ fn scan_list(path: &Path, index: &Index) -> Result<ListScan, JobError> {
         extra_columns: Vec::new(),
         duplicates: Vec::new(),
     };
+    let mut keys: Vec<([u8; 16], u32)> = Vec::new();
+    let mut bad: Vec<BadRowNote> = Vec::new();
     while let Some(row) = rows.next_row().map_err(input_error)? {
         match row {
             Ok(u) => {
-                s.users += 1;
+                keys.push((
+                    input::digest(&u.user_id),
+                    u32::try_from(u.line).unwrap_or(u32::MAX),
+                ));
+                if keys.len() > input::MAX_USERS {
+                    return Err(JobError::input(
+                        format!(
+                            "{} lists more than {} users",
+                            path.display(),
+                            input::MAX_USERS
+                        ),
+                        "split the list, or read the users from a database table",
+                    ));
+                }
+            }
+            Err(b) => {
+                s.bad_count += 1;
+                if bad.len() < BAD_ROWS_LISTED {
+                    bad.push(BadRowNote {
+                        line: b.line,
+                        reason: b.reason,
+                    });
+                }
+            }
+        }
+    }
+    s.extra_columns = rows.extra_columns().to_vec();
+    drop(rows);
+    keys.sort_unstable();
+    for w in keys.chunk_by(|a, b| a.0 == b.0) {
+        for (_, line) in &w[1..] {
+            s.duplicates.push(*line as usize);
+            s.bad_count += 1;
+            bad.push(BadRowNote {
+                line: *line as usize,
+                reason: input::listed_again(w[0].1 as usize),
+            });
+        }
+    }
+    s.duplicates.sort_unstable();
+    s.users = keys.len() - s.duplicates.len();
+    drop(keys);
+    bad.sort_by_key(|b| b.line);
+    bad.truncate(BAD_ROWS_LISTED);
+    s.bad_rows = bad;
+    // Settled users, against the journal, in a second reading that skips the repeated rows.
+    if !index.is_empty() {
+        let mut rows = input::open(path)
+            .map_err(input_error)?
+            .knowing_duplicates(s.duplicates.clone());
+        while let Some(row) = rows.next_row().map_err(input_error)? {
+            if let Ok(u) = row {
                 match index.get(&u.user_id) {
                     Some(Last::Received(_) | Last::Reconsent(_)) => s.settled += 1,
                     Some(Last::InFlight) => s.interrupted += 1,
                     _ => {}
                 }
             }
-            Err(b) => {
-                s.bad_count += 1;
-                if s.bad_rows.len() < BAD_ROWS_LISTED {
-                    s.bad_rows.push((b.line, b.reason));
-                }
-            }
         }
     }
-    s.extra_columns = rows.extra_columns().to_vec();
-    s.duplicates = rows.duplicates().to_vec();
     Ok(s)
 }
 
@@ -487,8 +560,8 @@ pub fn execute(
         plan,
         exchanged: report.exchanged,
         already: report.already,
-        reconsent: report.reconsent,
-        failed: report.failed,
+        reconsent: notes(report.reconsent),
+        failed: notes(report.failed),
         stopped: report.stopped,
         app_refused: report.app_refused,
     })

@@ -256,14 +256,26 @@ pub const MAX_LINE: usize = 1 << 20;
 
 /// Reads the journal at `path` a line at a time, giving each record and its byte offset to
 /// `each`; a last line cut short by a crash is left out. A missing journal has no records.
-pub fn scan(path: &Path, mut each: impl FnMut(u64, Record)) -> Result<(), JournalError> {
-    use std::io::{BufRead, Read};
+pub fn scan(path: &Path, each: impl FnMut(u64, Record)) -> Result<(), JournalError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io(path, e)),
     };
-    let mut r = std::io::BufReader::with_capacity(256 << 10, file);
+    scan_reader(
+        std::io::BufReader::with_capacity(256 << 10, file),
+        path,
+        each,
+    )
+}
+
+/// [`scan`] over any reader (`path` names it in errors).
+pub fn scan_reader<R: std::io::BufRead>(
+    mut r: R,
+    path: &Path,
+    mut each: impl FnMut(u64, Record),
+) -> Result<(), JournalError> {
+    use std::io::{BufRead, Read};
     let (mut offset, mut line_no) = (0u64, 0usize);
     let mut line = zeroize::Zeroizing::new(Vec::new());
     // A bad line is only an error if another follows it.
@@ -318,52 +330,86 @@ pub enum Last {
     Failed(u64),
 }
 
-/// Each user's last word in a journal, by a 16-byte digest of the user id: about 40 bytes a
-/// user, whatever the journal holds. The record itself is read back when needed
-/// ([`Journal::read_at`], [`read_at`]).
+/// Each user's last word in a journal, by a 16-byte digest of the user id: 24 bytes a user
+/// (built from a list of the records, sorted, not a hash table), whatever the journal holds.
+/// The record itself is read back when needed ([`Reader`], [`Journal::read_at`]).
 #[derive(Debug, Default)]
 pub struct Index {
-    entries: Vec<([u8; 16], Last)>,
+    /// Sorted by digest; the offset's top two bits say which [`Last`] it is.
+    entries: Vec<([u8; 16], u64)>,
 }
 
-fn digest(user: &str) -> [u8; 16] {
-    use sha2::Digest;
-    let d = sha2::Sha256::digest(user.as_bytes());
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&d[..16]);
-    k
+const TAG: u64 = 0b11 << 62;
+
+fn pack(last: Last) -> u64 {
+    match last {
+        Last::InFlight => 0,
+        Last::Received(at) => (1 << 62) | at,
+        Last::Reconsent(at) => (2 << 62) | at,
+        Last::Failed(at) => (3 << 62) | at,
+    }
+}
+
+fn unpack(v: u64) -> Last {
+    let at = v & !TAG;
+    match v >> 62 {
+        0 => Last::InFlight,
+        1 => Last::Received(at),
+        2 => Last::Reconsent(at),
+        _ => Last::Failed(at),
+    }
 }
 
 impl Index {
     /// The index of the journal at `path`.
     pub fn of(path: &Path) -> Result<Index, JournalError> {
-        let mut map: HashMap<[u8; 16], Last> = HashMap::new();
+        Index::build(path, true)
+    }
+
+    /// The index of the journal at `path` without requests in flight (only pairs and
+    /// outcomes): what the output needs.
+    pub fn settled_of(path: &Path) -> Result<Index, JournalError> {
+        Index::build(path, false)
+    }
+
+    fn build(path: &Path, attempts: bool) -> Result<Index, JournalError> {
+        let mut all: Vec<([u8; 16], u64)> = Vec::new();
         scan(path, |at, r| {
-            let key = digest(r.user());
             let last = match &r {
-                // An attempt after a pair is never written; if it were, the pair still stands.
-                Record::Attempt { .. } => match map.get(&key) {
-                    Some(Last::Received(_)) => return,
-                    _ => Last::InFlight,
-                },
+                Record::Attempt { .. } if !attempts => return,
+                Record::Attempt { .. } => Last::InFlight,
                 Record::Received { .. } => Last::Received(at),
                 Record::Outcome { status, .. } if status == "reconsent" => Last::Reconsent(at),
                 Record::Outcome { .. } => Last::Failed(at),
             };
-            map.insert(key, last);
+            all.push((crate::exchange::input::digest(r.user()), pack(last)));
         })?;
-        let mut entries: Vec<_> = map.into_iter().collect();
-        entries.sort_unstable_by_key(|e| e.0);
+        // Stable: each user's records stay in the journal's order.
+        all.sort_by_key(|e| e.0);
+        let mut entries: Vec<([u8; 16], u64)> = Vec::new();
+        for group in all.chunk_by(|a, b| a.0 == b.0) {
+            let mut last = unpack(group[0].1);
+            for e in &group[1..] {
+                let next = unpack(e.1);
+                // An attempt after a pair is never written; if it were, the pair still stands.
+                if !(matches!(last, Last::Received(_)) && next == Last::InFlight) {
+                    last = next;
+                }
+            }
+            entries.push((group[0].0, pack(last)));
+        }
+        drop(all);
+        entries.shrink_to_fit();
         Ok(Index { entries })
     }
 
     /// `user`'s last word, if the journal has one.
     pub fn get(&self, user: &str) -> Option<Last> {
-        let k = digest(user);
+        let k = crate::exchange::input::digest(user);
         self.entries
             .binary_search_by_key(&k, |e| e.0)
             .ok()
-            .map(|i| self.entries[i].1)
+            .map(|i| unpack(self.entries[i].1))
     }
 
     /// Users with a last word.

@@ -158,7 +158,7 @@ pub fn write_streaming(
         message: e,
         hint: hint.into(),
     };
-    let index = Index::of(journal).map_err(|e| err(e.to_string(), &e.hint()))?;
+    let index = Index::settled_of(journal).map_err(|e| err(e.to_string(), &e.hint()))?;
     let mut rows = super::input::open(input)
         .map_err(|e| err(e.to_string(), &e.hint()))?
         .knowing_duplicates(duplicates);

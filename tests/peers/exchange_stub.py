@@ -24,7 +24,7 @@ and checks what the provider checks:
 
 Faults, set with POST /__fault {"status": 429|500, "count": N, "retry_after": "S"} (the next N
 exchange requests get that answer) or {"die_after": K} (the process exits at once after K more
-pairs are issued). GET /__state: per token, the number of exchanges, whether it is spent, the
+pairs are issued). GET /__count: the pairs issued so far. GET /__state: per token, the number of exchanges, whether it is spent, the
 access tokens issued and the one still valid; and the counters.
 """
 import base64
@@ -175,6 +175,9 @@ def main(conf_path, port_file):
                         os._exit(0)
 
         def do_GET(self):
+            if self.path == "/__count":
+                with lock:
+                    return self.answer(200, state["counts"]["exchange"])
             if self.path == "/__state":
                 with lock:
                     return self.answer(200, state)
