@@ -47,10 +47,12 @@ pub fn read_body(resp: reqwest::blocking::Response, cap: usize) -> Result<Vec<u8
 }
 
 fn too_large(cap: usize) -> String {
-    format!(
-        "the answer is larger than {} MiB, the most oauth1to2 reads from it",
-        cap >> 20
-    )
+    let size = if cap >= 1 << 20 {
+        format!("{} MiB", cap >> 20)
+    } else {
+        format!("{} KiB", cap >> 10)
+    };
+    format!("the answer is larger than {size}, the most oauth1to2 reads from it")
 }
 
 /// An HTTP `Date` (`Wed, 02 Dec 2026 19:30:00 GMT`, RFC 9110 section 5.6.7) as Unix seconds.

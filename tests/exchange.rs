@@ -786,3 +786,45 @@ fn the_bundled_list_is_planned_with_its_bad_rows() {
     );
     assert!(!out.contains("tok-1041") && !out.contains("sec-1041"));
 }
+
+/// A run restarted within the rate window counts the requests its journal records there: it
+/// does not get a second burst.
+#[test]
+fn a_restarted_run_counts_the_requests_already_made_in_the_window() {
+    let Some(b) = bench("x", 12, &[]) else { return };
+    let count = || -> u64 {
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
+            .unwrap()
+            .get_json(&format!("{}/__count", b.base()))
+            .unwrap()
+            .as_u64()
+            .unwrap()
+    };
+    // 5 an hour: five at once, then one every 12 minutes.
+    let run_for = |secs: u64| {
+        let mut child = b
+            .cmd("x", &["--rate", "5/3600", "--concurrency", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while count() < 5 && t0.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let t1 = Instant::now();
+        while t1.elapsed() < Duration::from_secs(secs) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    run_for(1);
+    assert_eq!(count(), 5, "the first window's burst");
+    run_for(2);
+    assert_eq!(
+        count(),
+        5,
+        "the restart waited for the window instead of a second burst"
+    );
+}

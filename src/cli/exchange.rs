@@ -178,6 +178,12 @@ fn the_job(a: &Args) -> Result<Job, CliError> {
                 "add --journal FILE (one per worker, kept across its restarts)",
             )
         })?;
+        if a.out.is_some() {
+            return Err(CliError::input(
+                "--out is for a file of users: a table is written back row by row",
+                "drop --out (each row gets its pair, status and reason)",
+            ));
+        }
         let worker = a.worker.clone().unwrap_or_else(|| default_worker(journal));
         let password = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty());
         Users::Table(

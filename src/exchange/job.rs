@@ -533,8 +533,21 @@ pub fn execute(
         ),
     };
     let plan = plan_of(job, spec, scan.as_ref(), journal_path.clone());
+    // The requests an earlier run made within the budget's window count against it.
+    let spent = match job.budget(spec) {
+        Some(b) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            journal::attempts_since(&journal_path, now - i64::from(b.per_secs))
+                .map_err(journal_error)?
+        }
+        None => 0,
+    };
     let report = Run {
         source: source.as_ref(),
+        spent,
         exchanger: exchanger.as_ref(),
         settings,
         clock: &SystemClock,

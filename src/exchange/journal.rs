@@ -386,20 +386,26 @@ impl Index {
         })?;
         // Stable: each user's records stay in the journal's order.
         all.sort_by_key(|e| e.0);
-        let mut entries: Vec<([u8; 16], u64)> = Vec::new();
-        for group in all.chunk_by(|a, b| a.0 == b.0) {
-            let mut last = unpack(group[0].1);
-            for e in &group[1..] {
-                let next = unpack(e.1);
+        // Each user's group folded to its last word, in place (no second list).
+        let (mut write, mut read) = (0, 0);
+        while read < all.len() {
+            let key = all[read].0;
+            let mut last = unpack(all[read].1);
+            read += 1;
+            while read < all.len() && all[read].0 == key {
+                let next = unpack(all[read].1);
                 // An attempt after a pair is never written; if it were, the pair still stands.
                 if !(matches!(last, Last::Received(_)) && next == Last::InFlight) {
                     last = next;
                 }
+                read += 1;
             }
-            entries.push((group[0].0, pack(last)));
+            all[write] = (key, pack(last));
+            write += 1;
         }
-        drop(all);
-        entries.shrink_to_fit();
+        all.truncate(write);
+        all.shrink_to_fit();
+        let entries = all;
         Ok(Index { entries })
     }
 
@@ -421,6 +427,20 @@ impl Index {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// How many requests the journal at `path` records at or after `since` (Unix seconds): what a
+/// restarted run counts against its rate budget's window.
+pub fn attempts_since(path: &Path, since: i64) -> Result<u32, JournalError> {
+    let mut n = 0u32;
+    scan(path, |_, r| {
+        if let Record::Attempt { at, .. } = r {
+            if at >= since {
+                n = n.saturating_add(1);
+            }
+        }
+    })?;
+    Ok(n)
 }
 
 /// A journal opened for reading records back by offset, one `pread` each.

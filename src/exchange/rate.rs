@@ -103,6 +103,12 @@ impl Bucket {
         shut.max(empty)
     }
 
+    /// Counts `calls` already made in the current window (by an earlier run of the same list,
+    /// before a crash): a restarted run does not get a full window's burst again.
+    pub fn spent(&mut self, calls: u32) {
+        self.tokens -= f64::from(calls.min(self.budget.calls));
+    }
+
     /// The provider said to wait until `until` (seconds): no call before then.
     pub fn shut_until(&mut self, until: f64) {
         self.shut_until = self.shut_until.max(until);
@@ -198,5 +204,20 @@ mod tests {
         assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
         assert_eq!(backoff(3, base, cap, 1.0), Duration::from_secs(2));
         assert_eq!(backoff(40, base, cap, 0.0), cap);
+    }
+
+    #[test]
+    fn calls_made_before_a_restart_count_against_the_window() {
+        let b = Budget::parse("10/10").unwrap();
+        let mut fresh = Bucket::new(b, 0.0);
+        let mut restarted = Bucket::new(b, 0.0);
+        restarted.spent(8);
+        let waits = |k: &mut Bucket| (0..10).filter(|_| k.take(0.0) > 0.0).count();
+        assert_eq!(waits(&mut fresh), 0, "a fresh window's burst");
+        assert_eq!(waits(&mut restarted), 8, "only two left in the window");
+        // Never more than a window's worth is counted.
+        let mut over = Bucket::new(b, 0.0);
+        over.spent(1000);
+        assert_eq!(over.take(0.0), 1.0, "one call's time past an empty bucket");
     }
 }

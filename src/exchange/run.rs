@@ -234,6 +234,9 @@ pub struct Run<'a> {
     pub settings: Settings,
     /// The time.
     pub clock: &'a dyn Clock,
+    /// Calls made in the budget's current window before this run began (by the run a crash
+    /// stopped): they count against the bucket.
+    pub spent: u32,
     /// Per-user locks shared with other runs on this machine, if any.
     pub locks: Option<&'a UserLocks>,
     /// Told the report so far after each user (a progress bar); never given a secret.
@@ -264,7 +267,11 @@ impl Run<'_> {
     pub fn go(&self, journal: &Journal, prior: &Index) -> Result<Report, RunError> {
         let shared = Shared {
             journal,
-            bucket: Mutex::new(Bucket::new(self.settings.budget, self.clock.now())),
+            bucket: Mutex::new({
+                let mut b = Bucket::new(self.settings.budget, self.clock.now());
+                b.spent(self.spent);
+                b
+            }),
             report: Mutex::new(Report::default()),
             stop: AtomicBool::new(false),
             refused: Mutex::new(Some(Vec::new())),
@@ -561,6 +568,7 @@ mod tests {
             exchanger,
             settings: *settings,
             clock,
+            spent: 0,
             locks: None,
             progress: None,
         }

@@ -272,6 +272,7 @@ pub const TIMEOUTS: crate::net::Timeouts = crate::net::Timeouts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Password;
 
     #[test]
     fn a_pair_is_read_with_its_other_fields_and_no_stray_token() {
@@ -309,5 +310,61 @@ mod tests {
             error_of(r#"{"meta":{"status":401,"msg":"Unauthorized"}}"#).as_deref(),
             Some("Unauthorized")
         );
+    }
+
+    fn user() -> UserToken {
+        UserToken {
+            line: 2,
+            user_id: "u1".into(),
+            token: Token::new("tok-abc123"),
+            token_secret: Password::new("sec-xyz789"),
+            extra: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_reason_never_carries_what_the_server_echoed_of_the_users_token() {
+        let reply = Reply {
+            status: 400,
+            retry_after: None,
+            body: zeroize::Zeroizing::new(
+                r#"{"error":"invalid_grant","error_description":"token tok-abc123 (secret sec-xyz789) is revoked"}"#.into(),
+            ),
+        };
+        let said = said(&reply, &user());
+        assert!(
+            said.starts_with("HTTP 400 (invalid_grant: token [REDACTED]"),
+            "{said}"
+        );
+        assert!(!said.contains("tok-abc123") && !said.contains("sec-xyz789"));
+    }
+
+    /// One answer from a server on loopback, to the first request.
+    fn answer_once(raw: Vec<u8>) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(&raw);
+        });
+        url
+    }
+
+    #[test]
+    fn redirects_are_not_followed_and_a_large_answer_is_refused() {
+        let http = crate::net::client_builder(TIMEOUTS).build().unwrap();
+        let url = answer_once(
+            b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        );
+        let r = send(http.post(&url)).unwrap();
+        assert_eq!(r.status, 302, "the redirect is the answer");
+        let mut big = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', 100_000));
+        let url = answer_once(big);
+        let e = send(http.post(&url)).unwrap_err();
+        assert!(e.contains("larger than 64 KiB"), "{e}");
     }
 }
