@@ -110,6 +110,16 @@ impl Bench {
             .unwrap()
     }
 
+    /// The pairs the stub has issued so far.
+    fn count(&self) -> u64 {
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
+            .unwrap()
+            .get_json(&format!("{}/__count", self.base()))
+            .unwrap()
+            .as_u64()
+            .unwrap()
+    }
+
     fn fault(&self, f: serde_json::Value) {
         let r = reqwest::blocking::Client::new()
             .post(format!("{}/__fault", self.base()))
@@ -477,14 +487,7 @@ fn killed_twenty_times_no_pair_is_lost_and_no_user_is_exchanged_twice() {
             rng ^= rng << 17;
             rng
         };
-        let count = || -> u64 {
-            oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
-                .unwrap()
-                .get_json(&format!("{}/__count", b.base()))
-                .unwrap()
-                .as_u64()
-                .unwrap()
-        };
+        let count = || b.count();
         let mut mid_run = 0;
         for _ in 0..20 {
             let before = count();
@@ -792,14 +795,7 @@ fn the_bundled_list_is_planned_with_its_bad_rows() {
 #[test]
 fn a_restarted_run_counts_the_requests_already_made_in_the_window() {
     let Some(b) = bench("x", 12, &[]) else { return };
-    let count = || -> u64 {
-        oauth1to2::oauth2::http::HttpClient::new(Default::default(), None)
-            .unwrap()
-            .get_json(&format!("{}/__count", b.base()))
-            .unwrap()
-            .as_u64()
-            .unwrap()
-    };
+    let count = || b.count();
     // 5 an hour: five at once, then one every 12 minutes.
     let run_for = |secs: u64| {
         let mut child = b

@@ -255,6 +255,22 @@ pub fn pair_of(body: &str) -> Answer {
     }
 }
 
+/// What every provider reads the same way in an exchange's answer: a pair (200), "not now"
+/// (a network failure, 429, 5xx). `Err` gives the provider the rest to read (401, 400, ...).
+pub fn read(sent: Result<Reply, String>, user: &UserToken) -> Result<Answer, Reply> {
+    let reply = match sent {
+        Ok(r) => r,
+        Err(e) => return Ok(network(e)),
+    };
+    if reply.status == 200 {
+        return Ok(pair_of(&reply.body));
+    }
+    match not_now(&reply, user) {
+        Some(a) => Ok(a),
+        None => Err(reply),
+    }
+}
+
 /// A network failure: "not now".
 pub fn network(reason: String) -> Answer {
     Answer::TryLater {

@@ -112,6 +112,39 @@ pub struct Provider {
     pub exchange: Option<&'static crate::exchange::spec::ExchangeSpec>,
 }
 
+impl Provider {
+    /// An entry that knows nothing beyond its endpoints: no API base, tenants, scopes, legacy
+    /// side, key policies, signing styles, platforms or exchange. A provider's entry starts
+    /// from it (`Provider { id: "x", ..Provider::BARE }`) and says what it has.
+    pub const BARE: Provider = Provider {
+        id: "",
+        name: "",
+        endpoints: EndpointSource::Discovery,
+        api_base: None,
+        prompt_consent_for_offline_access: false,
+        revocation_note: None,
+        tokens: TokenRules {
+            refresh_reuse_grace_secs: None,
+        },
+        error_hints: &[],
+        rate_limit_hint: None,
+        tenants: None,
+        scopes: None,
+        migrations: &[],
+        m2m_scope_steps: &[],
+        machine_to_machine_regions: &[],
+        assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
+        oauth1_realm_rule: None,
+        legacy: None,
+        key_policies: &[],
+        handoff_env: crate::handoff::generic_env,
+        platforms: &[],
+        signing_styles: &[],
+        exchange: None,
+        api_failure_hint: crate::api::failure_hint,
+    };
+}
+
 /// One way off a legacy app type at a provider.
 #[derive(Debug)]
 pub struct MigrationPath {

@@ -100,22 +100,16 @@ impl Exchanger for GarminExchange {
             UserId::Other(a) => return a,
         };
         let app = &self.0;
-        let reply = match spec::oauth1_request(app, "POST", &app.endpoint, &[], user)
-            .and_then(spec::send)
-        {
-            Ok(r) => r,
-            Err(e) => return spec::network(e),
-        };
-        if reply.status == 200 {
-            let mut a = spec::pair_of(&reply.body);
-            if let Answer::Pair { other, .. } = &mut a {
-                other.insert(PROVIDER_USER_ID.into(), id.into());
+        let sent = spec::oauth1_request(app, "POST", &app.endpoint, &[], user).and_then(spec::send);
+        let reply = match spec::read(sent, user) {
+            Ok(mut answer) => {
+                if let Answer::Pair { other, .. } = &mut answer {
+                    other.insert(PROVIDER_USER_ID.into(), id.into());
+                }
+                return answer;
             }
-            return a;
-        }
-        if let Some(a) = spec::not_now(&reply, user) {
-            return a;
-        }
+            Err(reply) => reply,
+        };
         let said = spec::said(&reply, user);
         match reply.status {
             // The same signature was just taken for the userId: the app is not converted.

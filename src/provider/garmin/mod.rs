@@ -5,7 +5,7 @@
 
 mod exchange;
 
-use super::{EndpointSource, Provider, TokenRules};
+use super::{EndpointSource, Provider};
 use crate::oauth2::endpoints::Endpoints;
 
 /// Garmin's OAuth 2.0 endpoints, as public integrations use them (Garmin's own page is behind
@@ -28,25 +28,6 @@ pub static PROVIDER: Provider = Provider {
     name: "Garmin",
     endpoints: EndpointSource::BuiltIn(endpoints),
     api_base: Some("https://apis.garmin.com"),
-    prompt_consent_for_offline_access: false,
-    revocation_note: None,
-    tokens: TokenRules {
-        refresh_reuse_grace_secs: None,
-    },
-    error_hints: &[],
-    rate_limit_hint: None,
-    tenants: None,
-    scopes: None,
-    migrations: &[],
-    m2m_scope_steps: &[],
-    machine_to_machine_regions: &[],
-    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
-    oauth1_realm_rule: None,
-    legacy: None,
-    key_policies: &[],
-    handoff_env: crate::handoff::generic_env,
-    platforms: &[],
-    signing_styles: &[],
     exchange: Some(&exchange::SPEC),
-    api_failure_hint: crate::api::failure_hint,
+    ..Provider::BARE
 };

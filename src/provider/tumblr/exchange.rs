@@ -36,18 +36,11 @@ struct TumblrExchange(App);
 impl Exchanger for TumblrExchange {
     fn exchange(&self, user: &UserToken) -> Answer {
         let app = &self.0;
-        let reply = match spec::oauth1_request(app, "POST", &app.endpoint, &[], user)
-            .and_then(spec::send)
-        {
-            Ok(r) => r,
-            Err(e) => return spec::network(e),
+        let sent = spec::oauth1_request(app, "POST", &app.endpoint, &[], user).and_then(spec::send);
+        let reply = match spec::read(sent, user) {
+            Ok(answer) => return answer,
+            Err(reply) => reply,
         };
-        if reply.status == 200 {
-            return spec::pair_of(&reply.body);
-        }
-        if let Some(a) = spec::not_now(&reply, user) {
-            return a;
-        }
         let said = spec::said(&reply, user);
         match reply.status {
             // Tumblr does not tell a refused user token from a refused consumer: the run's

@@ -3,7 +3,7 @@
 
 mod exchange;
 
-use super::{EndpointSource, Provider, TokenRules};
+use super::{EndpointSource, Provider};
 use crate::oauth2::endpoints::Endpoints;
 
 /// Tumblr's OAuth 2.0 endpoints (tumblr/docs, api.md, "OAuth 2"). Tumblr publishes no OpenID
@@ -25,27 +25,9 @@ pub static PROVIDER: Provider = Provider {
     name: "Tumblr",
     endpoints: EndpointSource::BuiltIn(endpoints),
     api_base: Some("https://api.tumblr.com"),
-    prompt_consent_for_offline_access: false,
-    revocation_note: None,
-    tokens: TokenRules {
-        refresh_reuse_grace_secs: None,
-    },
-    error_hints: &[],
     rate_limit_hint: Some(
         "Tumblr allows 1,000 calls an hour and 5,000 a day per consumer key, 300 a minute per IP: wait and retry",
     ),
-    tenants: None,
-    scopes: None,
-    migrations: &[],
-    m2m_scope_steps: &[],
-    machine_to_machine_regions: &[],
-    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
-    oauth1_realm_rule: None,
-    legacy: None,
-    key_policies: &[],
-    handoff_env: crate::handoff::generic_env,
-    platforms: &[],
-    signing_styles: &[],
     exchange: Some(&exchange::SPEC),
-    api_failure_hint: crate::api::failure_hint,
+    ..Provider::BARE
 };

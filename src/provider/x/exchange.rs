@@ -72,16 +72,11 @@ impl Exchanger for XExchange {
             }
             None => form.push(("client_id".into(), id)),
         }
-        let reply = match spec::send(req.body(spec::form_body(&form).as_bytes().to_vec())) {
-            Ok(r) => r,
-            Err(e) => return spec::network(e),
+        let sent = spec::send(req.body(spec::form_body(&form).as_bytes().to_vec()));
+        let reply = match spec::read(sent, user) {
+            Ok(answer) => return answer,
+            Err(reply) => reply,
         };
-        if reply.status == 200 {
-            return spec::pair_of(&reply.body);
-        }
-        if let Some(a) = spec::not_now(&reply, user) {
-            return a;
-        }
         let code = spec::error_of(&reply.body).unwrap_or_default();
         let code = code.split(':').next().unwrap_or("");
         let said = spec::said(&reply, user);

@@ -4,7 +4,7 @@
 
 mod exchange;
 
-use super::{EndpointSource, Provider, TokenRules};
+use super::{EndpointSource, Provider};
 use crate::oauth2::endpoints::Endpoints;
 
 /// X's OAuth 2.0 endpoints (docs.x.com, "OAuth 2.0 Authorization Code Flow with PKCE"). X
@@ -26,28 +26,11 @@ pub static PROVIDER: Provider = Provider {
     name: "X",
     endpoints: EndpointSource::BuiltIn(endpoints),
     api_base: Some("https://api.x.com"),
-    prompt_consent_for_offline_access: false,
-    revocation_note: None,
-    tokens: TokenRules {
-        refresh_reuse_grace_secs: None,
-    },
     error_hints: &[(
         "invalid_grant",
         "X refuses the token (revoked, invalid, or not this app's) and does not say which: the user must connect again",
     )],
     rate_limit_hint: Some("X allows 10,000 token exchanges per 15 minutes per app and source IP: wait and retry"),
-    tenants: None,
-    scopes: None,
-    migrations: &[],
-    m2m_scope_steps: &[],
-    machine_to_machine_regions: &[],
-    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
-    oauth1_realm_rule: None,
-    legacy: None,
-    key_policies: &[],
-    handoff_env: crate::handoff::generic_env,
-    platforms: &[],
-    signing_styles: &[],
     exchange: Some(&exchange::SPEC),
-    api_failure_hint: crate::api::failure_hint,
+    ..Provider::BARE
 };
