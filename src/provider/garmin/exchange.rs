@@ -25,7 +25,7 @@ pub static SPEC: ExchangeSpec = ExchangeSpec {
         per_secs: 1,
     },
     budget_percent: 100,
-    budget_source: "Garmin: not documented; 2 a second, as one public migration script paces itself (our guess: raise it with --rate once Garmin says)",
+    budget_source: "Garmin: not documented; 2 a second, as one public migration script paces itself (our guess: raise the rate once Garmin says what it allows)",
     needs_consumer_secret: true,
     needs_client_id: false,
     after_crash: "not exchanged again until the old token is probed (the userId call); if Garmin refuses it, the user must consent again",
