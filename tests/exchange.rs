@@ -697,6 +697,24 @@ fn new_users_connect_at_each_providers_authorization_endpoint_with_pkce() {
         assert_eq!(query["code_challenge_method"], "S256");
         assert_eq!(query["code_challenge"].len(), 43);
         assert!(query["redirect_uri"].starts_with("http://localhost:"));
+        // Without scopes: the hint does not quote another provider's.
+        let o = output_within(
+            bin().env("OAUTH1TO2_HOME", home.path().join("2")).args([
+                "connect",
+                "--provider",
+                provider,
+                "--client-id",
+                "new-app",
+                "--no-browser",
+            ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("has no scopes") && !stderr(&o).contains("accounting"),
+            "{}",
+            stderr(&o)
+        );
     }
 }
 

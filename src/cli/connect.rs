@@ -222,7 +222,10 @@ fn merge(
     if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {
         return Err(CliError::input(
             format!("profile {name:?} has no scopes"),
-            "give --scopes, e.g. 'openid profile email offline_access accounting.settings.read' (see `oauth1to2 scopes plan`)",
+            match oauth1to2::provider::of_profile(&p).ok().and_then(|pr| pr.scopes) {
+                Some(_) => "give --scopes, e.g. 'openid profile email offline_access accounting.settings.read' (see `oauth1to2 scopes plan`)",
+                None => "give --scopes: the scopes the app is registered for, space-separated (and the one that grants a refresh token, such as offline_access)",
+            },
         ));
     }
     p.validate(name)?;

@@ -280,7 +280,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             ));
         }
     };
-    let outcome = job::execute(&job, Some(&progress)).map_err(job_error)?;
+    let outcome = job::execute(&job, Some(planned), Some(&progress)).map_err(job_error)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -131,6 +131,9 @@ pub struct Plan {
     pub after_crash: &'static str,
     /// What is not confirmed about this exchange.
     pub unconfirmed: &'static [&'static str],
+    /// The lines that list a user again (a run skips them without a digest per user).
+    #[serde(skip)]
+    pub duplicate_lines: Vec<usize>,
 }
 
 /// A row of the list that was skipped.
@@ -459,13 +462,17 @@ fn plan_of(job: &Job, spec: &ExchangeSpec, list: Option<&ListScan>, journal: Pat
         out: job.out.clone(),
         after_crash: spec.after_crash,
         unconfirmed: spec.unconfirmed,
+        duplicate_lines: list.map(|l| l.duplicates.clone()).unwrap_or_default(),
     }
 }
 
 /// Runs the job: the journal first, then every user, then the output (for a file of users),
-/// written from the journal. `progress` is told the report after each user.
+/// written from the journal. `planned` is the job's [`plan`] if the caller has just made it
+/// (the list is then not read once more to plan); `progress` is told the report after each
+/// user.
 pub fn execute(
     job: &Job,
+    planned: Option<Plan>,
     progress: Option<&(dyn Fn(&Report) + Sync)>,
 ) -> Result<Outcome, JobError> {
     let spec = spec_of(job.provider)?;
@@ -515,24 +522,27 @@ pub fn execute(
         workers: job.workers.max(1),
         refused_in_a_row: 5,
     };
-    let scan = match &job.users {
-        Users::File(p) => Some(scan_list(p, &prior)?),
-        Users::Table(_) => None,
+    let plan = match (planned, &job.users) {
+        (Some(p), _) => p,
+        (None, Users::File(p)) => plan_of(
+            job,
+            spec,
+            Some(&scan_list(p, &prior)?),
+            journal_path.clone(),
+        ),
+        (None, Users::Table(_)) => plan_of(job, spec, None, journal_path.clone()),
     };
     let source: Box<dyn Source> = match &job.users {
         Users::File(p) => Box::new(FileSource(std::sync::Mutex::new(
-            input::open(p).map_err(input_error)?.knowing_duplicates(
-                scan.as_ref()
-                    .map(|s| s.duplicates.clone())
-                    .unwrap_or_default(),
-            ),
+            input::open(p)
+                .map_err(input_error)?
+                .knowing_duplicates(plan.duplicate_lines.clone()),
         ))),
         Users::Table(t) => Box::new(
             super::postgres::TableSource::connect(t)
                 .map_err(|e| JobError::other(e.to_string(), e.hint.clone()))?,
         ),
     };
-    let plan = plan_of(job, spec, scan.as_ref(), journal_path.clone());
     // The requests an earlier run made within the budget's window count against it.
     let spent = match job.budget(spec) {
         Some(b) => {
@@ -558,7 +568,7 @@ pub fn execute(
     .map_err(|e| JobError::other(e.to_string(), e.hint()))?;
     drop(journal);
     if let (Users::File(input), Some(out)) = (&job.users, &job.out) {
-        let duplicates = scan.map(|s| s.duplicates).unwrap_or_default();
+        let duplicates = plan.duplicate_lines.clone();
         super::output::write_streaming(
             out,
             input,
