@@ -842,3 +842,33 @@ fn a_restarted_run_counts_the_requests_already_made_in_the_window() {
         "the restart waited for the window instead of a second burst"
     );
 }
+
+/// Garmin refusing the exchange right after it took the same signature for the userId: the
+/// app is not converted yet, and the run stops at once. X's public client names its client id
+/// in the body and sends no secret.
+#[test]
+fn an_unconverted_garmin_app_stops_the_run_and_a_public_x_client_sends_no_secret() {
+    let Some(b) = bench("garmin", 10, &[]) else {
+        return;
+    };
+    b.fault(serde_json::json!({"app": "not-converted"}));
+    let o = b.run("garmin", &["--rate", "unlimited", "--concurrency", "1"]);
+    assert_eq!(o.status.code(), Some(4), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("has not converted this app"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(b.state()["counts"]["refused"], 1, "one request, not ten");
+    let Some(b) = bench("x", 3, &[]) else { return };
+    b.fault(serde_json::json!({"app": "public"}));
+    let mut c = bin();
+    c.env("OAUTH1TO2_HOME", b.dir.path().join("home"))
+        .args(["exchange", "--provider", "x", "--client-id", CLIENT])
+        .args(["--tokens", b.dir.path().join("users.csv").to_str().unwrap()])
+        .args(["--out", b.out().to_str().unwrap()])
+        .args(["--token-endpoint", &b.endpoint("x"), "--rate", "unlimited"]);
+    let o = output_within(&mut c, Duration::from_secs(120));
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(b.count(), 3);
+}

@@ -23,8 +23,9 @@ and checks what the provider checks:
   a new pair and invalidates the previous one; the token stays valid.
 
 Faults, set with POST /__fault {"status": 429|500, "count": N, "retry_after": "S"} (the next N
-exchange requests get that answer) or {"die_after": K} (the process exits at once after K more
-pairs are issued). GET /__count: the pairs issued so far. GET /__state: per token, the number of exchanges, whether it is spent, the
+exchange requests get that answer), {"die_after": K} (the process exits at once after K more
+pairs are issued), {"app": "not-converted"} (Garmin refuses the exchange of an app it has not
+converted) or {"app": "public"} (X's app is a public client: no secret, client_id in the body). GET /__count: the pairs issued so far. GET /__state: per token, the number of exchanges, whether it is spent, the
 access tokens issued and the one still valid; and the counters.
 """
 import base64
@@ -203,6 +204,8 @@ def main(conf_path, port_file):
                 with lock:
                     if "die_after" in f:
                         state["die_after"] = f["die_after"]
+                    elif "app" in f:
+                        state["app"] = f["app"]
                     else:
                         state["faults"].append(f)
                 return self.answer(200, {})
@@ -222,6 +225,11 @@ def main(conf_path, port_file):
                         state["counts"]["double"] += 1
                         state["counts"]["refused"] += 1
                         return self.answer(401, {"meta": {"status": 401, "msg": "Unauthorized"}, "response": []})
+                    if self.path.startswith("/partner") and state.get("app") == "not-converted":
+                        # Garmin has not converted the app: the same signature that got the
+                        # userId is refused here.
+                        state["counts"]["refused"] += 1
+                        return self.answer(401, {"errorMessage": "Unauthorized"})
                     if self.path.startswith("/partner") and not s["asked_user_id"]:
                         state["counts"]["double"] += 1
                         return self.answer(409, {"error": "the userId step was skipped"})
@@ -245,11 +253,16 @@ def main(conf_path, port_file):
                 return self.answer(400, {"error": "invalid_request", "error_description": "no OAuth 1.0a signature here"})
             form = dict(parse_qsl(body, keep_blank_values=True))
             auth = self.headers.get("Authorization", "")
-            if not auth.startswith("Basic "):
+            if state.get("app") == "public":
+                # A public client: no secret, its client_id in the body.
+                if auth or form.get("client_id") != conf["client_id"]:
+                    return self.answer(401, {"error": "invalid_client"})
+            elif not auth.startswith("Basic "):
                 return self.answer(401, {"error": "invalid_client"})
-            cid, _, csec = base64.b64decode(auth[6:]).decode().partition(":")
-            if unquote(cid) != conf["client_id"] or unquote(csec) != conf["client_secret"]:
-                return self.answer(401, {"error": "invalid_client", "error_description": "client authentication failed"})
+            else:
+                cid, _, csec = base64.b64decode(auth[6:]).decode().partition(":")
+                if unquote(cid) != conf["client_id"] or unquote(csec) != conf["client_secret"]:
+                    return self.answer(401, {"error": "invalid_client", "error_description": "client authentication failed"})
             for k, v in (("grant_type", X_GRANT), ("subject_token_type", X_SUBJECT_TYPE)):
                 if form.get(k) != v:
                     return self.answer(400, {"error": "invalid_request", "error_description": "%s must be %s" % (k, v)})
