@@ -695,3 +695,117 @@ fn a_new_xero_style_certificate_says_what_it_is_still_for() {
     assert!(out.contains("What the keypair is still for"), "{out}");
     assert!(out.contains("--for netsuite-m2m"), "{out}");
 }
+
+/// `cert new --for salesforce`: what Salesforce's own walk-through makes (RSA 2048, SHA-256, 365
+/// days), with file names that say which file is uploaded; openssl and pkilint read it; `cert
+/// check --for salesforce` passes it and flags keys that are not RSA or under 2048 bits.
+#[test]
+fn a_salesforce_certificate_is_what_salesforces_walk_through_makes() {
+    let Some(openssl) = openssl() else { return };
+    let Some(python) = python_with("pkilint") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("sf");
+    let o = new_in(&d, &["--for", "salesforce", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let key = d.join("salesforce-privatekey.pem");
+    let cert = d.join("salesforce-publickey.cer");
+    assert_eq!(desk_mode(&key), 0o600);
+    assert!(v["next_steps"][0]
+        .as_str()
+        .unwrap()
+        .contains("upload salesforce-publickey.cer"));
+    let text = openssl_ok(
+        &openssl,
+        &["x509", "-noout", "-text", "-in", cert.to_str().unwrap()],
+        &d,
+    );
+    assert!(text.contains("Public-Key: (2048 bit)"), "{text}");
+    assert!(
+        text.contains("Signature Algorithm: sha256WithRSAEncryption"),
+        "{text}"
+    );
+    let dates = openssl_ok(
+        &openssl,
+        &[
+            "x509",
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-in",
+            cert.to_str().unwrap(),
+        ],
+        &d,
+    );
+    let parse = |k: &str| {
+        let line = dates.lines().find(|l| l.starts_with(k)).unwrap();
+        time::PrimitiveDateTime::parse(
+            line.split_once('=')
+                .unwrap()
+                .1
+                .trim()
+                .trim_end_matches(" GMT"),
+            &time::macros::format_description!(
+                "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
+            ),
+        )
+        .unwrap()
+    };
+    assert_eq!((parse("notAfter") - parse("notBefore")).whole_days(), 365);
+    let m1 = openssl_ok(
+        &openssl,
+        &["x509", "-noout", "-modulus", "-in", cert.to_str().unwrap()],
+        &d,
+    );
+    let m2 = openssl_ok(
+        &openssl,
+        &["rsa", "-noout", "-modulus", "-in", key.to_str().unwrap()],
+        &d,
+    );
+    assert_eq!(m1, m2);
+    let errors = pkilint_errors(&python, &cert);
+    assert!(errors.is_empty(), "pkilint: {errors:?}");
+    let ids_for = |cert: &Path| -> (Option<i32>, Vec<String>) {
+        let o = run(bin()
+            .args(["cert", "check", "--for", "salesforce", "--json"])
+            .arg(cert));
+        let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let ids = c["certificates"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+        (o.status.code(), ids)
+    };
+    let (code, ids) = ids_for(&cert);
+    assert_eq!(code, Some(0), "{ids:?}");
+    assert!(ids.iter().all(|i| !i.starts_with("salesforce-")), "{ids:?}");
+    // An EC key, and the 1024-bit Opmetrix certificate: refused, with why.
+    let ec = dir.path().join("ec");
+    assert!(
+        new_in(&ec, &["--for", "netsuite-m2m", "--key-type", "ec-p256"])
+            .status
+            .success()
+    );
+    let (code, ids) = ids_for(&ec.join("netsuite-publickey.cer"));
+    assert_eq!(code, Some(1));
+    assert!(
+        ids.contains(&"salesforce-key-not-rsa".to_owned()),
+        "{ids:?}"
+    );
+    let (code, ids) = ids_for(&common::fixture("opmetrix/publickey.cer"));
+    assert_eq!(code, Some(1));
+    assert!(
+        ids.contains(&"salesforce-key-too-small".to_owned()),
+        "{ids:?}"
+    );
+    // `cert new` refuses an EC key for Salesforce before writing anything.
+    let refused = dir.path().join("refused");
+    let o = new_in(&refused, &["--for", "salesforce", "--key-type", "ec-p256"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("RS256"), "{}", stderr(&o));
+    assert!(!refused.join("salesforce-privatekey.pem").exists());
+}

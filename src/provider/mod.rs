@@ -12,6 +12,7 @@ pub mod garmin;
 pub mod legacy;
 pub mod netsuite;
 pub mod oidc;
+pub mod salesforce;
 pub mod tumblr;
 pub mod x;
 pub mod xero;
@@ -295,13 +296,14 @@ impl Provider {
 }
 
 /// Every provider oauth1to2 knows, once.
-pub static REGISTRY: [&Provider; 6] = [
+pub static REGISTRY: [&Provider; 7] = [
     &xero::PROVIDER,
     &netsuite::PROVIDER,
     &oidc::PROVIDER,
     &garmin::PROVIDER,
     &x::PROVIDER,
     &tumblr::PROVIDER,
+    &salesforce::PROVIDER,
 ];
 
 /// Every provider's OAuth 1.0a realm rule (each looks at the URL's host, so all can be asked).
