@@ -85,6 +85,52 @@ fn pkilint(python: &Path, cert: &Path) -> Vec<(String, String)> {
 }
 
 /// The ERROR and FATAL findings among pkilint's.
+/// The certificate's validity in whole days, as openssl reads its dates.
+fn validity_days(openssl: &Path, cert: &Path, dir: &Path) -> i64 {
+    let dates = openssl_ok(
+        openssl,
+        &[
+            "x509",
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-in",
+            cert.to_str().unwrap(),
+        ],
+        dir,
+    );
+    let parse = |k: &str| {
+        let line = dates.lines().find(|l| l.starts_with(k)).unwrap();
+        time::PrimitiveDateTime::parse(
+            line.split_once('=')
+                .unwrap()
+                .1
+                .trim()
+                .trim_end_matches(" GMT"),
+            &time::macros::format_description!(
+                "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
+            ),
+        )
+        .unwrap()
+    };
+    (parse("notAfter") - parse("notBefore")).whole_days()
+}
+
+/// openssl finds the same RSA modulus in the key and the certificate.
+fn assert_key_belongs(openssl: &Path, key: &Path, cert: &Path, dir: &Path) {
+    let m1 = openssl_ok(
+        openssl,
+        &["x509", "-noout", "-modulus", "-in", cert.to_str().unwrap()],
+        dir,
+    );
+    let m2 = openssl_ok(
+        openssl,
+        &["rsa", "-noout", "-modulus", "-in", key.to_str().unwrap()],
+        dir,
+    );
+    assert_eq!(m1, m2);
+}
+
 fn pkilint_errors(python: &Path, cert: &Path) -> Vec<(String, String)> {
     pkilint(python, cert)
         .into_iter()
@@ -418,44 +464,8 @@ fn a_netsuite_m2m_certificate_meets_netsuites_conditions() {
         &d,
     );
     assert!(text.contains("Public-Key: (3072 bit)"), "{text}");
-    let dates = openssl_ok(
-        &openssl,
-        &[
-            "x509",
-            "-noout",
-            "-startdate",
-            "-enddate",
-            "-in",
-            cert.to_str().unwrap(),
-        ],
-        &d,
-    );
-    let parse = |k: &str| {
-        let line = dates.lines().find(|l| l.starts_with(k)).unwrap();
-        time::PrimitiveDateTime::parse(
-            line.split_once('=')
-                .unwrap()
-                .1
-                .trim()
-                .trim_end_matches(" GMT"),
-            &time::macros::format_description!(
-                "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
-            ),
-        )
-        .unwrap()
-    };
-    assert_eq!((parse("notAfter") - parse("notBefore")).whole_days(), 730);
-    let m1 = openssl_ok(
-        &openssl,
-        &["x509", "-noout", "-modulus", "-in", cert.to_str().unwrap()],
-        &d,
-    );
-    let m2 = openssl_ok(
-        &openssl,
-        &["rsa", "-noout", "-modulus", "-in", key.to_str().unwrap()],
-        &d,
-    );
-    assert_eq!(m1, m2);
+    assert_eq!(validity_days(&openssl, &cert, &d), 730);
+    assert_key_belongs(&openssl, &key, &cert, &d);
     // pkilint decoded it and found no ERROR or FATAL.
     let errors = pkilint_errors(&python, &cert);
     assert!(errors.is_empty(), "pkilint: {errors:?}");
@@ -727,44 +737,8 @@ fn a_salesforce_certificate_is_what_salesforces_walk_through_makes() {
         text.contains("Signature Algorithm: sha256WithRSAEncryption"),
         "{text}"
     );
-    let dates = openssl_ok(
-        &openssl,
-        &[
-            "x509",
-            "-noout",
-            "-startdate",
-            "-enddate",
-            "-in",
-            cert.to_str().unwrap(),
-        ],
-        &d,
-    );
-    let parse = |k: &str| {
-        let line = dates.lines().find(|l| l.starts_with(k)).unwrap();
-        time::PrimitiveDateTime::parse(
-            line.split_once('=')
-                .unwrap()
-                .1
-                .trim()
-                .trim_end_matches(" GMT"),
-            &time::macros::format_description!(
-                "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year]"
-            ),
-        )
-        .unwrap()
-    };
-    assert_eq!((parse("notAfter") - parse("notBefore")).whole_days(), 365);
-    let m1 = openssl_ok(
-        &openssl,
-        &["x509", "-noout", "-modulus", "-in", cert.to_str().unwrap()],
-        &d,
-    );
-    let m2 = openssl_ok(
-        &openssl,
-        &["rsa", "-noout", "-modulus", "-in", key.to_str().unwrap()],
-        &d,
-    );
-    assert_eq!(m1, m2);
+    assert_eq!(validity_days(&openssl, &cert, &d), 365);
+    assert_key_belongs(&openssl, &key, &cert, &d);
     let errors = pkilint_errors(&python, &cert);
     assert!(errors.is_empty(), "pkilint: {errors:?}");
     let ids_for = |cert: &Path| -> (Option<i32>, Vec<String>) {

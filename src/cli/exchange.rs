@@ -238,8 +238,8 @@ fn the_job(a: &Args) -> Result<Job, CliError> {
 fn default_worker(journal: &std::path::Path) -> String {
     use sha2::Digest;
     let full = std::path::absolute(journal).unwrap_or_else(|_| journal.to_path_buf());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
+    let host = oauth1to2::files::read_text_limited(std::path::Path::new("/etc/hostname"), 256)
+        .map(|h| oauth1to2::text::term(h.trim()).into_owned())
         .unwrap_or_else(|_| "host".into());
     let h = sha2::Sha256::digest(full.as_os_str().as_encoded_bytes());
     format!("{host}:{}", &hex::encode(h)[..12])

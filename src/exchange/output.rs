@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use super::input::{TokenList, UserToken};
+use super::input::UserToken;
 use super::journal::Record;
-use crate::files::{write_atomic, write_atomic_with, Visibility, WriteError};
+use crate::files::{write_atomic_with, Visibility};
 
 /// The columns before the list's own.
 pub const COLUMNS: [&str; 8] = [
@@ -93,43 +93,6 @@ fn header(extra_columns: &[String]) -> Vec<&str> {
         .collect()
 }
 
-/// The output's text for a list held whole and its journal's records (small lists, tests).
-/// Every value is CSV-quoted where it needs to be and otherwise written as it is: the file is
-/// data for the partner's systems (a token may well start with `-`), not a sheet to open.
-pub fn render(list: &TokenList, records: &[Record]) -> zeroize::Zeroizing<String> {
-    use std::collections::HashMap;
-    // The last word on each user.
-    let mut last: HashMap<&str, &Record> = HashMap::new();
-    for r in records {
-        if !matches!(r, Record::Attempt { .. }) {
-            last.insert(r.user(), r);
-        }
-    }
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(header(&list.extra_columns));
-    for u in &list.users {
-        let _ = w.write_record(row(
-            u,
-            last.get(u.user_id.as_str()).copied(),
-            &list.extra_columns,
-        ));
-    }
-    let bytes = w.into_inner().unwrap_or_default();
-    zeroize::Zeroizing::new(String::from_utf8(bytes).unwrap_or_default())
-}
-
-/// Writes the output to `path` (0600, atomically); `replace` allows an existing file to be
-/// replaced.
-pub fn write(
-    path: &Path,
-    list: &TokenList,
-    records: &[Record],
-    replace: bool,
-) -> Result<(), WriteError> {
-    let text = render(list, records);
-    write_atomic(path, text.as_bytes(), Visibility::Private, replace)
-}
-
 /// Why the output could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -206,20 +169,21 @@ pub fn write_streaming(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::input::{parse, Format};
     use crate::secret::Token;
 
     #[test]
     fn each_user_gets_a_row_with_its_state_and_its_own_columns() {
-        let list = parse(
-            "u.csv",
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("u.csv");
+        std::fs::write(
+            &input,
             "user_id,oauth_token,oauth_token_secret,email\n\
              u1,t1,s1,a@example.com\n\
              u2,t2,s2,=HYPERLINK(\"x\")\n\
              u3,t3,s3,c@example.com\n",
-            Format::Csv,
         )
         .unwrap();
+        let journal = dir.path().join("j");
         let records = vec![
             Record::Attempt {
                 user: "u1".into(),
@@ -244,7 +208,16 @@ mod tests {
                 reason: "invalid_grant".into(),
             },
         ];
-        let text = render(&list, &records);
+        {
+            let (j, _) = crate::exchange::journal::Journal::open(&journal).unwrap();
+            for r in &records {
+                j.append(r).unwrap();
+            }
+        }
+        let out = dir.path().join("exchanged.csv");
+        let email = ["email".to_owned()];
+        write_streaming(&out, &input, &journal, &email, Vec::new(), false).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
         let mut rows = csv::Reader::from_reader(text.as_bytes());
         let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(
@@ -284,16 +257,13 @@ mod tests {
         assert_eq!(rows[1][8], "=HYPERLINK(\"x\")", "passed through as it came");
         assert_eq!(rows[2][1], "pending");
         // Written 0600, and not over an existing file unless asked.
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("exchanged.csv");
-        write(&out, &list, &records, false).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-        assert!(write(&out, &list, &records, false).is_err());
-        write(&out, &list, &records, true).unwrap();
+        assert!(write_streaming(&out, &input, &journal, &email, Vec::new(), false).is_err());
+        write_streaming(&out, &input, &journal, &email, Vec::new(), true).unwrap();
     }
 }

@@ -828,12 +828,8 @@ mod tests {
         );
         drop(j);
         // The next run asks them again.
-        let states =
-            crate::exchange::journal::states(&crate::exchange::journal::replay(&path).unwrap());
-        assert!(matches!(
-            states["u1"],
-            crate::exchange::journal::UserState::Failed(_)
-        ));
+        let index = Index::of(&path).unwrap();
+        assert!(matches!(index.get("u1"), Some(Last::Failed(_))));
         // Once a pair has come, a refusal is the user's.
         let (j2, prior2) = Journal::open(&dir.path().join("j2")).unwrap();
         let script = Script::new(

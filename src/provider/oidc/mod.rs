@@ -5,33 +5,13 @@
 //! (`crate::provider::api_of`), and that provider's tenants and scopes apply.
 //! A provider whose API differs gets its own entry.
 
-use super::{EndpointSource, Provider, TokenRules};
+use super::{EndpointSource, Provider};
 
 /// The entry.
 pub static PROVIDER: Provider = Provider {
     id: "oidc",
     name: "the provider",
     endpoints: EndpointSource::Discovery,
-    api_base: None,
     prompt_consent_for_offline_access: true,
-    revocation_note: None,
-    tokens: TokenRules {
-        refresh_reuse_grace_secs: None,
-    },
-    error_hints: &[],
-    rate_limit_hint: None,
-    tenants: None,
-    scopes: None,
-    migrations: &[],
-    m2m_scope_steps: &[],
-    machine_to_machine_regions: &[],
-    assertion: crate::oauth2::assertion::AssertionPolicy::RFC7523,
-    oauth1_realm_rule: None,
-    legacy: None,
-    key_policies: &[],
-    handoff_env: crate::handoff::generic_env,
-    platforms: &[],
-    signing_styles: &[],
-    exchange: None,
-    api_failure_hint: crate::api::failure_hint,
+    ..Provider::BARE
 };
