@@ -196,11 +196,12 @@ fn openssl_sign_rates() -> (Option<f64>, Option<f64>) {
     (rsa, ec)
 }
 
-/// JWT client assertions (PS256 with the 2048-bit fixture key, ES256 with the P-256 fixture
-/// key): ours (claims, JSON, base64url, signature) against the raw aws-lc-rs signature over the
-/// same signing input, and openssl speed in the same run.
+/// JWT assertions: client assertions (PS256 with the 2048-bit fixture key, ES256 with the P-256
+/// fixture key) and a Salesforce JWT bearer grant's (RS256, the same RSA key, Salesforce's four
+/// claims): ours (claims, JSON, base64url, signature) against the raw aws-lc-rs signature over
+/// the same signing input, and openssl speed in the same run.
 fn assertion_section() {
-    use oauth1to2::oauth2::assertion::{self, AssertionAlg, AssertionKey, Claims};
+    use oauth1to2::oauth2::assertion::{self, AssertionAlg, AssertionKey, BearerClaims, Claims};
     let claims = Claims {
         client_id: "8f1c2b4e-client-id",
         audience: "https://1234567.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token",
@@ -208,44 +209,59 @@ fn assertion_section() {
         now: 1_800_000_000,
         lifetime: assertion::LIFETIME,
     };
-    println!("\nJWT client assertions, one core, in-process:");
+    let bearer = BearerClaims {
+        issuer: "3MVG9A2kN3Bn17hsWsLDatw3pHnQaRUpf0P3rMqRwx5bmgJwxqGZoZd2TqW8vAk4CsK1uEXAMPLE",
+        subject: "integration@acme.com",
+        audience: "https://login.salesforce.com",
+        now: 1_800_000_000,
+    };
+    let sf = oauth1to2::provider::salesforce::BEARER;
+    println!("\nJWT assertions, one core, in-process:");
     let (o_rsa, o_ec) = openssl_sign_rates();
-    for (file, alg, peer) in [
+    for (file, alg, what, peer) in [
         (
             "fixtures/keys/privatekey-pkcs1.pem",
             AssertionAlg::PS256,
+            "client assertion",
             o_rsa,
         ),
-        ("fixtures/keys/ec-privatekey.pem", AssertionAlg::ES256, o_ec),
+        (
+            "fixtures/keys/ec-privatekey.pem",
+            AssertionAlg::ES256,
+            "client assertion",
+            o_ec,
+        ),
+        (
+            "fixtures/keys/privatekey-pkcs1.pem",
+            AssertionAlg::RS256,
+            "Salesforce JWT bearer grant",
+            o_rsa,
+        ),
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let key = AssertionKey::load(&path, alg).unwrap();
-        let jwt = assertion::make(&key, "kid", None, &claims).unwrap();
+        let make = || match alg {
+            AssertionAlg::RS256 => assertion::make_bearer(&key, None, &sf, &bearer).unwrap(),
+            _ => assertion::make(&key, "kid", None, &claims).unwrap(),
+        };
+        let jwt = make();
         let input = jwt.rsplit_once('.').unwrap().0.to_owned();
-        let ours = rate(
-            if alg == AssertionAlg::PS256 {
-                200
-            } else {
-                2000
-            },
-            || {
-                black_box(assertion::make(&key, "kid", None, &claims).unwrap());
-            },
-        );
+        let rsa = alg != AssertionAlg::ES256;
+        let ours = rate(if rsa { 200 } else { 2000 }, || {
+            black_box(make());
+        });
         let pem = std::fs::read(&path).unwrap();
         let der = pem::parse(&pem).unwrap().into_contents();
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let raw = if alg == AssertionAlg::PS256 {
+        let raw = if rsa {
             let k = aws_lc_rs::signature::RsaKeyPair::from_der(&der).unwrap();
+            let padding: &dyn aws_lc_rs::signature::RsaEncoding = match alg {
+                AssertionAlg::RS256 => &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                _ => &aws_lc_rs::signature::RSA_PSS_SHA256,
+            };
             let mut out = vec![0u8; k.public_modulus_len()];
             rate(200, || {
-                k.sign(
-                    &aws_lc_rs::signature::RSA_PSS_SHA256,
-                    &rng,
-                    input.as_bytes(),
-                    &mut out,
-                )
-                .unwrap();
+                k.sign(padding, &rng, input.as_bytes(), &mut out).unwrap();
                 black_box(&out);
             })
         } else {
@@ -265,18 +281,14 @@ fn assertion_section() {
             })
         };
         print!(
-            "  {}: oauth1to2 {ours:8.0}/s   raw aws-lc-rs {raw:8.0}/s   overhead {:+.1}%",
+            "  {} ({what}): oauth1to2 {ours:8.0}/s   raw aws-lc-rs {raw:8.0}/s   overhead {:+.1}%",
             alg.as_str(),
             (raw / ours - 1.0) * 100.0
         );
         match peer {
             Some(p) => println!(
                 "   openssl speed (same run, {}): {p:.0}/s, ratio ours/openssl {:.2}x",
-                if alg == AssertionAlg::PS256 {
-                    "rsa2048 PKCS#1"
-                } else {
-                    "ecdsap256"
-                },
+                if rsa { "rsa2048 PKCS#1" } else { "ecdsap256" },
                 ours / p
             ),
             None => println!("   openssl speed: not available"),

@@ -47,6 +47,11 @@ pub struct Connected {
     pub token_store: &'static str,
     /// Where the tokens are.
     pub stored_in: String,
+    /// Where the profile's API calls go, when known (the profile's, the token answer's or the
+    /// provider's).
+    pub api_base: Option<String>,
+    /// Whether the provider's API has tenants to choose among.
+    pub tenants: bool,
 }
 
 /// Unix seconds as RFC 3339 UTC, or the number when it is out of range.
@@ -116,7 +121,13 @@ fn connect_inner(
     ui: &dyn Interaction,
 ) -> Result<Connected, Oauth2Error> {
     let name = name.to_owned();
-    let (tokens, claims) = obtain(&name, &profile, options, paths, ui)?;
+    let mut profile = profile;
+    let (tokens, claims, api_base) = obtain_with_api(&name, &profile, options, paths, ui)?;
+    // The token answer says where this grant's API is (Salesforce's instance_url, checked
+    // against the provider's hosts): the profile calls it there from now on.
+    if let Some(b) = api_base {
+        profile.api_base = Some(b);
+    }
     let store = TokenStore::with_backend(&paths.tokens_dir, &name, profile.token_store);
     store.save(&tokens)?;
     // Read afresh under the lock: another process may have changed the config while the
@@ -139,6 +150,8 @@ fn connect_inner(
         id_token_email: claims.as_ref().and_then(|c| c.email.clone()),
         token_store: profile.token_store.as_str(),
         stored_in: store.location(),
+        api_base: crate::provider::api_base(&profile).ok(),
+        tenants: crate::provider::api_of(&profile)?.tenants.is_some(),
     })
 }
 
@@ -152,35 +165,86 @@ pub(crate) fn obtain(
     paths: &Paths,
     ui: &dyn Interaction,
 ) -> Result<(TokenSet, Option<idtoken::IdClaims>), Oauth2Error> {
+    obtain_with_api(name, profile, options, paths, ui).map(|(t, c, _)| (t, c))
+}
+
+/// [`obtain`], with the API base the token answer names (where the provider's answers name
+/// one), checked against the provider's hosts; the tokens dated as the provider says when the
+/// answer gave no lifetime.
+type Obtained = (TokenSet, Option<idtoken::IdClaims>, Option<String>);
+
+fn obtain_with_api(
+    name: &str,
+    profile: &Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
+    ui: &dyn Interaction,
+) -> Result<Obtained, Oauth2Error> {
+    let provider = crate::provider::of_profile(profile)?;
+    let (mut tokens, claims, api_base) = obtain_grant(name, profile, options, paths, ui)?;
+    provider.date_tokens(&mut tokens);
+    Ok((tokens, claims, api_base))
+}
+
+fn obtain_grant(
+    name: &str,
+    profile: &Profile,
+    options: &BrowserOptions,
+    paths: &Paths,
+    ui: &dyn Interaction,
+) -> Result<Obtained, Oauth2Error> {
     let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
     let endpoints = crate::provider::endpoints(profile, &http, &paths.cache_dir)?;
+    let provider = crate::provider::of_profile(profile)?;
     let secret = match &profile.client_secret {
         Some(r) if profile.grant.needs_secret() => Some(r.read(name)?),
         _ => None,
     };
+    let with_api = |(t, json): (TokenSet, serde_json::Value)| -> Result<Obtained, Oauth2Error> {
+        Ok((t, None, provider.api_base_of_answer(&json)?))
+    };
     match (profile.grant, &profile.assertion) {
+        (Grant::JwtBearer, _) => {
+            let audience = provider.bearer_audience(profile, &endpoints);
+            with_api(flow::jwt_bearer(
+                profile,
+                &endpoints,
+                &http,
+                &flow::Rules {
+                    assertion: &provider.assertion,
+                    bearer: &provider.bearer,
+                    audience: &audience,
+                },
+                now(),
+            )?)
+        }
         (Grant::ClientCredentials, Some(a)) => Ok((
             flow::client_credentials_with_assertion(
                 profile,
                 &endpoints,
                 &http,
                 a,
-                &crate::provider::of_profile(profile)?.assertion,
+                &provider.assertion,
                 now(),
             )?,
+            None,
             None,
         )),
         (Grant::ClientCredentials, None) => {
             let s = secret.as_ref().ok_or_else(|| {
                 Oauth2Error::Usage("client_credentials needs a client secret".into())
             })?;
-            Ok((
-                flow::client_credentials(profile, &endpoints, &http, s, now())?,
-                None,
-            ))
+            with_api(flow::client_credentials_answer(
+                profile,
+                &endpoints,
+                &http,
+                s,
+                now(),
+            )?)
         }
         (Grant::AuthorizationCode | Grant::Pkce, _) => {
             browser_flow(options, profile, &endpoints, &http, secret.as_ref(), ui)
+                .map(|(t, c)| (t, c, None))
         }
     }
 }
@@ -335,7 +399,7 @@ pub fn revoke_profile(session: &crate::session::Session) -> Result<Revoked, Oaut
 /// or when the grant is client credentials (a new token request). Every other grant needs the
 /// person again.
 pub fn renewable(profile: &Profile, tokens: &TokenSet) -> bool {
-    tokens.refresh_token.is_some() || profile.grant == Grant::ClientCredentials
+    tokens.refresh_token.is_some() || profile.grant.renews_by_request()
 }
 
 /// Whether a profile's stored tokens can be used now, and why.

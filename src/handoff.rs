@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::oauth2::profile::{Grant, Profile};
+use crate::oauth2::profile::Profile;
 
 /// What a third-party platform or a deployment needs: no secret unless `client_secret` is set.
 /// Its `Debug` hides the secret.
@@ -64,7 +64,10 @@ impl Handoff {
     pub fn of_profile(p: &Profile, format: ExportFormat, redirect_uri: Option<String>) -> Handoff {
         let redirect_uri = redirect_uri.or_else(|| match format {
             ExportFormat::Platform(platform) => Some(platform.redirect_uri.to_owned()),
-            _ => (p.grant != Grant::ClientCredentials).then(|| p.redirect_uri(p.redirect_port)),
+            _ => p
+                .grant
+                .uses_browser()
+                .then(|| p.redirect_uri(p.redirect_port)),
         });
         Handoff {
             client_id: p.client_id.clone(),

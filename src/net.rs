@@ -140,17 +140,22 @@ pub fn insecure_reason(url: &str) -> Option<String> {
     match parsed.scheme() {
         "https" => None,
         "http" => {
-            let loopback = match parsed.host() {
-                Some(oauth2::url::Host::Ipv4(a)) => a.is_loopback(),
-                Some(oauth2::url::Host::Ipv6(a)) => a.is_loopback(),
-                Some(oauth2::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
+            let loopback = is_loopback(&parsed);
             (!loopback).then(|| {
                 "it is plain http to a host that is not a loopback address, so a secret sent there would cross the network in clear".to_owned()
             })
         }
         other => Some(format!("its scheme is {other:?}, not https")),
+    }
+}
+
+/// Whether a URL's host is a loopback address (127.0.0.0/8, `[::1]`) or `localhost`.
+pub fn is_loopback(url: &oauth2::url::Url) -> bool {
+    match url.host() {
+        Some(oauth2::url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(oauth2::url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(oauth2::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 

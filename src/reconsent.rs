@@ -566,6 +566,7 @@ mod tests {
             id_token: None,
             obtained_at: 0,
             refresh_started_at: None,
+            expiry_assumed: false,
         }
     }
 

@@ -115,15 +115,22 @@ impl Session {
                         profile: name.to_owned(),
                     });
                 }
-                flow::renew(
+                let audience = provider.bearer_audience(profile, &endpoints);
+                let mut tokens = flow::renew(
                     profile,
                     &endpoints,
                     &self.http,
                     secret.as_ref(),
-                    &provider.assertion,
+                    &flow::Rules {
+                        assertion: &provider.assertion,
+                        bearer: &provider.bearer,
+                        audience: &audience,
+                    },
                     current,
                     clock(),
-                )
+                )?;
+                provider.date_tokens(&mut tokens);
+                Ok(tokens)
             })
             .map_err(|e| provider.explain(e))?;
         for n in notices {
@@ -169,6 +176,22 @@ impl Session {
         let header = self.api.tenants.as_ref().map(|t| t.header);
         let mut answer = crate::api::call(&http, &api_base, &t.access_token, header, call)
             .map_err(|e| e.redacted(&known))?;
+        // A grant renewed by one more request (client credentials, a newly signed JWT bearer
+        // assertion) whose token the API refused (expired early, a session ended by the
+        // provider): one new token, and the call once more. A 401 did nothing, so even a POST
+        // is safe to repeat.
+        if answer.response.status == 401 && self.profile.grant.renews_by_request() {
+            let t = self.fresh_tokens(60, true, ui)?;
+            let mut tokens = vec![t.access_token.expose()];
+            tokens.extend(t.refresh_token.as_deref());
+            let again = flow::secret_forms(&self.profile, client_secret.as_ref(), &tokens);
+            let again: Vec<&str> = again.iter().map(String::as_str).collect();
+            answer = crate::api::call(&http, &api_base, &t.access_token, header, call)
+                .map_err(|e| e.redacted(&again))?;
+            for secret in &again {
+                answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);
+            }
+        }
         for secret in &known {
             answer.response.body = crate::text::redact_bytes(&answer.response.body, secret);
         }

@@ -1,4 +1,4 @@
-//! `oauth1to2 api METHOD PATH`: call the Xero API like `gh api` calls GitHub's.
+//! `oauth1to2 api METHOD PATH`: call a profile's API like `gh api` calls GitHub's.
 
 use clap::Args as ClapArgs;
 use std::io::Write;
@@ -10,20 +10,23 @@ use oauth1to2::api::ApiRequest;
 use super::common::{CliError, EXIT_AUTH, EXIT_HTTP, EXIT_OK};
 use super::session::ProfileArg;
 
-/// Call the Xero API with the profile's bearer token and tenant, and print the JSON body.
+/// Call the profile's API (Xero's, NetSuite's REST API, a Salesforce org's instance) with its
+/// bearer token (and tenant, where the API has tenants), and print the JSON body.
 #[derive(Debug, ClapArgs)]
 #[command(after_help = "Examples:\n  \
 oauth1to2 api GET /api.xro/2.0/Organisation\n  \
 oauth1to2 api GET '/api.xro/2.0/Contacts?where=Name==\"Acme\"'\n  \
 oauth1to2 api POST /api.xro/2.0/Contacts -d '{\"Name\":\"Acme\"}'\n  \
-oauth1to2 api GET /connections --no-tenant\n\n\
+oauth1to2 api GET /connections --no-tenant\n  \
+oauth1to2 api -p acme-sf GET /services/data/v65.0/limits\n\n\
 Exit codes: 0 a 2xx answer; 3 network; 4 HTTP 401/403; 5 any other HTTP error; 6 no usable token.")]
 pub struct Args {
     #[command(flatten)]
     profile: ProfileArg,
-    /// GET, POST, PUT or DELETE.
+    /// GET, POST, PUT, PATCH or DELETE.
     method: String,
-    /// A path under the API base, e.g. /api.xro/2.0/Organisation.
+    /// A path under the API base, e.g. /api.xro/2.0/Organisation (Xero) or
+    /// /services/data/v65.0/limits (Salesforce).
     path: String,
     /// A JSON body.
     #[arg(short = 'd', long, value_name = "JSON", conflicts_with = "data_file")]
@@ -46,8 +49,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let method = a.method.to_ascii_uppercase();
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
         return Err(CliError::input(
-            format!("{:?} is not a method the Xero API uses", a.method),
-            "use GET, POST, PUT or DELETE",
+            format!("{:?} is not an HTTP method this command sends", a.method),
+            "use GET, POST, PUT, PATCH or DELETE",
         ));
     }
     let body = match (&a.data, &a.data_file) {

@@ -19,8 +19,12 @@ pub enum GrantArg {
     AuthorizationCode,
     /// A public client (Xero "Auth code with PKCE"): no secret.
     Pkce,
-    /// A Xero Custom Connection: client id and secret, no browser, no refresh token.
+    /// A Xero Custom Connection, a Salesforce External Client App's client credentials flow:
+    /// client id and secret, no browser, no refresh token.
     ClientCredentials,
+    /// The JWT bearer grant (RFC 7523): a JWT signed by --assertion-key names --username; no
+    /// browser, no secret, no refresh token (a new JWT is signed when the token is old).
+    JwtBearer,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -47,11 +51,12 @@ impl From<GrantArg> for Grant {
             GrantArg::AuthorizationCode => Grant::AuthorizationCode,
             GrantArg::Pkce => Grant::Pkce,
             GrantArg::ClientCredentials => Grant::ClientCredentials,
+            GrantArg::JwtBearer => Grant::JwtBearer,
         }
     }
 }
 
-/// Connect a profile to Xero (or any OpenID provider) and store its tokens.
+/// Connect a profile to a provider and store its tokens.
 #[derive(Debug, ClapArgs)]
 #[command(
     long_about = "Connect a profile and store its tokens.\n\n\
@@ -65,7 +70,8 @@ the address the browser ends on back here.",
     after_help = "Examples:\n  \
 oauth1to2 connect --client-id ABC --scopes 'openid profile email offline_access accounting.contacts.read'\n  \
 XERO_SECRET=... oauth1to2 connect -p acme --grant authorization-code --client-id ABC \\\n    --client-secret-env XERO_SECRET --scopes '...'\n  \
-oauth1to2 connect -p acme-cc --grant client-credentials --client-id ABC --client-secret-prompt \\\n    --scopes 'accounting.invoices.read'\n\n\
+oauth1to2 connect -p acme-cc --grant client-credentials --client-id ABC --client-secret-prompt \\\n    --scopes 'accounting.invoices.read'\n  \
+oauth1to2 connect -p acme-sf --provider salesforce --grant jwt-bearer --client-id CONSUMER_KEY \\\n    --username integration@acme.com --assertion-key salesforce-privatekey.pem \\\n    [--login-url https://test.salesforce.com]\n\n\
 Exit codes: 0 connected; 2 bad settings; 3 network; 4 the provider refused the client; \
 7 declined, timed out or a provider error; 8 a security check failed (state, issuer, id token)."
 )]
@@ -76,7 +82,8 @@ pub struct Args {
     #[arg(long)]
     client_id: Option<String>,
     /// The grant: pkce (the default without a secret), authorization-code (the default with a
-    /// secret: a Xero Web app) or client-credentials (a Custom Connection).
+    /// secret: a Xero Web app), client-credentials (a Custom Connection) or jwt-bearer (a
+    /// Salesforce External Client App with a certificate).
     #[arg(long, value_enum)]
     grant: Option<GrantArg>,
     /// Scopes, space- or comma-separated (may be repeated). Add offline_access for refresh tokens.
@@ -93,27 +100,28 @@ pub struct Args {
     /// Ask for the client secret and store it in a 0600 file in oauth1to2's data folder.
     #[arg(long, group = "secret")]
     client_secret_prompt: bool,
-    /// Authenticate with a JWT client assertion signed by this private key (PEM) instead of a
-    /// secret (`private_key_jwt`, RFC 7523), with client credentials or the authorization code.
-    #[arg(
-        long,
-        value_name = "KEY.pem",
-        conflicts_with = "secret",
-        requires = "assertion_kid"
-    )]
+    /// Sign with this private key (PEM): a JWT client assertion instead of a secret
+    /// (`private_key_jwt`, RFC 7523, with client credentials or the authorization code, and
+    /// --assertion-kid), or the JWT bearer grant's assertion (--grant jwt-bearer).
+    #[arg(long, value_name = "KEY.pem", conflicts_with = "secret")]
     assertion_key: Option<PathBuf>,
     /// The key id the provider knows the assertion key's public half by (NetSuite: the
-    /// Certificate ID).
+    /// Certificate ID); a client assertion needs it.
     #[arg(long, value_name = "KID", requires = "assertion_key")]
     assertion_kid: Option<String>,
     /// The assertion's signature algorithm: PS256, PS384, PS512, ES256, ES384, ES512 or RS256.
-    /// By default the key decides: PS256 for an RSA key, ES256, ES384 or ES512 for an EC key.
+    /// By default the key decides: an RSA key signs PS256 (RS256 for Salesforce), an EC key
+    /// ES256, ES384 or ES512 by its curve.
     #[arg(long, value_name = "ALG", requires = "assertion_key", value_parser = ["PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "RS256"])]
     assertion_alg: Option<String>,
     /// Send this certificate's SHA-256 thumbprint as `x5t#S256` in the assertion header (as
     /// Microsoft Entra wants it; see `cert inspect`).
     #[arg(long, value_name = "CERT", requires = "assertion_key")]
     assertion_x5t: Option<PathBuf>,
+    /// The user a JWT bearer grant's token acts for (its `sub`: the Salesforce username, such
+    /// as integration@acme.com).
+    #[arg(long, value_name = "USER")]
+    username: Option<String>,
     /// Where to keep the tokens: file (default) or keyring.
     #[arg(long, value_enum, value_name = "STORE")]
     token_store: Option<TokenStoreArg>,
@@ -193,13 +201,26 @@ fn merge(
     if a.client_secret_prompt {
         p.client_secret = Some(prompt_secret_to_file(name, paths, &Terminal::default())?);
     }
-    if let (Some(key), Some(kid)) = (&a.assertion_key, &a.assertion_kid) {
-        if p.grant == Grant::Pkce {
-            return Err(CliError::input(
-                "--assertion-key authenticates a confidential client, and a PKCE app is public",
-                "add --grant client-credentials (no user) or --grant authorization-code (a user signs in)",
-            ));
-        }
+    if let Some(u) = &a.username {
+        p.username = Some(u.trim().to_owned());
+    }
+    if let Some(key) = &a.assertion_key {
+        let kid = match (&a.assertion_kid, p.grant) {
+            (_, Grant::Pkce) => {
+                return Err(CliError::input(
+                    "--assertion-key signs for a confidential client, and a PKCE app is public",
+                    "add --grant client-credentials (no user), --grant authorization-code (a user signs in) or --grant jwt-bearer (the app acts for --username)",
+                ))
+            }
+            (Some(k), _) => k.clone(),
+            (None, Grant::JwtBearer) => String::new(),
+            (None, _) => {
+                return Err(CliError::input(
+                    "a client assertion needs the key id the provider knows the key by",
+                    "give --assertion-kid (NetSuite: the Certificate ID), or --grant jwt-bearer for a JWT bearer grant",
+                ))
+            }
+        };
         let x5t_s256 = match &a.assertion_x5t {
             Some(c) => Some(super::cert_render::x5t_s256_of(c)?),
             None => None,
@@ -207,19 +228,20 @@ fn merge(
         let key = std::path::absolute(key).unwrap_or_else(|_| key.clone());
         // Fail now, not at the token endpoint, when the key does not fit the algorithm; with
         // no --assertion-alg, the key decides (PS256 for RSA, ES256/384/512 by curve).
+        let rsa = oauth1to2::provider::of_profile(&p)?.assertion.rsa;
         let alg = match a.assertion_alg.as_deref().and_then(AssertionAlg::parse) {
             Some(alg) => AssertionKey::load(&key, alg)?.alg(),
-            None => AssertionKey::load_any(&key)?.alg(),
+            None => AssertionKey::load_for(&key, rsa)?.alg(),
         };
         p.client_secret = None;
         p.assertion = Some(AssertionRef {
             key,
-            kid: kid.clone(),
+            kid,
             alg,
             x5t_s256,
         });
     }
-    if p.scopes.is_empty() && p.grant != Grant::ClientCredentials {
+    if p.scopes.is_empty() && p.grant.uses_browser() {
         return Err(CliError::input(
             format!("profile {name:?} has no scopes"),
             match oauth1to2::provider::of_profile(&p).ok().and_then(|pr| pr.scopes) {

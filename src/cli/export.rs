@@ -98,9 +98,7 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     } else {
         handoff.client_secret_location = location;
     }
-    if s.profile.tenant_id.is_none()
-        && s.profile.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials
-    {
+    if s.profile.tenant_id.is_none() && s.profile.grant.uses_browser() && s.api.tenants.is_some() {
         eprintln!(
             "note: no tenant is chosen yet; run `oauth1to2 tenants use -p {} NAME` first",
             s.name

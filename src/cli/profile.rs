@@ -86,15 +86,13 @@ fn view(name: &str, p: &Profile, paths: &Paths) -> View {
         assertion: p.assertion.clone(),
         grant: p.grant.as_str(),
         scopes: p.scopes.clone(),
-        redirect_uri: (p.grant != oauth1to2::oauth2::profile::Grant::ClientCredentials).then(
-            || {
-                if p.redirect_port == 0 {
-                    format!("http://{}:<any port>/callback", p.redirect_host)
-                } else {
-                    p.redirect_uri(p.redirect_port)
-                }
-            },
-        ),
+        redirect_uri: p.grant.uses_browser().then(|| {
+            if p.redirect_port == 0 {
+                format!("http://{}:<any port>/callback", p.redirect_host)
+            } else {
+                p.redirect_uri(p.redirect_port)
+            }
+        }),
         tenant_id: p.tenant_id.clone(),
         api_base: oauth1to2::provider::api_base(p).ok(),
         ca_file: p.ca_file.as_ref().map(|c| c.display().to_string()),

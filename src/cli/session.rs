@@ -187,6 +187,11 @@ pub struct EndpointArgs {
     /// The host in the redirect URI: localhost (default, as Xero documents) or 127.0.0.1.
     #[arg(long, value_name = "HOST")]
     pub redirect_host: Option<String>,
+    /// The login URL, for a provider with several (Salesforce: https://login.salesforce.com by
+    /// default, https://test.salesforce.com for a sandbox, or the org's My Domain URL). The
+    /// token request goes there, and a JWT bearer assertion is addressed to it (`aud`).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
 }
 
 impl EndpointArgs {
@@ -202,6 +207,7 @@ impl EndpointArgs {
             ca_file: self.ca_file.clone(),
             port: self.port,
             redirect_host: self.redirect_host.clone(),
+            login_url: self.login_url.clone(),
         }
     }
 

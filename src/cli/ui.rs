@@ -208,12 +208,19 @@ pub fn print_connected(out: &Connected) {
             "stored (rotates on every use)"
         } else if out.grant == Grant::ClientCredentials.as_str() {
             "none (client credentials: `token get` asks for a new token when needed)"
+        } else if out.grant == Grant::JwtBearer.as_str() {
+            "none (JWT bearer: `token get` signs a new assertion when the token is old)"
         } else {
             "none (ask for offline_access to get one)"
         }
     );
     eprintln!("  stored in:     {}", out.stored_in);
-    if out.grant != Grant::ClientCredentials.as_str() {
+    if let Some(b) = &out.api_base {
+        eprintln!("  API base:      {}", term(b));
+    }
+    if out.tenants && out.grant != Grant::ClientCredentials.as_str() {
         eprintln!("Next: `oauth1to2 tenants list -p {name}` and `oauth1to2 tenants use -p {name} TENANT`.");
+    } else if out.api_base.is_some() {
+        eprintln!("Next: `oauth1to2 api -p {name} GET PATH` calls the API there.");
     }
 }

@@ -100,6 +100,10 @@ pub struct AssertionPolicy {
     pub scope_in_jwt: Option<&'static str>,
     /// Algorithms the provider refuses, each with why.
     pub refused: &'static [(AssertionAlg, &'static str)],
+    /// The algorithm an RSA key signs with when none is named.
+    pub rsa: AssertionAlg,
+    /// What to use instead of a refused algorithm, for the message.
+    pub instead: &'static str,
 }
 
 impl AssertionPolicy {
@@ -108,19 +112,116 @@ impl AssertionPolicy {
         who: "the provider",
         scope_in_jwt: None,
         refused: &[],
+        rsa: AssertionAlg::PS256,
+        instead: "use PS256 with an RSA key or ES256 with an EC P-256 key",
     };
 
     /// Refuses an algorithm the provider does not take, before anything is signed or sent.
     pub fn check(&self, alg: AssertionAlg) -> Result<(), Oauth2Error> {
         match self.refused.iter().find(|(a, _)| *a == alg) {
             Some((_, why)) => Err(Oauth2Error::Usage(format!(
-                "{} refuses {} client assertions: {why}; use PS256 with an RSA key or ES256 with an EC P-256 key",
+                "{} refuses {} assertions: {why}; {}",
                 self.who,
-                alg.as_str()
+                alg.as_str(),
+                self.instead
             ))),
             None => Ok(()),
         }
     }
+}
+
+/// Where a JWT bearer grant's assertion is addressed (`aud`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The token endpoint's URL (RFC 7523 section 3 allows it).
+    TokenEndpoint,
+    /// The login URL the profile names, else the provider's default (Salesforce).
+    LoginUrl,
+}
+
+/// What a provider wants of a JWT bearer grant's assertion (RFC 7523 section 2.1), where the
+/// signed JWT is the grant itself and names the user the token acts for.
+#[derive(Debug, Clone, Copy)]
+pub struct BearerPolicy {
+    /// Where it is addressed.
+    pub audience: Audience,
+    /// Seconds from now to `exp`.
+    pub lifetime: i64,
+    /// The longest `exp` ahead the provider takes; a larger lifetime is refused before signing.
+    pub max_lifetime: i64,
+    /// Only `iss`, `sub`, `aud` and `exp` in the claims and only `alg` in the header (the
+    /// provider documents no others); else also `iat`, a random `jti`, `typ` and `kid`.
+    pub registered_only: bool,
+}
+
+impl BearerPolicy {
+    /// RFC 7523 as written: addressed to the token endpoint, five minutes, with `iat` and
+    /// `jti`.
+    pub const RFC7523: BearerPolicy = BearerPolicy {
+        audience: Audience::TokenEndpoint,
+        lifetime: LIFETIME,
+        max_lifetime: LIFETIME,
+        registered_only: false,
+    };
+}
+
+/// What a JWT bearer grant's assertion says.
+#[derive(Debug, Clone)]
+pub struct BearerClaims<'a> {
+    /// The client id (`iss`).
+    pub issuer: &'a str,
+    /// The user the token is for (`sub`).
+    pub subject: &'a str,
+    /// `aud`.
+    pub audience: &'a str,
+    /// Now, Unix seconds.
+    pub now: i64,
+}
+
+/// Makes the signed assertion of a JWT bearer grant as `policy` wants it; `kid` goes in the
+/// header only where the policy allows more than `alg` and one is known.
+pub fn make_bearer(
+    key: &AssertionKey,
+    kid: Option<&str>,
+    policy: &BearerPolicy,
+    claims: &BearerClaims<'_>,
+) -> Result<String, Oauth2Error> {
+    if policy.lifetime <= 0 || policy.lifetime > policy.max_lifetime {
+        return Err(Oauth2Error::Usage(format!(
+            "a JWT bearer assertion may live at most {} s here, and {} s was asked",
+            policy.max_lifetime, policy.lifetime
+        )));
+    }
+    let exp = claims.now.saturating_add(policy.lifetime);
+    let (header, payload) = if policy.registered_only {
+        (
+            serde_json::json!({"alg": key.alg.as_str()}),
+            serde_json::json!({
+                "iss": claims.issuer,
+                "sub": claims.subject,
+                "aud": claims.audience,
+                "exp": exp,
+            }),
+        )
+    } else {
+        let mut header = serde_json::json!({"alg": key.alg.as_str(), "typ": "JWT"});
+        if let Some(k) = kid.filter(|k| !k.is_empty()) {
+            header["kid"] = k.into();
+        }
+        let jti: [u8; 16] = rand::random();
+        (
+            header,
+            serde_json::json!({
+                "iss": claims.issuer,
+                "sub": claims.subject,
+                "aud": claims.audience,
+                "jti": hex::encode(jti),
+                "iat": claims.now,
+                "exp": exp,
+            }),
+        )
+    };
+    sign_jws(key, &header, &payload)
 }
 
 enum KeyPair {
@@ -162,12 +263,18 @@ impl AssertionKey {
     /// Reads a key and picks its algorithm: PS256 for RSA, ES256, ES384 or ES512 for an EC key
     /// on P-256, P-384 or P-521.
     pub fn load_any(path: &Path) -> Result<AssertionKey, Oauth2Error> {
+        Self::load_for(path, AssertionAlg::PS256)
+    }
+
+    /// Reads a key and picks its algorithm: `rsa` for an RSA key (a provider's choice, see
+    /// [`AssertionPolicy::rsa`]), ES256, ES384 or ES512 for an EC key by its curve.
+    pub fn load_for(path: &Path, rsa: AssertionAlg) -> Result<AssertionKey, Oauth2Error> {
         let bytes = zeroize::Zeroizing::new(
             crate::files::read_limited(path, crate::files::MAX_FILE)
                 .map_err(|e| key_error(path, format!("cannot read it: {e}")))?,
         );
         for alg in [
-            AssertionAlg::PS256,
+            rsa,
             AssertionAlg::ES256,
             AssertionAlg::ES384,
             AssertionAlg::ES512,
@@ -280,6 +387,15 @@ pub fn make(
     if let Some(s) = claims.scope {
         payload["scope"] = s.into();
     }
+    sign_jws(key, &header, &payload)
+}
+
+/// A compact JWS of `payload` with `header`, signed by `key`.
+fn sign_jws(
+    key: &AssertionKey,
+    header: &serde_json::Value,
+    payload: &serde_json::Value,
+) -> Result<String, Oauth2Error> {
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),

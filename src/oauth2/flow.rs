@@ -38,6 +38,9 @@ pub struct TokenResponse {
     scopes: Option<Vec<Scope>>,
     #[serde(default)]
     id_token: Option<String>,
+    /// The answer's other fields (where a provider says more: Salesforce's `instance_url`).
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for TokenResponse {
@@ -136,6 +139,7 @@ impl TokenResponse {
             id_token: self
                 .id_token
                 .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            expiry_assumed: false,
             obtained_at: now,
             refresh_started_at: None,
         }
@@ -414,6 +418,17 @@ pub fn client_credentials(
     secret: &Password,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
+    client_credentials_answer(profile, endpoints, http, secret, now).map(|(t, _)| t)
+}
+
+/// [`client_credentials`], with the answer's fields beside the token (where its API is).
+pub fn client_credentials_answer(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    secret: &Password,
+    now: i64,
+) -> Result<(TokenSet, serde_json::Value), Oauth2Error> {
     let c = client(profile, endpoints, Some(secret), None)?;
     let resp = c
         .exchange_client_credentials()
@@ -424,7 +439,8 @@ pub fn client_credentials(
             map_token_error("the token endpoint", &endpoints.token_endpoint, e)
                 .redacted(&as_strs(&secret_forms(profile, Some(secret), &[])))
         })?;
-    Ok(resp.into_token_set(now, None, &profile.scopes))
+    let other = serde_json::Value::Object(resp.other.clone());
+    Ok((resp.into_token_set(now, None, &profile.scopes), other))
 }
 
 /// The signed client assertion (RFC 7523) for `profile` at `token_endpoint`, as `policy` wants
@@ -494,6 +510,118 @@ pub fn client_credentials_with_assertion(
     Ok(resp.into_token_set(now, None, &profile.scopes))
 }
 
+/// The `grant_type` of RFC 7523 section 2.1.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// What the provider wants of the assertions a profile signs: its client assertions
+/// (`private_key_jwt`) and a JWT bearer grant's, and where the latter is addressed.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Its client assertions (and the algorithms it refuses for any assertion).
+    pub assertion: &'a super::assertion::AssertionPolicy,
+    /// A JWT bearer grant's assertion.
+    pub bearer: &'a super::assertion::BearerPolicy,
+    /// A JWT bearer grant's `aud`.
+    pub audience: &'a str,
+}
+
+/// The JWT bearer grant (RFC 7523 section 2.1): a new assertion, signed by the profile's key,
+/// naming the profile's client (`iss`) and user (`sub`), posted as the grant. No client secret
+/// is sent, and no refresh token is expected: the next token comes from a new assertion. The
+/// answer's JSON comes back too, for what the provider says beside the token (where its API
+/// is).
+pub fn jwt_bearer(
+    profile: &Profile,
+    endpoints: &Endpoints,
+    http: &HttpClient,
+    rules: &Rules<'_>,
+    now: i64,
+) -> Result<(TokenSet, serde_json::Value), Oauth2Error> {
+    use super::assertion;
+    let a = profile.assertion.as_ref().ok_or_else(|| {
+        Oauth2Error::Usage("the jwt_bearer grant needs an assertion key on the profile".into())
+    })?;
+    let subject = profile.username.as_deref().unwrap_or_default();
+    rules.assertion.check(a.alg)?;
+    let key = assertion::AssertionKey::load(&a.key, a.alg)?;
+    let jwt = zeroize::Zeroizing::new(assertion::make_bearer(
+        &key,
+        Some(&a.kid),
+        rules.bearer,
+        &assertion::BearerClaims {
+            issuer: &profile.client_id,
+            subject,
+            audience: rules.audience,
+            now,
+        },
+    )?);
+    let mut form = vec![
+        ("grant_type", JWT_BEARER_GRANT),
+        ("assertion", jwt.as_str()),
+    ];
+    let scope = profile.scopes.join(" ");
+    if !rules.bearer.registered_only && !scope.is_empty() {
+        form.push(("scope", &scope));
+    }
+    let body = zeroize::Zeroizing::new(
+        oauth2::url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish(),
+    );
+    let url = &endpoints.token_endpoint;
+    let redact = |e: Oauth2Error| e.redacted(&as_strs(&secret_forms(profile, None, &[&jwt])));
+    let r = http
+        .send(
+            "POST",
+            url,
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "application/json"),
+            ],
+            Some(body.as_bytes().to_vec()),
+        )
+        .map_err(redact)?;
+    let json: Option<serde_json::Value> = serde_json::from_slice(&r.body).ok();
+    if r.status != 200 {
+        let e = match json
+            .as_ref()
+            .and_then(|j| Some((j.get("error")?.as_str()?, j)))
+        {
+            Some((error, j)) => Oauth2Error::OAuth {
+                endpoint: "the token endpoint".into(),
+                error: error.chars().take(100).collect(),
+                description: j
+                    .get("error_description")
+                    .and_then(|d| d.as_str())
+                    .map(|d| d.chars().take(300).collect()),
+            },
+            None => Oauth2Error::Http {
+                url: r.url.clone(),
+                status: r.status,
+                detail: r.error_detail(),
+            },
+        };
+        return Err(redact(e));
+    }
+    let json = json.ok_or_else(|| Oauth2Error::BadResponse {
+        url: r.url.clone(),
+        message: "the token answer is not JSON".into(),
+    })?;
+    let resp: TokenResponse =
+        serde_json::from_value(json.clone()).map_err(|e| Oauth2Error::BadResponse {
+            url: r.url.clone(),
+            // serde's message can quote a value: only its kind is said.
+            message: format!(
+                "the token answer lacks a field or has one of the wrong type ({})",
+                match e.classify() {
+                    serde_json::error::Category::Data => "data",
+                    _ => "syntax",
+                }
+            ),
+        })?;
+    Ok((resp.into_token_set(now, None, &profile.scopes), json))
+}
+
 /// What to check when a provider refuses a client assertion (`invalid_client`), told apart by
 /// what can be known here: how far the provider's clock (its `Date` header) is from the one
 /// the assertion was dated by. A provider says no more than `invalid_client` for a wrong kid, a
@@ -548,18 +676,22 @@ pub fn refresh(
     Ok(resp.into_token_set(now, Some(current), &profile.scopes))
 }
 
-/// Gets a new access token the way the grant allows: refresh token, or (client credentials) a
-/// new token request.
+/// Gets a new access token the way the grant allows: refresh token, or (client credentials, a
+/// JWT bearer grant) a new token request.
 pub fn renew(
     profile: &Profile,
     endpoints: &Endpoints,
     http: &HttpClient,
     secret: Option<&Password>,
-    policy: &super::assertion::AssertionPolicy,
+    rules: &Rules<'_>,
     current: &TokenSet,
     now: i64,
 ) -> Result<TokenSet, Oauth2Error> {
+    let policy = rules.assertion;
     match (profile.grant, secret, &profile.assertion) {
+        (Grant::JwtBearer, _, _) => {
+            jwt_bearer(profile, endpoints, http, rules, now).map(|(tokens, _)| tokens)
+        }
         (Grant::ClientCredentials, _, Some(a)) => {
             client_credentials_with_assertion(profile, endpoints, http, a, policy, now)
         }

@@ -40,6 +40,19 @@ impl Response {
             return None;
         }
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            // A list of errors, each with a code and a message (Salesforce's REST API).
+            if let Some(first) = v.as_array().and_then(|a| a.first()) {
+                let code = first.get("errorCode").and_then(|s| s.as_str());
+                let message = first.get("message").and_then(|s| s.as_str());
+                let text = match (code, message) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    (Some(t), None) | (None, Some(t)) => t.to_owned(),
+                    (None, None) => String::new(),
+                };
+                if !text.is_empty() {
+                    return Some(text.chars().take(300).collect());
+                }
+            }
             for key in [
                 "Detail",
                 "Message",

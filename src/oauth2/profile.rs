@@ -97,6 +97,10 @@ pub enum Grant {
     Pkce,
     /// Client credentials (a Xero Custom Connection): no browser, no refresh token.
     ClientCredentials,
+    /// The JWT bearer grant (RFC 7523 section 2.1): a JWT signed by the app's key, naming the
+    /// user the token acts for, is the grant itself; no browser, no secret, no refresh token
+    /// (a new assertion is signed instead).
+    JwtBearer,
 }
 
 impl Grant {
@@ -106,12 +110,24 @@ impl Grant {
             Grant::AuthorizationCode => "authorization_code",
             Grant::Pkce => "pkce",
             Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt_bearer",
         }
     }
 
-    /// Whether the grant needs a client secret.
+    /// Whether the grant needs a client secret (or a client assertion key instead).
     pub fn needs_secret(self) -> bool {
-        !matches!(self, Grant::Pkce)
+        matches!(self, Grant::AuthorizationCode | Grant::ClientCredentials)
+    }
+
+    /// Whether a person signs in through a browser (and a redirect URI is registered).
+    pub fn uses_browser(self) -> bool {
+        matches!(self, Grant::AuthorizationCode | Grant::Pkce)
+    }
+
+    /// Whether a new token is had without a person and without a refresh token: one more
+    /// request with the app's own credentials (client credentials, a newly signed assertion).
+    pub fn renews_by_request(self) -> bool {
+        matches!(self, Grant::ClientCredentials | Grant::JwtBearer)
     }
 }
 
@@ -181,6 +197,9 @@ pub struct Overrides {
     pub port: Option<u16>,
     /// The host of the redirect URI.
     pub redirect_host: Option<String>,
+    /// The login URL, for a provider with several login hosts (production, sandbox, a custom
+    /// domain): its endpoints are there, and a JWT bearer assertion is addressed to it.
+    pub login_url: Option<String>,
 }
 
 impl Overrides {
@@ -214,6 +233,9 @@ impl Overrides {
         if let Some(h) = &self.redirect_host {
             p.redirect_host = h.clone();
         }
+        if let Some(u) = &self.login_url {
+            p.login_url = Some(u.trim().trim_end_matches('/').to_owned());
+        }
     }
 
     /// The redirect URI a new profile with these overrides would register (for instructions:
@@ -242,12 +264,19 @@ pub struct Profile {
     /// the provider's stored spelling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The login URL, for a provider with several login hosts (see
+    /// `crate::provider::LoginModel`); `None`: the provider's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_url: Option<String>,
     /// The token endpoint, when not the provider's own (tests, a proxy). A client assertion's
     /// `aud` is this URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
     /// The client id.
     pub client_id: String,
+    /// The user a JWT bearer grant acts for (the assertion's `sub`: Salesforce's username).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     /// Where the client secret is (none for PKCE apps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<SecretRef>,
@@ -306,8 +335,10 @@ impl Profile {
             provider: ProviderId::default(),
             issuer: None,
             account: None,
+            login_url: None,
             token_endpoint: None,
             client_id: client_id.into(),
+            username: None,
             client_secret: None,
             scopes: Vec::new(),
             grant: Grant::Pkce,
@@ -349,8 +380,28 @@ impl Profile {
                 self.grant.as_str()
             )));
         }
+        if self.grant == Grant::JwtBearer {
+            if self.assertion.is_none() {
+                return Err(bad(
+                    "the jwt_bearer grant needs the key that signs its assertions".into(),
+                ));
+            }
+            if self.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                return Err(bad("the jwt_bearer grant needs the username the token acts for (the assertion's sub)".into()));
+            }
+        }
+        if self.grant != Grant::JwtBearer && self.username.is_some() {
+            return Err(bad(format!(
+                "a username is for the jwt_bearer grant, and this profile uses {}",
+                self.grant.as_str()
+            )));
+        }
         if let Some(i) = &self.issuer {
             super::http::require_secure("the issuer URL", i)?;
+        }
+        if let Some(u) = &self.login_url {
+            // The login URL gets the signed assertions.
+            super::http::require_secure("the login URL", u)?;
         }
         if let Some(b) = &self.api_base {
             // The API base gets the bearer token on every call.

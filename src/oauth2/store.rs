@@ -54,6 +54,10 @@ pub struct TokenSet {
     /// The id token from the last code exchange.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// `expires_at` is the provider's assumed lifetime (its answer gave no `expires_in`), not
+    /// what it said.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expiry_assumed: bool,
     /// When these tokens were obtained.
     pub obtained_at: i64,
     /// Set while a refresh is in flight; left behind if it never completed.
@@ -106,6 +110,7 @@ impl std::fmt::Debug for TokenSet {
                 &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
             .field("expires_at", &self.expires_at)
+            .field("expiry_assumed", &self.expiry_assumed)
             .field("scopes", &self.scopes)
             .field("scopes_from", &self.scopes_from)
             .field("consented_at", &self.consented_at)
@@ -546,6 +551,7 @@ mod tests {
             id_token: None,
             obtained_at: 0,
             refresh_started_at: None,
+            expiry_assumed: false,
         }
     }
 

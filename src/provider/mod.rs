@@ -36,6 +36,31 @@ pub enum EndpointSource {
     Discovery,
     /// Built from the profile's account (NetSuite: one host per account).
     PerAccount(&'static AccountModel),
+    /// At the profile's login URL, else the provider's default one (Salesforce: production,
+    /// sandbox or a custom domain).
+    AtLoginUrl(&'static LoginModel),
+}
+
+/// A provider with several login hosts: where its endpoints are for each.
+#[derive(Debug)]
+pub struct LoginModel {
+    /// The login URL when the profile names none.
+    pub default_url: &'static str,
+    /// The others people use, for hints (a sandbox's).
+    pub others: &'static [&'static str],
+    /// The endpoints at a login URL (no trailing slash).
+    pub endpoints: fn(&str) -> Endpoints,
+}
+
+/// A token answer that says where the API is for this grant (Salesforce's `instance_url`):
+/// the field, and the hosts it may name (a token goes only to its own provider's API).
+#[derive(Debug)]
+pub struct ApiBaseInAnswer {
+    /// The JSON field.
+    pub field: &'static str,
+    /// Host suffixes it may name (`.salesforce.com`); a loopback host is taken too, as
+    /// everywhere, for tests.
+    pub hosts: &'static [&'static str],
 }
 
 /// A provider whose endpoints and API are per account: how an account is written and where
@@ -111,6 +136,13 @@ pub struct Provider {
     /// Its per-user exchange of OAuth 1.0a tokens for OAuth 2.0 pairs (`exchange`); `None`
     /// when it has none.
     pub exchange: Option<&'static crate::exchange::spec::ExchangeSpec>,
+    /// What it wants of a JWT bearer grant's assertion (RFC 7523 section 2.1).
+    pub bearer: crate::oauth2::assertion::BearerPolicy,
+    /// Where its token answers say the API is, when they do.
+    pub api_base_in_answer: Option<&'static ApiBaseInAnswer>,
+    /// Hints for OAuth errors told apart by their description: `(error, text the description
+    /// contains, hint)`; looked up before [`Provider::error_hints`].
+    pub error_description_hints: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl Provider {
@@ -126,6 +158,7 @@ impl Provider {
         revocation_note: None,
         tokens: TokenRules {
             refresh_reuse_grace_secs: None,
+            assumed_lifetime_secs: None,
         },
         error_hints: &[],
         rate_limit_hint: None,
@@ -143,6 +176,9 @@ impl Provider {
         signing_styles: &[],
         exchange: None,
         api_failure_hint: crate::api::failure_hint,
+        bearer: crate::oauth2::assertion::BearerPolicy::RFC7523,
+        api_base_in_answer: None,
+        error_description_hints: &[],
     };
 }
 
@@ -190,6 +226,9 @@ pub struct TokenRules {
     /// How long a used (rotated) refresh token is accepted again, in seconds; `None` when the
     /// provider does not say.
     pub refresh_reuse_grace_secs: Option<i64>,
+    /// How long to take an access token to last when the answer gives no `expires_in`, so it
+    /// is renewed before it is refused; `None`: until the API refuses it.
+    pub assumed_lifetime_secs: Option<i64>,
 }
 
 impl Provider {
@@ -201,6 +240,21 @@ impl Provider {
     /// The hint for `e` from a call to this provider: its own for the error code, else the
     /// generic one.
     pub fn hint(&self, e: &Oauth2Error) -> String {
+        if let Oauth2Error::OAuth {
+            error,
+            description: Some(d),
+            ..
+        } = e.inner()
+        {
+            let d = d.to_ascii_lowercase();
+            if let Some((_, _, h)) = self
+                .error_description_hints
+                .iter()
+                .find(|(code, text, _)| code == error && d.contains(text))
+            {
+                return (*h).to_owned();
+            }
+        }
         match e.inner() {
             Oauth2Error::OAuth { error, .. } => self
                 .error_hints
@@ -214,6 +268,71 @@ impl Provider {
                 .unwrap_or_else(|| e.hint()),
             _ => e.hint(),
         }
+    }
+
+    /// A JWT bearer grant's `aud` for `profile`: the token endpoint, or the login URL (the
+    /// profile's, else the provider's default) where the provider wants that.
+    pub fn bearer_audience(&self, profile: &Profile, endpoints: &Endpoints) -> String {
+        use crate::oauth2::assertion::Audience;
+        match (self.bearer.audience, self.login_model()) {
+            (Audience::LoginUrl, Some(m)) => profile
+                .login_url
+                .as_deref()
+                .unwrap_or(m.default_url)
+                .trim_end_matches('/')
+                .to_owned(),
+            _ => endpoints.token_endpoint.clone(),
+        }
+    }
+
+    /// Its login model, where it has several login hosts.
+    pub fn login_model(&self) -> Option<&'static LoginModel> {
+        match self.endpoints {
+            EndpointSource::AtLoginUrl(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Sets an access token's expiry where the answer gave none and the provider says how
+    /// long to assume (see [`TokenRules::assumed_lifetime_secs`]).
+    pub fn date_tokens(&self, tokens: &mut crate::oauth2::store::TokenSet) {
+        if let (None, Some(s)) = (tokens.expires_at, self.tokens.assumed_lifetime_secs) {
+            tokens.expires_at = Some(tokens.obtained_at.saturating_add(s));
+            tokens.expiry_assumed = true;
+        }
+    }
+
+    /// The API base a token answer names, checked: https (or loopback) and on one of the
+    /// provider's hosts. `Ok(None)` when the provider's answers name none or this one did not.
+    pub fn api_base_of_answer(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Option<String>, Oauth2Error> {
+        let Some(rule) = self.api_base_in_answer else {
+            return Ok(None);
+        };
+        let Some(url) = answer.get(rule.field).and_then(|v| v.as_str()) else {
+            return Ok(None);
+        };
+        let url = url.trim_end_matches('/');
+        let bad = |why: String| Oauth2Error::BadResponse {
+            url: "the token answer".into(),
+            message: format!("its {} {:?}: {why}", rule.field, crate::text::term(url)),
+        };
+        crate::oauth2::http::require_secure(rule.field, url).map_err(|e| bad(e.to_string()))?;
+        let parsed = oauth2::url::Url::parse(url).map_err(|_| bad("not a URL".into()))?;
+        let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
+        if !crate::net::is_loopback(&parsed) && !rule.hosts.iter().any(|h| host.ends_with(h)) {
+            return Err(bad(format!(
+                "not a host of {} ({}), so no token is sent there",
+                self.name,
+                rule.hosts.join(", ")
+            )));
+        }
+        if parsed.path() != "/" || parsed.query().is_some() {
+            return Err(bad("an API base is a scheme and host only".into()));
+        }
+        Ok(Some(url.to_owned()))
     }
 
     /// Its account model, where its endpoints are per account.
@@ -267,6 +386,12 @@ impl Provider {
             )))
             }
             (_, None) => {}
+        }
+        if profile.login_url.is_some() && self.login_model().is_none() {
+            return Err(bad(format!(
+                "{} has one login host, so a login URL does not apply (a proxy is named as the token endpoint instead)",
+                self.name
+            )));
         }
         if let Some(a) = &profile.assertion {
             self.assertion.check(a.alg)?;
@@ -478,6 +603,13 @@ fn provider_endpoints(
             })?;
             Ok((model.endpoints)(account))
         }
+        EndpointSource::AtLoginUrl(model) => Ok((model.endpoints)(
+            profile
+                .login_url
+                .as_deref()
+                .unwrap_or(model.default_url)
+                .trim_end_matches('/'),
+        )),
         EndpointSource::Discovery => {
             let issuer = profile
                 .issuer

@@ -498,6 +498,8 @@ pub fn chromium() -> String {
 /// A running oidc-provider over HTTPS (see tests/peers/oidc_peer.mjs), killed on drop.
 pub struct OidcPeer {
     pub issuer: String,
+    /// The Salesforce org's instance (its REST API), a second server of the same process.
+    pub sf_instance: String,
     pub ca_file: PathBuf,
     /// Keys for the `private_key_jwt` clients (openssl-made): `assert-rsa.pem` (the jwt-ps256 and
     /// jwt-rs256 clients' key), `assert-ec.pem` (jwt-es256's) and `assert-wrong.pem` (nobody's).
@@ -513,6 +515,10 @@ pub const TEST_LIMIT: Duration = Duration::from_secs(600);
 
 pub const WEB_SECRET: &str = "web-secret-5f1c9a0e7d3b42c8a6e1";
 pub const CC_SECRET: &str = "cc-secret-91d4e2b7a0c34f6e8b2d";
+/// The Salesforce client credentials app's secret, and the one pre-authorised user of the
+/// peer's External Client Apps.
+pub const SF_CC_SECRET: &str = "sf-cc-secret-0a7e33c94b1d4f2a";
+pub const SF_USER: &str = "integration@acme.example";
 
 impl OidcPeer {
     /// Starts the provider. `grace_secs` is how long a used refresh token is accepted again.
@@ -617,6 +623,8 @@ impl OidcPeer {
             .env("TLS_CERT", d.join("leaf.pem"))
             .env("WEB_SECRET", WEB_SECRET)
             .env("CC_SECRET", CC_SECRET)
+            .env("SF_CC_SECRET", SF_CC_SECRET)
+            .env("SF_USERS", SF_USER)
             .env("REFRESH_GRACE_SECONDS", grace_secs.to_string())
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(d.join("provider.log")).unwrap())
@@ -647,6 +655,7 @@ impl OidcPeer {
             .unwrap_or_else(|_| panic!("oidc_peer.mjs did not start: {line:?}"));
         OidcPeer {
             issuer: v["issuer"].as_str().unwrap().to_owned(),
+            sf_instance: v["sf_instance"].as_str().unwrap().to_owned(),
             ca_file: d.join("ca.pem"),
             assertion_keys: d.to_path_buf(),
             _watchdog: Watchdog::arm(

@@ -20,6 +20,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
+import * as jose from 'jose';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 const GRACE = Number(process.env.REFRESH_GRACE_SECONDS || 0);
@@ -109,6 +110,25 @@ if (process.env.JWT_KEYS_DIR) {
 }
 const netsuiteScopes = ['rest_webservices', 'restlets', 'suite_analytics'];
 
+// ---- Salesforce: an External Client App's JWT bearer flow and client credentials flow --------
+// The login host is this server (its token endpoint also answers at /services/oauth2/token); the
+// org's instance, where the REST API is, is a second HTTPS server below. SF_USERS lists the
+// pre-authorised usernames; the app's certificate is read from JWT_KEYS_DIR/sf-app.cer at each
+// request (the test "uploads" it by copying it there).
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const sfUsers = new Set((process.env.SF_USERS || 'integration@acme.example').split(','));
+const SF_CC_SECRET = process.env.SF_CC_SECRET || 'sf-cc-secret';
+jwtClients.push(
+  { client_id: 'sf-eca', token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER], response_types: [], redirect_uris: [], scope: 'api' },
+  { client_id: 'sf-eca-cc', client_secret: SF_CC_SECRET, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api' },
+);
+const sfInstance = https.createServer({ key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT) });
+await new Promise((r) => sfInstance.listen(0, '127.0.0.1', r));
+const instanceUrl = `https://127.0.0.1:${sfInstance.address().port}`;
+const sfEnded = new Set(); // tokens whose session the test ended (POST /__sf/end-sessions)
+const sfIssued = [];
+const sfUserOf = new Map(); // token -> the user its JWT bearer grant named
+
 const provider = new Provider(issuer, {
   adapter: GraceAdapter,
   jwks: { keys: [jwk] },
@@ -129,7 +149,7 @@ const provider = new Provider(issuer, {
     },
     ...jwtClients,
   ],
-  scopes: ['openid', 'offline_access', 'profile', 'email', 'api.read', ...xeroScopes, ...netsuiteScopes],
+  scopes: ['openid', 'offline_access', 'profile', 'email', 'api.read', 'api', ...xeroScopes, ...netsuiteScopes],
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
   findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: sub }) }),
   features: {
@@ -150,6 +170,47 @@ const provider = new Provider(issuer, {
   issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
 });
 provider.proxy = false;
+
+// The JWT bearer grant as Salesforce's flow page describes it: the assertion is verified with
+// the app's uploaded certificate (RS256), iss is the app's consumer key, aud the login URL
+// exactly, exp at most 3 minutes ahead, sub a pre-authorised user. The error descriptions are
+// the ones Salesforce is reported to give (see docs/salesforce.md); the stub's own rule (exp
+// too far ahead) says so.
+provider.registerGrantType(JWT_BEARER, async (ctx) => {
+  const refuse = (description) => {
+    count(`sf:bearer:refused:${description}`);
+    ctx.status = 400;
+    ctx.body = { error: 'invalid_grant', error_description: description };
+  };
+  const jwt = String(ctx.oidc.params.assertion || '');
+  let header; let claims;
+  try {
+    header = jose.decodeProtectedHeader(jwt);
+    claims = jose.decodeJwt(jwt);
+  } catch { return refuse('invalid assertion'); }
+  stats.last_bearer = { header, claims };
+  const certFile = `${process.env.JWT_KEYS_DIR || ''}/sf-app.cer`;
+  if (!fs.existsSync(certFile)) return refuse('invalid assertion');
+  const key = new crypto.X509Certificate(fs.readFileSync(certFile)).publicKey;
+  try {
+    await jose.jwtVerify(jwt, key, { algorithms: ['RS256'] });
+  } catch (e) {
+    return refuse(e.code === 'ERR_JWT_EXPIRED' ? 'expired authorization code' : 'invalid assertion');
+  }
+  if (claims.iss !== ctx.oidc.client.clientId) return refuse('invalid assertion');
+  if (claims.aud !== issuer) return refuse('audience is invalid');
+  if (typeof claims.exp !== 'number' || claims.exp - Date.now() / 1000 > 180) return refuse('stub rule: exp more than 3 minutes ahead');
+  if (!sfUsers.has(claims.sub)) return refuse("user hasn't approved this consumer");
+  const token = new provider.ClientCredentials({ client: ctx.oidc.client, scope: 'api' });
+  const value = await token.save();
+  sfIssued.push(value);
+  sfUserOf.set(value, claims.sub);
+  count('sf:bearer:ok');
+  ctx.body = {
+    access_token: value, scope: 'api', instance_url: instanceUrl,
+    id: `${issuer}/id/00D000000000001AAA/005000000000001AAA`, token_type: 'Bearer',
+  };
+}, ['assertion', 'scope']);
 
 const stats = {};
 const count = (key) => { stats[key] = (stats[key] || 0) + 1; };
@@ -267,9 +328,69 @@ async function netsuite(req, res, url) {
   return send(res, 404, { type: 'https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5', title: 'Not Found', status: 404, 'o:errorDetails': [{ detail: 'Record type not found.', 'o:errorCode': 'NONEXISTENT_ID' }] });
 }
 
+// The org's REST API at the instance URL: GET /services/data (the versions) and
+// /services/data/vXX.X/limits with a bearer token; a token the provider does not know, or whose
+// session was ended, gets Salesforce's REST error shape (a list of {message, errorCode}).
+sfInstance.on('request', async (req, res) => {
+  const url = new URL(req.url, instanceUrl);
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization || '');
+  const token = m && !sfEnded.has(m[1]) ? await provider.ClientCredentials.find(m[1]) : null;
+  if (!token) {
+    count('sf:api:401');
+    return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+  }
+  if (url.pathname === '/services/data' && req.method === 'GET') {
+    return send(res, 200, [{ label: "Winter '26", url: '/services/data/v65.0', version: '65.0' }]);
+  }
+  if (/^\/services\/data\/v\d+\.\d\/limits$/.test(url.pathname) && req.method === 'GET') {
+    count('sf:api:limits');
+    return send(res, 200, { DailyApiRequests: { Max: 15000, Remaining: 14999 }, user: sfUserOf.get(m[1]) ?? null });
+  }
+  return send(res, 404, [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+});
+
+// Salesforce's token path on the login host. A JWT bearer request names the app only by the
+// assertion's iss (no client_id, no secret); oidc-provider finds a client by client_id, so the
+// body read here gets client_id = iss (unverified: the grant handler verifies the signature).
+// A client credentials answer gets instance_url and id, as Salesforce's answers carry them.
+async function salesforceToken(req, res, callback) {
+  const chunks = []; let size = 0;
+  for await (const c of req) { size += c.length; if (size > 65536) return send(res, 413, { error: 'invalid_request' }); chunks.push(c); }
+  const body = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+  if (body.grant_type === JWT_BEARER && !body.client_id) {
+    try { body.client_id = String(jose.decodeJwt(body.assertion || '').iss || ''); } catch { body.client_id = ''; }
+  }
+  req.body = body;
+  req.url = '/token';
+  if (body.grant_type === 'client_credentials') {
+    const end = res.end.bind(res);
+    res.end = (chunk, ...rest) => {
+      if (res.statusCode === 200 && chunk) {
+        const answer = JSON.parse(String(chunk));
+        delete answer.expires_in;
+        chunk = JSON.stringify({ ...answer, instance_url: instanceUrl, id: `${issuer}/id/00D000000000001AAA/005000000000002AAA` });
+        res.setHeader('content-length', Buffer.byteLength(chunk));
+      }
+      return end(chunk, ...rest);
+    };
+  }
+  return callback(req, res);
+}
+
 const callback = provider.callback();
 server.on('request', (req, res) => {
   const url = new URL(req.url, issuer);
+  if (url.pathname === '/services/oauth2/token' && req.method === 'POST') {
+    return salesforceToken(req, res, callback).catch((e) => send(res, 500, { error: 'server_error', error_description: String(e) }));
+  }
+  if (url.pathname === '/__sf/end-sessions' && req.method === 'POST') {
+    return (async () => {
+      // Ends every session issued so far: the tokens stay known to the provider, and the
+      // instance refuses them.
+      for (const t of sfIssued) sfEnded.add(t);
+      return send(res, 200, { ended: sfEnded.size });
+    })();
+  }
   if (url.pathname === '/__stats') return send(res, 200, stats);
   if (url.pathname === '/__jwks/ns-migrate') {
     const dir = process.env.JWT_KEYS_DIR || '';
@@ -292,5 +413,5 @@ server.on('request', (req, res) => {
   return callback(req, res);
 });
 
-process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+process.stdout.write(`${JSON.stringify({ issuer, sf_instance: instanceUrl })}\n`);
 process.on('SIGTERM', () => process.exit(0));

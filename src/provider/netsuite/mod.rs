@@ -271,6 +271,7 @@ pub const ASSERTIONS: AssertionPolicy = AssertionPolicy {
         AssertionAlg::RS256,
         "it takes PS256, PS384, PS512, ES256, ES384 or ES512, and has refused RSA PKCS#1 v1.5 signatures since 1 March 2025",
     )],
+    ..AssertionPolicy::RFC7523
 };
 
 /// The entry.
@@ -285,6 +286,7 @@ pub static PROVIDER: Provider = Provider {
     // token rules are not oauth1to2's to state.
     tokens: TokenRules {
         refresh_reuse_grace_secs: None,
+        assumed_lifetime_secs: None,
     },
     // The token endpoint's answers to a client assertion. Which code NetSuite gives for which
     // cause is our reading of the M2M set-up pages (section_162686838198,
@@ -317,6 +319,9 @@ pub static PROVIDER: Provider = Provider {
     platforms: &[],
     signing_styles: &[&TBA],
     exchange: None,
+    bearer: crate::oauth2::assertion::BearerPolicy::RFC7523,
+    api_base_in_answer: None,
+    error_description_hints: &[],
     api_failure_hint: crate::api::failure_hint,
 };
 

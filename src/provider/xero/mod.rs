@@ -45,6 +45,7 @@ pub static PROVIDER: Provider = Provider {
     // developer.xero.com/faq/oauth2: a used refresh token is accepted again for 30 minutes.
     tokens: TokenRules {
         refresh_reuse_grace_secs: Some(30 * 60),
+        assumed_lifetime_secs: None,
     },
     error_hints: &[
         ("invalid_grant", "the refresh token (or code) is no longer valid. Xero rotates refresh tokens: each one works once, the previous one is accepted again only for 30 minutes after it was used, and an unused one dies after 60 days. This usually means another copy of the token was used, or the token was revoked. Connect the profile again to get a new grant"),
@@ -67,6 +68,9 @@ pub static PROVIDER: Provider = Provider {
     platforms: &[&handoff::OOMNITZA],
     signing_styles: &[&oauth1::PRIVATE, &oauth1::PARTNER],
     exchange: None,
+    bearer: crate::oauth2::assertion::BearerPolicy::RFC7523,
+    api_base_in_answer: None,
+    error_description_hints: &[],
     api_failure_hint,
     // developer.xero.com/documentation/guides/oauth2/custom-connections: a Custom Connection's
     // scopes are picked on its page in My Apps. Whether changing them asks the organisation to
