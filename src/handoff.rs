@@ -8,7 +8,7 @@ use crate::oauth2::profile::Profile;
 
 /// What a third-party platform or a deployment needs: no secret unless `client_secret` is set.
 /// Its `Debug` hides the secret.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Handoff {
     /// The app's client id.
     pub client_id: String,
@@ -35,6 +35,15 @@ pub struct Handoff {
     /// A client assertion's private key file (its path, never the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key_file: Option<String>,
+    /// The user a JWT bearer grant acts for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The login URL, for a provider with several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_url: Option<String>,
+    /// Where the profile's API calls go, when the profile (or its token answer) says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
 }
 
 impl std::fmt::Debug for Handoff {
@@ -77,8 +86,17 @@ impl Handoff {
             redirect_uri,
             tenant_id: p.tenant_id.clone(),
             account: p.account.clone(),
-            certificate_id: p.assertion.as_ref().map(|a| a.kid.clone()),
+            certificate_id: p
+                .assertion
+                .as_ref()
+                .map(|a| a.kid.clone())
+                .filter(|k| !k.is_empty()),
             private_key_file: p.assertion.as_ref().map(|a| a.key.display().to_string()),
+            username: p.username.clone(),
+            // The provider's default, when the profile names none, is the caller's to add
+            // (this layer names no provider).
+            login_url: p.login_url.clone(),
+            api_base: p.api_base.clone(),
         }
     }
 }
@@ -179,6 +197,7 @@ mod tests {
             account: None,
             certificate_id: Some("kid-1".into()),
             private_key_file: Some("/k/key pem".into()),
+            ..Handoff::default()
         };
         let e = generic_env(&h);
         assert!(e.starts_with("export OAUTH2_CLIENT_ID=ABC\n"), "{e}");

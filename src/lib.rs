@@ -32,6 +32,7 @@ pub mod oauth1;
 pub mod oauth2;
 pub mod provider;
 pub mod reconsent;
+pub mod records;
 pub mod secret;
 pub mod session;
 pub mod tenants;

@@ -217,6 +217,7 @@ fn options_for(inv: &std::path::Path) -> Options {
         token_batch: None,
         assertion_key: None,
         certificate_id: None,
+        certificate_uploaded: false,
     }
 }
 

@@ -401,3 +401,77 @@ print(json.dumps({"header": jwt.get_unverified_header(token), "claims": claims})
     .unwrap_err();
     assert!(e.to_string().contains("at most 180 s"), "{e}");
 }
+
+#[test]
+fn migrate_moves_a_password_login_to_the_jwt_bearer_flow_and_hands_it_over() {
+    let Some(desk) = Desk::new(0) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("etl.toml");
+    std::fs::write(
+        &inv,
+        format!("name = \"Acme ETL\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nusername = \"{SF_USER}\"\npassword = {{ env = \"ETL_PW\" }}\n"),
+    )
+    .unwrap();
+    let migrate = |extra: &[&str]| {
+        let mut cmd = desk.cmd();
+        cmd.arg("migrate")
+            .arg(&inv)
+            .args(["--client-id", "sf-eca", "--login-url", &desk.peer.issuer])
+            .arg("--ca-file")
+            .arg(&desk.peer.ca_file)
+            .args(extra)
+            .stdin(std::process::Stdio::null());
+        let o = cmd.finish();
+        desk.record(&o);
+        o
+    };
+    // No terminal to say the certificate is uploaded: it stops after making it, and says how
+    // to go on.
+    let o = migrate(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--uploaded"), "{}", stderr(&o));
+    let made = dir.path().join("etl.m2m");
+    let cert = made.join("salesforce-publickey.cer");
+    let key = made.join("salesforce-privatekey.pem");
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&made), 0o700);
+    assert_eq!(desk.peer.count("sf:bearer:ok"), 0);
+    // The person uploads it; the run goes on from there, keeping the same key.
+    std::fs::copy(&cert, desk.peer.assertion_keys.join("sf-app.cer")).unwrap();
+    let before = std::fs::read(&key).unwrap();
+    let o = migrate(&["--uploaded", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        before,
+        "the key was made again"
+    );
+    assert_eq!(desk.peer.count("sf:bearer:ok"), 1);
+    assert_eq!(
+        desk.peer.count("sf:api:limits"),
+        1,
+        "the verify step reads the limits"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["complete"], true, "{v}");
+    // The handoff: the variables an integration needs, the key's path, never the key.
+    let handoff = std::fs::read_to_string(dir.path().join("etl.handoff.env")).unwrap();
+    assert_eq!(mode(&dir.path().join("etl.handoff.env")), 0o600);
+    for line in [
+        "export SF_CLIENT_ID=sf-eca".to_owned(),
+        format!("export SF_USERNAME={SF_USER}"),
+        format!("export SF_LOGIN_URL={}", desk.peer.issuer),
+        format!("export SF_INSTANCE_URL={}", desk.peer.sf_instance),
+        format!("export SF_JWT_KEY_FILE={}", key.display()),
+    ] {
+        assert!(
+            handoff.lines().any(|l| l == line),
+            "{line} not in:\n{handoff}"
+        );
+    }
+    assert!(!handoff.contains("PRIVATE KEY"));
+    let profile = v["profile"].as_str().unwrap();
+    let o = desk.run(&["api", "-p", profile, "GET", "/services/data/v65.0/limits"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    desk.assert_nothing_leaked(&secrets_in(&desk.tokens(profile)));
+}

@@ -184,8 +184,21 @@ pub struct LegacyIntegration {
     pub vendor: Option<String>,
     /// The app type, as the provider names it (its entry lists them).
     pub app_type: String,
-    /// The Xero organisation it connects to.
+    /// The Xero organisation it connects to (Salesforce: the org's name).
     pub organisation: Option<String>,
+    /// Salesforce: the login URL the integration logs in at (production, a sandbox's, or the
+    /// org's My Domain URL).
+    pub login_url: Option<String>,
+    /// Salesforce: the API user it logs in as (a username; its password is never written here).
+    pub username: Option<String>,
+    /// Salesforce: where the API user's password is, by reference (inline is a finding).
+    pub password: Option<SecretField>,
+    /// Salesforce SOAP `login()`: the API version of the client's SOAP endpoint (`58.0`).
+    pub api_version: Option<String>,
+    /// Salesforce: Login History exports or `ApiTotalUsage` event log files (CSV), relative
+    /// to the inventory.
+    #[serde(default)]
+    pub login_history: Vec<PathBuf>,
     /// Where the organisation is (`AU`, `NZ`, `UK`, `US`, ...): Custom Connections are sold in
     /// AU, NZ, UK and US only.
     pub region: Option<String>,
@@ -236,6 +249,8 @@ pub struct FieldLines {
     pub log: Option<usize>,
     /// `[endpoints]` `calls`.
     pub calls: Option<usize>,
+    /// `login_history`.
+    pub login_history: Option<usize>,
 }
 
 /// The line of `key` inside `[table]`.
@@ -342,6 +357,7 @@ pub fn parse(file: &Path, text: &str) -> Result<LegacyIntegration, InventoryErro
         har: line_in_table(text, "endpoints", "har"),
         log: line_in_table(text, "endpoints", "log"),
         calls: line_in_table(text, "endpoints", "calls"),
+        login_history: line_in_table(text, "", "login_history"),
     };
     let field_line = |key: &str| {
         text.lines()

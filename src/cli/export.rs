@@ -92,6 +92,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
             .unwrap_or(ExportFormat::Env),
     };
     let mut handoff = Handoff::of_profile(&s.profile, format, a.redirect_uri.clone());
+    if let Some(m) = s.provider.login_model() {
+        handoff
+            .login_url
+            .get_or_insert_with(|| m.default_url.to_owned());
+    }
     if a.reveal {
         handoff.client_secret_location = None;
         handoff.client_secret = secret.as_ref().map(|p| p.expose().to_owned());

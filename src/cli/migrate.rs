@@ -32,6 +32,13 @@ use super::ui::Terminal;
 /// beside the inventory (or --assertion-key), and the Certificate ID NetSuite gives once the
 /// certificate is uploaded; 4 connect with a signed assertion; 5 the account (no tenants);
 /// 6 a REST read call for each record type the integration used.
+///
+/// A Salesforce inventory (password-flow or soap-login) moves to an External Client App with
+/// the JWT bearer flow: 2 the app's set-up; 3 the consumer key, a key and certificate made in
+/// NAME.m2m/ beside the inventory (or --assertion-key), and a yes once the certificate is
+/// uploaded and the user pre-authorised (or --uploaded); 4 connect as the inventory's username
+/// at its login URL; 5 the org (no tenants); 6 a read of the org's limits at the instance URL;
+/// 7 the handoff as SF_* variables.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
 oauth1to2 migrate fixtures/opmetrix/integration.toml --dry-run\n  \
@@ -69,14 +76,20 @@ pub struct Args {
     /// Seconds to wait for the browser step.
     #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
-    /// NetSuite machine-to-machine: sign the assertions with this key (made already with
-    /// `cert new --for netsuite-m2m`) instead of the one migrate makes beside the inventory.
+    /// NetSuite machine-to-machine or Salesforce JWT bearer: sign the assertions with this key
+    /// (made already with `cert new --for netsuite-m2m` or `--for salesforce`) instead of the
+    /// one migrate makes beside the inventory.
     #[arg(long, value_name = "KEY.pem")]
     assertion_key: Option<PathBuf>,
     /// NetSuite machine-to-machine: the Certificate ID NetSuite shows once the certificate is
     /// uploaded (otherwise asked for).
     #[arg(long, value_name = "ID")]
     certificate_id: Option<String>,
+    /// Salesforce: the certificate printed in step 3 is uploaded to the External Client App
+    /// and the API user pre-authorised (otherwise asked; without a terminal, migrate stops there
+    /// until this is given).
+    #[arg(long)]
+    uploaded: bool,
     #[command(flatten)]
     endpoints: super::session::EndpointArgs,
     /// Also print a JSON summary on stdout at the end: the audit, the plan, the scopes and the
@@ -137,6 +150,7 @@ impl Args {
             overrides: self.endpoints.overrides(),
             assertion_key: self.assertion_key.clone(),
             certificate_id: self.certificate_id.clone(),
+            certificate_uploaded: self.uploaded,
             token_batch: p.partner.clone().map(|tokens_file| BatchOptions {
                 tokens_file,
                 key: p.key.clone(),
@@ -229,6 +243,7 @@ fn error(e: RunError) -> CliError {
         RunError::State(_) => Some("fix or delete the state file, or pass --restart to begin again"),
         RunError::OtherProfile { .. } => Some("drop -p, or pass --restart to begin again with the new profile"),
         RunError::NotGiven("certificate id") => Some("upload the certificate printed above in NetSuite (OAuth 2.0 Client Credentials (M2M) Setup), then run the same command with --certificate-id ID"),
+        RunError::NotGiven("certificate upload") => Some("upload the certificate printed above to the External Client App, pre-authorise the API user, then run the same command with --uploaded"),
         RunError::NotGiven("client id") => Some("give --client-id ID (the Client id on the new app's Configuration page): there was no terminal to ask on"),
         RunError::NotGiven(_) => Some("give it with its flag (see `oauth1to2 migrate --help`): there was no terminal to ask on"),
         RunError::NoOrganisation => Some("run the migration again with --restart and pick the organisation on Xero's consent page"),

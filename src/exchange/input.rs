@@ -149,12 +149,10 @@ pub fn parse(file: &str, text: &str, format: Format) -> Result<TokenList, InputE
 /// digest and a line number per user.
 pub struct Rows<R> {
     file: String,
-    r: R,
+    records: crate::records::Records<R>,
     format: Format,
     header: Vec<String>,
     extra_columns: Vec<String>,
-    /// Physical lines read so far.
-    line: usize,
     /// Each user's digest and first line (the first reading of a list).
     seen: HashMap<[u8; 16], u32>,
     /// The lines of rows that list a user again: found by the first reading, and then skipped
@@ -164,65 +162,18 @@ pub struct Rows<R> {
     known: bool,
     /// Users read.
     users: usize,
-    done: bool,
 }
 
 impl<R> std::fmt::Debug for Rows<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rows")
             .field("file", &self.file)
-            .field("line", &self.line)
+            .field("line", &self.records.line())
             .finish_non_exhaustive()
     }
 }
 
-/// A record's first line, and its bytes or (too long) its length.
-type Record = (usize, Result<Vec<u8>, usize>);
-
-/// Reads one physical line (through its `\n`) into `buf`, keeping at most `cap` bytes of it:
-/// the bytes it spans, and whether it was cut. 0 at the end of the input.
-fn read_line_capped<R: BufRead>(
-    r: &mut R,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> std::io::Result<(usize, bool)> {
-    let (mut total, mut cut) = (0, false);
-    loop {
-        let avail = r.fill_buf()?;
-        if avail.is_empty() {
-            return Ok((total, cut));
-        }
-        let (n, found) = match avail.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        let room = cap.saturating_sub(buf.len());
-        if n > room {
-            cut = true;
-            buf.extend_from_slice(&avail[..room]);
-        } else {
-            buf.extend_from_slice(&avail[..n]);
-        }
-        r.consume(n);
-        total += n;
-        if found {
-            return Ok((total, cut));
-        }
-    }
-}
-
-fn csv_fields(bytes: &[u8]) -> Option<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut rec = csv::StringRecord::new();
-    match rdr.read_record(&mut rec) {
-        Ok(true) => Some(rec.iter().map(str::to_owned).collect()),
-        Ok(false) => Some(Vec::new()),
-        Err(_) => None,
-    }
-}
+use crate::records::{csv_fields, Record};
 
 impl<R: BufRead> Rows<R> {
     fn new(
@@ -245,16 +196,14 @@ impl<R: BufRead> Rows<R> {
         };
         let mut rows = Rows {
             file,
-            r,
+            records: crate::records::Records::new(r, MAX_ROW, format == Format::Csv),
             format,
             header: Vec::new(),
             extra_columns: Vec::new(),
-            line: 0,
             seen: HashMap::new(),
             duplicates: Vec::new(),
             known: false,
             users: 0,
-            done: false,
         };
         if format == Format::Csv {
             rows.read_header()?;
@@ -270,46 +219,12 @@ impl<R: BufRead> Rows<R> {
     /// The next record's first line and bytes, or its length when it is too long; `None` at
     /// the end.
     fn next_record(&mut self) -> Result<Option<Record>, InputError> {
-        if self.done {
-            return Ok(None);
-        }
-        let first = self.line + 1;
-        let (mut buf, mut len, mut cut, mut quotes) = (Vec::new(), 0usize, false, 0usize);
-        loop {
-            let before = buf.len();
-            let (n, c) =
-                read_line_capped(&mut self.r, &mut buf, MAX_ROW + 1).map_err(|e| InputError {
-                    file: self.file.clone(),
-                    message: format!("cannot read on after line {}: {e}", self.line),
-                    hint: "check the file is whole and readable".into(),
-                })?;
-            if n == 0 {
-                self.done = true;
-                if len == 0 {
-                    return Ok(None);
-                }
-                break;
-            }
-            self.line += 1;
-            len += n;
-            cut |= c;
-            if self.format == Format::Csv && !cut {
-                quotes += buf[before..].iter().filter(|b| **b == b'"').count();
-                // A quoted field goes on over the line's end.
-                if quotes % 2 == 1 {
-                    continue;
-                }
-            }
-            break;
-        }
-        Ok(Some((
-            first,
-            if cut || len > MAX_ROW {
-                Err(len)
-            } else {
-                Ok(buf)
-            },
-        )))
+        let after = self.records.line();
+        self.records.next_record().map_err(|e| InputError {
+            file: self.file.clone(),
+            message: format!("cannot read on after line {after}: {e}"),
+            hint: "check the file is whole and readable".into(),
+        })
     }
 
     fn read_header(&mut self) -> Result<(), InputError> {

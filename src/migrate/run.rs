@@ -55,6 +55,9 @@ pub struct Options {
     /// NetSuite machine-to-machine: the Certificate ID of the uploaded certificate (otherwise
     /// asked for).
     pub certificate_id: Option<String>,
+    /// The certificate is uploaded to the app already (and, for Salesforce, the user
+    /// pre-authorised): where the provider gives the certificate no id, `migrate` otherwise asks.
+    pub certificate_uploaded: bool,
 }
 
 /// What a migration did (or, in a dry run, would do). Never a secret.
@@ -321,7 +324,12 @@ pub fn migrate(o: &Options, paths: &Paths, ui: &dyn Interaction) -> Result<Migra
         })
     })?;
     if let Some((field, message, hint)) = plan_of.requires {
-        if field == "account" && inv.account.is_none() {
+        let missing = match field {
+            "account" => inv.account.is_none(),
+            "username" => inv.username.is_none(),
+            _ => false,
+        };
+        if missing {
             return Err(RunError::Inventory(InventoryError {
                 file: o.inventory.clone(),
                 line: None,
@@ -602,7 +610,9 @@ fn assertion_credentials(
             (key, Some(cert))
         }
     };
-    let key = AssertionKey::load_any(&key_path)?;
+    let provider =
+        crate::provider::by_id(&run.inv.provider).unwrap_or(crate::provider::REGISTRY[0]);
+    let key = AssertionKey::load_for(&key_path, provider.assertion.rsa)?;
     if let Some(c) = &cert_path {
         run.ui.progress(&Progress::Line(&format!(
             "{} The certificate is {}.",
@@ -610,20 +620,38 @@ fn assertion_credentials(
             c.display()
         )));
     }
-    let kid = match &run.o.certificate_id {
-        Some(k) => k.trim().to_owned(),
-        None => run
+    let kid = match (&run.o.certificate_id, step.key_id_question) {
+        (_, None) => {
+            // Nothing to ask for that proves the upload happened: ask that it did.
+            if !run.o.certificate_uploaded
+                && !run.ui.confirm(
+                    "Is the certificate uploaded to the app (and the user pre-authorised), so that connecting can go on?",
+                )
+            {
+                return Err(RunError::NotGiven("certificate upload"));
+            }
+            String::new()
+        }
+        (Some(k), Some(_)) => k.trim().to_owned(),
+        (None, Some(question)) => run
             .ui
-            .ask(step.key_id_question)
+            .ask(question)
             .ok_or(RunError::NotGiven("certificate id"))?
             .trim()
             .to_owned(),
     };
-    if kid.is_empty() || kid.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if step.key_id_question.is_some()
+        && (kid.is_empty() || kid.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
         return Err(RunError::BadClientId(kid));
     }
+    let named = if kid.is_empty() {
+        String::new()
+    } else {
+        format!(", Certificate ID {kid}")
+    };
     let summary = format!(
-        "client id {client_id}; assertion key {} ({}), Certificate ID {kid}",
+        "client id {client_id}; assertion key {} ({}){named}",
         key_path.display(),
         key.alg().as_str()
     );
@@ -693,6 +721,10 @@ fn connect(run: &mut Run, scopes: &[String]) -> Result<(), RunError> {
     p.client_secret = run.state.client_secret.clone();
     p.provider = ProviderId::new(run.inv.provider.as_str());
     p.account = run.inv.account.clone();
+    p.login_url = run.inv.login_url.clone();
+    if p.grant == crate::oauth2::profile::Grant::JwtBearer {
+        p.username = run.inv.username.clone();
+    }
     p.assertion = run.state.assertion.clone();
     crate::provider::apply_overrides(&run.o.overrides, &mut p);
     p.validate(&name)?;
@@ -881,7 +913,12 @@ fn outputs(run: &mut Run) -> Result<(), RunError> {
         Some(k) => (ExportFormat::Platform(k), format!("{}.txt", k.id)),
         None => (ExportFormat::Env, "env".to_owned()),
     };
-    let handoff = Handoff::of_profile(&p, format, Some(redirect_uri));
+    let mut handoff = Handoff::of_profile(&p, format, Some(redirect_uri));
+    if let Some(m) = crate::provider::of_profile(&p)?.login_model() {
+        handoff
+            .login_url
+            .get_or_insert_with(|| m.default_url.to_owned());
+    }
     let handoff_path = super::handoff_path(&run.o.inventory, &ext);
     let record_path = super::record_path(&run.o.inventory);
     write_private(

@@ -136,8 +136,9 @@ pub struct CertificateStep {
     pub make_step: fn(&LegacyIntegration, &str) -> String,
     /// The step that says where to upload it.
     pub upload_step: &'static str,
-    /// How the id the provider gives the uploaded certificate is asked for.
-    pub key_id_question: &'static str,
+    /// How the id the provider gives the uploaded certificate is asked for; `None` where it
+    /// gives none (the assertion names no key).
+    pub key_id_question: Option<&'static str>,
 }
 
 impl Legacy {

@@ -91,7 +91,7 @@ static CERTIFICATE: CertificateStep = CertificateStep {
     days: 730,
     make_step: certificate_step,
     upload_step: UPLOAD_STEP,
-    key_id_question: "Certificate ID NetSuite shows for the uploaded certificate",
+    key_id_question: Some("Certificate ID NetSuite shows for the uploaded certificate"),
 };
 
 /// NetSuite's checks of an inventory: the account's spelling, the signature method.

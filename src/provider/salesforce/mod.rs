@@ -5,9 +5,11 @@
 //! Salesforce wants it, the API base its token answer names, and what its errors mean. Facts,
 //! sources and what is unconfirmed: docs/salesforce.md.
 
+pub mod audit;
 mod keys;
+pub mod login_history;
 
-use super::{ApiBaseInAnswer, EndpointSource, LoginModel, Provider, TokenRules};
+use super::{ApiBaseInAnswer, EndpointSource, LoginModel, MigrationPath, Provider, TokenRules};
 use crate::oauth2::assertion::{AssertionAlg, AssertionPolicy, Audience, BearerPolicy};
 use crate::oauth2::endpoints::Endpoints;
 
@@ -133,8 +135,46 @@ pub static PROVIDER: Provider = Provider {
         assumed_lifetime_secs: Some(15 * 60),
     },
     api_failure_hint,
+    legacy: Some(&audit::LEGACY),
+    migrations: &[
+        MigrationPath {
+            from: audit::PASSWORD_FLOW,
+            retired_on: "",
+            targets: &[audit::JWT_BEARER, audit::CLIENT_CREDENTIALS],
+            token_migration: false,
+        },
+        MigrationPath {
+            from: audit::SOAP_LOGIN,
+            retired_on: "",
+            targets: &[audit::JWT_BEARER, audit::CLIENT_CREDENTIALS],
+            token_migration: false,
+        },
+    ],
+    handoff_env,
     ..Provider::BARE
 };
+
+/// The shell variables an integration is handed: the consumer key, the API user, the login
+/// and instance URLs, and the key's path (never the key).
+fn handoff_env(h: &crate::handoff::Handoff) -> String {
+    use crate::text::shell;
+    let mut s = String::new();
+    for (name, value) in [
+        ("SF_CLIENT_ID", Some(h.client_id.as_str())),
+        ("SF_USERNAME", h.username.as_deref()),
+        ("SF_LOGIN_URL", h.login_url.as_deref()),
+        ("SF_INSTANCE_URL", h.api_base.as_deref()),
+        ("SF_JWT_KEY_FILE", h.private_key_file.as_deref()),
+    ] {
+        if let Some(v) = value {
+            s.push_str(&format!("export {name}={}\n", shell(v)));
+        }
+    }
+    if let Some(l) = &h.client_secret_location {
+        s.push_str(&format!("# SF_CLIENT_SECRET: not exported; it is in {l}\n"));
+    }
+    s
+}
 
 #[cfg(test)]
 mod tests {

@@ -88,6 +88,7 @@ mod tests {
             account: None,
             certificate_id: None,
             private_key_file: None,
+            ..Handoff::default()
         };
         let o = render_handoff(&h, ExportFormat::Platform(&OOMNITZA), env);
         assert!(o.contains("Xero.Tenant Id: 70784a63-d24b-46a9-a4db-0e70a274b056"));

@@ -1,0 +1,231 @@
+//! `oauth1to2 audit` of Salesforce integrations: the worked example in fixtures/salesforce (an
+//! ETL job on the username-password flow, a Data Loader script on SOAP login() 38.0, the org's
+//! Login History and an ApiTotalUsage file), inventories written here for each SOAP version
+//! rule, and hostile Login History files.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn audit_json(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let o = run(bin()
+        .current_dir(root())
+        .arg("audit")
+        .args(args)
+        .arg("--json"));
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code(), v, stderr(&o))
+}
+
+fn by_name<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no audit of {name}: {v}"))
+}
+
+fn findings<'a>(a: &'a serde_json::Value, id: &str) -> Vec<&'a str> {
+    a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == id)
+        .map(|f| f["message"].as_str().unwrap())
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+#[test]
+fn the_worked_example_finds_the_password_and_soap_logins_with_their_dates() {
+    let (code, v, err) = audit_json(&["fixtures/salesforce"]);
+    assert_eq!(code, Some(1), "{err}");
+    let etl = by_name(&v, "Acme nightly ETL");
+    assert_eq!(etl["status"], "errors");
+    assert_eq!(etl["recommendation"]["target"], "jwt-bearer");
+    let retires = findings(etl, "password-flow-retires");
+    assert!(retires[0].contains("Winter '27"), "{retires:?}");
+    let pw = findings(etl, "login-history-password-flow");
+    assert_eq!(pw.len(), 2, "{pw:?}");
+    assert!(
+        pw[0].starts_with(
+            "3 login(s) (1 failed) by etl@acme.example (the inventory's API user) through Acme ETL"
+        ),
+        "{}",
+        pw[0]
+    );
+    assert!(
+        pw[0].ends_with("last 2026-11-04T01:00:05.000+0000"),
+        "{}",
+        pw[0]
+    );
+    // A quoted application name with a comma is one field.
+    assert!(
+        pw[1].contains("bi@acme.example (another user) through Reporting, Inc. connector"),
+        "{}",
+        pw[1]
+    );
+    let soap = findings(etl, "login-history-soap-login");
+    assert_eq!(soap.len(), 1);
+    assert!(
+        soap[0].contains("loader@acme.example") && soap[0].contains("API 38.0"),
+        "{}",
+        soap[0]
+    );
+    // The browser and web-server logins are not legacy logins.
+    let all = etl["findings"].to_string();
+    assert!(!all.contains("jo@acme.example"), "{all}");
+    // The checklist: certificate, app, pre-authorisation, connect, handoff, decommissioning.
+    let steps = etl["checklist"].as_array().unwrap();
+    let text = |i: usize| steps[i].as_str().unwrap();
+    assert!(text(0).contains("cert new --for salesforce"));
+    assert!(steps.iter().any(|s| s
+        .as_str()
+        .unwrap()
+        .contains("Admin approved users are pre-authorized")));
+    assert!(steps
+        .iter()
+        .any(|s| s.as_str().unwrap().contains("--grant jwt-bearer")
+            && s.as_str().unwrap().contains("--username etl@acme.example")));
+    assert!(steps
+        .iter()
+        .any(|s| s.as_str().unwrap().contains("SF_INSTANCE_URL")));
+    assert!(steps.iter().any(|s| s
+        .as_str()
+        .unwrap()
+        .contains("turn off username-password flows")));
+
+    let dl = by_name(&v, "Acme Data Loader export");
+    let r = findings(dl, "soap-login-retires");
+    assert!(
+        r[0].contains("API 38.0") && r[0].contains("Summer '27"),
+        "{r:?}"
+    );
+    assert_eq!(findings(dl, "soap-version-deprecated").len(), 1);
+    assert!(findings(dl, "soap-jwt-access-token")[0].contains("68.0"));
+    assert_eq!(findings(dl, "no-login-url").len(), 1);
+    // The ApiTotalUsage file has user ids only; its REST and query rows are not logins.
+    let s = findings(dl, "login-history-soap-login");
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(
+        s[0].starts_with("1 login(s) by 005000000000002AAA (a user id"),
+        "{}",
+        s[0]
+    );
+    assert!(dl["checklist"].to_string().contains("65.0 or later"));
+}
+
+#[test]
+fn each_soap_version_gets_its_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    for (version, id, other) in [
+        (Some("66.0"), "soap-login-gone", None),
+        (Some("64.0"), "soap-login-retires", None),
+        (
+            Some("31.0"),
+            "soap-login-retires",
+            Some("soap-version-deprecated"),
+        ),
+        (Some("29.0"), "soap-version-retired", None),
+        (None, "soap-version-unknown", None),
+    ] {
+        let line = version
+            .map(|v| format!("api_version = \"{v}\"\n"))
+            .unwrap_or_default();
+        let p = write(
+            dir.path(),
+            "s.toml",
+            &format!("name = \"S\"\nprovider = \"salesforce\"\napp_type = \"soap-login\"\nusername = \"u@acme.example\"\n{line}"),
+        );
+        let (_, v, err) = audit_json(&[p.to_str().unwrap()]);
+        let a = &v[0];
+        assert_eq!(findings(a, id).len(), 1, "{version:?}: {a} {err}");
+        if let Some(o) = other {
+            assert_eq!(findings(a, o).len(), 1, "{version:?}");
+        }
+        assert_eq!(
+            findings(a, "soap-jwt-access-token").len(),
+            // Every version here is below 68.0.
+            usize::from(version.is_some()),
+            "{version:?}"
+        );
+    }
+    // Moved already: no retirement finding, the certificate checked with Salesforce's lints.
+    let p = write(
+        dir.path(),
+        "m.toml",
+        "name = \"M\"\nprovider = \"salesforce\"\napp_type = \"jwt-bearer\"\nusername = \"u@acme.example\"\nlogin_url = \"https://test.salesforce.com\"\n",
+    );
+    let (code, v, _) = audit_json(&[p.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(findings(&v[0], "no-certificate").len(), 1, "{v}");
+    assert!(findings(&v[0], "password-flow-retires").is_empty());
+}
+
+#[test]
+fn bad_inventories_and_hostile_login_history_are_reported_not_panicked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // An inline password: a finding, and the value never printed.
+    let p = write(d, "inline.toml", "name = \"I\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nusername = \"u@acme.example\"\npassword = \"Hunter2-sf-9f8e7d\"\n");
+    let o = run(bin().arg("audit").arg(&p));
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(out.contains("inline-secret"), "{out}");
+    assert!(!out.contains("Hunter2-sf-9f8e7d"), "{out}");
+    // A login URL over plain http, an API version that is not one.
+    for (field, body) in [
+        ("login_url", "login_url = \"http://login.salesforce.com\""),
+        ("api_version", "api_version = \"fifty\""),
+    ] {
+        let p = write(
+            d,
+            "bad.toml",
+            &format!(
+                "name = \"B\"\nprovider = \"salesforce\"\napp_type = \"soap-login\"\n{body}\n"
+            ),
+        );
+        let o = run(bin().arg("audit").arg(&p));
+        assert_eq!(o.status.code(), Some(2), "{field}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(field) && stderr(&o).contains("line 4"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // A Login History file with no column that tells how a login was made.
+    write(d, "wrong.csv", "Name,Email\na,b\n");
+    let p = write(d, "w.toml", "name = \"W\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nlogin_history = [\"wrong.csv\"]\n");
+    let o = run(bin().arg("audit").arg(&p));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("wrong.csv") && e.contains("LoginSubType") && e.contains("line 4"),
+        "{e}"
+    );
+    // Hostile values: a terminal escape in a username, a record far over the cap, a quote
+    // never closed. Escaped, skipped and counted; the audit finishes.
+    let mut csv = String::from("Username,LoginSubType,ApiType,Application\n");
+    csv.push_str("\"evil\x1b]0;pwned\x07@acme.example\",OAuth Username-Password,,App\n");
+    csv.push_str(&format!("x,{},,App\n", "y".repeat(200_000)));
+    csv.push_str("ok@acme.example,OAuth Username-Password,,App\n");
+    csv.push_str("\"never closed,OAuth Username-Password,,App\n");
+    write(d, "hostile.csv", &csv);
+    let p = write(d, "h.toml", "name = \"H\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nlogin_history = [\"hostile.csv\"]\n");
+    let o = run(bin().arg("audit").arg(&p));
+    let text = stdout(&o);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains("ok@acme.example"), "{text}");
+    assert!(text.contains("login-history-skipped"), "{text}");
+    let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
+    assert_eq!(
+        findings(&v[0], "login-history-password-flow").len(),
+        2,
+        "{v}"
+    );
+}
