@@ -475,3 +475,111 @@ fn migrate_moves_a_password_login_to_the_jwt_bearer_flow_and_hands_it_over() {
     assert!(o.status.success(), "{}", stderr(&o));
     desk.assert_nothing_leaked(&secrets_in(&desk.tokens(profile)));
 }
+
+#[test]
+fn a_folder_of_orgs_is_migrated_one_by_one_and_resumes_where_each_stopped() {
+    let Some(desk) = Desk::new(0) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two orgs' integrations, each with the new app's consumer key; the second's user is not
+    // pre-authorised yet.
+    let later = "reports@acme.example";
+    for (file, name, user) in [
+        ("a-etl.toml", "Acme ETL", SF_USER),
+        ("b-reports.toml", "Beta reports", later),
+    ] {
+        std::fs::write(
+            d.join(file),
+            format!("name = \"{name}\"\nprovider = \"salesforce\"\napp_type = \"soap-login\"\napi_version = \"45.0\"\nusername = \"{user}\"\n\n[target]\nclient_id = \"sf-eca\"\n"),
+        )
+        .unwrap();
+    }
+    let run = || {
+        let mut cmd = desk.cmd();
+        cmd.arg("migrate")
+            .arg(d)
+            .args(["--uploaded", "--json", "--login-url", &desk.peer.issuer])
+            .arg("--ca-file")
+            .arg(&desk.peer.ca_file)
+            .stdin(std::process::Stdio::null());
+        let o = cmd.finish();
+        desk.record(&o);
+        o
+    };
+    // Each inventory makes its own key; both are "uploaded" as the one app's certificate is
+    // here: the peer's app holds the first one's, so copy it over the second's.
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v}");
+    // The peer holds no certificate yet: both stop at connect.
+    for i in items {
+        assert_eq!(i["complete"], false, "{i}");
+        assert_eq!(i["next_step"], "connect", "{i}");
+        assert!(
+            i["error"].as_str().unwrap().contains("invalid assertion"),
+            "{i}"
+        );
+    }
+    std::fs::copy(
+        d.join("a-etl.m2m/salesforce-publickey.cer"),
+        desk.peer.assertion_keys.join("sf-app.cer"),
+    )
+    .unwrap();
+    for f in ["salesforce-privatekey.pem", "salesforce-publickey.cer"] {
+        std::fs::copy(d.join("a-etl.m2m").join(f), d.join("b-reports.m2m").join(f)).unwrap();
+    }
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["items"][0]["complete"], true, "{v}");
+    assert_eq!(v["items"][1]["complete"], false, "{v}");
+    let e = v["items"][1]["error"].as_str().unwrap();
+    assert!(e.contains("user hasn't approved this consumer"), "{e}");
+    assert!(stderr(&o).contains("pre-authorise"), "{}", stderr(&o));
+    // The admin pre-authorises the second user; the run finishes it and leaves the first.
+    let http =
+        oauth1to2::oauth2::http::HttpClient::new(Default::default(), Some(&desk.peer.ca_file))
+            .unwrap();
+    let r = http
+        .send(
+            "POST",
+            &format!("{}/__sf/preauthorise?user={later}", desk.peer.issuer),
+            &[],
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let tokens_before = desk.peer.count("sf:bearer:ok");
+    let o = run();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["complete"] == true),
+        "{v}"
+    );
+    assert_eq!(
+        desk.peer.count("sf:bearer:ok"),
+        tokens_before + 1,
+        "only the second connected"
+    );
+    for (f, user) in [
+        ("a-etl.handoff.env", SF_USER),
+        ("b-reports.handoff.env", later),
+    ] {
+        let h = std::fs::read_to_string(d.join(f)).unwrap();
+        assert!(h.contains(&format!("export SF_USERNAME={user}\n")), "{h}");
+        assert!(
+            h.contains(&format!(
+                "export SF_INSTANCE_URL={}\n",
+                desk.peer.sf_instance
+            )),
+            "{h}"
+        );
+    }
+}

@@ -160,6 +160,9 @@ pub struct Target {
     pub scopes: Vec<String>,
     /// Third-party: the name under which the platform stores the tenant id.
     pub tenant_variable: Option<String>,
+    /// The new app's client id (Salesforce: the External Client App's consumer key), once the
+    /// app exists: `migrate` uses it instead of asking, and a folder's migration needs it.
+    pub client_id: Option<String>,
 }
 
 /// One legacy integration, as the consultant described it.

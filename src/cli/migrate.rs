@@ -43,11 +43,14 @@ use super::ui::Terminal;
 #[command(after_help = "Examples:\n  \
 oauth1to2 migrate fixtures/opmetrix/integration.toml --dry-run\n  \
 oauth1to2 migrate clients/acme/integration.toml\n  \
+oauth1to2 migrate clients/acme/salesforce/ --uploaded --json\n  \
 XERO_SECRET=... oauth1to2 migrate acme.toml --client-id ABC --client-secret-env XERO_SECRET \\\n    --no-browser\n\n\
-Exit codes: 0 done (or the dry run printed the plan); 2 unusable inventory or input; 3 network; \
+Exit codes: 0 done (or the dry run printed the plan); 1 a folder's inventories did not all finish; \
+2 unusable inventory or input; 3 network; \
 4 refused credentials; 6 not connected; 7 consent declined or timed out; 8 a security check failed.")]
 pub struct Args {
-    /// The inventory file (see docs/inventory.md).
+    /// The inventory file (see docs/inventory.md), or a folder: every inventory under it, each
+    /// with its own state, the new app's client id from its [target] client_id.
     inventory: PathBuf,
     /// Stop after the plan: print what would be done, write nothing.
     #[arg(long)]
@@ -178,6 +181,17 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     } else {
         Terminal::default()
     };
+    if a.inventory.is_dir() {
+        if a.profile.is_some() || a.client_id.is_some() || a.partner.partner.is_some() {
+            return Err(CliError::input(
+                "a folder of inventories is migrated one inventory at a time, each with its own profile and app",
+                "drop --profile, --client-id and --partner, and write each new app's client id in its inventory as [target] client_id",
+            ));
+        }
+        let out =
+            migrate::migrate_folder(&a.inventory, &a.options(), &paths, &ui).map_err(error)?;
+        return super::migrate_folder::done(&out, a.json);
+    }
     let outcome = migrate::migrate(&a.options(), &paths, &ui).map_err(error)?;
     match outcome {
         Migration::Steps(o) => steps_done(&a, &o),

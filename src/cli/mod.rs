@@ -21,6 +21,7 @@ mod init;
 mod inputs;
 mod man;
 mod migrate;
+mod migrate_folder;
 mod oauth1;
 mod oauth1_renew;
 mod oauth1_request;

@@ -5,8 +5,10 @@
 //! through the `Interaction` trait) and `batch` a partner app's token batch.
 
 pub mod batch;
+pub mod folder;
 mod run;
 
+pub use folder::{migrate_folder, FolderItem, FolderOutcome};
 pub use run::{migrate, Migration, Options, Outcome, RunError};
 
 use serde::{Deserialize, Serialize};

@@ -184,6 +184,7 @@ impl RunError {
             RunError::State(_) => "fix or delete the state file, or start the migration again from the beginning".into(),
             RunError::Write { .. } => "check that the inventory's folder is writable".into(),
             RunError::OtherProfile { was, .. } => format!("use profile {was:?} to go on, or start the migration again from the beginning with the new profile"),
+            RunError::NotGiven("certificate upload") => "upload the certificate to the app and pre-authorise the user there, then say so (up front, or when asked)".into(),
             RunError::NotGiven(what) => format!("give the {what} up front"),
             RunError::BadClientId(_) => "copy the Client id from the app's Configuration page".into(),
             RunError::NoOrganisation => "start the migration again from the beginning and pick the organisation on the provider's consent page".into(),
@@ -511,7 +512,12 @@ fn show_audit(run: &Run) {
 /// The new app's client id: given, or asked for.
 fn client_id(run: &Run, plan: &MigrationPlan) -> Result<String, RunError> {
     let question = plan.client_id_question;
-    let id = match &run.o.client_id {
+    let given = run.o.client_id.as_ref().or(run
+        .inv
+        .target
+        .as_ref()
+        .and_then(|t| t.client_id.as_ref()));
+    let id = match given {
         Some(id) => id.trim().to_owned(),
         None => run
             .ui

@@ -383,6 +383,11 @@ server.on('request', (req, res) => {
   if (url.pathname === '/services/oauth2/token' && req.method === 'POST') {
     return salesforceToken(req, res, callback).catch((e) => send(res, 500, { error: 'server_error', error_description: String(e) }));
   }
+  if (url.pathname === '/__sf/preauthorise' && req.method === 'POST') {
+    // The admin pre-authorises one more user for the apps.
+    sfUsers.add(url.searchParams.get('user'));
+    return send(res, 200, { users: [...sfUsers] });
+  }
   if (url.pathname === '/__sf/end-sessions' && req.method === 'POST') {
     return (async () => {
       // Ends every session issued so far: the tokens stay known to the provider, and the
