@@ -406,13 +406,99 @@ def bench_hostile(tmp):
     print(f"\n  SOAP scan time per byte at 1 MiB / at 256 KiB: {growth:.2f} (linear means about 1 or less; quadratic about 4) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
 
 
+SF_PEER = r'''
+import csv, sys, pathlib
+# The floor for reading Login History: Python's csv module reads every file and counts the
+# password-flow and SOAP rows by user, application and version (the same rules, no report).
+groups = {}
+for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.csv")):
+    with open(f, newline="") as fh:
+        for row in csv.DictReader(fh):
+            sub = (row.get("LoginSubType") or "").lower()
+            api = (row.get("ApiType") or "").lower()
+            if "username-password" in sub:
+                way = "password"
+            elif "soap" in api and not sub.startswith("oauth"):
+                way = "soap"
+            else:
+                continue
+            k = (row["Username"], row["Application"], way, row.get("ApiVersion"))
+            groups[k] = groups.get(k, 0) + 1
+print(len(groups))
+'''
+
+
+def make_salesforce_estate(tmp, n, rows=10000):
+    """n orgs, each an inventory (password-flow) with its own Login History export of `rows`
+    logins: mostly browser and web-server logins, some password-flow and SOAP logins by a few
+    integration users, with a pool of 200 users per org."""
+    root = tmp / f"salesforce-{n}"
+    root.mkdir()
+    head = "UserId,Username,LoginTime,LoginType,LoginSubType,ApiType,ApiVersion,Application,SourceIp,Status\n"
+    kinds = [
+        ("Application", "", "", "", "Browser"),
+        ("Remote Access 2.0", "OAuth Web Server", "", "", "Salesforce for Outlook"),
+        ("Remote Access 2.0", "OAuth Username-Password", "", "", "Nightly ETL"),
+        ("Other Apex API", "", "Soap Enterprise", "45.0", "DataLoaderBulkUI/"),
+        ("Remote Access 2.0", "OAuth Refresh Token", "", "", "Mobile"),
+    ]
+    weights = [12, 4, 2, 1, 1]
+    pick = [k for k, w in zip(kinds, weights) for _ in range(w)]
+    for i in range(n):
+        d = root / f"org{i:04d}"
+        d.mkdir()
+        lines = [head]
+        for j in range(rows):
+            lt, sub, api, ver, app = pick[(i * 7 + j) % len(pick)]
+            u = (j * 13 + i) % 200
+            status = "Success" if j % 50 else "Failed: Invalid Password"
+            lines.append(f"005{i:05d}{u:07d}AAA,user{u}@org{i}.example,2026-11-{1 + j % 28:02d}T{j % 24:02d}:{j % 60:02d}:00.000+0000,"
+                         f"{lt},{sub},{api},{ver},{app},192.0.2.{j % 250},{status}\n")
+        (d / "login-history.csv").write_text("".join(lines))
+        (d / "integration.toml").write_text(
+            f'name = "Org {i} ETL"\nprovider = "salesforce"\napp_type = "password-flow"\n'
+            f'username = "user2@org{i}.example"\nlogin_url = "https://org{i}.my.salesforce.com"\n'
+            f'login_history = ["login-history.csv"]\n')
+    return root
+
+
+def bench_salesforce(tmp):
+    """Issue 21: the audit of a Salesforce estate, each org with a Login History export of
+    10,000 rows, at 10, 100 and 1,000 orgs: time per file (linear), peak memory (flat), and
+    Python's csv module reading the same files as the floor."""
+    sizes = [10, 100, 1000]
+    t = time.perf_counter()
+    made = {n: make_salesforce_estate(tmp, n) for n in sizes}
+    mb = sum(f.stat().st_size for f in made[1000].rglob("*.csv")) / 1e6
+    print(f"\nmade {sum(sizes)} Salesforce inventories with 10,000-row Login History exports ({mb:.0f} MB at 1,000) in {time.perf_counter() - t:.1f} s")
+    py = ".venv/bin/python" if os.path.exists(".venv/bin/python") else "python3"
+    peer = tmp / "sf_peer.py"
+    peer.write_text(SF_PEER)
+    per, peaks = {}, {}
+    for n in sizes:
+        runs = 5 if n < 1000 else 3
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(timed_rss([OURS, "audit", str(made[n]), "--json"], tmp))
+            theirs.append(timed_rss([py, str(peer), str(made[n])], tmp))
+        (ot, orss), (pt, prss) = [(statistics.median(t for t, _ in r), max(m for _, m in r)) for r in (ours, theirs)]
+        per[n], peaks[n] = ot / n, orss
+        print(f"\n## audit of {n} orgs x 10,000 Login History rows ({runs} alternating runs, medians)")
+        print(f"  oauth1to2 audit DIR --json        {ot*1000:9.0f} ms, {ot/n*1000:7.1f} ms per file, {n*10000/ot:11,.0f} rows/s, peak {orss/1024:6.1f} MiB")
+        print(f"  python csv, same files and rules  {pt*1000:9.0f} ms, {pt/n*1000:7.1f} ms per file, {n*10000/pt:11,.0f} rows/s, peak {prss/1024:6.1f} MiB")
+        print(f"  ratio python/ours: {pt/ot:5.2f}x")
+    growth = per[1000] / per[10]
+    print(f"\n  per-file time at 1000 / at 10: {growth:.2f} (linear means about 1; goal <= 1.5) -> {'linear' if growth <= 1.5 else 'NOT LINEAR'}")
+    print(f"  peak memory at 10 / 100 / 1000 files: {peaks[10]/1024:.1f} / {peaks[100]/1024:.1f} / {peaks[1000]/1024:.1f} MiB")
+
+
 def main():
-    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular", "hostile"]
+    which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular", "hostile", "salesforce"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular, "hostile": bench_hostile}[w](tmp)
+            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular, "hostile": bench_hostile, "salesforce": bench_salesforce}[w](tmp)
 
 
 if __name__ == "__main__":

@@ -47,14 +47,27 @@ impl<R: BufRead> Records<R> {
 
     /// The next record; `None` at the end.
     pub fn next_record(&mut self) -> std::io::Result<Option<Record>> {
+        let mut buf = Vec::new();
+        Ok(self
+            .next_record_into(&mut buf)?
+            .map(|(line, r)| (line, r.map(|()| buf))))
+    }
+
+    /// The next record into `buf` (emptied first, its memory kept): its first line, and `Ok`
+    /// or (too long) its length; `None` at the end.
+    pub fn next_record_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<Option<(usize, Result<(), usize>)>> {
+        buf.clear();
         if self.done {
             return Ok(None);
         }
         let first = self.line + 1;
-        let (mut buf, mut len, mut cut, mut quotes) = (Vec::new(), 0usize, false, 0usize);
+        let (mut len, mut cut, mut quotes) = (0usize, false, 0usize);
         loop {
             let before = buf.len();
-            let (n, c) = read_line_capped(&mut self.r, &mut buf, self.max + 1)?;
+            let (n, c) = read_line_capped(&mut self.r, buf, self.max + 1)?;
             if n == 0 {
                 self.done = true;
                 if len == 0 {
@@ -79,7 +92,7 @@ impl<R: BufRead> Records<R> {
             if cut || len > self.max {
                 Err(len)
             } else {
-                Ok(buf)
+                Ok(())
             },
         )))
     }
@@ -117,17 +130,109 @@ fn read_line_capped<R: BufRead>(
     }
 }
 
-/// The fields of one CSV record; `None` when it is not CSV.
+/// The fields of one CSV record; `None` when a field is not UTF-8.
 pub fn csv_fields(bytes: &[u8]) -> Option<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut rec = csv::StringRecord::new();
-    match rdr.read_record(&mut rec) {
-        Ok(true) => Some(rec.iter().map(str::to_owned).collect()),
-        Ok(false) => Some(Vec::new()),
-        Err(_) => None,
+    let mut f = CsvFields::default();
+    let n = f.parse(bytes)?;
+    Some((0..n).filter_map(|i| f.get(i)).map(str::to_owned).collect())
+}
+
+/// Splits CSV records into fields (RFC 4180 quoting, as the csv crate reads it), keeping its
+/// parser and buffers from one record to the next.
+pub struct CsvFields {
+    rdr: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    n: usize,
+}
+
+impl Default for CsvFields {
+    fn default() -> CsvFields {
+        CsvFields {
+            rdr: csv_core::Reader::new(),
+            out: vec![0; 1024],
+            ends: vec![0; 32],
+            n: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for CsvFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvFields").field("n", &self.n).finish()
+    }
+}
+
+impl CsvFields {
+    /// Reads one record (its bytes, with or without the line end): how many fields it has;
+    /// `None` when a field is not UTF-8.
+    pub fn parse(&mut self, bytes: &[u8]) -> Option<usize> {
+        use csv_core::ReadRecordResult as R;
+        self.rdr.reset();
+        let (mut input, mut out_at, mut ends_at) = (bytes, 0usize, 0usize);
+        loop {
+            let (res, nin, nout, nend) =
+                self.rdr
+                    .read_record(input, &mut self.out[out_at..], &mut self.ends[ends_at..]);
+            input = &input[nin..];
+            out_at += nout;
+            ends_at += nend;
+            match res {
+                R::InputEmpty => {
+                    if input.is_empty() {
+                        // The end of the record's bytes is the end of its input.
+                        let (res, _, nout, nend) = self.rdr.read_record(
+                            &[],
+                            &mut self.out[out_at..],
+                            &mut self.ends[ends_at..],
+                        );
+                        out_at += nout;
+                        ends_at += nend;
+                        if matches!(res, R::OutputFull | R::OutputEndsFull) {
+                            self.grow(res);
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                R::OutputFull | R::OutputEndsFull => self.grow(res),
+                R::Record | R::End => break,
+            }
+        }
+        // `ends` are relative to the start of this record's output.
+        self.n = ends_at;
+        let text = &self.out[..self.ends[..ends_at].last().copied().unwrap_or(0)];
+        std::str::from_utf8(text).ok()?;
+        Some(ends_at)
+    }
+
+    fn grow(&mut self, res: csv_core::ReadRecordResult) {
+        if matches!(res, csv_core::ReadRecordResult::OutputFull) {
+            let n = self.out.len() * 2;
+            self.out.resize(n, 0);
+        } else {
+            let n = self.ends.len() * 2;
+            self.ends.resize(n, 0);
+        }
+    }
+
+    /// Field `i` of the last record parsed.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if i >= self.n {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        std::str::from_utf8(&self.out[start..self.ends[i]]).ok()
+    }
+
+    /// How many fields the last record had.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether the last record had none.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
     }
 }
 
@@ -153,5 +258,44 @@ mod tests {
         );
         assert!(r.next_record().unwrap().is_none());
         assert_eq!(r.line(), 5);
+    }
+
+    #[test]
+    fn fields_are_read_as_the_csv_crate_reads_them() {
+        for rec in [
+            &b"a,b,c\n"[..],
+            b"a,b,c",
+            b"\"q,1\",\"he said \"\"hi\"\"\",\n",
+            b"\n",
+            b"",
+            b"x\r\n",
+            b"\"unclosed,a,b\n",
+            b"caf\xc3\xa9,\"multi\nline\"\n",
+        ] {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(rec);
+            let mut want = csv::StringRecord::new();
+            let want: Vec<String> = match rdr.read_record(&mut want) {
+                Ok(true) => want.iter().map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            assert_eq!(
+                csv_fields(rec).unwrap(),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(rec)
+            );
+        }
+        let long = format!("{},{}\n", "a".repeat(5000), "b".repeat(70));
+        let mut f = CsvFields::default();
+        assert_eq!(f.parse(long.as_bytes()), Some(2));
+        assert_eq!(f.get(0).unwrap().len(), 5000);
+        assert_eq!(f.get(1).unwrap(), "b".repeat(70));
+        assert_eq!(f.get(2), None);
+        assert_eq!(f.parse(b"\xff,a\n"), None);
+        let many = "x,".repeat(100);
+        assert_eq!(f.parse(many.as_bytes()), Some(101));
     }
 }

@@ -214,6 +214,7 @@ fn bad_inventories_and_hostile_login_history_are_reported_not_panicked_on() {
     csv.push_str("\"evil\x1b]0;pwned\x07@acme.example\",OAuth Username-Password,,App\n");
     csv.push_str(&format!("x,{},,App\n", "y".repeat(200_000)));
     csv.push_str("ok@acme.example,OAuth Username-Password,,App\n");
+    csv.push_str("<script>alert(1)</script>|x*y*@acme.example,OAuth Username-Password,,App\n");
     csv.push_str("\"never closed,OAuth Username-Password,,App\n");
     write(d, "hostile.csv", &csv);
     let p = write(d, "h.toml", "name = \"H\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nlogin_history = [\"hostile.csv\"]\n");
@@ -225,7 +226,193 @@ fn bad_inventories_and_hostile_login_history_are_reported_not_panicked_on() {
     let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
     assert_eq!(
         findings(&v[0], "login-history-password-flow").len(),
-        2,
+        3,
         "{v}"
+    );
+    // The same values in the HTML and Markdown reports: escaped for each.
+    for (format, file) in [("html", "r.html"), ("markdown", "r.md")] {
+        let out = d.join(file);
+        let o = run(bin()
+            .args(["audit", "--format", format, "-o"])
+            .arg(&out)
+            .arg(&p));
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let r = std::fs::read_to_string(&out).unwrap();
+        assert!(!r.contains("<script>alert(1)</script>"), "{format}: {r}");
+        assert!(!r.contains('\x1b'), "{format}");
+        assert!(r.contains("ok@acme.example"), "{format}");
+        if format == "markdown" {
+            assert!(!r.contains("|x*y*@"), "{r}");
+        }
+    }
+}
+
+#[test]
+fn the_remaining_findings_each_have_their_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // No username, no Login History: both said; a new app is an External Client App.
+    let p = write(
+        d,
+        "bare.toml",
+        "name = \"Bare\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\n",
+    );
+    let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
+    for id in [
+        "no-username",
+        "no-login-history",
+        "new-apps-are-external-client-apps",
+        "no-login-url",
+    ] {
+        assert_eq!(findings(&v[0], id).len(), 1, "{id}: {v}");
+    }
+    // Login History with only browser logins: clean, with the count.
+    write(d, "clean.csv", "Username,LoginType,LoginSubType,ApiType,Application\na@x.example,Application,,,Browser\nb@x.example,Remote Access 2.0,OAuth Web Server,,App\n");
+    let p = write(d, "clean.toml", "name = \"Clean\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nusername = \"a@x.example\"\nlogin_history = [\"clean.csv\"]\n");
+    let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
+    assert_eq!(
+        findings(&v[0], "login-history-clean"),
+        ["no password or SOAP logins in 2 login record(s)"]
+    );
+    // More user and application pairs than are kept: the rest counted without names, and only
+    // the first twenty written out one by one.
+    let mut csv = String::from("Username,LoginSubType,ApiType,Application\n");
+    for i in 0..10_005 {
+        csv.push_str(&format!("u{i}@x.example,OAuth Username-Password,,App\n"));
+    }
+    write(d, "many.csv", &csv);
+    let p = write(d, "many.toml", "name = \"Many\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nlogin_history = [\"many.csv\"]\n");
+    let (_, v, _) = audit_json(&[p.to_str().unwrap()]);
+    let t = findings(&v[0], "login-history-truncated");
+    assert_eq!(t.len(), 1, "{v}");
+    assert!(
+        t[0].starts_with("5 login(s) past the first 10000"),
+        "{}",
+        t[0]
+    );
+    let pw = findings(&v[0], "login-history-password-flow");
+    assert_eq!(pw.len(), 21);
+    assert!(
+        pw[20].starts_with("and 9980 more login(s) password-flow by 9980 other"),
+        "{}",
+        pw[20]
+    );
+}
+
+#[test]
+fn a_folder_refuses_two_inventories_that_would_share_a_profile_and_the_single_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in ["a.toml", "b.toml"] {
+        write(d, f, "name = \"Same ETL\"\nprovider = \"salesforce\"\napp_type = \"password-flow\"\nusername = \"u@acme.example\"\n");
+    }
+    let home = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .arg("migrate")
+        .arg(d)
+        .args(["--dry-run", "--json"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v}");
+    assert_eq!(items[0]["profile"], "same-etl");
+    assert!(
+        items[1]["error"].as_str().unwrap().contains("the same as"),
+        "{v}"
+    );
+    for flag in [["--profile", "x"], ["--client-id", "x"]] {
+        let o = run(bin()
+            .env("OAUTH1TO2_HOME", home.path())
+            .arg("migrate")
+            .arg(d)
+            .args(flag));
+        assert_eq!(o.status.code(), Some(2), "{flag:?}");
+        assert!(stderr(&o).contains("[target] client_id"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_dry_run_over_a_folder_plans_each_and_exits_0() {
+    let home = tempfile::tempdir().unwrap();
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .current_dir(root())
+        .args(["migrate", "fixtures/salesforce", "--dry-run", "--json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{v}");
+    assert!(
+        items
+            .iter()
+            .all(|i| i["error"].is_null() && i["complete"] == false),
+        "{v}"
+    );
+    assert!(
+        stderr(&o).contains("External Client App Manager"),
+        "{}",
+        stderr(&o)
+    );
+    // Nothing was written beside the inventories.
+    assert!(!root()
+        .join("fixtures/salesforce/etl.migration.json")
+        .exists());
+    assert!(!root().join("fixtures/salesforce/etl.m2m").exists());
+}
+
+#[test]
+fn the_streamed_json_report_is_byte_for_byte_what_the_library_serialises() {
+    let files: Vec<PathBuf> = [
+        "fixtures/salesforce/dataloader.toml",
+        "fixtures/salesforce/etl.toml",
+        "fixtures/netsuite/integration.toml",
+    ]
+    .iter()
+    .map(|f| root().join(f))
+    .collect();
+    let at = time::macros::datetime!(2026-12-01 00:00 UTC);
+    let audits = oauth1to2::audit::audit_files(
+        &files,
+        &oauth1to2::audit::AuditOptions { now: at },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let want = serde_json::to_string_pretty(&audits).unwrap() + "\n";
+    let o = run(bin()
+        .arg("audit")
+        .args(&files)
+        .args(["--at", "2026-12-01", "--json"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), want);
+    // The same into a file, and an empty folder's report is an empty array.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let o = run(bin()
+        .arg("audit")
+        .args(&files)
+        .args(["--at", "2026-12-01", "--json", "-o"])
+        .arg(&out));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
+    // A folder whose only .toml is not an inventory: an empty array, the file on stderr.
+    let empty = dir.path().join("none");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("other-tool.toml"), "[package]\nname = \"x\"\n").unwrap();
+    let o = run(bin().arg("audit").arg(&empty).arg("--json"));
+    assert_eq!(stdout(&o), "[]\n", "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not audited") && stderr(&o).contains("other-tool.toml"));
+    // And the text report ends with the count.
+    let o = run(bin().arg("audit").args(&files).args(["--at", "2026-12-01"]));
+    let errors = audits.iter().filter(|a| a.status == "errors").count();
+    assert_eq!(errors, 2);
+    assert!(
+        stdout(&o).ends_with(&format!(
+            "3 integrations audited, {errors} with error findings\n"
+        )),
+        "{}",
+        stdout(&o)
     );
 }

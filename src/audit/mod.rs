@@ -26,7 +26,12 @@ pub fn audit_files(
     options: &AuditOptions,
     progress: &mut dyn FnMut(usize, &std::path::Path),
 ) -> Result<Vec<IntegrationAudit>, InventoryError> {
-    audit_each(files, options, progress).into_iter().collect()
+    let found = walk::Found {
+        files: files.to_vec(),
+        in_folder: vec![false; files.len()],
+        skipped: Vec::new(),
+    };
+    audit_found(&found, options, progress).map(|(audits, _)| audits)
 }
 
 /// An inventory found in a client's folder that could not be used (a TOML error, another
@@ -50,40 +55,63 @@ pub fn audit_found(
     progress: &mut dyn FnMut(usize, &std::path::Path),
 ) -> Result<(Vec<IntegrationAudit>, Vec<Unusable>), InventoryError> {
     let mut audits = Vec::new();
-    let mut unusable = Vec::new();
-    let results = audit_each(&found.files, options, progress);
-    for (i, r) in results.into_iter().enumerate() {
-        match r {
-            Ok(a) => audits.push(a),
-            Err(e) if found.in_folder.get(i).copied().unwrap_or(false) => unusable.push(Unusable {
-                file: e.file.display().to_string(),
-                hint: e.hint(),
-                message: e.to_string(),
-            }),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((audits, unusable))
+    let seen = audit_found_each(found, options, progress, &mut |a| {
+        audits.push(a);
+        Ok(())
+    })?;
+    Ok((audits, seen.unusable))
 }
 
-fn audit_each(
-    files: &[std::path::PathBuf],
+/// What [`audit_found_each`] handed on: how many audits, how many with error findings, and
+/// the files found in a folder that could not be audited.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Audits handed on.
+    pub audited: usize,
+    /// Of them, those with error findings.
+    pub with_errors: usize,
+    /// Files found in a folder that are not usable inventories.
+    pub unusable: Vec<Unusable>,
+}
+
+/// [`audit_found`], handing each audit to `each` in order as soon as its group of 64 is done
+/// and keeping none: memory stays that of one group however many inventories there are (a
+/// report written as it goes). An error from `each` stops the walk and is returned.
+pub fn audit_found_each(
+    found: &walk::Found,
     options: &AuditOptions,
     progress: &mut dyn FnMut(usize, &std::path::Path),
-) -> Vec<Result<IntegrationAudit, InventoryError>> {
+    each: &mut dyn FnMut(IntegrationAudit) -> Result<(), InventoryError>,
+) -> Result<Seen, InventoryError> {
     use rayon::prelude::*;
-    let mut out = Vec::with_capacity(files.len());
-    for chunk in files.chunks(64) {
-        let done: Vec<Result<IntegrationAudit, InventoryError>> = chunk
+    let mut seen = Seen::default();
+    let mut done = 0;
+    for (chunk, in_folder) in found.files.chunks(64).zip(found.in_folder.chunks(64)) {
+        let results: Vec<Result<IntegrationAudit, InventoryError>> = chunk
             .par_iter()
             .map(|f| audit(&inventory::load(f)?, options))
             .collect();
-        out.extend(done);
+        for (r, folder) in results.into_iter().zip(in_folder) {
+            match r {
+                Ok(a) => {
+                    seen.audited += 1;
+                    seen.with_errors += usize::from(a.status == "errors");
+                    each(a)?;
+                }
+                Err(e) if *folder => seen.unusable.push(Unusable {
+                    file: e.file.display().to_string(),
+                    hint: e.hint(),
+                    message: e.to_string(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        done += chunk.len();
         if let Some(last) = chunk.last() {
-            progress(out.len(), last);
+            progress(done, last);
         }
     }
-    out
+    Ok(seen)
 }
 
 /// Audits one integration, as its provider does. A file the inventory names that cannot be

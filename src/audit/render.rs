@@ -25,74 +25,84 @@ pub fn text(audits: &[IntegrationAudit]) -> String {
 pub fn text_with(audits: &[IntegrationAudit], label: &dyn Fn(Severity) -> String) -> String {
     let mut s = String::new();
     for a in audits {
-        let _ = writeln!(s, "{} ({}): {}", t(&a.name), t(&a.file), status_word(a));
-        if let Some(v) = &a.vendor {
-            let _ = writeln!(s, "  vendor:         {}", t(v));
-        }
-        if let Some(o) = &a.organisation {
-            let _ = writeln!(s, "  organisation:   {}", t(o));
-        }
-        let _ = writeln!(
-            s,
-            "  {:<16}{} app, {}",
-            format!("{}:", a.protocol),
-            a.app_type.as_str(),
-            a.oauth1_status
-        );
-        if let Some(c) = &a.certificate {
-            let _ = writeln!(
-                s,
-                "  certificate:    {} ({}, expires {})",
-                t(&c.subject),
-                t(&c.key),
-                c.not_after
-            );
-            let _ = writeln!(s, "                  SHA-256 {}", c.sha256_fingerprint);
-        }
-        match a.key_matches {
-            Some(true) => {
-                let _ = writeln!(s, "  private key:    matches the certificate");
-            }
-            Some(false) => {
-                let _ = writeln!(s, "  private key:    DOES NOT match the certificate");
-            }
-            None => {}
-        }
-        let _ = writeln!(
-            s,
-            "  target:         {} ({})",
-            a.recommendation.target.as_str(),
-            t(&a.recommendation.reason)
-        );
-        if let Some(d) = &a.recommendation.differs_from_inventory {
-            let _ = writeln!(s, "                  note: {}", t(d));
-        }
-        if let Some(p) = &a.scopes {
-            let _ = writeln!(s, "  scopes:         {} ({})", t(&p.scope_string), p.scheme);
-        }
-        if !a.findings.is_empty() {
-            let _ = writeln!(s, "  findings:");
-        }
-        for f in &a.findings {
-            let _ = writeln!(s, "    {} {}: {}", label(f.severity), f.id, t(&f.message));
-        }
-        let _ = writeln!(s, "  checklist:");
-        for (i, step) in a.checklist.iter().enumerate() {
-            let _ = writeln!(s, "    {:>2}. {}", i + 1, t(step));
-        }
-        s.push('\n');
+        s.push_str(&text_one(a, label));
     }
     s.push_str(&summary_line(audits));
     s
 }
 
+/// One audit in plain text, as [`text_with`] writes each.
+pub fn text_one(a: &IntegrationAudit, label: &dyn Fn(Severity) -> String) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} ({}): {}", t(&a.name), t(&a.file), status_word(a));
+    if let Some(v) = &a.vendor {
+        let _ = writeln!(s, "  vendor:         {}", t(v));
+    }
+    if let Some(o) = &a.organisation {
+        let _ = writeln!(s, "  organisation:   {}", t(o));
+    }
+    let _ = writeln!(
+        s,
+        "  {:<16}{} app, {}",
+        format!("{}:", a.protocol),
+        a.app_type.as_str(),
+        a.oauth1_status
+    );
+    if let Some(c) = &a.certificate {
+        let _ = writeln!(
+            s,
+            "  certificate:    {} ({}, expires {})",
+            t(&c.subject),
+            t(&c.key),
+            c.not_after
+        );
+        let _ = writeln!(s, "                  SHA-256 {}", c.sha256_fingerprint);
+    }
+    match a.key_matches {
+        Some(true) => {
+            let _ = writeln!(s, "  private key:    matches the certificate");
+        }
+        Some(false) => {
+            let _ = writeln!(s, "  private key:    DOES NOT match the certificate");
+        }
+        None => {}
+    }
+    let _ = writeln!(
+        s,
+        "  target:         {} ({})",
+        a.recommendation.target.as_str(),
+        t(&a.recommendation.reason)
+    );
+    if let Some(d) = &a.recommendation.differs_from_inventory {
+        let _ = writeln!(s, "                  note: {}", t(d));
+    }
+    if let Some(p) = &a.scopes {
+        let _ = writeln!(s, "  scopes:         {} ({})", t(&p.scope_string), p.scheme);
+    }
+    if !a.findings.is_empty() {
+        let _ = writeln!(s, "  findings:");
+    }
+    for f in &a.findings {
+        let _ = writeln!(s, "    {} {}: {}", label(f.severity), f.id, t(&f.message));
+    }
+    let _ = writeln!(s, "  checklist:");
+    for (i, step) in a.checklist.iter().enumerate() {
+        let _ = writeln!(s, "    {:>2}. {}", i + 1, t(step));
+    }
+    s.push('\n');
+    s
+}
+
 fn summary_line(audits: &[IntegrationAudit]) -> String {
     let with_errors = audits.iter().filter(|a| a.status == "errors").count();
+    summary(audits.len(), with_errors)
+}
+
+/// The text report's last line: how many were audited, and how many have error findings.
+pub fn summary(audited: usize, with_errors: usize) -> String {
     format!(
-        "{} integration{} audited, {} with error findings\n",
-        audits.len(),
-        if audits.len() == 1 { "" } else { "s" },
-        with_errors
+        "{audited} integration{} audited, {with_errors} with error findings\n",
+        if audited == 1 { "" } else { "s" },
     )
 }
 

@@ -9,9 +9,7 @@ use oauth1to2::cert::Severity;
 use oauth1to2::files::{write_atomic, Visibility};
 use oauth1to2::text::term;
 
-use super::common::{
-    format_time, inventory_error, print_json, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS,
-};
+use super::common::{format_time, inventory_error, CliError, EXIT_INPUT, EXIT_OK, EXIT_PROBLEMS};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -81,6 +79,59 @@ fn inventories(inputs: &[PathBuf]) -> Result<oauth1to2::audit::walk::Found, CliE
     Ok(found)
 }
 
+/// The text and JSON reports, written as the audits come.
+fn streamed(
+    a: &Args,
+    format: Format,
+    found: &oauth1to2::audit::walk::Found,
+    options: &AuditOptions,
+    bar: Option<indicatif::ProgressBar>,
+) -> Result<u8, CliError> {
+    let plain = |sev: Severity| format!("{sev:<8}");
+    // Colour only when the report goes to a terminal, never into a file.
+    let label: &dyn Fn(Severity) -> String = if a.output.is_none() {
+        &super::style::severity
+    } else {
+        &plain
+    };
+    let seen = super::audit_stream::write(
+        found,
+        options,
+        super::audit_stream::Sink {
+            json: matches!(format, Format::Json),
+            label,
+        },
+        &mut |done, last| {
+            if let Some(b) = &bar {
+                b.set_position(done as u64);
+                b.set_message(last.display().to_string());
+            }
+        },
+        a.output.as_deref(),
+        a.force,
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    for u in &seen.unusable {
+        eprintln!("warning: not audited: {}", term(&u.message));
+        eprintln!("hint: {}", term(&u.hint));
+    }
+    if let Some(path) = &a.output {
+        eprintln!(
+            "Wrote {} ({} integration{}).",
+            path.display(),
+            seen.audited,
+            if seen.audited == 1 { "" } else { "s" }
+        );
+    }
+    Ok(if !seen.unusable.is_empty() || seen.with_errors > 0 {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    })
+}
+
 pub fn run(a: Args) -> Result<u8, CliError> {
     let format = if a.json { Format::Json } else { a.format };
     if a.for_client && !matches!(format, Format::Markdown | Format::Html) {
@@ -93,6 +144,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     let now = a.at.unwrap_or_else(OffsetDateTime::now_utc);
     let options = AuditOptions { now };
     let bar = super::common::progress_bar(found.files.len());
+    if matches!(format, Format::Json | Format::Text) {
+        return streamed(&a, format, &found, &options, bar);
+    }
     let (audits, unusable): (Vec<IntegrationAudit>, _) =
         audit::audit_found(&found, &options, &mut |done, last| {
             if let Some(b) = &bar {
@@ -116,25 +170,8 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         EXIT_OK
     };
     let text = match format {
-        Format::Json => {
-            if a.output.is_none() {
-                print_json(&audits)?;
-                return Ok(code);
-            }
-            let mut s = serde_json::to_string_pretty(&audits).map_err(|e| {
-                CliError::input(
-                    format!("cannot write the report as JSON: {e}"),
-                    "write it as Markdown (--format markdown) or text instead",
-                )
-            })?;
-            s.push('\n');
-            s
-        }
-        // Colour only when the report goes to a terminal, never into a file.
-        Format::Text if a.output.is_none() => {
-            render::text_with(&audits, &super::style::severity) + &render::unusable_text(&unusable)
-        }
-        Format::Text => render::text(&audits) + &render::unusable_text(&unusable),
+        // Written as they come, above.
+        Format::Json | Format::Text => return Ok(code),
         Format::Markdown if a.for_client => audit::client::markdown(&audits),
         Format::Html if a.for_client => {
             audit::client::html(&audits, &format_time(now.unix_timestamp()))

@@ -7,7 +7,7 @@ use oauth1to2::text::term;
 use super::common::{print_json, CliError, EXIT_OK, EXIT_PROBLEMS};
 
 /// Prints the summary (text on stderr, or JSON on stdout) and gives the exit code: 0 when
-/// every inventory is done, 1 when some stopped.
+/// every inventory is done (or, in a dry run, planned), 1 when some stopped.
 pub fn done(out: &FolderOutcome, json: bool) -> Result<u8, CliError> {
     if json {
         print_json(out)?;
@@ -19,9 +19,10 @@ pub fn done(out: &FolderOutcome, json: bool) -> Result<u8, CliError> {
         term(&out.folder)
     );
     for i in &out.items {
-        if i.complete {
+        if i.complete || (out.dry_run && i.error.is_none()) {
             eprintln!(
-                "  done     {} (profile {})",
+                "  {}  {} (profile {})",
+                if i.complete { "done   " } else { "planned" },
                 term(&i.inventory),
                 i.profile.as_deref().unwrap_or("-")
             );
@@ -40,7 +41,7 @@ pub fn done(out: &FolderOutcome, json: bool) -> Result<u8, CliError> {
             }
         }
     }
-    if out.complete() == out.items.len() {
+    if out.all_done() {
         Ok(EXIT_OK)
     } else {
         eprintln!("Run the same command again to go on: each inventory resumes where it stopped.");

@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod audit_stream;
 mod cert;
 mod cert_check;
 mod cert_convert;

@@ -37,6 +37,8 @@ pub struct FolderItem {
 pub struct FolderOutcome {
     /// The folder.
     pub folder: String,
+    /// Whether it was a dry run (each inventory's plan printed, nothing written).
+    pub dry_run: bool,
     /// Each inventory, in the walk's order.
     pub items: Vec<FolderItem>,
 }
@@ -45,6 +47,14 @@ impl FolderOutcome {
     /// How many are complete.
     pub fn complete(&self) -> usize {
         self.items.iter().filter(|i| i.complete).count()
+    }
+
+    /// Whether every inventory did what was asked: finished, or (a dry run) planned without
+    /// an error.
+    pub fn all_done(&self) -> bool {
+        self.items
+            .iter()
+            .all(|i| i.complete || (self.dry_run && i.error.is_none()))
     }
 }
 
@@ -123,6 +133,7 @@ pub fn migrate_folder(
     }
     Ok(FolderOutcome {
         folder: folder.display().to_string(),
+        dry_run: o.dry_run,
         items,
     })
 }

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::records::{csv_fields, Records};
+use crate::records::{csv_fields, CsvFields, Records};
 
 /// The longest record read; a longer one is skipped and counted.
 pub const MAX_RECORD: usize = 64 * 1024;
@@ -227,22 +227,25 @@ impl Tally {
             rows: 0,
             skipped: 0,
         };
+        let (mut buf, mut fields) = (Vec::new(), CsvFields::default());
         while let Some((_, rec)) = records
-            .next_record()
+            .next_record_into(&mut buf)
             .map_err(|e| err(format!("cannot read on after line {}: {e}", records.line())))?
         {
-            let fields = match rec.ok().as_deref().and_then(csv_fields) {
-                Some(f) if f.iter().all(|v| v.trim().is_empty()) => continue,
-                Some(f) if f.len() >= header.len().min(1) => f,
-                _ => {
+            match rec.ok().and_then(|()| fields.parse(&buf)) {
+                Some(n) if (0..n).all(|i| fields.get(i).is_none_or(|v| v.trim().is_empty())) => {
+                    continue
+                }
+                Some(_) => {}
+                None => {
                     summary.skipped += 1;
                     continue;
                 }
-            };
+            }
             summary.rows += 1;
             let get = |i: Option<usize>| {
                 i.and_then(|i| fields.get(i))
-                    .map(|v| v.trim())
+                    .map(str::trim)
                     .filter(|v| !v.is_empty())
             };
             let way = if usage {
