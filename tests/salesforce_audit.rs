@@ -355,6 +355,17 @@ fn a_dry_run_over_a_folder_plans_each_and_exits_0() {
         "{}",
         stderr(&o)
     );
+    // One inventory, as the README shows it: the plan on stdout.
+    let o = run(bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .current_dir(root())
+        .args(["migrate", "fixtures/salesforce/etl.toml", "--dry-run"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("enable the JWT Bearer Flow and upload salesforce-publickey.cer"),
+        "{}",
+        stdout(&o)
+    );
     // Nothing was written beside the inventories.
     assert!(!root()
         .join("fixtures/salesforce/etl.migration.json")

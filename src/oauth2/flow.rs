@@ -587,13 +587,25 @@ pub fn jwt_bearer(
             .as_ref()
             .and_then(|j| Some((j.get("error")?.as_str()?, j)))
         {
-            Some((error, j)) => Oauth2Error::OAuth {
+            // Redacted whole, then cut: a cut could leave part of the assertion unmatched.
+            Some((error, j)) => match redact(Oauth2Error::OAuth {
                 endpoint: "the token endpoint".into(),
                 error: error.chars().take(100).collect(),
                 description: j
                     .get("error_description")
                     .and_then(|d| d.as_str())
-                    .map(|d| d.chars().take(300).collect()),
+                    .map(str::to_owned),
+            }) {
+                Oauth2Error::OAuth {
+                    endpoint,
+                    error,
+                    description,
+                } => Oauth2Error::OAuth {
+                    endpoint,
+                    error,
+                    description: description.map(|d| d.chars().take(300).collect()),
+                },
+                other => other,
             },
             None => Oauth2Error::Http {
                 url: r.url.clone(),
@@ -832,6 +844,62 @@ mod tests {
             }
         });
         url
+    }
+
+    #[test]
+    fn a_jwt_bearer_assertion_a_token_endpoint_echoes_back_is_redacted() {
+        let token_endpoint = echoing_token_endpoint();
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.pem");
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/keys/privatekey-pkcs1.pem"
+            ),
+            &key,
+        )
+        .unwrap();
+        let mut p = Profile::new("consumer-key");
+        p.grant = Grant::JwtBearer;
+        p.username = Some("u@acme.example".into());
+        p.assertion = Some(super::super::assertion::AssertionRef {
+            key,
+            kid: String::new(),
+            alg: super::super::assertion::AssertionAlg::RS256,
+            x5t_s256: None,
+        });
+        let endpoints = Endpoints {
+            issuer: "http://127.0.0.1".into(),
+            authorization_endpoint: "http://127.0.0.1/a".into(),
+            token_endpoint,
+            revocation_endpoint: None,
+            jwks_uri: None,
+            userinfo_endpoint: None,
+        };
+        let http = HttpClient::new(Default::default(), None).unwrap();
+        let e = jwt_bearer(
+            &p,
+            &endpoints,
+            &http,
+            &Rules {
+                assertion: &super::super::assertion::AssertionPolicy::RFC7523,
+                bearer: &super::super::assertion::BearerPolicy::RFC7523,
+                audience: "http://127.0.0.1",
+            },
+            crate::oauth2::now(),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("invalid_grant") && text.contains("[REDACTED]"),
+            "{text}"
+        );
+        // No part of the signed assertion: its signature is base64url after the second dot.
+        assert!(
+            !text.contains("grant-type%3Ajwt-bearer&assertion=ey"),
+            "{text}"
+        );
+        assert!(!text.contains("assertion=ey"), "{text}");
     }
 
     #[test]
