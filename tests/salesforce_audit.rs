@@ -427,3 +427,59 @@ fn the_streamed_json_report_is_byte_for_byte_what_the_library_serialises() {
         stdout(&o)
     );
 }
+
+#[test]
+fn init_writes_a_salesforce_inventory_that_audit_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("sf.toml");
+    let o = run(bin()
+        .arg("init")
+        .arg(&f)
+        .args([
+            "--provider",
+            "salesforce",
+            "--name",
+            "Acme loader",
+            "--app-type",
+            "soap-login",
+        ])
+        .args(["--username", "loader@acme.example", "--api-version", "45.0"])
+        .args(["--login-url", "https://test.salesforce.com"])
+        .stdin(std::process::Stdio::null()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(
+        text.contains("username = \"loader@acme.example\"")
+            && text.contains("api_version = \"45.0\""),
+        "{text}"
+    );
+    let (_, v, err) = audit_json(&[f.to_str().unwrap()]);
+    assert_eq!(findings(&v[0], "soap-login-retires").len(), 1, "{v} {err}");
+    assert!(findings(&v[0], "no-login-url").is_empty());
+    assert!(v[0]["checklist"]
+        .to_string()
+        .contains("https://test.salesforce.com"));
+    // A login URL over http is refused before anything is written.
+    let g = dir.path().join("bad.toml");
+    let o = run(bin()
+        .arg("init")
+        .arg(&g)
+        .args([
+            "--provider",
+            "salesforce",
+            "--name",
+            "B",
+            "--app-type",
+            "password-flow",
+        ])
+        .args([
+            "--username",
+            "u@acme.example",
+            "--login-url",
+            "http://login.salesforce.com",
+        ])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("login_url"), "{}", stderr(&o));
+    assert!(!g.exists());
+}

@@ -27,6 +27,12 @@ pub struct Draft {
     pub region: Option<String>,
     /// The account, where the provider's endpoints are per account.
     pub account: Option<String>,
+    /// The login URL (Salesforce).
+    pub login_url: Option<String>,
+    /// The API user (Salesforce).
+    pub username: Option<String>,
+    /// A SOAP client's API version (Salesforce).
+    pub api_version: Option<String>,
     /// The token id, where the app signs with a token the provider issued.
     pub token_id: Option<String>,
     /// The consumer key (an identifier).
@@ -118,7 +124,11 @@ impl Draft {
                 self.set(q, answer);
             }
         }
-        if self.calls.is_none() && self.har.is_none() && self.log.is_none() {
+        if !legacy.calls_question.is_empty()
+            && self.calls.is_none()
+            && self.har.is_none()
+            && self.log.is_none()
+        {
             self.calls = ask(ui, legacy.calls_question, false);
         }
     }
@@ -147,6 +157,9 @@ impl Draft {
             Field::Account => self.account.as_deref(),
             Field::TokenId => self.token_id.as_deref(),
             Field::Certificate => self.certificate.as_deref().and_then(Path::to_str),
+            Field::LoginUrl => self.login_url.as_deref(),
+            Field::Username => self.username.as_deref(),
+            Field::ApiVersion => self.api_version.as_deref(),
         }
     }
 
@@ -157,6 +170,9 @@ impl Draft {
             Field::Account => self.account = answer,
             Field::TokenId => self.token_id = answer,
             Field::Certificate => self.certificate = answer.map(PathBuf::from),
+            Field::LoginUrl => self.login_url = answer,
+            Field::Username => self.username = answer,
+            Field::ApiVersion => self.api_version = answer,
         }
     }
 
@@ -191,6 +207,9 @@ impl Draft {
                 self.region.as_deref().map(str::to_ascii_uppercase),
             ),
             ("account", self.account.clone()),
+            ("login_url", self.login_url.clone()),
+            ("username", self.username.clone()),
+            ("api_version", self.api_version.clone()),
             ("token_id", self.token_id.clone()),
             ("consumer_key", self.consumer_key.clone()),
         ] {
@@ -294,10 +313,14 @@ mod tests {
                     Field::Account => "1234567_SB1",
                     Field::Region => "nz",
                     Field::Certificate => "",
+                    Field::LoginUrl => "https://test.salesforce.com",
+                    Field::ApiVersion => "58.0",
                     _ => "an answer",
                 });
             }
-            answers.push("");
+            if !legacy.calls_question.is_empty() {
+                answers.push("");
+            }
             let ui = Answers(RefCell::new(answers), RefCell::default());
             let mut d = Draft::default();
             d.ask_missing(&ui);

@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long, value_parser = provider_parser(), value_name = "NAME")]
     provider: Option<String>,
     /// The app type, as the provider names it (private, partner, public for Xero; tba for
-    /// NetSuite; see docs/inventory.md).
+    /// NetSuite; password-flow, soap-login for Salesforce; see docs/inventory.md).
     #[arg(long, value_name = "TYPE")]
     app_type: Option<String>,
     /// The organisation's name.
@@ -53,6 +53,15 @@ pub struct Args {
     /// 1234567_SB1).
     #[arg(long, value_name = "ID")]
     account: Option<String>,
+    /// The login URL it logs in at (Salesforce: a sandbox's, or the org's My Domain URL).
+    #[arg(long, value_name = "URL")]
+    login_url: Option<String>,
+    /// The API user it logs in as (Salesforce).
+    #[arg(long, value_name = "USER")]
+    username: Option<String>,
+    /// A SOAP client's API version (Salesforce soap-login, such as 58.0).
+    #[arg(long, value_name = "VERSION")]
+    api_version: Option<String>,
     /// The token id of the token the integration signs with (NetSuite TBA).
     #[arg(long, value_name = "ID")]
     token_id: Option<String>,
@@ -117,6 +126,9 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         organisation: a.organisation.clone(),
         region: a.region.clone(),
         account: a.account.clone(),
+        login_url: a.login_url.clone(),
+        username: a.username.clone(),
+        api_version: a.api_version.clone(),
         token_id: a.token_id.clone(),
         consumer_key: a.consumer_key.clone(),
         consumer_secret: secret(&a.consumer_secret_env, &a.consumer_secret_file),

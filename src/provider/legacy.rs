@@ -24,7 +24,7 @@ pub struct Legacy {
     pub migration: Option<&'static MigrationPlan>,
     /// What `init` asks a person about one of its integrations, after the name and app type.
     pub questions: &'static [Question],
-    /// How `init` asks for the calls an integration makes.
+    /// How `init` asks for the calls an integration makes (empty: its audit reads no calls).
     pub calls_question: &'static str,
 }
 
@@ -41,6 +41,12 @@ pub enum Field {
     TokenId,
     /// The certificate's path.
     Certificate,
+    /// The login URL, for a provider with several login hosts.
+    LoginUrl,
+    /// The API user it logs in as.
+    Username,
+    /// The API version of a SOAP client.
+    ApiVersion,
 }
 
 /// One question `init` asks.

@@ -15,7 +15,8 @@ use crate::audit::scopes::{PlannedScope, ScopePlan};
 use crate::cert::Severity;
 use crate::oauth2::profile::Grant;
 use crate::provider::legacy::{
-    AppType, CertificateStep, Credential, FieldProblem, Legacy, MigrationPlan, Target,
+    AppType, CertificateStep, Credential, Field, FieldProblem, Legacy, MigrationPlan, Question,
+    Target,
 };
 use crate::text::shell;
 
@@ -76,8 +77,25 @@ pub static LEGACY: Legacy = Legacy {
     audit,
     recommend,
     migration: Some(&MIGRATION),
-    questions: &[],
-    calls_question: "API calls it makes (GET /services/data/v62.0/query, ...)",
+    questions: &[
+        Question {
+            field: Field::LoginUrl,
+            ask: "Login URL (Enter for https://login.salesforce.com; https://test.salesforce.com for a sandbox, or the org's My Domain URL)",
+            required: false,
+        },
+        Question {
+            field: Field::Username,
+            ask: "Username of the API user it logs in as",
+            required: true,
+        },
+        Question {
+            field: Field::ApiVersion,
+            ask: "SOAP API version, for soap-login (the number in its SOAP endpoint's URL; Enter to skip)",
+            required: false,
+        },
+    ],
+    // Its audit reads logins, not calls.
+    calls_question: "",
 };
 
 static MIGRATION: MigrationPlan = MigrationPlan {
