@@ -483,3 +483,41 @@ fn init_writes_a_salesforce_inventory_that_audit_reads() {
     assert!(stderr(&o).contains("login_url"), "{}", stderr(&o));
     assert!(!g.exists());
 }
+
+#[test]
+fn a_certificate_too_large_for_salesforces_upload_is_flagged() {
+    let key_pem = std::fs::read_to_string(fixture("keys/privatekey-pkcs8.pem")).unwrap();
+    let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ids = |sans: usize| -> (Vec<String>, usize) {
+        let names: Vec<String> = (0..sans)
+            .map(|i| format!("host-{i:04}.integration.acme.example"))
+            .collect();
+        let params = rcgen::CertificateParams::new(names).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let der_len = cert.der().len();
+        let p = dir.path().join(format!("c{sans}.pem"));
+        std::fs::write(&p, cert.pem()).unwrap();
+        let o = run(bin()
+            .args(["cert", "check", "--for", "salesforce", "--json"])
+            .arg(&p));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let found = v["certificates"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "salesforce-certificate-over-4kb")
+            .map(|f| f["severity"].as_str().unwrap().to_owned())
+            .collect();
+        (found, der_len)
+    };
+    // A small one: nothing. PEM over 4 KB but DER under: a warning. DER over 4 KB: an error.
+    let (f, _) = ids(2);
+    assert!(f.is_empty(), "{f:?}");
+    let (f, der) = ids(70);
+    assert!(der < 4096 && der * 4 / 3 > 4096, "{der}");
+    assert_eq!(f, ["warning"], "{der}");
+    let (f, der) = ids(140);
+    assert!(der > 4096, "{der}");
+    assert_eq!(f, ["error"]);
+}

@@ -136,6 +136,7 @@ pub(crate) fn run(
             algorithm: key_alg,
             bits: facts.public_key.bits,
             lifetime_days,
+            der_len: cert.as_raw().len(),
         },
         &mut out,
     );

@@ -49,6 +49,8 @@ pub struct KeyFacts<'a> {
     pub bits: usize,
     /// The certificate's whole validity, in days.
     pub lifetime_days: i64,
+    /// The certificate's size, DER, in bytes.
+    pub der_len: usize,
 }
 
 /// Why a request for a new key does not fit a policy.

@@ -32,7 +32,33 @@ pub static JWT_BEARER: KeyPolicy = KeyPolicy {
     published: crate::cert::policy::GENERIC.published,
 };
 
+/// The most a certificate uploaded to the app may be, as a mirror of Salesforce's set-up text
+/// says (third party: unconfirmed); the same text suggests DER when PEM is over it.
+pub const MAX_UPLOAD: usize = 4096;
+
 fn lints(k: &KeyFacts<'_>, out: &mut Vec<Finding>) {
+    // PEM is base64 of the DER (4 characters per 3 bytes) with a line end every 64 characters
+    // and the two marker lines.
+    let pem_len = k.der_len.div_ceil(3) * 4 * 65 / 64 + 56;
+    if pem_len > MAX_UPLOAD {
+        out.push(finding(
+            "salesforce-certificate-over-4kb",
+            if k.der_len > MAX_UPLOAD {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            format!(
+                "the certificate is {} bytes as DER and about {pem_len} as PEM; Salesforce's upload is reported to take at most 4 KB (a third party's copy of its set-up text: unconfirmed)",
+                k.der_len
+            ),
+            if k.der_len > MAX_UPLOAD {
+                "make a smaller one: fewer subject fields and extensions, or `oauth1to2 cert new --for salesforce`"
+            } else {
+                "upload it as DER (`oauth1to2 cert convert --to der`), or make a smaller one"
+            },
+        ));
+    }
     if k.algorithm != "RSA" {
         out.push(finding(
             "salesforce-key-not-rsa",
