@@ -133,6 +133,16 @@ fn the_jwt_bearer_grant_connects_and_the_api_is_called_at_the_instance_url() {
     let o = desk.run(&["profile", "show", "acme-sf", "--json"]);
     let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(p["api_base"], desk.peer.sf_instance.as_str(), "{p}");
+    let o = desk.run(&["token", "show", "-p", "acme-sf", "--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["expiry_assumed"], true, "{s}");
+    assert_eq!(s["has_refresh_token"], false);
+    let o = desk.run(&["token", "show", "-p", "acme-sf"]);
+    assert!(
+        stdout(&o).contains("taken to expire (the provider gave no lifetime)"),
+        "{}",
+        stdout(&o)
+    );
 
     // A read at the instance.
     let limits = |desk: &Desk| {

@@ -93,6 +93,7 @@ struct Shown {
     token_type: String,
     expires_at: Option<String>,
     expires_in_seconds: Option<i64>,
+    expiry_assumed: bool,
     expired: bool,
     scopes: Vec<String>,
     tenant_id: Option<String>,
@@ -121,6 +122,7 @@ fn shown(s: &Session, t: &TokenSet, reveal: bool) -> Shown {
         token_type: t.token_type.clone(),
         expires_at: t.expires_at.map(format_time),
         expires_in_seconds: t.expires_at.map(|e| e.saturating_sub(n)),
+        expiry_assumed: t.expiry_assumed,
         expired: !t.valid_for(n, 0),
         scopes: t.scopes.clone(),
         tenant_id: s.profile.tenant_id.clone(),
@@ -152,9 +154,15 @@ fn show(a: ShowArgs) -> Result<u8, CliError> {
     println!("profile:        {}", v.profile);
     println!("grant:          {}", v.grant);
     match (&v.expires_at, v.expires_in_seconds) {
-        (Some(at), Some(secs)) if secs > 0 => {
-            println!("access token:   expires {at} (in {})", human_secs(secs))
-        }
+        (Some(at), Some(secs)) if secs > 0 => println!(
+            "access token:   {} {at} (in {})",
+            if v.expiry_assumed {
+                "taken to expire (the provider gave no lifetime)"
+            } else {
+                "expires"
+            },
+            human_secs(secs)
+        ),
         (Some(at), _) => println!("access token:   EXPIRED at {at}"),
         _ => println!("access token:   no expiry given"),
     }
