@@ -9,7 +9,7 @@ use oauth1to2::audit::{self, render, walk::Found, AuditOptions, IntegrationAudit
 use oauth1to2::cert::Severity;
 use oauth1to2::files::{write_atomic_with, Visibility};
 
-use super::common::{inventory_error, CliError, EXIT_BROKEN_PIPE, EXIT_INPUT};
+use super::common::{inventory_error, output_error, CliError, EXIT_INPUT};
 
 /// How a report is written.
 pub struct Sink<'a> {
@@ -56,15 +56,7 @@ pub fn write(
         }),
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            fill(&mut w).and_then(|()| w.flush()).map_err(|e| CliError {
-                message: format!("cannot write output: {e}"),
-                hint: None,
-                code: if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    EXIT_BROKEN_PIPE
-                } else {
-                    EXIT_INPUT
-                },
-            })
+            fill(&mut w).and_then(|()| w.flush()).map_err(output_error)
         }
     };
     if let Some(e) = failed {

@@ -108,16 +108,21 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
-        .map_err(|e| CliError {
-            message: format!("cannot write output: {e}"),
-            hint: None,
-            // A reader that went away (`| head`) ends the command quietly (see cli::main).
-            code: if e.kind() == std::io::ErrorKind::BrokenPipe {
-                EXIT_BROKEN_PIPE
-            } else {
-                EXIT_INPUT
-            },
-        })
+        .map_err(output_error)
+}
+
+/// A failed write to stdout as the command's error.
+pub fn output_error(e: std::io::Error) -> CliError {
+    CliError {
+        message: format!("cannot write output: {e}"),
+        hint: None,
+        // A reader that went away (`| head`) ends the command quietly (see cli::main).
+        code: if e.kind() == std::io::ErrorKind::BrokenPipe {
+            EXIT_BROKEN_PIPE
+        } else {
+            EXIT_INPUT
+        },
+    }
 }
 
 /// Adds the published-certificate entries a consultant keeps in `published-certs/` beside the

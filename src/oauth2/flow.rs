@@ -569,7 +569,8 @@ pub fn jwt_bearer(
             .finish(),
     );
     let url = &endpoints.token_endpoint;
-    let redact = |e: Oauth2Error| e.redacted(&as_strs(&secret_forms(profile, None, &[&jwt])));
+    let forms = secret_forms(profile, None, &[&jwt]);
+    let redact = |e: Oauth2Error| e.redacted(&as_strs(&forms));
     let r = http
         .send(
             "POST",
@@ -588,24 +589,18 @@ pub fn jwt_bearer(
             .and_then(|j| Some((j.get("error")?.as_str()?, j)))
         {
             // Redacted whole, then cut: a cut could leave part of the assertion unmatched.
-            Some((error, j)) => match redact(Oauth2Error::OAuth {
+            Some((error, j)) => Oauth2Error::OAuth {
                 endpoint: "the token endpoint".into(),
                 error: error.chars().take(100).collect(),
                 description: j
                     .get("error_description")
                     .and_then(|d| d.as_str())
-                    .map(str::to_owned),
-            }) {
-                Oauth2Error::OAuth {
-                    endpoint,
-                    error,
-                    description,
-                } => Oauth2Error::OAuth {
-                    endpoint,
-                    error,
-                    description: description.map(|d| d.chars().take(300).collect()),
-                },
-                other => other,
+                    .map(|d| {
+                        crate::text::redact(d, &as_strs(&forms))
+                            .chars()
+                            .take(300)
+                            .collect()
+                    }),
             },
             None => Oauth2Error::Http {
                 url: r.url.clone(),
