@@ -137,6 +137,19 @@ fn the_jwt_bearer_grant_connects_and_the_api_is_called_at_the_instance_url() {
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["expiry_assumed"], true, "{s}");
     assert_eq!(s["has_refresh_token"], false);
+    // The handoff of a profile connected by hand: the same SF_* variables migrate writes.
+    let o = desk.run(&["export", "-p", "acme-sf", "--format", "env"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let env = stdout(&o);
+    for line in [
+        "export SF_CLIENT_ID=sf-eca".to_owned(),
+        format!("export SF_USERNAME={SF_USER}"),
+        format!("export SF_LOGIN_URL={}", desk.peer.issuer),
+        format!("export SF_INSTANCE_URL={}", desk.peer.sf_instance),
+        format!("export SF_JWT_KEY_FILE={}", key.display()),
+    ] {
+        assert!(env.lines().any(|l| l == line), "{line} not in:\n{env}");
+    }
     let o = desk.run(&["token", "show", "-p", "acme-sf"]);
     assert!(
         stdout(&o).contains("taken to expire (the provider gave no lifetime)"),
