@@ -180,19 +180,6 @@ fn obtain_with_api(
     paths: &Paths,
     ui: &dyn Interaction,
 ) -> Result<Obtained, Oauth2Error> {
-    let provider = crate::provider::of_profile(profile)?;
-    let (mut tokens, claims, api_base) = obtain_grant(name, profile, options, paths, ui)?;
-    provider.date_tokens(&mut tokens);
-    Ok((tokens, claims, api_base))
-}
-
-fn obtain_grant(
-    name: &str,
-    profile: &Profile,
-    options: &BrowserOptions,
-    paths: &Paths,
-    ui: &dyn Interaction,
-) -> Result<Obtained, Oauth2Error> {
     let http = HttpClient::new(Timeouts::default(), profile.ca_file.as_deref())?;
     let endpoints = crate::provider::endpoints(profile, &http, &paths.cache_dir)?;
     let provider = crate::provider::of_profile(profile)?;
@@ -203,7 +190,7 @@ fn obtain_grant(
     let with_api = |(t, json): (TokenSet, serde_json::Value)| -> Result<Obtained, Oauth2Error> {
         Ok((t, None, provider.api_base_of_answer(&json)?))
     };
-    match (profile.grant, &profile.assertion) {
+    let (mut tokens, claims, api_base) = match (profile.grant, &profile.assertion) {
         (Grant::JwtBearer, _) => {
             let audience = provider.bearer_audience(profile, &endpoints);
             with_api(flow::jwt_bearer(
@@ -246,7 +233,9 @@ fn obtain_grant(
             browser_flow(options, profile, &endpoints, &http, secret.as_ref(), ui)
                 .map(|(t, c)| (t, c, None))
         }
-    }
+    }?;
+    provider.date_tokens(&mut tokens);
+    Ok((tokens, claims, api_base))
 }
 
 /// The browser step and the code exchange, with the id token checked when `openid` is asked.

@@ -407,6 +407,17 @@ fn the_streamed_json_report_is_byte_for_byte_what_the_library_serialises() {
         .arg(&out));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
+    // An unusable inventory named after good ones: an error, and no half of a report.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"B\"\nprovider = \"salesforce\"\napp_type = \"nosuch\"\n",
+    )
+    .unwrap();
+    let o = run(bin().arg("audit").args(&files).arg(&bad).arg("--json"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "nothing on stdout");
+    assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
     // A folder whose only .toml is not an inventory: an empty array, the file on stderr.
     let empty = dir.path().join("none");
     std::fs::create_dir(&empty).unwrap();

@@ -54,16 +54,41 @@ pub fn write(
             hint: Some("choose another -o, or pass --force to replace it".into()),
             code: EXIT_INPUT,
         }),
-        None => {
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            fill(&mut w).and_then(|()| w.flush()).map_err(output_error)
-        }
+        // Spooled to a private temporary file and copied out once whole: an audit that stops
+        // part-way (an inventory named on its own that cannot be used) prints nothing, rather
+        // than half a JSON array.
+        None => spooled(&mut fill).map_err(output_error),
     };
     if let Some(e) = failed {
         return Err(e);
     }
     result?;
     seen.ok_or_else(|| CliError::input("the audit wrote nothing", "run it again"))
+}
+
+fn spooled(fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let path = std::env::temp_dir().join(format!(
+        "oauth1to2-audit-{}-{:016x}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    let result = (|| {
+        let mut w = std::io::BufWriter::new(&mut file);
+        fill(&mut w)?;
+        w.flush()?;
+        drop(w);
+        std::io::Seek::rewind(&mut file)?;
+        let mut out = std::io::stdout().lock();
+        std::io::copy(&mut file, &mut out)?;
+        out.flush()
+    })();
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 enum Stop {
