@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod bridge;
 pub mod cert;
 pub mod connect;
 pub mod exchange;

@@ -99,6 +99,17 @@ impl Session {
         force: bool,
         ui: &dyn Interaction,
     ) -> Result<TokenSet, Oauth2Error> {
+        self.fresh_tokens_told(margin, force, ui).map(|(t, _)| t)
+    }
+
+    /// [`Session::fresh_tokens`], and whether this call renewed them (a long-running caller
+    /// counts its renewals).
+    pub fn fresh_tokens_told(
+        &self,
+        margin: i64,
+        force: bool,
+        ui: &dyn Interaction,
+    ) -> Result<(TokenSet, bool), Oauth2Error> {
         let (name, profile, provider) = (&self.name, &self.profile, self.provider);
         let clock = self.clock;
         let (tokens, notices) = self
@@ -133,6 +144,7 @@ impl Session {
                 Ok(tokens)
             })
             .map_err(|e| provider.explain(e))?;
+        let renewed = notices.contains(&Notice::Refreshed);
         for n in notices {
             if let Notice::ResumedInterruptedRefresh {
                 started_at,
@@ -145,7 +157,7 @@ impl Session {
                 );
             }
         }
-        Ok(tokens)
+        Ok((tokens, renewed))
     }
 
     /// Calls the provider's API: a token good for a minute (renewed under the lock if needed),

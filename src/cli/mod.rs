@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod audit_stream;
+mod bridge;
 mod cert;
 mod cert_check;
 mod cert_convert;
@@ -101,6 +102,8 @@ enum Command {
     /// Plan scopes from the calls, and move a connected app to granular scopes (check, upgrade, link).
     #[command(subcommand)]
     Scopes(scopes::ScopesCommand),
+    /// Keep a legacy OAuth 1.0a client working, unchanged, against an OAuth 2.0 API (a reverse proxy).
+    Bridge(bridge::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::Args),
     /// Print the man page.
@@ -152,6 +155,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(a) => migrate::run(a),
         Command::Export(a) => export::run(a),
         Command::Exchange(a) => exchange::run(a),
+        Command::Bridge(a) => bridge::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };

@@ -339,41 +339,79 @@ impl TokenStore {
         now: impl Fn() -> i64,
         renew: impl FnOnce(&TokenSet) -> Result<TokenSet, Oauth2Error>,
     ) -> Result<(TokenSet, Vec<Notice>), Oauth2Error> {
-        let not_connected = || Oauth2Error::NotConnected {
-            profile: self.profile.clone(),
-        };
-        // Fast path, no lock: the file is only ever replaced whole.
-        let first = self.load()?.ok_or_else(not_connected)?;
-        if !force && first.valid_for(now(), margin) && first.refresh_started_at.is_none() {
-            return Ok((first, vec![]));
-        }
-        let _lock = self.lock(LOCK_WAIT)?;
-        let mut current = self.load()?.ok_or_else(not_connected)?;
-        let mut notices = Vec::new();
-        let t = now();
-        if !force && current.refresh_started_at.is_none() && current.valid_for(t, margin) {
-            if current.obtained_at != first.obtained_at
-                || current.access_token != first.access_token
-            {
-                notices.push(Notice::RefreshedByOther);
-            }
-            return Ok((current, notices));
-        }
-        if let Some(started_at) = current.refresh_started_at {
-            notices.push(Notice::ResumedInterruptedRefresh {
-                started_at,
-                retried_at: t,
-            });
-        } else {
-            current.refresh_started_at = Some(t);
-            self.save(&current)?;
-        }
-        let fresh = renew(&current)?;
-        test_hook_after_refresh_response();
-        self.save(&fresh)?;
-        notices.push(Notice::Refreshed);
-        Ok((fresh, notices))
+        let mut renew = Some(renew);
+        fresh_under(
+            &Protocol {
+                load: &|| self.load(),
+                save: &|t| self.save(t),
+                lock: &|| {
+                    self.lock(LOCK_WAIT)
+                        .map(|l| Box::new(l) as Box<dyn std::any::Any>)
+                },
+                not_connected: &|| Oauth2Error::NotConnected {
+                    profile: self.profile.clone(),
+                },
+            },
+            margin,
+            force,
+            &now,
+            &mut |t| (renew.take().expect("renewed once"))(t),
+        )
     }
+}
+
+/// A store's part in the renewal protocol of the module docs: reading and replacing the
+/// tokens, its lock (held, as the returned guard, while a renewal runs), and its error for a
+/// profile that has none. The file and keyring store and the bridge's shared store follow it.
+pub struct Protocol<'a> {
+    /// Reads the stored tokens.
+    pub load: &'a dyn Fn() -> Result<Option<TokenSet>, Oauth2Error>,
+    /// Replaces them whole.
+    pub save: &'a dyn Fn(&TokenSet) -> Result<(), Oauth2Error>,
+    /// Takes the store's exclusive lock.
+    pub lock: &'a dyn Fn() -> Result<Box<dyn std::any::Any>, Oauth2Error>,
+    /// The error for a profile with no tokens.
+    pub not_connected: &'a dyn Fn() -> Oauth2Error,
+}
+
+/// Tokens good for `margin` seconds (or renewed now with `force`), renewed with `renew` at
+/// most once, under the store's lock: steps 1 to 4 of the module docs.
+pub fn fresh_under(
+    store: &Protocol<'_>,
+    margin: i64,
+    force: bool,
+    now: &dyn Fn() -> i64,
+    renew: &mut dyn FnMut(&TokenSet) -> Result<TokenSet, Oauth2Error>,
+) -> Result<(TokenSet, Vec<Notice>), Oauth2Error> {
+    // Fast path, no lock: the tokens are only ever replaced whole.
+    let first = (store.load)()?.ok_or_else(store.not_connected)?;
+    if !force && first.valid_for(now(), margin) && first.refresh_started_at.is_none() {
+        return Ok((first, vec![]));
+    }
+    let _lock = (store.lock)()?;
+    let mut current = (store.load)()?.ok_or_else(store.not_connected)?;
+    let mut notices = Vec::new();
+    let t = now();
+    if !force && current.refresh_started_at.is_none() && current.valid_for(t, margin) {
+        if current.obtained_at != first.obtained_at || current.access_token != first.access_token {
+            notices.push(Notice::RefreshedByOther);
+        }
+        return Ok((current, notices));
+    }
+    if let Some(started_at) = current.refresh_started_at {
+        notices.push(Notice::ResumedInterruptedRefresh {
+            started_at,
+            retried_at: t,
+        });
+    } else {
+        current.refresh_started_at = Some(t);
+        (store.save)(&current)?;
+    }
+    let fresh = renew(&current)?;
+    test_hook_after_refresh_response();
+    (store.save)(&fresh)?;
+    notices.push(Notice::Refreshed);
+    Ok((fresh, notices))
 }
 
 /// What flows need of a token store, so that a caller can hand them another (a shared one, for

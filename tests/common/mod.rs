@@ -500,6 +500,8 @@ pub struct OidcPeer {
     pub issuer: String,
     /// The Salesforce org's instance (its REST API), a second server of the same process.
     pub sf_instance: String,
+    /// The bridge's upstream: an API that checks bearers by introspection at the provider.
+    pub upstream: String,
     pub ca_file: PathBuf,
     /// Keys for the `private_key_jwt` clients (openssl-made): `assert-rsa.pem` (the jwt-ps256 and
     /// jwt-rs256 clients' key), `assert-ec.pem` (jwt-es256's) and `assert-wrong.pem` (nobody's).
@@ -656,6 +658,7 @@ impl OidcPeer {
         OidcPeer {
             issuer: v["issuer"].as_str().unwrap().to_owned(),
             sf_instance: v["sf_instance"].as_str().unwrap().to_owned(),
+            upstream: v["upstream"].as_str().unwrap().to_owned(),
             ca_file: d.join("ca.pem"),
             assertion_keys: d.to_path_buf(),
             _watchdog: Watchdog::arm(

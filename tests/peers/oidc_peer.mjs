@@ -125,6 +125,18 @@ jwtClients.push(
 const sfInstance = https.createServer({ key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT) });
 await new Promise((r) => sfInstance.listen(0, '127.0.0.1', r));
 const instanceUrl = `https://127.0.0.1:${sfInstance.address().port}`;
+// ---- the bridge's upstream: an OAuth 2.0 API that checks each bearer by introspection ------
+// A third HTTPS server. Every request's bearer is introspected at this provider's
+// /token/introspection (RFC 7662) as the resource server api-rs; an inactive or missing one is
+// refused with 401 and WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 section 3.1).
+// An accepted request is answered with what arrived (method, path, query, the tenant header,
+// whether any OAuth 1.0a Authorization got through, the body's length and SHA-256) and counted;
+// GET /__upstream/stats gives the counts, and the token ids it saw.
+const API_RS_SECRET = 'api-rs-secret-6b0f2c9e1d7a';
+const upstream = https.createServer({ key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT) });
+await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
+const upstreamUrl = `https://127.0.0.1:${upstream.address().port}`;
+const upstreamStats = { accepted: 0, refused: 0, tokens: {} };
 const sfEnded = new Set(); // tokens whose session the test ended (POST /__sf/end-sessions)
 const sfIssued = [];
 const sfUserOf = new Map(); // token -> the user its JWT bearer grant named
@@ -147,6 +159,12 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'],
       response_types: [], redirect_uris: [], scope: 'accounting.settings.read accounting.contacts.read',
     },
+    // The bridge's upstream API checks bearers with the introspection endpoint as this
+    // resource server (RFC 7662).
+    {
+      client_id: 'api-rs', client_secret: API_RS_SECRET, token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+    },
     ...jwtClients,
   ],
   scopes: ['openid', 'offline_access', 'profile', 'email', 'api.read', 'api', ...xeroScopes, ...netsuiteScopes],
@@ -156,6 +174,7 @@ const provider = new Provider(issuer, {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     revocation: { enabled: true },
+    introspection: { enabled: true },
   },
   pkce: { required: () => true },
   rotateRefreshToken: true,
@@ -418,5 +437,50 @@ server.on('request', (req, res) => {
   return callback(req, res);
 });
 
-process.stdout.write(`${JSON.stringify({ issuer, sf_instance: instanceUrl })}\n`);
+upstream.on('request', (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    try {
+      const url = new URL(req.url, upstreamUrl);
+      if (url.pathname === '/__upstream/stats') return send(res, 200, upstreamStats);
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization || '');
+      let active = false;
+      let clientId = null;
+      if (m) {
+        const r = await fetch(`${issuer}/token/introspection`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`api-rs:${API_RS_SECRET}`).toString('base64')}`,
+          },
+          body: new URLSearchParams({ token: m[1] }),
+        });
+        const v = await r.json();
+        active = v.active === true;
+        clientId = v.client_id || null;
+      }
+      if (!active) {
+        upstreamStats.refused += 1;
+        return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      upstreamStats.accepted += 1;
+      const id = crypto.createHash('sha256').update(m[1]).digest('hex').slice(0, 16);
+      upstreamStats.tokens[id] = (upstreamStats.tokens[id] || 0) + 1;
+      const body = Buffer.concat(chunks);
+      return send(res, 200, {
+        method: req.method, path: url.pathname, query: url.search, client_id: clientId,
+        tenant: req.headers['xero-tenant-id'] || null,
+        oauth1_header: /OAuth /i.test(req.headers.authorization || ''),
+        content_type: req.headers['content-type'] || null,
+        body_length: body.length, body_sha256: crypto.createHash('sha256').update(body).digest('hex'),
+        body_text: body.length <= 4096 ? body.toString('utf8') : null,
+      });
+    } catch (e) {
+      return send(res, 500, { error: String(e) });
+    }
+  });
+});
+
+process.stdout.write(`${JSON.stringify({ issuer, sf_instance: instanceUrl, upstream: upstreamUrl })}\n`);
 process.on('SIGTERM', () => process.exit(0));

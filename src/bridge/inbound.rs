@@ -1,0 +1,390 @@
+//! Checking a legacy client's signed request (RFC 5849 section 3.2), in the order that keeps
+//! forged requests from costing anyone anything: the protocol parameters (present, once each,
+//! version 1.0), the consumer key, method and token the route accepts, the timestamp window,
+//! the signature (the one implementation `oauth1 verify` uses), the body hash; only a request
+//! that passes all of them has its nonce recorded (by the caller, in the shared state), so a
+//! forged request cannot burn a real client's nonce.
+//!
+//! A refusal carries the `oauth_problem` a legacy provider answered with (the OAuth Problem
+//! Reporting extension's codes, which Xero used), and a reason for the log that holds no
+//! secret.
+
+use base64::Engine;
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+
+use super::config::Inbound;
+use crate::oauth1::verify::{self, CapturedRequest, Credentials, Outcome, Secrets};
+use crate::oauth1::{SignatureMethod, MAX_PARAMS};
+
+/// Why a request was refused, as a legacy provider said it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A protocol parameter is missing.
+    ParameterAbsent(Vec<&'static str>),
+    /// A protocol parameter is duplicated or malformed.
+    ParameterRejected(String),
+    /// `oauth_version` is not `1.0`.
+    VersionRejected,
+    /// The consumer key is not the route's.
+    ConsumerKeyUnknown,
+    /// The method is not the route's.
+    SignatureMethodRejected,
+    /// The token is not the one the route accepts.
+    TokenRejected,
+    /// The timestamp is outside the window around `now`.
+    TimestampRefused {
+        /// The earliest timestamp accepted now.
+        from: i64,
+        /// The latest.
+        to: i64,
+    },
+    /// The signature (or the body hash) does not verify.
+    SignatureInvalid,
+    /// The nonce was used before within the window.
+    NonceUsed,
+}
+
+impl Problem {
+    /// The `oauth_problem` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::ParameterAbsent(_) => "parameter_absent",
+            Problem::ParameterRejected(_) => "parameter_rejected",
+            Problem::VersionRejected => "version_rejected",
+            Problem::ConsumerKeyUnknown => "consumer_key_unknown",
+            Problem::SignatureMethodRejected => "signature_method_rejected",
+            Problem::TokenRejected => "token_rejected",
+            Problem::TimestampRefused { .. } => "timestamp_refused",
+            Problem::SignatureInvalid => "signature_invalid",
+            Problem::NonceUsed => "nonce_used",
+        }
+    }
+
+    /// The HTTP status (RFC 5849 section 3.2: 400 for a malformed request, 401 for bad
+    /// credentials, signature or nonce).
+    pub fn status(&self) -> u16 {
+        match self {
+            Problem::ParameterAbsent(_)
+            | Problem::ParameterRejected(_)
+            | Problem::VersionRejected
+            | Problem::SignatureMethodRejected => 400,
+            _ => 401,
+        }
+    }
+
+    /// The answer's body, form-encoded as legacy providers sent it: `oauth_problem`, the
+    /// extension's detail parameter where it has one, and advice.
+    pub fn body(&self) -> String {
+        let mut pairs = vec![("oauth_problem", self.code().to_owned())];
+        match self {
+            Problem::ParameterAbsent(names) => {
+                pairs.push(("oauth_parameters_absent", names.join("&")));
+            }
+            Problem::ParameterRejected(name) => {
+                pairs.push(("oauth_parameters_rejected", name.clone()))
+            }
+            Problem::VersionRejected => pairs.push(("oauth_acceptable_versions", "1.0-1.0".into())),
+            Problem::TimestampRefused { from, to } => {
+                pairs.push(("oauth_acceptable_timestamps", format!("{from}-{to}")));
+            }
+            _ => {}
+        }
+        let advice = match self {
+            Problem::TimestampRefused { .. } => "the client's clock is off; set it right (NTP)",
+            Problem::NonceUsed => {
+                "this request was seen before; send each request with a new nonce"
+            }
+            Problem::SignatureInvalid => {
+                "the signature does not verify with the credentials this route accepts"
+            }
+            Problem::ConsumerKeyUnknown => "this route accepts another consumer key",
+            Problem::TokenRejected => "this route accepts another token",
+            Problem::SignatureMethodRejected => "this route accepts another signature method",
+            _ => "",
+        };
+        if !advice.is_empty() {
+            pairs.push(("oauth_problem_advice", advice.into()));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::oauth1::percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// A refusal: the problem, and why, for the log (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// What the client is told.
+    pub problem: Problem,
+    /// What the log says.
+    pub reason: String,
+}
+
+fn refuse(problem: Problem, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        problem,
+        reason: reason.into(),
+    }
+}
+
+/// A request that passed every check but the nonce: what the nonce is recorded under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// A hash of the consumer key, token, timestamp and nonce (fixed length, nothing secret).
+    pub nonce_key: String,
+    /// The consumer key, for the log.
+    pub consumer_key: String,
+}
+
+/// What the checks read from a request.
+pub struct Signed<'a> {
+    /// The request as signed: method, the URL the client signed (scheme, host and port it
+    /// called, path and query), the Authorization header and the form body's parameters.
+    pub request: &'a CapturedRequest,
+    /// The body, when it was read (a form, or a body with `oauth_body_hash`); `None` when it
+    /// is streamed.
+    pub body: Option<&'a [u8]>,
+    /// Whether the body is a form (its parameters are in `request.form`).
+    pub form_body: bool,
+    /// Whether there is a body at all.
+    pub has_body: bool,
+}
+
+const REQUIRED: [&str; 5] = [
+    "oauth_consumer_key",
+    "oauth_signature_method",
+    "oauth_signature",
+    "oauth_timestamp",
+    "oauth_nonce",
+];
+
+/// Whether the request needs its body read before it can be checked: a form (its parameters
+/// are signed) or one with `oauth_body_hash` (found in the header or query).
+pub fn needs_body(authorization: Option<&str>, query: &str) -> bool {
+    authorization.is_some_and(|h| h.contains("oauth_body_hash"))
+        || query.contains("oauth_body_hash")
+}
+
+/// Runs every check but the nonce (see the module docs) for `inbound`, with a timestamp
+/// window of `window` seconds around `now`.
+pub fn check(
+    inbound: &Inbound,
+    signed: &Signed<'_>,
+    window: i64,
+    require_body_hash: bool,
+    now: i64,
+) -> Result<Accepted, Refusal> {
+    let req = signed.request;
+    let (oauth, from) = verify::oauth_parameters(req).map_err(|e| match e {
+        crate::oauth1::Error::Missing { .. } => refuse(
+            Problem::ParameterAbsent(REQUIRED.to_vec()),
+            "no OAuth parameters (no Authorization: OAuth header, none in the query or form)",
+        ),
+        other => refuse(
+            Problem::ParameterRejected("Authorization".into()),
+            format!(
+                "unreadable OAuth parameters: {}",
+                crate::text::term(&other.to_string())
+            ),
+        ),
+    })?;
+    // Every protocol parameter once, from one place: RFC 5849 section 3.2 refuses duplicates.
+    let mut all: Vec<&str> = oauth
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| k.starts_with("oauth_"))
+        .collect();
+    if from == "header" {
+        let url = crate::oauth1::normalise_url(&req.url).map_err(|_| {
+            refuse(
+                Problem::ParameterRejected("url".into()),
+                "unreadable request URL",
+            )
+        })?;
+        let in_query = url
+            .query
+            .iter()
+            .chain(req.form.iter())
+            .filter(|(k, _)| k.starts_with("oauth_"));
+        if let Some((k, _)) = in_query.clone().next() {
+            return Err(refuse(
+                Problem::ParameterRejected(k.clone()),
+                format!(
+                    "{} is in the header and in the query or body",
+                    crate::text::term(k)
+                ),
+            ));
+        }
+    }
+    all.sort_unstable();
+    if let Some(w) = all.windows(2).find(|w| w[0] == w[1]) {
+        return Err(refuse(
+            Problem::ParameterRejected(w[0].to_owned()),
+            format!("{} is given more than once", crate::text::term(w[0])),
+        ));
+    }
+    if oauth.len() > MAX_PARAMS {
+        return Err(refuse(
+            Problem::ParameterRejected("oauth".into()),
+            "too many parameters",
+        ));
+    }
+    let get = |name: &str| {
+        oauth
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let absent: Vec<&'static str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|n| get(n).is_none())
+        .collect();
+    if !absent.is_empty() {
+        return Err(refuse(
+            Problem::ParameterAbsent(absent.clone()),
+            format!("missing {}", absent.join(", ")),
+        ));
+    }
+    if get("oauth_version").is_some_and(|v| v != "1.0") {
+        return Err(refuse(Problem::VersionRejected, "oauth_version is not 1.0"));
+    }
+    let consumer_key = get("oauth_consumer_key").unwrap_or_default();
+    if consumer_key != inbound.consumer_key {
+        return Err(refuse(
+            Problem::ConsumerKeyUnknown,
+            format!(
+                "consumer key {:?} is not the route's",
+                crate::text::term(consumer_key)
+            ),
+        ));
+    }
+    let declared = get("oauth_signature_method").unwrap_or_default();
+    if SignatureMethod::parse(declared).ok() != Some(inbound.method) {
+        return Err(refuse(
+            Problem::SignatureMethodRejected,
+            format!(
+                "signed with {:?}; the route accepts {}",
+                crate::text::term(declared),
+                inbound.method.as_str()
+            ),
+        ));
+    }
+    let token = get("oauth_token").filter(|t| !t.is_empty());
+    if token != inbound.token.as_deref() {
+        return Err(refuse(
+            Problem::TokenRejected,
+            match token {
+                Some(_) => "oauth_token is not the route's token".to_owned(),
+                None => "no oauth_token; the route needs one".to_owned(),
+            },
+        ));
+    }
+    let timestamp = get("oauth_timestamp").unwrap_or_default();
+    let ts: i64 = timestamp
+        .parse()
+        .ok()
+        .filter(|_| timestamp.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            refuse(
+                Problem::ParameterRejected("oauth_timestamp".into()),
+                "oauth_timestamp is not a number of seconds",
+            )
+        })?;
+    if (now - ts).abs() > window {
+        return Err(refuse(
+            Problem::TimestampRefused {
+                from: now - window,
+                to: now + window,
+            },
+            format!(
+                "oauth_timestamp is {} s from the bridge's clock (window {window} s)",
+                now - ts
+            ),
+        ));
+    }
+    let secrets = inbound.consumer_secret.as_ref().map(|c| Secrets {
+        consumer: c.expose(),
+        token: inbound
+            .token_secret
+            .as_ref()
+            .map(|t| t.expose())
+            .unwrap_or(""),
+    });
+    let credentials = Credentials {
+        key: inbound.key.as_ref(),
+        secrets,
+        realm_rules: &[],
+    };
+    let v = verify::verify_with(req, &credentials, now).map_err(|e| {
+        refuse(
+            Problem::SignatureInvalid,
+            format!("unverifiable: {}", crate::text::term(&e.to_string())),
+        )
+    })?;
+    if v.outcome != Outcome::Valid {
+        let why = match (&v.outcome, &v.cause) {
+            (_, Some(c)) => c.clone(),
+            (Outcome::WrongKey, None) => "signed with another key than the certificate's".into(),
+            (Outcome::NoMatch, None) => {
+                "the secrets or the request differ from what was signed".into()
+            }
+            _ => "the signer's base string differs".into(),
+        };
+        let mut base = v.base_string.text;
+        if base.len() > 2048 {
+            let mut cut = 2048;
+            while !base.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            base.truncate(cut);
+            base.push('…');
+        }
+        return Err(refuse(
+            Problem::SignatureInvalid,
+            format!("{why}; base string {}", crate::text::term(&base)),
+        ));
+    }
+    match get("oauth_body_hash") {
+        Some(hash) => {
+            let body = signed.body.unwrap_or_default();
+            let ours = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(body));
+            let same = ours.len() == hash.len()
+                && aws_lc_rs::constant_time::verify_slices_are_equal(
+                    ours.as_bytes(),
+                    hash.as_bytes(),
+                )
+                .is_ok();
+            if !same {
+                return Err(refuse(
+                    Problem::SignatureInvalid,
+                    "oauth_body_hash does not match the body",
+                ));
+            }
+        }
+        None if require_body_hash && signed.has_body && !signed.form_body => {
+            return Err(refuse(
+                Problem::ParameterAbsent(vec!["oauth_body_hash"]),
+                "the route requires oauth_body_hash for a body that is not a form",
+            ));
+        }
+        None => {}
+    }
+    let mut h = Sha256::new();
+    for part in [
+        consumer_key,
+        token.unwrap_or(""),
+        timestamp,
+        get("oauth_nonce").unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    Ok(Accepted {
+        nonce_key: hex::encode(h.finalize()),
+        consumer_key: consumer_key.to_owned(),
+    })
+}

@@ -1,0 +1,510 @@
+//! The bridge against real peers: oauthlib signs as the legacy client (RSA-SHA1, HMAC-SHA1,
+//! HMAC-SHA256), the bridge checks and forwards, and the upstream (tests/peers/oidc_peer.mjs)
+//! checks each bearer by introspection at oidc-provider, which issued it. Two bridges share
+//! nonces and one token renewal through Debian's redis-server, started here.
+
+mod common;
+
+use common::desk::*;
+use common::*;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TENANT: &str = "70784a63-d24b-46a9-a4db-0e70a274b056";
+const HMAC_SECRET: &str = "hmac-consumer-secret-4e1f9a";
+const TOKEN_SECRET: &str = "hmac-token-secret-77c2d0";
+/// What the clients sign: the public address a load balancer would have.
+const PUBLIC: &str = "http://bridge.test:8080";
+
+/// A running `oauth1to2 bridge`, its log lines (stderr, one JSON object each) collected.
+struct Bridge {
+    child: Option<Child>,
+    listen: String,
+    ops: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Bridge {
+    fn start(desk: &Desk, config: &Path) -> Bridge {
+        let mut child = desk
+            .cmd()
+            .args(["bridge", "--config"])
+            .arg(config)
+            .env("HMAC_SECRET", HMAC_SECRET)
+            .env("TOKEN_SECRET", TOKEN_SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let l2 = log.clone();
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                if line.contains("\"event\":\"listening\"") {
+                    let _ = tx.send(line.clone());
+                }
+                l2.lock().unwrap().push(line);
+            }
+        });
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the bridge did not start: {:?}", log.lock().unwrap())
+        });
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        Bridge {
+            child: Some(child),
+            listen: format!("http://{}", v["listen"].as_str().unwrap()),
+            ops: format!("http://{}", v["operations"].as_str().unwrap()),
+            log,
+        }
+    }
+
+    fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// SIGTERM, then the exit status within 60 s.
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        wait_within(&mut child, Duration::from_secs(60))
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A plain HTTP GET on loopback: status and body.
+fn get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut s, &mut out).unwrap();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+/// The value of `name{labels}` in a Prometheus text page.
+fn metric(page: &str, series: &str) -> u64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("{series} not in:\n{page}"))
+}
+
+/// Runs tests/peers/bridge_client.py with `job`; its results.
+fn client(python: &Path, job: serde_json::Value) -> Vec<Vec<serde_json::Value>> {
+    let mut child = Command::new(python)
+        .arg(root().join("tests/peers/bridge_client.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(job.to_string().as_bytes()).unwrap();
+    let o = finish_child(child, "bridge_client.py", Duration::from_secs(300));
+    assert!(o.status.success(), "bridge_client.py: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    serde_json::from_value(v["results"].clone()).unwrap()
+}
+
+fn upstream_stats(desk: &Desk) -> serde_json::Value {
+    oauth1to2::oauth2::http::HttpClient::new(Default::default(), Some(&desk.peer.ca_file))
+        .unwrap()
+        .get_json(&format!("{}/__upstream/stats", desk.peer.upstream))
+        .unwrap()
+}
+
+/// An RSA key pair made by openssl: the legacy client's private key and the certificate that
+/// was pasted into the provider.
+fn rsa_pair(dir: &Path, name: &str, bits: u32) -> (PathBuf, PathBuf) {
+    let key = dir.join(format!("{name}.pem"));
+    let cer = dir.join(format!("{name}.cer"));
+    let o = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", &format!("rsa:{bits}"), "-nodes", "-days", "30", "-subj", "/CN=legacy client"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cer)
+        .finish();
+    assert!(o.status.success(), "openssl: {}", stderr(&o));
+    (key, cer)
+}
+
+fn connect_cc(desk: &Desk) {
+    let o = desk.cmd().args(desk.connect_args("cc", "cc-app")).env("BROWSER", "false").finish();
+    desk.record(&o);
+    assert!(o.status.success(), "connect: {}", stderr(&o));
+}
+
+fn config(dir: &Path, upstream: &str, state: &str, cer: &Path) -> PathBuf {
+    let text = format!(
+        r#"listen = "127.0.0.1:0"
+{state}
+[operations]
+listen = "127.0.0.1:0"
+
+[[route]]
+prefix = "/api.xro/2.0/"
+profile = "cc"
+upstream = "{upstream}"
+tenant = "{TENANT}"
+public_base_url = "{PUBLIC}"
+[route.inbound]
+signature_method = "RSA-SHA1"
+consumer_key = "XEROPRIVATEKEY0000000000000000"
+certificate = "{cer}"
+
+[[route]]
+prefix = "/hmac1/"
+profile = "cc"
+upstream = "{upstream}"
+tenant = "{TENANT}"
+public_base_url = "{PUBLIC}"
+[route.inbound]
+signature_method = "HMAC-SHA1"
+consumer_key = "hmac-consumer"
+consumer_secret_env = "HMAC_SECRET"
+token = "hmac-token"
+token_secret_env = "TOKEN_SECRET"
+
+[[route]]
+prefix = "/hmac256/"
+profile = "cc"
+upstream = "{upstream}"
+tenant = "{TENANT}"
+public_base_url = "{PUBLIC}"
+require_body_hash = true
+[route.inbound]
+signature_method = "HMAC-SHA256"
+consumer_key = "hmac256-consumer"
+consumer_secret_env = "HMAC_SECRET"
+"#,
+        cer = cer.file_name().unwrap().to_str().unwrap(),
+    );
+    let p = dir.join("bridge.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn rsa_item(key: &Path, path: &str, targets: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "sign": {"url": format!("{PUBLIC}{path}"), "method": "GET", "signature_method": "RSA-SHA1",
+                 "consumer_key": "XEROPRIVATEKEY0000000000000000", "token": "XEROPRIVATEKEY0000000000000000",
+                 "rsa_key_file": key},
+        "send_to": targets,
+    })
+}
+
+fn hmac_item(path: &str, method: &str, body: Option<&str>, content_type: Option<&str>, targets: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "sign": {"url": format!("{PUBLIC}{path}"), "method": method, "signature_method": "HMAC-SHA1",
+                 "consumer_key": "hmac-consumer", "consumer_secret": HMAC_SECRET,
+                 "token": "hmac-token", "token_secret": TOKEN_SECRET, "body": body, "content_type": content_type},
+        "send_to": targets,
+    })
+}
+
+fn problem(r: &serde_json::Value) -> String {
+    r["body"]
+        .as_str()
+        .unwrap()
+        .split('&')
+        .find_map(|p| p.strip_prefix("oauth_problem="))
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn upstream_saw(r: &serde_json::Value) -> serde_json::Value {
+    assert_eq!(r["status"], 200, "{r}");
+    serde_json::from_str(r["body"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
+    let Some(desk) = Desk::new(0) else { return };
+    let Some(python) = python_with("oauthlib") else { return };
+    connect_cc(&desk);
+    let dir = tempfile::tempdir().unwrap();
+    // A 1024-bit key, as Xero's own instructions made them.
+    let (key, cer) = rsa_pair(dir.path(), "legacy", 1024);
+    let (wrong_key, _) = rsa_pair(dir.path(), "other", 2048);
+    let conf = config(dir.path(), &desk.peer.upstream, "", &cer);
+
+    let check = desk
+        .cmd()
+        .args(["bridge", "--check", "--json", "--config"])
+        .arg(&conf)
+        .env("HMAC_SECRET", HMAC_SECRET)
+        .env("TOKEN_SECRET", TOKEN_SECRET)
+        .finish();
+    desk.record(&check);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(v["routes"][0]["token"], "XEROPRIVATEKEY0000000000000000", "{v}");
+    assert_eq!(v["routes"][0]["token_from"], "the xero-private style (oauth_token = consumer key)");
+    assert_eq!(v["routes"][0]["tenant_header"], format!("xero-tenant-id: {TENANT}"));
+    assert!(v["routes"][0]["warnings"][0].as_str().unwrap().contains("1024 bits"), "{v}");
+    assert!(v["routes"][2]["token"].is_null());
+
+    let mut bridge = Bridge::start(&desk, &conf);
+    let b = bridge.listen.clone();
+    let form = "Name=Acme+Ltd&Note=caf%C3%A9+%26+co";
+    let json = r#"{"Contacts":[{"Name":"Acme"}]}"#;
+    let results = client(
+        &python,
+        serde_json::json!({"requests": [
+            rsa_item(&key, "/api.xro/2.0/Organisation?where=Name%3D%22Acme%22", &[&b]),
+            hmac_item("/hmac1/Contacts", "POST", Some(form), Some("application/x-www-form-urlencoded"), &[&b]),
+            hmac_item("/hmac1/Contacts", "PUT", Some(json), Some("application/json"), &[&b]),
+            {"sign": {"url": format!("{PUBLIC}/hmac256/Invoices?page=2"), "method": "GET", "signature_method": "HMAC-SHA256",
+                      "consumer_key": "hmac256-consumer", "consumer_secret": HMAC_SECRET, "signature_type": "QUERY"},
+             "send_to": [&b]},
+        ]}),
+    );
+    let seen = upstream_saw(&results[0][0]);
+    assert_eq!(seen["path"], "/api.xro/2.0/Organisation");
+    assert_eq!(seen["query"], "?where=Name%3D%22Acme%22");
+    assert_eq!(seen["client_id"], "cc-app", "the upstream's introspection names the profile's client");
+    assert_eq!(seen["tenant"], TENANT);
+    assert_eq!(seen["oauth1_header"], false, "the client's OAuth 1.0a Authorization was stripped");
+    let seen = upstream_saw(&results[1][0]);
+    assert_eq!(seen["method"], "POST");
+    assert_eq!(seen["body_text"], form, "the signed form body arrives as sent");
+    let seen = upstream_saw(&results[2][0]);
+    assert_eq!(seen["method"], "PUT");
+    assert_eq!(seen["body_text"], json, "a JSON body (with oauth_body_hash) arrives as sent");
+    let seen = upstream_saw(&results[3][0]);
+    assert!(seen["query"].as_str().unwrap().starts_with("?page=2&oauth_"), "{seen}");
+    let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
+    assert_eq!(accepted, 4);
+
+    // Forgeries and replays: each refused with the legacy provider's problem, none forwarded.
+    let mut replay = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b, &b]);
+    replay["sign"]["nonce"] = serde_json::json!("n-replayed-once");
+    let mut stale = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    stale["sign"]["timestamp"] = serde_json::json!((oauth1to2::oauth2::now() - 3600).to_string());
+    let mut tampered = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    tampered["tamper"] = serde_json::json!({"query": "where=everything"});
+    let mut body_swapped = hmac_item("/hmac1/Contacts", "PUT", Some(json), Some("application/json"), &[&b]);
+    body_swapped["tamper"] = serde_json::json!({"body": r#"{"Contacts":[{"Name":"Mallory"}]}"#});
+    let mut wrong_consumer = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    wrong_consumer["sign"]["consumer_key"] = serde_json::json!("someone-else");
+    let mut wrong_secret = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    wrong_secret["sign"]["consumer_secret"] = serde_json::json!("guessed");
+    let mut hmac_on_rsa = hmac_item("/api.xro/2.0/Organisation", "GET", None, None, &[&b]);
+    hmac_on_rsa["sign"]["consumer_key"] = serde_json::json!("XEROPRIVATEKEY0000000000000000");
+    let mut bare_header = hmac_item("/hmac256/Invoices", "POST", Some(json), Some("application/json"), &[&b]);
+    bare_header["sign"]["signature_method"] = serde_json::json!("HMAC-SHA256");
+    bare_header["sign"]["consumer_key"] = serde_json::json!("hmac256-consumer");
+    bare_header["sign"]["token"] = serde_json::Value::Null;
+    bare_header["tamper"] = serde_json::json!({"header": {"Authorization": "OAuth oauth_consumer_key=\"hmac256-consumer\""}});
+    let results = client(
+        &python,
+        serde_json::json!({"requests": [
+            replay, stale, tampered, body_swapped, wrong_consumer, wrong_secret,
+            rsa_item(&wrong_key, "/api.xro/2.0/Organisation", &[&b]), hmac_on_rsa, bare_header,
+        ]}),
+    );
+    assert_eq!(results[0][0]["status"], 200, "the first use of a nonce is forwarded");
+    assert_eq!((results[0][1]["status"].as_u64(), problem(&results[0][1])), (Some(401), "nonce_used".into()));
+    assert_eq!((results[1][0]["status"].as_u64(), problem(&results[1][0])), (Some(401), "timestamp_refused".into()));
+    assert!(results[1][0]["body"].as_str().unwrap().contains("oauth_acceptable_timestamps="), "{}", results[1][0]);
+    assert!(results[1][0]["date"].is_string(), "a stale timestamp's answer carries the server's clock");
+    assert_eq!(problem(&results[2][0]), "signature_invalid");
+    assert_eq!(problem(&results[3][0]), "signature_invalid", "a swapped JSON body fails its oauth_body_hash");
+    assert_eq!((results[4][0]["status"].as_u64(), problem(&results[4][0])), (Some(401), "consumer_key_unknown".into()));
+    assert_eq!(problem(&results[5][0]), "signature_invalid");
+    assert_eq!(problem(&results[6][0]), "signature_invalid", "another key than the certificate's");
+    assert_eq!((results[7][0]["status"].as_u64(), problem(&results[7][0])), (Some(400), "signature_method_rejected".into()));
+    assert_eq!((results[8][0]["status"].as_u64(), problem(&results[8][0])), (Some(400), "parameter_absent".into()));
+    for r in results.iter().flatten().skip(1) {
+        assert!(r["www_authenticate"].as_str().is_some_and(|w| w.starts_with("OAuth ")), "{r}");
+    }
+    assert_eq!(
+        upstream_stats(&desk)["accepted"].as_u64().unwrap(),
+        accepted + 1,
+        "only the replay's first use reached the upstream"
+    );
+
+    let (status, page) = get(&format!("{}/metrics", bridge.ops));
+    assert_eq!(status, 200);
+    assert_eq!(metric(&page, "oauth1to2_bridge_refusals_total{reason=\"signature_invalid\"}"), 4);
+    assert_eq!(metric(&page, "oauth1to2_bridge_refusals_total{reason=\"nonce_used\"}"), 1);
+    assert_eq!(metric(&page, "oauth1to2_bridge_requests_total{route=\"/hmac1/\",outcome=\"forwarded\"}"), 3);
+    assert_eq!(get(&format!("{}/healthz", bridge.ops)).0, 200);
+
+    assert!(bridge.stop().success(), "{}", bridge.log_text());
+    let log = bridge.log_text();
+    assert!(log.contains("\"event\":\"stopped\""), "{log}");
+    let refusals: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["outcome"] == "refused")
+        .collect();
+    assert_eq!(refusals.len(), 9, "{log}");
+    assert!(refusals.iter().any(|v| v["reason"].as_str().unwrap().contains("base string GET&http%3A%2F%2Fbridge.test%3A8080")), "{log}");
+    let tokens = desk.tokens("cc");
+    let mut secrets = secrets_in(&tokens);
+    secrets.extend([HMAC_SECRET.to_owned(), TOKEN_SECRET.to_owned(), CC_SECRET.to_owned()]);
+    for s in &secrets {
+        assert!(!log.contains(s.as_str()), "a secret is in the bridge's log");
+    }
+}
+
+/// A free loopback port (held only until returned: redis-server binds it next).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Redis(Child);
+
+impl Redis {
+    fn start(port: u16) -> Option<Redis> {
+        let Ok(child) = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+        else {
+            return missing("redis-server", "it is not installed (apt-get install redis-server)").map(|_| unreachable!());
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Redis(child))
+    }
+
+    fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn two_bridges_share_nonces_and_one_renewal_through_redis() {
+    let Some(desk) = Desk::new(0) else { return };
+    let Some(python) = python_with("oauthlib") else { return };
+    let port = free_port();
+    let Some(redis) = Redis::start(port) else { return };
+    connect_cc(&desk);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cer) = rsa_pair(dir.path(), "legacy", 2048);
+    let conf = config(dir.path(), &desk.peer.upstream, &format!("[state]\nredis = \"redis://127.0.0.1:{port}/\""), &cer);
+    // The stored token is good for 64 more seconds: the bridges renew 60 s before expiry, so
+    // it goes stale 4 s from now, in the middle of the burst below.
+    desk.expire_in("cc", 64);
+    let stale_at = Instant::now() + Duration::from_secs(4);
+    let grants = desk.peer.count("client_credentials:success");
+    let one = Bridge::start(&desk, &conf);
+    let two = Bridge::start(&desk, &conf);
+
+    // 1,000 requests at about 170 a second, alternating between the bridges, over the token's
+    // expiry.
+    let items: Vec<serde_json::Value> = (0..1000)
+        .map(|i| hmac_item("/hmac1/Invoices", "GET", None, None, &[if i % 2 == 0 { &one.listen } else { &two.listen }]))
+        .collect();
+    assert!(Instant::now() < stale_at, "the bridges took too long to start");
+    let results = client(&python, serde_json::json!({"requests": items, "workers": 32, "spread_ms": 6}));
+    assert!(Instant::now() > stale_at, "the burst outlasted the token");
+    let ok = results.iter().flatten().filter(|r| r["status"] == 200).count();
+    assert_eq!(ok, 1000, "{:?}", results.iter().flatten().find(|r| r["status"] != 200));
+    assert_eq!(
+        desk.peer.count("client_credentials:success"),
+        grants + 1,
+        "exactly one renewal between the two bridges"
+    );
+    let renewals: u64 = [&one, &two]
+        .iter()
+        .map(|b| metric(&get(&format!("{}/metrics", b.ops)).1, "oauth1to2_bridge_token_renewals_total{profile=\"cc\"}"))
+        .sum();
+    assert_eq!(renewals, 1);
+    let seen = upstream_stats(&desk);
+    assert_eq!(seen["tokens"].as_object().unwrap().len(), 2, "the old token, then the one renewal's: {seen}");
+
+    // A replay sent to the other bridge is refused there.
+    let mut replay = hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen, &two.listen]);
+    replay["sign"]["nonce"] = serde_json::json!("n-across-bridges");
+    let r = client(&python, serde_json::json!({"requests": [replay]}));
+    assert_eq!(r[0][0]["status"], 200);
+    assert_eq!(problem(&r[0][1]), "nonce_used", "{}", r[0][1]);
+
+    // Redis gone: refused (503), never forwarded unchecked; then back.
+    let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
+    redis.kill();
+    let r = client(&python, serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen, &two.listen])]}));
+    assert_eq!((r[0][0]["status"].as_u64(), r[0][1]["status"].as_u64()), (Some(503), Some(503)), "{r:?}");
+    assert_eq!(get(&format!("{}/healthz", one.ops)).0, 503);
+    assert_eq!(upstream_stats(&desk)["accepted"].as_u64().unwrap(), accepted);
+    assert!(one.log_text().contains("cannot record the nonce"), "{}", one.log_text());
+    let _redis = Redis::start(port).expect("redis-server again");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client(&python, serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen])]}));
+        if r[0][0]["status"] == 200 {
+            break;
+        }
+        assert_eq!(r[0][0]["status"], 503, "{r:?}");
+        assert!(Instant::now() < deadline, "the bridge did not recover when Redis came back");
+    }
+    // The other bridge's health check comes back too, once it has reconnected.
+    while get(&format!("{}/healthz", two.ops)).0 != 200 {
+        assert!(Instant::now() < deadline, "the second bridge did not recover");
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("listen = \"127.0.0.1:80800\"\n", "line 1", "not an address and port"),
+        ("listen = \"127.0.0.1:0\"\n\n[[route]]\nprefix = \"api/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"S\"\n", "line 4", "must be a path that starts and ends with '/'"),
+        ("[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"PLAINTEXT\"\nconsumer_key = \"k\"\n", "line 5", "not one the bridge verifies"),
+        ("[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"OAUTH1TO2_TEST_UNSET_VARIABLE\"\n", "line 7", "which is not set"),
+        ("[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\nupstream = \"http://api.example.com\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\n", "line 4", "the bearer token may not travel there"),
+        ("[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"RSA-SHA1\"\nconsumer_key = \"k\"\ncertificate = \"missing.cer\"\n", "line 7", "cannot read the certificate"),
+        ("[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\nupsteam = \"https://x\"\n", "line 4", "unknown field"),
+        ("[state]\nredis = \"http://localhost\"\n", "line 2", "redis:// URL"),
+    ];
+    for (i, (text, line, message)) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&p, text).unwrap();
+        let o = bin()
+            .env("OAUTH1TO2_HOME", home.path())
+            .args(["bridge", "--check", "--config"])
+            .arg(&p)
+            .finish();
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains(&format!("bad{i}.toml {line}:")) && e.contains(message), "{text}\n{e}");
+    }
+    // A good file whose profile is not there: the route's line and what to do.
+    let p = dir.path().join("noprofile.toml");
+    std::fs::write(&p, "\n[[route]]\nprefix = \"/a/\"\nprofile = \"nosuch\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"HOME\"\n").unwrap();
+    let o = bin().env("OAUTH1TO2_HOME", home.path()).args(["bridge", "--check", "--config"]).arg(&p).finish();
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("noprofile.toml line 2: profile \"nosuch\""), "{}", stderr(&o));
+}
