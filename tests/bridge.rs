@@ -51,10 +51,12 @@ impl Bridge {
                 l2.lock().unwrap().push(line);
             }
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the bridge did not start: {:?}", log.lock().unwrap())
-        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("the bridge did not start: {:?}", log.lock().unwrap())
+            });
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         Bridge {
             child: Some(child),
@@ -88,14 +90,28 @@ impl Drop for Bridge {
 /// A plain HTTP GET on loopback: status and body.
 fn get(url: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
     let mut s = std::net::TcpStream::connect(host).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     std::io::Read::read_to_string(&mut s, &mut out).unwrap();
-    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -115,7 +131,12 @@ fn client(python: &Path, job: serde_json::Value) -> Vec<Vec<serde_json::Value>> 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(job.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(job.to_string().as_bytes())
+        .unwrap();
     let o = finish_child(child, "bridge_client.py", Duration::from_secs(300));
     assert!(o.status.success(), "bridge_client.py: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -135,7 +156,17 @@ fn rsa_pair(dir: &Path, name: &str, bits: u32) -> (PathBuf, PathBuf) {
     let key = dir.join(format!("{name}.pem"));
     let cer = dir.join(format!("{name}.cer"));
     let o = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", &format!("rsa:{bits}"), "-nodes", "-days", "30", "-subj", "/CN=legacy client"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            &format!("rsa:{bits}"),
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=legacy client",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -146,7 +177,11 @@ fn rsa_pair(dir: &Path, name: &str, bits: u32) -> (PathBuf, PathBuf) {
 }
 
 fn connect_cc(desk: &Desk) {
-    let o = desk.cmd().args(desk.connect_args("cc", "cc-app")).env("BROWSER", "false").finish();
+    let o = desk
+        .cmd()
+        .args(desk.connect_args("cc", "cc-app"))
+        .env("BROWSER", "false")
+        .finish();
     desk.record(&o);
     assert!(o.status.success(), "connect: {}", stderr(&o));
 }
@@ -210,7 +245,13 @@ fn rsa_item(key: &Path, path: &str, targets: &[&str]) -> serde_json::Value {
     })
 }
 
-fn hmac_item(path: &str, method: &str, body: Option<&str>, content_type: Option<&str>, targets: &[&str]) -> serde_json::Value {
+fn hmac_item(
+    path: &str,
+    method: &str,
+    body: Option<&str>,
+    content_type: Option<&str>,
+    targets: &[&str],
+) -> serde_json::Value {
     serde_json::json!({
         "sign": {"url": format!("{PUBLIC}{path}"), "method": method, "signature_method": "HMAC-SHA1",
                  "consumer_key": "hmac-consumer", "consumer_secret": HMAC_SECRET,
@@ -237,7 +278,9 @@ fn upstream_saw(r: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     let Some(desk) = Desk::new(0) else { return };
-    let Some(python) = python_with("oauthlib") else { return };
+    let Some(python) = python_with("oauthlib") else {
+        return;
+    };
     connect_cc(&desk);
     let dir = tempfile::tempdir().unwrap();
     // A 1024-bit key, as Xero's own instructions made them.
@@ -255,10 +298,25 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     desk.record(&check);
     assert!(check.status.success(), "{}", stderr(&check));
     let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
-    assert_eq!(v["routes"][0]["token"], "XEROPRIVATEKEY0000000000000000", "{v}");
-    assert_eq!(v["routes"][0]["token_from"], "the xero-private style (oauth_token = consumer key)");
-    assert_eq!(v["routes"][0]["tenant_header"], format!("xero-tenant-id: {TENANT}"));
-    assert!(v["routes"][0]["warnings"][0].as_str().unwrap().contains("1024 bits"), "{v}");
+    assert_eq!(
+        v["routes"][0]["token"], "XEROPRIVATEKEY0000000000000000",
+        "{v}"
+    );
+    assert_eq!(
+        v["routes"][0]["token_from"],
+        "the xero-private style (oauth_token = consumer key)"
+    );
+    assert_eq!(
+        v["routes"][0]["tenant_header"],
+        format!("xero-tenant-id: {TENANT}")
+    );
+    assert!(
+        v["routes"][0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("1024 bits"),
+        "{v}"
+    );
     assert!(v["routes"][2]["token"].is_null());
 
     let mut bridge = Bridge::start(&desk, &conf);
@@ -279,17 +337,35 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     let seen = upstream_saw(&results[0][0]);
     assert_eq!(seen["path"], "/api.xro/2.0/Organisation");
     assert_eq!(seen["query"], "?where=Name%3D%22Acme%22");
-    assert_eq!(seen["client_id"], "cc-app", "the upstream's introspection names the profile's client");
+    assert_eq!(
+        seen["client_id"], "cc-app",
+        "the upstream's introspection names the profile's client"
+    );
     assert_eq!(seen["tenant"], TENANT);
-    assert_eq!(seen["oauth1_header"], false, "the client's OAuth 1.0a Authorization was stripped");
+    assert_eq!(
+        seen["oauth1_header"], false,
+        "the client's OAuth 1.0a Authorization was stripped"
+    );
     let seen = upstream_saw(&results[1][0]);
     assert_eq!(seen["method"], "POST");
-    assert_eq!(seen["body_text"], form, "the signed form body arrives as sent");
+    assert_eq!(
+        seen["body_text"], form,
+        "the signed form body arrives as sent"
+    );
     let seen = upstream_saw(&results[2][0]);
     assert_eq!(seen["method"], "PUT");
-    assert_eq!(seen["body_text"], json, "a JSON body (with oauth_body_hash) arrives as sent");
+    assert_eq!(
+        seen["body_text"], json,
+        "a JSON body (with oauth_body_hash) arrives as sent"
+    );
     let seen = upstream_saw(&results[3][0]);
-    assert!(seen["query"].as_str().unwrap().starts_with("?page=2&oauth_"), "{seen}");
+    assert!(
+        seen["query"]
+            .as_str()
+            .unwrap()
+            .starts_with("?page=2&oauth_"),
+        "{seen}"
+    );
     let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
     assert_eq!(accepted, 4);
 
@@ -300,7 +376,13 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     stale["sign"]["timestamp"] = serde_json::json!((oauth1to2::oauth2::now() - 3600).to_string());
     let mut tampered = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
     tampered["tamper"] = serde_json::json!({"query": "where=everything"});
-    let mut body_swapped = hmac_item("/hmac1/Contacts", "PUT", Some(json), Some("application/json"), &[&b]);
+    let mut body_swapped = hmac_item(
+        "/hmac1/Contacts",
+        "PUT",
+        Some(json),
+        Some("application/json"),
+        &[&b],
+    );
     body_swapped["tamper"] = serde_json::json!({"body": r#"{"Contacts":[{"Name":"Mallory"}]}"#});
     let mut wrong_consumer = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
     wrong_consumer["sign"]["consumer_key"] = serde_json::json!("someone-else");
@@ -308,7 +390,13 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     wrong_secret["sign"]["consumer_secret"] = serde_json::json!("guessed");
     let mut hmac_on_rsa = hmac_item("/api.xro/2.0/Organisation", "GET", None, None, &[&b]);
     hmac_on_rsa["sign"]["consumer_key"] = serde_json::json!("XEROPRIVATEKEY0000000000000000");
-    let mut bare_header = hmac_item("/hmac256/Invoices", "POST", Some(json), Some("application/json"), &[&b]);
+    let mut bare_header = hmac_item(
+        "/hmac256/Invoices",
+        "POST",
+        Some(json),
+        Some("application/json"),
+        &[&b],
+    );
     bare_header["sign"]["signature_method"] = serde_json::json!("HMAC-SHA256");
     bare_header["sign"]["consumer_key"] = serde_json::json!("hmac256-consumer");
     bare_header["sign"]["token"] = serde_json::Value::Null;
@@ -320,20 +408,61 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
             rsa_item(&wrong_key, "/api.xro/2.0/Organisation", &[&b]), hmac_on_rsa, bare_header,
         ]}),
     );
-    assert_eq!(results[0][0]["status"], 200, "the first use of a nonce is forwarded");
-    assert_eq!((results[0][1]["status"].as_u64(), problem(&results[0][1])), (Some(401), "nonce_used".into()));
-    assert_eq!((results[1][0]["status"].as_u64(), problem(&results[1][0])), (Some(401), "timestamp_refused".into()));
-    assert!(results[1][0]["body"].as_str().unwrap().contains("oauth_acceptable_timestamps="), "{}", results[1][0]);
-    assert!(results[1][0]["date"].is_string(), "a stale timestamp's answer carries the server's clock");
+    assert_eq!(
+        results[0][0]["status"], 200,
+        "the first use of a nonce is forwarded"
+    );
+    assert_eq!(
+        (results[0][1]["status"].as_u64(), problem(&results[0][1])),
+        (Some(401), "nonce_used".into())
+    );
+    assert_eq!(
+        (results[1][0]["status"].as_u64(), problem(&results[1][0])),
+        (Some(401), "timestamp_refused".into())
+    );
+    assert!(
+        results[1][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("oauth_acceptable_timestamps="),
+        "{}",
+        results[1][0]
+    );
+    assert!(
+        results[1][0]["date"].is_string(),
+        "a stale timestamp's answer carries the server's clock"
+    );
     assert_eq!(problem(&results[2][0]), "signature_invalid");
-    assert_eq!(problem(&results[3][0]), "signature_invalid", "a swapped JSON body fails its oauth_body_hash");
-    assert_eq!((results[4][0]["status"].as_u64(), problem(&results[4][0])), (Some(401), "consumer_key_unknown".into()));
+    assert_eq!(
+        problem(&results[3][0]),
+        "signature_invalid",
+        "a swapped JSON body fails its oauth_body_hash"
+    );
+    assert_eq!(
+        (results[4][0]["status"].as_u64(), problem(&results[4][0])),
+        (Some(401), "consumer_key_unknown".into())
+    );
     assert_eq!(problem(&results[5][0]), "signature_invalid");
-    assert_eq!(problem(&results[6][0]), "signature_invalid", "another key than the certificate's");
-    assert_eq!((results[7][0]["status"].as_u64(), problem(&results[7][0])), (Some(400), "signature_method_rejected".into()));
-    assert_eq!((results[8][0]["status"].as_u64(), problem(&results[8][0])), (Some(400), "parameter_absent".into()));
+    assert_eq!(
+        problem(&results[6][0]),
+        "signature_invalid",
+        "another key than the certificate's"
+    );
+    assert_eq!(
+        (results[7][0]["status"].as_u64(), problem(&results[7][0])),
+        (Some(400), "signature_method_rejected".into())
+    );
+    assert_eq!(
+        (results[8][0]["status"].as_u64(), problem(&results[8][0])),
+        (Some(400), "parameter_absent".into())
+    );
     for r in results.iter().flatten().skip(1) {
-        assert!(r["www_authenticate"].as_str().is_some_and(|w| w.starts_with("OAuth ")), "{r}");
+        assert!(
+            r["www_authenticate"]
+                .as_str()
+                .is_some_and(|w| w.starts_with("OAuth ")),
+            "{r}"
+        );
     }
     assert_eq!(
         upstream_stats(&desk)["accepted"].as_u64().unwrap(),
@@ -343,9 +472,27 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
 
     let (status, page) = get(&format!("{}/metrics", bridge.ops));
     assert_eq!(status, 200);
-    assert_eq!(metric(&page, "oauth1to2_bridge_refusals_total{reason=\"signature_invalid\"}"), 4);
-    assert_eq!(metric(&page, "oauth1to2_bridge_refusals_total{reason=\"nonce_used\"}"), 1);
-    assert_eq!(metric(&page, "oauth1to2_bridge_requests_total{route=\"/hmac1/\",outcome=\"forwarded\"}"), 3);
+    assert_eq!(
+        metric(
+            &page,
+            "oauth1to2_bridge_refusals_total{reason=\"signature_invalid\"}"
+        ),
+        4
+    );
+    assert_eq!(
+        metric(
+            &page,
+            "oauth1to2_bridge_refusals_total{reason=\"nonce_used\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        metric(
+            &page,
+            "oauth1to2_bridge_requests_total{route=\"/hmac1/\",outcome=\"forwarded\"}"
+        ),
+        3
+    );
     assert_eq!(get(&format!("{}/healthz", bridge.ops)).0, 200);
 
     assert!(bridge.stop().success(), "{}", bridge.log_text());
@@ -357,10 +504,20 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
         .filter(|v| v["outcome"] == "refused")
         .collect();
     assert_eq!(refusals.len(), 9, "{log}");
-    assert!(refusals.iter().any(|v| v["reason"].as_str().unwrap().contains("base string GET&http%3A%2F%2Fbridge.test%3A8080")), "{log}");
+    assert!(
+        refusals.iter().any(|v| v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("base string GET&http%3A%2F%2Fbridge.test%3A8080")),
+        "{log}"
+    );
     let tokens = desk.tokens("cc");
     let mut secrets = secrets_in(&tokens);
-    secrets.extend([HMAC_SECRET.to_owned(), TOKEN_SECRET.to_owned(), CC_SECRET.to_owned()]);
+    secrets.extend([
+        HMAC_SECRET.to_owned(),
+        TOKEN_SECRET.to_owned(),
+        CC_SECRET.to_owned(),
+    ]);
     for s in &secrets {
         assert!(!log.contains(s.as_str()), "a secret is in the bridge's log");
     }
@@ -368,7 +525,11 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
 
 /// A free loopback port (held only until returned: redis-server binds it next).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Redis(Child);
@@ -376,15 +537,31 @@ struct Redis(Child);
 impl Redis {
     fn start(port: u16) -> Option<Redis> {
         let Ok(child) = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .spawn()
         else {
-            return missing("redis-server", "it is not installed (apt-get install redis-server)").map(|_| unreachable!());
+            return missing(
+                "redis-server",
+                "it is not installed (apt-get install redis-server)",
+            )
+            .map(|_| unreachable!());
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(Redis(child))
@@ -406,13 +583,22 @@ impl Drop for Redis {
 #[test]
 fn two_bridges_share_nonces_and_one_renewal_through_redis() {
     let Some(desk) = Desk::new(0) else { return };
-    let Some(python) = python_with("oauthlib") else { return };
+    let Some(python) = python_with("oauthlib") else {
+        return;
+    };
     let port = free_port();
-    let Some(redis) = Redis::start(port) else { return };
+    let Some(redis) = Redis::start(port) else {
+        return;
+    };
     connect_cc(&desk);
     let dir = tempfile::tempdir().unwrap();
     let (_, cer) = rsa_pair(dir.path(), "legacy", 2048);
-    let conf = config(dir.path(), &desk.peer.upstream, &format!("[state]\nredis = \"redis://127.0.0.1:{port}/\""), &cer);
+    let conf = config(
+        dir.path(),
+        &desk.peer.upstream,
+        &format!("[state]\nredis = \"redis://127.0.0.1:{port}/\""),
+        &cer,
+    );
     // The stored token is good for 64 more seconds: the bridges renew 60 s before expiry, so
     // it goes stale 4 s from now, in the middle of the burst below.
     desk.expire_in("cc", 64);
@@ -424,13 +610,36 @@ fn two_bridges_share_nonces_and_one_renewal_through_redis() {
     // 1,000 requests at about 170 a second, alternating between the bridges, over the token's
     // expiry.
     let items: Vec<serde_json::Value> = (0..1000)
-        .map(|i| hmac_item("/hmac1/Invoices", "GET", None, None, &[if i % 2 == 0 { &one.listen } else { &two.listen }]))
+        .map(|i| {
+            hmac_item(
+                "/hmac1/Invoices",
+                "GET",
+                None,
+                None,
+                &[if i % 2 == 0 { &one.listen } else { &two.listen }],
+            )
+        })
         .collect();
-    assert!(Instant::now() < stale_at, "the bridges took too long to start");
-    let results = client(&python, serde_json::json!({"requests": items, "workers": 32, "spread_ms": 6}));
+    assert!(
+        Instant::now() < stale_at,
+        "the bridges took too long to start"
+    );
+    let results = client(
+        &python,
+        serde_json::json!({"requests": items, "workers": 32, "spread_ms": 6}),
+    );
     assert!(Instant::now() > stale_at, "the burst outlasted the token");
-    let ok = results.iter().flatten().filter(|r| r["status"] == 200).count();
-    assert_eq!(ok, 1000, "{:?}", results.iter().flatten().find(|r| r["status"] != 200));
+    let ok = results
+        .iter()
+        .flatten()
+        .filter(|r| r["status"] == 200)
+        .count();
+    assert_eq!(
+        ok,
+        1000,
+        "{:?}",
+        results.iter().flatten().find(|r| r["status"] != 200)
+    );
     assert_eq!(
         desk.peer.count("client_credentials:success"),
         grants + 1,
@@ -438,14 +647,29 @@ fn two_bridges_share_nonces_and_one_renewal_through_redis() {
     );
     let renewals: u64 = [&one, &two]
         .iter()
-        .map(|b| metric(&get(&format!("{}/metrics", b.ops)).1, "oauth1to2_bridge_token_renewals_total{profile=\"cc\"}"))
+        .map(|b| {
+            metric(
+                &get(&format!("{}/metrics", b.ops)).1,
+                "oauth1to2_bridge_token_renewals_total{profile=\"cc\"}",
+            )
+        })
         .sum();
     assert_eq!(renewals, 1);
     let seen = upstream_stats(&desk);
-    assert_eq!(seen["tokens"].as_object().unwrap().len(), 2, "the old token, then the one renewal's: {seen}");
+    assert_eq!(
+        seen["tokens"].as_object().unwrap().len(),
+        2,
+        "the old token, then the one renewal's: {seen}"
+    );
 
     // A replay sent to the other bridge is refused there.
-    let mut replay = hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen, &two.listen]);
+    let mut replay = hmac_item(
+        "/hmac1/Contacts",
+        "GET",
+        None,
+        None,
+        &[&one.listen, &two.listen],
+    );
     replay["sign"]["nonce"] = serde_json::json!("n-across-bridges");
     let r = client(&python, serde_json::json!({"requests": [replay]}));
     assert_eq!(r[0][0]["status"], 200);
@@ -454,24 +678,47 @@ fn two_bridges_share_nonces_and_one_renewal_through_redis() {
     // Redis gone: refused (503), never forwarded unchecked; then back.
     let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
     redis.kill();
-    let r = client(&python, serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen, &two.listen])]}));
-    assert_eq!((r[0][0]["status"].as_u64(), r[0][1]["status"].as_u64()), (Some(503), Some(503)), "{r:?}");
+    let r = client(
+        &python,
+        serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen, &two.listen])]}),
+    );
+    assert_eq!(
+        (r[0][0]["status"].as_u64(), r[0][1]["status"].as_u64()),
+        (Some(503), Some(503)),
+        "{r:?}"
+    );
     assert_eq!(get(&format!("{}/healthz", one.ops)).0, 503);
-    assert_eq!(upstream_stats(&desk)["accepted"].as_u64().unwrap(), accepted);
-    assert!(one.log_text().contains("cannot record the nonce"), "{}", one.log_text());
+    assert_eq!(
+        upstream_stats(&desk)["accepted"].as_u64().unwrap(),
+        accepted
+    );
+    assert!(
+        one.log_text().contains("cannot record the nonce"),
+        "{}",
+        one.log_text()
+    );
     let _redis = Redis::start(port).expect("redis-server again");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let r = client(&python, serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen])]}));
+        let r = client(
+            &python,
+            serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&one.listen])]}),
+        );
         if r[0][0]["status"] == 200 {
             break;
         }
         assert_eq!(r[0][0]["status"], 503, "{r:?}");
-        assert!(Instant::now() < deadline, "the bridge did not recover when Redis came back");
+        assert!(
+            Instant::now() < deadline,
+            "the bridge did not recover when Redis came back"
+        );
     }
     // The other bridge's health check comes back too, once it has reconnected.
     while get(&format!("{}/healthz", two.ops)).0 != 200 {
-        assert!(Instant::now() < deadline, "the second bridge did not recover");
+        assert!(
+            Instant::now() < deadline,
+            "the second bridge did not recover"
+        );
     }
 }
 
@@ -499,12 +746,112 @@ fn a_bad_configuration_is_refused_with_its_line() {
             .finish();
         assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
         let e = stderr(&o);
-        assert!(e.contains(&format!("bad{i}.toml {line}:")) && e.contains(message), "{text}\n{e}");
+        assert!(
+            e.contains(&format!("bad{i}.toml {line}:")) && e.contains(message),
+            "{text}\n{e}"
+        );
     }
     // A good file whose profile is not there: the route's line and what to do.
     let p = dir.path().join("noprofile.toml");
     std::fs::write(&p, "\n[[route]]\nprefix = \"/a/\"\nprofile = \"nosuch\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"HOME\"\n").unwrap();
-    let o = bin().env("OAUTH1TO2_HOME", home.path()).args(["bridge", "--check", "--config"]).arg(&p).finish();
+    let o = bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["bridge", "--check", "--config"])
+        .arg(&p)
+        .finish();
     assert_ne!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("noprofile.toml line 2: profile \"nosuch\""), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("noprofile.toml line 2: profile \"nosuch\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A raw HTTP/1.1 exchange on loopback: the status.
+fn raw_status(addr: &str, request: &[u8]) -> u16 {
+    let mut s = std::net::TcpStream::connect(addr.strip_prefix("http://").unwrap()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = s.write_all(request);
+    let mut out = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut s, &mut out);
+    String::from_utf8_lossy(&out)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn limits_hold_and_sigterm_lets_a_request_in_flight_finish() {
+    let Some(desk) = Desk::new(0) else { return };
+    let Some(python) = python_with("oauthlib") else {
+        return;
+    };
+    connect_cc(&desk);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cer) = rsa_pair(dir.path(), "legacy", 2048);
+    let conf = config(
+        dir.path(),
+        &desk.peer.upstream,
+        "[limits]\nmax_body_bytes = 4096\nmax_header_bytes = 8192\n",
+        &cer,
+    );
+    let mut bridge = Bridge::start(&desk, &conf);
+    let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
+    // Headers past the limit: 431, before any check. A body declared past it: 413.
+    let big = format!(
+        "GET /hmac1/x HTTP/1.1\r\nHost: bridge.test:8080\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert_eq!(raw_status(&bridge.listen, big.as_bytes()), 431);
+    let body = "GET /hmac1/x HTTP/1.1\r\nHost: bridge.test:8080\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n";
+    assert_eq!(raw_status(&bridge.listen, body.as_bytes()), 413);
+    // A form body longer than declared limits: refused, not read without end.
+    let form = hmac_item(
+        "/hmac1/Contacts",
+        "POST",
+        Some(&"a=b&".repeat(2000)),
+        Some("application/x-www-form-urlencoded"),
+        &[&bridge.listen],
+    );
+    let r = client(&python, serde_json::json!({"requests": [form]}));
+    assert_eq!(r[0][0]["status"], 413, "{:?}", r);
+    assert_eq!(
+        upstream_stats(&desk)["accepted"].as_u64().unwrap(),
+        accepted,
+        "nothing over a limit was forwarded"
+    );
+
+    // A request the upstream holds for 1.5 s; SIGTERM while it is in flight.
+    let slow = hmac_item(
+        "/hmac1/Slow?delay_ms=1500",
+        "GET",
+        None,
+        None,
+        &[&bridge.listen],
+    );
+    let py = python.clone();
+    let waiting = std::thread::spawn(move || client(&py, serde_json::json!({"requests": [slow]})));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while upstream_stats(&desk)["in_flight"] != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the slow request never reached the upstream"
+        );
+    }
+    let status = bridge.stop();
+    let r = waiting.join().unwrap();
+    assert_eq!(
+        r[0][0]["status"], 200,
+        "the request in flight finished: {r:?}"
+    );
+    assert!(status.success());
+    let log = bridge.log_text();
+    assert!(
+        log.contains("\"event\":\"stopped\",\"finished_in_flight\":true")
+            || log.contains("\"finished_in_flight\":true"),
+        "{log}"
+    );
+    // Stopped: nothing listens any more.
+    assert!(std::net::TcpStream::connect(bridge.listen.strip_prefix("http://").unwrap()).is_err());
 }

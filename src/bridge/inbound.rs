@@ -388,3 +388,172 @@ pub fn check(
         consumer_key: consumer_key.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth1::{authorization_header, base_string, sign, Signer};
+
+    const ROUTE: &str = "[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"ck\"\nconsumer_secret_env = \"S\"\ntoken = \"tk\"\ntoken_secret_env = \"T\"\n\n[[route]]\nprefix = \"/rsa/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"RSA-SHA1\"\nconsumer_key = \"ck\"\ncertificate = \"keys/publickey.cer\"\n";
+    const NOW: i64 = 1_800_000_000;
+
+    fn routes() -> crate::bridge::config::BridgeConfig {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let env = |n: &str| Some(format!("secret-{n}"));
+        crate::bridge::config::parse(ROUTE, std::path::Path::new("t.toml"), &fixtures, &env)
+            .unwrap()
+    }
+
+    /// A request signed with HMAC-SHA1 by the library's signer (itself checked against
+    /// oauthlib in tests/oauth1_peers.rs), with `extra` protocol parameters.
+    fn signed(url: &str, ts: i64, extra: &[(&str, &str)]) -> CapturedRequest {
+        let mut oauth: Vec<(String, String)> = [
+            ("oauth_consumer_key", "ck"),
+            ("oauth_token", "tk"),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_nonce", "n1"),
+            ("oauth_version", "1.0"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        oauth.push(("oauth_timestamp".into(), ts.to_string()));
+        let base = base_string("POST", url, &[], &oauth).unwrap();
+        let secrets = Signer::Secrets {
+            consumer_secret: "secret-S",
+            token_secret: "secret-T",
+        };
+        oauth.push((
+            "oauth_signature".into(),
+            sign(SignatureMethod::HmacSha1, &base.text, &secrets).unwrap(),
+        ));
+        CapturedRequest {
+            method: "POST".into(),
+            url: url.into(),
+            authorization: Some(authorization_header(None, &oauth)),
+            form: vec![],
+        }
+    }
+
+    fn run(
+        req: &CapturedRequest,
+        body: Option<&[u8]>,
+        require: bool,
+        now: i64,
+    ) -> Result<Accepted, Refusal> {
+        let conf = routes();
+        let signed = Signed {
+            request: req,
+            body,
+            form_body: false,
+            has_body: body.is_some_and(|b| !b.is_empty()),
+        };
+        check(&conf.routes[0].inbound, &signed, 300, require, now)
+    }
+
+    #[test]
+    fn the_window_is_inclusive_and_a_refusal_names_the_acceptable_range() {
+        let req = signed("http://b.test/a/x", NOW, &[]);
+        assert!(run(&req, None, false, NOW + 300).is_ok());
+        assert!(run(&req, None, false, NOW - 300).is_ok());
+        let e = run(&req, None, false, NOW + 301).unwrap_err();
+        assert_eq!(
+            e.problem,
+            Problem::TimestampRefused {
+                from: NOW + 1,
+                to: NOW + 601
+            }
+        );
+        assert_eq!(e.problem.status(), 401);
+        assert!(
+            e.problem.body().starts_with(&format!(
+                "oauth_problem=timestamp_refused&oauth_acceptable_timestamps={}-{}",
+                NOW + 1,
+                NOW + 601
+            )),
+            "{}",
+            e.problem.body()
+        );
+    }
+
+    #[test]
+    fn duplicated_and_malformed_protocol_parameters_are_refused_with_400() {
+        let mut req = signed("http://b.test/a/x", NOW, &[]);
+        let h = req.authorization.clone().unwrap();
+        req.authorization = Some(format!("{h}, oauth_nonce=\"n2\""));
+        let e = run(&req, None, false, NOW).unwrap_err();
+        assert_eq!(
+            (e.problem.code(), e.problem.status()),
+            ("parameter_rejected", 400)
+        );
+        let req = signed("http://b.test/a/x?oauth_nonce=q", NOW, &[]);
+        assert_eq!(
+            run(&req, None, false, NOW).unwrap_err().problem.code(),
+            "parameter_rejected"
+        );
+        let req = signed("http://b.test/a/x", NOW, &[("oauth_version", "2.0")]);
+        assert_eq!(
+            run(&req, None, false, NOW).unwrap_err().problem,
+            Problem::ParameterRejected("oauth_version".into())
+        );
+        let mut req = signed("http://b.test/a/x", NOW, &[]);
+        req.authorization = Some(
+            req.authorization
+                .unwrap()
+                .replace("oauth_version=\"1.0\"", "oauth_version=\"2.0\""),
+        );
+        assert_eq!(
+            run(&req, None, false, NOW).unwrap_err().problem,
+            Problem::VersionRejected
+        );
+    }
+
+    #[test]
+    fn a_body_hash_is_checked_and_required_only_where_the_route_says() {
+        let body = br#"{"a":1}"#;
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(body));
+        let req = signed("http://b.test/a/x", NOW, &[("oauth_body_hash", &hash)]);
+        assert!(run(&req, Some(body), true, NOW).is_ok());
+        assert_eq!(
+            run(&req, Some(b"{\"a\":2}"), false, NOW)
+                .unwrap_err()
+                .problem,
+            Problem::SignatureInvalid
+        );
+        let req = signed("http://b.test/a/x", NOW, &[]);
+        assert!(run(&req, Some(body), false, NOW).is_ok());
+        assert_eq!(
+            run(&req, Some(body), true, NOW).unwrap_err().problem,
+            Problem::ParameterAbsent(vec!["oauth_body_hash"])
+        );
+    }
+
+    #[test]
+    fn the_nonce_key_separates_its_parts() {
+        let a = run(&signed("http://b.test/a/x", NOW, &[]), None, false, NOW).unwrap();
+        let b = run(&signed("http://b.test/a/y", NOW, &[]), None, false, NOW).unwrap();
+        assert_eq!(
+            a.nonce_key, b.nonce_key,
+            "the same client, timestamp and nonce on another path is a replay"
+        );
+        let c = run(&signed("http://b.test/a/x", NOW + 1, &[]), None, false, NOW).unwrap();
+        assert_ne!(a.nonce_key, c.nonce_key);
+        assert_eq!(a.nonce_key.len(), 64);
+    }
+
+    #[test]
+    fn an_rsa_route_reads_the_certificate_and_refuses_hmac() {
+        let conf = routes();
+        assert!(conf.routes[1].inbound.key.is_some());
+        let req = signed("http://b.test/rsa/x", NOW, &[]);
+        let signed = Signed {
+            request: &req,
+            body: None,
+            form_body: false,
+            has_body: false,
+        };
+        let e = check(&conf.routes[1].inbound, &signed, 300, false, NOW).unwrap_err();
+        assert_eq!(e.problem, Problem::SignatureMethodRejected);
+    }
+}

@@ -130,13 +130,14 @@ const instanceUrl = `https://127.0.0.1:${sfInstance.address().port}`;
 // /token/introspection (RFC 7662) as the resource server api-rs; an inactive or missing one is
 // refused with 401 and WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 section 3.1).
 // An accepted request is answered with what arrived (method, path, query, the tenant header,
-// whether any OAuth 1.0a Authorization got through, the body's length and SHA-256) and counted;
+// whether any OAuth 1.0a Authorization got through, the body's length and SHA-256) and counted
+// (?delay_ms=N answers N ms later, counted in in_flight meanwhile);
 // GET /__upstream/stats gives the counts, and the token ids it saw.
 const API_RS_SECRET = 'api-rs-secret-6b0f2c9e1d7a';
 const upstream = https.createServer({ key: fs.readFileSync(process.env.TLS_KEY), cert: fs.readFileSync(process.env.TLS_CERT) });
 await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
 const upstreamUrl = `https://127.0.0.1:${upstream.address().port}`;
-const upstreamStats = { accepted: 0, refused: 0, tokens: {} };
+const upstreamStats = { accepted: 0, refused: 0, in_flight: 0, tokens: {} };
 const sfEnded = new Set(); // tokens whose session the test ended (POST /__sf/end-sessions)
 const sfIssued = [];
 const sfUserOf = new Map(); // token -> the user its JWT bearer grant named
@@ -465,6 +466,13 @@ upstream.on('request', (req, res) => {
         return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }
       upstreamStats.accepted += 1;
+      // ?delay_ms=N holds the answer back: a request in flight while the bridge stops.
+      const delay = Number(url.searchParams.get('delay_ms') || 0);
+      if (delay > 0) {
+        upstreamStats.in_flight += 1;
+        await new Promise((r) => setTimeout(r, Math.min(delay, 10000)));
+        upstreamStats.in_flight -= 1;
+      }
       const id = crypto.createHash('sha256').update(m[1]).digest('hex').slice(0, 16);
       upstreamStats.tokens[id] = (upstreamStats.tokens[id] || 0) + 1;
       const body = Buffer.concat(chunks);
