@@ -60,7 +60,11 @@ impl Bridge {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         Bridge {
             child: Some(child),
-            listen: format!("http://{}", v["listen"].as_str().unwrap()),
+            listen: format!(
+                "{}://{}",
+                v["scheme"].as_str().unwrap(),
+                v["listen"].as_str().unwrap()
+            ),
             ops: format!("http://{}", v["operations"].as_str().unwrap()),
             log,
         }
@@ -228,6 +232,16 @@ require_body_hash = true
 signature_method = "HMAC-SHA256"
 consumer_key = "hmac256-consumer"
 consumer_secret_env = "HMAC_SECRET"
+
+# No public_base_url: clients sign the address they call (the Host header).
+[[route]]
+prefix = "/direct/"
+profile = "cc"
+upstream = "{upstream}"
+[route.inbound]
+signature_method = "HMAC-SHA1"
+consumer_key = "direct-consumer"
+consumer_secret_env = "HMAC_SECRET"
 "#,
         cer = cer.file_name().unwrap().to_str().unwrap(),
     );
@@ -258,6 +272,34 @@ fn hmac_item(
                  "token": "hmac-token", "token_secret": TOKEN_SECRET, "body": body, "content_type": content_type},
         "send_to": targets,
     })
+}
+
+/// A request to the /direct/ route, signed for the address it is sent to.
+fn direct_item(base: &str, path: &str) -> serde_json::Value {
+    serde_json::json!({
+        "sign": {"url": format!("{base}{path}"), "method": "GET", "signature_method": "HMAC-SHA1",
+                 "consumer_key": "direct-consumer", "consumer_secret": HMAC_SECRET},
+        "send_to": [base],
+    })
+}
+
+/// Revokes `token` at the provider (RFC 7009), as the app cc-app.
+fn revoke(desk: &Desk, token: &str) {
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("cc-app:{CC_SECRET}"));
+    let r = oauth1to2::oauth2::http::HttpClient::new(Default::default(), Some(&desk.peer.ca_file))
+        .unwrap()
+        .send(
+            "POST",
+            &format!("{}/token/revocation", desk.peer.issuer),
+            &[
+                ("authorization", &format!("Basic {basic}")),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some(format!("token={token}").into_bytes()),
+        )
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
 }
 
 fn problem(r: &serde_json::Value) -> String {
@@ -470,14 +512,65 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
         "only the replay's first use reached the upstream"
     );
 
+    // A forged request does not burn the nonce of the real one that follows.
+    let mut forged = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    forged["sign"]["nonce"] = serde_json::json!("n-forged-first");
+    forged["sign"]["token_secret"] = serde_json::json!("guessed");
+    let mut genuine = hmac_item("/hmac1/Contacts", "GET", None, None, &[&b]);
+    genuine["sign"]["nonce"] = serde_json::json!("n-forged-first");
+    // Signed for the address called, with no public base URL configured; a redirect passed
+    // back, not followed.
+    let r = client(
+        &python,
+        serde_json::json!({"requests": [forged, genuine, direct_item(&b, "/direct/Items?x=1"), hmac_item("/hmac1/Redirect", "GET", None, None, &[&b])]}),
+    );
+    assert_eq!(problem(&r[0][0]), "signature_invalid");
+    assert_eq!(r[1][0]["status"], 200, "{}", r[1][0]);
+    assert_eq!(upstream_saw(&r[2][0])["path"], "/direct/Items");
+    assert_eq!(r[3][0]["status"], 302);
+    assert_eq!(r[3][0]["location"], format!("{}/__stats", desk.peer.issuer));
+
+    // The provider revokes the bridge's token: a GET is retried once with a new token; a POST,
+    // which may have done something, is not.
+    let grants = desk.peer.count("client_credentials:success");
+    revoke(&desk, desk.tokens("cc")["access_token"].as_str().unwrap());
+    let r = client(
+        &python,
+        serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "GET", None, None, &[&b])]}),
+    );
+    assert_eq!(r[0][0]["status"], 200, "{}", r[0][0]);
+    assert_eq!(desk.peer.count("client_credentials:success"), grants + 1);
+    revoke(&desk, desk.tokens("cc")["access_token"].as_str().unwrap());
+    let r = client(
+        &python,
+        serde_json::json!({"requests": [hmac_item("/hmac1/Contacts", "POST", Some("a=1"), Some("application/x-www-form-urlencoded"), &[&b])]}),
+    );
+    assert_eq!(r[0][0]["status"], 401, "{}", r[0][0]);
+    assert!(r[0][0]["body"].as_str().unwrap().contains("invalid_token"));
+    assert_eq!(desk.peer.count("client_credentials:success"), grants + 1);
+
     let (status, page) = get(&format!("{}/metrics", bridge.ops));
     assert_eq!(status, 200);
     assert_eq!(
         metric(
             &page,
+            "oauth1to2_bridge_upstream_retries_total{route=\"/hmac1/\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        metric(
+            &page,
+            "oauth1to2_bridge_token_renewals_total{profile=\"cc\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        metric(
+            &page,
             "oauth1to2_bridge_refusals_total{reason=\"signature_invalid\"}"
         ),
-        4
+        5
     );
     assert_eq!(
         metric(
@@ -491,7 +584,7 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
             &page,
             "oauth1to2_bridge_requests_total{route=\"/hmac1/\",outcome=\"forwarded\"}"
         ),
-        3
+        7
     );
     assert_eq!(get(&format!("{}/healthz", bridge.ops)).0, 200);
 
@@ -503,7 +596,7 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["outcome"] == "refused")
         .collect();
-    assert_eq!(refusals.len(), 9, "{log}");
+    assert_eq!(refusals.len(), 10, "{log}");
     assert!(
         refusals.iter().any(|v| v["reason"]
             .as_str()
@@ -793,10 +886,26 @@ fn limits_hold_and_sigterm_lets_a_request_in_flight_finish() {
     let conf = config(
         dir.path(),
         &desk.peer.upstream,
-        "[limits]\nmax_body_bytes = 4096\nmax_header_bytes = 8192\n",
+        "[limits]\nmax_body_bytes = 4096\nmax_header_bytes = 8192\nmax_connections = 1\nheader_timeout_seconds = 1\n",
         &cer,
     );
     let mut bridge = Bridge::start(&desk, &conf);
+    // One connection at a time: while an idle one holds the only slot, the next waits until
+    // the idle one's header timeout closes it.
+    let idle =
+        std::net::TcpStream::connect(bridge.listen.strip_prefix("http://").unwrap()).unwrap();
+    let t = Instant::now();
+    let status = raw_status(
+        &bridge.listen,
+        b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 404);
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "served while the only slot was held: {:?}",
+        t.elapsed()
+    );
+    drop(idle);
     let accepted = upstream_stats(&desk)["accepted"].as_u64().unwrap();
     // Headers past the limit: 431, before any check. A body declared past it: 413.
     let big = format!(
@@ -854,4 +963,45 @@ fn limits_hold_and_sigterm_lets_a_request_in_flight_finish() {
     );
     // Stopped: nothing listens any more.
     assert!(std::net::TcpStream::connect(bridge.listen.strip_prefix("http://").unwrap()).is_err());
+}
+
+#[test]
+fn a_tls_listener_serves_clients_that_signed_its_https_address() {
+    let Some(desk) = Desk::new(0) else { return };
+    let Some(python) = python_with("oauthlib") else {
+        return;
+    };
+    connect_cc(&desk);
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cer) = rsa_pair(dir.path(), "legacy", 2048);
+    // The peer's server certificate for 127.0.0.1, issued by the test CA.
+    let pki = desk.peer.ca_file.parent().unwrap();
+    let tls = format!(
+        "[tls]\ncertificate = \"{}\"\nkey = \"{}\"\n",
+        pki.join("leaf.pem").display(),
+        pki.join("leaf.key").display()
+    );
+    let conf = config(dir.path(), &desk.peer.upstream, &tls, &cer);
+    let bridge = Bridge::start(&desk, &conf);
+    assert!(
+        bridge.listen.starts_with("https://127.0.0.1:"),
+        "{}",
+        bridge.listen
+    );
+    let r = client(
+        &python,
+        serde_json::json!({"ca_file": desk.peer.ca_file, "requests": [direct_item(&bridge.listen, "/direct/Items")]}),
+    );
+    assert_eq!(upstream_saw(&r[0][0])["path"], "/direct/Items");
+    // Signed for http:// but sent over TLS: the scheme is part of what was signed.
+    let mut wrong = direct_item(&bridge.listen, "/direct/Items");
+    wrong["sign"]["url"] = serde_json::json!(format!(
+        "{}/direct/Items",
+        bridge.listen.replace("https://", "http://")
+    ));
+    let r = client(
+        &python,
+        serde_json::json!({"ca_file": desk.peer.ca_file, "requests": [wrong]}),
+    );
+    assert_eq!(problem(&r[0][0]), "signature_invalid");
 }

@@ -8,8 +8,9 @@ Each ITEM:
            "timestamp", "nonce", "realm", "signature_type" (AUTH_HEADER, QUERY, BODY)}
   "send_to": [base URLs]  the signed request goes to each in turn, unchanged but for the
            connection's address (the Host header stays the one signed: the signed URL's);
-  "tamper": {"query": "x=1"} appended to the path after signing, or {"body": "..."} replacing
-           the body after signing.
+  "tamper": {"query": "x=1"} appended to the path after signing, {"body": "..."} replacing
+           the body after signing, or {"header": {...}} replacing headers.
+"ca_file": the CA that https targets' certificates chain to.
 With "workers" > 1 the items run concurrently; with "spread_ms", item i starts i * spread_ms
 after the first (a load at a steady rate).
 Answer: {"results": [[{"status", "body", "www_authenticate", "date"} per target] per item]}.
@@ -66,7 +67,12 @@ def send(base, uri, method, headers, body):
     target = urllib.parse.urlsplit(base)
     signed = urllib.parse.urlsplit(uri)
     path = signed.path + (("?" + signed.query) if signed.query else "")
-    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+    if target.scheme == "https":
+        import ssl
+        ctx = ssl.create_default_context(cafile=CA_FILE)
+        conn = http.client.HTTPSConnection(target.hostname, target.port, timeout=30, context=ctx)
+    else:
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
     try:
         hdrs = dict(headers)
         hdrs["Host"] = signed.netloc
@@ -79,6 +85,7 @@ def send(base, uri, method, headers, body):
             "body": text,
             "www_authenticate": r.getheader("WWW-Authenticate"),
             "date": r.getheader("Date"),
+            "location": r.getheader("Location"),
         }
     finally:
         conn.close()
@@ -101,8 +108,13 @@ def run(item, start):
     return [send(b, uri, s.get("method", "GET"), headers, body) for b in item["send_to"]]
 
 
+CA_FILE = None
+
+
 def main():
+    global CA_FILE
     job = json.load(sys.stdin)
+    CA_FILE = job.get("ca_file")
     items = job["requests"]
     workers = job.get("workers", 1)
     spread = job.get("spread_ms")

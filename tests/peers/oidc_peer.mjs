@@ -466,6 +466,11 @@ upstream.on('request', (req, res) => {
         return send(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }
       upstreamStats.accepted += 1;
+      // A path ending in /Redirect answers 302 to another host's URL (the provider's).
+      if (url.pathname.endsWith('/Redirect')) {
+        res.writeHead(302, { location: `${issuer}/__stats` });
+        return res.end();
+      }
       // ?delay_ms=N holds the answer back: a request in flight while the bridge stops.
       const delay = Number(url.searchParams.get('delay_ms') || 0);
       if (delay > 0) {
