@@ -587,10 +587,14 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
         7
     );
     assert_eq!(get(&format!("{}/healthz", bridge.ops)).0, 200);
+    // Eleven upstream exchanges: every forwarded request, and the retried GET twice.
+    assert_eq!(metric(&page, "oauth1to2_bridge_upstream_seconds_count"), 11);
 
     assert!(bridge.stop().success(), "{}", bridge.log_text());
     let log = bridge.log_text();
     assert!(log.contains("\"event\":\"stopped\""), "{log}");
+    assert!(log.contains("\"event\":\"token_renewed\""), "{log}");
+    assert!(!log.contains("where=Name"), "a request's query is not logged");
     let refusals: Vec<serde_json::Value> = log
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -1004,4 +1008,44 @@ fn a_tls_listener_serves_clients_that_signed_its_https_address() {
         serde_json::json!({"ca_file": desk.peer.ca_file, "requests": [wrong]}),
     );
     assert_eq!(problem(&r[0][0]), "signature_invalid");
+
+    // The tenant chosen for the profile is the default tenant header.
+    let o = desk.run(&["tenants", "use", "-p", "cc", TENANT]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bridge2 = {
+        let conf2 = config(dir.path(), &desk.peer.upstream, "", &cer);
+        Bridge::start(&desk, &conf2)
+    };
+    let r = client(&python, serde_json::json!({"requests": [direct_item(&bridge2.listen, "/direct/Items")]}));
+    assert_eq!(upstream_saw(&r[0][0])["tenant"], TENANT);
+
+    // Another bridge on an address in use: exit 3, nothing else happens.
+    let taken = dir.path().join("taken.toml");
+    let text = std::fs::read_to_string(dir.path().join("bridge.toml")).unwrap().replacen(
+        "listen = \"127.0.0.1:0\"",
+        &format!("listen = \"{}\"", bridge2.listen.trim_start_matches("http://")),
+        1,
+    );
+    std::fs::write(&taken, text).unwrap();
+    let o = desk.cmd().args(["bridge", "--config"]).arg(&taken).env("HMAC_SECRET", HMAC_SECRET).env("TOKEN_SECRET", TOKEN_SECRET).finish();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot listen on"), "{}", stderr(&o));
+
+    // A profile with no tokens: exit 6, and what to do.
+    std::fs::remove_file(desk.token_file("cc")).unwrap();
+    let o = desk.cmd().args(["bridge", "--check", "--config"]).arg(&taken).env("HMAC_SECRET", HMAC_SECRET).env("TOKEN_SECRET", TOKEN_SECRET).finish();
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("connect"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_redis_that_cannot_be_reached_at_start_stops_the_bridge_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let refused = refused_port();
+    let p = dir.path().join("b.toml");
+    std::fs::write(&p, format!("[state]\nredis = \"redis://127.0.0.1:{}/\"\n[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"HOME\"\n", refused.port)).unwrap();
+    let o = bin().env("OAUTH1TO2_HOME", home.path()).args(["bridge", "--config"]).arg(&p).finish();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Redis"), "{}", stderr(&o));
 }

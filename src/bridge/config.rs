@@ -615,3 +615,38 @@ fn line_of(text: &str, at: usize) -> usize {
         .count()
         + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_is_a_valid_configuration_with_the_documented_defaults() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("docs/bridge.example.toml")).unwrap();
+        let env = |n: &str| Some(format!("value-of-{n}"));
+        // Its certificate is the fixture's (docs/ has none).
+        let c = parse(&text, Path::new("bridge.toml"), &root.join("fixtures/keys"), &env).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.operations.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:9090"));
+        assert_eq!(c.routes.len(), 2);
+        assert_eq!(c.routes[0].inbound.method, SignatureMethod::RsaSha1);
+        assert_eq!(c.routes[1].inbound.token.as_deref(), Some("reports-token"));
+        assert!(c.redis.is_none() && c.tls.is_none());
+        // Defaults: loopback 8080, and the limits docs/bridge.md lists.
+        let bare = "[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA256\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"S\"\n";
+        let c = parse(bare, Path::new("b.toml"), root, &env).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.operations.is_none());
+        let l = c.limits;
+        assert_eq!(
+            (l.max_header_bytes, l.max_body_bytes, l.max_connections, l.timestamp_window_secs),
+            (16 << 10, 10 << 20, 1024, 300)
+        );
+        assert_eq!(
+            (l.upstream_timeout_secs, l.header_timeout_secs, l.shutdown_grace_secs),
+            (60, 10, 30)
+        );
+        assert!(!c.routes[0].require_body_hash);
+    }
+}
