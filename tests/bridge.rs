@@ -594,7 +594,10 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     let log = bridge.log_text();
     assert!(log.contains("\"event\":\"stopped\""), "{log}");
     assert!(log.contains("\"event\":\"token_renewed\""), "{log}");
-    assert!(!log.contains("where=Name"), "a request's query is not logged");
+    assert!(
+        !log.contains("where=Name"),
+        "a request's query is not logged"
+    );
     let refusals: Vec<serde_json::Value> = log
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -1016,24 +1019,44 @@ fn a_tls_listener_serves_clients_that_signed_its_https_address() {
         let conf2 = config(dir.path(), &desk.peer.upstream, "", &cer);
         Bridge::start(&desk, &conf2)
     };
-    let r = client(&python, serde_json::json!({"requests": [direct_item(&bridge2.listen, "/direct/Items")]}));
+    let r = client(
+        &python,
+        serde_json::json!({"requests": [direct_item(&bridge2.listen, "/direct/Items")]}),
+    );
     assert_eq!(upstream_saw(&r[0][0])["tenant"], TENANT);
 
     // Another bridge on an address in use: exit 3, nothing else happens.
     let taken = dir.path().join("taken.toml");
-    let text = std::fs::read_to_string(dir.path().join("bridge.toml")).unwrap().replacen(
-        "listen = \"127.0.0.1:0\"",
-        &format!("listen = \"{}\"", bridge2.listen.trim_start_matches("http://")),
-        1,
-    );
+    let text = std::fs::read_to_string(dir.path().join("bridge.toml"))
+        .unwrap()
+        .replacen(
+            "listen = \"127.0.0.1:0\"",
+            &format!(
+                "listen = \"{}\"",
+                bridge2.listen.trim_start_matches("http://")
+            ),
+            1,
+        );
     std::fs::write(&taken, text).unwrap();
-    let o = desk.cmd().args(["bridge", "--config"]).arg(&taken).env("HMAC_SECRET", HMAC_SECRET).env("TOKEN_SECRET", TOKEN_SECRET).finish();
+    let o = desk
+        .cmd()
+        .args(["bridge", "--config"])
+        .arg(&taken)
+        .env("HMAC_SECRET", HMAC_SECRET)
+        .env("TOKEN_SECRET", TOKEN_SECRET)
+        .finish();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot listen on"), "{}", stderr(&o));
 
     // A profile with no tokens: exit 6, and what to do.
     std::fs::remove_file(desk.token_file("cc")).unwrap();
-    let o = desk.cmd().args(["bridge", "--check", "--config"]).arg(&taken).env("HMAC_SECRET", HMAC_SECRET).env("TOKEN_SECRET", TOKEN_SECRET).finish();
+    let o = desk
+        .cmd()
+        .args(["bridge", "--check", "--config"])
+        .arg(&taken)
+        .env("HMAC_SECRET", HMAC_SECRET)
+        .env("TOKEN_SECRET", TOKEN_SECRET)
+        .finish();
     assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
     assert!(stderr(&o).contains("connect"), "{}", stderr(&o));
 }
@@ -1045,7 +1068,11 @@ fn a_redis_that_cannot_be_reached_at_start_stops_the_bridge_with_exit_3() {
     let refused = refused_port();
     let p = dir.path().join("b.toml");
     std::fs::write(&p, format!("[state]\nredis = \"redis://127.0.0.1:{}/\"\n[[route]]\nprefix = \"/a/\"\nprofile = \"p\"\n[route.inbound]\nsignature_method = \"HMAC-SHA1\"\nconsumer_key = \"k\"\nconsumer_secret_env = \"HOME\"\n", refused.port)).unwrap();
-    let o = bin().env("OAUTH1TO2_HOME", home.path()).args(["bridge", "--config"]).arg(&p).finish();
+    let o = bin()
+        .env("OAUTH1TO2_HOME", home.path())
+        .args(["bridge", "--config"])
+        .arg(&p)
+        .finish();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("Redis"), "{}", stderr(&o));
 }

@@ -626,9 +626,18 @@ mod tests {
         let text = std::fs::read_to_string(root.join("docs/bridge.example.toml")).unwrap();
         let env = |n: &str| Some(format!("value-of-{n}"));
         // Its certificate is the fixture's (docs/ has none).
-        let c = parse(&text, Path::new("bridge.toml"), &root.join("fixtures/keys"), &env).unwrap();
+        let c = parse(
+            &text,
+            Path::new("bridge.toml"),
+            &root.join("fixtures/keys"),
+            &env,
+        )
+        .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.operations.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:9090"));
+        assert_eq!(
+            c.operations.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9090")
+        );
         assert_eq!(c.routes.len(), 2);
         assert_eq!(c.routes[0].inbound.method, SignatureMethod::RsaSha1);
         assert_eq!(c.routes[1].inbound.token.as_deref(), Some("reports-token"));
@@ -640,11 +649,20 @@ mod tests {
         assert!(c.operations.is_none());
         let l = c.limits;
         assert_eq!(
-            (l.max_header_bytes, l.max_body_bytes, l.max_connections, l.timestamp_window_secs),
+            (
+                l.max_header_bytes,
+                l.max_body_bytes,
+                l.max_connections,
+                l.timestamp_window_secs
+            ),
             (16 << 10, 10 << 20, 1024, 300)
         );
         assert_eq!(
-            (l.upstream_timeout_secs, l.header_timeout_secs, l.shutdown_grace_secs),
+            (
+                l.upstream_timeout_secs,
+                l.header_timeout_secs,
+                l.shutdown_grace_secs
+            ),
             (60, 10, 30)
         );
         assert!(!c.routes[0].require_body_hash);
