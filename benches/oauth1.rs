@@ -297,8 +297,181 @@ fn assertion_section() {
     println!("  goal: overhead <= 10% over the primitive");
 }
 
+/// The bridge's whole inbound check (`bridge::inbound::check`: parameters, consumer key,
+/// method, token, window, signature) per second, one core, for each method it accepts, next
+/// to the raw aws-lc-rs verification and `openssl speed rsa2048` in the same run.
+fn bridge_section() {
+    use oauth1to2::bridge::{config, inbound};
+    let dir = std::env::temp_dir().join(format!("oauth1to2-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = oauth1to2::cert::load_private_key("bench", KEY, None).unwrap();
+    let small = oauth1to2::cert::load_private_key(
+        "bench",
+        include_bytes!("../fixtures/oauth1/wiki-rsa-sha1-test-key.pem"),
+        None,
+    )
+    .unwrap();
+    use rsa::pkcs8::EncodePublicKey;
+    for (name, k) in [("k2048.pem", &key), ("k1024.pem", &small)] {
+        let pem = k
+            .public_key()
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap();
+        std::fs::write(dir.join(name), pem).unwrap();
+    }
+    let text = r#"
+[[route]]
+prefix = "/a/"
+profile = "p"
+[route.inbound]
+signature_method = "RSA-SHA1"
+consumer_key = "ck"
+certificate = "k2048.pem"
+[[route]]
+prefix = "/b/"
+profile = "p"
+[route.inbound]
+signature_method = "RSA-SHA1"
+consumer_key = "ck"
+certificate = "k1024.pem"
+[[route]]
+prefix = "/c/"
+profile = "p"
+[route.inbound]
+signature_method = "HMAC-SHA1"
+consumer_key = "ck"
+consumer_secret_env = "S"
+token = "tk"
+token_secret_env = "T"
+[[route]]
+prefix = "/d/"
+profile = "p"
+[route.inbound]
+signature_method = "HMAC-SHA256"
+consumer_key = "ck"
+consumer_secret_env = "S"
+token = "tk"
+token_secret_env = "T"
+"#;
+    let env = |n: &str| Some(format!("bench-secret-{n}"));
+    let conf = config::parse(text, std::path::Path::new("bench.toml"), &dir, &env).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let now = 1_700_000_000;
+    let request = |method: SignatureMethod, signer: &Signer<'_>, token: Option<&str>| {
+        let url =
+            "https://bridge.example/api.xro/2.0/Invoices?where=Status%3D%22AUTHORISED%22&page=2";
+        let mut params: Vec<(String, String)> = vec![
+            ("oauth_consumer_key".into(), "ck".into()),
+            ("oauth_signature_method".into(), method.as_str().into()),
+            ("oauth_timestamp".into(), now.to_string()),
+            ("oauth_nonce".into(), "bench-nonce".into()),
+            ("oauth_version".into(), "1.0".into()),
+        ];
+        if let Some(t) = token {
+            params.push(("oauth_token".into(), t.into()));
+        }
+        let base = oauth1::base_string("GET", url, &[], &params).unwrap();
+        params.push((
+            "oauth_signature".into(),
+            oauth1::sign_base_string(method, &base, signer).unwrap(),
+        ));
+        (
+            CapturedRequest {
+                method: "GET".into(),
+                url: url.into(),
+                authorization: Some(oauth1::authorization_header(None, &params)),
+                form: vec![],
+            },
+            base.text,
+        )
+    };
+    let secrets = Signer::Secrets {
+        consumer_secret: "bench-secret-S",
+        token_secret: "bench-secret-T",
+    };
+    let cases = [
+        (
+            "RSA-SHA1, 2048-bit",
+            0,
+            request(SignatureMethod::RsaSha1, &Signer::Rsa(&key), None),
+        ),
+        (
+            "RSA-SHA1, 1024-bit",
+            1,
+            request(SignatureMethod::RsaSha1, &Signer::Rsa(&small), None),
+        ),
+        (
+            "HMAC-SHA1",
+            2,
+            request(SignatureMethod::HmacSha1, &secrets, Some("tk")),
+        ),
+        (
+            "HMAC-SHA256",
+            3,
+            request(SignatureMethod::HmacSha256, &secrets, Some("tk")),
+        ),
+    ];
+    println!("The bridge's inbound check per second, one core, in-process (median of 7 batches):");
+    let mut ours = Vec::new();
+    for (label, route, (req, _)) in &cases {
+        let inbound = &conf.routes[*route].inbound;
+        let signed = inbound::Signed {
+            request: req,
+            body: None,
+            form_body: false,
+            has_body: false,
+        };
+        assert!(
+            inbound::check(inbound, &signed, 300, false, now).is_ok(),
+            "{label}"
+        );
+        let r = rate(2000, || {
+            black_box(inbound::check(inbound, &signed, 300, false, now).is_ok());
+        });
+        println!("  {label:<20} {r:9.0}/s");
+        ours.push(r);
+    }
+    // The raw operation under the 2048-bit case: aws-lc-rs PKCS#1 v1.5 SHA-1 verification.
+    let (req, base) = &cases[0].2;
+    let sig_b64 = oauth1::parse_authorization(req.authorization.as_deref().unwrap())
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == "oauth_signature")
+        .unwrap()
+        .1;
+    let sig = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, sig_b64).unwrap();
+    let public = key.public_key();
+    let (n, e) = {
+        use rsa::traits::PublicKeyParts;
+        (public.n().to_bytes_be(), public.e().to_bytes_be())
+    };
+    let raw = rate(2000, || {
+        black_box(
+            aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e }
+                .verify(
+                    &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                    base.as_bytes(),
+                    &sig,
+                )
+                .is_ok(),
+        );
+    });
+    println!("  raw aws-lc-rs RSA-SHA1 2048 verify {raw:9.0}/s   (the whole check costs {:+.1}% over it)", (raw / ours[0] - 1.0) * 100.0);
+    match openssl_speed() {
+        Some((_, v)) => {
+            println!("  openssl speed rsa2048 verify (same run): {v:.0}/s");
+            println!(
+                "  ratio bridge RSA-SHA1 2048 check / openssl verify: {:.2}x (goal >= 0.7x)",
+                ours[0] / v
+            );
+        }
+        None => println!("  openssl speed rsa2048: not available"),
+    }
+}
+
 fn main() {
     match only().as_deref() {
+        Some("bridge") => return bridge_section(),
         Some("hmac") => return hmac_section(),
         Some("assertions") => return assertion_section(),
         _ => {}
@@ -384,9 +557,10 @@ fn main() {
     println!("  crate (aws-lc-rs has no RSA-SHA1 signing in its public API), so sign is the rsa crate's speed");
     hmac_section();
     assertion_section();
+    bridge_section();
 }
 
-/// `OAUTH1TO2_BENCH=hmac` (or `assertions`) runs that section alone.
+/// `OAUTH1TO2_BENCH=hmac` (or `assertions`, or `bridge`) runs that section alone.
 fn only() -> Option<String> {
     std::env::var("OAUTH1TO2_BENCH")
         .ok()

@@ -492,13 +492,277 @@ def bench_salesforce(tmp):
     print(f"  peak memory at 10 / 100 / 1000 files: {peaks[10]/1024:.1f} / {peaks[100]/1024:.1f} / {peaks[1000]/1024:.1f} MiB")
 
 
+# ---- the bridge (issue 22) ------------------------------------------------------------------
+# Pre-signed requests for wrk: oauthlib signs N requests (each its own nonce) into a Lua table;
+# each wrk thread sends its own share, in order, so no request is sent twice.
+SIGN_REQUESTS = r"""
+import json, sys
+from concurrent.futures import ProcessPoolExecutor
+import oauthlib.oauth1
+from oauthlib.oauth1 import Client
+
+def chunk(args):
+    method, start, n, key_file = args
+    rsa_key = open(key_file).read() if key_file else None
+    out = []
+    for i in range(start, start + n):
+        if method == "RSA-SHA1":
+            c = Client("bench-rsa", signature_method=oauthlib.oauth1.SIGNATURE_RSA_SHA1, rsa_key=rsa_key)
+            prefix = "/rsa/"
+        else:
+            c = Client("bench-hmac", client_secret="bench-consumer-secret", resource_owner_key="bench-token",
+                       resource_owner_secret="bench-token-secret", signature_method=oauthlib.oauth1.SIGNATURE_HMAC_SHA1)
+            prefix = "/hmac/"
+        uri, headers, _ = c.sign(f"http://bridge.test:8080{prefix}Invoices/{i}?page=1", http_method="GET")
+        out.append((uri[len("http://bridge.test:8080"):], headers["Authorization"]))
+    return out
+
+method, n, key_file, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+parts = 8
+size = (n + parts - 1) // parts
+with ProcessPoolExecutor() as ex:
+    rows = [r for c in ex.map(chunk, [(method, i * size, size, key_file if key_file != "-" else None) for i in range(parts)]) for r in c]
+with open(out, "w") as f:
+    f.write("return {\n")
+    for path, auth in rows[:n]:
+        f.write("{%s,%s},\n" % (json.dumps(path), json.dumps(auth)))
+    f.write("}\n")
+"""
+
+WRK_SCRIPT = r"""
+local reqs = nil
+local file = nil
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+local counter = 1
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  reqs = dofile(os.getenv("WRK_REQUESTS"))
+  threads = tonumber(os.getenv("WRK_THREADS"))
+  i = id
+end
+function request()
+  local r = reqs[i]
+  if r == nil then r = reqs[#reqs] end
+  i = i + threads
+  return wrk.format("GET", r[1], {["Host"] = "bridge.test:8080", ["Authorization"] = r[2]})
+end
+if delay_ms > 0 then
+  function delay() return delay_ms end
+end
+"""
+
+
+def wrk(target, requests, threads, conns, secs, delay_ms=0):
+    env = dict(os.environ, WRK_REQUESTS=str(requests), WRK_THREADS=str(threads), WRK_DELAY_MS=str(delay_ms))
+    script = pathlib.Path(requests).with_suffix(".wrk.lua")
+    script.write_text(WRK_SCRIPT)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{secs}s", "--latency", "-s", str(script), target],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    res = {"rps": 0.0, "non2xx": 0, "p50": None, "p99": None, "requests": 0}
+    for line in out.splitlines():
+        t = line.split()
+        if line.startswith("Requests/sec:"):
+            res["rps"] = float(t[1])
+        elif "Non-2xx or 3xx responses:" in line:
+            res["non2xx"] = int(t[-1])
+        elif "requests in" in line:
+            res["requests"] = int(t[0])
+        elif len(t) == 2 and t[0] in ("50%", "99%"):
+            v = t[1]
+            unit = 1e-3 if v.endswith("us") else 1.0 if v.endswith("ms") else 1000.0
+            res["p" + t[0][:-1]] = float(v.rstrip("usm")) * unit
+    return res
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port, proc, what):
+    import socket
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited: {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{what} did not listen on {port}")
+
+
+def bench_bridge(tmp):
+    """Issue 22: the bridge against nginx as a plain reverse proxy to the same local upstream
+    (an nginx server answering 200), both driven by wrk with the same pre-signed requests:
+    throughput, and p50/p99 at about 1,000 requests a second, added over calling the upstream
+    directly; HMAC-SHA1 and RSA-SHA1; then the same with the nonces in Redis."""
+    for tool in ("nginx", "wrk", "redis-server"):
+        if subprocess.run(["sh", "-c", f"command -v {tool} || test -x /usr/sbin/{tool}"], capture_output=True).returncode:
+            raise SystemExit(f"bench bridge needs {tool} (apt-get install nginx wrk redis-server)")
+    nginx_bin = "nginx" if subprocess.run(["sh", "-c", "command -v nginx"], capture_output=True).returncode == 0 else "/usr/sbin/nginx"
+    py = ".venv/bin/python" if os.path.exists(".venv/bin/python") else "python3"
+    up, proxy, bridge_port, ops, rport = (free_port() for _ in range(5))
+    ng = tmp / "nginx"
+    (ng / "logs").mkdir(parents=True)
+    (ng / "nginx.conf").write_text(f"""
+worker_processes 2;
+pid {ng}/nginx.pid;
+error_log {ng}/logs/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {ng}/body; proxy_temp_path {ng}/proxy; fastcgi_temp_path {ng}/fcgi;
+  uwsgi_temp_path {ng}/uwsgi; scgi_temp_path {ng}/scgi;
+  upstream api {{ server 127.0.0.1:{up}; keepalive 128; }}
+  # The API: one small JSON answer.
+  server {{ listen 127.0.0.1:{up}; location / {{ default_type application/json; return 200 '{{"ok":true}}'; }} }}
+  # nginx as a plain reverse proxy: the Authorization replaced, as the bridge does, nothing checked.
+  server {{
+    listen 127.0.0.1:{proxy};
+    location / {{
+      proxy_pass http://api; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer bench-access-token";
+    }}
+  }}
+}}
+""")
+    nginx = subprocess.Popen([nginx_bin, "-c", str(ng / "nginx.conf"), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    procs = [nginx]
+    try:
+        wait_port(up, nginx, "nginx")
+        wait_port(proxy, nginx, "nginx")
+        # A profile with a token good for a day, as `connect` leaves one.
+        home = tmp / "home"
+        (home / "tokens").mkdir(parents=True, mode=0o700)
+        (home / "config.toml").write_text('[profiles.bench]\nclient_id = "bench"\ngrant = "client-credentials"\n')
+        now = int(time.time())
+        tok = home / "tokens" / "bench.json"
+        tok.write_text(json.dumps({"token_type": "Bearer", "access_token": "bench-access-token", "expires_at": now + 86400, "scopes": [], "obtained_at": now}))
+        os.chmod(tok, 0o600)
+        os.chmod(home / "config.toml", 0o600)
+        key = tmp / "client.pem"
+        cer = tmp / "client.cer"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench",
+                        "-keyout", str(key), "-out", str(cer)], check=True, capture_output=True)
+
+        def conf(name, state):
+            c = tmp / f"{name}.toml"
+            c.write_text(f"""listen = "127.0.0.1:{bridge_port}"
+{state}
+[operations]
+listen = "127.0.0.1:{ops}"
+[limits]
+max_connections = 4096
+[[route]]
+prefix = "/hmac/"
+profile = "bench"
+upstream = "http://127.0.0.1:{up}"
+public_base_url = "http://bridge.test:8080"
+[route.inbound]
+signature_method = "HMAC-SHA1"
+consumer_key = "bench-hmac"
+consumer_secret_env = "BENCH_CS"
+token = "bench-token"
+token_secret_env = "BENCH_TS"
+[[route]]
+prefix = "/rsa/"
+profile = "bench"
+upstream = "http://127.0.0.1:{up}"
+public_base_url = "http://bridge.test:8080"
+[route.inbound]
+signature_method = "RSA-SHA1"
+consumer_key = "bench-rsa"
+certificate = "{cer}"
+""")
+            return c
+
+        def start_bridge(c):
+            env = dict(os.environ, OAUTH1TO2_HOME=str(home), BENCH_CS="bench-consumer-secret", BENCH_TS="bench-token-secret")
+            log = open(tmp / "bridge.log", "ab")
+            p = subprocess.Popen([OURS, "bridge", "--config", str(c)], env=env, stderr=log, stdout=subprocess.DEVNULL)
+            wait_port(bridge_port, p, "the bridge")
+            return p
+
+        signer = tmp / "sign.py"
+        signer.write_text(SIGN_REQUESTS)
+        made = {}
+
+        def signed(method, n, label):
+            out = tmp / f"{label}.lua"
+            t = time.perf_counter()
+            subprocess.run([py, str(signer), method, str(n), str(key) if method == "RSA-SHA1" else "-", str(out)], check=True)
+            made[label] = time.perf_counter() - t
+            return out
+
+        secs = int(os.environ.get("OAUTH1TO2_BENCH_BRIDGE_SECS", "5"))
+        n_hmac = int(os.environ.get("OAUTH1TO2_BENCH_BRIDGE_REQUESTS", "200000"))
+        print(f"\nsigning requests with oauthlib (HMAC-SHA1 {n_hmac} per run, RSA-SHA1 2048-bit 60000 per run) ...")
+        plan = {}
+        for state in ("local", "redis"):
+            plan[(state, "HMAC-SHA1", "load")] = signed("HMAC-SHA1", n_hmac, f"{state}-hmac-load")
+            plan[(state, "HMAC-SHA1", "rate")] = signed("HMAC-SHA1", 12000, f"{state}-hmac-rate")
+            plan[(state, "RSA-SHA1", "load")] = signed("RSA-SHA1", 60000, f"{state}-rsa-load")
+            plan[(state, "RSA-SHA1", "rate")] = signed("RSA-SHA1", 12000, f"{state}-rsa-rate")
+        print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in made.items()))
+        any_hmac = plan[("local", "HMAC-SHA1", "rate")]
+        # About 1,000 requests a second: two connections, each waiting 2 ms between requests.
+        direct = wrk(f"http://127.0.0.1:{up}", any_hmac, 2, 2, secs, delay_ms=2)
+        nginx_load = wrk(f"http://127.0.0.1:{proxy}", plan[("local", "HMAC-SHA1", "load")], 2, 64, secs)
+        nginx_rate = wrk(f"http://127.0.0.1:{proxy}", any_hmac, 2, 2, secs, delay_ms=2)
+        print(f"\n## the bridge vs nginx (plain reverse proxy), the same upstream and wrk, {secs} s per run, 2 cores shared by all")
+        print(f"  upstream alone at {direct['rps']:.0f}/s: p50 {direct['p50']:.3f} ms, p99 {direct['p99']:.3f} ms")
+        print(f"  nginx proxy: {nginx_load['rps']:9.0f} requests/s (64 connections); at {nginx_rate['rps']:.0f}/s: p50 {nginx_rate['p50']:.3f} ms, p99 {nginx_rate['p99']:.3f} ms (added p99 {nginx_rate['p99'] - direct['p99']:+.3f} ms)")
+        results = {}
+        for state in ("local", "redis"):
+            redis = None
+            if state == "redis":
+                redis = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+                procs.append(redis)
+                wait_port(rport, redis, "redis-server")
+                c = conf("bridge-redis", f'[state]\nredis = "redis://127.0.0.1:{rport}/"')
+            else:
+                c = conf("bridge-local", "")
+            b = start_bridge(c)
+            try:
+                for method in ("HMAC-SHA1", "RSA-SHA1"):
+                    load = wrk(f"http://127.0.0.1:{bridge_port}", plan[(state, method, "load")], 2, 64, secs if method == "HMAC-SHA1" else min(secs, 3))
+                    rate = wrk(f"http://127.0.0.1:{bridge_port}", plan[(state, method, "rate")], 2, 2, secs, delay_ms=2)
+                    results[(state, method)] = (load, rate)
+                    bad = load["non2xx"] + rate["non2xx"]
+                    print(f"  bridge, {method:<9} nonces {state:<5}: {load['rps']:9.0f} requests/s = {load['rps'] / nginx_load['rps']:.2f}x nginx; at {rate['rps']:.0f}/s: p50 {rate['p50']:.3f} ms, p99 {rate['p99']:.3f} ms (added p99 {rate['p99'] - direct['p99']:+.3f} ms){'' if bad == 0 else f'  !! {bad} non-2xx answers'}")
+            finally:
+                b.terminate()
+                b.wait(timeout=60)
+                if redis:
+                    redis.terminate()
+                    redis.wait(timeout=30)
+        hl, hr = results[("local", "HMAC-SHA1")]
+        rl, _ = results[("redis", "HMAC-SHA1")]
+        print(f"\n  goals: HMAC throughput >= 0.8x nginx -> {hl['rps'] / nginx_load['rps']:.2f}x; added p99 at ~1,000/s < 1 ms -> {hr['p99'] - direct['p99']:+.3f} ms")
+        print(f"  the cost of sharing nonces in Redis (HMAC): {rl['rps']:.0f} vs {hl['rps']:.0f} requests/s ({(rl['rps'] / hl['rps'] - 1) * 100:+.0f}%)")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=30)
+
+
 def main():
     which = sys.argv[1:] or ["distinct", "bundle", "new", "one", "audit", "granular", "hostile", "salesforce"]
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for w in which:
-            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular, "hostile": bench_hostile, "salesforce": bench_salesforce}[w](tmp)
+            {"distinct": bench_distinct, "bundle": bench_bundle, "new": bench_new, "one": bench_one, "audit": bench_audit, "granular": bench_granular, "hostile": bench_hostile, "salesforce": bench_salesforce, "bridge": bench_bridge}[w](tmp)
 
 
 if __name__ == "__main__":

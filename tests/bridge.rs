@@ -907,6 +907,11 @@ fn limits_hold_and_sigterm_lets_a_request_in_flight_finish() {
         b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(status, 404);
+    // A path that would leave its route's prefix once resolved is not forwarded.
+    for path in ["/hmac1/../admin", "/hmac1/%2e%2E/admin", "/hmac1/./x"] {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(raw_status(&bridge.listen, req.as_bytes()), 400, "{path}");
+    }
     assert!(
         t.elapsed() >= Duration::from_millis(900),
         "served while the only slot was held: {:?}",

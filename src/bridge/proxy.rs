@@ -632,6 +632,26 @@ impl Bridge {
             started: Instant::now(),
         };
         let path = req.uri().path();
+        // A dot segment would leave the route's prefix once the upstream URL is resolved
+        // ("/api/../admin" is "/admin"): refused before any route is chosen.
+        if path.split('/').any(|seg| {
+            let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+            seg == "." || seg == ".."
+        }) {
+            self.metrics.refused("no_route");
+            self.log_request(
+                None,
+                &facts,
+                400,
+                "refused",
+                serde_json::json!({"reason": "dot_segment"}),
+            );
+            return full(
+                StatusCode::BAD_REQUEST,
+                "text/plain; charset=utf-8",
+                "a path with . or .. segments is not forwarded\n",
+            );
+        }
         let Some(route) = self
             .routes
             .iter()
