@@ -111,8 +111,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
     }
     let log: bridge::Log = std::sync::Arc::new(|line: &serde_json::Value| {
         use std::io::Write;
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        // One write a line: stderr is unbuffered, and a line written piece by piece costs
+        // dozens of system calls (and interleaves with other threads' lines).
+        let mut text = line.to_string();
+        text.push('\n');
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     });
     bridge::run_blocking(config, paths, log, shutdown()).map_err(error)?;
     Ok(EXIT_OK)
