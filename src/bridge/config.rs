@@ -122,7 +122,7 @@ pub struct Inbound {
     /// The consumer key accepted.
     pub consumer_key: String,
     /// RSA-SHA1: the public key of the certificate the client's key matches.
-    pub key: Option<rsa::RsaPublicKey>,
+    pub key: Option<crate::oauth1::RsaVerifier>,
     /// The certificate's file, for messages.
     pub certificate: Option<PathBuf>,
     /// HMAC: the consumer secret.
@@ -523,7 +523,9 @@ fn route(
             }
         }
         let path = dir.join(c.get_ref());
-        key = Some(public_key(&path).map_err(|m| at(c.span(), m))?);
+        key = Some(crate::oauth1::RsaVerifier::new(
+            public_key(&path).map_err(|m| at(c.span(), m))?,
+        ));
         certificate = Some(path);
     } else {
         if let Some(c) = &i.certificate {

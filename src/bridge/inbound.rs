@@ -319,7 +319,7 @@ pub fn check(
         secrets,
         realm_rules: &[],
     };
-    let v = verify::verify_with(req, &credentials, now).map_err(|e| {
+    let v = verify::verify_parsed(req, (oauth.clone(), from), &credentials, now).map_err(|e| {
         refuse(
             Problem::SignatureInvalid,
             format!("unverifiable: {}", crate::text::term(&e.to_string())),

@@ -187,7 +187,7 @@ pub(super) fn resolve(
         (None, format!("the {} style (no token)", style.id))
     };
     let mut warnings = Vec::new();
-    if let Some(k) = &i.key {
+    if let Some(k) = i.key.as_ref().map(|v| v.key()) {
         use rsa::traits::PublicKeyParts;
         if k.size() * 8 < 2048 {
             warnings.push(format!(

@@ -141,7 +141,9 @@ fn requests(args: &Args) -> Result<Vec<(String, CapturedRequest)>, CliError> {
 
 pub fn run(args: Args) -> Result<u8, CliError> {
     let key = match &args.cert {
-        Some(c) => Some(certificate_key(c, &args.pfx)?),
+        Some(c) => Some(oauth1to2::oauth1::RsaVerifier::new(certificate_key(
+            c, &args.pfx,
+        )?)),
         None => None,
     };
     let given =

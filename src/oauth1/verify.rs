@@ -158,8 +158,15 @@ struct Prepared {
     timestamp_age_seconds: Option<i64>,
 }
 
-fn prepare(req: &CapturedRequest, now: i64) -> Result<Prepared, Error> {
-    let (oauth, from) = oauth_parameters(req)?;
+/// The OAuth parameters of a request and where they came from, as [`oauth_parameters`] gives
+/// them: a caller that has read them already passes them on rather than have them read again.
+pub type Parsed = (Params, &'static str);
+
+fn prepare(req: &CapturedRequest, now: i64, parsed: Option<Parsed>) -> Result<Prepared, Error> {
+    let (oauth, from) = match parsed {
+        Some(p) => p,
+        None => oauth_parameters(req)?,
+    };
     let get = |name: &'static str| {
         oauth
             .iter()
@@ -192,11 +199,31 @@ fn prepare(req: &CapturedRequest, now: i64) -> Result<Prepared, Error> {
 }
 
 /// Verifies an RSA-SHA1 request against `key`. `now` (Unix seconds) is for the timestamp check.
+/// For many requests checked with one key, [`verify_request_with`] is faster.
 pub fn verify_request(
     req: &CapturedRequest,
     key: &RsaPublicKey,
     now: i64,
 ) -> Result<Verification, Error> {
+    verify_request_with(req, &super::RsaVerifier::new(key.clone()), now)
+}
+
+/// [`verify_request`] with a key prepared once for many checks.
+pub fn verify_request_with(
+    req: &CapturedRequest,
+    verifier: &super::RsaVerifier,
+    now: i64,
+) -> Result<Verification, Error> {
+    rsa_verification(req, verifier, now, None)
+}
+
+fn rsa_verification(
+    req: &CapturedRequest,
+    verifier: &super::RsaVerifier,
+    now: i64,
+    parsed: Option<Parsed>,
+) -> Result<Verification, Error> {
+    let key = verifier.key();
     let Prepared {
         oauth,
         from,
@@ -205,7 +232,7 @@ pub fn verify_request(
         method,
         signature,
         timestamp_age_seconds,
-    } = prepare(req, now)?;
+    } = prepare(req, now, parsed)?;
     if method != "RSA-SHA1" {
         return Err(Error::Method {
             method: format!("{method} (verification against a certificate needs RSA-SHA1)"),
@@ -216,7 +243,7 @@ pub fn verify_request(
         .map_err(|_| Error::SignatureEncoding)?;
     // The fast check first (aws-lc-rs); only a signature that fails it is opened with the raw
     // public-key operation, which tells a wrong key from a wrong base string.
-    let valid = super::rsa_sha1_verifies(key, base.text.as_bytes(), &sig);
+    let valid = verifier.verifies(base.text.as_bytes(), &sig);
     let digest = Sha1::digest(base.text.as_bytes());
     let signed_digest = if valid {
         Some(digest.to_vec())
@@ -260,8 +287,8 @@ pub fn verify_request(
 /// methods and PLAINTEXT.
 #[derive(Default)]
 pub struct Credentials<'a> {
-    /// The certificate's (or the bare) RSA public key.
-    pub key: Option<&'a RsaPublicKey>,
+    /// The certificate's (or the bare) RSA public key, prepared for checking.
+    pub key: Option<&'a super::RsaVerifier>,
     /// The consumer and token secrets.
     pub secrets: Option<Secrets<'a>>,
     /// Providers' rules for the realm (`(url, realm)` gives what the provider would refuse):
@@ -279,8 +306,18 @@ pub fn verify_with(
     credentials: &Credentials<'_>,
     now: i64,
 ) -> Result<Verification, Error> {
-    let (oauth, _) = oauth_parameters(req)?;
-    let method = oauth
+    verify_parsed(req, oauth_parameters(req)?, credentials, now)
+}
+
+/// [`verify_with`] for a request whose OAuth parameters were read already ([`oauth_parameters`]).
+pub fn verify_parsed(
+    req: &CapturedRequest,
+    parsed: Parsed,
+    credentials: &Credentials<'_>,
+    now: i64,
+) -> Result<Verification, Error> {
+    let method = parsed
+        .0
         .iter()
         .find(|(k, _)| k == "oauth_signature_method")
         .map(|(_, v)| v.clone())
@@ -295,15 +332,16 @@ pub fn verify_with(
         let key = credentials
             .key
             .ok_or_else(|| missing("the certificate's public key"))?;
-        verify_request(req, key, now)?
+        rsa_verification(req, key, now, Some(parsed))?
     } else {
         let secrets = credentials
             .secrets
             .as_ref()
             .ok_or_else(|| missing("the consumer secret and the token secret"))?;
-        verify_hmac_request(req, secrets, now)?
+        hmac_verification(req, secrets, now, Some(parsed))?
     };
-    let realm = oauth
+    let realm = v
+        .oauth_parameters
         .iter()
         .find(|(k, _)| k == "realm")
         .map(|(_, v)| v.as_str());
@@ -344,6 +382,15 @@ pub fn verify_hmac_request(
     secrets: &Secrets<'_>,
     now: i64,
 ) -> Result<Verification, Error> {
+    hmac_verification(req, secrets, now, None)
+}
+
+fn hmac_verification(
+    req: &CapturedRequest,
+    secrets: &Secrets<'_>,
+    now: i64,
+    parsed: Option<Parsed>,
+) -> Result<Verification, Error> {
     use super::{hmac_verifies, SignatureMethod};
     let Prepared {
         oauth,
@@ -353,7 +400,7 @@ pub fn verify_hmac_request(
         method: declared,
         signature,
         timestamp_age_seconds,
-    } = prepare(req, now)?;
+    } = prepare(req, now, parsed)?;
     let method = SignatureMethod::parse(&declared)?;
     if method == SignatureMethod::RsaSha1 {
         return Err(Error::Method {
