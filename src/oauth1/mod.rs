@@ -894,6 +894,37 @@ dj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1\
         .unwrap());
     }
 
+    /// A key prepared once gives the same answers as the one-off check, for a key aws-lc-rs
+    /// takes (parsed once) and for one below 1024 bits (the `rsa` crate's check).
+    #[test]
+    fn prepared_rsa_key_agrees_with_the_one_off_check() {
+        use base64::Engine;
+        let pem = include_bytes!("../../fixtures/oauth1/wiki-rsa-sha1-test-key.pem");
+        let wiki = crate::cert::load_private_key("wiki key", pem, None).unwrap();
+        let small = {
+            use rsa::pkcs1::EncodeRsaPrivateKey;
+            let k = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 512).unwrap();
+            let pem = k.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap();
+            crate::cert::load_private_key("small key", pem.as_bytes(), None).unwrap()
+        };
+        for (key, parsed) in [(&wiki, true), (&small, false)] {
+            let v = RsaVerifier::new(key.public_key());
+            assert_eq!(v.parsed.is_some(), parsed);
+            let sig = sign(SignatureMethod::RsaSha1, "base", &Signer::Rsa(key)).unwrap();
+            let sig = base64::engine::general_purpose::STANDARD
+                .decode(sig)
+                .unwrap();
+            assert!(v.verifies(b"base", &sig));
+            assert!(rsa_sha1_verifies(&key.public_key(), b"base", &sig));
+            assert!(!v.verifies(b"bass", &sig));
+            assert!(!rsa_sha1_verifies(&key.public_key(), b"bass", &sig));
+            let mut bad = sig.clone();
+            bad[10] ^= 1;
+            assert!(!v.verifies(b"base", &bad));
+            assert!(!v.verifies(b"base", &sig[1..]));
+        }
+    }
+
     #[test]
     fn oauth1_request_signers_agree_with_ours() {
         let pem = include_bytes!("../../fixtures/oauth1/wiki-rsa-sha1-test-key.pem");
