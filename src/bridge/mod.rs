@@ -12,9 +12,11 @@
 
 pub mod config;
 pub mod inbound;
+mod line;
 pub mod metrics;
 mod proxy;
 pub mod state;
+mod upstream;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,8 +28,15 @@ use crate::session::Session;
 pub use config::{BridgeConfig, ConfigError};
 pub use proxy::{run, Bridge};
 
-/// Where the bridge's log lines go: one JSON object each (the CLI writes them to stderr).
-pub type Log = Arc<dyn Fn(&serde_json::Value) + Send + Sync>;
+/// Where the bridge's log lines go: one JSON object each, already serialised, without a
+/// newline (the CLI writes them to stderr). Request lines are written straight to text, with
+/// no intermediate `serde_json::Value`: one is logged for every request.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Logs an event (not a request): `line` serialised.
+fn emit(log: &Log, line: serde_json::Value) {
+    log(&line.to_string())
+}
 
 /// Why the bridge could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -115,12 +124,15 @@ struct LogInteraction(Log);
 
 impl crate::interact::Interaction for LogInteraction {
     fn notice(&self, level: crate::interact::Level, message: &str) {
-        (self.0)(&serde_json::json!({
-            "ts": proxy::now_text(),
-            "event": "notice",
-            "level": match level { crate::interact::Level::Info => "info", crate::interact::Level::Warning => "warning" },
-            "message": message,
-        }));
+        emit(
+            &self.0,
+            serde_json::json!({
+                "ts": proxy::now_text(),
+                "event": "notice",
+                "level": match level { crate::interact::Level::Info => "info", crate::interact::Level::Warning => "warning" },
+                "message": message,
+            }),
+        );
     }
     fn ask_secret(&self, _: &str) -> Option<crate::secret::Password> {
         None

@@ -24,8 +24,8 @@ use crate::oauth1::verify::CapturedRequest;
 use crate::oauth2::profile::Paths;
 use crate::session::Session;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Body = http_body_util::combinators::BoxBody<Bytes, BoxError>;
+use super::line::{Field, Line};
+use super::upstream::{Body, Upstream};
 
 /// Renew a token this long before it expires.
 const MARGIN: i64 = 60;
@@ -37,9 +37,8 @@ struct Served {
     route: Route,
     index: usize,
     session: SharedSession,
-    upstream: String,
     tenant: Option<(HeaderName, HeaderValue)>,
-    client: reqwest::Client,
+    upstream: Upstream,
     cache: Mutex<Option<Arc<Bearer>>>,
     renewing: tokio::sync::Mutex<()>,
 }
@@ -231,26 +230,6 @@ pub(super) struct Resolved {
     upstream: String,
 }
 
-fn client_for(session: &Session, limits: &Limits) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(limits.upstream_timeout_secs))
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .tcp_nodelay(true)
-        .user_agent(concat!("oauth1to2-bridge/", env!("CARGO_PKG_VERSION")));
-    if let Some(path) = &session.profile.ca_file {
-        let pem = crate::files::read_limited(path, crate::files::MAX_FILE)
-            .map_err(|e| format!("{}: cannot read the CA file: {e}", path.display()))?;
-        for c in reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-        {
-            b = b.add_root_certificate(c);
-        }
-    }
-    b.build().map_err(|e| e.to_string())
-}
-
 fn tls_acceptor(config: &BridgeConfig) -> Result<Option<tokio_rustls::TlsAcceptor>, BridgeError> {
     use rustls::pki_types::{
         CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
@@ -337,13 +316,17 @@ pub async fn run(
                 upstream,
             },
         ) = resolved;
-        let client =
-            client_for(&session, &config.limits).map_err(|message| BridgeError::Route {
-                path: config.path.display().to_string(),
-                line: route.line,
-                message,
-            })?;
-        routes.push((index, session, tenant, token, client, upstream));
+        let upstream = Upstream::new(
+            &upstream,
+            session.profile.ca_file.as_deref(),
+            Duration::from_secs(config.limits.upstream_timeout_secs),
+        )
+        .map_err(|message| BridgeError::Route {
+            path: config.path.display().to_string(),
+            line: route.line,
+            message,
+        })?;
+        routes.push((index, session, tenant, token, upstream));
     }
     let prefixes: Vec<String> = config.routes.iter().map(|r| r.prefix.clone()).collect();
     let mut profiles: Vec<String> = config.routes.iter().map(|r| r.profile.clone()).collect();
@@ -359,21 +342,18 @@ pub async fn run(
     let served: Vec<Served> = cfg_routes
         .into_iter()
         .zip(routes)
-        .map(
-            |(mut route, (index, session, tenant, token, client, upstream))| {
-                route.inbound.token = token;
-                Served {
-                    route,
-                    index,
-                    session: Arc::new(session),
-                    upstream,
-                    tenant,
-                    client,
-                    cache: Mutex::new(None),
-                    renewing: tokio::sync::Mutex::new(()),
-                }
-            },
-        )
+        .map(|(mut route, (index, session, tenant, token, upstream))| {
+            route.inbound.token = token;
+            Served {
+                route,
+                index,
+                session: Arc::new(session),
+                tenant,
+                upstream,
+                cache: Mutex::new(None),
+                renewing: tokio::sync::Mutex::new(()),
+            }
+        })
         .collect();
     let bridge = Arc::new(Bridge {
         routes: served,
@@ -404,13 +384,16 @@ pub async fn run(
         None => None,
     };
     let ops_bound = ops.as_ref().and_then(|l| l.local_addr().ok());
-    (log)(&serde_json::json!({
-        "ts": now_text(), "event": "listening", "listen": bound.to_string(),
-        "scheme": bridge.scheme,
-        "operations": ops_bound.map(|a| a.to_string()),
-        "state": if matches!(bridge.nonces, Nonces::Redis(_)) { "redis" } else { "local" },
-        "routes": bridge.routes.iter().map(|r| &r.route.prefix).collect::<Vec<_>>(),
-    }));
+    super::emit(
+        &log,
+        serde_json::json!({
+            "ts": now_text(), "event": "listening", "listen": bound.to_string(),
+            "scheme": bridge.scheme,
+            "operations": ops_bound.map(|a| a.to_string()),
+            "state": if matches!(bridge.nonces, Nonces::Redis(_)) { "redis" } else { "local" },
+            "routes": bridge.routes.iter().map(|r| &r.route.prefix).collect::<Vec<_>>(),
+        }),
+    );
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(l) = ops {
@@ -442,7 +425,7 @@ pub async fn run(
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
-                    (log)(&serde_json::json!({"ts": now_text(), "event": "accept_failed", "level": "warning", "message": e.to_string()}));
+                    super::emit(&log, serde_json::json!({"ts": now_text(), "event": "accept_failed", "level": "warning", "message": e.to_string()}));
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -488,14 +471,18 @@ pub async fn run(
     }
     drop(listener);
     let in_flight = graceful.count();
-    (log)(&serde_json::json!({"ts": now_text(), "event": "stopping", "connections": in_flight}));
+    super::emit(
+        &log,
+        serde_json::json!({"ts": now_text(), "event": "stopping", "connections": in_flight}),
+    );
     let grace = Duration::from_secs(limits.shutdown_grace_secs);
     let finished = tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_ok();
     let _ = stop_tx.send(true);
-    (log)(
-        &serde_json::json!({"ts": now_text(), "event": "stopped", "finished_in_flight": finished}),
+    super::emit(
+        &log,
+        serde_json::json!({"ts": now_text(), "event": "stopped", "finished_in_flight": finished}),
     );
     Ok(())
 }
@@ -535,31 +522,36 @@ fn valid_host(h: &str) -> bool {
 }
 
 impl Bridge {
+    /// Logs a request: one JSON object written straight to text (a line for every request,
+    /// so no `serde_json::Value` in between), `extra` after the common fields.
     fn log_request(
         &self,
         route: Option<&Served>,
         req: &RequestFacts,
         status: u16,
         outcome: &str,
-        extra: serde_json::Value,
+        extra: &[(&str, Field<'_>)],
     ) {
-        let mut line = serde_json::json!({
-            "ts": now_text(),
-            "event": "request",
-            "route": route.map(|r| r.route.prefix.as_str()),
-            "method": req.method.as_str(),
-            "path": req.path,
-            "peer": req.peer.to_string(),
-            "status": status,
-            "outcome": outcome,
-            "ms": (req.started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-        });
-        if let (Some(o), Some(e)) = (line.as_object_mut(), extra.as_object()) {
-            for (k, v) in e {
-                o.insert(k.clone(), v.clone());
-            }
+        let mut line = Line::new();
+        line.field("ts", Field::Str(&now_text()));
+        line.field("event", Field::Str("request"));
+        match route {
+            Some(r) => line.field("route", Field::Str(&r.route.prefix)),
+            None => line.field("route", Field::Null),
         }
-        (self.log)(&line);
+        line.field("method", Field::Str(req.method.as_str()));
+        line.field("path", Field::Str(&req.path));
+        line.field("peer", Field::Display(&req.peer));
+        line.field("status", Field::Number(f64::from(status)));
+        line.field("outcome", Field::Str(outcome));
+        line.field(
+            "ms",
+            Field::Number((req.started.elapsed().as_secs_f64() * 1e6).round() / 1e3),
+        );
+        for (k, v) in extra {
+            line.field(k, *v);
+        }
+        (self.log)(&line.finish());
     }
 
     fn refuse(&self, route: &Served, req: &RequestFacts, refusal: Refusal) -> Response<Body> {
@@ -575,7 +567,10 @@ impl Bridge {
             req,
             status.as_u16(),
             "refused",
-            serde_json::json!({"problem": refusal.problem.code(), "reason": refusal.reason}),
+            &[
+                ("problem", Field::Str(refusal.problem.code())),
+                ("reason", Field::Str(&refusal.reason)),
+            ],
         );
         let mut r = full(
             status,
@@ -615,7 +610,10 @@ impl Bridge {
             req,
             status.as_u16(),
             "failed",
-            serde_json::json!({"reason": reason, "message": message}),
+            &[
+                ("reason", Field::Str(reason)),
+                ("message", Field::Str(&message)),
+            ],
         );
         full(
             status,
@@ -644,7 +642,7 @@ impl Bridge {
                 &facts,
                 400,
                 "refused",
-                serde_json::json!({"reason": "dot_segment"}),
+                &[("reason", Field::Str("dot_segment"))],
             );
             return full(
                 StatusCode::BAD_REQUEST,
@@ -664,7 +662,7 @@ impl Bridge {
                 &facts,
                 404,
                 "refused",
-                serde_json::json!({"reason": "no_route"}),
+                &[("reason", Field::Str("no_route"))],
             );
             return full(
                 StatusCode::NOT_FOUND,
@@ -867,7 +865,24 @@ impl Bridge {
         if let Some((h, v)) = &route.tenant {
             headers.insert(h.clone(), v.clone());
         }
-        let url = format!("{}{path_query}", route.upstream);
+        let uri = match route.upstream.uri(path_query) {
+            Ok(u) => u,
+            Err(message) => {
+                return Err(self.own_error(
+                    route,
+                    facts,
+                    StatusCode::BAD_REQUEST,
+                    "upstream",
+                    message,
+                ))
+            }
+        };
+        if !headers.contains_key(http::header::USER_AGENT) {
+            headers.insert(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(concat!("oauth1to2-bridge/", env!("CARGO_PKG_VERSION"))),
+            );
+        }
         let replayable = streamed.is_none();
         let idempotent = matches!(
             parts.method,
@@ -891,35 +906,27 @@ impl Bridge {
             };
             let mut h = headers.clone();
             h.insert(AUTHORIZATION, bearer.header.clone());
-            let body = match (&buffered, body_stream.take()) {
-                (Some(b), _) => reqwest::Body::from(b.clone()),
-                (None, Some(s)) => reqwest::Body::wrap(s),
-                (None, None) => reqwest::Body::from(Bytes::new()),
+            let body: Body = match (&buffered, body_stream.take()) {
+                (Some(b), _) => Full::new(b.clone()).map_err(|e| match e {}).boxed(),
+                (None, Some(s)) => s.boxed(),
+                (None, None) => http_body_util::Empty::new().map_err(|e| match e {}).boxed(),
             };
+            let mut request = Request::new(body);
+            *request.method_mut() = parts.method.clone();
+            *request.uri_mut() = uri.clone();
+            *request.headers_mut() = h;
             let sent = Instant::now();
-            let answer = route
-                .client
-                .request(parts.method.clone(), &url)
-                .headers(h)
-                .body(body)
-                .send()
-                .await;
+            let answer = route.upstream.send(request).await;
             self.metrics.upstream_time(sent.elapsed());
             let answer = match answer {
                 Ok(a) => a,
                 Err(e) => {
-                    let status = if e.is_timeout() {
+                    let status = if e.timed_out {
                         StatusCode::GATEWAY_TIMEOUT
                     } else {
                         StatusCode::BAD_GATEWAY
                     };
-                    return Err(self.own_error(
-                        route,
-                        facts,
-                        status,
-                        "upstream",
-                        crate::net::describe(&e),
-                    ));
+                    return Err(self.own_error(route, facts, status, "upstream", e.message));
                 }
             };
             if answer.status() == StatusCode::UNAUTHORIZED
@@ -936,7 +943,6 @@ impl Bridge {
             }
             let upstream_ms = (sent.elapsed().as_secs_f64() * 1e6).round() / 1e3;
             let status = answer.status();
-            let answer: Response<reqwest::Body> = answer.into();
             let (mut rparts, rbody) = answer.into_parts();
             let names: Vec<HeaderName> = rparts
                 .headers
@@ -951,13 +957,18 @@ impl Bridge {
                 .1
                 .forwarded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.log_request(Some(route), facts, status.as_u16(), "forwarded", serde_json::json!({
-                "consumer_key": accepted.consumer_key, "upstream_ms": upstream_ms, "retried": attempt > 0,
-            }));
-            return Ok(Response::from_parts(
-                rparts,
-                rbody.map_err(|e| Box::new(e) as BoxError).boxed(),
-            ));
+            self.log_request(
+                Some(route),
+                facts,
+                status.as_u16(),
+                "forwarded",
+                &[
+                    ("consumer_key", Field::Str(&accepted.consumer_key)),
+                    ("upstream_ms", Field::Number(upstream_ms)),
+                    ("retried", Field::Bool(attempt > 0)),
+                ],
+            );
+            return Ok(Response::from_parts(rparts, rbody));
         }
         Err(self.own_error(
             route,
@@ -1004,8 +1015,9 @@ impl Bridge {
             got.map_err(|e| format!("profile {:?}: {e}", route.route.profile))?;
         if renewed {
             self.metrics.renewed(&route.route.profile);
-            (self.log)(
-                &serde_json::json!({"ts": now_text(), "event": "token_renewed", "profile": route.route.profile}),
+            super::emit(
+                &self.log,
+                serde_json::json!({"ts": now_text(), "event": "token_renewed", "profile": route.route.profile}),
             );
         }
         let token = tokens.access_token.expose().to_owned();

@@ -282,19 +282,33 @@ pub(crate) fn base_string_keeping_realm(
         .map(|(k, v)| (percent_encode(k), percent_encode(v)))
         .collect();
     params.sort();
-    let joined = params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
     let method = method.to_ascii_uppercase();
+    // `METHOD&base_uri&k=v&k=v`, each of the three parts percent-encoded, written into one
+    // buffer: encoding the joined parameters equals encoding each name and value and writing
+    // `=` as %3D and `&` as %26 (a bridge builds one of these for every request).
+    let mut text = Vec::with_capacity(
+        3 * (method.len() + u.base_uri.len())
+            + params
+                .iter()
+                .map(|(k, v)| 3 * (k.len() + v.len()) + 6)
+                .sum::<usize>()
+            + 2,
+    );
+    crate::form::percent_encode_into(&mut text, &method);
+    text.push(b'&');
+    crate::form::percent_encode_into(&mut text, &u.base_uri);
+    text.push(b'&');
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            text.extend_from_slice(b"%26");
+        }
+        crate::form::percent_encode_into(&mut text, k);
+        text.extend_from_slice(b"%3D");
+        crate::form::percent_encode_into(&mut text, v);
+    }
     Ok(SignatureBaseString {
-        text: format!(
-            "{}&{}&{}",
-            percent_encode(&method),
-            percent_encode(&u.base_uri),
-            percent_encode(&joined)
-        ),
+        // Only ASCII was written.
+        text: String::from_utf8(text).unwrap_or_default(),
         method,
         base_uri: u.base_uri,
         parameters: params,

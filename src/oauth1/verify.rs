@@ -146,12 +146,10 @@ pub fn oauth_parameters(req: &CapturedRequest) -> Result<(Params, &'static str),
 }
 
 /// What both verifications start from: the OAuth parameters and where they came from, the
-/// header parameters for the base string, the base string itself, the declared method, the
-/// signature and the timestamp's age.
+/// base string, the declared method, the signature and the timestamp's age.
 struct Prepared {
     oauth: Params,
     from: &'static str,
-    header_params: Params,
     base: SignatureBaseString,
     method: String,
     signature: String,
@@ -180,22 +178,30 @@ fn prepare(req: &CapturedRequest, now: i64, parsed: Option<Parsed>) -> Result<Pr
         .ok()
         .and_then(|t| t.parse::<i64>().ok())
         .map(|t| now - t);
-    // Parameters that came in the query or body are already part of the base string there.
-    let header_params: Params = if from == "header" {
-        oauth.clone()
-    } else {
-        Vec::new()
-    };
-    let base = base_string(&req.method, &req.url, &req.form, &header_params)?;
+    let base = base_string(
+        &req.method,
+        &req.url,
+        &req.form,
+        header_params(&oauth, from),
+    )?;
     Ok(Prepared {
         oauth,
         from,
-        header_params,
         base,
         method,
         signature,
         timestamp_age_seconds,
     })
+}
+
+/// The OAuth parameters that the base string takes from the header: those that came in the
+/// query or body are already part of it there.
+fn header_params<'a>(oauth: &'a [(String, String)], from: &str) -> &'a [(String, String)] {
+    if from == "header" {
+        oauth
+    } else {
+        &[]
+    }
 }
 
 /// Verifies an RSA-SHA1 request against `key`. `now` (Unix seconds) is for the timestamp check.
@@ -227,7 +233,6 @@ fn rsa_verification(
     let Prepared {
         oauth,
         from,
-        header_params,
         base,
         method,
         signature,
@@ -243,20 +248,18 @@ fn rsa_verification(
         .map_err(|_| Error::SignatureEncoding)?;
     // The fast check first (aws-lc-rs); only a signature that fails it is opened with the raw
     // public-key operation, which tells a wrong key from a wrong base string.
-    let valid = verifier.verifies(base.text.as_bytes(), &sig);
-    let digest = Sha1::digest(base.text.as_bytes());
-    let signed_digest = if valid {
-        Some(digest.to_vec())
+    let (outcome, cause) = if verifier.verifies(base.text.as_bytes(), &sig) {
+        (Outcome::Valid, None)
     } else {
-        open_signature(key, &sig)
-    };
-    let (outcome, cause) = match &signed_digest {
-        Some(d) if d.as_slice() == digest.as_slice() => (Outcome::Valid, None),
-        Some(d) => (
-            Outcome::WrongBaseString,
-            find_mistake(req, &header_params, d),
-        ),
-        None => (Outcome::WrongKey, None),
+        let digest = Sha1::digest(base.text.as_bytes());
+        match open_signature(key, &sig) {
+            Some(d) if d.as_slice() == digest.as_slice() => (Outcome::Valid, None),
+            Some(d) => (
+                Outcome::WrongBaseString,
+                find_mistake(req, header_params(&oauth, from), &d),
+            ),
+            None => (Outcome::WrongKey, None),
+        }
     };
     let mut likely_causes = Vec::new();
     match outcome {
@@ -395,7 +398,6 @@ fn hmac_verification(
     let Prepared {
         oauth,
         from,
-        header_params,
         base,
         method: declared,
         signature,
@@ -426,9 +428,15 @@ fn hmac_verification(
             SignatureMethod::HmacSha512,
         ];
         let with_realm = get("realm").and_then(|_| {
-            super::base_string_keeping_realm(&req.method, &req.url, &req.form, &header_params, true)
-                .ok()
-                .map(|b| b.text)
+            super::base_string_keeping_realm(
+                &req.method,
+                &req.url,
+                &req.form,
+                header_params(&oauth, from),
+                true,
+            )
+            .ok()
+            .map(|b| b.text)
         });
         if let Some(m) = others
             .iter()
@@ -448,7 +456,7 @@ fn hmac_verification(
             Some("the signer left the token secret out of the key (consumer_secret& with nothing after it)".into())
         } else {
             MISTAKES.iter().find_map(|(what, m)| {
-                let text = variant(req, &header_params, *m)?;
+                let text = variant(req, header_params(&oauth, from), *m)?;
                 ok(method, &text, secrets.token).then(|| (*what).to_owned())
             })
         }
