@@ -31,9 +31,21 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an idle connection to the upstream is kept for reuse.
 const POOL_IDLE: Duration = Duration::from_secs(30);
 
-/// A route's upstream: where its requests go, and the pooled client that takes them.
+type Pooled = Client<HttpsConnector<HttpConnector>, Body>;
+
+/// Each upstream's number, for [`CLIENTS`].
+static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's client for each upstream (by number): a client's connections are driven
+    /// by tasks on the runtime that opened them, so each event loop keeps its own pool.
+    static CLIENTS: std::cell::RefCell<Vec<(usize, Pooled)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A route's upstream: where its requests go, and how to connect there.
 pub(super) struct Upstream {
-    client: Client<HttpsConnector<HttpConnector>, Body>,
+    id: usize,
+    connector: HttpsConnector<HttpConnector>,
     /// The upstream URL without a trailing `/`; a request's path and query follow it.
     base: String,
     timeout: Duration,
@@ -91,14 +103,27 @@ impl Upstream {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE)
-            .pool_timer(TokioTimer::new())
-            .build(connector);
         Ok(Upstream {
-            client,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            connector,
             base: base.trim_end_matches('/').to_owned(),
             timeout,
+        })
+    }
+
+    /// This thread's pooled client for the upstream.
+    fn client(&self) -> Pooled {
+        CLIENTS.with(|c| {
+            let mut clients = c.borrow_mut();
+            if let Some((_, client)) = clients.iter().find(|(id, _)| *id == self.id) {
+                return client.clone();
+            }
+            let client = Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(POOL_IDLE)
+                .pool_timer(TokioTimer::new())
+                .build(self.connector.clone());
+            clients.push((self.id, client.clone()));
+            client
         })
     }
 
@@ -111,7 +136,7 @@ impl Upstream {
     /// Sends `req` and returns the answer, whose body carries what is left of the deadline.
     pub async fn send(&self, req: Request<Body>) -> Result<Response<Body>, Failure> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        match tokio::time::timeout_at(deadline, self.client.request(req)).await {
+        match tokio::time::timeout_at(deadline, self.client().request(req)).await {
             Err(_) => Err(Failure {
                 timed_out: true,
                 message: "timed out".into(),
