@@ -716,9 +716,10 @@ certificate = "{cer}"
 
         secs = int(os.environ.get("OAUTH1TO2_BENCH_BRIDGE_SECS", "5"))
         n_hmac = int(os.environ.get("OAUTH1TO2_BENCH_BRIDGE_REQUESTS", "200000"))
-        # Enough for 3 s at 25,000/s: a request list that runs out repeats nonces, which the
-        # bridge refuses (and the run stops below).
-        n_rsa = 80000
+        # Enough for the RSA run (at most 3 s) at 40,000/s: wrk's two threads each take half
+        # the list, and one that runs out of its half repeats nonces, which the bridge refuses
+        # (and the run stops below).
+        n_rsa = 40000 * min(secs, 3)
         print(f"\nsigning requests with oauthlib (HMAC-SHA1 {n_hmac} per run, RSA-SHA1 2048-bit {n_rsa} per run) ...")
         plan = {}
         for state in ("local", "redis"):

@@ -25,6 +25,8 @@ struct Bridge {
     listen: String,
     ops: String,
     log: Arc<Mutex<Vec<String>>>,
+    /// The `listening` line.
+    listening: serde_json::Value,
 }
 
 impl Bridge {
@@ -67,7 +69,18 @@ impl Bridge {
             ),
             ops: format!("http://{}", v["operations"].as_str().unwrap()),
             log,
+            listening: v,
         }
+    }
+
+    /// The names of the bridge process's threads (Linux).
+    fn thread_names(&self) -> Vec<String> {
+        let pid = self.child.as_ref().unwrap().id();
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).unwrap())
+            .map(|n| n.trim().to_owned())
+            .collect()
     }
 
     fn log_text(&self) -> String {
@@ -362,6 +375,19 @@ fn a_legacy_client_reaches_an_oauth2_api_unchanged_and_forgeries_do_not() {
     assert!(v["routes"][2]["token"].is_null());
 
     let mut bridge = Bridge::start(&desk, &conf);
+    // docs/architecture.md: one event loop per CPU, each a thread of its own.
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    assert_eq!(
+        bridge.listening["event_loops"], cpus,
+        "{}",
+        bridge.listening
+    );
+    let loops = bridge
+        .thread_names()
+        .iter()
+        .filter(|n| n.starts_with("bridge-loop-"))
+        .count();
+    assert_eq!(loops, cpus, "{:?}", bridge.thread_names());
     let b = bridge.listen.clone();
     let form = "Name=Acme+Ltd&Note=caf%C3%A9+%26+co";
     let json = r#"{"Contacts":[{"Name":"Acme"}]}"#;

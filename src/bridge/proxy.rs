@@ -384,16 +384,8 @@ pub async fn run(
         None => None,
     };
     let ops_bound = ops.as_ref().and_then(|l| l.local_addr().ok());
-    super::emit(
-        &log,
-        serde_json::json!({
-            "ts": now_text(), "event": "listening", "listen": bound.to_string(),
-            "scheme": bridge.scheme,
-            "operations": ops_bound.map(|a| a.to_string()),
-            "state": if matches!(bridge.nonces, Nonces::Redis(_)) { "redis" } else { "local" },
-            "routes": bridge.routes.iter().map(|r| &r.route.prefix).collect::<Vec<_>>(),
-        }),
-    );
+    // One event loop per CPU (see below).
+    let loops = std::thread::available_parallelism().map_or(1, |n| n.get());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(l) = ops {
@@ -427,10 +419,10 @@ pub async fn run(
     // to the end, with its own pool of upstream connections: a request never changes thread,
     // where a work-stealing runtime handed each one between threads (about a fifth of the
     // bridge's CPU time went to those wake-ups on two cores).
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut threads = Vec::with_capacity(workers);
-    for i in 0..workers {
-        let worker = Worker {
+    let mut threads = Vec::with_capacity(loops);
+    let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel::<()>();
+    for i in 0..loops {
+        let event_loop = EventLoop {
             bridge: bridge.clone(),
             tls: tls.clone(),
             semaphore: semaphore.clone(),
@@ -444,14 +436,38 @@ pub async fn run(
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| BridgeError::State(format!("cannot start a worker: {e}")))?;
+            .map_err(|e| BridgeError::State(format!("cannot start an event loop: {e}")))?;
         let thread = std::thread::Builder::new()
-            .name(format!("bridge-{i}"))
-            .spawn(move || runtime.block_on(worker.serve(socket)))
-            .map_err(|e| BridgeError::State(format!("cannot start a worker: {e}")))?;
+            .name(format!("bridge-loop-{i}"))
+            .spawn({
+                let started = started_tx.clone();
+                move || {
+                    let _ = started.send(());
+                    drop(started);
+                    runtime.block_on(event_loop.serve(socket))
+                }
+            })
+            .map_err(|e| BridgeError::State(format!("cannot start an event loop: {e}")))?;
         threads.push(thread);
     }
     drop(shared);
+    drop(started_tx);
+    // Each loop's thread has its name once it runs; all of them run before `listening`.
+    for _ in 0..threads.len() {
+        let _ = started.recv().await;
+    }
+    // Said once every event loop is running.
+    super::emit(
+        &log,
+        serde_json::json!({
+            "ts": now_text(), "event": "listening", "listen": bound.to_string(),
+            "scheme": bridge.scheme,
+            "operations": ops_bound.map(|a| a.to_string()),
+            "state": if matches!(bridge.nonces, Nonces::Redis(_)) { "redis" } else { "local" },
+            "event_loops": loops,
+            "routes": bridge.routes.iter().map(|r| &r.route.prefix).collect::<Vec<_>>(),
+        }),
+    );
     shutdown.await;
     let _ = accepting_tx.send(false);
     let graceful = graceful.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -481,7 +497,7 @@ pub async fn run(
 }
 
 /// An event loop's share of the listener.
-struct Worker {
+struct EventLoop {
     bridge: Arc<Bridge>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     semaphore: Arc<tokio::sync::Semaphore>,
@@ -494,11 +510,11 @@ struct Worker {
     done: tokio::sync::watch::Receiver<bool>,
 }
 
-impl Worker {
+impl EventLoop {
     /// Accepts connections on `socket` and serves each on this thread, until the bridge stops
     /// accepting; then keeps serving those in flight until told they are done.
     async fn serve(self, socket: std::net::TcpListener) {
-        let Worker {
+        let EventLoop {
             bridge,
             tls,
             semaphore,

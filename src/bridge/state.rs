@@ -33,7 +33,58 @@ pub enum Nonces {
     /// In this process.
     Local(Mutex<Generations>),
     /// In Redis.
-    Redis(redis::aio::ConnectionManager),
+    Redis(SharedRedis),
+}
+
+/// The Redis that holds nonces: a connection made at start (which proves it answers, and
+/// serves `/healthz`), and what each event loop needs to open its own. A connection's
+/// answers are read by a task on the runtime that opened it, so a loop sharing the first
+/// connection would hand every nonce over to another thread and back.
+pub struct SharedRedis {
+    id: usize,
+    first: redis::aio::ConnectionManager,
+    client: redis::Client,
+    config: redis::aio::ConnectionManagerConfig,
+}
+
+/// Each [`SharedRedis`]'s number, for [`CONNECTIONS`].
+static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's connection to each shared Redis (by number).
+    static CONNECTIONS: std::cell::RefCell<Vec<(usize, redis::aio::ConnectionManager)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl SharedRedis {
+    /// This thread's connection, opened on first use.
+    async fn connection(&self) -> Result<redis::aio::ConnectionManager, StateError> {
+        let mine = CONNECTIONS.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(id, _)| *id == self.id)
+                .map(|(_, m)| m.clone())
+        });
+        if let Some(m) = mine {
+            return Ok(m);
+        }
+        let m = open(self.client.clone(), self.config.clone()).await?;
+        CONNECTIONS.with(|c| c.borrow_mut().push((self.id, m.clone())));
+        Ok(m)
+    }
+}
+
+async fn open(
+    client: redis::Client,
+    config: redis::aio::ConnectionManagerConfig,
+) -> Result<redis::aio::ConnectionManager, StateError> {
+    tokio::time::timeout(
+        REDIS_TIMEOUT * 2,
+        redis::aio::ConnectionManager::new_with_config(client, config),
+    )
+    .await
+    .map_err(|_| StateError("Redis did not answer in time".into()))?
+    .map_err(|e| StateError(format!("cannot reach Redis: {e}")))
 }
 
 /// Two generations of nonces: each kept for between one and two TTLs, with no sweep.
@@ -61,14 +112,13 @@ impl Nonces {
             .set_response_timeout(Some(REDIS_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let manager = tokio::time::timeout(
-            REDIS_TIMEOUT * 2,
-            redis::aio::ConnectionManager::new_with_config(client, config),
-        )
-        .await
-        .map_err(|_| StateError("Redis did not answer in time".into()))?
-        .map_err(|e| StateError(format!("cannot reach Redis: {e}")))?;
-        Ok(Nonces::Redis(manager))
+        let first = open(client.clone(), config.clone()).await?;
+        Ok(Nonces::Redis(SharedRedis {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            first,
+            client,
+            config,
+        }))
     }
 
     /// Records `key` for `ttl`: `true` the first time, `false` if it was recorded before.
@@ -92,8 +142,8 @@ impl Nonces {
                 g.current.insert(key.to_owned());
                 Ok(true)
             }
-            Nonces::Redis(m) => {
-                let mut conn = m.clone();
+            Nonces::Redis(r) => {
+                let mut conn = r.connection().await?;
                 let mut cmd = redis::cmd("SET");
                 cmd.arg(format!("oauth1to2:nonce:{key}"))
                     .arg(1)
@@ -114,8 +164,8 @@ impl Nonces {
     pub async fn healthy(&self) -> Result<(), StateError> {
         match self {
             Nonces::Local(_) => Ok(()),
-            Nonces::Redis(m) => {
-                let mut conn = m.clone();
+            Nonces::Redis(r) => {
+                let mut conn = r.first.clone();
                 let cmd = redis::cmd("PING");
                 let ping = cmd.query_async::<String>(&mut conn);
                 match tokio::time::timeout(REDIS_TIMEOUT, ping).await {
