@@ -111,23 +111,28 @@ pub const POOL_IDLE: Duration = Duration::from_secs(2);
 /// A reqwest error and its causes, for messages. reqwest names the URL but never carries our
 /// headers or body, so no secret reaches the message.
 pub fn describe(e: &reqwest::Error) -> String {
-    let mut s = if e.is_timeout() {
+    let s = if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
         "could not connect".to_owned()
     } else {
         e.to_string()
     };
-    let mut src = std::error::Error::source(e);
+    with_causes(s, e)
+}
+
+/// `head`, then each cause of `e` that it does not already say, joined with `: `.
+pub fn with_causes(mut head: String, e: &dyn std::error::Error) -> String {
+    let mut src = e.source();
     while let Some(c) = src {
         let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
+        if !head.contains(&t) {
+            head.push_str(": ");
+            head.push_str(&t);
         }
         src = c.source();
     }
-    s
+    head
 }
 
 /// Whether `url` may carry a secret: `https://`, or `http://` to a loopback address only

@@ -74,6 +74,7 @@ impl SharedRedis {
     }
 }
 
+/// A connection to Redis that reconnects by itself, or why none could be made in time.
 async fn open(
     client: redis::Client,
     config: redis::aio::ConnectionManagerConfig,

@@ -127,8 +127,12 @@ impl Upstream {
         })
     }
 
-    /// The upstream URI for a request's `path_query` (which starts with `/`).
+    /// The upstream URI for a request's `path_query`, which must start with `/` (so that it
+    /// cannot add to the upstream's host).
     pub fn uri(&self, path_query: &str) -> Result<Uri, String> {
+        if !path_query.starts_with('/') {
+            return Err("only a path starting with / is forwarded".into());
+        }
         Uri::try_from(format!("{}{path_query}", self.base))
             .map_err(|e| format!("the upstream URL for this path is not valid: {e}"))
     }
@@ -159,21 +163,12 @@ impl Upstream {
 /// A client error and its causes, for messages. hyper names neither headers nor bodies, so
 /// no secret reaches the message.
 fn describe(e: &hyper_util::client::legacy::Error) -> String {
-    let mut s = if e.is_connect() {
+    let head = if e.is_connect() {
         "could not connect".to_owned()
     } else {
         e.to_string()
     };
-    let mut src = std::error::Error::source(e);
-    while let Some(c) = src {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        src = c.source();
-    }
-    s
+    crate::net::with_causes(head, e)
 }
 
 /// An answer's body that fails once the exchange's deadline has passed.
@@ -209,5 +204,26 @@ impl hyper::body::Body for Deadline {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_path_never_changes_the_upstream_host() {
+        let up =
+            Upstream::new("https://api.example.com/v2/", None, Duration::from_secs(1)).unwrap();
+        let uri = up.uri("/Invoices?page=2").unwrap();
+        assert_eq!(
+            uri.to_string(),
+            "https://api.example.com/v2/Invoices?page=2"
+        );
+        let uri = up.uri("//evil.example/x").unwrap();
+        assert_eq!(uri.host(), Some("api.example.com"));
+        for bad in ["@evil.example/x", ".evil.example/x", ":8443/x", "*", ""] {
+            assert!(up.uri(bad).is_err(), "{bad:?}");
+        }
     }
 }

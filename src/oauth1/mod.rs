@@ -286,14 +286,7 @@ pub(crate) fn base_string_keeping_realm(
     // `METHOD&base_uri&k=v&k=v`, each of the three parts percent-encoded, written into one
     // buffer: encoding the joined parameters equals encoding each name and value and writing
     // `=` as %3D and `&` as %26 (a bridge builds one of these for every request).
-    let mut text = Vec::with_capacity(
-        3 * (method.len() + u.base_uri.len())
-            + params
-                .iter()
-                .map(|(k, v)| 3 * (k.len() + v.len()) + 6)
-                .sum::<usize>()
-            + 2,
-    );
+    let mut text = Vec::with_capacity(512);
     crate::form::percent_encode_into(&mut text, &method);
     text.push(b'&');
     crate::form::percent_encode_into(&mut text, &u.base_uri);
