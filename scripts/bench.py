@@ -731,10 +731,28 @@ certificate = "{cer}"
         any_hmac = plan[("local", "HMAC-SHA1", "rate")]
         # About 1,000 requests a second: two connections, each waiting 2 ms between requests.
         direct = wrk(f"http://127.0.0.1:{up}", any_hmac, 2, 2, secs, delay_ms=2)
-        nginx_load = wrk(f"http://127.0.0.1:{proxy}", plan[("local", "HMAC-SHA1", "load")], 2, 64, secs)
+        # Throughput on 2 shared cores moves by 10-15% from one run to the next, so nginx and
+        # the bridge (HMAC, local nonces) take turns for several rounds, each bridge round on a
+        # fresh bridge (its nonces start empty, so the same request list serves every round),
+        # and the round with the median ratio is the one reported.
+        rounds = max(1, int(os.environ.get("OAUTH1TO2_BENCH_BRIDGE_ROUNDS", "3")))
+        hmac_list = plan[("local", "HMAC-SHA1", "load")]
+        turns = []
+        for _ in range(rounds):
+            ng_load = wrk(f"http://127.0.0.1:{proxy}", hmac_list, 2, 64, secs)
+            b = start_bridge(conf("bridge-local", ""))
+            try:
+                br_load = wrk(f"http://127.0.0.1:{bridge_port}", hmac_list, 2, 64, secs)
+            finally:
+                b.terminate()
+                b.wait(timeout=60)
+            turns.append((br_load["rps"] / ng_load["rps"], ng_load, br_load))
+        turns.sort(key=lambda t: t[0])
+        _, nginx_load, median_load = turns[len(turns) // 2]
         nginx_rate = wrk(f"http://127.0.0.1:{proxy}", any_hmac, 2, 2, secs, delay_ms=2)
         print(f"\n## the bridge vs nginx (plain reverse proxy), the same upstream and wrk, {secs} s per run, 2 cores shared by all")
         print(f"  upstream alone at {direct['rps']:.0f}/s: p50 {direct['p50']:.3f} ms, p99 {direct['p99']:.3f} ms")
+        print(f"  HMAC-SHA1, local nonces, {rounds} rounds of nginx then the bridge: " + ", ".join(f"{n['rps']:.0f} vs {b['rps']:.0f} ({r:.2f}x)" for r, n, b in turns) + "; the median round below")
         print(f"  nginx proxy: {nginx_load['rps']:9.0f} requests/s (64 connections); at {nginx_rate['rps']:.0f}/s: p50 {nginx_rate['p50']:.3f} ms, p99 {nginx_rate['p99']:.3f} ms (added p99 {nginx_rate['p99'] - direct['p99']:+.3f} ms)")
         results = {}
         for state in ("local", "redis"):
@@ -749,7 +767,10 @@ certificate = "{cer}"
             b = start_bridge(c)
             try:
                 for method in ("HMAC-SHA1", "RSA-SHA1"):
-                    load = wrk(f"http://127.0.0.1:{bridge_port}", plan[(state, method, "load")], 2, 64, secs if method == "HMAC-SHA1" else min(secs, 3))
+                    if (state, method) == ("local", "HMAC-SHA1"):
+                        load = median_load
+                    else:
+                        load = wrk(f"http://127.0.0.1:{bridge_port}", plan[(state, method, "load")], 2, 64, secs if method == "HMAC-SHA1" else min(secs, 3))
                     rate = wrk(f"http://127.0.0.1:{bridge_port}", plan[(state, method, "rate")], 2, 2, secs, delay_ms=2)
                     results[(state, method)] = (load, rate)
                     bad = load["non2xx"] + rate["non2xx"]
@@ -760,7 +781,7 @@ certificate = "{cer}"
                 if redis:
                     redis.terminate()
                     redis.wait(timeout=30)
-        refused = sum(load["non2xx"] + rate["non2xx"] for load, rate in results.values())
+        refused = sum(load["non2xx"] + rate["non2xx"] for load, rate in results.values()) + sum(b["non2xx"] for _, _, b in turns)
         if refused:
             # A refusal is cheaper than a forwarded request: figures with refusals in them flatter
             # the bridge (a request list run out, so that nonces repeat, shows up here).

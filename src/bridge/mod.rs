@@ -28,14 +28,17 @@ use crate::session::Session;
 pub use config::{BridgeConfig, ConfigError};
 pub use proxy::{run, Bridge};
 
-/// Where the bridge's log lines go: one JSON object each, already serialised, without a
-/// newline (the CLI writes them to stderr). Request lines are written straight to text, with
-/// no intermediate `serde_json::Value`: one is logged for every request.
+/// Where the bridge's log lines go: text of one or more lines, each a JSON object followed by a
+/// newline (the CLI writes it to stderr as it is). Request lines are written straight to text,
+/// with no intermediate `serde_json::Value`: one is logged for every request, and an event
+/// loop gives its request lines in one call when it is about to wait for work.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Logs an event (not a request): `line` serialised.
 fn emit(log: &Log, line: serde_json::Value) {
-    log(&line.to_string())
+    let mut text = line.to_string();
+    text.push('\n');
+    log(&text)
 }
 
 /// Why the bridge could not start or go on.

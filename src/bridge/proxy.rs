@@ -60,6 +60,29 @@ pub struct Bridge {
     scheme: &'static str,
 }
 
+thread_local! {
+    /// An event loop's request lines not yet given to the log: given when the loop is about to
+    /// wait for work (tokio's park hook), when they pass [`PENDING_MAX`] bytes, and when the
+    /// loop ends. A line a request leaves behind costs a write system call no more; under load
+    /// one write carries many lines. `None` outside an event loop, where lines go straight out.
+    static PENDING: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// How many bytes of request lines an event loop holds before it gives them to the log.
+const PENDING_MAX: usize = 16 * 1024;
+
+/// Gives this thread's pending request lines to the log.
+fn flush_pending(log: &Log) {
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().as_mut() {
+            if !pending.is_empty() {
+                log(pending);
+                pending.clear();
+            }
+        }
+    });
+}
+
 /// The time now, for log lines.
 pub(super) fn now_text() -> String {
     time::OffsetDateTime::now_utc()
@@ -435,16 +458,23 @@ pub async fn run(
         let socket = shared.try_clone().map_err(listen_error)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
+            .on_thread_park({
+                let log = log.clone();
+                move || flush_pending(&log)
+            })
             .build()
             .map_err(|e| BridgeError::State(format!("cannot start an event loop: {e}")))?;
         let thread = std::thread::Builder::new()
             .name(format!("bridge-loop-{i}"))
             .spawn({
                 let started = started_tx.clone();
+                let log = log.clone();
                 move || {
+                    PENDING.set(Some(String::with_capacity(PENDING_MAX + 4096)));
                     let _ = started.send(());
                     drop(started);
-                    runtime.block_on(event_loop.serve(socket))
+                    runtime.block_on(event_loop.serve(socket));
+                    flush_pending(&log);
                 }
             })
             .map_err(|e| BridgeError::State(format!("cannot start an event loop: {e}")))?;
@@ -602,6 +632,23 @@ fn accept_failed(log: &Log, e: &std::io::Error) {
 }
 
 /// Hop-by-hop headers (RFC 9110 section 7.6.1), never forwarded either way.
+/// `.` or `..`, each dot written as it is or as `%2e`/`%2E`.
+fn dot_segment(seg: &str) -> bool {
+    let mut rest = seg.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        if rest[0] == b'.' {
+            rest = &rest[1..];
+        } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"%2e") {
+            rest = &rest[3..];
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
 fn hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
@@ -665,7 +712,21 @@ impl Bridge {
         for (k, v) in extra {
             line.field(k, *v);
         }
-        (self.log)(&line.finish());
+        let mut text = line.finish();
+        text.push('\n');
+        let full = PENDING.with(|p| match p.borrow_mut().as_mut() {
+            Some(pending) => {
+                pending.push_str(&text);
+                pending.len() >= PENDING_MAX
+            }
+            None => {
+                (self.log)(&text);
+                false
+            }
+        });
+        if full {
+            flush_pending(&self.log);
+        }
     }
 
     fn refuse(&self, route: &Served, req: &RequestFacts, refusal: Refusal) -> Response<Body> {
@@ -746,10 +807,7 @@ impl Bridge {
         let path = req.uri().path();
         // A dot segment would leave the route's prefix once the upstream URL is resolved
         // ("/api/../admin" is "/admin"): refused before any route is chosen.
-        if path.split('/').any(|seg| {
-            let seg = seg.to_ascii_lowercase().replace("%2e", ".");
-            seg == "." || seg == ".."
-        }) {
+        if path.split('/').any(dot_segment) {
             self.metrics.refused("no_route");
             self.log_request(
                 None,
@@ -784,7 +842,9 @@ impl Bridge {
                 "no route for this path\n",
             );
         };
-        match self.clone().forward(route, req, &facts).await {
+        // Boxed: the future hyper keeps for a request is moved whole, and a forwarded
+        // request's state is large.
+        match Box::pin(self.clone().forward(route, req, &facts)).await {
             Ok(r) => r,
             Err(r) => r,
         }
@@ -1006,7 +1066,13 @@ impl Bridge {
         let mut body_stream =
             streamed.map(|s| Limited::new(s, self.limits.max_body_bytes as usize));
         for attempt in 0..2 {
-            let bearer = match self.bearer(route, rejected.as_deref()).await {
+            let cached = self.cached_bearer(route, rejected.as_deref(), crate::oauth2::now());
+            let bearer = match cached {
+                Some(b) => Ok(b),
+                // Boxed: a renewal's state stays out of every request's future.
+                None => Box::pin(self.bearer(route, rejected.as_deref())).await,
+            };
+            let bearer = match bearer {
                 Ok(b) => b,
                 Err(message) => {
                     return Err(self.own_error(
@@ -1093,22 +1159,28 @@ impl Bridge {
         ))
     }
 
+    /// The route's cached bearer, if it is good at `now` and is not `rejected`.
+    fn cached_bearer(
+        &self,
+        route: &Served,
+        rejected: Option<&str>,
+        now: i64,
+    ) -> Option<Arc<Bearer>> {
+        let c = route.cache.lock().unwrap_or_else(|p| p.into_inner());
+        c.as_ref()
+            .filter(|b| b.good_until > now && Some(b.token.as_str()) != rejected)
+            .cloned()
+    }
+
     /// The route's bearer: the cached one while it is good for [`MARGIN`] seconds, else one
     /// from the session (renewed under the store's lock when it must be), one renewal at a
     /// time per route. `rejected`: a token the upstream refused, which must not come back.
     async fn bearer(&self, route: &Served, rejected: Option<&str>) -> Result<Arc<Bearer>, String> {
-        let now = crate::oauth2::now();
-        let cached = |now: i64| {
-            let c = route.cache.lock().unwrap_or_else(|p| p.into_inner());
-            c.as_ref()
-                .filter(|b| b.good_until > now && Some(b.token.as_str()) != rejected)
-                .cloned()
-        };
-        if let Some(b) = cached(now) {
+        if let Some(b) = self.cached_bearer(route, rejected, crate::oauth2::now()) {
             return Ok(b);
         }
         let _one = route.renewing.lock().await;
-        if let Some(b) = cached(crate::oauth2::now()) {
+        if let Some(b) = self.cached_bearer(route, rejected, crate::oauth2::now()) {
             return Ok(b);
         }
         let session = route.session.clone();
@@ -1190,4 +1262,19 @@ fn httpdate_now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&f)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dot_segment;
+
+    #[test]
+    fn dot_segments_are_found_however_the_dots_are_written() {
+        for seg in [".", "..", "%2e", "%2E%2e", ".%2E", "%2e."] {
+            assert!(dot_segment(seg), "{seg}");
+        }
+        for seg in ["", "...", "a.", ".a", "%2e%2e%2e", "%2", "%2f", "x", "%2ex"] {
+            assert!(!dot_segment(seg), "{seg}");
+        }
+    }
 }

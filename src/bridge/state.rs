@@ -88,10 +88,12 @@ async fn open(
     .map_err(|e| StateError(format!("cannot reach Redis: {e}")))
 }
 
-/// Two generations of nonces: each kept for between one and two TTLs, with no sweep.
+/// Two generations of nonces: each kept for between one and two TTLs, with no sweep. A nonce
+/// is kept as the first 128 bits of its key (16 bytes, not a 64-character text): two different
+/// requests taken for one has a chance of 2^-128.
 pub struct Generations {
-    current: HashSet<String>,
-    previous: HashSet<String>,
+    current: HashSet<u128>,
+    previous: HashSet<u128>,
     rotated: Instant,
 }
 
@@ -123,41 +125,12 @@ impl Nonces {
     }
 
     /// Records `key` for `ttl`: `true` the first time, `false` if it was recorded before.
-    pub async fn first_use(&self, key: &str, ttl: Duration) -> Result<bool, StateError> {
+    pub async fn first_use(&self, key: &[u8; 32], ttl: Duration) -> Result<bool, StateError> {
         match self {
-            Nonces::Local(g) => {
-                let mut g = g.lock().unwrap_or_else(|p| p.into_inner());
-                if g.rotated.elapsed() >= ttl {
-                    let old = std::mem::take(&mut g.current);
-                    g.previous = old;
-                    g.rotated = Instant::now();
-                }
-                if g.current.contains(key) || g.previous.contains(key) {
-                    return Ok(false);
-                }
-                if g.current.len() + g.previous.len() >= MAX_LOCAL_NONCES {
-                    return Err(StateError(format!(
-                        "{MAX_LOCAL_NONCES} nonces within the window; refusing until it moves on"
-                    )));
-                }
-                g.current.insert(key.to_owned());
-                Ok(true)
-            }
-            Nonces::Redis(r) => {
-                let mut conn = r.connection().await?;
-                let mut cmd = redis::cmd("SET");
-                cmd.arg(format!("oauth1to2:nonce:{key}"))
-                    .arg(1)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(ttl.as_millis() as u64);
-                let set = cmd.query_async::<Option<String>>(&mut conn);
-                match tokio::time::timeout(REDIS_TIMEOUT, set).await {
-                    Ok(Ok(answer)) => Ok(answer.is_some()),
-                    Ok(Err(e)) => Err(StateError(format!("Redis: {e}"))),
-                    Err(_) => Err(StateError("Redis did not answer in time".into())),
-                }
-            }
+            Nonces::Local(g) => local_first_use(g, key, ttl),
+            // Boxed: the Redis round trip's state would otherwise make every request's future
+            // (moved whole between hyper's hands) that much larger, local nonces included.
+            Nonces::Redis(r) => Box::pin(redis_first_use(r, key, ttl)).await,
         }
     }
 
@@ -356,5 +329,53 @@ impl TokenBackend for RedisTokens {
             now,
             renew,
         )
+    }
+}
+
+/// [`Nonces::first_use`] in this process.
+fn local_first_use(
+    g: &Mutex<Generations>,
+    key: &[u8; 32],
+    ttl: Duration,
+) -> Result<bool, StateError> {
+    let mut short = [0u8; 16];
+    short.copy_from_slice(&key[..16]);
+    let key = u128::from_be_bytes(short);
+    let mut g = g.lock().unwrap_or_else(|p| p.into_inner());
+    if g.rotated.elapsed() >= ttl {
+        let old = std::mem::take(&mut g.current);
+        g.previous = old;
+        g.rotated = Instant::now();
+    }
+    if g.previous.contains(&key) || g.current.contains(&key) {
+        return Ok(false);
+    }
+    if g.current.len() + g.previous.len() >= MAX_LOCAL_NONCES {
+        return Err(StateError(format!(
+            "{MAX_LOCAL_NONCES} nonces within the window; refusing until it moves on"
+        )));
+    }
+    g.current.insert(key);
+    Ok(true)
+}
+
+/// [`Nonces::first_use`] in Redis: `SET NX` with the TTL.
+async fn redis_first_use(
+    r: &SharedRedis,
+    key: &[u8; 32],
+    ttl: Duration,
+) -> Result<bool, StateError> {
+    let mut conn = r.connection().await?;
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(format!("oauth1to2:nonce:{}", hex::encode(key)))
+        .arg(1)
+        .arg("NX")
+        .arg("PX")
+        .arg(ttl.as_millis() as u64);
+    let set = cmd.query_async::<Option<String>>(&mut conn);
+    match tokio::time::timeout(REDIS_TIMEOUT, set).await {
+        Ok(Ok(answer)) => Ok(answer.is_some()),
+        Ok(Err(e)) => Err(StateError(format!("Redis: {e}"))),
+        Err(_) => Err(StateError("Redis did not answer in time".into())),
     }
 }

@@ -109,14 +109,11 @@ pub fn run(a: Args) -> Result<u8, CliError> {
         }
         return Ok(EXIT_OK);
     }
-    let log: bridge::Log = std::sync::Arc::new(|line: &str| {
+    let log: bridge::Log = std::sync::Arc::new(|lines: &str| {
         use std::io::Write;
-        // One write a line: stderr is unbuffered, and a line written piece by piece costs
-        // dozens of system calls (and interleaves with other threads' lines).
-        let mut text = String::with_capacity(line.len() + 1);
-        text.push_str(line);
-        text.push('\n');
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        // Whole lines in one write: stderr is unbuffered, and a line written piece by piece
+        // costs dozens of system calls (and interleaves with other threads' lines).
+        let _ = std::io::stderr().lock().write_all(lines.as_bytes());
     });
     bridge::run_blocking(config, paths, log, shutdown()).map_err(error)?;
     Ok(EXIT_OK)

@@ -17,6 +17,7 @@
 use base64::Engine;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha1::{Digest, Sha1};
+use std::borrow::Cow;
 
 use crate::cert::PrivateKey;
 
@@ -173,6 +174,49 @@ pub struct NormalisedUrl {
 
 /// Normalises an absolute URL for the base string (RFC 5849 §3.4.1.2).
 pub fn normalise_url(url: &str) -> Result<NormalisedUrl, Error> {
+    let (base_uri, query) = split_url(url)?;
+    Ok(NormalisedUrl {
+        base_uri,
+        query: parse_params(query, "query")?,
+    })
+}
+
+/// The normalised base URI (`scheme://host[:port]/path`) and the raw query (after `?`, before
+/// `#`), its pair count checked against [`MAX_PARAMS`]: what [`normalise_url`] and the base
+/// string both start from.
+pub(crate) fn split_url(url: &str) -> Result<(String, &str), Error> {
+    let u = url_parts(url)?;
+    let mut base_uri = String::with_capacity(u.scheme.len() + 3 + u.host.len() + 6 + u.path.len());
+    base_uri.push_str(u.scheme);
+    base_uri.push_str("://");
+    base_uri.push_str(u.host);
+    if let Some(host) = base_uri.get_mut(u.scheme.len() + 3..) {
+        host.make_ascii_lowercase();
+    }
+    if let Some(p) = u.port {
+        use std::fmt::Write;
+        let _ = write!(base_uri, ":{p}");
+    }
+    encode_path_into(&mut base_uri, u.path);
+    Ok((base_uri, u.query))
+}
+
+/// An absolute URL's parts as the base string reads them, borrowed from it.
+pub(crate) struct UrlParts<'a> {
+    /// `http` or `https`, lower-cased.
+    pub scheme: &'static str,
+    /// The host as written (the base URI lower-cases it).
+    pub host: &'a str,
+    /// The port, when it is not the scheme's default.
+    pub port: Option<u16>,
+    /// The path, `/` when empty.
+    pub path: &'a str,
+    /// The raw query, its pair count checked against [`MAX_PARAMS`].
+    pub query: &'a str,
+}
+
+/// Splits an absolute URL for the base string, copying nothing; the errors of [`normalise_url`].
+pub(crate) fn url_parts(url: &str) -> Result<UrlParts<'_>, Error> {
     let err = |reason: &str| Error::Url {
         url: url.to_owned(),
         reason: reason.to_owned(),
@@ -180,11 +224,12 @@ pub fn normalise_url(url: &str) -> Result<NormalisedUrl, Error> {
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| err("it has no scheme (start it with https://)"))?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => 80,
-        "https" => 443,
-        _ => return Err(err("only http and https are signed")),
+    let (scheme, default_port) = if scheme.eq_ignore_ascii_case("http") {
+        ("http", 80)
+    } else if scheme.eq_ignore_ascii_case("https") {
+        ("https", 443)
+    } else {
+        return Err(err("only http and https are signed"));
     };
     let rest = rest.split('#').next().unwrap_or("");
     let (authority, path_query) = match rest.find(['/', '?']) {
@@ -204,27 +249,34 @@ pub fn normalise_url(url: &str) -> Result<NormalisedUrl, Error> {
     if host.is_empty() {
         return Err(err("it has no host"));
     }
-    let host = host.to_ascii_lowercase();
     let (path, query) = match path_query.split_once('?') {
         Some((p, q)) => (p, q),
         None => (path_query, ""),
     };
     let path = if path.is_empty() { "/" } else { path };
-    let port_part = match port {
-        Some(p) if p != default_port => format!(":{p}"),
-        _ => String::new(),
+    let count = match query.bytes().filter(|b| *b == b'&').count() {
+        amps if amps < MAX_PARAMS => 0,
+        _ => query.split('&').filter(|p| !p.is_empty()).count(),
     };
-    Ok(NormalisedUrl {
-        base_uri: format!("{scheme}://{host}{port_part}{}", encode_path(path)),
-        query: parse_params(query, "query")?,
+    if count > MAX_PARAMS {
+        return Err(Error::TooManyParameters {
+            what: "query",
+            count,
+        });
+    }
+    Ok(UrlParts {
+        scheme,
+        host,
+        port: port.filter(|p| *p != default_port),
+        path,
+        query,
     })
 }
 
 /// Paths typed by a person may hold characters an HTTP client would escape (spaces, non-ASCII);
 /// escape them as the client does, leaving existing `%XX` escapes alone.
-fn encode_path(path: &str) -> String {
+fn encode_path_into(out: &mut String, path: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b);
         if keep {
@@ -235,7 +287,6 @@ fn encode_path(path: &str) -> String {
             out.push(HEX[(b & 0xf) as usize] as char);
         }
     }
-    out
 }
 
 /// The signature base string and what went into it, for display and diagnosis.
@@ -272,40 +323,143 @@ pub(crate) fn base_string_keeping_realm(
     oauth: &[(String, String)],
     keep_realm: bool,
 ) -> Result<SignatureBaseString, Error> {
-    let u = normalise_url(url)?;
-    let mut params: Vec<(String, String)> = u
-        .query
-        .iter()
-        .chain(form)
-        .chain(oauth)
-        .filter(|(k, _)| (keep_realm || k != "realm") && k != "oauth_signature")
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
-    params.sort();
-    let method = method.to_ascii_uppercase();
-    // `METHOD&base_uri&k=v&k=v`, each of the three parts percent-encoded, written into one
-    // buffer: encoding the joined parameters equals encoding each name and value and writing
-    // `=` as %3D and `&` as %26 (a bridge builds one of these for every request).
-    let mut text = Vec::with_capacity(512);
-    crate::form::percent_encode_into(&mut text, &method);
-    text.push(b'&');
-    crate::form::percent_encode_into(&mut text, &u.base_uri);
-    text.push(b'&');
-    for (i, (k, v)) in params.iter().enumerate() {
-        if i > 0 {
-            text.extend_from_slice(b"%26");
-        }
-        crate::form::percent_encode_into(&mut text, k);
-        text.extend_from_slice(b"%3D");
-        crate::form::percent_encode_into(&mut text, v);
-    }
+    let parts = BaseParts::new(method, url, form, oauth, keep_realm)?;
     Ok(SignatureBaseString {
-        // Only ASCII was written.
-        text: String::from_utf8(text).unwrap_or_default(),
-        method,
-        base_uri: u.base_uri,
-        parameters: params,
+        text: parts.text(),
+        method: parts.method.into_owned(),
+        base_uri: parts.base_uri,
+        parameters: parts
+            .params
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
     })
+}
+
+/// Only the text of [`base_string`]: the same parts, joined the same way, without the owned
+/// copies the full [`SignatureBaseString`] keeps for display (the bridge builds one of these for
+/// every request it checks).
+pub(crate) fn base_string_text(
+    method: &str,
+    url: &str,
+    form: &[(String, String)],
+    oauth: &[(String, String)],
+) -> Result<String, Error> {
+    Ok(BaseParts::new(method, url, form, oauth, false)?.text())
+}
+
+/// What a base string is made of: the upper-cased method, the normalised base URI, and the
+/// parameters, each name and value percent-encoded, sorted. A name or value made only of
+/// unreserved characters is its own encoding, and is borrowed rather than copied.
+struct BaseParts<'a> {
+    method: Cow<'a, str>,
+    base_uri: String,
+    params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> BaseParts<'a> {
+    fn new(
+        method: &'a str,
+        url: &'a str,
+        form: &'a [(String, String)],
+        oauth: &'a [(String, String)],
+        keep_realm: bool,
+    ) -> Result<Self, Error> {
+        let (base_uri, query) = split_url(url)?;
+        let signed = |k: &str| (keep_realm || k != "realm") && k != "oauth_signature";
+        let mut params: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(
+            form.len() + oauth.len() + query.bytes().filter(|b| *b == b'&').count() + 1,
+        );
+        // The query as parse_urlencoded reads it (`+` is a space), decoded then encoded, which
+        // leaves a run of unreserved characters as it is.
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = decoded(k);
+            if signed(&k) {
+                params.push((reencoded(k), reencoded(decoded(v))));
+            }
+        }
+        for (k, v) in form.iter().chain(oauth) {
+            if signed(k) {
+                params.push((encoded(k), encoded(v)));
+            }
+        }
+        params.sort_unstable();
+        let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(method.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(method)
+        };
+        Ok(BaseParts {
+            method,
+            base_uri,
+            params,
+        })
+    }
+
+    /// `METHOD&base_uri&k=v&k=v`, each of the three parts percent-encoded, written into one
+    /// buffer: encoding the joined parameters equals encoding each name and value and writing
+    /// `=` as %3D and `&` as %26.
+    fn text(&self) -> String {
+        // Room for the usual case (a few escapes); a longer text grows the buffer.
+        let raw = self.method.len()
+            + self.base_uri.len()
+            + self
+                .params
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 6)
+                .sum::<usize>();
+        let mut text = Vec::with_capacity(raw + raw / 4 + 16);
+        percent_encode_into(&mut text, &self.method);
+        text.push(b'&');
+        percent_encode_into(&mut text, &self.base_uri);
+        text.push(b'&');
+        for (i, (k, v)) in self.params.iter().enumerate() {
+            if i > 0 {
+                text.extend_from_slice(b"%26");
+            }
+            percent_encode_into(&mut text, k);
+            text.extend_from_slice(b"%3D");
+            percent_encode_into(&mut text, v);
+        }
+        // Only ASCII was written.
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+/// The decoded names of a raw query's parameters (from [`split_url`]), in order, as
+/// [`parse_urlencoded`] reads them.
+pub(crate) fn query_names(query: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| decoded(p.split_once('=').map_or(p, |(k, _)| k)))
+}
+
+/// `s` percent-encoded, borrowed when it is its own encoding.
+fn encoded(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(unreserved) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(percent_encode(s))
+    }
+}
+
+/// A raw query name or value decoded (`+` is a space), borrowed when there is nothing to decode.
+fn decoded(raw: &str) -> Cow<'_, str> {
+    if raw.bytes().any(|b| b == b'%' || b == b'+') {
+        Cow::Owned(percent_decode(raw, true))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// [`encoded`] for a [`decoded`] text, keeping a borrow a borrow.
+fn reencoded(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => encoded(b),
+        Cow::Owned(o) => Cow::Owned(percent_encode(&o)),
+    }
 }
 
 /// What signs: an RSA key, or the shared secrets.
@@ -336,33 +490,13 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
             Ok(b64.encode(sig))
         }
         (
-            SignatureMethod::HmacSha1,
+            SignatureMethod::HmacSha1 | SignatureMethod::HmacSha256 | SignatureMethod::HmacSha512,
             Signer::Secrets {
                 consumer_secret,
                 token_secret,
             },
         ) => {
-            use hmac::{Hmac, Mac};
-            let key = format!(
-                "{}&{}",
-                percent_encode(consumer_secret),
-                percent_encode(token_secret)
-            );
-            let mut mac =
-                Hmac::<Sha1>::new_from_slice(key.as_bytes()).map_err(|e| Error::Sign {
-                    detail: e.to_string(),
-                })?;
-            mac.update(base.as_bytes());
-            Ok(b64.encode(mac.finalize().into_bytes()))
-        }
-        (
-            SignatureMethod::HmacSha256 | SignatureMethod::HmacSha512,
-            Signer::Secrets {
-                consumer_secret,
-                token_secret,
-            },
-        ) => {
-            let tag = hmac_sha2(method, consumer_secret, token_secret, base);
+            let tag = hmac_tag(method, consumer_secret, token_secret, base);
             Ok(b64.encode(tag.as_ref()))
         }
         (
@@ -382,18 +516,19 @@ pub fn sign(method: SignatureMethod, base: &str, signer: &Signer<'_>) -> Result<
     }
 }
 
-/// HMAC-SHA256 or HMAC-SHA512 of `base` with the key `consumer_secret&token_secret` (each
-/// percent-encoded), on aws-lc-rs.
-fn hmac_sha2(
+/// HMAC-SHA1, HMAC-SHA256 or HMAC-SHA512 of `base` with the key
+/// `consumer_secret&token_secret` (each percent-encoded), on aws-lc-rs.
+fn hmac_tag(
     method: SignatureMethod,
     consumer_secret: &str,
     token_secret: &str,
     base: &str,
 ) -> aws_lc_rs::hmac::Tag {
-    let algorithm = if method == SignatureMethod::HmacSha512 {
-        aws_lc_rs::hmac::HMAC_SHA512
-    } else {
-        aws_lc_rs::hmac::HMAC_SHA256
+    let algorithm = match method {
+        SignatureMethod::HmacSha512 => aws_lc_rs::hmac::HMAC_SHA512,
+        SignatureMethod::HmacSha256 => aws_lc_rs::hmac::HMAC_SHA256,
+        // RFC 5849's HMAC-SHA1, which aws-lc-rs names for what it is.
+        _ => aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
     };
     // The key `encode(consumer_secret)&encode(token_secret)`, built without a heap allocation
     // when it fits (this runs for every signed request), and wiped after use.
@@ -691,7 +826,11 @@ pub fn parse_authorization(header: &str) -> Result<Vec<(String, String)>, Error>
         Some(p) if p.eq_ignore_ascii_case("oauth ") => &s[6..],
         _ => return Err(err("it does not start with `OAuth `".into())),
     };
-    let count = rest.split(',').filter(|i| !i.trim().is_empty()).count();
+    // Counted only when the commas say it could be over (nothing is allocated for it).
+    let count = match rest.bytes().filter(|b| *b == b',').count() {
+        commas if commas < MAX_PARAMS => 0,
+        _ => rest.split(',').filter(|i| !i.trim().is_empty()).count(),
+    };
     if count > MAX_PARAMS {
         return Err(Error::TooManyParameters {
             what: "Authorization header",
@@ -721,7 +860,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hmac_sha2_keys_are_encoded_the_same_whatever_their_length_or_characters() {
+    fn hmac_keys_are_encoded_the_same_whatever_their_length_or_characters() {
         use hmac::{Hmac, Mac};
         // Against the RustCrypto HMAC with the key built the plain way, `format!` of the two
         // encoded secrets: short, with reserved and non-ASCII characters, and past the stack
@@ -740,6 +879,13 @@ mod tests {
                 token_secret: ts,
             };
             let b64 = base64::engine::general_purpose::STANDARD;
+            let mut m = Hmac::<Sha1>::new_from_slice(key.as_bytes()).unwrap();
+            m.update(b"POST&base");
+            assert_eq!(
+                sign(SignatureMethod::HmacSha1, "POST&base", &signer).unwrap(),
+                b64.encode(m.finalize().into_bytes()),
+                "{cs:?} {ts:?}"
+            );
             let mut m = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
             m.update(b"POST&base");
             assert_eq!(
