@@ -10,8 +10,10 @@ pub(super) enum Field<'a> {
     Str(&'a str),
     /// Text whose `Display` needs no JSON escaping (an address), written as a string.
     Display(&'a std::net::SocketAddr),
-    /// A number; one that is not finite is written as `null`, as serde_json does.
-    Number(f64),
+    /// A whole number, written without going through floating point.
+    Int(u64),
+    /// A duration in milliseconds, to the microsecond (`0.403`), written without floating point.
+    Millis(std::time::Duration),
     /// `true` or `false`.
     Bool(bool),
     /// `null`.
@@ -41,10 +43,14 @@ impl Line {
             Field::Display(a) => {
                 let _ = write!(self.0, "\"{a}\"");
             }
-            Field::Number(n) if n.is_finite() => {
+            Field::Null => self.0.push_str("null"),
+            Field::Int(n) => {
                 let _ = write!(self.0, "{n}");
             }
-            Field::Number(_) | Field::Null => self.0.push_str("null"),
+            Field::Millis(d) => {
+                let us = d.as_micros();
+                let _ = write!(self.0, "{}.{:03}", us / 1000, us % 1000);
+            }
             Field::Bool(b) => self.0.push_str(if b { "true" } else { "false" }),
         }
     }
@@ -94,10 +100,14 @@ mod tests {
         let mut l = Line::new();
         l.field("path", Field::Str(hostile));
         l.field("peer", Field::Display(&addr));
-        l.field("ms", Field::Number(1.25));
-        l.field("status", Field::Number(200.0));
-        l.field("bad", Field::Number(f64::NAN));
+        l.field("ms", Field::Millis(std::time::Duration::from_micros(1250)));
+        l.field("status", Field::Int(200));
         l.field("retried", Field::Bool(false));
+        l.field(
+            "upstream_ms",
+            Field::Millis(std::time::Duration::from_nanos(12_345_678)),
+        );
+        l.field("code", Field::Int(401));
         l.field("route", Field::Null);
         let text = l.finish();
         assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text}");
@@ -105,7 +115,8 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"path": hostile, "peer": "[::1]:8080", "ms": 1.25,
-                "status": 200, "bad": null, "retried": false, "route": null})
+                "status": 200, "retried": false, "route": null,
+                "upstream_ms": 12.345, "code": 401})
         );
     }
 

@@ -83,11 +83,29 @@ fn flush_pending(log: &Log) {
     });
 }
 
-/// The time now, for log lines.
+/// The time now, for log lines: RFC 3339 in UTC, to the nanosecond. The date and time up to
+/// the second are formatted once a second per thread (a line is written for every request).
 pub(super) fn now_text() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((0, String::new())) };
+    }
+    let now = time::OffsetDateTime::now_utc();
+    SECOND.with(|second| {
+        let mut second = second.borrow_mut();
+        if second.0 != now.unix_timestamp() || second.1.is_empty() {
+            let whole = now.replace_nanosecond(0).unwrap_or(now);
+            let mut text = whole
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            // `...T08:47:27Z`: the nanoseconds go before the Z.
+            text.pop();
+            *second = (now.unix_timestamp(), text);
+        }
+        let mut text = String::with_capacity(second.1.len() + 11);
+        text.push_str(&second.1);
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!(".{:09}Z", now.nanosecond()));
+        text
+    })
 }
 
 fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -703,12 +721,9 @@ impl Bridge {
         line.field("method", Field::Str(req.method.as_str()));
         line.field("path", Field::Str(&req.path));
         line.field("peer", Field::Display(&req.peer));
-        line.field("status", Field::Number(f64::from(status)));
+        line.field("status", Field::Int(u64::from(status)));
         line.field("outcome", Field::Str(outcome));
-        line.field(
-            "ms",
-            Field::Number((req.started.elapsed().as_secs_f64() * 1e6).round() / 1e3),
-        );
+        line.field("ms", Field::Millis(req.started.elapsed()));
         for (k, v) in extra {
             line.field(k, *v);
         }
@@ -1121,7 +1136,7 @@ impl Bridge {
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 continue;
             }
-            let upstream_ms = (sent.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+            let upstream_time = sent.elapsed();
             let status = answer.status();
             let (mut rparts, rbody) = answer.into_parts();
             let names: Vec<HeaderName> = rparts
@@ -1144,7 +1159,7 @@ impl Bridge {
                 "forwarded",
                 &[
                     ("consumer_key", Field::Str(&accepted.consumer_key)),
-                    ("upstream_ms", Field::Number(upstream_ms)),
+                    ("upstream_ms", Field::Millis(upstream_time)),
                     ("retried", Field::Bool(attempt > 0)),
                 ],
             );
@@ -1267,6 +1282,20 @@ fn httpdate_now() -> String {
 #[cfg(test)]
 mod tests {
     use super::dot_segment;
+
+    #[test]
+    fn log_times_are_rfc3339_and_keep_up_with_the_clock() {
+        use time::format_description::well_known::Rfc3339;
+        let before = time::OffsetDateTime::now_utc();
+        let text = super::now_text();
+        let after = time::OffsetDateTime::now_utc();
+        let t = time::OffsetDateTime::parse(&text, &Rfc3339).unwrap();
+        assert!(before <= t && t <= after, "{before} {text} {after}");
+        assert!(
+            text.ends_with('Z') && text.len() == "2026-12-04T08:47:27.184476673Z".len(),
+            "{text}"
+        );
+    }
 
     #[test]
     fn dot_segments_are_found_however_the_dots_are_written() {
