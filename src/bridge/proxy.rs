@@ -71,6 +71,34 @@ thread_local! {
 /// How many bytes of request lines an event loop holds before it gives them to the log.
 const PENDING_MAX: usize = 16 * 1024;
 
+/// Logs `lines`: held with this event loop's pending lines (given all at once past
+/// [`PENDING_MAX`]), or given straight to the log outside an event loop.
+fn pend(log: &Log, lines: &str) {
+    let full = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(pending) => {
+            pending.push_str(lines);
+            pending.len() >= PENDING_MAX
+        }
+        None => {
+            log(lines);
+            false
+        }
+    });
+    if full {
+        flush_pending(log);
+    }
+}
+
+/// An event loop's runtime: one thread, whose pending request lines go to `log` whenever it
+/// is about to wait for work.
+fn event_loop_runtime(log: &Log) -> std::io::Result<tokio::runtime::Runtime> {
+    let log = log.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(move || flush_pending(&log))
+        .build()
+}
+
 /// Gives this thread's pending request lines to the log.
 fn flush_pending(log: &Log) {
     PENDING.with(|p| {
@@ -474,13 +502,7 @@ pub async fn run(
             done: done_rx.clone(),
         };
         let socket = shared.try_clone().map_err(listen_error)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .on_thread_park({
-                let log = log.clone();
-                move || flush_pending(&log)
-            })
-            .build()
+        let runtime = event_loop_runtime(&log)
             .map_err(|e| BridgeError::State(format!("cannot start an event loop: {e}")))?;
         let thread = std::thread::Builder::new()
             .name(format!("bridge-loop-{i}"))
@@ -649,7 +671,6 @@ fn accept_failed(log: &Log, e: &std::io::Error) {
     );
 }
 
-/// Hop-by-hop headers (RFC 9110 section 7.6.1), never forwarded either way.
 /// `.` or `..`, each dot written as it is or as `%2e`/`%2E`.
 fn dot_segment(seg: &str) -> bool {
     let mut rest = seg.as_bytes();
@@ -667,6 +688,7 @@ fn dot_segment(seg: &str) -> bool {
     dots == 1 || dots == 2
 }
 
+/// Hop-by-hop headers (RFC 9110 section 7.6.1), never forwarded either way.
 fn hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
@@ -729,19 +751,7 @@ impl Bridge {
         }
         let mut text = line.finish();
         text.push('\n');
-        let full = PENDING.with(|p| match p.borrow_mut().as_mut() {
-            Some(pending) => {
-                pending.push_str(&text);
-                pending.len() >= PENDING_MAX
-            }
-            None => {
-                (self.log)(&text);
-                false
-            }
-        });
-        if full {
-            flush_pending(&self.log);
-        }
+        pend(&self.log, &text);
     }
 
     fn refuse(&self, route: &Served, req: &RequestFacts, refusal: Refusal) -> Response<Body> {
@@ -1187,13 +1197,11 @@ impl Bridge {
             .cloned()
     }
 
-    /// The route's bearer: the cached one while it is good for [`MARGIN`] seconds, else one
-    /// from the session (renewed under the store's lock when it must be), one renewal at a
-    /// time per route. `rejected`: a token the upstream refused, which must not come back.
+    /// The route's bearer when [`Self::cached_bearer`] had none: one from the session
+    /// (renewed under the store's lock when it must be), one renewal at a time per route, good
+    /// for [`MARGIN`] seconds. `rejected`: a token the upstream refused, which must not come
+    /// back.
     async fn bearer(&self, route: &Served, rejected: Option<&str>) -> Result<Arc<Bearer>, String> {
-        if let Some(b) = self.cached_bearer(route, rejected, crate::oauth2::now()) {
-            return Ok(b);
-        }
         let _one = route.renewing.lock().await;
         if let Some(b) = self.cached_bearer(route, rejected, crate::oauth2::now()) {
             return Ok(b);
@@ -1282,6 +1290,46 @@ fn httpdate_now() -> String {
 #[cfg(test)]
 mod tests {
     use super::dot_segment;
+
+    #[test]
+    fn an_event_loop_writes_its_request_lines_together_when_it_runs_out_of_work() {
+        use std::sync::{Arc, Mutex};
+        let calls: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log: super::Log = {
+            let calls = calls.clone();
+            Arc::new(move |text: &str| calls.lock().unwrap().push(text.to_owned()))
+        };
+        // Outside an event loop a line goes straight out.
+        super::pend(&log, "{\"a\":0}\n");
+        assert_eq!(calls.lock().unwrap().len(), 1);
+        let runtime = super::event_loop_runtime(&log).unwrap();
+        let seen = std::thread::spawn({
+            let calls = calls.clone();
+            let log = log.clone();
+            move || {
+                super::PENDING.set(Some(String::new()));
+                runtime.block_on(async {
+                    // Two requests' lines while the loop is busy: nothing written yet.
+                    super::pend(&log, "{\"a\":1}\n");
+                    super::pend(&log, "{\"a\":2}\n");
+                    let busy = calls.lock().unwrap().len();
+                    // The loop waits (a timer), so it parks and gives both lines in one call.
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    (busy, calls.lock().unwrap().clone())
+                })
+            }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(seen.0, 1);
+        assert_eq!(seen.1, ["{\"a\":0}\n", "{\"a\":1}\n{\"a\":2}\n"]);
+        // Past PENDING_MAX the lines go out without waiting for the loop to park.
+        super::PENDING.set(Some(String::new()));
+        let long = format!("{}\n", "x".repeat(super::PENDING_MAX));
+        super::pend(&log, &long);
+        assert_eq!(calls.lock().unwrap().last().unwrap(), &long);
+        super::PENDING.set(None);
+    }
 
     #[test]
     fn log_times_are_rfc3339_and_keep_up_with_the_clock() {

@@ -141,12 +141,9 @@ impl Nonces {
             Nonces::Redis(r) => {
                 let mut conn = r.first.clone();
                 let cmd = redis::cmd("PING");
-                let ping = cmd.query_async::<String>(&mut conn);
-                match tokio::time::timeout(REDIS_TIMEOUT, ping).await {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => Err(StateError(format!("Redis: {e}"))),
-                    Err(_) => Err(StateError("Redis did not answer in time".into())),
-                }
+                answer(cmd.query_async::<String>(&mut conn))
+                    .await
+                    .map(|_| ())
             }
         }
     }
@@ -372,9 +369,16 @@ async fn redis_first_use(
         .arg("NX")
         .arg("PX")
         .arg(ttl.as_millis() as u64);
-    let set = cmd.query_async::<Option<String>>(&mut conn);
-    match tokio::time::timeout(REDIS_TIMEOUT, set).await {
-        Ok(Ok(answer)) => Ok(answer.is_some()),
+    let set = answer(cmd.query_async::<Option<String>>(&mut conn)).await?;
+    Ok(set.is_some())
+}
+
+/// Redis's answer to a command, within [`REDIS_TIMEOUT`].
+async fn answer<T>(
+    command: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, StateError> {
+    match tokio::time::timeout(REDIS_TIMEOUT, command).await {
+        Ok(Ok(answer)) => Ok(answer),
         Ok(Err(e)) => Err(StateError(format!("Redis: {e}"))),
         Err(_) => Err(StateError("Redis did not answer in time".into())),
     }

@@ -156,11 +156,21 @@ use crate::form::{percent_encode_into, percent_encoded_len, unreserved};
 /// [`parse_urlencoded`] for untrusted input: counted first (nothing is allocated for the count),
 /// and refused with more than [`MAX_PARAMS`] pairs.
 pub fn parse_params(s: &str, what: &'static str) -> Result<Vec<(String, String)>, Error> {
+    check_pair_count(s, what)?;
+    Ok(parse_urlencoded(s))
+}
+
+/// Refuses `a=1&b=2` text with more than [`MAX_PARAMS`] pairs. The pairs are counted only
+/// when the `&`s say there could be that many (nothing is allocated for the count).
+fn check_pair_count(s: &str, what: &'static str) -> Result<(), Error> {
+    if s.bytes().filter(|b| *b == b'&').count() < MAX_PARAMS {
+        return Ok(());
+    }
     let count = s.split('&').filter(|p| !p.is_empty()).count();
     if count > MAX_PARAMS {
         return Err(Error::TooManyParameters { what, count });
     }
-    Ok(parse_urlencoded(s))
+    Ok(())
 }
 
 /// A URL split the way the base string needs it.
@@ -254,16 +264,7 @@ pub(crate) fn url_parts(url: &str) -> Result<UrlParts<'_>, Error> {
         None => (path_query, ""),
     };
     let path = if path.is_empty() { "/" } else { path };
-    let count = match query.bytes().filter(|b| *b == b'&').count() {
-        amps if amps < MAX_PARAMS => 0,
-        _ => query.split('&').filter(|p| !p.is_empty()).count(),
-    };
-    if count > MAX_PARAMS {
-        return Err(Error::TooManyParameters {
-            what: "query",
-            count,
-        });
-    }
+    check_pair_count(query, "query")?;
     Ok(UrlParts {
         scheme,
         host,
@@ -858,6 +859,46 @@ pub fn parse_authorization(header: &str) -> Result<Vec<(String, String)>, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The base string built from borrowed parts equals the plain way of building it:
+        /// every query pair decoded, every name and value encoded, sorted, joined, encoded.
+        #[test]
+        fn the_base_string_is_the_plain_one(
+            method in "(get|GET|Post|PUT)",
+            path in "[a-z/%2A-Z ~é]{0,12}",
+            query in "[a-z=&+%2AF ~é.]{0,24}",
+            form in proptest::collection::vec(("[a-z_&=+ é%]{0,6}", "[a-z&=+ é%]{0,6}"), 0..4),
+            oauth in proptest::collection::vec(("(oauth_nonce|realm|oauth_signature|oauth_x)", "[a-zA-Z0-9+/=% ]{0,8}"), 0..4),
+        ) {
+            let url = format!("https://Api.Example.com:443/{path}?{query}#frag");
+            let u = normalise_url(&url).unwrap();
+            let mut params: Vec<(String, String)> = u
+                .query
+                .iter()
+                .chain(&form)
+                .chain(&oauth)
+                .filter(|(k, _)| k != "realm" && k != "oauth_signature")
+                .map(|(k, v)| (percent_encode(k), percent_encode(v)))
+                .collect();
+            params.sort();
+            let joined = params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let plain = format!(
+                "{}&{}&{}",
+                percent_encode(&method.to_ascii_uppercase()),
+                percent_encode(&u.base_uri),
+                percent_encode(&joined)
+            );
+            let built = base_string(&method, &url, &form, &oauth).unwrap();
+            proptest::prop_assert_eq!(&built.text, &plain);
+            proptest::prop_assert_eq!(&built.parameters, &params);
+            proptest::prop_assert_eq!(base_string_text(&method, &url, &form, &oauth).unwrap(), plain);
+        }
+    }
 
     #[test]
     fn hmac_keys_are_encoded_the_same_whatever_their_length_or_characters() {

@@ -165,16 +165,9 @@ fn prepare(req: &CapturedRequest, now: i64, parsed: Option<Parsed>) -> Result<Pr
         Some(p) => p,
         None => oauth_parameters(req)?,
     };
-    let get = |name: &'static str| {
-        oauth
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .ok_or(Error::Missing { name })
-    };
-    let method = get("oauth_signature_method")?;
-    let signature = get("oauth_signature")?;
-    let timestamp_age_seconds = get("oauth_timestamp")
+    let method = required(&oauth, "oauth_signature_method")?.to_owned();
+    let signature = required(&oauth, "oauth_signature")?.to_owned();
+    let timestamp_age_seconds = required(&oauth, "oauth_timestamp")
         .ok()
         .and_then(|t| t.parse::<i64>().ok())
         .map(|t| now - t);
@@ -192,6 +185,15 @@ fn prepare(req: &CapturedRequest, now: i64, parsed: Option<Parsed>) -> Result<Pr
         signature,
         timestamp_age_seconds,
     })
+}
+
+/// The value of the parameter `name`, which the request must have.
+fn required<'a>(oauth: &'a [(String, String)], name: &'static str) -> Result<&'a str, Error> {
+    oauth
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .ok_or(Error::Missing { name })
 }
 
 /// The OAuth parameters that the base string takes from the header: those that came in the
@@ -322,15 +324,8 @@ pub fn signature_holds(
     from: &str,
     credentials: &Credentials<'_>,
 ) -> Result<bool, Error> {
-    let get = |name: &'static str| {
-        oauth
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .ok_or(Error::Missing { name })
-    };
-    let declared = get("oauth_signature_method")?;
-    let signature = get("oauth_signature")?;
+    let declared = required(oauth, "oauth_signature_method")?;
+    let signature = required(oauth, "oauth_signature")?;
     let method = super::SignatureMethod::parse(declared)?;
     let missing = |needs| Error::NoCredential {
         method: declared.to_owned(),
